@@ -1,0 +1,75 @@
+/*
+ * event.h — the decoded marker hit that every consumer of the capture room sees.
+ *
+ * This is the contract between capture (live, from the BPF ring) or replay (a recorded JSON-lines
+ * stream) on one side and the consumers (`pyscope events`, the script runtime, the views) on the
+ * other. Nothing here depends on libbpf: the BPF record layout is private to capture.
+ *
+ * Ownership: an event and everything it points to belong to the producer and are valid only during
+ * the callback that receives it; a consumer that keeps a string copies it. A probe lives as long as
+ * the capture (or replay) session that produced it.
+ *
+ * The recorded stream (what `pyscope events --json` prints, and what replay reads) is one JSON object
+ * per line:
+ *   {"ts":N,"pid":N,"tid":N,"cpu":N,"comm":"python3.11","probe":"python:function__entry",
+ *    "module":"python3.11","function":"_PyEval_EvalFrameDefault","args":[N,N,N],
+ *    "str":["call_stack.py","start",null],"cut":[]}
+ * "args" holds every argument as a signed 64-bit integer (pointers as their numeric value); "str"
+ * holds, per argument, the string copied at the hit or null; "cut" lists the argument indexes whose
+ * string was cut at strsize. A line {"lost":N} reports N records the ring could not take, and the
+ * stream's last line is {"end":{"events":N,"lost":N}}. Readers ignore keys they do not know.
+ */
+#ifndef PYSCOPE_EVENT_H
+#define PYSCOPE_EVENT_H
+#include <stdint.h>
+
+#define PS_MAX_ARGS 12           /* as many as a stapsdt note can describe (libbpf's limit) */
+#define PS_STRSIZE_DEFAULT 256   /* like DTrace's strsize: bytes kept of a string, NUL included */
+#define PS_COMM_LEN 16
+
+/* The CPython markers, in a fixed order (table in capture.c: ps_marker_names). */
+enum ps_marker {
+	PS_M_FUNCTION_ENTRY,
+	PS_M_FUNCTION_RETURN,
+	PS_M_LINE,
+	PS_M_GC_START,
+	PS_M_GC_DONE,
+	PS_M_IMPORT_START,       /* import__find__load__start */
+	PS_M_IMPORT_DONE,        /* import__find__load__done */
+	PS_M_AUDIT,
+	PS_M_COUNT,
+	PS_M_OTHER = -1,         /* a marker pyscope has no special knowledge of */
+};
+
+/* One attached (or recorded) probe: a marker in one object of one process (pid 0: any process). */
+struct ps_probe {
+	int id;                  /* 1-based, stable for the session; DTrace's probe ID */
+	int marker;              /* enum ps_marker, or PS_M_OTHER */
+	int pid;                 /* 0 when system-wide */
+	const char *provider;    /* "python" */
+	const char *name;        /* stapsdt spelling: "function__entry" */
+	const char *module;      /* basename of the object: "python3.11", "libpython3.11.so.1.0" */
+	const char *path;        /* full path of the object */
+	const char *function;    /* enclosing symbol from the symbol table, "-" when unknown */
+	int nargs;
+};
+
+struct ps_event {
+	uint64_t ts;             /* CLOCK_MONOTONIC nanoseconds, taken in the kernel at the hit */
+	uint32_t pid, tid, cpu;
+	const struct ps_probe *probe;
+	int nargs;
+	int64_t args[PS_MAX_ARGS];        /* sign-extended as the argument spec says */
+	const char *str[PS_MAX_ARGS];     /* string copied at the hit, or NULL when not copied */
+	uint32_t cut;                     /* bit i: str[i] was cut at strsize */
+	char comm[PS_COMM_LEN];
+};
+
+/* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */
+struct ps_sink {
+	int (*on_event)(const struct ps_event *ev, void *ctx);
+	void (*on_lost)(uint64_t lost, void *ctx);    /* records lost since the last call */
+	void *ctx;
+};
+
+#endif
