@@ -1,0 +1,52 @@
+/*
+ * capture.h — markers → BPF records → ring buffer → struct ps_event. The only room that includes
+ * libbpf. Two phases, so that a script can be checked against the probes that exist before
+ * anything is attached:
+ *   cap_open     resolve the targets (start the -c command stopped before exec, read the maps of
+ *                -p processes, find the Pythons for --all) and list their markers; nothing attached
+ *   cap_enable   choose markers and which of their arguments to copy as strings
+ *   cap_attach   load the BPF program, attach, raise semaphores (kernel reference counted)
+ *   cap_start    let the -c command run
+ *   cap_poll     deliver events to a sink until the timeout
+ *   cap_close    detach and free; semaphores drop back by themselves
+ */
+#ifndef PYSCOPE_CAPTURE_H
+#define PYSCOPE_CAPTURE_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "event.h"
+
+struct cap_config {
+	const char *command;     /* -c: command line, split into words the way dtrace -c does */
+	const pid_t *pids;       /* -p, repeatable */
+	int npids;
+	bool all;                /* system-wide: every process running BINARY (or the Pythons found) */
+	const char *binary;      /* system-wide target path (NULL: python3 on PATH and its siblings) */
+	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
+	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
+};
+
+struct cap;
+
+/* Resolve targets; on failure print one line "pyscope: ..." to stderr and return a negative errno. */
+int cap_open(const struct cap_config *cfg, struct cap **out);
+/* Every marker found in the targets, each as a probe with a stable id (nothing enabled yet). */
+int cap_probes(const struct cap *c, const struct ps_probe *const **probes);
+/* Enable probe ID; STRARGS bit i: copy argument i as a string at the hit. */
+int cap_enable(struct cap *c, int id, uint32_t strargs);
+/* The string arguments CPython's marker documents (e.g. function__entry: 0 and 1). */
+uint32_t cap_default_strargs(int marker);
+int cap_attach(struct cap *c);
+int cap_start(struct cap *c);
+/* Deliver what is in the ring, waiting up to TIMEOUT_MS for more. Returns the number of events
+ * delivered, or a negative errno; a sink's non-zero return stops delivery and is passed back. */
+int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms);
+/* True once every target has exited (the -c command, or all -p processes). */
+bool cap_targets_gone(const struct cap *c);
+/* Exit status of the -c command in the shell's terms (128+signal when killed), -1 if none. */
+int cap_command_status(const struct cap *c);
+pid_t cap_command_pid(const struct cap *c);
+uint64_t cap_lost(const struct cap *c);
+void cap_close(struct cap *c);
+#endif

@@ -1,0 +1,21 @@
+/*
+ * procmaps.h — the objects mapped into a process, from /proc/PID/maps: each file-backed object once,
+ * with the address it is loaded at (start of its lowest mapping minus that mapping's file offset).
+ */
+#ifndef PYSCOPE_PROCMAPS_H
+#define PYSCOPE_PROCMAPS_H
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pmap_obj {
+	char *path;              /* as /proc/PID/maps names it */
+	uint64_t load;           /* load bias: run-time address = load + ELF virtual address (ET_DYN) */
+	uint64_t start, end;     /* lowest and highest address mapped */
+};
+
+/* 0 and a malloc'd array on success; a negative errno otherwise (-ESRCH: no such process). */
+int pmap_read(pid_t pid, struct pmap_obj **out, int *n);
+void pmap_free(struct pmap_obj *o, int n);
+/* The path to open the object from pyscope's mount namespace: /proc/PID/root/PATH. */
+int pmap_open_path(pid_t pid, const char *path, char *buf, int len);
+#endif

@@ -1,0 +1,48 @@
+/*
+ * sdt.h — the stapsdt notes of one ELF object (executable or shared library), read with libelf.
+ * Only this room includes libelf. Addresses are given both as recorded and adjusted for pre-linking
+ * exactly as the toolchain defines it: when the object's .stapsdt.base section sits at an address
+ * other than the note's base field, location and semaphore move by the difference.
+ */
+#ifndef PYSCOPE_SDT_H
+#define PYSCOPE_SDT_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "argspec.h"
+
+#define SDT_MAX_ARGS 12
+
+struct sdt_note {
+	char *provider;          /* "python" */
+	char *name;              /* "function__entry" */
+	uint64_t pc;             /* location as recorded in the note */
+	uint64_t base;           /* base as recorded in the note (0 when the note has none) */
+	uint64_t sem;            /* semaphore address as recorded (0: none) */
+	uint64_t pc_adj;         /* location after the .stapsdt.base adjustment */
+	uint64_t sem_adj;        /* semaphore after the adjustment (0: none) */
+	uint64_t pc_off;         /* file offset of the location (what a uprobe needs) */
+	uint64_t sem_off;        /* file offset of the semaphore (a uprobe's ref_ctr_offset; 0: none) */
+	char *args;              /* the argument string as recorded: "8@%rbp 8@%r12 -4@%eax" */
+	int nargs;
+	struct argspec spec[SDT_MAX_ARGS];
+	char *function;          /* enclosing function from the symbol table, NULL when unknown */
+};
+
+struct sdt_file {
+	char *path;
+	bool is_dyn;             /* ET_DYN: addresses are relative to the load base */
+	int nnotes;
+	struct sdt_note *notes;
+};
+
+/* Read PATH's notes. 0 on success (an object without notes gives nnotes == 0); a negative errno
+ * with a one-line reason in ERR ("not an ELF file", "truncated note", ...) otherwise. */
+int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen);
+void sdt_free(struct sdt_file *f);
+
+/* provider:name glob match, accepting both spellings of a name ("function__entry" and
+ * "function-entry"); PATTERN may omit the provider ("function*"). */
+bool sdt_match(const char *pattern, const char *provider, const char *name);
+/* "function__entry" -> "function-entry" (DTrace spelling) into BUF. */
+const char *sdt_dtrace_name(const char *name, char *buf, int len);
+#endif
