@@ -100,6 +100,58 @@ struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int
 	return a;
 }
 
+int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams, char *msg,
+			size_t msglen)
+{
+	int64_t base = nparams > 0 ? params[0] : 0, limit = nparams > 1 ? params[1] : 0;
+	int64_t step = nparams > 2 ? params[2] : 1;
+	const char *err = NULL;
+	if (nparams < 2)
+		err = "lquantize( ) requires a base (argument #1) and a limit (argument #2)";
+	else if (base < INT32_MIN || base > INT32_MAX)
+		err = "lquantize( ) argument #1 must be a 32-bit quantity";
+	else if (limit < INT32_MIN || limit > INT32_MAX)
+		err = "lquantize( ) argument #2 must be a 32-bit quantity";
+	else if (limit < base)
+		err = "lquantize( ) base (argument #1) must be less than limit (argument #2)";
+	else if (step <= 0)
+		err = "lquantize( ) argument #3 must be a non-zero positive integer constant";
+	else if (step > UINT16_MAX)
+		err = "lquantize( ) argument #3 must be a 16-bit quantity";
+	else if ((limit - base) / step == 0)
+		err = "lquantize( ) step (argument #3) too large: must have at least one "
+		      "quantization level";
+	else if ((limit - base) / step > UINT16_MAX)
+		err = "lquantize( ) step (argument #3) too small: number of quantization levels "
+		      "must be a 16-bit quantity";
+	if (err) {
+		snprintf(msg, msglen, "%s", err);
+		return -EINVAL;
+	}
+	if (!a || a->fn != AGG_LQUANTIZE)
+		return 0;
+	int64_t levels = (limit - base) / step;
+	if (a->lq_low != base) {
+		snprintf(msg, msglen, "lquantize( ) base (argument #1) doesn't match previous "
+			 "declaration: expected %lld, found %lld", (long long)a->lq_low, (long long)base);
+		return -EINVAL;
+	}
+	if (a->lq_levels * a->lq_step != levels * step) {
+		snprintf(msg, msglen, "lquantize( ) limit (argument #2) doesn't match previous "
+			 "declaration: expected %lld, found %lld",
+			 (long long)(a->lq_low + a->lq_levels * a->lq_step),
+			 (long long)(base + levels * step));
+		return -EINVAL;
+	}
+	if (a->lq_step != step) {
+		snprintf(msg, msglen, "lquantize( ) step (argument #3) doesn't match previous "
+			 "declaration: expected %lld, found %lld", (long long)a->lq_step,
+			 (long long)step);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void free_entry(struct entry *e, int nkeys)
 {
 	for (int k = 0; k < nkeys; k++)
