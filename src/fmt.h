@@ -2,9 +2,10 @@
  * fmt.h — printf as DTrace does it: a format is compiled (and checked) once when the script is
  * compiled, then printed many times against argument values.
  *
- * Conversions: %d %i %u %x %X %o %c %s %p %e %f %g %% with flags (- + space # 0), width and
- * precision (literal or *), length modifiers (h hh l ll z j t: accepted, values are 64-bit), and %@
- * forms (%@d, %@u, ...) that only printa() uses for the aggregation value. Escapes (\n, \t, \\, \")
+ * Conversions: %d %i %u %x %X %o %c %s %p %e %E %f %g %G %% and DTrace's %S %C %Y %T %a %A, with
+ * flags (- + space # 0 '), width and precision (literal, * or ?), length modifiers (h hh l ll L z
+ * j t: accepted, values are 64-bit), and %@ forms (%@d, %@u, ...) that only printa() uses for the
+ * aggregation value. The rules, and DTrace's quirks kept on purpose, are in fmt.c. Escapes (\n, \t, \\, \")
  * are the lexer's business: fmt receives the string with escapes already decoded.
  */
 #ifndef PYSCOPE_FMT_H
@@ -32,7 +33,31 @@ const char *fmt_argconv(const struct fmt *f, int i);
 /* True when the format holds %@ conversions (a printa format). */
 int fmt_is_printa(const struct fmt *f);
 
+/* The argument list a call passes, checked as DTrace's compiler checks it. FUNC names the action
+ * ("printf", "printa"); FOFF is how many arguments come before the first value (1 for printf: the
+ * format is argument #1). TYPES are the argument types; NAMES their D type names for the message
+ * (NULL: "int"/"string"). FLAGS: FMT_CHECK_PRINTA allows %@ and fewer conversions than arguments
+ * (printa's keys). Returns 0, or -EINVAL with DTrace's message in MSG, e.g.
+ *   printf( ) argument #2 is incompatible with conversion #1 prototype:
+ *   \tconversion: %d
+ *   \t prototype: char, short, int, long, or long long
+ *   \t  argument: string
+ * (no trailing newline). */
+#define FMT_CHECK_PRINTA 1
+int fmt_check(const struct fmt *f, const char *func, int foff, const enum ps_vtype *types,
+	      const char *const *names, int n, int flags, char *msg, size_t msglen);
+
 /* Print with ARGS (types already checked at compile time; a mismatch at run time prints as best
  * it can). Returns the number of bytes written, or -1 on an output error. */
 int fmt_print(FILE *out, const struct fmt *f, const struct ps_value *args, int nargs);
+
+/* printa's side: ARGS are the keys; each %@ conversion calls AGGVAL, which prints the aggregation
+ * value for conversion C (with fmt_print_value for a scalar, or a histogram). The return value is
+ * the byte count as for fmt_print. */
+struct fmt_conv;
+typedef int (*fmt_aggval_fn)(FILE *out, const struct fmt_conv *c, void *ctx);
+int fmt_print_agg(FILE *out, const struct fmt *f, const struct ps_value *args, int nargs,
+		  fmt_aggval_fn aggval, void *ctx);
+/* Print one value V the way conversion C prints it (width, flags, precision). */
+int fmt_print_value(FILE *out, const struct fmt_conv *c, struct ps_value v);
 #endif
