@@ -85,6 +85,41 @@ static const char *find_func(Elf *elf, Elf_Scn *scn, uint64_t addr)
 	return best;
 }
 
+/* DT_NEEDED names and DT_RUNPATH/DT_RPATH of dynamic section SCN (strings in section LINK). */
+static int read_dynamic(Elf *elf, Elf_Scn *scn, struct sdt_file *f)
+{
+	GElf_Shdr sh;
+	Elf_Data *d;
+	if (!gelf_getshdr(scn, &sh) || sh.sh_entsize == 0 || !(d = elf_getdata(scn, NULL)))
+		return 0;   /* no usable dynamic section: nothing needed, not an error */
+	size_t n = d->d_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+			continue;
+		const char *str = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+		if (!str)
+			continue;
+		if (dyn.d_tag == DT_NEEDED) {
+			char **nn = realloc(f->needed, (f->nneeded + 1) * sizeof(*nn));
+			if (!nn)
+				return -ENOMEM;
+			f->needed = nn;
+			if (!(f->needed[f->nneeded] = strdup(str)))
+				return -ENOMEM;
+			f->nneeded++;
+		} else if (!f->runpath || dyn.d_tag == DT_RUNPATH) {
+			/* DT_RUNPATH wins over DT_RPATH, as in the dynamic loader. */
+			free(f->runpath);
+			if (!(f->runpath = strdup(str)))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Decode one stapsdt note descriptor into N. 0, or -EINVAL when it does not hold together. */
 static int decode_note(const unsigned char *desc, size_t len, int wsize, bool big_endian,
 		       struct sdt_note *n, char *err, int errlen)
@@ -113,7 +148,7 @@ static int decode_note(const unsigned char *desc, size_t len, int wsize, bool bi
 	return 0;
 }
 
-static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
+static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, int errlen)
 {
 	GElf_Ehdr eh;
 	size_t shstrndx, nphdr;
@@ -129,6 +164,18 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 	f->is_dyn = eh.e_type == ET_DYN;
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0 || elf_getphdrnum(elf, &nphdr) < 0)
 		return say(err, errlen, -EINVAL, "bad section or program header table (%s)", elf_errmsg(-1));
+	/* libelf reads header tables lazily and may quietly give fewer sections than the header
+	 * promises; a table that does not fit in the file is a truncated (or lying) file. */
+	size_t nshdr;
+	if (elf_getshdrnum(elf, &nshdr) < 0)
+		return say(err, errlen, -EINVAL, "bad section header table (%s)", elf_errmsg(-1));
+	/* e_shnum 0 means "more than fit": the count is in section 0, which libelf read. */
+	size_t want = eh.e_shnum ? eh.e_shnum : nshdr;
+	if (nshdr < want ||
+	    eh.e_shoff > fsize || (fsize - eh.e_shoff) / (eh.e_shentsize ? eh.e_shentsize : 1) < want ||
+	    eh.e_phoff > fsize || (fsize - eh.e_phoff) / (eh.e_phentsize ? eh.e_phentsize : 1) < nphdr)
+		return say(err, errlen, -EINVAL, "truncated file (%s)",
+			   "its header tables run past the end of the file");
 
 	/* First pass: where things are. */
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
@@ -142,6 +189,11 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
+		if (sh.sh_type == SHT_DYNAMIC) {
+			int rc = read_dynamic(elf, scn, f);
+			if (rc < 0)
+				return rc;
+		}
 		if (sh.sh_type == SHT_SYMTAB)
 			symtab = scn;
 		else if (sh.sh_type == SHT_DYNSYM)
@@ -244,7 +296,7 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 	struct sdt_file *f = calloc(1, sizeof(*f));
 	int rc = -ENOMEM;
 	if (f && (f->path = strdup(path)))
-		rc = read_notes(elf, f, err, errlen);
+		rc = read_notes(elf, (uint64_t)st.st_size, f, err, errlen);
 	elf_end(elf);
 	close(fd);
 	if (rc < 0) {
@@ -269,6 +321,10 @@ void sdt_free(struct sdt_file *f)
 		free(f->notes[i].function);
 	}
 	free(f->notes);
+	for (int i = 0; i < f->nneeded; i++)
+		free(f->needed[i]);
+	free(f->needed);
+	free(f->runpath);
 	free(f->path);
 	free(f);
 }

@@ -35,6 +35,9 @@ struct sdt_file {
 	bool is_dyn;             /* ET_DYN: addresses are relative to the load base */
 	int nnotes;
 	struct sdt_note *notes;
+	int nneeded;             /* DT_NEEDED entries: the shared libraries it asks for */
+	char **needed;
+	char *runpath;           /* DT_RUNPATH (or DT_RPATH), as written ("$ORIGIN/../lib"); NULL: none */
 };
 
 /* Read PATH's notes. 0 on success (an object without notes gives nnotes == 0); a negative errno
