@@ -469,6 +469,9 @@ static int scan_dir(struct found *fd, const char *dir)
  * its DT_RUNPATH (with $ORIGIN), LD_LIBRARY_PATH, then the usual system directories. */
 static bool find_lib(const char *name, const char *runpath, const char *real, char *out, size_t len)
 {
+	/* A name with a '/' is a path already (what a library linked without a soname leaves). */
+	if (strchr(name, '/'))
+		return (size_t)snprintf(out, len, "%s", name) < len && access(out, R_OK) == 0;
 	char origin[PATH_MAX];
 	snprintf(origin, sizeof(origin), "%s", real);
 	char *slash = strrchr(origin, '/');
@@ -542,13 +545,15 @@ static int list_machine(struct listing *l)
 		if (rc < 0 || sdt_read(exes.paths[i], &f, err, sizeof(err)) < 0)
 			continue;
 		for (int k = 0; k < f->nneeded && rc == 0; k++) {
-			if (strncmp(f->needed[k], "libpython", 9) != 0 ||
+			const char *base = strrchr(f->needed[k], '/');
+			if (strncmp(base ? base + 1 : f->needed[k], "libpython", 9) != 0 ||
 			    !find_lib(f->needed[k], f->runpath, exes.real[i], lib, sizeof(lib)))
 				continue;
 			int before = libs.n;
 			rc = found_add(&libs, lib, false);
+			/* Shown by its real path: "$ORIGIN/../lib" would read poorly. */
 			if (rc == 0 && libs.n > before)
-				rc = show_python(l, lib, exes.paths[i]);
+				rc = show_python(l, libs.real[libs.n - 1], exes.paths[i]);
 		}
 		sdt_free(f);
 	}

@@ -55,7 +55,17 @@ def build(kind):
     elif kind == "missing_strings":
         blob += note(word, TEXT_ADDR, base_in_note, 0, b"", b"", b"", strings=b"python\0")
 
-    names = [b"", b".text", b".probes", b".stapsdt.base", b".note.stapsdt", b".shstrtab"]
+    # A function symbol covering the first two markers, not the third: FUNCTION is "probe_site"
+    # for those and unknown ("-") for the last. A local alias of the same code must lose to it.
+    strtab = b"\0probe_site\0local_alias\0"
+    if is32:
+        sym = lambda name, value, size, info: struct.pack("<IIIBBH", name, value, size, info, 0, 1)
+    else:
+        sym = lambda name, value, size, info: struct.pack("<IBBHQQ", name, info, 0, 1, value, size)
+    symtab = sym(0, 0, 0, 0) + sym(12, TEXT_ADDR, 0x28, 0x02) + sym(1, TEXT_ADDR, 0x28, 0x12)
+
+    names = [b"", b".text", b".probes", b".stapsdt.base", b".note.stapsdt", b".shstrtab",
+             b".symtab", b".strtab"]
     shstrtab = b"\0"
     name_off = []
     for n in names:
@@ -71,7 +81,7 @@ def build(kind):
     sbase = b"\0"
     off = ehsize + phsize
     layout = []
-    for data in (text, probes, sbase, blob, shstrtab):
+    for data in (text, probes, sbase, blob, shstrtab, symtab, strtab):
         off += -off % 8
         layout.append((off, data))
         off += len(data)
@@ -111,6 +121,8 @@ def build(kind):
         (1, 2, base_section, layout[2][0], len(sbase)),
         (7, 0, 0, layout[3][0], len(blob)),
         (3, 0, 0, layout[4][0], len(shstrtab)),
+        (2, 0, 0, layout[5][0], len(symtab)),
+        (3, 0, 0, layout[6][0], len(strtab)),
     ]
     if kind == "note_past_eof":
         t, f, a, o, s = secs[4]
@@ -118,10 +130,11 @@ def build(kind):
     sh = b""
     for i, (t, f, a, o, s) in enumerate(secs):
         align = 4 if t == 7 else 1
+        link, info, entsize = (7, 2, 16 if is32 else 24) if t == 2 else (0, 0, 0)
         if is32:
-            sh += struct.pack("<IIIIIIIIII", name_off[i], t, f, a, o, s, 0, 0, align, 0)
+            sh += struct.pack("<IIIIIIIIII", name_off[i], t, f, a, o, s, link, info, align, entsize)
         else:
-            sh += struct.pack("<IIQQQQIIQQ", name_off[i], t, f, a, o, s, 0, 0, align, 0)
+            sh += struct.pack("<IIQQQQIIQQ", name_off[i], t, f, a, o, s, link, info, align, entsize)
     out = bytes(body) + sh
     if kind == "shdrs_truncated":
         out = out[:shoff + shsize * 2]
