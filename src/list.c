@@ -8,12 +8,15 @@
  *                                               and the libpython each one links to
  *
  * PATTERN is "provider:name" with shell globs, in either spelling of the name ("python:function*",
- * "python:function-entry", "gc__*"); a marker is listed when it matches any pattern.
+ * "python:function-entry", "gc__*"); a marker is listed when it matches any pattern. Without -p, a
+ * first word that has ':', '*', '?' or '[', no '/', and names no file is a pattern, not a PATH:
+ * `pyscope list 'python:gc*'` filters the machine's Pythons.
  *
  * Human output is one aligned table per object. --json writes one object per marker per line:
  *   path, provider, name, dtrace_name, location, base, semaphore, offset, semaphore_offset,
  *   function, args, argspecs (and args_error when the argument string did not decode);
- *   with -p also pid, load, address, semaphore_address.
+ *   with -p also pid, load (where the object's first byte is mapped), bias (what is added to its
+ *   ELF addresses: 0 for ET_EXEC), address, semaphore_address.
  * Addresses and file offsets are strings "0x..." (lower-case hex): 64-bit addresses do not fit the
  * 53 bits a JSON number holds exactly in most consumers. Sizes, register offsets, constants and
  * the pid are plain integers. "location" and "semaphore" are after the .stapsdt.base adjustment
@@ -21,7 +24,8 @@
  * A marker without a semaphore has "semaphore": null; an unknown function is null ("-" in tables).
  *
  * Run-time addresses (-p): for an ET_DYN object the load bias from /proc/PID/maps plus the adjusted
- * address; for ET_EXEC the address as is.
+ * address; for ET_EXEC the address as is. The bias is the mapped address of file offset 0 less
+ * the ELF address of file offset 0 (the latter is 0 except in pre-linked libraries).
  *
  * Exit status: 0 when markers were listed, 1 when none were found (a line says why), 2 on errors.
  */
@@ -49,7 +53,8 @@ static const char usage_text[] =
 	"(python3 and python3.* on PATH, /usr/bin/python3*, and their libpython).\n"
 	"\n"
 	"  PATTERN        provider:name globs, either spelling: 'python:function*', 'function-entry'\n"
-	"                 (with no PATH or PID, a first word naming no file is a pattern)\n"
+	"                 (without -p, a first word with ':', '*', '?' or '[' that names no file is\n"
+	"                 a pattern, and the machine's Pythons are listed)\n"
 	"  -p, --pid PID  the markers of a running process, with run-time addresses\n"
 	"  -j, --json     one JSON object per marker per line (addresses as \"0x...\" strings)\n"
 	"  -h, --help     this text\n"
@@ -88,9 +93,16 @@ static int count_wanted(const struct listing *l, const struct sdt_file *f)
 	return c;
 }
 
+/* The load bias: where file offset 0 is mapped, less the ELF address of file offset 0 (which
+ * is 0 for everything but a pre-linked library). */
+static uint64_t bias(const struct sdt_file *f, const struct placement *pl)
+{
+	return f->is_dyn ? pl->load - f->vaddr_at_0 : 0;
+}
+
 static uint64_t runtime(const struct sdt_file *f, const struct placement *pl, uint64_t addr)
 {
-	return f->is_dyn ? pl->load + addr : addr;
+	return bias(f, pl) + addr;
 }
 
 /* Compact decoded form of one spec: "u64 %rbx", "s32 112(%rsp)", "u64 $4660". */
@@ -141,6 +153,7 @@ static void json_note(FILE *out, const struct sdt_file *f, const char *path,
 	json_hex(out, "semaphore_offset", n->sem_off, true);
 	if (pl) {
 		json_hex(out, "load", pl->load, false);
+		json_hex(out, "bias", bias(f, pl), false);
 		json_hex(out, "address", runtime(f, pl, n->pc_adj), false);
 		if (n->sem_adj)
 			json_hex(out, "semaphore_address", runtime(f, pl, n->sem_adj), false);
@@ -410,7 +423,8 @@ static int found_add(struct found *fd, const char *path, bool need_exec)
 {
 	struct stat st;
 	char real[PATH_MAX];
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (need_exec && access(path, X_OK) < 0) || !is_elf(path))
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (need_exec && access(path, X_OK) < 0) ||
+	    !is_elf(path))
 		return 0;
 	if (!realpath(path, real))
 		return 0;
@@ -508,7 +522,8 @@ static int show_python(struct listing *l, const char *path, const char *whose)
 	if (n == 0 && !l->json) {
 		if (l->blocks++)
 			putchar('\n');
-		printf("%s  (%s%s%sno markers%s)\n", path, whose ? "libpython of " : "", whose ? whose : "", whose ? "; " : "",
+		printf("%s  (%s%s%sno markers%s)\n", path, whose ? "libpython of " : "",
+		       whose ? whose : "", whose ? "; " : "",
 		       f->nnotes ? " match" : ": built without --with-dtrace?");
 	} else if (n == 0) {
 		no_markers(l, path, f->nnotes);

@@ -1,5 +1,5 @@
 /*
- * sdt.c — reads the stapsdt notes of one ELF object with libelf (the only module that includes it).
+ * sdt.c — reads the stapsdt notes of one ELF object with libelf (the only module including it).
  *
  * <sys/sdt.h> leaves one note per marker in the ".note.stapsdt" section: owner "stapsdt", type 3,
  * and a descriptor of three address-sized words — location (pc), base, semaphore — followed by
@@ -22,6 +22,7 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,16 @@
 
 #define NT_STAPSDT 3
 
-static int say(char *err, int errlen, int rc, const char *fmt, const char *arg)
+/* Put a one-line reason into ERR and return RC. */
+__attribute__((format(printf, 4, 5)))
+static int say(char *err, int errlen, int rc, const char *fmt, ...)
 {
-	if (err && errlen > 0)
-		snprintf(err, errlen, fmt, arg);
+	if (err && errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
 	return rc;
 }
 
@@ -125,7 +132,7 @@ static int decode_note(const unsigned char *desc, size_t len, int wsize, bool bi
 		       struct sdt_note *n, char *err, int errlen)
 {
 	if (len < 3 * (size_t)wsize + 3)
-		return say(err, errlen, -EINVAL, "stapsdt note too short (%s)", "no room for its strings");
+		return say(err, errlen, -EINVAL, "stapsdt note too short (no room for its strings)");
 	n->pc = get_word(desc, wsize, big_endian);
 	n->base = get_word(desc + wsize, wsize, big_endian);
 	n->sem = get_word(desc + 2 * wsize, wsize, big_endian);
@@ -134,11 +141,11 @@ static int decode_note(const unsigned char *desc, size_t len, int wsize, bool bi
 	for (int i = 0; i < 3; i++) {
 		const char *z = memchr(s, 0, end - s);
 		if (!z)
-			return say(err, errlen, -EINVAL, "stapsdt note %s", "with an unterminated string");
+			return say(err, errlen, -EINVAL, "stapsdt note with an unterminated string");
 		strs[i] = s;
 		s = z + 1;
 		if (s == end && i < 2)
-			return say(err, errlen, -EINVAL, "stapsdt note %s", "with missing strings");
+			return say(err, errlen, -EINVAL, "stapsdt note with missing strings");
 	}
 	n->provider = strdup(strs[0]);
 	n->name = strdup(strs[1]);
@@ -156,7 +163,7 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 		return say(err, errlen, -EINVAL, "bad ELF header (%s)", elf_errmsg(-1));
 	int wsize = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 0;
 	if (!wsize)
-		return say(err, errlen, -EINVAL, "unknown ELF class%s", "");
+		return say(err, errlen, -EINVAL, "unknown ELF class");
 	bool big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return say(err, errlen, -EINVAL, "not an executable or shared library%s",
@@ -174,8 +181,18 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 	if (nshdr < want ||
 	    eh.e_shoff > fsize || (fsize - eh.e_shoff) / (eh.e_shentsize ? eh.e_shentsize : 1) < want ||
 	    eh.e_phoff > fsize || (fsize - eh.e_phoff) / (eh.e_phentsize ? eh.e_phentsize : 1) < nphdr)
-		return say(err, errlen, -EINVAL, "truncated file (%s)",
-			   "its header tables run past the end of the file");
+		return say(err, errlen, -EINVAL,
+			   "truncated file (its header tables run past the end of the file)");
+
+	/* The ELF address at file offset 0 (0 for anything but pre-linked libraries): turns the
+	 * "address of file offset 0" /proc/PID/maps gives into the load bias. */
+	for (size_t i = 0; i < nphdr; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+			f->vaddr_at_0 = ph.p_vaddr - ph.p_offset;
+			break;
+		}
+	}
 
 	/* First pass: where things are. */
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
@@ -215,8 +232,8 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 			size_t name_off, desc_off;
 			size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
 			if (next == 0 || next <= off)
-				return say(err, errlen, -EINVAL, "malformed note in .note.stapsdt%s",
-					   " (its sizes run past the section)");
+				return say(err, errlen, -EINVAL,
+					   "malformed note in .note.stapsdt (its sizes run past the section)");
 			off = next;
 			if (nh.n_type != NT_STAPSDT || nh.n_namesz != sizeof("stapsdt") ||
 			    memcmp((char *)d->d_buf + name_off, "stapsdt", sizeof("stapsdt")) != 0)
@@ -271,7 +288,8 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 	*out = NULL;
 	if (err && errlen > 0)
 		err[0] = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the listing; fstat below turns it away. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		return say(err, errlen, -e, "%s", strerror(e));
@@ -291,7 +309,7 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 		if (elf)
 			elf_end(elf);
 		close(fd);
-		return say(err, errlen, -ENOEXEC, "not an ELF file%s", "");
+		return say(err, errlen, -ENOEXEC, "not an ELF file");
 	}
 	struct sdt_file *f = calloc(1, sizeof(*f));
 	int rc = -ENOMEM;
@@ -301,7 +319,7 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 	close(fd);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
-			say(err, errlen, rc, "%s", "out of memory");
+			say(err, errlen, rc, "out of memory");
 		sdt_free(f);
 		return rc;
 	}

@@ -35,14 +35,14 @@ print("python-markers", sorted(r["name"] for r in mine if r["provider"] == "pyth
 print("pid-field", all(r["pid"] == pid for r in rows))
 print("exec-address-is-location", all(r["address"] == r["location"] for r in mine))
 print("exec-semaphore-address", all(r["semaphore_address"] == r["semaphore"] for r in mine))
-print("load", {r["load"] for r in mine})
+print("load", {r["load"] for r in mine}, "bias", {r["bias"] for r in mine})
 EOF
 expect_grep "-p python3.11: its 8 python markers" \
 	"^python-markers \['audit', 'function__entry', 'function__return', 'gc__done', 'gc__start', 'import__find__load__done', 'import__find__load__start', 'line'\]$" "$TMP/check"
 expect_grep "-p python3.11: pid in every record" '^pid-field True$' "$TMP/check"
 expect_grep "-p python3.11: ET_EXEC run-time address = location" '^exec-address-is-location True$' "$TMP/check"
 expect_grep "-p python3.11: semaphore run-time address = semaphore" '^exec-semaphore-address True$' "$TMP/check"
-expect_grep "-p python3.11: loaded at 0x400000" "^load \{'0x400000'\}$" "$TMP/check"
+expect_grep "-p python3.11: loaded at 0x400000, bias 0" "^load \{'0x400000'\} bias \{'0x0'\}$" "$TMP/check"
 
 # The same as a table: a header naming the object, pid and load address, then the markers.
 expect_status "-p python3.11 table: exit 0" 0 "$PYSCOPE" list -p "$py" 'python:function-entry'
@@ -74,12 +74,12 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 bias = int(sys.argv[2], 16)
 print("count", len(rows))
-print("load", all(int(r["load"], 16) == bias for r in rows))
+print("load", all(int(r["load"], 16) == bias == int(r["bias"], 16) for r in rows))
 print("address", all(int(r["address"], 16) == bias + int(r["location"], 16) for r in rows))
 print("semaphore", all(int(r["semaphore_address"], 16) == bias + int(r["semaphore"], 16) for r in rows))
 EOF
 expect_grep "-p sdt_target: 8 markers" '^count 8$' "$TMP/check"
-expect_grep "-p sdt_target: load = bias from maps" '^load True$' "$TMP/check"
+expect_grep "-p sdt_target: load and bias = the mapping of offset 0" '^load True$' "$TMP/check"
 expect_grep "-p sdt_target: ET_DYN address = bias + location" '^address True$' "$TMP/check"
 expect_grep "-p sdt_target: semaphore address = bias + semaphore" '^semaphore True$' "$TMP/check"
 
