@@ -374,10 +374,14 @@ static int list_pid(struct listing *l, pid_t pid)
 			continue;
 		if (pmap_open_path(pid, objs[i].path, open_path, sizeof(open_path)) < 0)
 			continue;
+		/* Mapped devices and data files (locale archives, caches) are no objects: not worth a
+		 * word. A broken ELF object is. */
+		struct stat st;
+		if (stat(open_path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
 		rc = sdt_read(open_path, &f, err, sizeof(err));
 		if (rc < 0) {
-			/* Mapped data files (locale archives, caches, devices) are not ELF: not worth a word. */
-			if (rc != -ENOEXEC && rc != -EINVAL && rc != -EISDIR)
+			if (rc != -ENOEXEC)
 				fprintf(stderr, "pyscope: warning: %s: %s\n", objs[i].path, err);
 			continue;
 		}

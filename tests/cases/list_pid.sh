@@ -110,6 +110,20 @@ for _ in $(seq 100); do grep -q gc__start "$TMP/target.out" && break; sleep 0.05
 expect_grep "-p sdt_target: the target sees 7 written at that address as gc__start's semaphore" \
 	'^function__entry=0 function__return=0 line=0 gc__start=7 gc__done=0 ' "$TMP/target.out"
 
+# --- a broken ELF file mapped into the process: a warning, the rest still listed ---------------
+python3 "$PYSCOPE_ROOT/tests/cases/list_mkelf.py" lying_namesz "$TMP/broken.so"
+"$PY311" -c 'import mmap, sys, time
+f = open(sys.argv[1], "rb"); m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ); time.sleep(60)' \
+	"$TMP/broken.so" &
+pb=$!
+pids+=("$pb")
+wait_mapped "$pb" "$TMP/broken.so"
+expect_status "-p with a broken object mapped: exit 0" 0 "$PYSCOPE" list -p "$pb" 'python:line'
+expect_eq "-p with a broken object mapped: one warning" \
+	"pyscope: warning: $TMP/broken.so: malformed note in .note.stapsdt (its sizes run past the section)" \
+	"$(cat "$TMP/err")"
+expect_grep "-p with a broken object mapped: python still listed" "^$PY311  \(pid $pb, " "$TMP/out"
+
 # --- no markers in the process ----------------------------------------------------------------
 sleep 60 &
 sl=$!
