@@ -29,7 +29,6 @@
  *
  * Exit status: 0 when markers were listed, 1 when none were found (a line says why), 2 on errors.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <glob.h>
