@@ -1,0 +1,57 @@
+/*
+ * rt.h — the script runtime: runs a compiled program (prog.h) on marker events and prints what it
+ * says to print. It knows nothing of the dialect that wrote the program, nor of where the events
+ * come from (live capture or a replayed stream): the caller drives it —
+ *   rt_new      match the program's probe descriptions against the probes that exist, and say
+ *               which probes to enable and which of their arguments to copy as strings (rt_enabled)
+ *   rt_begin    BEGIN clauses
+ *   rt_event    one marker hit (also usable as a ps_sink through rt_sink)
+ *   rt_tick     tick-N clauses that are due at a time (rt_next_tick says when the next one is)
+ *   rt_end      END clauses, then every aggregation not yet printed
+ * Faults in a clause (an address that was not copied as a string, a division by zero) abort that
+ * clause only; they are reported on stderr in DTrace's words and counted.
+ */
+#ifndef PYSCOPE_RT_H
+#define PYSCOPE_RT_H
+#include <stdio.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "prog.h"
+#include "event.h"
+
+struct rt_opts {
+	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
+	bool quiet;              /* no "CPU ID FUNCTION:NAME" lines */
+	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
+	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
+	const char *progname;    /* prefix of fault messages ("dtrace") */
+};
+
+struct rt;
+
+/* Match P against PROBES (NPROBES of them). P must outlive the runtime. */
+int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int nprobes,
+	   const struct rt_opts *o, struct rt **out);
+void rt_free(struct rt *r);
+
+/* The I-th marker probe that at least one clause fires on (NULL past the last), with the
+ * arguments its clauses read as strings. */
+const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs);
+/* How many (clause, probe) pairs were enabled, BEGIN/END/tick included (DTrace's "matched N probes"). */
+int rt_nmatched(const struct rt *r);
+
+/* Each returns non-zero once the program has called exit() (nothing more should be fed but
+ * rt_end). NOW is CLOCK_MONOTONIC ns. */
+int rt_begin(struct rt *r, uint64_t now);
+int rt_event(struct rt *r, const struct ps_event *ev);
+int rt_tick(struct rt *r, uint64_t now);
+/* When the next tick-N clause is due (0: none). */
+uint64_t rt_next_tick(const struct rt *r);
+int rt_end(struct rt *r, uint64_t now);
+
+/* A sink whose on_event is rt_event. */
+struct ps_sink rt_sink(struct rt *r);
+bool rt_exited(const struct rt *r);
+int rt_status(const struct rt *r);          /* exit()'s argument, 0 if not called */
+uint64_t rt_faults(const struct rt *r);
+#endif
