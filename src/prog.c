@@ -4,6 +4,7 @@
  * built once and then only read, so all their memory comes from one chunked allocator that is
  * freed in one go.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
