@@ -32,8 +32,22 @@ void agg_print(FILE *out, const struct agg *a);
 /* printa("format", @a): FMT's ordinary conversions take the keys in order, its %@ the value. */
 void agg_printa(FILE *out, const struct fmt *f, const struct agg *a);
 
+/* printa(@a) and printa("fmt", @a) mark A printed; the END print-out skips printed aggregations.
+ * agg_print_all is that print-out: each unprinted aggregation's entries in the order given (the
+ * order the script declared them), with no blank line between them or before the first: dtrace(1)
+ * prints one "\n" itself before calling it. Empty aggregations print nothing. */
+void agg_print_all(FILE *out, struct agg *const *aggs, int n);
+int agg_printed(const struct agg *a);
+
+/* Integer keys print in the width of their D type, as DTrace does: BYTES 1 " %3d", 2 " %5d",
+ * 4 " %8d" (int, pid_t), 8 " %16lld" (the default: int64_t, uint64_t, arg0). */
+void agg_set_keysize(struct agg *a, int key, int bytes);
+int agg_nentries(const struct agg *a);
+
 void agg_clear(struct agg *a);               /* clear(@a): values back to zero, keys kept */
-void agg_trunc(struct agg *a, int64_t n);     /* trunc(@a[, n]): keep the n largest (n<0: smallest) */
-void agg_normalize(struct agg *a, int64_t f); /* normalize(@a, f): print values divided by f */
+void agg_trunc(struct agg *a, int64_t n);     /* trunc(@a[, n]): keep the n largest (n<0: smallest);
+                                               * trunc(@a) is agg_trunc(a, 0): remove every entry */
+void agg_normalize(struct agg *a, int64_t f); /* normalize(@a, f): print values divided by f;
+                                               * f = 1 is denormalize(@a); f <= 0 is ignored */
 int agg_empty(const struct agg *a);
 #endif

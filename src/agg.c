@@ -1,0 +1,688 @@
+/*
+ * agg.c — aggregations: a hash of key tuples to accumulators, and the print-outs in DTrace's own
+ * layout, so a script's output can be compared line for line with what dtrace(1) prints.
+ *
+ * The layout rules come from DTrace's consumer (libdtrace dt_consume.c, dt_aggregate.c):
+ *   - printa(@a) prints "\n", then one line per entry: each key, then the value, then "\n".
+ *     A string key prints as "  %-50s"; an integer key as " %16lld" (or " %8d" etc. for
+ *     narrower types, see agg_set_keysize); count/sum/min/max/avg as " %16lld", stddev as
+ *     " %16llu". quantize/lquantize print "\n", the histogram header and one row per bucket
+ *     in place of the value.
+ *   - Entries are sorted by value ascending, ties broken by the keys: integer keys compare as
+ *     unsigned 64-bit numbers (so -1 sorts after 2, as in DTrace), strings bytewise. avg sorts by
+ *     its integer average, stddev by its stddev, quantize by the sum of bucket value x count
+ *     and then by the count in the zero bucket, lquantize likewise (underflow weighs low-1,
+ *     overflow the first value past high + 1).
+ *   - Histograms show the buckets from one before the first non-zero bucket to one after the
+ *     last (clamped to the ends); all-zero histograms show the three buckets around zero. Bars are
+ *     round(40 * |count| / total) '@'s; negative counts (from negative weights) get DTrace's
+ *     left-growing or split bars.
+ *   - avg is the integer average (C division); stddev is sqrt(avg(x^2) - avg(x)^2) in integers,
+ *     with the sum of squares kept in 128 bits as DTrace does.
+ *   - normalize(@a, n) divides the printed values (and histogram counts) by n, not the sort.
+ *
+ * Departures, all where DTrace's result is an accident rather than a design: an empty string key
+ * prints as blanks (DTrace dumps its bytes in hex), negative sums and averages divide by the
+ * normalization factor as signed numbers (DTrace divides them unsigned), and a min() or max()
+ * updated after clear() starts afresh instead of comparing against the cleared 0.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+
+/* quantize: 63 negative power-of-two buckets, zero, 63 positive ones (DTrace's layout). */
+#define Q_NBUCKETS 127
+#define Q_ZERO 63
+#define MAX_KEYS 16
+
+typedef unsigned __int128 u128;
+
+struct entry {
+	struct ps_value *keys;    /* owned copies of the key strings */
+	uint64_t hash;
+	int fresh;                /* no value folded in since creation or clear() */
+	int64_t count, sum, min, max;
+	u128 sumsq;               /* stddev: sum of squares */
+	int64_t *buckets;         /* quantize/lquantize */
+};
+
+struct agg {
+	char *name;
+	enum agg_fn fn;
+	int64_t lq_low, lq_step;
+	int lq_levels;            /* lquantize buckets: [0] underflow, 1..levels, [levels+1] over */
+	int nkeys;                /* -1 until the first update fixes it */
+	int keysize[MAX_KEYS];
+	int64_t normal;
+	int printed;
+	struct entry *ents;
+	int nents, cap;
+	int *slots;               /* open-addressing index into ents; -1 is empty */
+	int nslots;
+};
+
+static int nbuckets(const struct agg *a)
+{
+	if (a->fn == AGG_QUANTIZE)
+		return Q_NBUCKETS;
+	if (a->fn == AGG_LQUANTIZE)
+		return a->lq_levels + 2;
+	return 0;
+}
+
+struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int nparams)
+{
+	struct agg *a = calloc(1, sizeof(*a));
+	if (!a || !(a->name = strdup(name ? name : ""))) {
+		free(a);
+		return NULL;
+	}
+	a->fn = fn;
+	a->nkeys = -1;
+	a->normal = 1;
+	for (int i = 0; i < MAX_KEYS; i++)
+		a->keysize[i] = 8;
+	if (fn == AGG_LQUANTIZE) {
+		int64_t low = nparams > 0 ? params[0] : 0;
+		int64_t high = nparams > 1 ? params[1] : low + 1;
+		int64_t step = nparams > 2 && params[2] > 0 ? params[2] : 1;
+		int64_t levels = high > low ? (high - low) / step : 1;
+		if (levels < 1)
+			levels = 1;
+		if (levels > 65535)      /* DTrace's level count is 16 bits */
+			levels = 65535;
+		a->lq_low = low;
+		a->lq_step = step;
+		a->lq_levels = (int)levels;
+	}
+	return a;
+}
+
+static void free_entry(struct entry *e, int nkeys)
+{
+	for (int k = 0; k < nkeys; k++)
+		if (e->keys[k].type == PS_V_STR)
+			free((char *)e->keys[k].s);
+	free(e->keys);
+	free(e->buckets);
+}
+
+void agg_free(struct agg *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->nents; i++)
+		free_entry(&a->ents[i], a->nkeys);
+	free(a->ents);
+	free(a->slots);
+	free(a->name);
+	free(a);
+}
+
+const char *agg_name(const struct agg *a) { return a->name; }
+enum agg_fn agg_kind(const struct agg *a) { return a->fn; }
+int agg_nentries(const struct agg *a) { return a->nents; }
+int agg_empty(const struct agg *a) { return a->nents == 0; }
+int agg_printed(const struct agg *a) { return a->printed; }
+
+void agg_set_keysize(struct agg *a, int key, int bytes)
+{
+	if (key >= 0 && key < MAX_KEYS && (bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8))
+		a->keysize[key] = bytes;
+}
+
+/* ---- keys and the index ---- */
+
+static uint64_t hash_keys(const struct ps_value *keys, int nkeys)
+{
+	uint64_t h = 1469598103934665603ULL;      /* FNV-1a */
+	for (int k = 0; k < nkeys; k++) {
+		if (keys[k].type == PS_V_STR) {
+			for (const unsigned char *p = (const unsigned char *)keys[k].s; *p; p++)
+				h = (h ^ *p) * 1099511628211ULL;
+			h = (h ^ 0xff) * 1099511628211ULL;
+		} else {
+			uint64_t v = (uint64_t)keys[k].i;
+			for (int b = 0; b < 8; b++, v >>= 8)
+				h = (h ^ (v & 0xff)) * 1099511628211ULL;
+		}
+	}
+	return h;
+}
+
+static int keys_equal(const struct ps_value *x, const struct ps_value *y, int nkeys)
+{
+	for (int k = 0; k < nkeys; k++) {
+		if (x[k].type != y[k].type)
+			return 0;
+		if (x[k].type == PS_V_STR ? strcmp(x[k].s, y[k].s) != 0 : x[k].i != y[k].i)
+			return 0;
+	}
+	return 1;
+}
+
+static int rebuild_index(struct agg *a, int nslots)
+{
+	int *slots = malloc(nslots * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (int i = 0; i < nslots; i++)
+		slots[i] = -1;
+	for (int i = 0; i < a->nents; i++) {
+		int s = (int)(a->ents[i].hash & (nslots - 1));
+		while (slots[s] >= 0)
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i;
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->nslots = nslots;
+	return 0;
+}
+
+static struct entry *find_or_add(struct agg *a, const struct ps_value *keys, int nkeys)
+{
+	uint64_t h = hash_keys(keys, nkeys);
+	if (a->nslots) {
+		for (int s = (int)(h & (a->nslots - 1)); a->slots[s] >= 0; s = (s + 1) & (a->nslots - 1)) {
+			struct entry *e = &a->ents[a->slots[s]];
+			if (e->hash == h && keys_equal(e->keys, keys, nkeys))
+				return e;
+		}
+	}
+	/* Keep the index at most half full. */
+	if ((a->nents + 1) * 2 > a->nslots && rebuild_index(a, a->nslots ? a->nslots * 2 : 16) < 0)
+		return NULL;
+	if (a->nents == a->cap) {
+		int ncap = a->cap ? a->cap * 2 : 16;
+		struct entry *n = realloc(a->ents, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		a->ents = n;
+		a->cap = ncap;
+	}
+	struct entry *e = &a->ents[a->nents];
+	memset(e, 0, sizeof(*e));
+	e->hash = h;
+	e->fresh = 1;
+	e->keys = calloc(nkeys ? nkeys : 1, sizeof(*e->keys));
+	if (!e->keys)
+		return NULL;
+	for (int k = 0; k < nkeys; k++) {
+		e->keys[k] = keys[k];
+		if (keys[k].type == PS_V_STR && !(e->keys[k].s = strdup(keys[k].s ? keys[k].s : ""))) {
+			free_entry(e, k);
+			return NULL;
+		}
+	}
+	int nb = nbuckets(a);
+	if (nb && !(e->buckets = calloc(nb, sizeof(*e->buckets)))) {
+		free_entry(e, nkeys);
+		return NULL;
+	}
+	int s = (int)(h & (a->nslots - 1));
+	while (a->slots[s] >= 0)
+		s = (s + 1) & (a->nslots - 1);
+	a->slots[s] = a->nents++;
+	return e;
+}
+
+/* ---- updates ---- */
+
+/* The quantize bucket of V: bucket 63 holds 0; 64 + k holds [2^k, 2^(k+1)); 62 - k holds
+ * (-2^(k+1), -2^k]. */
+static int q_bucket(int64_t v)
+{
+	if (v == 0)
+		return Q_ZERO;
+	if (v > 0)
+		return Q_ZERO + 64 - __builtin_clzll((uint64_t)v);
+	uint64_t m = v == INT64_MIN ? (uint64_t)1 << 63 : (uint64_t)-v;
+	int k = 63 - __builtin_clzll(m);       /* 2^k <= m < 2^(k+1) */
+	return k >= 63 ? 0 : Q_ZERO - 1 - k;
+}
+
+/* The value a quantize bucket stands for, as DTrace labels it. */
+static int64_t q_bucketval(int i)
+{
+	if (i < Q_ZERO)
+		return -(int64_t)((uint64_t)1 << (Q_ZERO - 1 - i));
+	if (i == Q_ZERO)
+		return 0;
+	return (int64_t)((uint64_t)1 << (i - Q_ZERO - 1));
+}
+
+static int lq_bucket(const struct agg *a, int64_t v)
+{
+	if (v < a->lq_low)
+		return 0;
+	/* Unsigned arithmetic: v - low cannot overflow that way. */
+	uint64_t level = ((uint64_t)v - (uint64_t)a->lq_low) / (uint64_t)a->lq_step;
+	return level < (uint64_t)a->lq_levels ? (int)level + 1 : a->lq_levels + 1;
+}
+
+int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t value, int64_t incr)
+{
+	if (nkeys < 0 || nkeys > MAX_KEYS || (a->nkeys >= 0 && nkeys != a->nkeys))
+		return -EINVAL;
+	a->nkeys = nkeys;
+	/* A missing key value (PS_V_NONE) is the integer 0, in lookups as in storage. */
+	struct ps_value k[MAX_KEYS];
+	for (int i = 0; i < nkeys; i++)
+		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
+	struct entry *e = find_or_add(a, k, nkeys);
+	if (!e)
+		return -ENOMEM;
+	switch (a->fn) {
+	case AGG_COUNT:
+		e->count++;
+		break;
+	case AGG_SUM:
+		e->sum += value;
+		break;
+	case AGG_AVG:
+		e->count++;
+		e->sum += value;
+		break;
+	case AGG_MIN:
+		if (e->fresh || value < e->min)
+			e->min = value;
+		break;
+	case AGG_MAX:
+		if (e->fresh || value > e->max)
+			e->max = value;
+		break;
+	case AGG_STDDEV: {
+		uint64_t m = value < 0 ? -(uint64_t)value : (uint64_t)value;
+		e->count++;
+		e->sum += value;
+		e->sumsq += (u128)m * m;
+		break;
+	}
+	case AGG_QUANTIZE:
+		e->buckets[q_bucket(value)] += incr;
+		break;
+	case AGG_LQUANTIZE:
+		e->buckets[lq_bucket(a, value)] += incr;
+		break;
+	}
+	e->fresh = 0;
+	return 0;
+}
+
+/* ---- values ---- */
+
+static u128 isqrt128(u128 x)
+{
+	u128 r = 0, bit = (u128)1 << 126;
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+static uint64_t stddev(const struct entry *e, int64_t normal)
+{
+	if (e->count == 0)
+		return 0;
+	u128 avg_sq = e->sumsq / (uint64_t)normal / (uint64_t)e->count;
+	int64_t avg = e->sum / normal / e->count;
+	uint64_t m = avg < 0 ? -(uint64_t)avg : (uint64_t)avg;
+	u128 sq_avg = (u128)m * m;
+	if (avg_sq < sq_avg)
+		return 0;
+	return (uint64_t)isqrt128(avg_sq - sq_avg);
+}
+
+/* The scalar an entry prints (count/sum/min/max/avg/stddev), normalized. */
+static int64_t scalar(const struct agg *a, const struct entry *e, int64_t normal)
+{
+	switch (a->fn) {
+	case AGG_COUNT: return e->count / normal;
+	case AGG_SUM: return e->sum / normal;
+	case AGG_MIN: return e->min / normal;
+	case AGG_MAX: return e->max / normal;
+	case AGG_AVG: return e->count ? e->sum / normal / e->count : 0;
+	case AGG_STDDEV: return (int64_t)stddev(e, normal);
+	default: return 0;
+	}
+}
+
+/* ---- sorting ---- */
+
+static long double hist_weight(const struct agg *a, const struct entry *e, int64_t *zero)
+{
+	long double total = 0;
+	*zero = 0;
+	if (a->fn == AGG_QUANTIZE) {
+		for (int i = 0; i < Q_NBUCKETS; i++)
+			total += (long double)q_bucketval(i) * e->buckets[i];
+		*zero = e->buckets[Q_ZERO];
+		return total;
+	}
+	int64_t base = a->lq_low;
+	total = (long double)e->buckets[0] * (long double)(base - 1);
+	if (base - 1 == 0)
+		*zero = e->buckets[0];
+	for (int i = 0; i < a->lq_levels; i++, base += a->lq_step) {
+		total += (long double)e->buckets[i + 1] * (long double)base;
+		if (base == 0)
+			*zero = e->buckets[i + 1];
+	}
+	if (base + 1 == 0)
+		*zero = e->buckets[a->lq_levels + 1];
+	return total + (long double)e->buckets[a->lq_levels + 1] * (long double)(base + 1);
+}
+
+static int cmp_val(const struct agg *a, const struct entry *x, const struct entry *y)
+{
+	if (a->fn == AGG_QUANTIZE || a->fn == AGG_LQUANTIZE) {
+		int64_t zx, zy;
+		long double wx = hist_weight(a, x, &zx), wy = hist_weight(a, y, &zy);
+		if (wx != wy)
+			return wx < wy ? -1 : 1;
+		return zx < zy ? -1 : zx > zy;
+	}
+	if (a->fn == AGG_STDDEV) {
+		uint64_t sx = stddev(x, 1), sy = stddev(y, 1);
+		return sx < sy ? -1 : sx > sy;
+	}
+	int64_t vx = scalar(a, x, 1), vy = scalar(a, y, 1);
+	return vx < vy ? -1 : vx > vy;
+}
+
+static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y)
+{
+	for (int k = 0; k < a->nkeys; k++) {
+		const struct ps_value *kx = &x->keys[k], *ky = &y->keys[k];
+		if (kx->type != ky->type)
+			return kx->type == PS_V_INT ? -1 : 1;
+		if (kx->type == PS_V_STR) {
+			int c = strcmp(kx->s, ky->s);
+			if (c)
+				return c < 0 ? -1 : 1;
+			continue;
+		}
+		/* DTrace compares integer keys as unsigned values of the key's size. */
+		int bits = a->keysize[k < MAX_KEYS ? k : 0] * 8;
+		uint64_t mask = bits == 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
+		uint64_t ux = (uint64_t)kx->i & mask, uy = (uint64_t)ky->i & mask;
+		if (ux != uy)
+			return ux < uy ? -1 : 1;
+	}
+	return 0;
+}
+
+/* qsort has no context argument; the aggregation being sorted is passed here. */
+static const struct agg *sorting;
+
+static int cmp_entries(const void *l, const void *r)
+{
+	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
+	int c = cmp_val(sorting, x, y);
+	return c ? c : cmp_keys(sorting, x, y);
+}
+
+/* The entries in print order; the caller frees the array. */
+static const struct entry **sorted(const struct agg *a)
+{
+	const struct entry **v = malloc((a->nents ? a->nents : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (int i = 0; i < a->nents; i++)
+		v[i] = &a->ents[i];
+	sorting = a;
+	qsort(v, a->nents, sizeof(*v), cmp_entries);
+	sorting = NULL;
+	return v;
+}
+
+/* ---- histograms ---- */
+
+static const char ats[] = "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@";
+static const char spaces[] = "                                        ";
+
+/* One histogram row after its label: the bar and the count. */
+static void quantline(FILE *out, int64_t val, int64_t normal, long double total, int pos, int neg)
+{
+	int len = 40;
+	unsigned depth = 0;
+	long double absval = val < 0 ? -(long double)val : (long double)val;
+	if (!neg) {
+		if (pos)
+			depth = (unsigned)(absval * len / total + 0.5);
+		fprintf(out, "|%s%s %-9lld\n", ats + len - depth, spaces + depth,
+			(long long)(val / normal));
+		return;
+	}
+	if (!pos) {
+		depth = (unsigned)(absval * len / total + 0.5);
+		fprintf(out, "%s%s| %-9lld\n", spaces + depth, ats + len - depth,
+			(long long)(val / normal));
+		return;
+	}
+	/* Both signs: half-length bars either side of a centre line. */
+	len /= 2;
+	const char *hats = ats + len, *hsp = spaces + len;
+	depth = (unsigned)(absval * len / total + 0.5);
+	if (val <= 0)
+		fprintf(out, "%s%s|%*s %-9lld\n", hsp + depth, hats + len - depth, len, "",
+			(long long)(val / normal));
+	else
+		fprintf(out, "%20s|%s%s %-9lld\n", "", hats + len - depth, hsp + depth,
+			(long long)(val / normal));
+}
+
+static void print_hist(FILE *out, const struct agg *a, const struct entry *e, int64_t normal)
+{
+	int nb = nbuckets(a), first = 0, last = nb - 1, pos = 0, neg = 0;
+	long double total = 0;
+	const int64_t *d = e->buckets;
+	while (first <= last && d[first] == 0)
+		first++;
+	if (first > last) {
+		/* Nothing (or only cancelled-out weights): show the buckets around zero. */
+		first = a->fn == AGG_QUANTIZE ? Q_ZERO - 1 : 0;
+		last = a->fn == AGG_QUANTIZE ? Q_ZERO + 1 : 2;
+		if (last > nb - 1)
+			last = nb - 1;
+	} else {
+		if (first > 0)
+			first--;
+		while (last > 0 && d[last] == 0)
+			last--;
+		if (last < nb - 1)
+			last++;
+	}
+	for (int i = first; i <= last; i++) {
+		pos |= d[i] > 0;
+		neg |= d[i] < 0;
+		total += d[i] < 0 ? -(long double)d[i] : (long double)d[i];
+	}
+	fprintf(out, "\n%16s %41s %-9s\n", "value", "------------- Distribution -------------",
+		"count");
+	for (int i = first; i <= last; i++) {
+		if (a->fn == AGG_QUANTIZE) {
+			fprintf(out, "%16lld ", (long long)q_bucketval(i));
+		} else if (i == 0) {
+			char c[32];
+			snprintf(c, sizeof(c), "< %lld", (long long)a->lq_low);
+			fprintf(out, "%16s ", c);
+		} else if (i == a->lq_levels + 1) {
+			char c[32];
+			snprintf(c, sizeof(c), ">= %lld",
+				 (long long)(a->lq_low + (int64_t)a->lq_levels * a->lq_step));
+			fprintf(out, "%16s ", c);
+		} else {
+			fprintf(out, "%16lld ", (long long)(a->lq_low + (int64_t)(i - 1) * a->lq_step));
+		}
+		quantline(out, d[i], normal, total, pos, neg);
+	}
+}
+
+/* ---- print-outs ---- */
+
+static const char *const int_key_fmt[9] = {
+	[1] = " %3lld", [2] = " %5lld", [4] = " %8lld", [8] = " %16lld",
+};
+
+static void print_key(FILE *out, const struct agg *a, int k, const struct ps_value *v)
+{
+	if (v->type == PS_V_STR) {
+		fprintf(out, "  %-50s", v->s);
+		return;
+	}
+	int size = a->keysize[k];
+	int64_t i = v->i;
+	/* A narrower key prints as its type would: chars and shorts unsigned, ints signed. */
+	if (size == 1) i = (uint8_t)i;
+	else if (size == 2) i = (uint16_t)i;
+	else if (size == 4) i = (int32_t)i;
+	fprintf(out, int_key_fmt[size], (long long)i);
+}
+
+static void print_value(FILE *out, const struct agg *a, const struct entry *e)
+{
+	switch (a->fn) {
+	case AGG_QUANTIZE:
+	case AGG_LQUANTIZE:
+		print_hist(out, a, e, a->normal);
+		break;
+	case AGG_STDDEV:
+		fprintf(out, " %16llu", (unsigned long long)stddev(e, a->normal));
+		break;
+	default:
+		fprintf(out, " %16lld", (long long)scalar(a, e, a->normal));
+		break;
+	}
+}
+
+static void print_entries(FILE *out, const struct agg *a)
+{
+	const struct entry **v = sorted(a);
+	if (!v)
+		return;
+	for (int i = 0; i < a->nents; i++) {
+		for (int k = 0; k < a->nkeys; k++)
+			print_key(out, a, k, &v[i]->keys[k]);
+		print_value(out, a, v[i]);
+		fputc('\n', out);
+	}
+	free(v);
+}
+
+/* printa marks an aggregation printed so END skips it. The aggregation was made non-const by
+ * agg_new, so writing this bookkeeping flag through the const pointer is well-defined. */
+static void mark_printed(const struct agg *a)
+{
+	((struct agg *)a)->printed = 1;
+}
+
+void agg_print(FILE *out, const struct agg *a)
+{
+	fputc('\n', out);
+	print_entries(out, a);
+	mark_printed(a);
+}
+
+void agg_print_all(FILE *out, struct agg *const *aggs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (aggs[i] && !aggs[i]->printed)
+			print_entries(out, aggs[i]);
+}
+
+struct printa_ctx {
+	const struct agg *a;
+	const struct entry *e;
+};
+
+static int printa_value(FILE *out, const struct fmt_conv *c, void *arg)
+{
+	const struct printa_ctx *p = arg;
+	if (p->a->fn == AGG_QUANTIZE || p->a->fn == AGG_LQUANTIZE) {
+		long start = ftell(out);
+		print_hist(out, p->a, p->e, p->a->normal);
+		long end = ftell(out);
+		return start >= 0 && end >= start ? (int)(end - start) : 0;
+	}
+	int64_t v = p->a->fn == AGG_STDDEV ? (int64_t)stddev(p->e, p->a->normal)
+					   : scalar(p->a, p->e, p->a->normal);
+	return fmt_print_value(out, c, ps_int(v));
+}
+
+void agg_printa(FILE *out, const struct fmt *f, const struct agg *a)
+{
+	const struct entry **v = sorted(a);
+	if (!v)
+		return;
+	for (int i = 0; i < a->nents; i++) {
+		struct printa_ctx ctx = { a, v[i] };
+		fmt_print_agg(out, f, v[i]->keys, a->nkeys > 0 ? a->nkeys : 0, printa_value, &ctx);
+	}
+	free(v);
+	mark_printed(a);
+}
+
+/* ---- clear, trunc, normalize ---- */
+
+void agg_clear(struct agg *a)
+{
+	int nb = nbuckets(a);
+	for (int i = 0; i < a->nents; i++) {
+		struct entry *e = &a->ents[i];
+		e->count = e->sum = e->min = e->max = 0;
+		e->sumsq = 0;
+		e->fresh = 1;
+		if (nb)
+			memset(e->buckets, 0, nb * sizeof(*e->buckets));
+	}
+}
+
+void agg_trunc(struct agg *a, int64_t n)
+{
+	uint64_t keep = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	if (keep >= (uint64_t)a->nents)
+		return;
+	const struct entry **v = sorted(a);
+	if (!v)
+		return;
+	/* trunc keeps the top N by value (bottom N for negative N): DTrace walks in reverse
+	 * value-then-key order for the top, forward order for the bottom. */
+	char *keepme = calloc(a->nents ? a->nents : 1, 1);
+	if (!keepme) {
+		free(v);
+		return;
+	}
+	for (uint64_t j = 0; j < keep; j++) {
+		const struct entry *e = n > 0 ? v[a->nents - 1 - j] : v[j];
+		keepme[e - a->ents] = 1;
+	}
+	free(v);
+	int w = 0;
+	for (int i = 0; i < a->nents; i++) {
+		if (keepme[i])
+			a->ents[w++] = a->ents[i];
+		else
+			free_entry(&a->ents[i], a->nkeys);
+	}
+	free(keepme);
+	a->nents = w;
+	rebuild_index(a, a->nslots ? a->nslots : 16);
+}
+
+void agg_normalize(struct agg *a, int64_t f)
+{
+	if (f > 0)
+		a->normal = f;
+}
