@@ -25,6 +25,7 @@ struct cap_config {
 	const char *binary;      /* system-wide target path (NULL: python3 on PATH and its siblings) */
 	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
+	bool floor;              /* benchmark floor: attach an empty program, deliver nothing */
 };
 
 struct cap;

@@ -20,11 +20,13 @@ struct sdt_note {
 	uint64_t sem;            /* semaphore address as recorded (0: none) */
 	uint64_t pc_adj;         /* location after the .stapsdt.base adjustment */
 	uint64_t sem_adj;        /* semaphore after the adjustment (0: none) */
-	uint64_t pc_off;         /* file offset of the location (what a uprobe needs) */
+	uint64_t pc_off;         /* file offset of the location (what a uprobe needs; 0 when no
+	                            PT_LOAD segment holds it) */
 	uint64_t sem_off;        /* file offset of the semaphore (a uprobe's ref_ctr_offset; 0: none) */
 	char *args;              /* the argument string as recorded: "8@%rbp 8@%r12 -4@%eax" */
 	int nargs;
 	struct argspec spec[SDT_MAX_ARGS];
+	char *args_err;          /* NULL when every spec decoded; else why not (nargs is then 0) */
 	char *function;          /* enclosing function from the symbol table, NULL when unknown */
 };
 

@@ -1,0 +1,107 @@
+/*
+ * procmaps.c — the file-backed objects mapped into a process, from /proc/PID/maps.
+ *
+ * Each line is "START-END PERMS OFFSET DEV INODE [PATH]". An object (executable, shared library)
+ * is mapped as several ranges of one file; pyscope wants it once, with its load bias: the start
+ * of the range holding the lowest file offset minus that offset. For the usual layout (the first
+ * PT_LOAD segment at virtual address 0 and file offset 0) that is the bias the dynamic loader
+ * added to every ELF virtual address of an ET_DYN object. Only paths beginning with '/' count:
+ * anonymous memory, [heap], [stack], [vdso] and friends are not files pyscope can open.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "procmaps.h"
+
+void pmap_free(struct pmap_obj *o, int n)
+{
+	if (!o)
+		return;
+	for (int i = 0; i < n; i++)
+		free(o[i].path);
+	free(o);
+}
+
+int pmap_read(pid_t pid, struct pmap_obj **out, int *n)
+{
+	char path[64];
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+
+	struct pmap_obj *objs = NULL;
+	uint64_t *lowest_off = NULL;   /* per object: the smallest file offset seen so far */
+	int cnt = 0, cap = 0, rc = 0;
+	char *line = NULL;
+	size_t linecap = 0;
+	while (getline(&line, &linecap, f) > 0) {
+		uint64_t start, end, off;
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n",
+			   &start, &end, &off, &pos) < 3 || pos == 0)
+			continue;
+		char *file = line + pos;
+		file[strcspn(file, "\n")] = 0;
+		if (file[0] != '/')
+			continue;
+		int i;
+		for (i = 0; i < cnt; i++)
+			if (strcmp(objs[i].path, file) == 0)
+				break;
+		if (i == cnt) {
+			if (cnt == cap) {
+				cap = cap ? 2 * cap : 32;
+				struct pmap_obj *no = realloc(objs, cap * sizeof(*no));
+				if (!no) { rc = -ENOMEM; break; }
+				objs = no;
+				uint64_t *nl = realloc(lowest_off, cap * sizeof(*nl));
+				if (!nl) { rc = -ENOMEM; break; }
+				lowest_off = nl;
+			}
+			objs[cnt] = (struct pmap_obj){ .path = strdup(file), .load = start - off,
+						       .start = start, .end = end };
+			if (!objs[cnt].path) { rc = -ENOMEM; break; }
+			lowest_off[cnt] = off;
+			cnt++;
+			continue;
+		}
+		if (start < objs[i].start)
+			objs[i].start = start;
+		if (end > objs[i].end)
+			objs[i].end = end;
+		if (off < lowest_off[i]) {
+			lowest_off[i] = off;
+			objs[i].load = start - off;
+		}
+	}
+	free(line);
+	free(lowest_off);
+	fclose(f);
+	if (rc < 0) {
+		pmap_free(objs, cnt);
+		return rc;
+	}
+	/* A process that exited between open and read leaves an empty file. */
+	if (cnt == 0) {
+		free(objs);
+		char dir[64];
+		snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+		if (access(dir, F_OK) < 0)
+			return -ESRCH;
+	}
+	*out = cnt ? objs : NULL;
+	*n = cnt;
+	return 0;
+}
+
+int pmap_open_path(pid_t pid, const char *path, char *buf, int len)
+{
+	int n = snprintf(buf, len, "/proc/%d/root%s", (int)pid, path);
+	return n < 0 || n >= len ? -ENAMETOOLONG : 0;
+}

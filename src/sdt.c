@@ -1,0 +1,332 @@
+/*
+ * sdt.c — reads the stapsdt notes of one ELF object with libelf (the only module that includes it).
+ *
+ * <sys/sdt.h> leaves one note per marker in the ".note.stapsdt" section: owner "stapsdt", type 3,
+ * and a descriptor of three address-sized words — location (pc), base, semaphore — followed by
+ * three NUL-terminated strings: provider, name, argument specs. Addresses are 8 bytes in ELF64
+ * and 4 in ELF32 objects, in the object's byte order.
+ *
+ * The base word records where the linker placed the ".stapsdt.base" section when the note was
+ * written. If a pre-linker moved the object afterwards, the section's address differs from the
+ * recorded base and location and semaphore move by the same amount (SystemTap and libbpf's
+ * usdt.c both apply it this way; with no .stapsdt.base section, or a zero base, no adjustment).
+ *
+ * A uprobe is placed by file offset, so each adjusted address is also mapped through the program
+ * headers (the PT_LOAD segment that contains it) to an offset in the file.
+ *
+ * The file is untrusted input: every size is checked against what libelf says is really there,
+ * and any inconsistency gives a one-line reason instead of a note list.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "sdt.h"
+
+#define NT_STAPSDT 3
+
+static int say(char *err, int errlen, int rc, const char *fmt, const char *arg)
+{
+	if (err && errlen > 0)
+		snprintf(err, errlen, fmt, arg);
+	return rc;
+}
+
+static uint64_t get_word(const unsigned char *p, int size, bool big_endian)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)p[big_endian ? size - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/* File offset of virtual address ADDR through the PT_LOAD segments; 0 when none holds it. */
+static uint64_t addr_to_off(Elf *elf, size_t nphdr, uint64_t addr)
+{
+	for (size_t i = 0; i < nphdr; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (addr >= ph.p_vaddr && addr - ph.p_vaddr < ph.p_memsz)
+			return addr - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+/* Name of the function-sized symbol containing ADDR in symbol section SCN, or NULL. */
+static const char *find_func(Elf *elf, Elf_Scn *scn, uint64_t addr)
+{
+	GElf_Shdr sh;
+	Elf_Data *d;
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_entsize == 0 || !(d = elf_getdata(scn, NULL)))
+		return NULL;
+	size_t n = d->d_size / sh.sh_entsize;
+	const char *best = NULL;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (addr < sym.st_value || addr - sym.st_value >= (sym.st_size ? sym.st_size : 1))
+			continue;
+		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		/* Prefer a global name over a local alias of the same code. */
+		if (!best || GELF_ST_BIND(sym.st_info) == STB_GLOBAL)
+			best = name;
+	}
+	return best;
+}
+
+/* Decode one stapsdt note descriptor into N. 0, or -EINVAL when it does not hold together. */
+static int decode_note(const unsigned char *desc, size_t len, int wsize, bool big_endian,
+		       struct sdt_note *n, char *err, int errlen)
+{
+	if (len < 3 * (size_t)wsize + 3)
+		return say(err, errlen, -EINVAL, "stapsdt note too short (%s)", "no room for its strings");
+	n->pc = get_word(desc, wsize, big_endian);
+	n->base = get_word(desc + wsize, wsize, big_endian);
+	n->sem = get_word(desc + 2 * wsize, wsize, big_endian);
+	const char *s = (const char *)desc + 3 * wsize, *end = (const char *)desc + len;
+	const char *strs[3];
+	for (int i = 0; i < 3; i++) {
+		const char *z = memchr(s, 0, end - s);
+		if (!z)
+			return say(err, errlen, -EINVAL, "stapsdt note %s", "with an unterminated string");
+		strs[i] = s;
+		s = z + 1;
+		if (s == end && i < 2)
+			return say(err, errlen, -EINVAL, "stapsdt note %s", "with missing strings");
+	}
+	n->provider = strdup(strs[0]);
+	n->name = strdup(strs[1]);
+	n->args = strdup(strs[2]);
+	if (!n->provider || !n->name || !n->args)
+		return -ENOMEM;
+	return 0;
+}
+
+static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
+{
+	GElf_Ehdr eh;
+	size_t shstrndx, nphdr;
+	if (!gelf_getehdr(elf, &eh))
+		return say(err, errlen, -EINVAL, "bad ELF header (%s)", elf_errmsg(-1));
+	int wsize = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 0;
+	if (!wsize)
+		return say(err, errlen, -EINVAL, "unknown ELF class%s", "");
+	bool big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return say(err, errlen, -EINVAL, "not an executable or shared library%s",
+			   eh.e_type == ET_REL ? " (a relocatable object; link it first)" : "");
+	f->is_dyn = eh.e_type == ET_DYN;
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0 || elf_getphdrnum(elf, &nphdr) < 0)
+		return say(err, errlen, -EINVAL, "bad section or program header table (%s)", elf_errmsg(-1));
+
+	/* First pass: where things are. */
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	bool have_base = false;
+	uint64_t base_addr = 0;
+	int cap = 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return say(err, errlen, -EINVAL, "bad section header (%s)", elf_errmsg(-1));
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			symtab = scn;
+		else if (sh.sh_type == SHT_DYNSYM)
+			dynsym = scn;
+		else if (strcmp(name, ".stapsdt.base") == 0) {
+			have_base = true;
+			base_addr = sh.sh_addr;
+		}
+		if (sh.sh_type != SHT_NOTE || strcmp(name, ".note.stapsdt") != 0)
+			continue;
+
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d)
+			return say(err, errlen, -EINVAL, "cannot read .note.stapsdt (%s; truncated file?)",
+				    elf_errmsg(-1));
+		size_t off = 0;
+		while (off < d->d_size) {
+			GElf_Nhdr nh;
+			size_t name_off, desc_off;
+			size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
+			if (next == 0 || next <= off)
+				return say(err, errlen, -EINVAL, "malformed note in .note.stapsdt%s",
+					   " (its sizes run past the section)");
+			off = next;
+			if (nh.n_type != NT_STAPSDT || nh.n_namesz != sizeof("stapsdt") ||
+			    memcmp((char *)d->d_buf + name_off, "stapsdt", sizeof("stapsdt")) != 0)
+				continue;
+			if (f->nnotes == cap) {
+				cap = cap ? 2 * cap : 16;
+				struct sdt_note *nn = realloc(f->notes, cap * sizeof(*nn));
+				if (!nn)
+					return -ENOMEM;
+				f->notes = nn;
+			}
+			struct sdt_note *n = &f->notes[f->nnotes];
+			memset(n, 0, sizeof(*n));
+			f->nnotes++;
+			int rc = decode_note((unsigned char *)d->d_buf + desc_off, nh.n_descsz, wsize, big,
+					     n, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	}
+
+	/* Second pass: adjust, map to file offsets, decode arguments, find the functions. */
+	for (int i = 0; i < f->nnotes; i++) {
+		struct sdt_note *n = &f->notes[i];
+		uint64_t delta = have_base && n->base ? base_addr - n->base : 0;
+		uint64_t mask = wsize == 4 ? 0xffffffffull : ~0ull;
+		n->pc_adj = (n->pc + delta) & mask;
+		n->sem_adj = n->sem ? (n->sem + delta) & mask : 0;
+		n->pc_off = addr_to_off(elf, nphdr, n->pc_adj);
+		n->sem_off = n->sem_adj ? addr_to_off(elf, nphdr, n->sem_adj) : 0;
+		char why[160];
+		int na = argspec_parse_all(n->args, n->spec, SDT_MAX_ARGS, why, sizeof(why));
+		if (na < 0) {
+			n->nargs = 0;
+			n->args_err = strdup(why);
+			if (!n->args_err)
+				return -ENOMEM;
+		} else {
+			n->nargs = na;
+		}
+		const char *fn = find_func(elf, symtab, n->pc_adj);
+		if (!fn)
+			fn = find_func(elf, dynsym, n->pc_adj);
+		if (fn && !(n->function = strdup(fn)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
+{
+	*out = NULL;
+	if (err && errlen > 0)
+		err[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return say(err, errlen, -e, "%s", strerror(e));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		return say(err, errlen, -e, "%s", e == EISDIR ? "is a directory" : "not a regular file");
+	}
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
+		return say(err, errlen, -EINVAL, "libelf: %s", elf_errmsg(-1));
+	}
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return say(err, errlen, -ENOEXEC, "not an ELF file%s", "");
+	}
+	struct sdt_file *f = calloc(1, sizeof(*f));
+	int rc = -ENOMEM;
+	if (f && (f->path = strdup(path)))
+		rc = read_notes(elf, f, err, errlen);
+	elf_end(elf);
+	close(fd);
+	if (rc < 0) {
+		if (rc == -ENOMEM)
+			say(err, errlen, rc, "%s", "out of memory");
+		sdt_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+void sdt_free(struct sdt_file *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->nnotes; i++) {
+		free(f->notes[i].provider);
+		free(f->notes[i].name);
+		free(f->notes[i].args);
+		free(f->notes[i].args_err);
+		free(f->notes[i].function);
+	}
+	free(f->notes);
+	free(f->path);
+	free(f);
+}
+
+const char *sdt_dtrace_name(const char *name, char *buf, int len)
+{
+	int j = 0;
+	for (int i = 0; name[i] && j < len - 1; i++) {
+		if (name[i] == '_' && name[i + 1] == '_') {
+			buf[j++] = '-';
+			i++;
+		} else {
+			buf[j++] = name[i];
+		}
+	}
+	if (len > 0)
+		buf[j] = 0;
+	return buf;
+}
+
+/* "function-entry" -> "function__entry": the note spelling, so a pattern in either spelling can
+ * be matched against note names. A '-' inside a bracket expression ("[a-z]") is a range, kept. */
+static void note_spelling(const char *s, char *buf, size_t len)
+{
+	size_t j = 0;
+	bool in_bracket = false;
+	for (; *s && j + 2 < len; s++) {
+		if (*s == '[')
+			in_bracket = true;
+		else if (*s == ']')
+			in_bracket = false;
+		if (*s == '-' && !in_bracket) {
+			buf[j++] = '_';
+			buf[j++] = '_';
+		} else {
+			buf[j++] = *s;
+		}
+	}
+	buf[j] = 0;
+}
+
+bool sdt_match(const char *pattern, const char *provider, const char *name)
+{
+	char prov_pat[256], name_pat[512];
+	const char *colon = strchr(pattern, ':');
+	if (colon) {
+		size_t n = (size_t)(colon - pattern);
+		if (n >= sizeof(prov_pat))
+			return false;
+		memcpy(prov_pat, pattern, n);
+		prov_pat[n] = 0;
+		/* An empty provider part ("":name) matches any provider, as in DTrace. */
+		if (n && fnmatch(prov_pat, provider, 0) != 0)
+			return false;
+		pattern = colon + 1;
+	}
+	if (!*pattern)
+		return true;
+	note_spelling(pattern, name_pat, sizeof(name_pat));
+	return fnmatch(name_pat, name, 0) == 0;
+}
