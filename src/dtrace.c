@@ -491,7 +491,7 @@ int dtrace_main(int argc, char **argv)
 	bool quiet = o.quiet || prog->quiet == 1;
 	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
 	struct rt_opts ro = { .out = out, .quiet = quiet, .strsize = strsize, .target = target,
-			      .progname = "dtrace" };
+			      .progname = "dtrace", .replay = rp != NULL };
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
 	uint32_t strargs;

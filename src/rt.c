@@ -397,7 +397,7 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_VTIMESTAMP: return ps_int((int64_t)ev->ts);
 	case PG_B_WALLTIMESTAMP: return ps_int((int64_t)ev->ts + r->wall_offset);
 	case PG_B_PID: return ps_int(ev->pid);
-	case PG_B_PPID: return ps_int(ev->pid ? ppid_of(r, (int)ev->pid) : 0);
+	case PG_B_PPID: return ps_int(ev->pid && !r->o.replay ? ppid_of(r, (int)ev->pid) : 0);
 	case PG_B_TID: return ps_int(ev->tid);
 	case PG_B_CPU: return ps_int(ev->cpu);
 	case PG_B_EXECNAME: return ps_str(str_n(r, ev->comm, strnlen(ev->comm, PS_COMM_LEN)));
@@ -754,7 +754,7 @@ static void exec(struct rt *r, const struct pg_node *n)
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
 		if (v.type == PS_V_STR)
-			fprintf(r->buf, r->o.quiet ? "%s" : "  %-32s", v.s);
+			fprintf(r->buf, r->o.quiet ? "%s" : "  %-33s", v.s);
 		else
 			fprintf(r->buf, r->o.quiet ? "%lld" : " %16lld", (long long)v.i);
 		break;

@@ -25,6 +25,7 @@ struct rt_opts {
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
 	const char *progname;    /* prefix of fault messages ("dtrace") */
+	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
 };
 
 struct rt;
