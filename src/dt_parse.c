@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -955,6 +956,15 @@ static struct pg_node *st_agg(struct parser *ps)
 
 static struct pg_node *statement(struct parser *ps);
 
+/* A line that starts with a probe description (a missing '}' runs the body into it). */
+static bool looks_like_pdesc(const char *s)
+{
+	size_t n = strcspn(s, " \t\n{/,");
+	if ((n == 5 && strncmp(s, "BEGIN", 5) == 0) || (n == 3 && strncmp(s, "END", 3) == 0))
+		return true;
+	return memchr(s, ':', n) != NULL;
+}
+
 /* block -> '{' {statement} '}' */
 static struct pg_node *block(struct parser *ps)
 {
@@ -969,6 +979,8 @@ static struct pg_node *block(struct parser *ps)
 		}
 		if (n == 256)
 			error(ps, "too many statements in one block");
+		if (ps->lx.tok.col == 1 && looks_like_pdesc(ps->lx.src + ps->lx.tok.off))
+			error(ps, "'}' expected (to close '{' at line %d) before the next clause", line);
 		stmts[n++] = statement(ps);
 		if (stmts[n - 1]->kind != PG_S_IF && !isop(ps, "}")) {
 			char b[64];
@@ -1139,21 +1151,37 @@ static uint64_t tick_period(const char *s)
 	return 0;
 }
 
+static bool field_matches(const char *pat, const char *s)
+{
+	char dashed[128];
+	return !*pat || fnmatch(pat, s, 0) == 0 ||
+	       fnmatch(pat, pg_dashed(s, dashed, sizeof(dashed)), 0) == 0;
+}
+
+/* Which field of D matches no probe at all: suggest the closest value of that field. */
 static void suggest_probe(struct parser *ps, const struct pg_pdesc *d, int line, int col)
 {
-	struct suggest s = { .word = d->name };
+	if (d->pid == PG_PID_TARGET && ps->o->target <= 0)
+		errorat(ps, line, col, "no probe matches %s: $target needs -c or -p", d->text);
+	bool name_ok = false, prov_ok = false;
+	for (int i = 0; i < ps->o->nprobes; i++) {
+		name_ok |= field_matches(d->name, ps->o->probes[i]->name);
+		prov_ok |= field_matches(d->provider, ps->o->probes[i]->provider);
+	}
+	struct suggest s = { .word = !name_ok ? d->name : d->provider };
 	bool dashed = strchr(d->name, '-') != NULL;
 	char buf[128];
-	for (int i = 0; i < ps->o->nprobes; i++) {
-		const char *nm = ps->o->probes[i]->name;
-		offer(&s, dashed ? pg_dashed(nm, buf, sizeof(buf)) : nm);
+	for (int i = 0; i < ps->o->nprobes && (!name_ok || !prov_ok); i++) {
+		const struct ps_probe *p = ps->o->probes[i];
+		const char *cand = !name_ok ? (dashed ? pg_dashed(p->name, buf, sizeof(buf)) : p->name)
+					    : p->provider;
+		offer(&s, cand);
 		if (s.best == buf)    /* keep the winner out of the reused buffer */
 			s.best = pg_strdup(ps->p, buf);
 	}
-	if (s.best && *d->name)
-		errorat(ps, line, col, "no probe matches %s; did you mean %s?", d->text, s.best);
-	if (d->pid == PG_PID_TARGET && ps->o->target <= 0)
-		errorat(ps, line, col, "no probe matches %s: $target needs -c or -p", d->text);
+	if (s.best && (!name_ok || !prov_ok))
+		errorat(ps, line, col, "no probe matches %s; did you mean %s%s?", d->text,
+			!name_ok ? "" : "provider ", s.best);
 	errorat(ps, line, col, "no probe matches %s", d->text);
 }
 
