@@ -9,7 +9,7 @@
  *     " %16llu". quantize/lquantize print "\n", the histogram header and one row per bucket
  *     in place of the value.
  *   - Entries are sorted by value ascending, ties broken by the keys: integer keys compare as
- *     unsigned 64-bit numbers (so -1 sorts after 2, as in DTrace), strings bytewise. avg sorts by
+ *     unsigned numbers of the key's size (so -1 sorts after 2, as in DTrace), strings bytewise. avg sorts by
  *     its integer average, stddev by its stddev, quantize by the sum of bucket value x count
  *     and then by the count in the zero bucket, lquantize likewise (underflow weighs low-1,
  *     overflow the first value past high + 1).
@@ -20,6 +20,8 @@
  *   - avg is the integer average (C division); stddev is sqrt(avg(x^2) - avg(x)^2) in integers,
  *     with the sum of squares kept in 128 bits as DTrace does.
  *   - normalize(@a, n) divides the printed values (and histogram counts) by n, not the sort.
+ *   - At exit dtrace(1) prints "\n" once, then every aggregation no printa() has printed, back to
+ *     back (agg_print_all), e.g. for @a = count() alone: "\n" "               10\n".
  *
  * Departures, all where DTrace's result is an accident rather than a design: an empty string key
  * prints as blanks (DTrace dumps its bytes in hex), negative sums and averages divide by the
@@ -98,6 +100,58 @@ struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int
 		a->lq_levels = (int)levels;
 	}
 	return a;
+}
+
+int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams, char *msg,
+			size_t msglen)
+{
+	int64_t base = nparams > 0 ? params[0] : 0, limit = nparams > 1 ? params[1] : 0;
+	int64_t step = nparams > 2 ? params[2] : 1;
+	const char *err = NULL;
+	if (nparams < 2)
+		err = "lquantize( ) requires a base (argument #1) and a limit (argument #2)";
+	else if (base < INT32_MIN || base > INT32_MAX)
+		err = "lquantize( ) argument #1 must be a 32-bit quantity";
+	else if (limit < INT32_MIN || limit > INT32_MAX)
+		err = "lquantize( ) argument #2 must be a 32-bit quantity";
+	else if (limit < base)
+		err = "lquantize( ) base (argument #1) must be less than limit (argument #2)";
+	else if (step <= 0)
+		err = "lquantize( ) argument #3 must be a non-zero positive integer constant";
+	else if (step > UINT16_MAX)
+		err = "lquantize( ) argument #3 must be a 16-bit quantity";
+	else if ((limit - base) / step == 0)
+		err = "lquantize( ) step (argument #3) too large: must have at least one "
+		      "quantization level";
+	else if ((limit - base) / step > UINT16_MAX)
+		err = "lquantize( ) step (argument #3) too small: number of quantization levels "
+		      "must be a 16-bit quantity";
+	if (err) {
+		snprintf(msg, msglen, "%s", err);
+		return -EINVAL;
+	}
+	if (!a || a->fn != AGG_LQUANTIZE)
+		return 0;
+	int64_t levels = (limit - base) / step;
+	if (a->lq_low != base) {
+		snprintf(msg, msglen, "lquantize( ) base (argument #1) doesn't match previous "
+			 "declaration: expected %lld, found %lld", (long long)a->lq_low, (long long)base);
+		return -EINVAL;
+	}
+	if (a->lq_levels * a->lq_step != levels * step) {
+		snprintf(msg, msglen, "lquantize( ) limit (argument #2) doesn't match previous "
+			 "declaration: expected %lld, found %lld",
+			 (long long)(a->lq_low + a->lq_levels * a->lq_step),
+			 (long long)(base + levels * step));
+		return -EINVAL;
+	}
+	if (a->lq_step != step) {
+		snprintf(msg, msglen, "lquantize( ) step (argument #3) doesn't match previous "
+			 "declaration: expected %lld, found %lld", (long long)a->lq_step,
+			 (long long)step);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void free_entry(struct entry *e, int nkeys)
@@ -423,14 +477,11 @@ static int cmp_keys(const struct agg *a, const struct entry *x, const struct ent
 	return 0;
 }
 
-/* qsort has no context argument; the aggregation being sorted is passed here. */
-static const struct agg *sorting;
-
-static int cmp_entries(const void *l, const void *r)
+static int cmp_entries(const void *l, const void *r, void *agg)
 {
 	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
-	int c = cmp_val(sorting, x, y);
-	return c ? c : cmp_keys(sorting, x, y);
+	int c = cmp_val(agg, x, y);
+	return c ? c : cmp_keys(agg, x, y);
 }
 
 /* The entries in print order; the caller frees the array. */
@@ -441,9 +492,7 @@ static const struct entry **sorted(const struct agg *a)
 		return NULL;
 	for (int i = 0; i < a->nents; i++)
 		v[i] = &a->ents[i];
-	sorting = a;
-	qsort(v, a->nents, sizeof(*v), cmp_entries);
-	sorting = NULL;
+	qsort_r(v, a->nents, sizeof(*v), cmp_entries, (void *)a);
 	return v;
 }
 
@@ -453,7 +502,7 @@ static const char ats[] = "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@";
 static const char spaces[] = "                                        ";
 
 /* One histogram row after its label: the bar and the count. */
-static void quantline(FILE *out, int64_t val, int64_t normal, long double total, int pos, int neg)
+static int quantline(FILE *out, int64_t val, int64_t normal, long double total, int pos, int neg)
 {
 	int len = 40;
 	unsigned depth = 0;
@@ -461,31 +510,29 @@ static void quantline(FILE *out, int64_t val, int64_t normal, long double total,
 	if (!neg) {
 		if (pos)
 			depth = (unsigned)(absval * len / total + 0.5);
-		fprintf(out, "|%s%s %-9lld\n", ats + len - depth, spaces + depth,
-			(long long)(val / normal));
-		return;
+		return fprintf(out, "|%s%s %-9lld\n", ats + len - depth, spaces + depth,
+			       (long long)(val / normal));
 	}
 	if (!pos) {
 		depth = (unsigned)(absval * len / total + 0.5);
-		fprintf(out, "%s%s| %-9lld\n", spaces + depth, ats + len - depth,
-			(long long)(val / normal));
-		return;
+		return fprintf(out, "%s%s| %-9lld\n", spaces + depth, ats + len - depth,
+			       (long long)(val / normal));
 	}
 	/* Both signs: half-length bars either side of a centre line. */
 	len /= 2;
 	const char *hats = ats + len, *hsp = spaces + len;
 	depth = (unsigned)(absval * len / total + 0.5);
 	if (val <= 0)
-		fprintf(out, "%s%s|%*s %-9lld\n", hsp + depth, hats + len - depth, len, "",
-			(long long)(val / normal));
-	else
-		fprintf(out, "%20s|%s%s %-9lld\n", "", hats + len - depth, hsp + depth,
-			(long long)(val / normal));
+		return fprintf(out, "%s%s|%*s %-9lld\n", hsp + depth, hats + len - depth, len, "",
+			       (long long)(val / normal));
+	return fprintf(out, "%20s|%s%s %-9lld\n", "", hats + len - depth, hsp + depth,
+		       (long long)(val / normal));
 }
 
-static void print_hist(FILE *out, const struct agg *a, const struct entry *e, int64_t normal)
+/* Returns the bytes written, or -1 on an output error. */
+static int print_hist(FILE *out, const struct agg *a, const struct entry *e, int64_t normal)
 {
-	int nb = nbuckets(a), first = 0, last = nb - 1, pos = 0, neg = 0;
+	int nb = nbuckets(a), first = 0, last = nb - 1, pos = 0, neg = 0, n, total_bytes;
 	long double total = 0;
 	const int64_t *d = e->buckets;
 	while (first <= last && d[first] == 0)
@@ -509,25 +556,30 @@ static void print_hist(FILE *out, const struct agg *a, const struct entry *e, in
 		neg |= d[i] < 0;
 		total += d[i] < 0 ? -(long double)d[i] : (long double)d[i];
 	}
-	fprintf(out, "\n%16s %41s %-9s\n", "value", "------------- Distribution -------------",
-		"count");
+	total_bytes = fprintf(out, "\n%16s %41s %-9s\n", "value",
+			      "------------- Distribution -------------", "count");
+	if (total_bytes < 0)
+		return -1;
 	for (int i = first; i <= last; i++) {
-		if (a->fn == AGG_QUANTIZE) {
-			fprintf(out, "%16lld ", (long long)q_bucketval(i));
-		} else if (i == 0) {
-			char c[32];
+		char c[32];
+		if (a->fn == AGG_QUANTIZE)
+			snprintf(c, sizeof(c), "%lld", (long long)q_bucketval(i));
+		else if (i == 0)
 			snprintf(c, sizeof(c), "< %lld", (long long)a->lq_low);
-			fprintf(out, "%16s ", c);
-		} else if (i == a->lq_levels + 1) {
-			char c[32];
+		else if (i == a->lq_levels + 1)
 			snprintf(c, sizeof(c), ">= %lld",
 				 (long long)(a->lq_low + (int64_t)a->lq_levels * a->lq_step));
-			fprintf(out, "%16s ", c);
-		} else {
-			fprintf(out, "%16lld ", (long long)(a->lq_low + (int64_t)(i - 1) * a->lq_step));
-		}
-		quantline(out, d[i], normal, total, pos, neg);
+		else
+			snprintf(c, sizeof(c), "%lld",
+				 (long long)(a->lq_low + (int64_t)(i - 1) * a->lq_step));
+		if ((n = fprintf(out, "%16s ", c)) < 0)
+			return -1;
+		total_bytes += n;
+		if ((n = quantline(out, d[i], normal, total, pos, neg)) < 0)
+			return -1;
+		total_bytes += n;
 	}
+	return total_bytes;
 }
 
 /* ---- print-outs ---- */
@@ -610,12 +662,8 @@ struct printa_ctx {
 static int printa_value(FILE *out, const struct fmt_conv *c, void *arg)
 {
 	const struct printa_ctx *p = arg;
-	if (p->a->fn == AGG_QUANTIZE || p->a->fn == AGG_LQUANTIZE) {
-		long start = ftell(out);
-		print_hist(out, p->a, p->e, p->a->normal);
-		long end = ftell(out);
-		return start >= 0 && end >= start ? (int)(end - start) : 0;
-	}
+	if (p->a->fn == AGG_QUANTIZE || p->a->fn == AGG_LQUANTIZE)
+		return print_hist(out, p->a, p->e, p->a->normal);
 	int64_t v = p->a->fn == AGG_STDDEV ? (int64_t)stddev(p->e, p->a->normal)
 					   : scalar(p->a, p->e, p->a->normal);
 	return fmt_print_value(out, c, ps_int(v));

@@ -20,6 +20,12 @@ struct agg;
 /* NAME without the '@' ("" for the anonymous @). PARAMS: lquantize's (low, high, step). */
 struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int nparams);
 void agg_free(struct agg *a);
+/* Compile-time checks of lquantize's (low, high[, step]) with DTrace's messages (no trailing
+ * newline): the values alone, and against the aggregation's earlier declaration A (NULL: none).
+ * Return 0, or -EINVAL with MSG filled, e.g. "lquantize( ) base (argument #1) must be less than
+ * limit (argument #2)". */
+int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams, char *msg,
+			size_t msglen);
 const char *agg_name(const struct agg *a);
 enum agg_fn agg_kind(const struct agg *a);
 

@@ -11,8 +11,11 @@
  *   - a negative '*' width left-justifies; a zero width is no width;
  *   - '?' sets the width of a pointer (16 columns);
  *   - %p prints plain hex digits (DTrace maps it to %x); "%#p" gives the 0x prefix.
- * Extensions over DTrace: the length modifiers hh, z, j, t are accepted (DTrace knows h, l, ll, L),
- * and %e/%f/%g accept integers, converting them (D has no floating-point values).
+ * Besides C's conversions DTrace has %S and %C (string, char with C escapes), %Y and %T (a
+ * walltimestamp as "2026 Nov 26 07:20:04" or RFC 822) and %a/%A (addresses, printed 0x-hex here:
+ * pyscope does not symbolize). Extensions over DTrace: the length modifiers hh, z, j, t are
+ * accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
+ * floating-point values). Not supported: %k (stacks), %ls/%ws/%wc (wide strings).
  *
  * Every integer is 64 bits: %d/%i print signed, %u/%x/%X/%o the same bits unsigned (so -1 is
  * 18446744073709551615 / ffffffffffffffff). An h or hh modifier truncates to 16 or 8 bits, as a
@@ -27,13 +30,22 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "fmt.h"
 
 /* How a conversion prints its value. */
-enum kind { K_SINT, K_UINT, K_CHAR, K_FP, K_STR, K_PTR, K_PCT };
+enum kind {
+	K_SINT, K_UINT, K_CHAR, K_FP, K_STR, K_PTR, K_PCT,
+	K_ESTR, K_ECHR,       /* %S, %C: the string or char with C escapes */
+	K_ADDR,               /* %a, %A: an address (0x-hex: pyscope has no symbol table) */
+	K_YTIME, K_RFCTIME,   /* %Y, %T: a nanosecond wall-clock time */
+};
+
+/* Conversions whose argument is a string. */
+static int takes_str(enum kind k) { return k == K_STR || k == K_ESTR; }
 
 /* Which length modifiers a conversion takes. */
-enum { M_NONE = 1, M_INT = 2, M_LD = 4 };
+enum { M_NONE = 1, M_INT = 2, M_LD = 4, M_WIDE = 8 };
 
 struct convdef {
 	char ch;              /* the conversion character */
@@ -55,9 +67,15 @@ static const struct convdef convdefs[] = {
 	{ 'x', K_UINT, M_NONE | M_INT, proto_xint },
 	{ 'X', K_UINT, M_NONE | M_INT, proto_xint },
 	{ 'o', K_UINT, M_NONE | M_INT, proto_xint },
-	{ 'c', K_CHAR, M_NONE, proto_csi },
+	{ 'c', K_CHAR, M_NONE | M_WIDE, proto_csi },
+	{ 'C', K_ECHR, M_NONE, proto_csi },
 	{ 's', K_STR, M_NONE, proto_str },
+	{ 'S', K_ESTR, M_NONE, proto_str },
 	{ 'p', K_PTR, M_NONE, proto_addr },
+	{ 'a', K_ADDR, M_NONE, proto_addr },
+	{ 'A', K_ADDR, M_NONE, proto_addr },
+	{ 'Y', K_YTIME, M_NONE, "int64_t" },
+	{ 'T', K_RFCTIME, M_NONE, "int64_t" },
 	{ 'e', K_FP, M_NONE | M_LD, proto_fp },
 	{ 'E', K_FP, M_NONE | M_LD, proto_fp },
 	{ 'f', K_FP, M_NONE | M_LD, proto_fp },
@@ -126,7 +144,7 @@ static const struct convdef *find_def(char ch)
 
 /* Length-modifier spellings, longest first so "hh" wins over "h". */
 static const struct { const char *text; enum lmod lmod; int mods; } lmods[] = {
-	{ "hh", L_HH, M_INT }, { "h", L_H, M_INT }, { "ll", L_LONG, M_INT }, { "l", L_LONG, M_INT },
+	{ "hh", L_HH, M_INT }, { "h", L_H, M_INT }, { "ll", L_LONG, M_INT }, { "l", L_LONG, M_INT | M_WIDE },
 	{ "z", L_LONG, M_INT }, { "j", L_LONG, M_INT }, { "t", L_LONG, M_INT }, { "L", L_LD, M_LD },
 };
 
@@ -333,7 +351,7 @@ enum ps_vtype fmt_argtype(const struct fmt *f, int i)
 	if (i < 0 || i >= f->nargs)
 		return PS_V_NONE;
 	const struct argslot *a = &f->args[i];
-	if (a->role == A_VALUE && f->convs[a->conv].def->kind == K_STR)
+	if (a->role == A_VALUE && takes_str(f->convs[a->conv].def->kind))
 		return PS_V_STR;
 	return PS_V_INT;
 }
@@ -384,6 +402,13 @@ int fmt_check(const struct fmt *f, const char *func, int foff, const enum ps_vty
 					 "for use with %s( )", func);
 				return -EINVAL;
 			}
+			/* The value of every aggregating function is an integer. */
+			if (takes_str(c->def->kind)) {
+				snprintf(msg, msglen, "%s( ) aggregating action is incompatible with "
+					 "conversion #%d prototype:\n\tconversion: %%%s\n\t prototype: %s\n"
+					 "\t  argument: int64_t", func, i + 1, c->name, c->def->proto);
+				return -EINVAL;
+			}
 			continue;
 		}
 		if (j >= n) {
@@ -391,7 +416,7 @@ int fmt_check(const struct fmt *f, const char *func, int foff, const enum ps_vty
 				 "a corresponding value argument", func, i + 1, c->name);
 			return -EINVAL;
 		}
-		enum ps_vtype want = c->def->kind == K_STR ? PS_V_STR : PS_V_INT;
+		enum ps_vtype want = takes_str(c->def->kind) ? PS_V_STR : PS_V_INT;
 		if (types[j] != want) {
 			snprintf(msg, msglen, "%s( ) argument #%d is incompatible with conversion #%d "
 				 "prototype:\n\tconversion: %%%s\n\t prototype: %s\n\t  argument: %s",
@@ -430,23 +455,63 @@ static void cformat(char *buf, size_t len, const struct fmt_conv *c, int width, 
 	snprintf(buf + used, len - used, "%s%c", length, ch);
 }
 
+/* DTrace's %S/%C text: C escapes for \0 \a \b \f \n \r \t \v \" \\, octal "\ooo" for the
+ * other bytes outside '!'..'~' except the space. */
+static char *escape(const char *s, size_t n)
+{
+	static const char from[] = "\0\a\b\f\n\r\t\v\"\\", to[] = "0abfnrtv\"\\";
+	char *out = malloc(n * 4 + 1), *q = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *hit = memchr(from, ch, sizeof(from) - 1);
+		if (hit) {
+			*q++ = '\\';
+			*q++ = to[hit - from];
+		} else if (ch != ' ' && (ch < '!' || ch > '~')) {
+			q += sprintf(q, "\\%03o", ch);
+		} else {
+			*q++ = (char)ch;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* %Y: "2026 Nov 26 07:20:04"; %T: RFC 822, "Thu, 26 Nov 2026 07:20:04 UTC" — both in local
+ * time, from nanoseconds since the epoch (walltimestamp). DTrace's %T prints the ISO 8601
+ * week-based year (strftime %G), which differs from the calendar year around New Year; so
+ * does this. */
+static void wallclock(char *buf, size_t len, int64_t ns, int rfc822)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (!localtime_r(&sec, &tm)) {
+		snprintf(buf, len, "%lld", (long long)ns);
+		return;
+	}
+	strftime(buf, len, rfc822 ? "%a, %d %b %G %T %Z" : "%Y %b %e %T", &tm);
+}
+
 static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, struct ps_value v)
 {
 	char cf[48], num[32];
 	enum kind k = c->def->kind;
 	if (v.type == PS_V_NONE)
 		v = ps_int(0);
-	if (v.type == PS_V_STR && k != K_STR) {
+	if (v.type == PS_V_STR && !takes_str(k)) {
 		/* A string under a numeric conversion: print the string, keeping the layout. */
 		struct fmt_conv s = *c;
 		s.flags &= F_LEFT;
 		cformat(cf, sizeof(cf), &s, width, 0, "", 's');
 		return fprintf(out, cf, v.s ? v.s : "");
 	}
-	if (v.type == PS_V_INT && k == K_STR) {
+	if (v.type == PS_V_INT && takes_str(k)) {
 		snprintf(num, sizeof(num), "%lld", (long long)v.i);
 		v = ps_str(num);
 	}
+	char text[64];
 	int64_t i = v.i;
 	switch (k) {
 	case K_SINT:
@@ -475,8 +540,28 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 		return fprintf(out, cf, v.s ? v.s : "");
 	case K_PCT:
 		return fputc('%', out) == EOF ? -1 : 1;
+	case K_ESTR:
+	case K_ECHR: {
+		char ch = (char)i;
+		char *esc = k == K_ESTR ? escape(v.s ? v.s : "", strlen(v.s ? v.s : ""))
+					: escape(&ch, 1);
+		if (!esc)
+			return -1;
+		cformat(cf, sizeof(cf), c, width, prec, "", 's');
+		int n = fprintf(out, cf, esc);
+		free(esc);
+		return n;
 	}
-	return 0;
+	case K_ADDR:
+		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)i);
+		break;
+	case K_YTIME:
+	case K_RFCTIME:
+		wallclock(text, sizeof(text), i, k == K_RFCTIME);
+		break;
+	}
+	cformat(cf, sizeof(cf), c, width, prec, "", 's');
+	return fprintf(out, cf, text);
 }
 
 int fmt_print_value(FILE *out, const struct fmt_conv *c, struct ps_value v)

@@ -2,9 +2,10 @@
  * fmt.h — printf as DTrace does it: a format is compiled (and checked) once when the script is
  * compiled, then printed many times against argument values.
  *
- * Conversions: %d %i %u %x %X %o %c %s %p %e %f %g %% with flags (- + space # 0), width and
- * precision (literal or *), length modifiers (h hh l ll z j t: accepted, values are 64-bit), and %@
- * forms (%@d, %@u, ...) that only printa() uses for the aggregation value. Escapes (\n, \t, \\, \")
+ * Conversions: %d %i %u %x %X %o %c %s %p %e %E %f %g %G %% and DTrace's %S %C %Y %T %a %A, with
+ * flags (- + space # 0 '), width and precision (literal, * or ?), length modifiers (h hh l ll L z
+ * j t: accepted, values are 64-bit), and %@ forms (%@d, %@u, ...) that only printa() uses for the
+ * aggregation value. The rules, and DTrace's quirks kept on purpose, are in fmt.c. Escapes (\n, \t, \\, \")
  * are the lexer's business: fmt receives the string with escapes already decoded.
  */
 #ifndef PYSCOPE_FMT_H

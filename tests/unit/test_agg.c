@@ -635,6 +635,46 @@ static void test_many_keys(void)
 	agg_free(a);
 }
 
+/* The messages are DTrace's (dt_cc.c, dt_compile_agg). */
+static const char *lqcheck(const struct agg *a, int64_t low, int64_t high, int64_t step, int n)
+{
+	static char msg[256];
+	int64_t p[] = { low, high, step };
+	return agg_lquantize_check(a, p, n, msg, sizeof(msg)) ? msg : "ok";
+}
+
+static void test_lquantize_check(void)
+{
+	CHECK_STR("lquantize ok", "ok", lqcheck(NULL, 0, 100, 10, 3));
+	CHECK_STR("lquantize default step", "ok", lqcheck(NULL, -5, 5, 0, 2));
+	CHECK_STR("base too big", "lquantize( ) argument #1 must be a 32-bit quantity",
+		  lqcheck(NULL, 1LL << 31, 1LL << 32, 1, 3));
+	CHECK_STR("limit too big", "lquantize( ) argument #2 must be a 32-bit quantity",
+		  lqcheck(NULL, 1, 2147483657LL, 1, 2));
+	CHECK_STR("limit below base",
+		  "lquantize( ) base (argument #1) must be less than limit (argument #2)",
+		  lqcheck(NULL, 10, 5, 1, 3));
+	CHECK_STR("step zero",
+		  "lquantize( ) argument #3 must be a non-zero positive integer constant",
+		  lqcheck(NULL, 0, 10, 0, 3));
+	CHECK_STR("step too big", "lquantize( ) argument #3 must be a 16-bit quantity",
+		  lqcheck(NULL, 0, 100000, 65536, 3));
+	CHECK_STR("no levels", "lquantize( ) step (argument #3) too large: must have at least one "
+		  "quantization level", lqcheck(NULL, 0, 10, 20, 3));
+	CHECK_STR("too many levels", "lquantize( ) step (argument #3) too small: number of "
+		  "quantization levels must be a 16-bit quantity", lqcheck(NULL, 0, 100000, 1, 3));
+	int64_t p[] = { 10, 20, 1 };
+	struct agg *a = agg_new("", AGG_LQUANTIZE, p, 3);
+	CHECK_STR("same declaration", "ok", lqcheck(a, 10, 20, 1, 3));
+	CHECK_STR("base mismatch", "lquantize( ) base (argument #1) doesn't match previous "
+		  "declaration: expected 10, found 15", lqcheck(a, 15, 20, 1, 3));
+	CHECK_STR("limit mismatch", "lquantize( ) limit (argument #2) doesn't match previous "
+		  "declaration: expected 20, found 30", lqcheck(a, 10, 30, 1, 3));
+	CHECK_STR("step mismatch", "lquantize( ) step (argument #3) doesn't match previous "
+		  "declaration: expected 1, found 2", lqcheck(a, 10, 20, 2, 3));
+	agg_free(a);
+}
+
 int main(void)
 {
 	test_count_strings();
@@ -649,6 +689,7 @@ int main(void)
 	test_printa_format();
 	test_print_all();
 	test_many_keys();
+	test_lquantize_check();
 	free(buf);
 	return unit_status();
 }

@@ -5,6 +5,7 @@
  * rules at the top of src/fmt.c), written out literally so a change in either shows up.
  */
 #include <stdlib.h>
+#include <time.h>
 #include "fmt.h"
 #include "unit.h"
 
@@ -167,6 +168,55 @@ static void test_pointers_floats(void)
 	CHECK_STR("%+.1f", "-2.0", P("%+.1f", I(-2)));
 }
 
+
+/* real: Oracle DTrace test suite expected outputs (test/unittest/printf/tst.basics.r,
+ * tst.flags.r, tst.widths1.r) for the conversions pyscope supports, with i = 'a' = 97. */
+static void test_real_dtrace(void)
+{
+	CHECK_STR("real: tst.basics",
+		  "%c = a\n%d = 97\n%hd = 97\n%hi = 97\n%ho = 141\n%hu = 97\n%hx = 61\n"
+		  "%hX = 61\n%i = 97\n%lc = a\n%ld = 97\n%li = 97\n%lo = 141\n%lu = 97\n"
+		  "%lx = 61\n%lX = 61\n%o = 141\n%p = 61\n%s = hello\n%u = 97\n%x = 61\n"
+		  "%X = 61\n",
+		  P("%%c = %c\n%%d = %d\n%%hd = %hd\n%%hi = %hi\n%%ho = %ho\n%%hu = %hu\n"
+		    "%%hx = %hx\n%%hX = %hX\n%%i = %i\n%%lc = %lc\n%%ld = %ld\n%%li = %li\n"
+		    "%%lo = %lo\n%%lu = %lu\n%%lx = %lx\n%%lX = %lX\n%%o = %o\n%%p = %p\n"
+		    "%%s = %s\n%%u = %u\n%%x = %x\n%%X = %X\n",
+		    I(97), I(97), I(97), I(97), I(97), I(97), I(97), I(97), I(97), I(97), I(97),
+		    I(97), I(97), I(97), I(97), I(97), I(97), I(97), S("hello"), I(97), I(97),
+		    I(97)));
+	CHECK_STR("real: tst.flags", "0 00000123\n- 123     \n+     +123\n       123\n",
+		  P("0 %08x\n- %-8x\n+ %+8d\n  % 8d\n", I(0x123), I(0x123), I(123), I(123)));
+	CHECK_STR("real: tst.flags %#8x", "#    0x123\n", P("# %#8x\n", I(0x123)));
+	CHECK_STR("real: tst.widths1", "               0\n               5\n",
+		  P("%?d\n%?d\n", I(0), I(5)));
+}
+
+static void test_dtrace_extras(void)
+{
+	CHECK_STR("%S escapes", "a\\tb\\n\\\"q\\\\ \\001\\377",
+		  P("%S", S("a\tb\n\"q\\ \001\377")));
+	CHECK_STR("%10S", "      x\\ny|", P("%10S|", S("x\ny")));
+	CHECK_STR("%C", "\\n", P("%C", I('\n')));
+	CHECK_STR("%C plain", "z", P("%C", I('z')));
+	CHECK_STR("%a", "0xffffffff81000000", P("%a", I((int64_t)0xffffffff81000000ULL)));
+	CHECK_STR("%-20A|", "0x401000            |", P("%-20A|", I(0x401000)));
+	setenv("TZ", "UTC", 1);
+	tzset();
+	CHECK_STR("%Y of 0", "1970 Jan  1 00:00:00", P("%Y", I(0)));
+	CHECK_STR("%Y of a walltimestamp", "2026 Nov 26 07:20:04",
+		  P("%Y", I(1795677604LL * 1000000000LL + 123)));
+	CHECK_STR("%T", "Thu, 26 Nov 2026 07:20:04 UTC", P("%T", I(1795677604LL * 1000000000LL)));
+	CHECK_STR("%T uses the ISO week year, as DTrace's does", "Wed, 31 Dec 2026 00:00:00 UTC",
+		  P("%T", I(1767139200LL * 1000000000LL)));
+	CHECK_STR("%24Y", "    1970 Jan  1 00:00:00", P("%24Y", I(0)));
+	struct fmt_error e;
+	struct fmt *f = fmt_compile("%d%S%Y", &e);
+	CHECK_INT("%S takes a string", PS_V_STR, fmt_argtype(f, 1));
+	CHECK_INT("%Y takes an int", PS_V_INT, fmt_argtype(f, 2));
+	fmt_free(f);
+}
+
 static void test_literals(void)
 {
 	CHECK_STR("no conversions", "plain text\n", P0("plain text\n"));
@@ -213,6 +263,8 @@ static void test_compile_errors(void)
 		  cerr("%1$d"));
 	CHECK_STR("%5%", "@1: format conversion #1 cannot be combined with other format flags: %%",
 		  cerr(" %5%"));
+	CHECK_STR("%k is not supported", "@0: format conversion #1 is undefined: %k",
+		  cerr("%k"));
 	CHECK_STR("%ls is not supported", "@0: format conversion #1 is undefined: %ls",
 		  cerr("%ls"));
 	CHECK_STR("%Ld is undefined", "@0: format conversion #1 is undefined: %Ld", cerr("%Ld"));
@@ -292,6 +344,10 @@ static void test_check(void)
 		  "printa( ) argument #2 is incompatible with conversion #1 prototype:\n"
 		  "\tconversion: %d\n\t prototype: char, short, int, long, or long long\n"
 		  "\t  argument: string", chk("%d %@d\n", FMT_CHECK_PRINTA, T(PS_V_STR)));
+	CHECK_STR("printa: %@s",
+		  "printa( ) aggregating action is incompatible with conversion #2 prototype:\n"
+		  "\tconversion: %s\n\t prototype: char [] or string (or use stringof)\n"
+		  "\t  argument: int64_t", chk("%s %@s\n", FMT_CHECK_PRINTA, T(PS_V_STR)));
 	const char *names[] = { "int64_t" };
 	struct fmt_error err;
 	struct fmt *f = fmt_compile("%s", &err);
@@ -334,6 +390,8 @@ int main(void)
 	test_length_modifiers();
 	test_chars_strings();
 	test_pointers_floats();
+	test_real_dtrace();
+	test_dtrace_extras();
 	test_literals();
 	test_runtime_mismatch();
 	test_compile_errors();
