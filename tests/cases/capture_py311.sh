@@ -8,19 +8,28 @@ if ! can_trace; then skip "capture on python3.11" "needs root and BPF"; exit 0; 
 [ -x "$PY311" ] || { skip "capture on python3.11" "no $PY311"; exit 0; }
 PROG=$PYSCOPE_ROOT/tests/target/profile_self.py
 
-"$PYSCOPE" events --json --markers function__entry,function__return \
+"$PYSCOPE" events --json --markers function__entry,function__return,audit \
 	-c "$PY311 $PROG $TMP/self.json" >"$TMP/ev.json" 2>"$TMP/err"
 expect_eq "profile_self.py runs and exits 0 under pyscope" 0 "$?"
-# Functions of the program file that run outside its profiling window: the module body, the class
-# body, and the profiler callback itself (which sys.setprofile does not report).
-jq -s -S --arg f "$PROG" '
-	map(select(.probe and .str[0] == $f and (.str[1] | IN("<module>", "Box", "_prof") | not)))
+# counts RUN: what pyscope saw of the functions of the program in run 1 (before the audit event
+# "profile_self.profiled", no profiler active) or run 2 (after it, under the profiler); the module
+# body, the class body and the profiler callback are left out.
+counts() {
+	jq -s -S --arg f "$PROG" --argjson run "$1" '
+	(map(.str[0] == "profile_self.profiled") | index(true)) as $cut
+	| if $run == 1 then .[:$cut] else .[$cut:] end
+	| map(select(.probe and .str[0] == $f and (.str[1] | IN("<module>", "Box", "_prof") | not)))
 	| group_by(.str[1])
 	| map({key: .[0].str[1], value: [(map(select(.probe == "python:function__entry")) | length),
 	                                 (map(select(.probe == "python:function__return")) | length)]})
-	| from_entries' "$TMP/ev.json" >"$TMP/seen.json"
+	| from_entries' "$TMP/ev.json"
+}
 jq -S . "$TMP/self.json" >"$TMP/self.sorted.json"
-expect_file "per-function entry/return counts equal sys.setprofile's" "$TMP/self.sorted.json" "$TMP/seen.json"
+counts 1 >"$TMP/seen1.json"
+expect_file "run 1 (no profiler): per-function entry/return counts equal sys.setprofile's" \
+	"$TMP/self.sorted.json" "$TMP/seen1.json"
+counts 2 >"$TMP/seen2.json"
+expect_file "run 2 (under the profiler): the same counts" "$TMP/self.sorted.json" "$TMP/seen2.json"
 expect_eq "the program exercised recursion, generators and threads" "4875 360 5" \
 	"$(jq -r '[.fib[0], .countdown[0], .worker[0]] | join(" ")' "$TMP/self.json")"
 expect_eq "entries and returns pair over the whole run" "0" \

@@ -2,8 +2,10 @@
 # counts its own function calls and returns with sys.setprofile / threading.setprofile ('call' and
 # 'return' events of the Python functions in this file) and writes them as JSON to argv[1]:
 # {"name": [calls, returns], ...}. capture_py311.sh compares them with what pyscope saw.
-# Only main() and what it calls run under the profiler; nothing of this file runs outside it
-# except the module body and _prof (which the profiler does not report).
+# main() runs twice: first with no profiler (so CPython takes its ordinary, untraced paths: what
+# pyscope must see in full), then, after the audit event "profile_self.profiled", under the
+# profiler that counts. Nothing else of this file runs except the module body, the class body and
+# _prof (which the profiler does not report).
 import sys
 import threading
 import json
@@ -123,6 +125,8 @@ def main():
     return len(results)
 
 
+main()
+sys.audit("profile_self.profiled")
 threading.setprofile(_prof)
 sys.setprofile(_prof)
 main()
