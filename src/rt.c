@@ -77,14 +77,18 @@ struct ent {
 	uint64_t hash;
 	struct ps_value v;
 	char *str;               /* owned copy of v.s */
-	size_t klen;
+	size_t klen, kcap;
 	unsigned char key[];
 };
 
 struct store {
 	struct ent **b;
 	size_t nb, n;
+	struct ent *spare;       /* deleted small entries, reused: a thread-local going 0 -> 1 -> 0
+				  * on every call must not cost a malloc each time */
 };
+
+#define SMALL_KEY 64
 
 static uint64_t fnv(const unsigned char *p, size_t n)
 {
@@ -126,6 +130,11 @@ static void store_grow(struct store *s)
 
 static void store_free(struct store *s)
 {
+	while (s->spare) {
+		struct ent *n = s->spare->next;
+		free(s->spare);
+		s->spare = n;
+	}
 	for (size_t i = 0; i < s->nb; i++)
 		for (struct ent *e = s->b[i], *n; e; e = n) {
 			n = e->next;
@@ -174,6 +183,7 @@ struct rt {
 
 	struct agg **aggs;
 	bool *printed;
+	bool *records;                   /* per clause: see clause_records() */
 
 	struct store st;
 	struct ps_value *locals;         /* clause-local variables, by variable index */
@@ -335,16 +345,28 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 			struct ent *e = *pp;
 			*pp = e->next;
 			free(e->str);
-			free(e);
+			if (e->kcap == SMALL_KEY) {
+				e->next = r->st.spare;
+				r->st.spare = e;
+			} else {
+				free(e);
+			}
 			r->st.n--;
 		}
 		return;
 	}
 	struct ent *e = *pp;
 	if (!e) {
-		e = malloc(sizeof(*e) + klen);
-		if (!e)
-			oom();
+		if (klen <= SMALL_KEY && r->st.spare) {
+			e = r->st.spare;
+			r->st.spare = e->next;
+		} else {
+			size_t cap = klen <= SMALL_KEY ? SMALL_KEY : klen;
+			e = malloc(sizeof(*e) + cap);
+			if (!e)
+				oom();
+			e->kcap = cap;
+		}
 		e->next = NULL;
 		e->hash = h;
 		e->str = NULL;
@@ -803,7 +825,7 @@ static void exec(struct rt *r, const struct pg_node *n)
 
 /* Whether a clause leaves a record, so that without -q its probe line is printed (as DTrace
  * does for a clause with no statements or with a recording action). */
-static bool records(const struct pg_clause *c)
+static bool clause_records(const struct pg_clause *c)
 {
 	if (!c->nstmts)
 		return true;
@@ -837,7 +859,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
-	if (!r->o.quiet && records(c)) {
+	if (!r->o.quiet && r->records[ci]) {
 		if (!r->header_done) {
 			fprintf(r->buf, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
 			r->header_done = true;
@@ -851,7 +873,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 		r->action = i + 1;
 		exec(r, c->stmts[i]);
 	}
-	if (!r->o.quiet && records(c))
+	if (!r->o.quiet && r->records[ci])
 		fputc('\n', r->buf);
 	flush_buf(r);
 }
@@ -1063,6 +1085,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		if (!r->aggs[i])
 			oom();
 	}
+	r->records = xcalloc((size_t)p->nclauses, sizeof(*r->records));
+	for (int i = 0; i < p->nclauses; i++)
+		r->records[i] = clause_records(&p->clauses[i]);
 	r->locals = xcalloc((size_t)p->nvars, sizeof(*r->locals));
 	r->kcap = 1024;
 	r->kbuf = xcalloc(r->kcap, 1);
@@ -1093,6 +1118,7 @@ void rt_free(struct rt *r)
 		agg_free(r->aggs[i]);
 	free(r->aggs);
 	free(r->printed);
+	free(r->records);
 	store_free(&r->st);
 	free(r->locals);
 	arena_free(&r->ar);
