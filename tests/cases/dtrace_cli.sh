@@ -98,3 +98,6 @@ expect_status "missing script file" 2 "$PYSCOPE" dtrace -s "$TMP/none.d"
 expect_eq "missing script file: message" "pyscope: cannot read $TMP/none.d: No such file or directory" "$(cat "$TMP/err")"
 expect_status "malformed stream" 2 "$PYSCOPE" dtrace --replay <(echo '{"ts":1,"probe":') -n 'BEGIN{}'
 expect_grep "malformed stream: file and line" '^pyscope: /dev/fd/[0-9]+:1: ' "$TMP/err"
+
+# -w is accepted (pyscope has no destructive actions to allow).
+expect_eq "-w accepted" "ok" "$(D -qw -n 'BEGIN { printf("ok\n"); exit(0); }' 2>&1)"

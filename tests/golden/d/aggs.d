@@ -14,6 +14,7 @@ python$target:::function-entry
 	@norm[copyinstr(arg1)] = sum(arg2 * 1000);
 	@gone[copyinstr(arg1)] = count();
 	@top[copyinstr(arg1), arg2] = count();
+	@emptied[copyinstr(arg1)] = count();
 }
 
 END
@@ -31,6 +32,8 @@ END
 	printa(@norm);
 	clear(@gone);
 	printa(@gone);
+	trunc(@emptied);
+	printa(@emptied);
 	trunc(@top, 1);
 	printf("--- @top after trunc(1) (printed at the end) ---\n");
 }
