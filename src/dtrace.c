@@ -35,6 +35,7 @@ struct source {
 	const char *name;        /* file name, or "-n" text's label */
 	char *text;
 	bool is_file;
+	int first_clause, end_clause;   /* the clauses it compiled to */
 };
 
 struct opts {
@@ -112,7 +113,7 @@ static int add_source(struct opts *o, const char *name, char *text, bool is_file
 	if (!s)
 		return -ENOMEM;
 	o->src = s;
-	s[o->nsrc++] = (struct source){ name, text, is_file };
+	s[o->nsrc++] = (struct source){ .name = name, .text = text, .is_file = is_file };
 	return 0;
 }
 
@@ -309,7 +310,7 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 
 /* ---- compile ---- */
 
-static int compile(const struct opts *o, const struct ps_probe *const *probes, int n, int target,
+static int compile(struct opts *o, const struct ps_probe *const *probes, int n, int target,
 		   bool zero_ok, struct pg_prog **out)
 {
 	struct pg_prog *p = pg_new();
@@ -317,11 +318,14 @@ static int compile(const struct opts *o, const struct ps_probe *const *probes, i
 		.probes = probes, .nprobes = n, .target = target, .macros = o->macros,
 		.nmacros = o->nmacros, .zero_ok = zero_ok || o->zero_ok,
 	};
-	for (int i = 0; i < o->nsrc; i++)
+	for (int i = 0; i < o->nsrc; i++) {
+		o->src[i].first_clause = p->nclauses;
 		if (dt_compile(o->src[i].name, o->src[i].text, &dopt, p) < 0) {
 			pg_free(p);
 			return -EINVAL;
 		}
+		o->src[i].end_clause = p->nclauses;
+	}
 	*out = p;
 	return 0;
 }
@@ -335,16 +339,21 @@ static bool uses_markers(const struct pg_prog *p)
 	return false;
 }
 
-static void matched_message(const struct opts *o, int n)
+/* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
+ * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
+static void matched_messages(const struct opts *o, const struct rt *r)
 {
-	if (o->nsrc == 1 && o->src[0].is_file)
-		fprintf(stderr, "dtrace: script '%s' matched %d probe%s\n", o->src[0].name, n,
-			n == 1 ? "" : "s");
-	else if (o->nsrc == 1)
-		fprintf(stderr, "dtrace: description '%s' matched %d probe%s\n", o->src[0].text, n,
-			n == 1 ? "" : "s");
-	else
-		fprintf(stderr, "dtrace: %d programs matched %d probe%s\n", o->nsrc, n, n == 1 ? "" : "s");
+	for (int i = 0; i < o->nsrc; i++) {
+		int n = rt_nmatched(r, o->src[i].first_clause, o->src[i].end_clause);
+		const char *plural = n == 1 ? "" : "s";
+		if (o->src[i].is_file) {
+			fprintf(stderr, "dtrace: script '%s' matched %d probe%s\n", o->src[i].name, n, plural);
+		} else {
+			int len = (int)strcspn(o->src[i].text, "{/");
+			fprintf(stderr, "dtrace: description '%.*s' matched %d probe%s\n", len,
+				o->src[i].text, n, plural);
+		}
+	}
 }
 
 static void report_lost(uint64_t lost, void *ctx)
@@ -503,7 +512,7 @@ int dtrace_main(int argc, char **argv)
 			goto done;
 	}
 	if (!quiet)
-		matched_message(&o, rt_nmatched(r));
+		matched_messages(&o, r);
 
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigemptyset(&sa.sa_mask);

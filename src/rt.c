@@ -179,7 +179,7 @@ struct rt {
 	struct ps_probe begin_probe, end_probe;
 	int nticks;
 	struct tick *ticks;
-	int nmatched;
+	int *nmatched;                   /* per clause */
 
 	struct agg **aggs;
 	bool *printed;
@@ -979,7 +979,13 @@ struct ps_sink rt_sink(struct rt *r)
 bool rt_exited(const struct rt *r) { return r->exited; }
 int rt_status(const struct rt *r) { return r->status; }
 uint64_t rt_faults(const struct rt *r) { return r->faults; }
-int rt_nmatched(const struct rt *r) { return r->nmatched; }
+int rt_nmatched(const struct rt *r, int from, int to)
+{
+	int n = 0;
+	for (int i = from; i < to && i < r->p->nclauses; i++)
+		n += r->nmatched[i];
+	return n;
+}
 
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
 {
@@ -1033,7 +1039,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	set_probe(&r->end_probe, nextid++, "dtrace", "END");
 
 	/* Enabled probe IDs go clause by clause, probe by probe, as DTrace numbers them. */
+	r->nmatched = xcalloc((size_t)p->nclauses, sizeof(int));
 	for (int ci = 0; ci < p->nclauses; ci++) {
+		int first = epid;
 		const struct pg_clause *c = &p->clauses[ci];
 		for (int d = 0; d < c->npdescs; d++) {
 			const struct pg_pdesc *pd = &c->pdescs[d];
@@ -1071,10 +1079,10 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			if (c->strargs_any)
 				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;
 		}
+		r->nmatched[ci] = epid - first;
 	}
 	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
 		r->ticks[i].probe.name = r->ticks[i].name;
-	r->nmatched = epid;
 	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));
 	r->printed = xcalloc((size_t)p->naggs, sizeof(*r->printed));
 	for (int i = 0; i < p->naggs; i++) {
@@ -1119,6 +1127,7 @@ void rt_free(struct rt *r)
 	free(r->aggs);
 	free(r->printed);
 	free(r->records);
+	free(r->nmatched);
 	store_free(&r->st);
 	free(r->locals);
 	arena_free(&r->ar);

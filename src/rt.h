@@ -38,8 +38,9 @@ void rt_free(struct rt *r);
 /* The I-th marker probe that at least one clause fires on (NULL past the last), with the
  * arguments its clauses read as strings. */
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs);
-/* How many (clause, probe) pairs were enabled, BEGIN/END/tick included (DTrace's "matched N probes"). */
-int rt_nmatched(const struct rt *r);
+/* How many (clause, probe) pairs clauses FROM..TO-1 enabled, BEGIN/END/tick included (DTrace's
+ * "matched N probes"). */
+int rt_nmatched(const struct rt *r, int from, int to);
 
 /* Each returns non-zero once the program has called exit() (nothing more should be fed but
  * rt_end). NOW is CLOCK_MONOTONIC ns. */
