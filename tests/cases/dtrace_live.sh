@@ -79,3 +79,12 @@ D -n 'python$target:::gc-done { @ = count(); } END { printf("END ran\n"); }' \
 expect_grep "target exit: END ran" 'END ran' "$TMP/out"
 expect_grep "target exit: aggregation printed" '^ +2$' "$TMP/out"
 expect_grep "target exit: reported" '^dtrace: pid [0-9]+ has exited$' "$TMP/err"
+
+# The page's script on a longer program (imports, GC, threads): only start() and below, and the
+# indentation (after "function-entry:" / "function-return:") never below start's.
+D -q -s "$SEED/call_stack.d" -c "$PY311 $G/prog.py" >"$TMP/out" 2>"$TMP/err"
+expect_grep "call_stack.d on prog.py: begins with start's entry" '^[0-9]+	 function-entry:prog.py:start:18$' <(head -1 "$TMP/out")
+expect_grep "call_stack.d on prog.py: ends with start's return" '^[0-9]+	function-return:prog.py:start:25$' <(tail -1 "$TMP/out")
+expect_eq "call_stack.d on prog.py: everything between is indented" 0 \
+	"$(sed '1d;$d' "$TMP/out" | grep -cvE '^[0-9]+	 ?function-(entry|return): ')"
+expect_eq "call_stack.d on prog.py: no worker thread" "" "$(grep worker "$TMP/out")"
