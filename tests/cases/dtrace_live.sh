@@ -80,11 +80,15 @@ expect_grep "target exit: END ran" 'END ran' "$TMP/out"
 expect_grep "target exit: aggregation printed" '^ +2$' "$TMP/out"
 expect_grep "target exit: reported" '^dtrace: pid [0-9]+ has exited$' "$TMP/err"
 
-# The page's script on a longer program (imports, GC, threads): only start() and below, and the
-# indentation (after "function-entry:" / "function-return:") never below start's.
+# The page's script on a longer program (imports, GC, threads): it traces inside every function
+# named start (prog.py's, and threading's Thread.start), each line indented by its depth, which
+# never goes below 0; the worker threads (per-thread self->trace) never show.
 D -q -s "$SEED/call_stack.d" -c "$PY311 $G/prog.py" >"$TMP/out" 2>"$TMP/err"
 expect_grep "call_stack.d on prog.py: begins with start's entry" '^[0-9]+	 function-entry:prog.py:start:18$' <(head -1 "$TMP/out")
-expect_grep "call_stack.d on prog.py: ends with start's return" '^[0-9]+	function-return:prog.py:start:25$' <(tail -1 "$TMP/out")
-expect_eq "call_stack.d on prog.py: everything between is indented" 0 \
-	"$(sed '1d;$d' "$TMP/out" | grep -cvE '^[0-9]+	 ?function-(entry|return): ')"
+expect_grep "call_stack.d on prog.py: start's return" '^[0-9]+	function-return:prog.py:start:25$' "$TMP/out"
+expect_eq "call_stack.d on prog.py: indentation = depth, never negative" "ok" "$(awk -F'\t' '
+	{ split($2, a, ":"); rest = substr($2, length(a[1]) + 2); match(rest, /^ */); ind = RLENGTH
+	  if (a[1] ~ /entry/) { if (ind != depth) bad++; depth++ }
+	  else { depth--; if (ind != depth || depth < 0) bad++ } }
+	END { print (bad || depth != 0) ? "bad " bad " depth " depth : "ok" }' "$TMP/out")"
 expect_eq "call_stack.d on prog.py: no worker thread" "" "$(grep worker "$TMP/out")"
