@@ -214,6 +214,13 @@ static struct pg_node *mknode(struct parser *ps, enum pg_kind k, enum ps_vtype t
 	return n;
 }
 
+/* Children into a node (a node without children has no array: nothing to copy). */
+static void copy_kids(struct pg_node **dst, struct pg_node *const *src, int n)
+{
+	if (n > 0)
+		memcpy(dst, src, sizeof(src[0]) * (size_t)n);
+}
+
 /* An expression used for its value: an unresolved name or a void statement is an error here. */
 static struct pg_node *value(struct parser *ps, struct pg_node *n)
 {
@@ -306,7 +313,7 @@ static void keylist(struct parser *ps, struct pg_node *v)
 	expect_close(ps, "]", "[", line);
 	v->nkids = n;
 	v->kids = pg_alloc(ps->p, sizeof(v->kids[0]) * (size_t)n);
-	memcpy(v->kids, keys, sizeof(keys[0]) * (size_t)n);
+	copy_kids(v->kids, keys, n);
 }
 
 /* variable -> ['self' '->' | 'this' '->'] IDENT [keylist] */
@@ -376,7 +383,7 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 		note_string_read(ps, args[0]);
 	struct pg_node *c = mknode(ps, PG_E_CALL, sig->ret, n, line, col);
 	c->op = f;
-	memcpy(c->kids, args, sizeof(args[0]) * (size_t)n);
+	copy_kids(c->kids, args, n);
 	return c;
 }
 
@@ -775,7 +782,7 @@ static struct pg_node *st_printf(struct parser *ps, int line, int col)
 		errorat(ps, line, col, "%s", msg);
 	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
 	s->fmt = f;
-	memcpy(s->kids, args, sizeof(args[0]) * (size_t)n);
+	copy_kids(s->kids, args, n);
 	return s;
 }
 
@@ -991,7 +998,7 @@ static struct pg_node *block(struct parser *ps)
 	}
 	expect_close(ps, "}", "{", line);
 	struct pg_node *s = mknode(ps, PG_S_BLOCK, PS_V_NONE, n, line, col);
-	memcpy(s->kids, stmts, sizeof(stmts[0]) * (size_t)n);
+	copy_kids(s->kids, stmts, n);
 	return s;
 }
 

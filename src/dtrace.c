@@ -299,13 +299,14 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 			shown++;
 		}
 	}
-	pg_free(p);
+	int rc = 0;
 	if (!shown && (c.npdescs || o->provider)) {
 		fprintf(stderr, "dtrace: no probe matches %s\n",
 			o->provider ? o->provider : c.npdescs ? d[0].text : "");
-		return 1;
+		rc = 1;
 	}
-	return 0;
+	pg_free(p);
+	return rc;
 }
 
 /* ---- compile ---- */
