@@ -21,6 +21,7 @@ static const struct ps_probe *list[5] = { &probes[0], &probes[1], &probes[2], &p
 
 static char *out;
 static size_t outlen;
+static FILE *outf;
 
 static struct rt *make(const char *src, struct pg_prog **pp)
 {
@@ -30,9 +31,12 @@ static struct rt *make(const char *src, struct pg_prog **pp)
 		pg_free(p);
 		return NULL;
 	}
+	if (outf)
+		fclose(outf);
 	free(out);
 	out = NULL;
-	struct rt_opts ro = { .out = open_memstream(&out, &outlen), .quiet = true, .replay = true, .target = 100,
+	outf = open_memstream(&out, &outlen);
+	struct rt_opts ro = { .out = outf, .quiet = true, .replay = true, .target = 100,
 			      .progname = "dtrace" };
 	struct rt *r;
 	if (rt_new(p, list, 5, &ro, &r) < 0)
@@ -131,6 +135,7 @@ int main(void)
 	CHECK_STR("output: thread 7 from start() on, in clause order", "7 start\n7 inner\n", out);
 	rt_free(r);
 	pg_free(p);
+	fclose(outf);
 	free(out);
 	return unit_status();
 }
