@@ -7,6 +7,18 @@
  *
  *   pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
  *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
+ *
+ * Where it differs from DTrace, and why:
+ *   - vtimestamp is timestamp (there is no per-thread virtual clock at a uprobe); ppid is read from
+ *     /proc at the event (0 in a replay); walltimestamp is timestamp shifted by the clock offset
+ *     taken at start.
+ *   - copyinstr() only sees strings copied at the hit: an argument the clause names directly
+ *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
+ *     a variable makes the probe copy every argument, and only works at the same hit. Anything
+ *     else faults with "invalid address", as a bad pointer does in DTrace.
+ *   - Aggregations not printed by printa() are printed at the end even with -q, as dtrace(1)
+ *     does. -o FILE truncates FILE (dtrace appends).
+ *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
  */
 #include <errno.h>
 #include <getopt.h>
