@@ -17,7 +17,7 @@
  *     a variable makes the probe copy every argument, and only works at the same hit. Anything
  *     else faults with "invalid address", as a bad pointer does in DTrace.
  *   - Aggregations not printed by printa() are printed at the end even with -q, as dtrace(1)
- *     does. -o FILE truncates FILE (dtrace appends).
+ *     does.
  *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
  */
 #include <errno.h>
@@ -82,7 +82,7 @@ static void usage(FILE *f)
 		"  --replay FILE  run on a recorded stream (pyscope events --json) instead of live\n"
 		"                 markers; $target is the stream's first pid (or -p PID)\n"
 		"  -q             quiet: only what the program prints\n"
-		"  -o FILE        write the program's output to FILE\n"
+		"  -o FILE        append the program's output to FILE\n"
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
@@ -493,7 +493,7 @@ int dtrace_main(int argc, char **argv)
 			target = (int)cap_command_pid(cap);
 	}
 	if (o.outfile) {
-		out = fopen(o.outfile, "w");
+		out = fopen(o.outfile, "a");   /* dtrace appends */
 		if (!out) {
 			fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
 			out = stdout;

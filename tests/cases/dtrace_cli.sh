@@ -101,3 +101,7 @@ expect_grep "malformed stream: file and line" '^pyscope: /dev/fd/[0-9]+:1: ' "$T
 
 # -w is accepted (pyscope has no destructive actions to allow).
 expect_eq "-w accepted" "ok" "$(D -qw -n 'BEGIN { printf("ok\n"); exit(0); }' 2>&1)"
+
+# -o appends, as dtrace's does.
+D -q -o "$TMP/o.txt" -s "$G/gc.d" --replay "$G/prog.events"
+expect_file "-o appends" <(cat "$G/gc.out" "$G/gc.out") "$TMP/o.txt"
