@@ -1303,8 +1303,6 @@ static void clause(struct parser *ps)
 		error(ps, "'{' expected to begin the clause's actions, found %s",
 		      tokdesc(&ps->lx.tok, b, sizeof(b)));
 	struct pg_node *body = block(ps);
-	/* p->clauses may have moved while the body was parsed?  No: clauses are only added here. */
-	c = &ps->p->clauses[ci];
 	c->nstmts = body->nkids;
 	c->stmts = body->kids;
 	ps->clause = NULL;

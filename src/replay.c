@@ -240,10 +240,7 @@ static void jskip(struct jr *j)
 		while (!j->err && jelem(j, &first))
 			jskip(j);
 	} else if (*j->s == '"') {
-		char tmp[8];
 		const char *s = j->s + 1;
-		/* skip without the length limit mattering */
-		(void)tmp;
 		while (*s && *s != '"')
 			s += *s == '\\' && s[1] ? 2 : 1;
 		j->s = *s ? s + 1 : s;
