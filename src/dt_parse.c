@@ -301,6 +301,8 @@ static void keylist(struct parser *ps, struct pg_node *v)
 	int line = ps->lx.tok.line;
 	struct pg_node *keys[PG_MAX_KEYS];
 	int n = 0;
+	bool pred = ps->in_pred;
+	ps->in_pred = false;     /* inside brackets '/' divides again */
 	next(ps);
 	for (;;) {
 		if (n == PG_MAX_KEYS)
@@ -311,6 +313,7 @@ static void keylist(struct parser *ps, struct pg_node *v)
 		next(ps);
 	}
 	expect_close(ps, "]", "[", line);
+	ps->in_pred = pred;
 	v->nkids = n;
 	v->kids = pg_alloc(ps->p, sizeof(v->kids[0]) * (size_t)n);
 	copy_kids(v->kids, keys, n);
@@ -356,6 +359,8 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 	const struct pg_funcsig *sig = &pg_funcs[f];
 	struct pg_node *args[PG_MAX_CALL_ARGS];
 	int n = 0, oline = ps->lx.tok.line;
+	bool pred = ps->in_pred;
+	ps->in_pred = false;     /* inside parentheses '/' divides again */
 	next(ps);
 	if (!isop(ps, ")"))
 		for (;;) {
@@ -367,6 +372,7 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 			next(ps);
 		}
 	expect_close(ps, ")", "(", oline);
+	ps->in_pred = pred;
 	if (n < sig->minargs || n > sig->maxargs) {
 		if (sig->minargs == sig->maxargs)
 			errorat(ps, line, col, "%s( ) takes %d argument%s, %d given", name, sig->minargs,
