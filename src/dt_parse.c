@@ -234,8 +234,9 @@ static struct pg_node *value(struct parser *ps, struct pg_node *n)
 		const char *prefix = n->i == PG_SC_THREAD ? "self->" : n->i == PG_SC_CLAUSE ? "this->" : "";
 		if (s.best)
 			errnode(ps, n, "undefined variable '%s%s'; did you mean %s?", prefix, n->s, s.best);
-		errnode(ps, n, "undefined variable '%s%s' (not declared nor assigned before this use)",
-			prefix, n->s);
+		errnode(ps, n, "undefined variable '%s%s': assign or declare it before this use "
+			"(e.g. '%sint %s;' at the top)", prefix, n->s,
+			n->i == PG_SC_THREAD ? "self " : n->i == PG_SC_CLAUSE ? "this " : "", n->s);
 	}
 	if (n->type == PS_V_NONE)
 		errnode(ps, n, "this expression has no value");
