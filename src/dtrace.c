@@ -369,6 +369,26 @@ static void matched_messages(const struct opts *o, const struct rt *r)
 	}
 }
 
+/* A runtime fault as DTrace reports it:
+ *   dtrace: error on enabled probe ID 2 (ID 1: python1234:python3.11:-:function-entry):
+ *   invalid address (0x17) in action #1 at DIF offset 0   (one line) */
+static void report_fault(const struct rt_fault *f, void *ctx)
+{
+	(void)ctx;
+	const struct ps_probe *p = f->probe;
+	char prov[64], name[128];
+	if (p->pid)
+		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
+	else
+		snprintf(prov, sizeof(prov), "%s", p->provider);
+	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ", f->epid,
+		p->id, prov, p->module, p->function, pg_dashed(p->name, name, sizeof(name)), f->what);
+	if (f->action)
+		fprintf(stderr, "action #%d at DIF offset 0\n", f->action);
+	else
+		fprintf(stderr, "predicate at DIF offset 0\n");
+}
+
 static void report_lost(uint64_t lost, void *ctx)
 {
 	(void)ctx;
@@ -513,7 +533,7 @@ int dtrace_main(int argc, char **argv)
 	bool quiet = o.quiet || prog->quiet == 1;
 	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
 	struct rt_opts ro = { .out = out, .quiet = quiet, .strsize = strsize, .target = target,
-			      .progname = "dtrace", .replay = rp != NULL };
+			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true };
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
 	uint32_t strargs;

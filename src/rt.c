@@ -199,7 +199,7 @@ struct rt {
 	/* the event being processed */
 	const struct ps_event *ev;
 	const struct ps_probe *probe;
-	int epid, action;
+	int clause, epid, action;
 	jmp_buf fault;
 
 	int64_t wall_offset;             /* CLOCK_REALTIME - CLOCK_MONOTONIC */
@@ -227,21 +227,20 @@ static void *xcalloc(size_t n, size_t s)
 
 static void fault(struct rt *r, const char *what)
 {
-	char dname[128];
-	const struct ps_probe *p = r->probe;
-	char prov[64];
-	if (p->pid)
-		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
-	else
-		snprintf(prov, sizeof(prov), "%s", p->provider);
+	const struct pg_clause *c = &r->p->clauses[r->clause];
+	const struct pg_node *at = r->action ? c->stmts[r->action - 1] : c->pred;
+	struct rt_fault f = {
+		.what = what, .probe = r->probe, .clause = r->clause, .epid = r->epid,
+		.action = r->action, .line = at ? at->line : 0, .col = at ? at->col : 0,
+	};
 	fflush(r->o.out);
-	fprintf(stderr, "%s: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ",
-		r->o.progname ? r->o.progname : "pyscope", r->epid, p->id, prov, p->module,
-		p->function, pg_dashed(p->name, dname, sizeof(dname)), what);
-	if (r->action)
-		fprintf(stderr, "action #%d at DIF offset 0\n", r->action);
-	else
-		fprintf(stderr, "predicate at DIF offset 0\n");
+	if (r->o.on_fault) {
+		r->o.on_fault(&f, r->o.fault_ctx);
+	} else {
+		char name[128];
+		fprintf(stderr, "pyscope: %s at %s:%s (line %d)\n", what, r->probe->provider,
+			pg_dashed(r->probe->name, name, sizeof(name)), f.line);
+	}
 	r->faults++;
 	longjmp(r->fault, 1);
 }
@@ -850,6 +849,7 @@ static void flush_buf(struct rt *r)
 static void run_clause(struct rt *r, int ci, int epid)
 {
 	const struct pg_clause *c = &r->p->clauses[ci];
+	r->clause = ci;
 	r->epid = epid;
 	r->action = 0;
 	if (setjmp(r->fault)) {
@@ -958,7 +958,7 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() */
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->exited = true;
-	for (int i = 0; i < r->p->naggs; i++)
+	for (int i = 0; i < r->p->naggs && r->o.final_aggs; i++)
 		if (r->aggs[i] && !r->printed[i] && !agg_empty(r->aggs[i]))
 			agg_print(r->buf, r->aggs[i]);
 	flush_buf(r);

@@ -9,7 +9,8 @@
  *   rt_tick     tick-N clauses that are due at a time (rt_next_tick says when the next one is)
  *   rt_end      END clauses, then every aggregation not yet printed
  * Faults in a clause (an address that was not copied as a string, a division by zero) abort that
- * clause only; they are reported on stderr in DTrace's words and counted.
+ * clause only; they are counted and handed to the caller's reporter (rt_opts.on_fault), which
+ * words them in its dialect's terms.
  */
 #ifndef PYSCOPE_RT_H
 #define PYSCOPE_RT_H
@@ -19,12 +20,25 @@
 #include "prog.h"
 #include "event.h"
 
+/* A runtime fault, for the front-end to report in its dialect's words. */
+struct rt_fault {
+	const char *what;        /* "invalid address (0x17)", "divide-by-zero", "illegal operation" */
+	const struct ps_probe *probe;
+	int clause;              /* index in the program */
+	int epid;                /* the (clause, probe) pair's number, DTrace's enabled probe ID */
+	int action;              /* 1-based statement of the clause; 0: the predicate */
+	int line, col;           /* where that statement (or predicate) was written */
+};
+
 struct rt_opts {
 	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
 	bool quiet;              /* no "CPU ID FUNCTION:NAME" lines */
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
-	const char *progname;    /* prefix of fault messages ("dtrace") */
+	/* Report a fault (the clause is then abandoned); NULL: a plain "pyscope: ..." line. */
+	void (*on_fault)(const struct rt_fault *f, void *ctx);
+	void *fault_ctx;
+	bool final_aggs;         /* print the aggregations printa() did not print at the end (D) */
 	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
 };
 

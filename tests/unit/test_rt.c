@@ -22,6 +22,15 @@ static const struct ps_probe *list[5] = { &probes[0], &probes[1], &probes[2], &p
 static char *out;
 static size_t outlen;
 static FILE *outf;
+static struct rt_fault last_fault;
+static char last_what[64];
+
+static void on_fault(const struct rt_fault *f, void *ctx)
+{
+	(void)ctx;
+	last_fault = *f;
+	snprintf(last_what, sizeof(last_what), "%s", f->what);
+}
 
 static struct rt *make(const char *src, struct pg_prog **pp)
 {
@@ -37,7 +46,7 @@ static struct rt *make(const char *src, struct pg_prog **pp)
 	out = NULL;
 	outf = open_memstream(&out, &outlen);
 	struct rt_opts ro = { .out = outf, .quiet = true, .replay = true, .target = 100,
-			      .progname = "dtrace" };
+			      .final_aggs = true, .on_fault = on_fault };
 	struct rt *r;
 	if (rt_new(p, list, 5, &ro, &r) < 0)
 		return NULL;
@@ -126,6 +135,12 @@ int main(void)
 	e = ev(4, 7, "a.py", "inner", 3);
 	rt_event(r, &e);                   /* faults: arg2 was not copied */
 	CHECK_INT("one fault counted", 1, rt_faults(r));
+	CHECK_STR("fault: what", "invalid address (0x3)", last_what);
+	CHECK_INT("fault: probe", 4, last_fault.probe->id);
+	CHECK_INT("fault: clause", 2, last_fault.clause);
+	CHECK_INT("fault: epid (clause by clause, probe by probe)", 3, last_fault.epid);
+	CHECK_INT("fault: action", 1, last_fault.action);
+	CHECK_INT("fault: line of the statement", 3, last_fault.line);
 	e = ev(3, 7, NULL, NULL, 0);
 	CHECK_INT("exit() stops the session", 1, rt_event(r, &e));
 	e = ev(1, 7, "a.py", "late", 1);
