@@ -389,6 +389,37 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 		fprintf(stderr, "predicate at DIF offset 0\n");
 }
 
+/* Without -q: DTrace's header once, then "CPU ID FUNCTION:NAME " before each record's output
+ * and a newline after it; trace() values as dt_print_datum prints 8-byte integers and strings. */
+static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
+{
+	bool *header_done = ctx;
+	const struct ps_probe *p = ev->probe;
+	char fn[256], name[128];
+	if (!*header_done) {
+		fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+		*header_done = true;
+	}
+	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
+		 pg_dashed(p->name, name, sizeof(name)));
+	fprintf(out, "%3u %6d %32s ", ev->cpu, p->id, fn);
+}
+
+static void record_end(FILE *out, void *ctx)
+{
+	(void)ctx;
+	fputc('\n', out);
+}
+
+static void trace_value(FILE *out, struct ps_value v, void *ctx)
+{
+	(void)ctx;
+	if (v.type == PS_V_STR)
+		fprintf(out, "  %-33s", v.s);
+	else
+		fprintf(out, " %16lld", (long long)v.i);
+}
+
 static void report_lost(uint64_t lost, void *ctx)
 {
 	(void)ctx;
@@ -532,8 +563,15 @@ int dtrace_main(int argc, char **argv)
 	}
 	bool quiet = o.quiet || prog->quiet == 1;
 	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
-	struct rt_opts ro = { .out = out, .quiet = quiet, .strsize = strsize, .target = target,
+	static bool header_done;
+	struct rt_opts ro = { .out = out, .strsize = strsize, .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true };
+	if (!quiet) {
+		ro.record_begin = record_begin;
+		ro.record_end = record_end;
+		ro.trace = trace_value;
+		ro.output_ctx = &header_done;
+	}
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
 	uint32_t strargs;

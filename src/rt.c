@@ -194,7 +194,6 @@ struct rt {
 	FILE *buf;                       /* the clause's output until it completes */
 	char *bufmem;
 	size_t buflen;
-	bool header_done;
 
 	/* the event being processed */
 	const struct ps_event *ev;
@@ -774,10 +773,12 @@ static void exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
-		if (v.type == PS_V_STR)
-			fprintf(r->buf, r->o.quiet ? "%s" : "  %-33s", v.s);
+		if (r->o.trace)
+			r->o.trace(r->buf, v, r->o.output_ctx);
+		else if (v.type == PS_V_STR)
+			fputs(v.s, r->buf);
 		else
-			fprintf(r->buf, r->o.quiet ? "%lld" : " %16lld", (long long)v.i);
+			fprintf(r->buf, "%lld", (long long)v.i);
 		break;
 	}
 	case PG_S_EXIT:
@@ -822,8 +823,8 @@ static void exec(struct rt *r, const struct pg_node *n)
 	}
 }
 
-/* Whether a clause leaves a record, so that without -q its probe line is printed (as DTrace
- * does for a clause with no statements or with a recording action). */
+/* Whether a clause leaves a record: it has no statements or one that prints or exits (DTrace
+ * shows such clauses' probe lines in its default output). */
 static bool clause_records(const struct pg_clause *c)
 {
 	if (!c->nstmts)
@@ -859,22 +860,14 @@ static void run_clause(struct rt *r, int ci, int epid)
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
-	if (!r->o.quiet && r->records[ci]) {
-		if (!r->header_done) {
-			fprintf(r->buf, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
-			r->header_done = true;
-		}
-		char fn[256], dn[128];
-		snprintf(fn, sizeof(fn), "%s:%s", r->probe->function[0] == '-' ? "" : r->probe->function,
-			 pg_dashed(r->probe->name, dn, sizeof(dn)));
-		fprintf(r->buf, "%3u %6d %32s ", r->ev->cpu, r->probe->id, fn);
-	}
+	if (r->o.record_begin && r->records[ci])
+		r->o.record_begin(r->buf, r->ev, r->o.output_ctx);
 	for (int i = 0; i < c->nstmts; i++) {
 		r->action = i + 1;
 		exec(r, c->stmts[i]);
 	}
-	if (!r->o.quiet && r->records[ci])
-		fputc('\n', r->buf);
+	if (r->o.record_end && r->records[ci])
+		r->o.record_end(r->buf, r->o.output_ctx);
 	flush_buf(r);
 }
 

@@ -45,7 +45,7 @@ static struct rt *make(const char *src, struct pg_prog **pp)
 	free(out);
 	out = NULL;
 	outf = open_memstream(&out, &outlen);
-	struct rt_opts ro = { .out = outf, .quiet = true, .replay = true, .target = 100,
+	struct rt_opts ro = { .out = outf, .replay = true, .target = 100,
 			      .final_aggs = true, .on_fault = on_fault };
 	struct rt *r;
 	if (rt_new(p, list, 5, &ro, &r) < 0)
