@@ -116,6 +116,7 @@ struct pg_var {
 	enum ps_vtype type;      /* PS_V_NONE until declared or first assigned */
 	int nkeys;               /* > 0: an associative array */
 	enum ps_vtype keys[PG_MAX_KEYS];
+	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D) */
 };
 
 struct pg_aggdef {

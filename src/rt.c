@@ -337,7 +337,7 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 	if (r->st.n >= r->st.nb)
 		store_grow(&r->st);
 	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
-	bool zero = val.type == PS_V_STR ? !val.s[0] : val.i == 0;
+	bool zero = !v->keep_zero && (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
 	if (zero) {
 		if (*pp) {
 			struct ent *e = *pp;
