@@ -40,7 +40,7 @@ static const struct { const char *name; enum pg_func f; } functions[] = {
 	{ "tolower", PG_F_TOLOWER },
 };
 
-/* Statements that are actions, not expressions. */
+/* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
 static const char *const actions[] = {
 	"printf", "printa", "trace", "exit", "clear", "trunc", "normalize",
 };
@@ -768,12 +768,12 @@ static struct fmt *format(struct parser *ps, const char *func)
 }
 
 /* printf -> 'printf' '(' STR {',' expr} ')' */
-static struct pg_node *st_printf(struct parser *ps, int line, int col)
+static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, int col)
 {
 	struct pg_node *args[64];
 	enum ps_vtype types[64];
 	int n = 0;
-	expect(ps, "(", "after printf");
+	(void)k;
 	struct fmt *f = format(ps, "printf");
 	while (isop(ps, ",")) {
 		next(ps);
@@ -794,10 +794,10 @@ static struct pg_node *st_printf(struct parser *ps, int line, int col)
 }
 
 /* printa -> 'printa' '(' [STR ','] AGG ')' */
-static struct pg_node *st_printa(struct parser *ps, int line, int col)
+static struct pg_node *st_printa(struct parser *ps, enum pg_kind k, int line, int col)
 {
 	struct fmt *f = NULL;
-	expect(ps, "(", "after printa");
+	(void)k;
 	if (ps->lx.tok.kind == DT_STR) {
 		f = format(ps, "printa");
 		expect(ps, ",", "after printa( )'s format");
@@ -816,33 +816,33 @@ static struct pg_node *st_printa(struct parser *ps, int line, int col)
 	return s;
 }
 
-/* simple actions -> 'trace' '(' expr ')' | 'exit' '(' expr ')' | 'clear' '(' AGG ')'
- *                 | 'trunc' '(' AGG [',' expr] ')' | 'normalize' '(' AGG ',' expr ')' */
-static struct pg_node *st_action(struct parser *ps, const char *name, int line, int col)
+/* value action -> ('trace' | 'exit') '(' expr ')' */
+static struct pg_node *st_value(struct parser *ps, enum pg_kind k, int line, int col)
 {
-	struct pg_node *s;
-	expect(ps, "(", "after the action's name");
-	if (strcmp(name, "trace") == 0 || strcmp(name, "exit") == 0) {
-		struct pg_node *a = value(ps, expr(ps));
-		if (name[0] == 'e')
-			want_int(ps, a, "exit( )'s status");
-		s = mknode(ps, name[0] == 't' ? PG_S_TRACE : PG_S_EXIT, PS_V_NONE, 1, line, col);
-		s->kids[0] = a;
-	} else {
-		enum pg_kind k = name[0] == 'c' ? PG_S_CLEAR : name[1] == 'r' ? PG_S_TRUNC
-										: PG_S_NORMALIZE;
-		int agg = aggregation_ref(ps);
-		struct pg_node *arg = NULL;
-		if (k != PG_S_CLEAR && (isop(ps, ",") || k == PG_S_NORMALIZE)) {
-			expect(ps, ",", k == PG_S_NORMALIZE ? "(normalize( ) takes an aggregation and a "
-				"divisor)" : "after the aggregation");
-			arg = want_int(ps, expr(ps), "the count");
-		}
-		s = mknode(ps, k, PS_V_NONE, arg ? 1 : 0, line, col);
-		s->op = agg;
-		if (arg)
-			s->kids[0] = arg;
+	struct pg_node *a = value(ps, expr(ps));
+	if (k == PG_S_EXIT)
+		want_int(ps, a, "exit( )'s status");
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
+	s->kids[0] = a;
+	expect_close(ps, ")", "(", line);
+	return s;
+}
+
+/* aggregation action -> 'clear' '(' AGG ')' | 'trunc' '(' AGG [',' expr] ')'
+ *                     | 'normalize' '(' AGG ',' expr ')' */
+static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	int agg = aggregation_ref(ps);
+	struct pg_node *arg = NULL;
+	if (k != PG_S_CLEAR && (isop(ps, ",") || k == PG_S_NORMALIZE)) {
+		expect(ps, ",", k == PG_S_NORMALIZE ? "(normalize( ) takes an aggregation and a "
+		       "divisor)" : "after the aggregation");
+		arg = want_int(ps, expr(ps), k == PG_S_NORMALIZE ? "the divisor" : "the count");
 	}
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, arg ? 1 : 0, line, col);
+	s->op = agg;
+	if (arg)
+		s->kids[0] = arg;
 	expect_close(ps, ")", "(", line);
 	return s;
 }
@@ -968,6 +968,18 @@ static struct pg_node *st_agg(struct parser *ps)
 	return s;
 }
 
+/* How each action (same order as actions[]) is parsed, after its '('. */
+static const struct {
+	enum pg_kind kind;
+	struct pg_node *(*parse)(struct parser *ps, enum pg_kind k, int line, int col);
+} action_parsers[] = {
+	{ PG_S_PRINTF, st_printf }, { PG_S_PRINTA, st_printa }, { PG_S_TRACE, st_value },
+	{ PG_S_EXIT, st_value }, { PG_S_CLEAR, st_aggop }, { PG_S_TRUNC, st_aggop },
+	{ PG_S_NORMALIZE, st_aggop },
+};
+_Static_assert(sizeof(action_parsers) / sizeof(action_parsers[0]) ==
+	       sizeof(actions) / sizeof(actions[0]), "one parser per action");
+
 static struct pg_node *statement(struct parser *ps);
 
 /* A line that starts with a probe description (a missing '}' runs the body into it). */
@@ -1042,11 +1054,8 @@ static struct pg_node *statement(struct parser *ps)
 				next(ps);
 				if (!isop(ps, "("))
 					errorat(ps, line, col, "%s is an action: %s( )", name, name);
-				if (name[0] == 'p' && name[5] == 'f')
-					return st_printf(ps, line, col);
-				if (name[0] == 'p')
-					return st_printa(ps, line, col);
-				return st_action(ps, name, line, col);
+				next(ps);
+				return action_parsers[i].parse(ps, action_parsers[i].kind, line, col);
 			}
 	}
 	struct pg_node *e = expr(ps);
