@@ -531,6 +531,10 @@ static struct pg_node *primary(struct parser *ps)
 		next(ps);
 		return n;
 	}
+	if (strncmp(name, "arg", 3) == 0 && strspn(name + 3, "0123456789") == strlen(name + 3) &&
+	    name[3] && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0)
+		error(ps, "there is no %s: arguments are arg0 to arg9, or args[0] to args[%d]", name,
+		      PS_MAX_ARGS - 1);
 	for (int i = 0; i < N_(builtins); i++)
 		if (strcmp(name, builtins[i].name) == 0 && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
@@ -819,6 +823,8 @@ static struct pg_node *st_printa(struct parser *ps, enum pg_kind k, int line, in
 /* value action -> ('trace' | 'exit') '(' expr ')' */
 static struct pg_node *st_value(struct parser *ps, enum pg_kind k, int line, int col)
 {
+	if (isop(ps, ")"))
+		errorat(ps, line, col, "%s( ) takes 1 argument, 0 given", k == PG_S_EXIT ? "exit" : "trace");
 	struct pg_node *a = value(ps, expr(ps));
 	if (k == PG_S_EXIT)
 		want_int(ps, a, "exit( )'s status");
