@@ -85,6 +85,7 @@ static void usage(FILE *f)
 		"  -o FILE        append the program's output to FILE\n"
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
+		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
@@ -221,6 +222,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->macros = argv + optind;
 	o->nmacros = argc - optind;
+	if (o->provider && !o->list) {
+		/* -P PROVIDER alone: every probe of the provider, with the default output */
+		size_t n = strlen(o->provider) + 8;
+		char *t = malloc(n);
+		if (!t || add_source(o, "-P", t, false) < 0)
+			return -ENOMEM;
+		snprintf(t, n, "%s:::{}", o->provider);
+	}
 	if (!o->nsrc && !o->list && !o->provider) {
 		fprintf(stderr, "pyscope: dtrace needs a program: -s FILE or -n 'PROBE { ... }'\n");
 		usage(stderr);

@@ -105,3 +105,9 @@ expect_eq "-w accepted" "ok" "$(D -qw -n 'BEGIN { printf("ok\n"); exit(0); }' 2>
 # -o appends, as dtrace's does.
 D -q -o "$TMP/o.txt" -s "$G/gc.d" --replay "$G/prog.events"
 expect_file "-o appends" <(cat "$G/gc.out" "$G/gc.out") "$TMP/o.txt"
+
+# -P PROVIDER without -l traces every probe of the provider with the default output.
+D -P python --replay "$G/call_stack.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-P: matched line" "dtrace: description 'python:::' matched 8 probes" "$(cat "$TMP/err")"
+expect_eq "-P: one line per event, and the header" 21 "$(wc -l <"$TMP/out")"
+expect_grep "-P: probe lines" '^  0      2                 :function-return $' "$TMP/out"
