@@ -577,7 +577,7 @@ int cap_attach(struct cap *c)
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM || rc == -EACCES) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
-			"(it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN for uprobes)\n");
+			"(it needs CAP_BPF and CAP_PERFMON)\n");
 		return rc;
 	}
 	if (rc < 0) {

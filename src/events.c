@@ -274,8 +274,12 @@ int events_main(int argc, char **argv)
 		} else if (strcmp(a, "--floor") == 0) {    /* undocumented: bench/run's floor */
 			cfg.floor = true;
 		} else {
-			fprintf(stderr, "pyscope: events: %s '%s'\n",
-				a[0] == '-' && !val ? "option needs a value or is unknown:" : "unknown argument", a);
+			bool wants_value = strcmp(a, "-c") == 0 || strcmp(a, "-p") == 0 ||
+					   strcmp(a, "--markers") == 0 || strcmp(a, "--strsize") == 0;
+			if (wants_value)
+				fprintf(stderr, "pyscope: events: %s needs a value\n", a);
+			else
+				fprintf(stderr, "pyscope: events: unknown argument '%s'\n", a);
 			usage(stderr);
 			goto out;
 		}
