@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,6 +101,7 @@ struct cap {
 
 	struct capture_bpf *skel;
 	struct ring_buffer *rb;
+	int wake_fd;             /* epoll, edge-triggered on the ring: woken only when BPF forces it */
 	struct bpf_link **links;
 	int nlinks;
 
@@ -454,6 +456,7 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 		return -ENOMEM;
 	c->cfg = *cfg;
 	c->child_go = -1;
+	c->wake_fd = -1;
 	if (c->cfg.strsize <= 0)
 		c->cfg.strsize = PS_STRSIZE_DEFAULT;
 	if (c->cfg.strsize < 2 || c->cfg.strsize > CAP_MAX_STRSIZE) {
@@ -573,9 +576,10 @@ int cap_attach(struct cap *c)
 	size_t rb = ring_bytes(c);
 	c->skel->rodata->strsize = c->cfg.strsize;
 	c->skel->rodata->wake_at = rb / 8;
+
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	rc = capture_bpf__load(c->skel);
-	if (rc == -EPERM || rc == -EACCES) {
+	if (rc == -EPERM) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
 			"(it needs CAP_BPF and CAP_PERFMON)\n");
 		return rc;
@@ -628,8 +632,16 @@ int cap_attach(struct cap *c)
 	if (rc < 0)
 		return rc;
 
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.ring), on_record, c, NULL);
-	if (!c->rb) {
+	/* libbpf's ring_buffer__poll() waits level-triggered: while the producer keeps adding
+	 * records it returns at once, every time, and the reader ends up spinning a few records at a
+	 * time, bouncing the ring's cache lines with the traced process. So the reader waits on its
+	 * own edge-triggered epoll instead — a tick, or the wake-up BPF forces when the ring fills —
+	 * and uses libbpf only to consume. */
+	int map_fd = bpf_map__fd(c->skel->maps.ring);
+	c->rb = ring_buffer__new(map_fd, on_record, c, NULL);
+	c->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLET };
+	if (!c->rb || c->wake_fd < 0 || epoll_ctl(c->wake_fd, EPOLL_CTL_ADD, map_fd, &ee) < 0) {
 		rc = -errno;
 		fprintf(stderr, "pyscope: cannot open the ring buffer: %s\n", strerror(-rc));
 		return rc;
@@ -731,17 +743,10 @@ int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
 		if (left <= 0)
 			return 0;
 		/* Woken early only when the ring is filling; otherwise look again after a tick. */
-		rc = ring_buffer__poll(c->rb, left < POLL_TICK_MS ? (int)left : POLL_TICK_MS);
-		if (rc == -EINTR)
+		struct epoll_event ee;
+		if (epoll_wait(c->wake_fd, &ee, 1, left < POLL_TICK_MS ? (int)left : POLL_TICK_MS) < 0 &&
+		    errno == EINTR)
 			return -EINTR;
-		if (c->sink_ret)
-			return c->sink_ret;
-		if (rc < 0)
-			return rc;
-		if (c->delivered > 0) {
-			report_lost(c);
-			return c->delivered;
-		}
 	}
 }
 
@@ -808,6 +813,8 @@ void cap_close(struct cap *c)
 	if (!c)
 		return;
 	ring_buffer__free(c->rb);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
 	for (int i = 0; i < c->nlinks; i++)
 		bpf_link__destroy(c->links[i]);
 	free(c->links);

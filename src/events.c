@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "capture.h"
 #include "commands.h"
 #include "event.h"
@@ -25,8 +26,16 @@
 #include "sdt.h"
 
 #define OUTBUF (1 << 20)
+#define FLUSH_MS 200             /* longest a line waits in the output buffer while events flow */
 
 static volatile sig_atomic_t stop_requested;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
 
 static void on_stop(int sig)
 {
@@ -70,6 +79,56 @@ static void usage(FILE *f)
 		PS_STRSIZE_DEFAULT);
 }
 
+/* Output is the hot path of the reader: lines are put together with the helpers below (decimal
+ * digits by hand, unlocked stdio) rather than printf, which costs more than the rest together. */
+static void put_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
+static void put_i64(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		putc_unlocked('-', f);
+		put_u64(f, -(uint64_t)v);
+	} else {
+		put_u64(f, (uint64_t)v);
+	}
+}
+
+static void put_str(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+/* Printable ASCII without quote or backslash: written as it is, in JSON and in human lines. */
+static bool plain_ascii(const char *s, size_t *len)
+{
+	const char *p = s;
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
+			return false;
+	*len = p - s;
+	return true;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+	size_t len;
+	if (s && plain_ascii(s, &len)) {
+		putc_unlocked('"', f);
+		fwrite_unlocked(s, 1, len, f);
+		putc_unlocked('"', f);
+	} else {
+		jsonw_str(f, s);
+	}
+}
+
+/* Human lines keep a string bare unless it is empty or holds a blank, a quote or a control byte. */
 static bool plain_string(const char *s)
 {
 	if (!*s)
@@ -82,50 +141,71 @@ static bool plain_string(const char *s)
 
 static int print_human(const struct ps_event *ev, struct out *o)
 {
+	FILE *f = o->f;
 	const struct ps_probe *p = ev->probe;
 	uint32_t ptrs = p->marker >= 0 && p->marker < PS_M_COUNT ? pointer_args[p->marker] : 0;
-	fprintf(o->f, "%llu %u %u %u %s", (unsigned long long)ev->ts, ev->pid, ev->tid, ev->cpu,
-		p->name);
+	put_u64(f, ev->ts);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->pid);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->tid);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->cpu);
+	putc_unlocked(' ', f);
+	put_str(f, p->name);
 	for (int i = 0; i < ev->nargs; i++) {
-		putc(' ', o->f);
+		putc_unlocked(' ', f);
 		if (ev->str[i]) {
 			if (plain_string(ev->str[i]))
-				fputs(ev->str[i], o->f);
+				put_str(f, ev->str[i]);
 			else
-				jsonw_str(o->f, ev->str[i]);
+				jsonw_str(f, ev->str[i]);
 			if (ev->cut & (1u << i))
-				fputs("...", o->f);
+				put_str(f, "...");
 		} else if (ptrs & (1u << i)) {
-			fprintf(o->f, "0x%llx", (unsigned long long)ev->args[i]);
+			fprintf(f, "0x%llx", (unsigned long long)ev->args[i]);
 		} else {
-			fprintf(o->f, "%lld", (long long)ev->args[i]);
+			put_i64(f, ev->args[i]);
 		}
 	}
-	putc('\n', o->f);
+	putc_unlocked('\n', f);
 	return 0;
 }
 
 static int print_json(const struct ps_event *ev, struct out *o)
 {
 	FILE *f = o->f;
-	fprintf(f, "{\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"cpu\":%u,\"comm\":",
-		(unsigned long long)ev->ts, ev->pid, ev->tid, ev->cpu);
-	jsonw_str(f, ev->comm);
-	fputs(o->probe_json[ev->probe->id], f);
-	fputs(",\"args\":[", f);
-	for (int i = 0; i < ev->nargs; i++)
-		fprintf(f, i ? ",%lld" : "%lld", (long long)ev->args[i]);
-	fputs("],\"str\":[", f);
+	put_str(f, "{\"ts\":");
+	put_u64(f, ev->ts);
+	put_str(f, ",\"pid\":");
+	put_u64(f, ev->pid);
+	put_str(f, ",\"tid\":");
+	put_u64(f, ev->tid);
+	put_str(f, ",\"cpu\":");
+	put_u64(f, ev->cpu);
+	put_str(f, ",\"comm\":");
+	put_json_str(f, ev->comm);
+	put_str(f, o->probe_json[ev->probe->id]);
+	put_str(f, ",\"args\":[");
 	for (int i = 0; i < ev->nargs; i++) {
 		if (i)
-			putc(',', f);
-		jsonw_str(f, ev->str[i]);
+			putc_unlocked(',', f);
+		put_i64(f, ev->args[i]);
 	}
-	fputs("],\"cut\":[", f);
+	put_str(f, "],\"str\":[");
+	for (int i = 0; i < ev->nargs; i++) {
+		if (i)
+			putc_unlocked(',', f);
+		put_json_str(f, ev->str[i]);
+	}
+	put_str(f, "],\"cut\":[");
 	for (int i = 0, n = 0; i < ev->nargs; i++)
-		if (ev->cut & (1u << i))
-			fprintf(f, n++ ? ",%d" : "%d", i);
-	fputs("]}\n", f);
+		if (ev->cut & (1u << i)) {
+			if (n++)
+				putc_unlocked(',', f);
+			put_u64(f, i);
+		}
+	put_str(f, "]}\n");
 	return 0;
 }
 
@@ -313,14 +393,22 @@ int events_main(int argc, char **argv)
 
 	struct ps_sink sink = { on_event, on_lost, &o };
 	int rc = 0;
+	long flushed = now_ms();
 	while (!stop_requested) {
 		rc = cap_poll(c, &sink, 100);
-		fflush(stdout);
 		if (rc < 0 && rc != -EINTR) {
 			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
 			break;
 		}
-		if (cap_targets_gone(c))
+		/* Show what there is when idle and at least every FLUSH_MS while busy. */
+		long now = now_ms();
+		if (rc == 0 || now - flushed >= FLUSH_MS) {
+			fflush(stdout);
+			flushed = now;
+		}
+		/* Idle: are the targets still there? (Their last events are in the ring before they
+		 * are gone, so nothing is missed.) */
+		if (rc == 0 && cap_targets_gone(c))
 			break;
 	}
 	/* Drain: everything the targets did before they exited or before the stop is in the ring. */
