@@ -23,8 +23,10 @@
  * (Py_FatalError) with ref_ctr_offset = the line semaphore, instead of attaching to `line` itself,
  * which would cost a uprobe hit per line. The kernel wants a single ref_ctr_offset per
  * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot.
- * An interpreter is taken to be 3.11 when its file name says so (python3.11, libpython3.11.so…):
- * the version is in the name of every CPython build that installs.
+ * An interpreter is taken to be 3.11 when its file name, or the name it resolves to, says so
+ * (python3.11, libpython3.11.so.1.0): CPython's install puts the version in the name of the
+ * interpreter and of the library; other versions (3.10 and older, where every Python call goes
+ * through the markers) are left alone.
  *
  * Ring. Records are variable-length (capture_rec.h); they are decoded in place into one reused
  * struct ps_event whose strings point into the ring: no allocation per event.
@@ -189,7 +191,10 @@ static int add_target(struct cap *c, pid_t pid, const char *open_path, const cha
 	const char *slash = strrchr(path, '/');
 	t->module = strdup(slash ? slash + 1 : path);
 	t->sdt = sdt;
-	t->is_py311 = strstr(t->module, "python3.11") != NULL;
+	/* A venv's python3 is a symlink to the real interpreter: look at the name it resolves to. */
+	char real[PATH_MAX];
+	t->is_py311 = strstr(t->module, "python3.11") != NULL ||
+		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL);
 	return t->open_path && t->path && t->module ? 0 : -ENOMEM;
 }
 

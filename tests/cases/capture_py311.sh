@@ -74,3 +74,11 @@ expect_grep "failed import: done, found 0" \
 expect_grep "sys.audit: event name and a tuple pointer" \
 	'^[0-9]+ [0-9]+ [0-9]+ [0-9]+ audit pyscope.test 0x[0-9a-f]{6,}$' "$TMP/imp"
 expect_grep "audit events of the import system arrive too" ' audit import 0x' "$TMP/imp"
+
+# A symlink with another name (as in a venv) still gets the line semaphore: fib(5) is 15 calls,
+# 14 of them from Python code.
+ln -s "$PY311" "$TMP/python3"
+printf 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(5)\n' >"$TMP/fib.py"
+"$PYSCOPE" events --markers function__entry -c "$TMP/python3 $TMP/fib.py" >"$TMP/fib" 2>/dev/null
+expect_eq "python3.11 behind a symlink named python3: all 15 calls of fib(5) seen" 15 \
+	"$(grep -c " function__entry $TMP/fib.py fib 2\$" "$TMP/fib")"
