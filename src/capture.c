@@ -755,6 +755,13 @@ int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
 	}
 }
 
+void cap_detach(struct cap *c)
+{
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	c->nlinks = 0;
+}
+
 static bool process_gone(pid_t pid)
 {
 	char path[64], buf[512];
@@ -817,12 +824,11 @@ void cap_close(struct cap *c)
 {
 	if (!c)
 		return;
+	cap_detach(c);
+	free(c->links);
 	ring_buffer__free(c->rb);
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
-	for (int i = 0; i < c->nlinks; i++)
-		bpf_link__destroy(c->links[i]);
-	free(c->links);
 	capture_bpf__destroy(c->skel);
 	if (c->child_go >= 0) {
 		/* Never released: the child exits without running the command. */

@@ -411,7 +411,9 @@ int events_main(int argc, char **argv)
 		if (rc == 0 && cap_targets_gone(c))
 			break;
 	}
-	/* Drain: everything the targets did before they exited or before the stop is in the ring. */
+	/* Drain: everything the targets did before they exited or before the stop is in the ring;
+	 * detached first, so that a busy system cannot keep the drain going. */
+	cap_detach(c);
 	while (cap_poll(c, &sink, 0) > 0)
 		;
 	if (json)
