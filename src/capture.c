@@ -88,7 +88,6 @@ struct target {
 struct probe {
 	struct ps_probe pub;
 	int target;
-	const struct sdt_note *note;    /* first site of the marker in the object */
 	bool enabled;
 	uint32_t strargs;
 };
@@ -417,35 +416,33 @@ static int list_probes(struct cap *c)
 		return -ENOMEM;
 	for (int t = 0; t < c->ntargets; t++) {
 		const struct target *tg = &c->targets[t];
-		for (int pass = 0; pass < 2; pass++) {
-			for (int m = 0; m < (pass == 0 ? PS_M_COUNT : 1); m++) {
-				for (int i = 0; i < tg->sdt->nnotes; i++) {
-					const struct sdt_note *n = &tg->sdt->notes[i];
-					int marker = marker_of(n->name);
-					if (strcmp(n->provider, "python") != 0 ||
-					    (pass == 0 ? marker != m : marker != PS_M_OTHER))
-						continue;
-					bool dup = false;
-					for (int k = 0; k < c->nprobes; k++)
-						dup |= c->probes[k].target == t &&
-						       strcmp(c->probes[k].pub.name, n->name) == 0;
-					if (dup)
-						continue;
-					struct probe *p = &c->probes[c->nprobes];
-					p->target = t;
-					p->note = n;
-					p->pub.id = c->nprobes + 1;
-					p->pub.marker = marker;
-					p->pub.pid = tg->pid > 0 ? tg->pid : 0;
-					p->pub.provider = n->provider;
-					p->pub.name = n->name;
-					p->pub.module = tg->module;
-					p->pub.path = tg->path;
-					p->pub.function = n->function ? n->function : "-";
-					p->pub.nargs = n->nargs;
-					c->probe_ptrs[c->nprobes] = &p->pub;
-					c->nprobes++;
-				}
+		/* rank: the marker's place in enum ps_marker; any other marker comes last */
+		for (int rank = 0; rank <= PS_M_COUNT; rank++) {
+			for (int i = 0; i < tg->sdt->nnotes; i++) {
+				const struct sdt_note *n = &tg->sdt->notes[i];
+				int marker = marker_of(n->name);
+				if (strcmp(n->provider, "python") != 0 ||
+				    (marker == PS_M_OTHER ? PS_M_COUNT : marker) != rank)
+					continue;
+				bool dup = false;     /* a marker with several sites is one probe */
+				for (int k = 0; k < c->nprobes; k++)
+					dup |= c->probes[k].target == t &&
+					       strcmp(c->probes[k].pub.name, n->name) == 0;
+				if (dup)
+					continue;
+				struct probe *p = &c->probes[c->nprobes];
+				p->target = t;
+				p->pub.id = c->nprobes + 1;
+				p->pub.marker = marker;
+				p->pub.pid = tg->pid > 0 ? tg->pid : 0;
+				p->pub.provider = n->provider;
+				p->pub.name = n->name;
+				p->pub.module = tg->module;
+				p->pub.path = tg->path;
+				p->pub.function = n->function ? n->function : "-";
+				p->pub.nargs = n->nargs;
+				c->probe_ptrs[c->nprobes] = &p->pub;
+				c->nprobes++;
 			}
 		}
 	}
