@@ -2,8 +2,9 @@
  * argspec.c — decodes the argument specs of a stapsdt note ("-4@%eax", "8@-8(%rbp)", "8@$4660").
  *
  * <sys/sdt.h> writes each argument as "SIZE@OPERAND" where SIZE is the byte width (negative when
- * the C type is signed) and OPERAND is whatever the compiler's "nor" asm constraint produced, in AT&T
- * syntax: a register, a constant or a base-register memory reference. The grammar accepted here:
+ * the C type is signed) and OPERAND is whatever the compiler's "nor" asm constraint produced, in
+ * AT&T syntax: a register, a constant or a base-register memory reference. The grammar
+ * accepted here:
  *
  *   spec    -> [ SIZE '@' ] operand
  *   SIZE    -> ['-'] ( '1' | '2' | '4' | '8' )

@@ -1,5 +1,5 @@
 /*
- * sdt.c — reads the stapsdt notes of one ELF object with libelf (the only module that includes it).
+ * sdt.c — reads the stapsdt notes of one ELF object with libelf (the only module including it).
  *
  * <sys/sdt.h> leaves one note per marker in the ".note.stapsdt" section: owner "stapsdt", type 3,
  * and a descriptor of three address-sized words — location (pc), base, semaphore — followed by
@@ -22,6 +22,7 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,16 @@
 
 #define NT_STAPSDT 3
 
-static int say(char *err, int errlen, int rc, const char *fmt, const char *arg)
+/* Put a one-line reason into ERR and return RC. */
+__attribute__((format(printf, 4, 5)))
+static int say(char *err, int errlen, int rc, const char *fmt, ...)
 {
-	if (err && errlen > 0)
-		snprintf(err, errlen, fmt, arg);
+	if (err && errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
 	return rc;
 }
 
@@ -85,12 +92,47 @@ static const char *find_func(Elf *elf, Elf_Scn *scn, uint64_t addr)
 	return best;
 }
 
+/* DT_NEEDED names and DT_RUNPATH/DT_RPATH of dynamic section SCN (strings in section LINK). */
+static int read_dynamic(Elf *elf, Elf_Scn *scn, struct sdt_file *f)
+{
+	GElf_Shdr sh;
+	Elf_Data *d;
+	if (!gelf_getshdr(scn, &sh) || sh.sh_entsize == 0 || !(d = elf_getdata(scn, NULL)))
+		return 0;   /* no usable dynamic section: nothing needed, not an error */
+	size_t n = d->d_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+			continue;
+		const char *str = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+		if (!str)
+			continue;
+		if (dyn.d_tag == DT_NEEDED) {
+			char **nn = realloc(f->needed, (f->nneeded + 1) * sizeof(*nn));
+			if (!nn)
+				return -ENOMEM;
+			f->needed = nn;
+			if (!(f->needed[f->nneeded] = strdup(str)))
+				return -ENOMEM;
+			f->nneeded++;
+		} else if (!f->runpath || dyn.d_tag == DT_RUNPATH) {
+			/* DT_RUNPATH wins over DT_RPATH, as in the dynamic loader. */
+			free(f->runpath);
+			if (!(f->runpath = strdup(str)))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Decode one stapsdt note descriptor into N. 0, or -EINVAL when it does not hold together. */
 static int decode_note(const unsigned char *desc, size_t len, int wsize, bool big_endian,
 		       struct sdt_note *n, char *err, int errlen)
 {
 	if (len < 3 * (size_t)wsize + 3)
-		return say(err, errlen, -EINVAL, "stapsdt note too short (%s)", "no room for its strings");
+		return say(err, errlen, -EINVAL, "stapsdt note too short (no room for its strings)");
 	n->pc = get_word(desc, wsize, big_endian);
 	n->base = get_word(desc + wsize, wsize, big_endian);
 	n->sem = get_word(desc + 2 * wsize, wsize, big_endian);
@@ -99,11 +141,11 @@ static int decode_note(const unsigned char *desc, size_t len, int wsize, bool bi
 	for (int i = 0; i < 3; i++) {
 		const char *z = memchr(s, 0, end - s);
 		if (!z)
-			return say(err, errlen, -EINVAL, "stapsdt note %s", "with an unterminated string");
+			return say(err, errlen, -EINVAL, "stapsdt note with an unterminated string");
 		strs[i] = s;
 		s = z + 1;
 		if (s == end && i < 2)
-			return say(err, errlen, -EINVAL, "stapsdt note %s", "with missing strings");
+			return say(err, errlen, -EINVAL, "stapsdt note with missing strings");
 	}
 	n->provider = strdup(strs[0]);
 	n->name = strdup(strs[1]);
@@ -113,7 +155,7 @@ static int decode_note(const unsigned char *desc, size_t len, int wsize, bool bi
 	return 0;
 }
 
-static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
+static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, int errlen)
 {
 	GElf_Ehdr eh;
 	size_t shstrndx, nphdr;
@@ -121,7 +163,7 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 		return say(err, errlen, -EINVAL, "bad ELF header (%s)", elf_errmsg(-1));
 	int wsize = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 0;
 	if (!wsize)
-		return say(err, errlen, -EINVAL, "unknown ELF class%s", "");
+		return say(err, errlen, -EINVAL, "unknown ELF class");
 	bool big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return say(err, errlen, -EINVAL, "not an executable or shared library%s",
@@ -129,6 +171,28 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 	f->is_dyn = eh.e_type == ET_DYN;
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0 || elf_getphdrnum(elf, &nphdr) < 0)
 		return say(err, errlen, -EINVAL, "bad section or program header table (%s)", elf_errmsg(-1));
+	/* libelf reads header tables lazily and may quietly give fewer sections than the header
+	 * promises; a table that does not fit in the file is a truncated (or lying) file. */
+	size_t nshdr;
+	if (elf_getshdrnum(elf, &nshdr) < 0)
+		return say(err, errlen, -EINVAL, "bad section header table (%s)", elf_errmsg(-1));
+	/* e_shnum 0 means "more than fit": the count is in section 0, which libelf read. */
+	size_t want = eh.e_shnum ? eh.e_shnum : nshdr;
+	if (nshdr < want ||
+	    eh.e_shoff > fsize || (fsize - eh.e_shoff) / (eh.e_shentsize ? eh.e_shentsize : 1) < want ||
+	    eh.e_phoff > fsize || (fsize - eh.e_phoff) / (eh.e_phentsize ? eh.e_phentsize : 1) < nphdr)
+		return say(err, errlen, -EINVAL,
+			   "truncated file (its header tables run past the end of the file)");
+
+	/* The ELF address at file offset 0 (0 for anything but pre-linked libraries): turns the
+	 * "address of file offset 0" /proc/PID/maps gives into the load bias. */
+	for (size_t i = 0; i < nphdr; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+			f->vaddr_at_0 = ph.p_vaddr - ph.p_offset;
+			break;
+		}
+	}
 
 	/* First pass: where things are. */
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
@@ -142,6 +206,11 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
+		if (sh.sh_type == SHT_DYNAMIC) {
+			int rc = read_dynamic(elf, scn, f);
+			if (rc < 0)
+				return rc;
+		}
 		if (sh.sh_type == SHT_SYMTAB)
 			symtab = scn;
 		else if (sh.sh_type == SHT_DYNSYM)
@@ -163,8 +232,8 @@ static int read_notes(Elf *elf, struct sdt_file *f, char *err, int errlen)
 			size_t name_off, desc_off;
 			size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
 			if (next == 0 || next <= off)
-				return say(err, errlen, -EINVAL, "malformed note in .note.stapsdt%s",
-					   " (its sizes run past the section)");
+				return say(err, errlen, -EINVAL,
+					   "malformed note in .note.stapsdt (its sizes run past the section)");
 			off = next;
 			if (nh.n_type != NT_STAPSDT || nh.n_namesz != sizeof("stapsdt") ||
 			    memcmp((char *)d->d_buf + name_off, "stapsdt", sizeof("stapsdt")) != 0)
@@ -219,7 +288,8 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 	*out = NULL;
 	if (err && errlen > 0)
 		err[0] = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the listing; fstat below turns it away. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		return say(err, errlen, -e, "%s", strerror(e));
@@ -239,17 +309,17 @@ int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen)
 		if (elf)
 			elf_end(elf);
 		close(fd);
-		return say(err, errlen, -ENOEXEC, "not an ELF file%s", "");
+		return say(err, errlen, -ENOEXEC, "not an ELF file");
 	}
 	struct sdt_file *f = calloc(1, sizeof(*f));
 	int rc = -ENOMEM;
 	if (f && (f->path = strdup(path)))
-		rc = read_notes(elf, f, err, errlen);
+		rc = read_notes(elf, (uint64_t)st.st_size, f, err, errlen);
 	elf_end(elf);
 	close(fd);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
-			say(err, errlen, rc, "%s", "out of memory");
+			say(err, errlen, rc, "out of memory");
 		sdt_free(f);
 		return rc;
 	}
@@ -269,6 +339,10 @@ void sdt_free(struct sdt_file *f)
 		free(f->notes[i].function);
 	}
 	free(f->notes);
+	for (int i = 0; i < f->nneeded; i++)
+		free(f->needed[i]);
+	free(f->needed);
+	free(f->runpath);
 	free(f->path);
 	free(f);
 }

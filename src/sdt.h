@@ -33,8 +33,13 @@ struct sdt_note {
 struct sdt_file {
 	char *path;
 	bool is_dyn;             /* ET_DYN: addresses are relative to the load base */
+	uint64_t vaddr_at_0;     /* ELF address of file offset 0 (first PT_LOAD's p_vaddr - p_offset):
+	                            load bias = pmap_obj.load - vaddr_at_0; 0 unless pre-linked */
 	int nnotes;
 	struct sdt_note *notes;
+	int nneeded;             /* DT_NEEDED entries: the shared libraries it asks for */
+	char **needed;
+	char *runpath;           /* DT_RUNPATH (or DT_RPATH), as written ("$ORIGIN/../lib"); NULL: none */
 };
 
 /* Read PATH's notes. 0 on success (an object without notes gives nnotes == 0); a negative errno

@@ -32,6 +32,12 @@ static void check_target(void)
 	}
 	CHECK_INT("sdt_target has 8 notes", 8, f->nnotes);
 	CHECK("sdt_target is ET_DYN", f->is_dyn);
+	CHECK("sdt_target: file offset 0 at address 0", f->vaddr_at_0 == 0);
+	int libc = 0;
+	for (int i = 0; i < f->nneeded; i++)
+		libc += strcmp(f->needed[i], "libc.so.6") == 0;
+	CHECK_INT("sdt_target needs libc.so.6", 1, libc);
+	CHECK("sdt_target has no runpath", f->runpath == NULL);
 	const struct sdt_note *n = find(f, "function__entry");
 	CHECK("sdt_target function__entry found", n != NULL);
 	if (!n)
@@ -67,6 +73,7 @@ static void check_python(void)
 		return;
 	CHECK_INT("python3.11 has 8 notes", 8, f->nnotes);
 	CHECK("python3.11 is ET_EXEC", !f->is_dyn);
+	CHECK("python3.11: file offset 0 at 0x400000", f->vaddr_at_0 == 0x400000);
 	const struct sdt_note *n = find(f, "gc__start");
 	CHECK("python3.11 gc__start found", n != NULL);
 	if (n) {
@@ -98,7 +105,8 @@ static void check_errors(void)
 static void check_names(void)
 {
 	char buf[64];
-	CHECK_STR("dtrace spelling", "function-entry", sdt_dtrace_name("function__entry", buf, sizeof(buf)));
+	CHECK_STR("dtrace spelling", "function-entry",
+		  sdt_dtrace_name("function__entry", buf, sizeof(buf)));
 	CHECK_STR("dtrace spelling, two", "import-find-load-start",
 		  sdt_dtrace_name("import__find__load__start", buf, sizeof(buf)));
 	CHECK_STR("dtrace spelling, none", "line", sdt_dtrace_name("line", buf, sizeof(buf)));
@@ -158,7 +166,8 @@ static void check_maps(void)
 	char buf[64];
 	CHECK_INT("pmap_open_path", 0, pmap_open_path(42, "/usr/bin/python3.11", buf, sizeof(buf)));
 	CHECK_STR("pmap_open_path text", "/proc/42/root/usr/bin/python3.11", buf);
-	CHECK_INT("pmap_open_path too long", -ENAMETOOLONG, pmap_open_path(42, "/usr/bin/python3.11", buf, 10));
+	CHECK_INT("pmap_open_path too long", -ENAMETOOLONG,
+		  pmap_open_path(42, "/usr/bin/python3.11", buf, 10));
 }
 
 int main(void)
