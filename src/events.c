@@ -403,7 +403,11 @@ int events_main(int argc, char **argv)
 		/* Show what there is when idle and at least every FLUSH_MS while busy. */
 		long now = now_ms();
 		if (rc == 0 || now - flushed >= FLUSH_MS) {
-			fflush(stdout);
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				fprintf(stderr, "pyscope: cannot write the output: %s\n", strerror(errno));
+				rc = -EIO;
+				break;
+			}
 			flushed = now;
 		}
 		/* Idle: are the targets still there? (Their last events are in the ring before they
