@@ -259,6 +259,31 @@ static int find_command(const char *name, char *out, size_t len)
 	return rc;
 }
 
+/* A script run as a command: the interpreter its "#!" line names, the way the kernel finds it
+ * ("#!/usr/bin/env python3.11" looks python3.11 up in PATH). One level only: a script whose
+ * interpreter is itself a script (a pyenv shim) is not followed further. */
+static int script_interpreter(const char *path, char *out, size_t len)
+{
+	char line[PATH_MAX + 64], *p, *end;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!p || strncmp(line, "#!", 2) != 0)
+		return -ENOEXEC;
+	p = line + 2 + strspn(line + 2, " \t");
+	end = p + strcspn(p, " \t\r\n");
+	char *arg = end + strspn(end, " \t");
+	arg[strcspn(arg, " \t\r\n")] = 0;
+	*end = 0;
+	const char *base = strrchr(p, '/');
+	if (strcmp(base ? base + 1 : p, "env") == 0 && *arg)
+		return find_command(arg, out, len);
+	snprintf(out, len, "%s", p);
+	return access(out, X_OK) == 0 ? 0 : -errno;
+}
+
 static int open_command(struct cap *c)
 {
 	int nw;
@@ -280,7 +305,10 @@ static int open_command(struct cap *c)
 			rc == -ENOENT ? "command not found" : strerror(-rc));
 		goto out;
 	}
-	if (!read_python(exe, &sdt)) {
+	char traced[PATH_MAX];
+	snprintf(traced, sizeof(traced), "%s", exe);
+	if (!read_python(traced, &sdt) &&
+	    (script_interpreter(exe, traced, sizeof(traced)) < 0 || !read_python(traced, &sdt))) {
 		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 			exe);
 		rc = -ENOENT;
@@ -315,7 +343,7 @@ static int open_command(struct cap *c)
 	close(pipefd[0]);
 	c->child = pid;
 	c->child_go = pipefd[1];
-	rc = add_target(c, pid, exe, exe, sdt);
+	rc = add_target(c, pid, traced, traced, sdt);
 out:
 	if (nw > 0)
 		free(argv[0]);

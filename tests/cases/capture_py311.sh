@@ -82,3 +82,14 @@ printf 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(5)\
 "$PYSCOPE" events --markers function__entry -c "$TMP/python3 $TMP/fib.py" >"$TMP/fib" 2>/dev/null
 expect_eq "python3.11 behind a symlink named python3: all 15 calls of fib(5) seen" 15 \
 	"$(grep -c " function__entry $TMP/fib.py fib 1\$" "$TMP/fib")"
+
+# A script as the command: its "#!" interpreter is traced, directly or through env.
+printf '#!%s\ndef pyscope_hi():\n    pass\npyscope_hi()\n' "$PY311" >"$TMP/direct.py"
+printf '#!/usr/bin/env python3.11\ndef pyscope_hi():\n    pass\npyscope_hi()\n' >"$TMP/env.py"
+mkdir "$TMP/bin" && ln -s "$PY311" "$TMP/bin/python3.11"
+chmod +x "$TMP/direct.py" "$TMP/env.py"
+"$PYSCOPE" events --markers function__entry -c "$TMP/direct.py" >"$TMP/direct" 2>/dev/null
+expect_grep "a #! script: its interpreter is traced" " function__entry $TMP/direct.py pyscope_hi 2\$" "$TMP/direct"
+PATH=$TMP/bin:$PATH "$PYSCOPE" events --markers function__entry -c "$TMP/env.py" >"$TMP/env" 2>/dev/null
+expect_grep "a #!/usr/bin/env script: the interpreter found in PATH is traced" \
+	" function__entry $TMP/env.py pyscope_hi 2\$" "$TMP/env"
