@@ -13,7 +13,6 @@
  * nothing could be traced.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
