@@ -22,22 +22,24 @@
  * reference counting again — by attaching the empty program ps_nop to a spot that never runs
  * (Py_FatalError) with ref_ctr_offset = the line semaphore, instead of attaching to `line` itself,
  * which would cost a uprobe hit per line. The kernel wants a single ref_ctr_offset per
- * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot.
+ * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot (a
+ * foreign uprobe there without that reference counter would make the attach fail, and pyscope
+ * says so rather than tracing half the calls).
  * An interpreter is taken to be 3.11 when its file name, or the name it resolves to, says so
  * (python3.11, libpython3.11.so.1.0): CPython's install puts the version in the name of the
  * interpreter and of the library; other versions (3.10 and older, where every Python call goes
  * through the markers) are left alone.
  *
  * Ring. Records are variable-length (capture_rec.h); they are decoded in place into one reused
- * struct ps_event whose strings point into the ring: no allocation per event.
+ * struct ps_event whose strings point into the ring: no allocation per event. BPF commits them
+ * without waking the reader; the reader looks every POLL_TICK_MS, or sooner when BPF forces a
+ * wake-up because the ring is filling (see cap_attach for why it does not use libbpf's poll).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
