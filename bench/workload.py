@@ -2,8 +2,14 @@
 # generators and small helpers, about 500,000 Python function calls (a million entry/return
 # events). It times only its own work and writes the elapsed nanoseconds to argv[1], so that
 # pyscope's start-up and attach time do not count.
+import os
 import sys
 import time
+
+# bench/run keeps the reader (pyscope) and the workload on different CPUs, the way they would run
+# on any machine with more than one, so that runs do not differ by where the scheduler put them.
+if "BENCH_CPU" in os.environ:
+    os.sched_setaffinity(0, {int(os.environ["BENCH_CPU"])})
 
 
 def fib(n):

@@ -22,20 +22,24 @@
  * reference counting again — by attaching the empty program ps_nop to a spot that never runs
  * (Py_FatalError) with ref_ctr_offset = the line semaphore, instead of attaching to `line` itself,
  * which would cost a uprobe hit per line. The kernel wants a single ref_ctr_offset per
- * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot.
- * An interpreter is taken to be 3.11 when its file name says so (python3.11, libpython3.11.so…):
- * the version is in the name of every CPython build that installs.
+ * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot (a
+ * foreign uprobe there without that reference counter would make the attach fail, and pyscope
+ * says so rather than tracing half the calls).
+ * An interpreter is taken to be 3.11 when its file name, or the name it resolves to, says so
+ * (python3.11, libpython3.11.so.1.0): CPython's install puts the version in the name of the
+ * interpreter and of the library; other versions (3.10 and older, where every Python call goes
+ * through the markers) are left alone.
  *
  * Ring. Records are variable-length (capture_rec.h); they are decoded in place into one reused
- * struct ps_event whose strings point into the ring: no allocation per event.
+ * struct ps_event whose strings point into the ring: no allocation per event. BPF commits them
+ * without waking the reader; the reader looks every POLL_TICK_MS, or sooner when BPF forces a
+ * wake-up because the ring is filling (see cap_attach for why it does not use libbpf's poll).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +90,6 @@ struct target {
 struct probe {
 	struct ps_probe pub;
 	int target;
-	const struct sdt_note *note;    /* first site of the marker in the object */
 	bool enabled;
 	uint32_t strargs;
 };
@@ -189,7 +192,10 @@ static int add_target(struct cap *c, pid_t pid, const char *open_path, const cha
 	const char *slash = strrchr(path, '/');
 	t->module = strdup(slash ? slash + 1 : path);
 	t->sdt = sdt;
-	t->is_py311 = strstr(t->module, "python3.11") != NULL;
+	/* A venv's python3 is a symlink to the real interpreter: look at the name it resolves to. */
+	char real[PATH_MAX];
+	t->is_py311 = strstr(t->module, "python3.11") != NULL ||
+		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL);
 	return t->open_path && t->path && t->module ? 0 : -ENOMEM;
 }
 
@@ -255,6 +261,31 @@ static int find_command(const char *name, char *out, size_t len)
 	return rc;
 }
 
+/* A script run as a command: the interpreter its "#!" line names, the way the kernel finds it
+ * ("#!/usr/bin/env python3.11" looks python3.11 up in PATH). One level only: a script whose
+ * interpreter is itself a script (a pyenv shim) is not followed further. */
+static int script_interpreter(const char *path, char *out, size_t len)
+{
+	char line[PATH_MAX + 64], *p, *end;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!p || strncmp(line, "#!", 2) != 0)
+		return -ENOEXEC;
+	p = line + 2 + strspn(line + 2, " \t");
+	end = p + strcspn(p, " \t\r\n");
+	char *arg = end + strspn(end, " \t");
+	arg[strcspn(arg, " \t\r\n")] = 0;
+	*end = 0;
+	const char *base = strrchr(p, '/');
+	if (strcmp(base ? base + 1 : p, "env") == 0 && *arg)
+		return find_command(arg, out, len);
+	snprintf(out, len, "%s", p);
+	return access(out, X_OK) == 0 ? 0 : -errno;
+}
+
 static int open_command(struct cap *c)
 {
 	int nw;
@@ -276,7 +307,10 @@ static int open_command(struct cap *c)
 			rc == -ENOENT ? "command not found" : strerror(-rc));
 		goto out;
 	}
-	if (!read_python(exe, &sdt)) {
+	char traced[PATH_MAX];
+	snprintf(traced, sizeof(traced), "%s", exe);
+	if (!read_python(traced, &sdt) &&
+	    (script_interpreter(exe, traced, sizeof(traced)) < 0 || !read_python(traced, &sdt))) {
 		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 			exe);
 		rc = -ENOENT;
@@ -311,7 +345,7 @@ static int open_command(struct cap *c)
 	close(pipefd[0]);
 	c->child = pid;
 	c->child_go = pipefd[1];
-	rc = add_target(c, pid, exe, exe, sdt);
+	rc = add_target(c, pid, traced, traced, sdt);
 out:
 	if (nw > 0)
 		free(argv[0]);
@@ -412,35 +446,33 @@ static int list_probes(struct cap *c)
 		return -ENOMEM;
 	for (int t = 0; t < c->ntargets; t++) {
 		const struct target *tg = &c->targets[t];
-		for (int pass = 0; pass < 2; pass++) {
-			for (int m = 0; m < (pass == 0 ? PS_M_COUNT : 1); m++) {
-				for (int i = 0; i < tg->sdt->nnotes; i++) {
-					const struct sdt_note *n = &tg->sdt->notes[i];
-					int marker = marker_of(n->name);
-					if (strcmp(n->provider, "python") != 0 ||
-					    (pass == 0 ? marker != m : marker != PS_M_OTHER))
-						continue;
-					bool dup = false;
-					for (int k = 0; k < c->nprobes; k++)
-						dup |= c->probes[k].target == t &&
-						       strcmp(c->probes[k].pub.name, n->name) == 0;
-					if (dup)
-						continue;
-					struct probe *p = &c->probes[c->nprobes];
-					p->target = t;
-					p->note = n;
-					p->pub.id = c->nprobes + 1;
-					p->pub.marker = marker;
-					p->pub.pid = tg->pid > 0 ? tg->pid : 0;
-					p->pub.provider = n->provider;
-					p->pub.name = n->name;
-					p->pub.module = tg->module;
-					p->pub.path = tg->path;
-					p->pub.function = n->function ? n->function : "-";
-					p->pub.nargs = n->nargs;
-					c->probe_ptrs[c->nprobes] = &p->pub;
-					c->nprobes++;
-				}
+		/* rank: the marker's place in enum ps_marker; any other marker comes last */
+		for (int rank = 0; rank <= PS_M_COUNT; rank++) {
+			for (int i = 0; i < tg->sdt->nnotes; i++) {
+				const struct sdt_note *n = &tg->sdt->notes[i];
+				int marker = marker_of(n->name);
+				if (strcmp(n->provider, "python") != 0 ||
+				    (marker == PS_M_OTHER ? PS_M_COUNT : marker) != rank)
+					continue;
+				bool dup = false;     /* a marker with several sites is one probe */
+				for (int k = 0; k < c->nprobes; k++)
+					dup |= c->probes[k].target == t &&
+					       strcmp(c->probes[k].pub.name, n->name) == 0;
+				if (dup)
+					continue;
+				struct probe *p = &c->probes[c->nprobes];
+				p->target = t;
+				p->pub.id = c->nprobes + 1;
+				p->pub.marker = marker;
+				p->pub.pid = tg->pid > 0 ? tg->pid : 0;
+				p->pub.provider = n->provider;
+				p->pub.name = n->name;
+				p->pub.module = tg->module;
+				p->pub.path = tg->path;
+				p->pub.function = n->function ? n->function : "-";
+				p->pub.nargs = n->nargs;
+				c->probe_ptrs[c->nprobes] = &p->pub;
+				c->nprobes++;
 			}
 		}
 	}
@@ -750,6 +782,13 @@ int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
 	}
 }
 
+void cap_detach(struct cap *c)
+{
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	c->nlinks = 0;
+}
+
 static bool process_gone(pid_t pid)
 {
 	char path[64], buf[512];
@@ -812,12 +851,11 @@ void cap_close(struct cap *c)
 {
 	if (!c)
 		return;
+	cap_detach(c);
+	free(c->links);
 	ring_buffer__free(c->rb);
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
-	for (int i = 0; i < c->nlinks; i++)
-		bpf_link__destroy(c->links[i]);
-	free(c->links);
 	capture_bpf__destroy(c->skel);
 	if (c->child_go >= 0) {
 		/* Never released: the child exits without running the command. */

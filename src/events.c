@@ -13,7 +13,6 @@
  * nothing could be traced.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,7 +402,11 @@ int events_main(int argc, char **argv)
 		/* Show what there is when idle and at least every FLUSH_MS while busy. */
 		long now = now_ms();
 		if (rc == 0 || now - flushed >= FLUSH_MS) {
-			fflush(stdout);
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				fprintf(stderr, "pyscope: cannot write the output: %s\n", strerror(errno));
+				rc = -EIO;
+				break;
+			}
 			flushed = now;
 		}
 		/* Idle: are the targets still there? (Their last events are in the ring before they
@@ -411,7 +414,9 @@ int events_main(int argc, char **argv)
 		if (rc == 0 && cap_targets_gone(c))
 			break;
 	}
-	/* Drain: everything the targets did before they exited or before the stop is in the ring. */
+	/* Drain: everything the targets did before they exited or before the stop is in the ring;
+	 * detached first, so that a busy system cannot keep the drain going. */
+	cap_detach(c);
 	while (cap_poll(c, &sink, 0) > 0)
 		;
 	if (json)

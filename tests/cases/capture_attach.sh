@@ -99,3 +99,18 @@ kill -TERM "$tracer"
 wait "$tracer"
 expect_grep "--all LIBPYTHON: an embedding program started after pyscope is seen" \
 	" $late $late [0-9]+ function__entry <string> pyscope_hello_lib 1\$" "$TMP/l.out"
+
+# -p twice: both processes traced, each hit once; pyscope exits when the last one is gone.
+"$TARGET" wait:"$TMP/go3" call:100 &
+a=$!
+"$TARGET" wait:"$TMP/go3" call:100 sleep:300 &
+b=$!
+"$PYSCOPE" events -p "$a" -p "$b" --markers function__entry >"$TMP/pp.out" 2>"$TMP/pp.err" &
+tracer=$!
+wait_for "$TMP/pp.err" tracing
+touch "$TMP/go3"
+wait "$a" "$b"
+wait "$tracer"
+expect_eq "-p A -p B: exits 0 once both are gone" 0 "$?"
+expect_eq "-p A -p B: 100 entries from each" "$(printf '100 %s\n' "$a" "$b" | sort -k2n | paste -sd'|')" \
+	"$(awk '{ print $2 }' "$TMP/pp.out" | sort | uniq -c | sort -k2n | awk '{ print $1, $2 }' | paste -sd'|')"

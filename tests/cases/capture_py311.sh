@@ -74,3 +74,22 @@ expect_grep "failed import: done, found 0" \
 expect_grep "sys.audit: event name and a tuple pointer" \
 	'^[0-9]+ [0-9]+ [0-9]+ [0-9]+ audit pyscope.test 0x[0-9a-f]{6,}$' "$TMP/imp"
 expect_grep "audit events of the import system arrive too" ' audit import 0x' "$TMP/imp"
+
+# A symlink with another name (as in a venv) still gets the line semaphore: fib(5) is 15 calls,
+# 14 of them from Python code.
+ln -s "$PY311" "$TMP/python3"
+printf 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(5)\n' >"$TMP/fib.py"
+"$PYSCOPE" events --markers function__entry -c "$TMP/python3 $TMP/fib.py" >"$TMP/fib" 2>/dev/null
+expect_eq "python3.11 behind a symlink named python3: all 15 calls of fib(5) seen" 15 \
+	"$(grep -c " function__entry $TMP/fib.py fib 1\$" "$TMP/fib")"
+
+# A script as the command: its "#!" interpreter is traced, directly or through env.
+printf '#!%s\ndef pyscope_hi():\n    pass\npyscope_hi()\n' "$PY311" >"$TMP/direct.py"
+printf '#!/usr/bin/env python3.11\ndef pyscope_hi():\n    pass\npyscope_hi()\n' >"$TMP/env.py"
+mkdir "$TMP/bin" && ln -s "$PY311" "$TMP/bin/python3.11"
+chmod +x "$TMP/direct.py" "$TMP/env.py"
+"$PYSCOPE" events --markers function__entry -c "$TMP/direct.py" >"$TMP/direct" 2>/dev/null
+expect_grep "a #! script: its interpreter is traced" " function__entry $TMP/direct.py pyscope_hi 2\$" "$TMP/direct"
+PATH=$TMP/bin:$PATH "$PYSCOPE" events --markers function__entry -c "$TMP/env.py" >"$TMP/env" 2>/dev/null
+expect_grep "a #!/usr/bin/env script: the interpreter found in PATH is traced" \
+	" function__entry $TMP/env.py pyscope_hi 2\$" "$TMP/env"
