@@ -25,6 +25,7 @@ struct cap_config {
 	const char *binary;      /* system-wide target path (NULL: python3 on PATH and its siblings) */
 	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
+	bool floor;              /* benchmark floor: attach an empty program, deliver nothing */
 };
 
 struct cap;
@@ -40,8 +41,13 @@ uint32_t cap_default_strargs(int marker);
 int cap_attach(struct cap *c);
 int cap_start(struct cap *c);
 /* Deliver what is in the ring, waiting up to TIMEOUT_MS for more. Returns the number of events
- * delivered, or a negative errno; a sink's non-zero return stops delivery and is passed back. */
+ * delivered, or a negative errno; a sink's non-zero return stops delivery and is passed back.
+ * Returns as soon as something was delivered (0 only when the timeout passed with nothing);
+ * records lost since the last call go to sink->on_lost first. -EINTR when a signal came. */
 int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms);
+/* Detach every probe (semaphores drop back); what the ring holds can still be drained with
+ * cap_poll. For a clean stop on a busy system: detach, then drain until cap_poll returns 0. */
+void cap_detach(struct cap *c);
 /* True once every target has exited (the -c command, or all -p processes). */
 bool cap_targets_gone(const struct cap *c);
 /* Exit status of the -c command in the shell's terms (128+signal when killed), -1 if none. */

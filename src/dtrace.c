@@ -1,10 +1,636 @@
-/* dtrace.c — placeholder until its issue lands. */
+/*
+ * dtrace.c — `pyscope dtrace` (also pyscope started as `dtrace`): D scripts as dtrace(1) runs
+ * them, on the python markers of a command (-c), of processes (-p), of every Python (neither), or
+ * of a recorded stream (--replay FILE, no kernel needed). The script is compiled and checked
+ * against the probes that exist before anything is attached; only the markers it names are
+ * enabled, and an argument is copied as a string only where the script reads it as one.
+ *
+ *   pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
+ *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
+ *
+ * Where it differs from DTrace, and why:
+ *   - vtimestamp is timestamp (there is no per-thread virtual clock at a uprobe); ppid is read from
+ *     /proc at the event (0 in a replay); walltimestamp is timestamp shifted by the clock offset
+ *     taken at start.
+ *   - copyinstr() only sees strings copied at the hit: an argument the clause names directly
+ *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
+ *     a variable makes the probe copy every argument, and only works at the same hit. Anything
+ *     else faults with "invalid address", as a bad pointer does in DTrace.
+ *   - Aggregations not printed by printa() are printed at the end even with -q, as dtrace(1)
+ *     does.
+ *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "capture.h"
 #include "commands.h"
+#include "dt_lex.h"
+#include "dt_parse.h"
+#include "prog.h"
+#include "replay.h"
+#include "rt.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct source {
+	const char *name;        /* file name, or "-n" text's label */
+	char *text;
+	bool is_file;
+	int first_clause, end_clause;   /* the clauses it compiled to */
+};
+
+struct opts {
+	bool quiet, list, destructive, zero_ok, compile_only;
+	int nsrc;
+	struct source *src;
+	const char *provider;    /* -P */
+	const char *command;     /* -c */
+	pid_t *pids;
+	int npids;
+	const char *outfile;
+	const char *replay;
+	int strsize;
+	char **macros;
+	int nmacros;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
+		"                      [--replay FILE] [-o FILE] [-x strsize=N] [-l] [-P PROVIDER]\n"
+		"                      [ARG...]\n"
+		"\n"
+		"Run a D program on the python markers, as dtrace(1) does.\n"
+		"  -s FILE        the D program in FILE (repeatable; ARGs after it are $1, $2...)\n"
+		"  -n PROGRAM     a D program on the command line, e.g. -n 'python*:::gc-start { ... }';\n"
+		"                 with -l, a probe description to list\n"
+		"  -c CMD         run CMD (split into words) and trace it; $target is its pid; the trace\n"
+		"                 ends when it exits (END clauses run, aggregations print)\n"
+		"  -p PID         trace a running process (repeatable); $target is the first\n"
+		"  --replay FILE  run on a recorded stream (pyscope events --json) instead of live\n"
+		"                 markers; $target is the stream's first pid (or -p PID)\n"
+		"  -q             quiet: only what the program prints\n"
+		"  -o FILE        append the program's output to FILE\n"
+		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
+		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
+		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
+		"  -w             allow destructive actions (accepted; there are none)\n"
+		"  -Z             allow probe descriptions that match no probe\n"
+		"  -e             compile and check only, attach nothing\n"
+		"Without -c, -p or --replay, every Python running is traced. Ctrl-C ends the trace.\n",
+		PS_STRSIZE_DEFAULT);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0, n;
+	char *s = malloc(cap);
+	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *t = realloc(s, cap *= 2);
+			if (!t) {
+				free(s);
+				s = NULL;
+			}
+			s = t;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (s)
+		s[len] = 0;
+	return s;
+}
+
+static int add_source(struct opts *o, const char *name, char *text, bool is_file)
+{
+	struct source *s = realloc(o->src, sizeof(*s) * (size_t)(o->nsrc + 1));
+	if (!s)
+		return -ENOMEM;
+	o->src = s;
+	s[o->nsrc++] = (struct source){ .name = name, .text = text, .is_file = is_file };
+	return 0;
+}
+
+static int parse_x(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (n == 7 && strncmp(arg, "strsize", 7) == 0 && eq) {
+		char *end;
+		long v = strtol(eq + 1, &end, 0);
+		if (*end == 'k' || *end == 'K')
+			v *= 1024, end++;
+		if (*end || v < 2 || v > 4096) {
+			fprintf(stderr, "pyscope: -x strsize wants a number from 2 to 4096, not '%s'\n",
+				eq + 1);
+			return -EINVAL;
+		}
+		o->strsize = (int)v;
+	} else if (n == 5 && strncmp(arg, "quiet", 5) == 0) {
+		o->quiet = true;
+	} else if (n == 11 && strncmp(arg, "destructive", 11) == 0) {
+		o->destructive = true;
+	} else if ((n == 7 && strncmp(arg, "bufsize", 7) == 0) ||
+		   (n == 10 && strncmp(arg, "dynvarsize", 10) == 0) ||
+		   (n == 10 && strncmp(arg, "switchrate", 10) == 0) ||
+		   (n == 7 && strncmp(arg, "aggsize", 7) == 0)) {
+		/* DTrace's kernel buffer tuning: nothing to tune here */
+	} else {
+		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, quiet)\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "replay", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	o->pids = calloc((size_t)argc, sizeof(pid_t));
+	if (!o->pids)
+		return -ENOMEM;
+	/* '+': options stop at the first operand, which starts the macro arguments */
+	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZeh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'q': o->quiet = true; break;
+		case 'l': o->list = true; break;
+		case 'w': o->destructive = true; break;
+		case 'Z': o->zero_ok = true; break;
+		case 'e': o->compile_only = true; break;
+		case 'P': o->provider = optarg; break;
+		case 'c': o->command = optarg; break;
+		case 'o': o->outfile = optarg; break;
+		case 'R': o->replay = optarg; break;
+		case 's': {
+			char *t = read_file(optarg);
+			if (!t || add_source(o, optarg, t, true) < 0)
+				return -EINVAL;
+			break;
+		}
+		case 'n': {
+			char *t = strdup(optarg);
+			if (!t || add_source(o, "-n", t, false) < 0)
+				return -ENOMEM;
+			break;
+		}
+		case 'p': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0) {
+				fprintf(stderr, "pyscope: -p wants a process id, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->pids[o->npids++] = (pid_t)v;
+			break;
+		}
+		case 'x':
+			if (parse_x(o, optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'H':
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	o->macros = argv + optind;
+	o->nmacros = argc - optind;
+	if (o->provider && !o->list) {
+		/* -P PROVIDER alone: every probe of the provider, with the default output */
+		size_t n = strlen(o->provider) + 8;
+		char *t = malloc(n);
+		if (!t || add_source(o, "-P", t, false) < 0)
+			return -ENOMEM;
+		snprintf(t, n, "%s:::{}", o->provider);
+	}
+	if (!o->nsrc && !o->list && !o->provider) {
+		fprintf(stderr, "pyscope: dtrace needs a program: -s FILE or -n 'PROBE { ... }'\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (o->command && (o->npids || o->replay)) {
+		fprintf(stderr, "pyscope: -c cannot be combined with %s\n", o->replay ? "--replay" : "-p");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* ---- -l ---- */
+
+static void list_header(FILE *f)
+{
+	fprintf(f, "%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
+}
+
+static void list_probe(FILE *f, const struct ps_probe *p)
+{
+	char prov[64], name[128];
+	if (p->pid)
+		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
+	else
+		snprintf(prov, sizeof(prov), "%s", p->provider);
+	fprintf(f, "%5d %10s %17s %33s %s\n", p->id, prov, p->module, p->function,
+		pg_dashed(p->name, name, sizeof(name)));
+}
+
+/* -l: every probe, those of -P PROVIDER, or those the -n descriptions match. */
+static int list_probes(const struct opts *o, const struct ps_probe *const *probes, int n, int target,
+		       FILE *out)
+{
+	struct pg_prog *p = pg_new();
+	struct pg_clause c = { 0 };
+	struct pg_pdesc d[64];
+	/* -n texts are descriptions here: parse them as clauses with an empty body */
+	for (int s = 0; s < o->nsrc; s++) {
+		if (o->src[s].is_file)
+			continue;
+		char *text = o->src[s].text;
+		for (char *item = strtok(text, ", \t\n"); item && c.npdescs < 64;
+		     item = strtok(NULL, ", \t\n")) {
+			size_t len = strlen(item) + 4;
+			char *src = pg_alloc(p, len);
+			snprintf(src, len, "%s{}", item);
+			struct dt_opts dopt = { .probes = probes, .nprobes = n, .target = target,
+						.zero_ok = true };
+			struct pg_prog *one = pg_new();
+			if (dt_compile("-n", src, &dopt, one) < 0) {
+				pg_free(one);
+				pg_free(p);
+				return 2;
+			}
+			for (int k = 0; k < one->clauses[0].npdescs && c.npdescs < 64; k++) {
+				d[c.npdescs] = one->clauses[0].pdescs[k];
+				d[c.npdescs].text = pg_strdup(p, d[c.npdescs].text);
+				d[c.npdescs].provider = pg_strdup(p, d[c.npdescs].provider);
+				d[c.npdescs].module = pg_strdup(p, d[c.npdescs].module);
+				d[c.npdescs].function = pg_strdup(p, d[c.npdescs].function);
+				d[c.npdescs].name = pg_strdup(p, d[c.npdescs].name);
+				c.npdescs++;
+			}
+			pg_free(one);
+		}
+	}
+	list_header(out);
+	int shown = 0;
+	for (int i = 0; i < n; i++) {
+		bool hit = !c.npdescs;
+		for (int k = 0; k < c.npdescs && !hit; k++)
+			hit = pg_pdesc_match(&d[k], probes[i], target);
+		if (hit && o->provider) {
+			struct pg_pdesc pd = { .kind = PG_PD_MARKER, .provider = o->provider,
+					       .module = "", .function = "", .name = "" };
+			hit = pg_pdesc_match(&pd, probes[i], target);
+		}
+		if (hit) {
+			list_probe(out, probes[i]);
+			shown++;
+		}
+	}
+	int rc = 0;
+	if (!shown && (c.npdescs || o->provider)) {
+		fprintf(stderr, "dtrace: no probe matches %s\n",
+			o->provider ? o->provider : c.npdescs ? d[0].text : "");
+		rc = 1;
+	}
+	pg_free(p);
+	return rc;
+}
+
+/* ---- compile ---- */
+
+static int compile(struct opts *o, const struct ps_probe *const *probes, int n, int target,
+		   bool zero_ok, struct pg_prog **out)
+{
+	struct pg_prog *p = pg_new();
+	struct dt_opts dopt = {
+		.probes = probes, .nprobes = n, .target = target, .macros = o->macros,
+		.nmacros = o->nmacros, .zero_ok = zero_ok || o->zero_ok,
+	};
+	for (int i = 0; i < o->nsrc; i++) {
+		o->src[i].first_clause = p->nclauses;
+		if (dt_compile(o->src[i].name, o->src[i].text, &dopt, p) < 0) {
+			pg_free(p);
+			return -EINVAL;
+		}
+		o->src[i].end_clause = p->nclauses;
+	}
+	*out = p;
+	return 0;
+}
+
+static bool uses_markers(const struct pg_prog *p)
+{
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++)
+			if (p->clauses[i].pdescs[k].kind == PG_PD_MARKER)
+				return true;
+	return false;
+}
+
+/* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
+ * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
+static void matched_messages(const struct opts *o, const struct rt *r)
+{
+	for (int i = 0; i < o->nsrc; i++) {
+		int n = rt_nmatched(r, o->src[i].first_clause, o->src[i].end_clause);
+		const char *plural = n == 1 ? "" : "s";
+		if (o->src[i].is_file) {
+			fprintf(stderr, "dtrace: script '%s' matched %d probe%s\n", o->src[i].name, n, plural);
+		} else {
+			int len = (int)strcspn(o->src[i].text, "{/");
+			fprintf(stderr, "dtrace: description '%.*s' matched %d probe%s\n", len,
+				o->src[i].text, n, plural);
+		}
+	}
+}
+
+/* A runtime fault as DTrace reports it:
+ *   dtrace: error on enabled probe ID 2 (ID 1: python1234:python3.11:-:function-entry):
+ *   invalid address (0x17) in action #1 at DIF offset 0   (one line) */
+static void report_fault(const struct rt_fault *f, void *ctx)
+{
+	(void)ctx;
+	const struct ps_probe *p = f->probe;
+	char prov[64], name[128];
+	if (p->pid)
+		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
+	else
+		snprintf(prov, sizeof(prov), "%s", p->provider);
+	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ", f->epid,
+		p->id, prov, p->module, p->function, pg_dashed(p->name, name, sizeof(name)), f->what);
+	if (f->action)
+		fprintf(stderr, "action #%d at DIF offset 0\n", f->action);
+	else
+		fprintf(stderr, "predicate at DIF offset 0\n");
+}
+
+/* Without -q: DTrace's header once, then "CPU ID FUNCTION:NAME " before each record's output
+ * and a newline after it; trace() values as dt_print_datum prints 8-byte integers and strings. */
+static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
+{
+	bool *header_done = ctx;
+	const struct ps_probe *p = ev->probe;
+	char fn[256], name[128];
+	if (!*header_done) {
+		fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+		*header_done = true;
+	}
+	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
+		 pg_dashed(p->name, name, sizeof(name)));
+	fprintf(out, "%3u %6d %32s ", ev->cpu, p->id, fn);
+}
+
+static void record_end(FILE *out, void *ctx)
+{
+	(void)ctx;
+	fputc('\n', out);
+}
+
+static void trace_value(FILE *out, struct ps_value v, void *ctx)
+{
+	(void)ctx;
+	if (v.type == PS_V_STR)
+		fprintf(out, "  %-33s", v.s);
+	else
+		fprintf(out, " %16lld", (long long)v.i);
+}
+
+static void report_lost(uint64_t lost, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "dtrace: %llu drop%s on CPU 0\n", (unsigned long long)lost, lost == 1 ? "" : "s");
+}
+
+/* ---- runs ---- */
+
+static int run_replay(struct rt *r, struct replay *rp)
+{
+	uint64_t first = replay_first_ts(rp);
+	const struct ps_event *ev;
+	uint64_t lost;
+	if (!rt_begin(r, first))
+		while (!stop_requested && (ev = replay_next(rp, &lost))) {
+			if (lost)
+				report_lost(lost, NULL);
+			if (rt_tick(r, ev->ts) || rt_event(r, ev))
+				break;
+		}
+	uint64_t last = replay_last_ts(rp);
+	if (!rt_exited(r))
+		rt_tick(r, last);
+	return rt_end(r, last);
+}
+
+struct live {
+	struct rt *r;
+};
+
+static int live_event(const struct ps_event *ev, void *ctx)
+{
+	struct live *l = ctx;
+	if (rt_tick(l->r, ev->ts))
+		return 1;
+	return rt_event(l->r, ev);
+}
+
+static int run_live(const struct opts *o, struct rt *r, struct cap *c)
+{
+	struct live l = { r };
+	struct ps_sink sink = { live_event, report_lost, &l };
+	if (cap_attach(c) < 0)
+		return 2;
+	if (rt_begin(r, now_ns())) {
+		return rt_end(r, now_ns());
+	}
+	if (cap_start(c) < 0) {
+		fprintf(stderr, "pyscope: cannot start the command\n");
+		return 2;
+	}
+	bool gone = false;
+	while (!stop_requested && !rt_exited(r)) {
+		int timeout = 100;
+		uint64_t next = rt_next_tick(r), now = now_ns();
+		if (next)
+			timeout = next <= now ? 0 : (int)((next - now) / 1000000 + 1);
+		if (timeout > 100)
+			timeout = 100;
+		int rc = cap_poll(c, &sink, timeout);
+		if (rc < 0 && rc != -EINTR && !rt_exited(r)) {
+			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
+			break;
+		}
+		if (!rt_exited(r))
+			rt_tick(r, now_ns());
+		if (cap_targets_gone(c)) {
+			gone = true;
+			break;
+		}
+	}
+	/* what the targets did before they exited is still in the ring */
+	while (!rt_exited(r) && cap_poll(c, &sink, 0) > 0)
+		;
+	if (gone && !o->quiet && o->command)
+		fprintf(stderr, "dtrace: pid %d has exited\n", (int)cap_command_pid(c));
+	return rt_end(r, now_ns());
+}
 
 int dtrace_main(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "pyscope: 'dtrace' is not implemented yet\n");
-	return 2;
+	struct opts o = { 0 };
+	struct replay *rp = NULL;
+	struct cap *cap = NULL;
+	struct pg_prog *prog = NULL;
+	struct rt *r = NULL;
+	FILE *out = stdout;
+	int status = 2, rc;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc) {
+		status = rc > 0 ? 0 : 2;
+		goto done;
+	}
+
+	const struct ps_probe *const *probes = NULL;
+	int nprobes = 0, target = o.npids ? o.pids[0] : 0;
+	bool need_markers = o.list;
+	if (!need_markers) {
+		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
+		if (compile(&o, NULL, 0, target, true, &prog) < 0)
+			goto done;
+		need_markers = uses_markers(prog);
+		pg_free(prog);
+		prog = NULL;
+	}
+	if (o.replay) {
+		if (replay_open(o.replay, &rp) < 0)
+			goto done;
+		nprobes = replay_probes(rp, &probes);
+		if (!target)
+			target = replay_target(rp);
+	} else if (need_markers && !o.compile_only) {
+		struct cap_config cfg = {
+			.command = o.command, .pids = o.pids, .npids = o.npids,
+			.all = !o.command && !o.npids, .strsize = o.strsize,
+		};
+		if (cap_open(&cfg, &cap) < 0)
+			goto done;
+		nprobes = cap_probes(cap, &probes);
+		if (o.command)
+			target = (int)cap_command_pid(cap);
+	}
+	if (o.outfile) {
+		out = fopen(o.outfile, "a");   /* dtrace appends */
+		if (!out) {
+			fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
+			out = stdout;
+			goto done;
+		}
+	}
+	if (o.list) {
+		status = list_probes(&o, probes, nprobes, target, out);
+		goto done;
+	}
+	if (compile(&o, probes, nprobes, target, o.compile_only && !o.replay, &prog) < 0)
+		goto done;
+	if (o.compile_only) {
+		status = 0;
+		goto done;
+	}
+	bool quiet = o.quiet || prog->quiet == 1;
+	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
+	static bool header_done;
+	struct rt_opts ro = { .out = out, .strsize = strsize, .target = target,
+			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true };
+	if (!quiet) {
+		ro.record_begin = record_begin;
+		ro.record_end = record_end;
+		ro.trace = trace_value;
+		ro.output_ctx = &header_done;
+	}
+	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
+		goto done;
+	uint32_t strargs;
+	const struct ps_probe *p;
+	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
+		if (rp)
+			replay_enable(rp, p->id, strargs);
+		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+			goto done;
+	}
+	if (!quiet)
+		matched_messages(&o, r);
+
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (rp) {
+		status = run_replay(r, rp);
+	} else if (cap) {
+		status = run_live(&o, r, cap);
+	} else {
+		/* BEGIN, END and ticks only: run until exit() or Ctrl-C */
+		if (!rt_begin(r, now_ns()))
+			while (!stop_requested && !rt_exited(r)) {
+				uint64_t next = rt_next_tick(r), now = now_ns();
+				if (!next) {
+					pause();
+					continue;
+				}
+				if (next > now) {
+					struct timespec ts = { (time_t)((next - now) / 1000000000ull),
+							       (long)((next - now) % 1000000000ull) };
+					nanosleep(&ts, NULL);
+				}
+				rt_tick(r, now_ns());
+			}
+		status = rt_end(r, now_ns());
+	}
+done:
+	rt_free(r);
+	pg_free(prog);
+	replay_close(rp);
+	cap_close(cap);
+	for (int i = 0; i < o.nsrc; i++)
+		free(o.src[i].text);
+	free(o.src);
+	free(o.pids);
+	if (out != stdout && fclose(out) != 0)
+		status = 2;
+	fflush(stdout);
+	return status;
 }

@@ -18,6 +18,13 @@
  * holds, per argument, the string copied at the hit or null; "cut" lists the argument indexes whose
  * string was cut at strsize. A line {"lost":N} reports N records the ring could not take, and the
  * stream's last line is {"end":{"events":N,"lost":N}}. Readers ignore keys they do not know.
+ * A stream may start with a header line listing its probes, so that probes that never fired exist
+ * in a replay too (replay.c; without it, the probes are the distinct probe/module/function/pid of
+ * the events):
+ *   {"probes":[{"id":1,"pid":N,"provider":"python","name":"function__entry",
+ *     "module":"python3.11","function":"-","path":"/usr/bin/python3.11","nargs":3},...],
+ *    "target":N}
+ * "target" is the pid a replayed script's $target stands for (default: the first event's pid).
  */
 #ifndef PYSCOPE_EVENT_H
 #define PYSCOPE_EVENT_H

@@ -1,10 +1,441 @@
-/* events.c — placeholder until its issue lands. */
+/*
+ * events.c — `pyscope events`: the first consumer of capture. Prints every marker hit of a
+ * command, of running processes or of the whole system, one line per hit: readable by default,
+ * or the JSON-lines stream documented in event.h with --json (what replay reads back).
+ *
+ *   pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json] [--strsize N]
+ *
+ * Human lines: TIME_NS PID TID CPU MARKER ARGS..., strings as they are (quoted JSON-style when
+ * empty or holding blanks or control bytes, "..." after one that was cut at strsize), integers in
+ * decimal, the audit tuple pointer in hex. Lost records are reported on stderr as they happen and
+ * in the summary; with --json the stream carries them as {"lost":N} lines and ends with
+ * {"end":{...}}. The exit status is the command's with -c, 0 after Ctrl-C or SIGTERM, 2 when
+ * nothing could be traced.
+ */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "capture.h"
 #include "commands.h"
+#include "event.h"
+#include "jsonw.h"
+#include "sdt.h"
+
+#define OUTBUF (1 << 20)
+#define FLUSH_MS 200             /* longest a line waits in the output buffer while events flow */
+
+static volatile sig_atomic_t stop_requested;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Arguments shown in hex by the human format: pointers (bit i: argument i). */
+static const uint32_t pointer_args[PS_M_COUNT] = {
+	[PS_M_AUDIT] = 0x2,
+};
+
+struct out {
+	FILE *f;
+	bool json;
+	uint64_t events, lost;
+	char **probe_json;       /* per probe id: its constant "probe","module","function" members */
+	int nprobe_json;
+};
+
+static char outbuf[OUTBUF];      /* stdout's buffer: flushed after each batch, not each line */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json]\n"
+		"                      [--strsize N]\n"
+		"\n"
+		"Print every python marker hit: one line per hit (TIME_NS PID TID CPU MARKER ARGS).\n"
+		"  -c CMD          run CMD (split into words like dtrace -c) and trace it from its start;\n"
+		"                  exits with CMD's exit status\n"
+		"  -p PID          trace a running process (repeatable)\n"
+		"  --all [BINARY]  every process running BINARY (default: the Pythons found: python3 on\n"
+		"                  PATH, /usr/bin/python3*), including processes started later\n"
+		"  --markers LIST  comma-separated marker names or globs, either spelling\n"
+		"                  (function__entry or function-entry); default: all\n"
+		"  --json          JSON lines, as documented for replay (one object per hit)\n"
+		"  --strsize N     bytes kept of each string, NUL included (default %d); longer ones are\n"
+		"                  cut and marked\n"
+		"Ctrl-C stops, prints what is left and a summary on stderr.\n",
+		PS_STRSIZE_DEFAULT);
+}
+
+/* Output is the hot path of the reader: lines are put together with the helpers below (decimal
+ * digits by hand, unlocked stdio) rather than printf, which costs more than the rest together. */
+static void put_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
+static void put_i64(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		putc_unlocked('-', f);
+		put_u64(f, -(uint64_t)v);
+	} else {
+		put_u64(f, (uint64_t)v);
+	}
+}
+
+static void put_str(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+/* Printable ASCII without quote or backslash: written as it is, in JSON and in human lines. */
+static bool plain_ascii(const char *s, size_t *len)
+{
+	const char *p = s;
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
+			return false;
+	*len = p - s;
+	return true;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+	size_t len;
+	if (s && plain_ascii(s, &len)) {
+		putc_unlocked('"', f);
+		fwrite_unlocked(s, 1, len, f);
+		putc_unlocked('"', f);
+	} else {
+		jsonw_str(f, s);
+	}
+}
+
+/* Human lines keep a string bare unless it is empty or holds a blank, a quote or a control byte. */
+static bool plain_string(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '"' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int print_human(const struct ps_event *ev, struct out *o)
+{
+	FILE *f = o->f;
+	const struct ps_probe *p = ev->probe;
+	uint32_t ptrs = p->marker >= 0 && p->marker < PS_M_COUNT ? pointer_args[p->marker] : 0;
+	put_u64(f, ev->ts);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->pid);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->tid);
+	putc_unlocked(' ', f);
+	put_u64(f, ev->cpu);
+	putc_unlocked(' ', f);
+	put_str(f, p->name);
+	for (int i = 0; i < ev->nargs; i++) {
+		putc_unlocked(' ', f);
+		if (ev->str[i]) {
+			if (plain_string(ev->str[i]))
+				put_str(f, ev->str[i]);
+			else
+				jsonw_str(f, ev->str[i]);
+			if (ev->cut & (1u << i))
+				put_str(f, "...");
+		} else if (ptrs & (1u << i)) {
+			fprintf(f, "0x%llx", (unsigned long long)ev->args[i]);
+		} else {
+			put_i64(f, ev->args[i]);
+		}
+	}
+	putc_unlocked('\n', f);
+	return 0;
+}
+
+static int print_json(const struct ps_event *ev, struct out *o)
+{
+	FILE *f = o->f;
+	put_str(f, "{\"ts\":");
+	put_u64(f, ev->ts);
+	put_str(f, ",\"pid\":");
+	put_u64(f, ev->pid);
+	put_str(f, ",\"tid\":");
+	put_u64(f, ev->tid);
+	put_str(f, ",\"cpu\":");
+	put_u64(f, ev->cpu);
+	put_str(f, ",\"comm\":");
+	put_json_str(f, ev->comm);
+	put_str(f, o->probe_json[ev->probe->id]);
+	put_str(f, ",\"args\":[");
+	for (int i = 0; i < ev->nargs; i++) {
+		if (i)
+			putc_unlocked(',', f);
+		put_i64(f, ev->args[i]);
+	}
+	put_str(f, "],\"str\":[");
+	for (int i = 0; i < ev->nargs; i++) {
+		if (i)
+			putc_unlocked(',', f);
+		put_json_str(f, ev->str[i]);
+	}
+	put_str(f, "],\"cut\":[");
+	for (int i = 0, n = 0; i < ev->nargs; i++)
+		if (ev->cut & (1u << i)) {
+			if (n++)
+				putc_unlocked(',', f);
+			put_u64(f, i);
+		}
+	put_str(f, "]}\n");
+	return 0;
+}
+
+static int on_event(const struct ps_event *ev, void *ctx)
+{
+	struct out *o = ctx;
+	o->events++;
+	return o->json ? print_json(ev, o) : print_human(ev, o);
+}
+
+static void on_lost(uint64_t lost, void *ctx)
+{
+	struct out *o = ctx;
+	o->lost += lost;
+	if (o->json)
+		fprintf(o->f, "{\"lost\":%llu}\n", (unsigned long long)lost);
+	fflush(o->f);
+	fprintf(stderr, "pyscope: %llu events lost\n", (unsigned long long)lost);
+}
+
+/* The "probe", "module" and "function" members of each probe's JSON lines, built once. */
+static int build_probe_json(struct out *o, const struct ps_probe *const *probes, int n)
+{
+	o->probe_json = calloc(n + 1, sizeof(char *));
+	if (!o->probe_json)
+		return -ENOMEM;
+	o->nprobe_json = n + 1;
+	for (int i = 0; i < n; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (!m)
+			return -ENOMEM;
+		fputs(",\"probe\":", m);
+		char full[256];
+		snprintf(full, sizeof(full), "%s:%s", probes[i]->provider, probes[i]->name);
+		jsonw_str(m, full);
+		fputs(",\"module\":", m);
+		jsonw_str(m, probes[i]->module);
+		fputs(",\"function\":", m);
+		jsonw_str(m, probes[i]->function);
+		fclose(m);
+		o->probe_json[probes[i]->id] = buf;
+	}
+	return 0;
+}
+
+/* --markers: every item must match some probe; enable what matches. */
+static int enable_markers(struct cap *c, const char *list)
+{
+	const struct ps_probe *const *probes;
+	int n = cap_probes(c, &probes), rc = 0;
+	char *copy = strdup(list ? list : "*"), *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (char *item = strtok_r(copy, ",", &save); item && rc == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		int hits = 0;
+		for (int i = 0; i < n; i++)
+			if (sdt_match(item, probes[i]->provider, probes[i]->name)) {
+				cap_enable(c, probes[i]->id, cap_default_strargs(probes[i]->marker));
+				hits++;
+			}
+		if (hits)
+			continue;
+		fprintf(stderr, "pyscope: no marker matches '%s'; markers:", item);
+		for (int i = 0, k = 0; i < n; i++) {
+			bool seen = false;
+			for (int j = 0; j < i; j++)
+				seen |= strcmp(probes[j]->name, probes[i]->name) == 0;
+			if (!seen)
+				fprintf(stderr, "%s %s", k++ ? "," : "", probes[i]->name);
+		}
+		fputc('\n', stderr);
+		rc = -ENOENT;
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_int(const char *opt, const char *s, int min, int max, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : 0;
+	if (!s || errno || *end || end == s || v < min || v > max) {
+		fprintf(stderr, "pyscope: %s wants a number from %d to %d, not '%s'\n", opt, min, max,
+			s ? s : "");
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
 
 int events_main(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "pyscope: 'events' is not implemented yet\n");
-	return 2;
+	struct cap_config cfg = { 0 };
+	const char *markers = NULL;
+	bool json = false;
+	pid_t *pids = calloc(argc, sizeof(pid_t));
+	int modes = 0, status = 2;
+	struct cap *c = NULL;
+	struct out o = { .f = stdout };
+
+	if (!pids)
+		return 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			status = 0;
+			goto out;
+		} else if (strcmp(a, "-c") == 0 && val) {
+			cfg.command = val;
+			modes++;
+			i++;
+		} else if (strcmp(a, "-p") == 0 && val) {
+			int pid;
+			if (parse_int("-p", val, 1, 0x7fffffff, &pid) < 0)
+				goto out;
+			if (cfg.npids++ == 0)
+				modes++;
+			pids[cfg.npids - 1] = pid;
+			i++;
+		} else if (strcmp(a, "--all") == 0) {
+			cfg.all = true;
+			modes++;
+			if (val && val[0] != '-') {
+				cfg.binary = val;
+				i++;
+			}
+		} else if (strcmp(a, "--markers") == 0 && val) {
+			markers = val;
+			i++;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (strcmp(a, "--strsize") == 0 && val) {
+			if (parse_int("--strsize", val, 2, 4096, &cfg.strsize) < 0)
+				goto out;
+			i++;
+		} else if (strcmp(a, "--ring-kb") == 0 && val) {       /* undocumented: tests */
+			if (parse_int("--ring-kb", val, 4, 1 << 20, &cfg.ring_kb) < 0)
+				goto out;
+			i++;
+		} else if (strcmp(a, "--floor") == 0) {    /* undocumented: bench/run's floor */
+			cfg.floor = true;
+		} else {
+			bool wants_value = strcmp(a, "-c") == 0 || strcmp(a, "-p") == 0 ||
+					   strcmp(a, "--markers") == 0 || strcmp(a, "--strsize") == 0;
+			if (wants_value)
+				fprintf(stderr, "pyscope: events: %s needs a value\n", a);
+			else
+				fprintf(stderr, "pyscope: events: unknown argument '%s'\n", a);
+			usage(stderr);
+			goto out;
+		}
+	}
+	cfg.pids = pids;
+	if (modes != 1) {
+		fprintf(stderr, "pyscope: events needs exactly one of -c CMD, -p PID or --all\n");
+		usage(stderr);
+		goto out;
+	}
+
+	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers) < 0 || cap_attach(c) < 0)
+		goto out;
+	const struct ps_probe *const *probes;
+	int nprobes = cap_probes(c, &probes);
+	o.json = json;
+	if (json && build_probe_json(&o, probes, nprobes) < 0)
+		goto out;
+	setvbuf(stdout, outbuf, _IOFBF, OUTBUF);
+
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!cfg.command)
+		fprintf(stderr, "pyscope: tracing; Ctrl-C to stop\n");
+	if (cap_start(c) < 0) {
+		fprintf(stderr, "pyscope: cannot start the command\n");
+		goto out;
+	}
+
+	struct ps_sink sink = { on_event, on_lost, &o };
+	int rc = 0;
+	long flushed = now_ms();
+	while (!stop_requested) {
+		rc = cap_poll(c, &sink, 100);
+		if (rc < 0 && rc != -EINTR) {
+			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
+			break;
+		}
+		/* Show what there is when idle and at least every FLUSH_MS while busy. */
+		long now = now_ms();
+		if (rc == 0 || now - flushed >= FLUSH_MS) {
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				fprintf(stderr, "pyscope: cannot write the output: %s\n", strerror(errno));
+				rc = -EIO;
+				break;
+			}
+			flushed = now;
+		}
+		/* Idle: are the targets still there? (Their last events are in the ring before they
+		 * are gone, so nothing is missed.) */
+		if (rc == 0 && cap_targets_gone(c))
+			break;
+	}
+	/* Drain: everything the targets did before they exited or before the stop is in the ring;
+	 * detached first, so that a busy system cannot keep the drain going. */
+	cap_detach(c);
+	while (cap_poll(c, &sink, 0) > 0)
+		;
+	if (json)
+		fprintf(stdout, "{\"end\":{\"events\":%llu,\"lost\":%llu}}\n",
+			(unsigned long long)o.events, (unsigned long long)o.lost);
+	fflush(stdout);
+	fprintf(stderr, "pyscope: %llu events, %llu lost\n", (unsigned long long)o.events,
+		(unsigned long long)o.lost);
+	status = 0;
+	if (cfg.command && !stop_requested && rc >= 0)
+		status = cap_command_status(c) < 0 ? 0 : cap_command_status(c);
+	if (rc < 0 && rc != -EINTR)
+		status = 2;
+out:
+	cap_close(c);
+	for (int i = 0; i < o.nprobe_json; i++)
+		free(o.probe_json[i]);
+	free(o.probe_json);
+	free(pids);
+	fflush(stdout);
+	return status;
 }

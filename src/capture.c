@@ -1,0 +1,877 @@
+/*
+ * capture.c — the user half of capture: finds the Python processes or binaries to trace, lists
+ * their markers as probes, attaches one generic BPF program (capture.bpf.c) to the enabled ones
+ * with libbpf's USDT support, and turns the records of the ring buffer back into struct ps_event.
+ * The only file that includes libbpf.
+ *
+ * Targets. A target is one ELF object carrying python markers, in one process (-c, -p) or in every
+ * process (--all, attached with pid -1 so that processes started later are covered too). For -c the
+ * command is forked first and waits on a pipe; its executable is read and the probes attached to
+ * the child's pid before it execs. Uprobe perf events filter by the target's memory map, which
+ * survives exec, so the breakpoints land as the interpreter is mapped and the first Python call is
+ * seen; cap_start() then lets the child go.
+ *
+ * Semaphores. CPython guards each marker with a semaphore. libbpf hands the kernel each
+ * semaphore's file offset (ref_ctr_offset) with the uprobe; the kernel raises it in every process
+ * the uprobe is installed in and lowers it when the perf event is closed — including when pyscope
+ * is killed — so nothing is left behind.
+ *
+ * CPython 3.11. Its eval loop reaches the function__entry/return markers only on the path it takes
+ * for frames entered from C, or when tracing is on; raising the `line` semaphore counts as tracing,
+ * and then every Python function passes through them. pyscope raises it — through the kernel's
+ * reference counting again — by attaching the empty program ps_nop to a spot that never runs
+ * (Py_FatalError) with ref_ctr_offset = the line semaphore, instead of attaching to `line` itself,
+ * which would cost a uprobe hit per line. The kernel wants a single ref_ctr_offset per
+ * (inode, offset); Py_FatalError carries no marker, so nothing else of ours uses that spot (a
+ * foreign uprobe there without that reference counter would make the attach fail, and pyscope
+ * says so rather than tracing half the calls).
+ * An interpreter is taken to be 3.11 when its file name, or the name it resolves to, says so
+ * (python3.11, libpython3.11.so.1.0): CPython's install puts the version in the name of the
+ * interpreter and of the library; other versions (3.10 and older, where every Python call goes
+ * through the markers) are left alone.
+ *
+ * Ring. Records are variable-length (capture_rec.h); they are decoded in place into one reused
+ * struct ps_event whose strings point into the ring: no allocation per event. BPF commits them
+ * without waking the reader; the reader looks every POLL_TICK_MS, or sooner when BPF forces a
+ * wake-up because the ring is filling (see cap_attach for why it does not use libbpf's poll).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "capture.h"
+#include "capture_rec.h"
+#include "capture.skel.h"
+#include "procmaps.h"
+#include "sdt.h"
+
+#define RING_DEFAULT_KB (32 << 10)   /* 32 MiB: a burst of ~300k records while the reader sleeps */
+#define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
+#define LINE_SEM_SPOT "Py_FatalError"
+
+/* Indexed by enum ps_marker. */
+static const char *const ps_marker_names[PS_M_COUNT] = {
+	"function__entry", "function__return", "line", "gc__start", "gc__done",
+	"import__find__load__start", "import__find__load__done", "audit",
+};
+
+/* What CPython's documentation says each marker's string arguments are (bit i: argument i). */
+static const uint32_t default_strargs[PS_M_COUNT] = {
+	[PS_M_FUNCTION_ENTRY] = 0x3,    /* filename, funcname, lineno */
+	[PS_M_FUNCTION_RETURN] = 0x3,
+	[PS_M_LINE] = 0x3,
+	[PS_M_GC_START] = 0,            /* generation */
+	[PS_M_GC_DONE] = 0,             /* collected */
+	[PS_M_IMPORT_START] = 0x1,      /* module name */
+	[PS_M_IMPORT_DONE] = 0x1,       /* module name, found */
+	[PS_M_AUDIT] = 0x1,             /* event name, args tuple (a pointer, kept as a number) */
+};
+
+struct target {
+	pid_t pid;               /* for libbpf: the process, or -1 for every process */
+	char *open_path;         /* the path pyscope opens and attaches to */
+	char *path;              /* the path as the user or the process's maps name it */
+	char *module;            /* basename of path */
+	struct sdt_file *sdt;
+	bool is_py311;
+};
+
+struct probe {
+	struct ps_probe pub;
+	int target;
+	bool enabled;
+	uint32_t strargs;
+};
+
+struct cap {
+	struct cap_config cfg;
+	struct target *targets;
+	int ntargets;
+	struct probe *probes;
+	const struct ps_probe **probe_ptrs;
+	int nprobes;
+
+	struct capture_bpf *skel;
+	struct ring_buffer *rb;
+	int wake_fd;             /* epoll, edge-triggered on the ring: woken only when BPF forces it */
+	struct bpf_link **links;
+	int nlinks;
+
+	pid_t child;             /* -c */
+	int child_go;            /* write end of the pipe the child waits on, -1 once released */
+	bool child_reaped;
+	int child_status;
+	pid_t *pids;             /* -p */
+	int npids;
+
+	int ncpus;
+	uint64_t lost_seen;
+	const struct ps_sink *sink;
+	int sink_ret;
+	int delivered;
+	struct ps_event ev;      /* reused for every record */
+};
+
+/* libbpf's messages: kept quiet (pyscope says what failed itself), the last warning remembered
+ * to explain a failure; PYSCOPE_DEBUG=1 shows them all. */
+static char libbpf_last[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+	if (debug < 0)
+		debug = getenv("PYSCOPE_DEBUG") != NULL;
+	if (debug)
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_WARN) {
+		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
+		libbpf_last[strcspn(libbpf_last, "\n")] = 0;
+	}
+	return 0;
+}
+
+static int marker_of(const char *name)
+{
+	for (int i = 0; i < PS_M_COUNT; i++)
+		if (strcmp(ps_marker_names[i], name) == 0)
+			return i;
+	return PS_M_OTHER;
+}
+
+uint32_t cap_default_strargs(int marker)
+{
+	return marker >= 0 && marker < PS_M_COUNT ? default_strargs[marker] : 0;
+}
+
+static int count_python_notes(const struct sdt_file *f)
+{
+	int n = 0;
+	for (int i = 0; i < f->nnotes; i++)
+		n += strcmp(f->notes[i].provider, "python") == 0;
+	return n;
+}
+
+/* Read OPEN_PATH's notes; 1 and the file when it carries python markers, 0 when not (or when it
+ * is not an ELF object at all). */
+static int read_python(const char *open_path, struct sdt_file **out)
+{
+	char err[160];
+	*out = NULL;
+	if (sdt_read(open_path, out, err, sizeof(err)) < 0)
+		return 0;
+	if (count_python_notes(*out) > 0)
+		return 1;
+	sdt_free(*out);
+	*out = NULL;
+	return 0;
+}
+
+static int add_target(struct cap *c, pid_t pid, const char *open_path, const char *path,
+		      struct sdt_file *sdt)
+{
+	struct target *t = realloc(c->targets, (c->ntargets + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	c->targets = t;
+	t += c->ntargets++;
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->open_path = strdup(open_path);
+	t->path = strdup(path);
+	const char *slash = strrchr(path, '/');
+	t->module = strdup(slash ? slash + 1 : path);
+	t->sdt = sdt;
+	/* A venv's python3 is a symlink to the real interpreter: look at the name it resolves to. */
+	char real[PATH_MAX];
+	t->is_py311 = strstr(t->module, "python3.11") != NULL ||
+		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL);
+	return t->open_path && t->path && t->module ? 0 : -ENOMEM;
+}
+
+/* -c: split the command into words (blanks separate words; '...' and "..." group; no other shell
+ * syntax, like dtrace -c), find the executable the way execvp does, fork a child that waits for
+ * cap_start() before it execs. */
+static char **split_words(const char *s, int *n)
+{
+	size_t len = strlen(s);
+	char **argv = calloc(len / 2 + 2, sizeof(char *));
+	char *buf = malloc(len + 1), *o = buf;
+	*n = 0;
+	if (!argv || !buf) {
+		free(argv);
+		free(buf);
+		return NULL;
+	}
+	while (*s) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		argv[(*n)++] = o;
+		while (*s && !isspace((unsigned char)*s)) {
+			if (*s == '\'' || *s == '"') {
+				char q = *s++;
+				while (*s && *s != q)
+					*o++ = *s++;
+				if (*s)
+					s++;
+			} else {
+				*o++ = *s++;
+			}
+		}
+		*o++ = 0;
+	}
+	argv[*n] = NULL;
+	if (*n == 0)
+		free(buf);
+	return argv;
+}
+
+static int find_command(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int rc = -ENOENT;
+	while (*path) {
+		size_t dl = strcspn(path, ":");
+		struct stat st;
+		snprintf(out, len, "%.*s%s%s", (int)dl, dl ? path : ".", "/", name);
+		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+		if (errno == EACCES)
+			rc = -EACCES;
+		path += dl + (path[dl] == ':');
+	}
+	return rc;
+}
+
+/* A script run as a command: the interpreter its "#!" line names, the way the kernel finds it
+ * ("#!/usr/bin/env python3.11" looks python3.11 up in PATH). One level only: a script whose
+ * interpreter is itself a script (a pyenv shim) is not followed further. */
+static int script_interpreter(const char *path, char *out, size_t len)
+{
+	char line[PATH_MAX + 64], *p, *end;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!p || strncmp(line, "#!", 2) != 0)
+		return -ENOEXEC;
+	p = line + 2 + strspn(line + 2, " \t");
+	end = p + strcspn(p, " \t\r\n");
+	char *arg = end + strspn(end, " \t");
+	arg[strcspn(arg, " \t\r\n")] = 0;
+	*end = 0;
+	const char *base = strrchr(p, '/');
+	if (strcmp(base ? base + 1 : p, "env") == 0 && *arg)
+		return find_command(arg, out, len);
+	snprintf(out, len, "%s", p);
+	return access(out, X_OK) == 0 ? 0 : -errno;
+}
+
+static int open_command(struct cap *c)
+{
+	int nw;
+	char **argv = split_words(c->cfg.command, &nw);
+	char exe[PATH_MAX];
+	struct sdt_file *sdt;
+	int rc;
+
+	if (!argv)
+		return -ENOMEM;
+	if (nw == 0) {
+		fprintf(stderr, "pyscope: -c needs a command\n");
+		free(argv);
+		return -EINVAL;
+	}
+	rc = find_command(argv[0], exe, sizeof(exe));
+	if (rc < 0) {
+		fprintf(stderr, "pyscope: cannot run '%s': %s\n", argv[0],
+			rc == -ENOENT ? "command not found" : strerror(-rc));
+		goto out;
+	}
+	char traced[PATH_MAX];
+	snprintf(traced, sizeof(traced), "%s", exe);
+	if (!read_python(traced, &sdt) &&
+	    (script_interpreter(exe, traced, sizeof(traced)) < 0 || !read_python(traced, &sdt))) {
+		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
+			exe);
+		rc = -ENOENT;
+		goto out;
+	}
+
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rc = -errno;
+		sdt_free(sdt);
+		goto out;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		fprintf(stderr, "pyscope: cannot start '%s': %s\n", argv[0], strerror(-rc));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		sdt_free(sdt);
+		goto out;
+	}
+	if (pid == 0) {
+		char go;
+		close(pipefd[1]);
+		if (read(pipefd[0], &go, 1) != 1)
+			_exit(127);             /* pyscope gave up before attaching */
+		execv(exe, argv);
+		fprintf(stderr, "pyscope: cannot run '%s': %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[0]);
+	c->child = pid;
+	c->child_go = pipefd[1];
+	rc = add_target(c, pid, traced, traced, sdt);
+out:
+	if (nw > 0)
+		free(argv[0]);
+	free(argv);
+	return rc;
+}
+
+/* -p PID: every object mapped into the process that carries python markers (the executable, or a
+ * shared libpython), opened through /proc/PID/root so other mount namespaces work. */
+static int open_pid(struct cap *c, pid_t pid)
+{
+	struct pmap_obj *objs;
+	int nobj, found = 0;
+	int rc = pid > 0 ? pmap_read(pid, &objs, &nobj) : -ESRCH;
+	if (rc == -ESRCH) {
+		fprintf(stderr, "pyscope: no process with pid %d\n", (int)pid);
+		return rc;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "pyscope: cannot read the memory map of pid %d: %s\n", (int)pid,
+			strerror(-rc));
+		return rc;
+	}
+	for (int i = 0; i < nobj && rc == 0; i++) {
+		char open_path[PATH_MAX];
+		struct sdt_file *sdt;
+		if (pmap_open_path(pid, objs[i].path, open_path, sizeof(open_path)) < 0)
+			continue;
+		if (read_python(open_path, &sdt)) {
+			rc = add_target(c, pid, open_path, objs[i].path, sdt);
+			found++;
+		}
+	}
+	pmap_free(objs, nobj);
+	if (rc == 0 && !found) {
+		char exe[PATH_MAX], link[64];
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = 0;
+		fprintf(stderr, "pyscope: no python markers in process %d (%s)\n", (int)pid,
+			n > 0 ? exe : "?");
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+/* --all: BINARY, or the Pythons found (python3 on PATH, /usr/bin/python3*); each once. */
+static int open_all(struct cap *c)
+{
+	char exe[PATH_MAX], real[PATH_MAX];
+	struct sdt_file *sdt;
+	if (c->cfg.binary) {
+		if (!realpath(c->cfg.binary, real)) {
+			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
+			return -ENOENT;
+		}
+		if (!read_python(real, &sdt)) {
+			fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
+				c->cfg.binary);
+			return -ENOENT;
+		}
+		return add_target(c, -1, real, real, sdt);
+	}
+
+	glob_t g = { 0 };
+	glob("/usr/bin/python3*", 0, NULL, &g);
+	int ncand = (int)g.gl_pathc + 1, rc = 0;
+	for (int i = 0; i < ncand && rc == 0; i++) {
+		const char *cand = i == 0 ? (find_command("python3", exe, sizeof(exe)) == 0 ? exe : NULL)
+					  : g.gl_pathv[i - 1];
+		if (!cand || !realpath(cand, real))
+			continue;
+		bool seen = false;
+		for (int k = 0; k < c->ntargets; k++)
+			seen |= strcmp(c->targets[k].path, real) == 0;
+		if (!seen && read_python(real, &sdt))
+			rc = add_target(c, -1, real, real, sdt);
+	}
+	globfree(&g);
+	if (rc == 0 && c->ntargets == 0) {
+		fprintf(stderr, "pyscope: found no Python with markers (python3 on PATH, "
+			"/usr/bin/python3*); name one: --all BINARY\n");
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+/* One probe per marker name in each target, the eight CPython markers first in their fixed
+ * order, then any other python-provider marker in note order. */
+static int list_probes(struct cap *c)
+{
+	int total = 0;
+	for (int t = 0; t < c->ntargets; t++)
+		total += count_python_notes(c->targets[t].sdt);
+	c->probes = calloc(total ? total : 1, sizeof(*c->probes));
+	c->probe_ptrs = calloc(total ? total : 1, sizeof(*c->probe_ptrs));
+	if (!c->probes || !c->probe_ptrs)
+		return -ENOMEM;
+	for (int t = 0; t < c->ntargets; t++) {
+		const struct target *tg = &c->targets[t];
+		/* rank: the marker's place in enum ps_marker; any other marker comes last */
+		for (int rank = 0; rank <= PS_M_COUNT; rank++) {
+			for (int i = 0; i < tg->sdt->nnotes; i++) {
+				const struct sdt_note *n = &tg->sdt->notes[i];
+				int marker = marker_of(n->name);
+				if (strcmp(n->provider, "python") != 0 ||
+				    (marker == PS_M_OTHER ? PS_M_COUNT : marker) != rank)
+					continue;
+				bool dup = false;     /* a marker with several sites is one probe */
+				for (int k = 0; k < c->nprobes; k++)
+					dup |= c->probes[k].target == t &&
+					       strcmp(c->probes[k].pub.name, n->name) == 0;
+				if (dup)
+					continue;
+				struct probe *p = &c->probes[c->nprobes];
+				p->target = t;
+				p->pub.id = c->nprobes + 1;
+				p->pub.marker = marker;
+				p->pub.pid = tg->pid > 0 ? tg->pid : 0;
+				p->pub.provider = n->provider;
+				p->pub.name = n->name;
+				p->pub.module = tg->module;
+				p->pub.path = tg->path;
+				p->pub.function = n->function ? n->function : "-";
+				p->pub.nargs = n->nargs;
+				c->probe_ptrs[c->nprobes] = &p->pub;
+				c->nprobes++;
+			}
+		}
+	}
+	return 0;
+}
+
+int cap_open(const struct cap_config *cfg, struct cap **out)
+{
+	struct cap *c = calloc(1, sizeof(*c));
+	int rc = 0;
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->cfg = *cfg;
+	c->child_go = -1;
+	c->wake_fd = -1;
+	if (c->cfg.strsize <= 0)
+		c->cfg.strsize = PS_STRSIZE_DEFAULT;
+	if (c->cfg.strsize < 2 || c->cfg.strsize > CAP_MAX_STRSIZE) {
+		fprintf(stderr, "pyscope: strsize must be between 2 and %d\n", CAP_MAX_STRSIZE);
+		free(c);
+		return -EINVAL;
+	}
+	libbpf_set_print(libbpf_print);
+
+	if (cfg->command) {
+		rc = open_command(c);
+	} else if (cfg->npids > 0) {
+		c->pids = malloc(cfg->npids * sizeof(pid_t));
+		if (!c->pids)
+			rc = -ENOMEM;
+		for (int i = 0; rc == 0 && i < cfg->npids; i++) {
+			c->pids[c->npids++] = cfg->pids[i];
+			rc = open_pid(c, cfg->pids[i]);
+		}
+	} else if (cfg->all) {
+		rc = open_all(c);
+	} else {
+		fprintf(stderr, "pyscope: nothing to trace: give -c CMD, -p PID or --all\n");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = list_probes(c);
+	if (rc < 0) {
+		cap_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int cap_probes(const struct cap *c, const struct ps_probe *const **probes)
+{
+	*probes = c->probe_ptrs;
+	return c->nprobes;
+}
+
+int cap_enable(struct cap *c, int id, uint32_t strargs)
+{
+	if (id < 1 || id > c->nprobes)
+		return -ENOENT;
+	c->probes[id - 1].enabled = true;
+	c->probes[id - 1].strargs = strargs & ((1u << CAP_MAX_ARGS) - 1);
+	return 0;
+}
+
+static int add_link(struct cap *c, struct bpf_link *l)
+{
+	struct bpf_link **nl = realloc(c->links, (c->nlinks + 1) * sizeof(*nl));
+	if (!nl) {
+		bpf_link__destroy(l);
+		return -ENOMEM;
+	}
+	c->links = nl;
+	c->links[c->nlinks++] = l;
+	return 0;
+}
+
+static void say_attach_error(const struct target *t, const char *what, int rc)
+{
+	char who[32] = "every process";
+	if (t->pid > 0)
+		snprintf(who, sizeof(who), "pid %d", (int)t->pid);
+	fprintf(stderr, "pyscope: cannot attach to %s in %s (%s): %s%s%s\n", what, t->path, who,
+		rc == -ESRCH ? "the process is gone" : strerror(-rc),
+		libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
+}
+
+/* CPython 3.11 (see the top of this file): hold the line semaphore up while function markers are
+ * traced in T, without attaching to `line`. */
+static int raise_line_semaphore(struct cap *c, const struct target *t)
+{
+	const struct sdt_note *line = NULL;
+	for (int i = 0; i < t->sdt->nnotes && !line; i++)
+		if (strcmp(t->sdt->notes[i].provider, "python") == 0 &&
+		    strcmp(t->sdt->notes[i].name, "line") == 0)
+			line = &t->sdt->notes[i];
+	if (!line || !line->sem_off)
+		return 0;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = line->sem_off,
+		    .func_name = LINE_SEM_SPOT);
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(c->skel->progs.ps_nop, t->pid,
+							     t->open_path, 0, &opts);
+	if (!l) {
+		say_attach_error(t, "the line semaphore (" LINE_SEM_SPOT ")", -errno);
+		return -errno;
+	}
+	return add_link(c, l);
+}
+
+static int on_record(void *ctx, void *data, size_t len);
+
+static size_t ring_bytes(const struct cap *c)
+{
+	size_t kb = c->cfg.ring_kb > 0 ? (size_t)c->cfg.ring_kb : RING_DEFAULT_KB;
+	size_t b = 4096;
+	while (b < kb * 1024 && b < ((size_t)1 << 30))
+		b <<= 1;                /* the ring must be a power-of-two number of pages */
+	return b;
+}
+
+int cap_attach(struct cap *c)
+{
+	int rc;
+	bool floor = c->cfg.floor;
+
+	c->skel = capture_bpf__open();
+	if (!c->skel) {
+		rc = -errno;
+		fprintf(stderr, "pyscope: cannot open the BPF program: %s\n", strerror(-rc));
+		return rc;
+	}
+	size_t rb = ring_bytes(c);
+	c->skel->rodata->strsize = c->cfg.strsize;
+	c->skel->rodata->wake_at = rb / 8;
+
+	bpf_map__set_max_entries(c->skel->maps.ring, rb);
+	rc = capture_bpf__load(c->skel);
+	if (rc == -EPERM) {
+		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
+			"(it needs CAP_BPF and CAP_PERFMON)\n");
+		return rc;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "pyscope: cannot load the BPF program: %s%s%s\n", strerror(-rc),
+			libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
+		return rc;
+	}
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
+		c->ncpus = CAP_MAX_CPUS;
+
+	bool *want_sem = calloc(c->ntargets ? c->ntargets : 1, sizeof(bool));
+	bool *has_line = calloc(c->ntargets ? c->ntargets : 1, sizeof(bool));
+	if (!want_sem || !has_line) {
+		free(want_sem);
+		free(has_line);
+		return -ENOMEM;
+	}
+	rc = 0;
+	for (int i = 0; i < c->nprobes && rc == 0; i++) {
+		struct probe *p = &c->probes[i];
+		const struct target *t = &c->targets[p->target];
+		if (!p->enabled)
+			continue;
+		LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = CAP_COOKIE(p->pub.id, p->strargs));
+		libbpf_last[0] = 0;
+		struct bpf_link *l = bpf_program__attach_usdt(
+			floor ? c->skel->progs.ps_nop : c->skel->progs.ps_hit, t->pid, t->open_path,
+			p->pub.provider, p->pub.name, &opts);
+		if (!l) {
+			rc = -errno;
+			char what[128];
+			snprintf(what, sizeof(what), "%s:%s", p->pub.provider, p->pub.name);
+			say_attach_error(t, what, rc);
+			break;
+		}
+		rc = add_link(c, l);
+		if (p->pub.marker == PS_M_FUNCTION_ENTRY || p->pub.marker == PS_M_FUNCTION_RETURN)
+			want_sem[p->target] = true;
+		if (p->pub.marker == PS_M_LINE)
+			has_line[p->target] = true;
+	}
+	for (int t = 0; t < c->ntargets && rc == 0; t++)
+		if (want_sem[t] && !has_line[t] && c->targets[t].is_py311)
+			rc = raise_line_semaphore(c, &c->targets[t]);
+	free(want_sem);
+	free(has_line);
+	if (rc < 0)
+		return rc;
+
+	/* libbpf's ring_buffer__poll() waits level-triggered: while the producer keeps adding
+	 * records it returns at once, every time, and the reader ends up spinning a few records at a
+	 * time, bouncing the ring's cache lines with the traced process. So the reader waits on its
+	 * own edge-triggered epoll instead — a tick, or the wake-up BPF forces when the ring fills —
+	 * and uses libbpf only to consume. */
+	int map_fd = bpf_map__fd(c->skel->maps.ring);
+	c->rb = ring_buffer__new(map_fd, on_record, c, NULL);
+	c->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLET };
+	if (!c->rb || c->wake_fd < 0 || epoll_ctl(c->wake_fd, EPOLL_CTL_ADD, map_fd, &ee) < 0) {
+		rc = -errno;
+		fprintf(stderr, "pyscope: cannot open the ring buffer: %s\n", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int cap_start(struct cap *c)
+{
+	if (c->child_go < 0)
+		return 0;
+	int rc = write(c->child_go, "g", 1) == 1 ? 0 : -errno;
+	close(c->child_go);
+	c->child_go = -1;
+	return rc;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct cap *c = ctx;
+	const struct cap_rec *r = data;
+	struct ps_event *ev = &c->ev;
+	const char *end = (const char *)data + len;
+
+	if (len < sizeof(*r) || r->id < 1 || r->id > (unsigned)c->nprobes || r->nargs > PS_MAX_ARGS ||
+	    len < sizeof(*r) + r->nargs * sizeof(r->args[0]))
+		return 0;       /* not ours or malformed: nothing sensible to deliver */
+	ev->ts = r->ts;
+	ev->pid = r->pid;
+	ev->tid = r->tid;
+	ev->cpu = r->cpu;
+	ev->probe = &c->probes[r->id - 1].pub;
+	ev->nargs = r->nargs;
+	ev->cut = r->cut;
+	memcpy(ev->comm, r->comm, PS_COMM_LEN);
+	ev->comm[PS_COMM_LEN - 1] = 0;
+	const char *p = (const char *)&r->args[r->nargs];
+	for (int i = 0; i < r->nargs; i++) {
+		ev->args[i] = r->args[i];
+		ev->str[i] = NULL;
+		if (!(r->strmask & (1u << i)) || p + 2 > end)
+			continue;
+		unsigned short n;
+		memcpy(&n, p, 2);
+		p += 2;
+		if (n == 0 || p + n > end)
+			continue;       /* the read faulted at the hit: not copied */
+		if (p[n - 1] == 0)
+			ev->str[i] = p;
+		p += n;
+	}
+	c->delivered++;
+	int rc = c->sink->on_event(ev, c->sink->ctx);
+	if (rc) {
+		c->sink_ret = rc;
+		return -ECANCELED;      /* libbpf stops consuming on a negative return */
+	}
+	return 0;
+}
+
+static void report_lost(struct cap *c)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < c->ncpus; i++)
+		sum += __atomic_load_n(&c->skel->bss->lost[i], __ATOMIC_RELAXED);
+	if (sum > c->lost_seen) {
+		uint64_t d = sum - c->lost_seen;
+		c->lost_seen = sum;
+		if (c->sink && c->sink->on_lost)
+			c->sink->on_lost(d, c->sink->ctx);
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
+{
+	if (!c->rb)
+		return -EINVAL;
+	c->sink = sink;
+	c->sink_ret = 0;
+	c->delivered = 0;
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		int rc = ring_buffer__consume(c->rb);
+		report_lost(c);
+		if (c->sink_ret)
+			return c->sink_ret;
+		if (rc < 0 && rc != -EINTR)
+			return rc;
+		if (c->delivered > 0)
+			return c->delivered;
+		long left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		/* Woken early only when the ring is filling; otherwise look again after a tick. */
+		struct epoll_event ee;
+		if (epoll_wait(c->wake_fd, &ee, 1, left < POLL_TICK_MS ? (int)left : POLL_TICK_MS) < 0 &&
+		    errno == EINTR)
+			return -EINTR;
+	}
+}
+
+void cap_detach(struct cap *c)
+{
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	c->nlinks = 0;
+}
+
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return true;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')');     /* comm may hold anything, even ')' */
+	return rp && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+bool cap_targets_gone(const struct cap *c)
+{
+	struct cap *m = (struct cap *)c;   /* reaping the child updates the recorded status */
+	if (m->child > 0) {
+		if (!m->child_reaped) {
+			int st;
+			pid_t r = waitpid(m->child, &st, WNOHANG);
+			if (r == m->child || (r < 0 && errno == ECHILD)) {
+				m->child_reaped = true;
+				m->child_status = r == m->child ? st : 0;
+			}
+		}
+		return m->child_reaped;
+	}
+	if (m->npids > 0) {
+		for (int i = 0; i < m->npids; i++)
+			if (!process_gone(m->pids[i]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+int cap_command_status(const struct cap *c)
+{
+	if (c->child <= 0 || !c->child_reaped)
+		return -1;
+	if (WIFEXITED(c->child_status))
+		return WEXITSTATUS(c->child_status);
+	if (WIFSIGNALED(c->child_status))
+		return 128 + WTERMSIG(c->child_status);
+	return -1;
+}
+
+pid_t cap_command_pid(const struct cap *c)
+{
+	return c->child;
+}
+
+uint64_t cap_lost(const struct cap *c)
+{
+	return c->lost_seen;
+}
+
+void cap_close(struct cap *c)
+{
+	if (!c)
+		return;
+	cap_detach(c);
+	free(c->links);
+	ring_buffer__free(c->rb);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	capture_bpf__destroy(c->skel);
+	if (c->child_go >= 0) {
+		/* Never released: the child exits without running the command. */
+		close(c->child_go);
+		if (!c->child_reaped)
+			waitpid(c->child, NULL, 0);
+	}
+	for (int i = 0; i < c->ntargets; i++) {
+		free(c->targets[i].open_path);
+		free(c->targets[i].path);
+		free(c->targets[i].module);
+		sdt_free(c->targets[i].sdt);
+	}
+	free(c->targets);
+	free(c->probes);
+	free(c->probe_ptrs);
+	free(c->pids);
+	free(c);
+}

@@ -1,0 +1,374 @@
+/*
+ * dt_lex.c — the D lexer (see dt_lex.h). C-like tokens plus D's own: `@name` aggregations,
+ * `$target`/`$1` macro variables, `^^`, and `#pragma D option` lines; other `#` lines (a `#!`
+ * first line, includes) are skipped, as no preprocessor runs.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dt_lex.h"
+
+/* Longest first, so that ">>=" wins over ">>" and ">". */
+static const char *const ops[] = {
+	">>=", "<<=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "^^",
+	"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+	"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=", "?", ":", ",", ";",
+	"(", ")", "[", "]", "{", "}", ".",
+};
+
+void dt_lex_init(struct dt_lex *lx, const char *file, const char *src)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->file = file;
+	lx->src = src;
+	lx->len = strlen(src);
+	lx->line = 1;
+	lx->col = 1;
+	lx->bufcap = 256;
+	lx->buf = malloc(lx->bufcap);
+	if (!lx->buf) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+}
+
+void dt_lex_free(struct dt_lex *lx)
+{
+	free(lx->buf);
+	lx->buf = NULL;
+}
+
+static int peekc(const struct dt_lex *lx, size_t k)
+{
+	return lx->pos + k < lx->len ? (unsigned char)lx->src[lx->pos + k] : 0;
+}
+
+static void adv(struct dt_lex *lx)
+{
+	if (lx->pos >= lx->len)
+		return;
+	if (lx->src[lx->pos] == '\n') {
+		lx->line++;
+		lx->col = 1;
+	} else {
+		lx->col++;
+	}
+	lx->pos++;
+}
+
+static void bufput(struct dt_lex *lx, size_t *n, char c)
+{
+	if (*n + 2 > lx->bufcap) {
+		lx->bufcap *= 2;
+		lx->buf = realloc(lx->buf, lx->bufcap);
+		if (!lx->buf) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+	}
+	lx->buf[(*n)++] = c;
+	lx->buf[*n] = 0;
+}
+
+static void settext(struct dt_lex *lx, const char *s, size_t n)
+{
+	size_t k = 0;
+	lx->buf[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		bufput(lx, &k, s[i]);
+	lx->tok.text = lx->buf;
+}
+
+static void error(struct dt_lex *lx, const char *msg)
+{
+	lx->tok.kind = DT_ERROR;
+	settext(lx, msg, strlen(msg));
+}
+
+/* Skip blanks, comments and preprocessor lines; a "#pragma D option" line becomes a token. */
+static int skip_space(struct dt_lex *lx)
+{
+	for (;;) {
+		int c = peekc(lx, 0);
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			adv(lx);
+		} else if (c == '/' && peekc(lx, 1) == '/') {
+			while (peekc(lx, 0) && peekc(lx, 0) != '\n')
+				adv(lx);
+		} else if (c == '/' && peekc(lx, 1) == '*') {
+			int line = lx->line, col = lx->col;
+			adv(lx);
+			adv(lx);
+			while (peekc(lx, 0) && !(peekc(lx, 0) == '*' && peekc(lx, 1) == '/'))
+				adv(lx);
+			if (!peekc(lx, 0)) {
+				lx->tok.line = line;
+				lx->tok.col = col;
+				error(lx, "unterminated comment");
+				return -1;
+			}
+			adv(lx);
+			adv(lx);
+		} else if (c == '#' && lx->col == 1) {
+			static const char pragma[] = "#pragma D option ";
+			if (strncmp(lx->src + lx->pos, pragma, sizeof(pragma) - 1) == 0) {
+				lx->tok.line = lx->line;
+				lx->tok.col = lx->col;
+				lx->tok.off = lx->pos;
+				for (size_t i = 0; i < sizeof(pragma) - 1; i++)
+					adv(lx);
+				size_t start = lx->pos;
+				while (peekc(lx, 0) && peekc(lx, 0) != '\n')
+					adv(lx);
+				size_t end = lx->pos;
+				while (end > start && isspace((unsigned char)lx->src[end - 1]))
+					end--;
+				lx->tok.kind = DT_PRAGMA;
+				settext(lx, lx->src + start, end - start);
+				return 1;
+			}
+			while (peekc(lx, 0) && peekc(lx, 0) != '\n')
+				adv(lx);
+		} else {
+			return 0;
+		}
+	}
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
+}
+
+/* One escape after the backslash, appended to the token text. */
+static int escape(struct dt_lex *lx, size_t *n)
+{
+	static const char from[] = "ntr\\\"'abfv0?";
+	static const char to[] = "\n\t\r\\\"'\a\b\f\v\0?";
+	int c = peekc(lx, 0);
+	if (c == 'x' && isxdigit(peekc(lx, 1))) {
+		adv(lx);
+		int v = 0;
+		for (int k = 0; k < 2 && isxdigit(peekc(lx, 0)); k++) {
+			v = v * 16 + hexval(peekc(lx, 0));
+			adv(lx);
+		}
+		bufput(lx, n, (char)v);
+		return 0;
+	}
+	if (c >= '0' && c <= '7') {
+		int v = 0;
+		for (int k = 0; k < 3 && peekc(lx, 0) >= '0' && peekc(lx, 0) <= '7'; k++) {
+			v = v * 8 + peekc(lx, 0) - '0';
+			adv(lx);
+		}
+		bufput(lx, n, (char)v);
+		return 0;
+	}
+	const char *p = c ? strchr(from, c) : NULL;
+	if (!p)
+		return -1;
+	bufput(lx, n, to[p - from]);
+	adv(lx);
+	return 0;
+}
+
+static void lex_string(struct dt_lex *lx, int quote)
+{
+	size_t n = 0;
+	lx->buf[0] = 0;
+	adv(lx);
+	for (;;) {
+		int c = peekc(lx, 0);
+		if (!c || c == '\n') {
+			error(lx, quote == '"' ? "unterminated string" : "unterminated character constant");
+			return;
+		}
+		adv(lx);
+		if (c == quote)
+			break;
+		if (c == '\\') {
+			if (escape(lx, &n) < 0) {
+				char m[64];
+				snprintf(m, sizeof(m), "invalid escape sequence '\\%c'", peekc(lx, 0));
+				error(lx, m);
+				return;
+			}
+		} else {
+			bufput(lx, &n, (char)c);
+		}
+	}
+	lx->tok.text = lx->buf;
+	if (quote == '"') {
+		lx->tok.kind = DT_STR;
+		lx->tok.ival = (int64_t)n;    /* length, strings may hold \0 */
+	} else {
+		if (n != 1) {
+			error(lx, "a character constant holds exactly one character");
+			return;
+		}
+		lx->tok.kind = DT_INT;
+		lx->tok.ival = (unsigned char)lx->buf[0];
+	}
+}
+
+static void lex_number(struct dt_lex *lx)
+{
+	size_t start = lx->pos;
+	uint64_t v = 0;
+	int base = 10;
+	if (peekc(lx, 0) == '0' && (peekc(lx, 1) == 'x' || peekc(lx, 1) == 'X')) {
+		base = 16;
+		adv(lx);
+		adv(lx);
+	} else if (peekc(lx, 0) == '0') {
+		base = 8;
+	}
+	while (isalnum(peekc(lx, 0))) {
+		int c = peekc(lx, 0);
+		int d = isdigit(c) ? c - '0' : (base == 16 && isxdigit(c)) ? hexval(c) : -1;
+		if (d < 0 || d >= base)
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+		adv(lx);
+	}
+	while (strchr("uUlL", peekc(lx, 0)) && peekc(lx, 0))
+		adv(lx);
+	if (isalnum(peekc(lx, 0)) || peekc(lx, 0) == '_') {
+		while (isalnum(peekc(lx, 0)) || peekc(lx, 0) == '_')
+			adv(lx);
+		char m[128];
+		snprintf(m, sizeof(m), "invalid number '%.*s'", (int)(lx->pos - start), lx->src + start);
+		error(lx, m);
+		return;
+	}
+	lx->tok.kind = DT_INT;
+	lx->tok.ival = (int64_t)v;
+}
+
+static int identc(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+void dt_lex_next(struct dt_lex *lx)
+{
+	lx->tok.text = NULL;
+	lx->tok.ival = 0;
+	int r = skip_space(lx);
+	if (r != 0)
+		return;
+	lx->tok.line = lx->line;
+	lx->tok.col = lx->col;
+	lx->tok.off = lx->pos;
+	int c = peekc(lx, 0);
+	if (!c) {
+		lx->tok.kind = DT_EOF;
+		settext(lx, "end of file", 11);
+		return;
+	}
+	if (c == '"' || c == '\'') {
+		lex_string(lx, c);
+		return;
+	}
+	if (isdigit(c)) {
+		lex_number(lx);
+		return;
+	}
+	if (identc(c)) {
+		size_t s = lx->pos;
+		while (identc(peekc(lx, 0)))
+			adv(lx);
+		lx->tok.kind = DT_IDENT;
+		settext(lx, lx->src + s, lx->pos - s);
+		return;
+	}
+	if (c == '@') {
+		adv(lx);
+		size_t s = lx->pos;
+		while (identc(peekc(lx, 0)))
+			adv(lx);
+		lx->tok.kind = DT_AGG;
+		settext(lx, lx->src + s, lx->pos - s);
+		return;
+	}
+	if (c == '$') {
+		adv(lx);
+		if (peekc(lx, 0) == '$') {
+			lx->tok.ival = 1;
+			adv(lx);
+		}
+		size_t s = lx->pos;
+		while (identc(peekc(lx, 0)))
+			adv(lx);
+		if (lx->pos == s) {
+			error(lx, "'$' must be followed by a macro name ($target, $1...)");
+			return;
+		}
+		lx->tok.kind = DT_MACRO;
+		settext(lx, lx->src + s, lx->pos - s);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i]);
+		if (strncmp(lx->src + lx->pos, ops[i], n) == 0) {
+			for (size_t k = 0; k < n; k++)
+				adv(lx);
+			lx->tok.kind = DT_OP;
+			settext(lx, ops[i], n);
+			return;
+		}
+	}
+	char m[64];
+	if (isprint(c))
+		snprintf(m, sizeof(m), "invalid character '%c'", c);
+	else
+		snprintf(m, sizeof(m), "invalid character 0x%02x", c);
+	adv(lx);
+	error(lx, m);
+}
+
+void dt_lex_pdesc(struct dt_lex *lx)
+{
+	/* back to where the current token began (no state in between but the position) */
+	if (lx->tok.kind == DT_EOF || lx->tok.kind == DT_ERROR || lx->tok.kind == DT_PRAGMA)
+		return;
+	lx->pos = lx->tok.off;
+	lx->line = lx->tok.line;
+	lx->col = lx->tok.col;
+	size_t s = lx->pos;
+	for (;;) {
+		int c = peekc(lx, 0);
+		if (!c || isspace(c) || c == ',' || c == '{' || c == '/')
+			break;
+		adv(lx);
+	}
+	lx->tok.kind = DT_PDESC;
+	settext(lx, lx->src + s, lx->pos - s);
+}
+
+int dt_lex_isop(const struct dt_lex *lx, const char *op)
+{
+	return lx->tok.kind == DT_OP && strcmp(lx->tok.text, op) == 0;
+}
+
+void dt_lex_report(const struct dt_lex *lx, int line, int col, const char *msg)
+{
+	fprintf(stderr, "%s:%d:%d: error: %s\n", lx->file, line, col, msg);
+	const char *p = lx->src;
+	for (int l = 1; l < line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	const char *e = strchr(p, '\n');
+	int n = e ? (int)(e - p) : (int)strlen(p);
+	fprintf(stderr, "%.*s\n", n, p);
+	/* the caret keeps the line's tabs so it lands under the column whatever the tab width */
+	for (int k = 0; k < col - 1 && k < n; k++)
+		fputc(p[k] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}

@@ -1,0 +1,1368 @@
+/*
+ * dt_parse.c — the D front-end (see dt_parse.h): a one-pass recursive-descent parser that checks
+ * types as it builds prog.h nodes, like Lua's compiler. Each parse function carries its grammar
+ * rule above it; binary operators are parsed from one precedence table. Names D gives to the
+ * runtime's built-ins and functions are in tables here, so the runtime stays dialect-neutral.
+ *
+ * Variables are typed by their declaration or their first assignment in program order (D's rule);
+ * an identifier that is neither yet is kept as an unresolved variable node until the parser knows
+ * whether it is being assigned (which declares it) or read (an error).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dt_parse.h"
+#include "dt_lex.h"
+
+#define I PS_V_INT
+#define S PS_V_STR
+
+static const struct { const char *name; int b; enum ps_vtype type; } builtins[] = {
+	{ "timestamp", PG_B_TIMESTAMP, I },     { "vtimestamp", PG_B_VTIMESTAMP, I },
+	{ "walltimestamp", PG_B_WALLTIMESTAMP, I }, { "pid", PG_B_PID, I },
+	{ "ppid", PG_B_PPID, I },               { "tid", PG_B_TID, I },
+	{ "cpu", PG_B_CPU, I },                 { "execname", PG_B_EXECNAME, S },
+	{ "probeprov", PG_B_PROBEPROV, S },     { "probemod", PG_B_PROBEMOD, S },
+	{ "probefunc", PG_B_PROBEFUNC, S },     { "probename", PG_B_PROBENAME, S },
+	{ "id", PG_B_PROBEID, I },
+};
+
+static const struct { const char *name; enum pg_func f; } functions[] = {
+	{ "copyinstr", PG_F_COPYSTR }, { "stringof", PG_F_STRINGOF }, { "basename", PG_F_BASENAME },
+	{ "dirname", PG_F_DIRNAME },   { "strlen", PG_F_STRLEN },     { "strjoin", PG_F_STRJOIN },
+	{ "substr", PG_F_SUBSTR },     { "strstr", PG_F_STRSTR },     { "index", PG_F_INDEX },
+	{ "rindex", PG_F_RINDEX },     { "lltostr", PG_F_LLTOSTR },   { "toupper", PG_F_TOUPPER },
+	{ "tolower", PG_F_TOLOWER },
+};
+
+/* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
+static const char *const actions[] = {
+	"printf", "printa", "trace", "exit", "clear", "trunc", "normalize",
+};
+
+static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[] = {
+	{ "count", AGG_COUNT, 0, 0 }, { "sum", AGG_SUM, 1, 1 }, { "avg", AGG_AVG, 1, 1 },
+	{ "min", AGG_MIN, 1, 1 },     { "max", AGG_MAX, 1, 1 }, { "stddev", AGG_STDDEV, 1, 1 },
+	{ "quantize", AGG_QUANTIZE, 1, 2 }, { "lquantize", AGG_LQUANTIZE, 3, 5 },
+};
+
+/* Words that begin a type in a declaration or a cast; all integer types are 64-bit values. */
+static const char *const typewords[] = {
+	"int", "long", "short", "char", "unsigned", "signed", "string", "int8_t", "int16_t",
+	"int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "uintptr_t",
+	"intptr_t", "size_t", "ssize_t", "pid_t", "uid_t",
+};
+
+/* Binary operators by precedence (higher binds tighter), all left-associative. */
+static const struct { const char *tok; enum pg_op op; int prio; } binops[] = {
+	{ "||", PG_OP_LOR, 1 },  { "^^", PG_OP_LXOR, 2 }, { "&&", PG_OP_LAND, 3 },
+	{ "|", PG_OP_BOR, 4 },   { "^", PG_OP_BXOR, 5 },  { "&", PG_OP_BAND, 6 },
+	{ "==", PG_OP_EQ, 7 },   { "!=", PG_OP_NE, 7 },
+	{ "<", PG_OP_LT, 8 },    { "<=", PG_OP_LE, 8 },   { ">", PG_OP_GT, 8 },   { ">=", PG_OP_GE, 8 },
+	{ "<<", PG_OP_SHL, 9 },  { ">>", PG_OP_SHR, 9 },
+	{ "+", PG_OP_ADD, 10 },  { "-", PG_OP_SUB, 10 },
+	{ "*", PG_OP_MUL, 11 },  { "/", PG_OP_DIV, 11 },  { "%", PG_OP_MOD, 11 },
+};
+#define UNARY_PRIO 12
+
+static const struct { const char *tok; enum pg_op op; } assignops[] = {
+	{ "=", PG_OP_NONE }, { "+=", PG_OP_ADD }, { "-=", PG_OP_SUB }, { "*=", PG_OP_MUL },
+	{ "/=", PG_OP_DIV }, { "%=", PG_OP_MOD }, { "&=", PG_OP_BAND }, { "|=", PG_OP_BOR },
+	{ "^=", PG_OP_BXOR }, { "<<=", PG_OP_SHL }, { ">>=", PG_OP_SHR },
+};
+
+#undef I
+#undef S
+#define N_(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+struct parser {
+	struct dt_lex lx;
+	struct pg_prog *p;
+	const struct dt_opts *o;
+	struct pg_clause *clause;    /* the clause being parsed (NULL at top level) */
+	int clause_idx;
+	bool in_pred;                /* '/' ends the predicate rather than dividing */
+	jmp_buf bail;
+};
+
+/* ---- errors ---- */
+
+static void errorat(struct parser *ps, int line, int col, const char *f, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+static void errorat(struct parser *ps, int line, int col, const char *f, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	dt_lex_report(&ps->lx, line, col, msg);
+	longjmp(ps->bail, 1);
+}
+
+#define error(ps, ...) errorat(ps, (ps)->lx.tok.line, (ps)->lx.tok.col, __VA_ARGS__)
+#define errnode(ps, n, ...) errorat(ps, (n)->line, (n)->col, __VA_ARGS__)
+
+static const char *tokdesc(const struct dt_token *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case DT_EOF: return "end of file";
+	case DT_INT: snprintf(buf, len, "'%lld'", (long long)t->ival); return buf;
+	case DT_STR: return "a string";
+	case DT_AGG: snprintf(buf, len, "'@%s'", t->text); return buf;
+	case DT_MACRO: snprintf(buf, len, "'$%s'", t->text); return buf;
+	default: snprintf(buf, len, "'%s'", t->text ? t->text : "?"); return buf;
+	}
+}
+
+static void next(struct parser *ps)
+{
+	dt_lex_next(&ps->lx);
+	if (ps->lx.tok.kind == DT_ERROR)
+		error(ps, "%s", ps->lx.tok.text);
+}
+
+static bool isop(struct parser *ps, const char *op)
+{
+	return dt_lex_isop(&ps->lx, op);
+}
+
+static bool isident(struct parser *ps, const char *name)
+{
+	return ps->lx.tok.kind == DT_IDENT && strcmp(ps->lx.tok.text, name) == 0;
+}
+
+static void expect(struct parser *ps, const char *op, const char *what)
+{
+	char b[64];
+	if (!isop(ps, op))
+		error(ps, "'%s' expected %s, found %s", op, what, tokdesc(&ps->lx.tok, b, sizeof(b)));
+	next(ps);
+}
+
+/* A closing token, naming where the opening one was when it is missing. */
+static void expect_close(struct parser *ps, const char *close, const char *open, int line)
+{
+	char b[64];
+	if (!isop(ps, close)) {
+		if (line == ps->lx.tok.line)
+			error(ps, "'%s' expected, found %s", close, tokdesc(&ps->lx.tok, b, sizeof(b)));
+		error(ps, "'%s' expected (to close '%s' at line %d), found %s", close, open, line,
+		      tokdesc(&ps->lx.tok, b, sizeof(b)));
+	}
+	next(ps);
+}
+
+/* Levenshtein distance, for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b);
+	if (la > 63 || lb > 63)
+		return 99;
+	int d[64][64];
+	for (int i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (int j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (int i = 1; i <= la; i++)
+		for (int j = 1; j <= lb; j++) {
+			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+/* Keeps the closest of the candidates offered. */
+struct suggest {
+	const char *word;
+	const char *best;
+	int dist;
+};
+
+static void offer(struct suggest *s, const char *cand)
+{
+	int d = distance(s->word, cand);
+	int limit = (int)strlen(s->word) / 3 + 1;
+	if (d > 0 && d <= limit && (!s->best || d < s->dist)) {
+		s->best = cand;
+		s->dist = d;
+	}
+}
+
+static const char *typename(enum ps_vtype t)
+{
+	return t == PS_V_STR ? "string" : t == PS_V_INT ? "int" : "void";
+}
+
+/* ---- nodes ---- */
+
+static struct pg_node *mknode(struct parser *ps, enum pg_kind k, enum ps_vtype t, int nkids,
+			      int line, int col)
+{
+	struct pg_node *n = pg_node(ps->p, k, t, nkids);
+	n->line = line;
+	n->col = col;
+	return n;
+}
+
+/* Children into a node (a node without children has no array: nothing to copy). */
+static void copy_kids(struct pg_node **dst, struct pg_node *const *src, int n)
+{
+	if (n > 0)
+		memcpy(dst, src, sizeof(src[0]) * (size_t)n);
+}
+
+/* An expression used for its value: an unresolved name or a void statement is an error here. */
+static struct pg_node *value(struct parser *ps, struct pg_node *n)
+{
+	if (n->kind == PG_E_VAR && n->op < 0) {
+		struct suggest s = { .word = n->s };
+		for (int i = 0; i < N_(builtins); i++)
+			offer(&s, builtins[i].name);
+		for (int i = 0; i < ps->p->nvars; i++)
+			if (ps->p->vars[i].scope == PG_SC_GLOBAL)
+				offer(&s, ps->p->vars[i].name);
+		const char *prefix = n->i == PG_SC_THREAD ? "self->" : n->i == PG_SC_CLAUSE ? "this->" : "";
+		if (s.best)
+			errnode(ps, n, "undefined variable '%s%s'; did you mean %s?", prefix, n->s, s.best);
+		errnode(ps, n, "undefined variable '%s%s': assign or declare it before this use "
+			"(e.g. '%sint %s;' at the top)", prefix, n->s,
+			n->i == PG_SC_THREAD ? "self " : n->i == PG_SC_CLAUSE ? "this " : "", n->s);
+	}
+	if (n->type == PS_V_NONE)
+		errnode(ps, n, "this expression has no value");
+	return n;
+}
+
+static struct pg_node *want_int(struct parser *ps, struct pg_node *n, const char *what)
+{
+	value(ps, n);
+	if (n->type != PS_V_INT)
+		errnode(ps, n, "%s must be an integer, not a string", what);
+	return n;
+}
+
+/* ---- expressions ---- */
+
+static struct pg_node *expr(struct parser *ps);
+static struct pg_node *subexpr(struct parser *ps, int limit);
+
+/* Find or create variable NAME of SCOPE as it is about to be assigned (T, NKEYS, KEYTYPES). */
+static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
+{
+	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
+	if (v->op < 0) {
+		int idx = pg_add_var(ps->p, v->s, (enum pg_scope)v->i);
+		struct pg_var *var = &ps->p->vars[idx];
+		var->type = t;
+		var->nkeys = v->nkids;
+		for (int k = 0; k < v->nkids; k++)
+			var->keys[k] = v->kids[k]->type;
+		v->op = idx;
+		v->type = t;
+		return idx;
+	}
+	struct pg_var *var = &ps->p->vars[v->op];
+	if (var->type != t)
+		errnode(ps, v, "cannot assign %s to %s%s, which is %s",
+			t == PS_V_STR ? "a string" : "an integer", sc, var->name,
+			var->type == PS_V_STR ? "a string" : "an integer");
+	return v->op;
+}
+
+/* Check keys K of variable node V against its declared (or first-used) keys. */
+static void check_keys(struct parser *ps, struct pg_node *v)
+{
+	const struct pg_var *var = &ps->p->vars[v->op];
+	if (var->nkeys != v->nkids) {
+		if (!var->nkeys)
+			errnode(ps, v, "%s is not an associative array", var->name);
+		errnode(ps, v, "%s takes %d key%s, %d given", var->name, var->nkeys,
+			var->nkeys == 1 ? "" : "s", v->nkids);
+	}
+	for (int k = 0; k < v->nkids; k++)
+		if (var->keys[k] != v->kids[k]->type)
+			errnode(ps, v->kids[k], "key #%d of %s must be %s, not %s", k + 1, var->name,
+				var->keys[k] == PS_V_STR ? "a string" : "an integer",
+				v->kids[k]->type == PS_V_STR ? "a string" : "an integer");
+}
+
+/* keylist -> '[' expr {',' expr} ']' */
+static void keylist(struct parser *ps, struct pg_node *v)
+{
+	int line = ps->lx.tok.line;
+	struct pg_node *keys[PG_MAX_KEYS];
+	int n = 0;
+	bool pred = ps->in_pred;
+	ps->in_pred = false;     /* inside brackets '/' divides again */
+	next(ps);
+	for (;;) {
+		if (n == PG_MAX_KEYS)
+			error(ps, "too many keys (at most %d)", PG_MAX_KEYS);
+		keys[n++] = value(ps, expr(ps));
+		if (!isop(ps, ","))
+			break;
+		next(ps);
+	}
+	expect_close(ps, "]", "[", line);
+	ps->in_pred = pred;
+	v->nkids = n;
+	v->kids = pg_alloc(ps->p, sizeof(v->kids[0]) * (size_t)n);
+	copy_kids(v->kids, keys, n);
+}
+
+/* variable -> ['self' '->' | 'this' '->'] IDENT [keylist] */
+static struct pg_node *variable(struct parser *ps, enum pg_scope scope, int line, int col)
+{
+	char b[64];
+	if (ps->lx.tok.kind != DT_IDENT)
+		error(ps, "variable name expected after '%s->', found %s",
+		      scope == PG_SC_THREAD ? "self" : "this", tokdesc(&ps->lx.tok, b, sizeof(b)));
+	struct pg_node *v = mknode(ps, PG_E_VAR, PS_V_NONE, 0, line, col);
+	v->s = pg_strdup(ps->p, ps->lx.tok.text);
+	v->i = scope;
+	v->op = pg_find_var(ps->p, v->s, scope);
+	if (v->op >= 0)
+		v->type = ps->p->vars[v->op].type;
+	if (scope == PG_SC_CLAUSE && !ps->clause)
+		error(ps, "this-> variables exist only inside a clause");
+	next(ps);
+	if (isop(ps, "["))
+		keylist(ps, v);
+	if (v->op >= 0)
+		check_keys(ps, v);
+	return v;
+}
+
+/* Record that the clause reads argument N (or some unknown pointer) as a string. */
+static void note_string_read(struct parser *ps, const struct pg_node *addr)
+{
+	if (!ps->clause)
+		return;
+	if (addr->kind == PG_E_ARG)
+		ps->clause->strargs |= 1u << addr->i;
+	else
+		ps->clause->strargs_any = true;
+}
+
+/* call -> IDENT '(' [expr {',' expr}] ')' */
+static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name, int line, int col)
+{
+	const struct pg_funcsig *sig = &pg_funcs[f];
+	struct pg_node *args[PG_MAX_CALL_ARGS];
+	int n = 0, oline = ps->lx.tok.line;
+	bool pred = ps->in_pred;
+	ps->in_pred = false;     /* inside parentheses '/' divides again */
+	next(ps);
+	if (!isop(ps, ")"))
+		for (;;) {
+			if (n == PG_MAX_CALL_ARGS)
+				error(ps, "too many arguments");
+			args[n++] = value(ps, expr(ps));
+			if (!isop(ps, ","))
+				break;
+			next(ps);
+		}
+	expect_close(ps, ")", "(", oline);
+	ps->in_pred = pred;
+	if (n < sig->minargs || n > sig->maxargs) {
+		if (sig->minargs == sig->maxargs)
+			errorat(ps, line, col, "%s( ) takes %d argument%s, %d given", name, sig->minargs,
+				sig->minargs == 1 ? "" : "s", n);
+		errorat(ps, line, col, "%s( ) takes %d to %d arguments, %d given", name, sig->minargs,
+			sig->maxargs, n);
+	}
+	for (int i = 0; i < n; i++)
+		if (sig->args[i] != PS_V_NONE && args[i]->type != sig->args[i])
+			errnode(ps, args[i], "%s( ) argument #%d must be %s, not %s", name, i + 1,
+				sig->args[i] == PS_V_STR ? "a string" : "an integer",
+				args[i]->type == PS_V_STR ? "a string" : "an integer");
+	if (f == PG_F_COPYSTR)
+		note_string_read(ps, args[0]);
+	struct pg_node *c = mknode(ps, PG_E_CALL, sig->ret, n, line, col);
+	c->op = f;
+	copy_kids(c->kids, args, n);
+	return c;
+}
+
+static int find_typeword(const char *w)
+{
+	for (int i = 0; i < N_(typewords); i++)
+		if (strcmp(typewords[i], w) == 0)
+			return i;
+	return -1;
+}
+
+/* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer) */
+static enum ps_vtype type(struct parser *ps)
+{
+	bool str = false, any = false;
+	while (ps->lx.tok.kind == DT_IDENT && find_typeword(ps->lx.tok.text) >= 0) {
+		str |= strcmp(ps->lx.tok.text, "string") == 0;
+		any = true;
+		next(ps);
+	}
+	if (!any)
+		error(ps, "type name expected");
+	int ptr = 0;
+	while (isop(ps, "*")) {
+		ptr++;
+		next(ps);
+	}
+	return str && !ptr ? PS_V_STR : PS_V_INT;
+}
+
+static struct pg_node *macro(struct parser *ps)
+{
+	const struct dt_token *t = &ps->lx.tok;
+	int line = t->line, col = t->col;
+	struct pg_node *n;
+	if (strcmp(t->text, "target") == 0 && !t->ival) {
+		n = mknode(ps, PG_E_BUILTIN, PS_V_INT, 0, line, col);
+		n->op = PG_B_TARGET;
+	} else if (isdigit((unsigned char)t->text[0])) {
+		char *end;
+		long k = strtol(t->text, &end, 10);
+		if (*end || k < 0)
+			error(ps, "unknown macro variable '$%s'", t->text);
+		if (k == 0 || k > ps->o->nmacros)
+			error(ps, "macro argument $%ld is not defined (%d argument%s given after the "
+			      "script)", k, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
+		const char *a = ps->o->macros[k - 1];
+		long long v = strtoll(a, &end, 0);
+		if (!t->ival && *a && !*end) {
+			n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+			n->i = v;
+		} else {
+			n = mknode(ps, PG_E_STR, PS_V_STR, 0, line, col);
+			n->s = pg_strdup(ps->p, a);
+		}
+	} else {
+		error(ps, "unknown macro variable '$%s'", t->text);
+	}
+	next(ps);
+	return n;
+}
+
+/* primary -> INT | STR | '(' expr ')' | '(' type ')' unary | MACRO | 'self' '->' variable
+ *          | 'this' '->' variable | 'args' '[' INT ']' | 'arg'N | builtin | call | variable */
+static struct pg_node *primary(struct parser *ps)
+{
+	struct dt_token *t = &ps->lx.tok;
+	int line = t->line, col = t->col;
+	char b[64];
+	struct pg_node *n;
+	switch (t->kind) {
+	case DT_INT:
+		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+		n->i = t->ival;
+		next(ps);
+		return n;
+	case DT_STR:
+		n = mknode(ps, PG_E_STR, PS_V_STR, 0, line, col);
+		n->s = pg_strndup(ps->p, t->text, (size_t)t->ival);
+		next(ps);
+		return n;
+	case DT_MACRO:
+		return macro(ps);
+	case DT_AGG:
+		error(ps, "aggregation @%s can only be assigned or given to printa, clear, trunc or "
+		      "normalize", t->text);
+	case DT_OP:
+		if (isop(ps, "(")) {
+			next(ps);
+			if (t->kind == DT_IDENT && find_typeword(t->text) >= 0) {
+				enum ps_vtype ty = type(ps);
+				expect_close(ps, ")", "(", line);
+				n = value(ps, subexpr(ps, UNARY_PRIO));
+				if (ty != n->type)
+					errorat(ps, line, col, "cannot cast %s to %s", typename(n->type),
+						typename(ty));
+				return n;
+			}
+			bool pred = ps->in_pred;
+			ps->in_pred = false;
+			n = expr(ps);
+			ps->in_pred = pred;
+			expect_close(ps, ")", "(", line);
+			return n;
+		}
+		break;
+	case DT_IDENT:
+		break;
+	default:
+		break;
+	}
+	if (t->kind != DT_IDENT)
+		error(ps, "expression expected, found %s", tokdesc(t, b, sizeof(b)));
+
+	const char *name = t->text;
+	if (strcmp(name, "self") == 0 || strcmp(name, "this") == 0) {
+		enum pg_scope sc = name[0] == 's' ? PG_SC_THREAD : PG_SC_CLAUSE;
+		next(ps);
+		expect(ps, "->", sc == PG_SC_THREAD ? "after 'self'" : "after 'this'");
+		return variable(ps, sc, line, col);
+	}
+	if (strcmp(name, "args") == 0) {
+		next(ps);
+		if (!isop(ps, "["))
+			errorat(ps, line, col, "args must be indexed: args[0]");
+		next(ps);
+		if (t->kind != DT_INT || t->ival < 0 || t->ival >= PS_MAX_ARGS)
+			error(ps, "args[ ] index must be an integer constant from 0 to %d", PS_MAX_ARGS - 1);
+		n = mknode(ps, PG_E_ARG, PS_V_INT, 0, line, col);
+		n->i = t->ival;
+		next(ps);
+		expect_close(ps, "]", "[", line);
+		return n;
+	}
+	if (strncmp(name, "arg", 3) == 0 && isdigit((unsigned char)name[3]) && !name[4]) {
+		n = mknode(ps, PG_E_ARG, PS_V_INT, 0, line, col);
+		n->i = name[3] - '0';
+		next(ps);
+		return n;
+	}
+	if (strncmp(name, "arg", 3) == 0 && strspn(name + 3, "0123456789") == strlen(name + 3) &&
+	    name[3] && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0)
+		error(ps, "there is no %s: arguments are arg0 to arg9, or args[0] to args[%d]", name,
+		      PS_MAX_ARGS - 1);
+	for (int i = 0; i < N_(builtins); i++)
+		if (strcmp(name, builtins[i].name) == 0 && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0) {
+			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
+			n->op = builtins[i].b;
+			next(ps);
+			return n;
+		}
+	for (int i = 0; i < N_(functions); i++)
+		if (strcmp(name, functions[i].name) == 0) {
+			next(ps);
+			if (!isop(ps, "(")) {
+				if (functions[i].f != PG_F_STRINGOF)
+					errorat(ps, line, col, "%s is a function: %s( )", name, name);
+				/* stringof is also an operator: stringof expr */
+				struct pg_node *a = value(ps, subexpr(ps, UNARY_PRIO));
+				n = mknode(ps, PG_E_CALL, PS_V_STR, 1, line, col);
+				n->op = PG_F_STRINGOF;
+				n->kids[0] = a;
+				return n;
+			}
+			return call(ps, functions[i].f, functions[i].name, line, col);
+		}
+	for (int i = 0; i < N_(actions); i++)
+		if (strcmp(name, actions[i]) == 0)
+			error(ps, "%s( ) is an action: it cannot be used in an expression", name);
+	/* Not a built-in: a function call to something unknown, or a variable. */
+	char *nm = pg_strdup(ps->p, name);
+	next(ps);
+	if (isop(ps, "(")) {
+		struct suggest s = { .word = nm };
+		for (int i = 0; i < N_(functions); i++)
+			offer(&s, functions[i].name);
+		for (int i = 0; i < N_(actions); i++)
+			offer(&s, actions[i]);
+		if (s.best)
+			errorat(ps, line, col, "unknown function %s( ); did you mean %s?", nm, s.best);
+		errorat(ps, line, col, "unknown function %s( )", nm);
+	}
+	n = mknode(ps, PG_E_VAR, PS_V_NONE, 0, line, col);
+	n->s = nm;
+	n->i = PG_SC_GLOBAL;
+	n->op = pg_find_var(ps->p, nm, PG_SC_GLOBAL);
+	if (n->op >= 0)
+		n->type = ps->p->vars[n->op].type;
+	if (isop(ps, "["))
+		keylist(ps, n);
+	if (n->op >= 0)
+		check_keys(ps, n);
+	return n;
+}
+
+/* An lvalue for ++, -- or assignment. */
+static struct pg_node *lvalue(struct parser *ps, struct pg_node *n, const char *op)
+{
+	if (n->kind != PG_E_VAR)
+		errnode(ps, n, "operator %s needs a variable on its left", op);
+	return n;
+}
+
+static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, int prefix,
+			      int line, int col)
+{
+	const char *op = delta > 0 ? "++" : "--";
+	lvalue(ps, v, op);
+	if (v->op < 0)
+		resolve_assign(ps, v, PS_V_INT);
+	if (v->type != PS_V_INT)
+		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
+	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
+	n->kids[0] = v;
+	n->i = delta;
+	n->op = prefix;
+	return n;
+}
+
+/* postfix -> primary {'++' | '--'} */
+static struct pg_node *postfix(struct parser *ps)
+{
+	struct pg_node *n = primary(ps);
+	while (isop(ps, "++") || isop(ps, "--")) {
+		n = incdec(ps, n, isop(ps, "++") ? 1 : -1, 0, ps->lx.tok.line, ps->lx.tok.col);
+		next(ps);
+	}
+	return n;
+}
+
+/* unary -> ('!' | '~' | '-' | '+') unary | ('++' | '--') unary | postfix */
+static struct pg_node *unary(struct parser *ps)
+{
+	static const struct { const char *tok; enum pg_op op; } unops[] = {
+		{ "!", PG_OP_NOT }, { "~", PG_OP_BNOT }, { "-", PG_OP_NEG }, { "+", PG_OP_PLUS },
+	};
+	int line = ps->lx.tok.line, col = ps->lx.tok.col;
+	if (isop(ps, "++") || isop(ps, "--")) {
+		int d = isop(ps, "++") ? 1 : -1;
+		next(ps);
+		return incdec(ps, unary(ps), d, 1, line, col);
+	}
+	for (int i = 0; i < N_(unops); i++)
+		if (isop(ps, unops[i].tok)) {
+			next(ps);
+			struct pg_node *a = value(ps, unary(ps));
+			if (a->type != PS_V_INT)
+				errnode(ps, a, "operator %s needs an integer operand, not a string",
+					unops[i].tok);
+			struct pg_node *n = mknode(ps, PG_E_UNARY, PS_V_INT, 1, line, col);
+			n->op = unops[i].op;
+			n->kids[0] = a;
+			return n;
+		}
+	return postfix(ps);
+}
+
+static int find_binop(struct parser *ps)
+{
+	if (ps->lx.tok.kind != DT_OP || (ps->in_pred && isop(ps, "/")))
+		return -1;
+	for (int i = 0; i < N_(binops); i++)
+		if (strcmp(ps->lx.tok.text, binops[i].tok) == 0)
+			return i;
+	return -1;
+}
+
+/* subexpr -> unary {binop subexpr}   where binop's priority is above LIMIT (precedence climbing) */
+static struct pg_node *subexpr(struct parser *ps, int limit)
+{
+	struct pg_node *l = unary(ps);
+	int k;
+	while ((k = find_binop(ps)) >= 0 && binops[k].prio > limit) {
+		int line = ps->lx.tok.line, col = ps->lx.tok.col;
+		enum pg_op op = binops[k].op;
+		next(ps);
+		value(ps, l);
+		struct pg_node *r = value(ps, subexpr(ps, binops[k].prio));
+		if (op >= PG_OP_EQ && op <= PG_OP_GE) {
+			if (l->type != r->type)
+				errorat(ps, line, col, "operator %s cannot compare %s with %s",
+					binops[k].tok, l->type == PS_V_STR ? "a string" : "an integer",
+					r->type == PS_V_STR ? "a string" : "an integer");
+		} else if (l->type != PS_V_INT || r->type != PS_V_INT) {
+			errorat(ps, line, col, "operator %s needs integer operands; the %s one is a string",
+				binops[k].tok, l->type != PS_V_INT ? "left" : "right");
+		}
+		struct pg_node *n = mknode(ps, PG_E_BINARY, PS_V_INT, 2, line, col);
+		n->op = op;
+		n->kids[0] = l;
+		n->kids[1] = r;
+		l = n;
+	}
+	return l;
+}
+
+/* cond -> subexpr ['?' expr ':' cond] */
+static struct pg_node *cond(struct parser *ps)
+{
+	struct pg_node *c = subexpr(ps, 0);
+	if (!isop(ps, "?"))
+		return c;
+	int line = ps->lx.tok.line, col = ps->lx.tok.col;
+	want_int(ps, c, "the condition of ?:");
+	next(ps);
+	struct pg_node *a = value(ps, expr(ps));
+	expect(ps, ":", "in ?: expression");
+	struct pg_node *b = value(ps, cond(ps));
+	if (a->type != b->type)
+		errorat(ps, line, col, "?: branches must have the same type (%s and %s)",
+			typename(a->type), typename(b->type));
+	struct pg_node *n = mknode(ps, PG_E_COND, a->type, 3, line, col);
+	n->kids[0] = c;
+	n->kids[1] = a;
+	n->kids[2] = b;
+	return n;
+}
+
+/* expr -> cond [assignop expr]   (right-associative) */
+static struct pg_node *expr(struct parser *ps)
+{
+	struct pg_node *l = cond(ps);
+	if (ps->lx.tok.kind != DT_OP)
+		return l;
+	for (int i = 0; i < N_(assignops); i++)
+		if (isop(ps, assignops[i].tok)) {
+			int line = ps->lx.tok.line, col = ps->lx.tok.col;
+			lvalue(ps, l, assignops[i].tok);
+			next(ps);
+			struct pg_node *r = value(ps, expr(ps));
+			if (assignops[i].op != PG_OP_NONE) {
+				value(ps, l);
+				if (l->type != PS_V_INT || r->type != PS_V_INT)
+					errorat(ps, line, col, "operator %s needs integer operands",
+						assignops[i].tok);
+			}
+			if (l->op < 0) {
+				for (int k = 0; k < l->nkids; k++)
+					value(ps, l->kids[k]);
+			}
+			resolve_assign(ps, l, r->type);
+			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
+			n->op = assignops[i].op;
+			n->kids[0] = l;
+			n->kids[1] = r;
+			return n;
+		}
+	return l;
+}
+
+/* ---- statements ---- */
+
+static int aggregation_ref(struct parser *ps)
+{
+	char b[64];
+	if (ps->lx.tok.kind != DT_AGG)
+		error(ps, "aggregation expected, found %s", tokdesc(&ps->lx.tok, b, sizeof(b)));
+	int a = pg_find_agg(ps->p, ps->lx.tok.text);
+	if (a < 0 || !ps->p->aggs[a].defined)
+		error(ps, "undefined aggregation @%s", ps->lx.tok.text);
+	next(ps);
+	return a;
+}
+
+static struct fmt *format(struct parser *ps, const char *func)
+{
+	char b[64];
+	const struct dt_token *t = &ps->lx.tok;
+	if (t->kind != DT_STR)
+		error(ps, "%s( ) format must be a string constant, found %s", func,
+		      tokdesc(t, b, sizeof(b)));
+	struct fmt_error fe;
+	struct fmt *f = fmt_compile(t->text, &fe);
+	if (!f)
+		errorat(ps, t->line, t->col + 1 + fe.offset, "%s", fe.msg);
+	pg_own_fmt(ps->p, f);
+	next(ps);
+	return f;
+}
+
+/* printf -> 'printf' '(' STR {',' expr} ')' */
+static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	struct pg_node *args[64];
+	enum ps_vtype types[64];
+	int n = 0;
+	(void)k;
+	struct fmt *f = format(ps, "printf");
+	while (isop(ps, ",")) {
+		next(ps);
+		if (n == 64)
+			error(ps, "too many arguments");
+		args[n] = value(ps, expr(ps));
+		types[n] = args[n]->type;
+		n++;
+	}
+	expect_close(ps, ")", "(", line);
+	char msg[1024];
+	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
+		errorat(ps, line, col, "%s", msg);
+	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
+	s->fmt = f;
+	copy_kids(s->kids, args, n);
+	return s;
+}
+
+/* printa -> 'printa' '(' [STR ','] AGG ')' */
+static struct pg_node *st_printa(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	struct fmt *f = NULL;
+	(void)k;
+	if (ps->lx.tok.kind == DT_STR) {
+		f = format(ps, "printa");
+		expect(ps, ",", "after printa( )'s format");
+	}
+	struct pg_node *s = mknode(ps, PG_S_PRINTA, PS_V_NONE, 0, line, col);
+	s->op = aggregation_ref(ps);
+	s->fmt = f;
+	expect_close(ps, ")", "(", line);
+	if (f) {
+		const struct pg_aggdef *a = &ps->p->aggs[s->op];
+		char msg[1024];
+		if (fmt_check(f, "printa", 1, a->keys, NULL, a->nkeys, FMT_CHECK_PRINTA, msg,
+			      sizeof(msg)) < 0)
+			errorat(ps, line, col, "%s", msg);
+	}
+	return s;
+}
+
+/* value action -> ('trace' | 'exit') '(' expr ')' */
+static struct pg_node *st_value(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	if (isop(ps, ")"))
+		errorat(ps, line, col, "%s( ) takes 1 argument, 0 given", k == PG_S_EXIT ? "exit" : "trace");
+	struct pg_node *a = value(ps, expr(ps));
+	if (k == PG_S_EXIT)
+		want_int(ps, a, "exit( )'s status");
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
+	s->kids[0] = a;
+	expect_close(ps, ")", "(", line);
+	return s;
+}
+
+/* aggregation action -> 'clear' '(' AGG ')' | 'trunc' '(' AGG [',' expr] ')'
+ *                     | 'normalize' '(' AGG ',' expr ')' */
+static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	int agg = aggregation_ref(ps);
+	struct pg_node *arg = NULL;
+	if (k != PG_S_CLEAR && (isop(ps, ",") || k == PG_S_NORMALIZE)) {
+		expect(ps, ",", k == PG_S_NORMALIZE ? "(normalize( ) takes an aggregation and a "
+		       "divisor)" : "after the aggregation");
+		arg = want_int(ps, expr(ps), k == PG_S_NORMALIZE ? "the divisor" : "the count");
+	}
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, arg ? 1 : 0, line, col);
+	s->op = agg;
+	if (arg)
+		s->kids[0] = arg;
+	expect_close(ps, ")", "(", line);
+	return s;
+}
+
+static int64_t constant(struct parser *ps, struct pg_node *n, const char *fn, int argno)
+{
+	if (n->kind == PG_E_UNARY && n->op == PG_OP_NEG && n->kids[0]->kind == PG_E_INT)
+		return -n->kids[0]->i;
+	if (n->kind != PG_E_INT)
+		errnode(ps, n, "%s( ) argument #%d must be an integer constant", fn, argno);
+	return n->i;
+}
+
+/* aggstmt -> AGG [keylist] '=' aggfn '(' [expr {',' expr}] ')' */
+static struct pg_node *st_agg(struct parser *ps)
+{
+	int line = ps->lx.tok.line, col = ps->lx.tok.col;
+	char *name = pg_strdup(ps->p, ps->lx.tok.text);
+	char b[64];
+	next(ps);
+	struct pg_node tmp = { 0 };
+	if (isop(ps, "["))
+		keylist(ps, &tmp);
+	if (!isop(ps, "="))
+		error(ps, "'=' expected after @%s (aggregations are assigned a function such as "
+		      "count( )), found %s", name, tokdesc(&ps->lx.tok, b, sizeof(b)));
+	next(ps);
+	int fline = ps->lx.tok.line, fcol = ps->lx.tok.col;
+	int fi = -1;
+	if (ps->lx.tok.kind == DT_IDENT)
+		for (int i = 0; i < N_(aggfns); i++)
+			if (strcmp(ps->lx.tok.text, aggfns[i].name) == 0)
+				fi = i;
+	if (fi < 0) {
+		struct suggest s = { .word = ps->lx.tok.kind == DT_IDENT ? ps->lx.tok.text : "" };
+		for (int i = 0; i < N_(aggfns); i++)
+			offer(&s, aggfns[i].name);
+		if (s.best)
+			error(ps, "unknown aggregating function %s; did you mean %s( )?",
+			      tokdesc(&ps->lx.tok, b, sizeof(b)), s.best);
+		error(ps, "aggregating function expected (count, sum, avg, min, max, stddev, quantize, "
+		      "lquantize), found %s", tokdesc(&ps->lx.tok, b, sizeof(b)));
+	}
+	const char *fname = aggfns[fi].name;
+	next(ps);
+	expect(ps, "(", "after the aggregating function");
+	struct pg_node *args[5];
+	int n = 0;
+	if (!isop(ps, ")"))
+		for (;;) {
+			if (n == 5)
+				error(ps, "too many arguments");
+			args[n] = want_int(ps, expr(ps), "an aggregating function's argument");
+			n++;
+			if (!isop(ps, ","))
+				break;
+			next(ps);
+		}
+	expect_close(ps, ")", "(", fline);
+	if (n < aggfns[fi].min || n > aggfns[fi].max) {
+		if (aggfns[fi].min == aggfns[fi].max)
+			errorat(ps, fline, fcol, "%s( ) takes %d argument%s, %d given", fname,
+				aggfns[fi].min, aggfns[fi].min == 1 ? "" : "s", n);
+		errorat(ps, fline, fcol, "%s( ) takes %d to %d arguments, %d given", fname,
+			aggfns[fi].min, aggfns[fi].max, n);
+	}
+	int64_t params[3] = { 0, 0, 1 };
+	int nparams = 0;
+	struct pg_node *incr = NULL;
+	if (aggfns[fi].fn == AGG_LQUANTIZE) {
+		params[0] = constant(ps, args[1], fname, 2);
+		params[1] = constant(ps, args[2], fname, 3);
+		if (n > 3)
+			params[2] = constant(ps, args[3], fname, 4);
+		if (params[2] <= 0)
+			errnode(ps, args[3], "lquantize( ) step must be a positive integer");
+		if (params[1] <= params[0])
+			errnode(ps, args[2], "lquantize( ) upper bound must be greater than lower bound");
+		nparams = 3;
+		if (n > 4)
+			incr = args[4];
+	} else if (aggfns[fi].fn == AGG_QUANTIZE && n > 1) {
+		incr = args[1];
+	}
+
+	int ai = pg_find_agg(ps->p, name);
+	if (ai < 0)
+		ai = pg_add_agg(ps->p, name);
+	struct pg_aggdef *a = &ps->p->aggs[ai];
+	if (!a->defined) {
+		a->defined = true;
+		a->fn = aggfns[fi].fn;
+		a->nkeys = tmp.nkids;
+		for (int k = 0; k < tmp.nkids; k++)
+			a->keys[k] = tmp.kids[k]->type;
+		memcpy(a->params, params, sizeof(params));
+		a->nparams = nparams;
+	} else {
+		if (a->fn != aggfns[fi].fn)
+			errorat(ps, fline, fcol, "@%s was used with %s( ) before, here with %s( )", name,
+				aggfns[a->fn].name, fname);
+		if (a->nkeys != tmp.nkids)
+			errorat(ps, line, col, "@%s was used with %d key%s before, here with %d", name,
+				a->nkeys, a->nkeys == 1 ? "" : "s", tmp.nkids);
+		for (int k = 0; k < tmp.nkids; k++)
+			if (a->keys[k] != tmp.kids[k]->type)
+				errnode(ps, tmp.kids[k], "key #%d of @%s was %s before, here %s", k + 1, name,
+					a->keys[k] == PS_V_STR ? "a string" : "an integer",
+					tmp.kids[k]->type == PS_V_STR ? "a string" : "an integer");
+		if (nparams && memcmp(a->params, params, sizeof(params)) != 0)
+			errorat(ps, fline, fcol, "@%s was used with other lquantize( ) bounds before", name);
+	}
+	int nk = tmp.nkids + (n > 0) + (incr != NULL);
+	struct pg_node *s = mknode(ps, PG_S_AGG, PS_V_NONE, nk, line, col);
+	s->op = ai;
+	s->nkeys = tmp.nkids;
+	for (int k = 0; k < tmp.nkids; k++)
+		s->kids[k] = tmp.kids[k];
+	if (n > 0)
+		s->kids[tmp.nkids] = args[0];
+	if (incr)
+		s->kids[tmp.nkids + 1] = incr;
+	return s;
+}
+
+/* How each action (same order as actions[]) is parsed, after its '('. */
+static const struct {
+	enum pg_kind kind;
+	struct pg_node *(*parse)(struct parser *ps, enum pg_kind k, int line, int col);
+} action_parsers[] = {
+	{ PG_S_PRINTF, st_printf }, { PG_S_PRINTA, st_printa }, { PG_S_TRACE, st_value },
+	{ PG_S_EXIT, st_value }, { PG_S_CLEAR, st_aggop }, { PG_S_TRUNC, st_aggop },
+	{ PG_S_NORMALIZE, st_aggop },
+};
+_Static_assert(sizeof(action_parsers) / sizeof(action_parsers[0]) ==
+	       sizeof(actions) / sizeof(actions[0]), "one parser per action");
+
+static struct pg_node *statement(struct parser *ps);
+
+/* A line that starts with a probe description (a missing '}' runs the body into it). */
+static bool looks_like_pdesc(const char *s)
+{
+	size_t n = strcspn(s, " \t\n{/,");
+	if ((n == 5 && strncmp(s, "BEGIN", 5) == 0) || (n == 3 && strncmp(s, "END", 3) == 0))
+		return true;
+	return memchr(s, ':', n) != NULL;
+}
+
+/* block -> '{' {statement} '}' */
+static struct pg_node *block(struct parser *ps)
+{
+	int line = ps->lx.tok.line, col = ps->lx.tok.col;
+	struct pg_node *stmts[256];
+	int n = 0;
+	expect(ps, "{", "to begin a block");
+	while (!isop(ps, "}") && ps->lx.tok.kind != DT_EOF) {
+		if (isop(ps, ";")) {
+			next(ps);
+			continue;
+		}
+		if (n == 256)
+			error(ps, "too many statements in one block");
+		if (ps->lx.tok.col == 1 && looks_like_pdesc(ps->lx.src + ps->lx.tok.off))
+			error(ps, "'}' expected (to close '{' at line %d) before the next clause", line);
+		stmts[n++] = statement(ps);
+		if (stmts[n - 1]->kind != PG_S_IF && !isop(ps, "}")) {
+			char b[64];
+			if (!isop(ps, ";"))
+				error(ps, "';' expected between statements, found %s",
+				      tokdesc(&ps->lx.tok, b, sizeof(b)));
+		}
+	}
+	expect_close(ps, "}", "{", line);
+	struct pg_node *s = mknode(ps, PG_S_BLOCK, PS_V_NONE, n, line, col);
+	copy_kids(s->kids, stmts, n);
+	return s;
+}
+
+/* statement -> printf | printa | action | aggstmt | expr
+ *            | 'if' '(' expr ')' (block | statement) ['else' (block | statement)] */
+static struct pg_node *statement(struct parser *ps)
+{
+	struct dt_token *t = &ps->lx.tok;
+	int line = t->line, col = t->col;
+	if (t->kind == DT_AGG)
+		return st_agg(ps);
+	if (t->kind == DT_IDENT) {
+		if (strcmp(t->text, "if") == 0) {
+			next(ps);
+			int pline = ps->lx.tok.line;
+			expect(ps, "(", "after if");
+			struct pg_node *c = want_int(ps, expr(ps), "an if condition");
+			expect_close(ps, ")", "(", pline);
+			struct pg_node *s = mknode(ps, PG_S_IF, PS_V_NONE, 3, line, col);
+			s->kids[0] = c;
+			bool blk = isop(ps, "{");
+			s->kids[1] = blk ? block(ps) : statement(ps);
+			if (!blk && isop(ps, ";"))
+				next(ps);   /* the then-statement's ';' (it may be followed by else) */
+			if (isident(ps, "else")) {
+				next(ps);
+				s->kids[2] = isop(ps, "{") ? block(ps) : statement(ps);
+			}
+			return s;
+		}
+		for (int i = 0; i < N_(actions); i++)
+			if (strcmp(t->text, actions[i]) == 0) {
+				const char *name = actions[i];
+				next(ps);
+				if (!isop(ps, "("))
+					errorat(ps, line, col, "%s is an action: %s( )", name, name);
+				next(ps);
+				return action_parsers[i].parse(ps, action_parsers[i].kind, line, col);
+			}
+	}
+	struct pg_node *e = expr(ps);
+	if (e->kind == PG_E_VAR)
+		value(ps, e);   /* an unresolved name alone is a typo, not a declaration */
+	struct pg_node *s = mknode(ps, PG_S_EXPR, PS_V_NONE, 1, line, col);
+	s->kids[0] = e;
+	return s;
+}
+
+/* ---- top level ---- */
+
+/* decl -> ['self' | 'this'] type IDENT ['[' type {',' type} ']'] {',' IDENT ...} ';' */
+static void declaration(struct parser *ps)
+{
+	enum pg_scope sc = PG_SC_GLOBAL;
+	char b[64];
+	if (isident(ps, "self")) {
+		sc = PG_SC_THREAD;
+		next(ps);
+	} else if (isident(ps, "this")) {
+		sc = PG_SC_CLAUSE;
+		next(ps);
+	}
+	enum ps_vtype t = type(ps);
+	for (;;) {
+		int line = ps->lx.tok.line, col = ps->lx.tok.col;
+		if (ps->lx.tok.kind != DT_IDENT)
+			error(ps, "variable name expected in declaration, found %s",
+			      tokdesc(&ps->lx.tok, b, sizeof(b)));
+		char *name = pg_strdup(ps->p, ps->lx.tok.text);
+		next(ps);
+		enum ps_vtype keys[PG_MAX_KEYS];
+		int nkeys = 0;
+		if (isop(ps, "[")) {
+			int kline = ps->lx.tok.line;
+			next(ps);
+			for (;;) {
+				if (nkeys == PG_MAX_KEYS)
+					error(ps, "too many keys (at most %d)", PG_MAX_KEYS);
+				keys[nkeys++] = type(ps);
+				if (!isop(ps, ","))
+					break;
+				next(ps);
+			}
+			expect_close(ps, "]", "[", kline);
+			if (sc == PG_SC_CLAUSE)
+				errorat(ps, line, col, "this-> variables cannot be associative arrays");
+		}
+		int v = pg_find_var(ps->p, name, sc);
+		if (v >= 0) {
+			const struct pg_var *var = &ps->p->vars[v];
+			if (var->type != t || var->nkeys != nkeys ||
+			    memcmp(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys) != 0)
+				errorat(ps, line, col, "%s was declared before with another type", name);
+		} else {
+			v = pg_add_var(ps->p, name, sc);
+			struct pg_var *var = &ps->p->vars[v];
+			var->type = t;
+			var->nkeys = nkeys;
+			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
+		}
+		if (!isop(ps, ","))
+			break;
+		next(ps);
+	}
+	expect(ps, ";", "after a declaration");
+}
+
+/* pragma -> '#pragma D option' NAME ['=' VALUE] */
+static void pragma(struct parser *ps)
+{
+	const char *t = ps->lx.tok.text;
+	char name[64];
+	const char *eq = strchr(t, '=');
+	size_t n = eq ? (size_t)(eq - t) : strlen(t);
+	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), t);
+	if (strcmp(name, "quiet") == 0) {
+		ps->p->quiet = 1;
+	} else if (strcmp(name, "strsize") == 0 && eq) {
+		char *end;
+		long v = strtol(eq + 1, &end, 0);
+		if (*end == 'k' || *end == 'K')
+			v *= 1024, end++;
+		if (*end || v < 2 || v > 65536)
+			error(ps, "strsize must be a number from 2 to 65536");
+		ps->p->strsize = (int)v;
+	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
+		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||
+		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
+		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
+	} else {
+		error(ps, "unknown option '%s' (pyscope knows quiet, strsize)", name);
+	}
+	next(ps);
+}
+
+/* "10ms" -> ns; no unit means hz, as in DTrace. Returns 0 on a malformed rate. */
+static uint64_t tick_period(const char *s)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "nsec", 1 }, { "us", 1000 }, { "usec", 1000 }, { "ms", 1000000 },
+		{ "msec", 1000000 }, { "s", 1000000000ull }, { "sec", 1000000000ull },
+		{ "m", 60000000000ull }, { "min", 60000000000ull }, { "h", 3600000000000ull },
+		{ "hour", 3600000000000ull }, { "d", 86400000000000ull }, { "day", 86400000000000ull },
+	};
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || v == 0)
+		return 0;
+	if (!*end || strcmp(end, "hz") == 0)
+		return 1000000000ull / v ? 1000000000ull / v : 1;
+	for (int i = 0; i < N_(units); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			return v * units[i].ns;
+	return 0;
+}
+
+static bool field_matches(const char *pat, const char *s)
+{
+	char dashed[128];
+	return !*pat || fnmatch(pat, s, 0) == 0 ||
+	       fnmatch(pat, pg_dashed(s, dashed, sizeof(dashed)), 0) == 0;
+}
+
+/* Which field of D matches no probe at all: suggest the closest value of that field. */
+static void suggest_probe(struct parser *ps, const struct pg_pdesc *d, int line, int col)
+{
+	if (d->pid == PG_PID_TARGET && ps->o->target <= 0)
+		errorat(ps, line, col, "no probe matches %s: $target needs -c or -p", d->text);
+	bool name_ok = false, prov_ok = false;
+	for (int i = 0; i < ps->o->nprobes; i++) {
+		name_ok |= field_matches(d->name, ps->o->probes[i]->name);
+		prov_ok |= field_matches(d->provider, ps->o->probes[i]->provider);
+	}
+	struct suggest s = { .word = !name_ok ? d->name : d->provider };
+	bool dashed = strchr(d->name, '-') != NULL;
+	char buf[128];
+	for (int i = 0; i < ps->o->nprobes && (!name_ok || !prov_ok); i++) {
+		const struct ps_probe *p = ps->o->probes[i];
+		const char *cand = !name_ok ? (dashed ? pg_dashed(p->name, buf, sizeof(buf)) : p->name)
+					    : p->provider;
+		offer(&s, cand);
+		if (s.best == buf)    /* keep the winner out of the reused buffer */
+			s.best = pg_strdup(ps->p, buf);
+	}
+	if (s.best && (!name_ok || !prov_ok))
+		errorat(ps, line, col, "no probe matches %s; did you mean %s%s?", d->text,
+			!name_ok ? "" : "provider ", s.best);
+	errorat(ps, line, col, "no probe matches %s", d->text);
+}
+
+/* pdesc -> [[[provider ':'] module ':'] function ':'] name, fields filled from the right;
+ * provider may end in a pid or "$target". */
+static void pdesc(struct parser *ps, struct pg_pdesc *d)
+{
+	const struct dt_token *t = &ps->lx.tok;
+	char *text = pg_strdup(ps->p, t->text);
+	d->text = text;
+	d->line = t->line;
+	d->col = t->col;
+	char *f[4] = { "", "", "", "" };
+	int nf = 1;
+	for (const char *c = text; *c; c++)
+		nf += *c == ':';
+	if (nf > 4)
+		error(ps, "probe description %s has too many fields (provider:module:function:name)",
+		      text);
+	char *copy = pg_strdup(ps->p, text), *save = copy;
+	for (int i = 4 - nf; i < 4; i++) {
+		char *colon = strchr(save, ':');
+		if (colon)
+			*colon = 0;
+		f[i] = save;
+		save = colon ? colon + 1 : save + strlen(save);
+	}
+	d->provider = f[0];
+	d->module = f[1];
+	d->function = f[2];
+	d->name = f[3];
+	char *dollar = strchr(f[0], '$');
+	if (dollar) {
+		if (strcmp(dollar, "$target") != 0)
+			error(ps, "unknown macro in probe description %s (only $target is known)", text);
+		*dollar = 0;
+		d->pid = PG_PID_TARGET;
+	} else if (!strpbrk(f[0], "*?[")) {
+		char *e = f[0] + strlen(f[0]);
+		while (e > f[0] && isdigit((unsigned char)e[-1]))
+			e--;
+		if (e > f[0] && *e) {
+			d->pid = atoi(e);
+			*e = 0;
+		}
+	}
+	bool prov_dtrace = !*d->provider || strcmp(d->provider, "dtrace") == 0;
+	bool prov_profile = !*d->provider || strcmp(d->provider, "profile") == 0;
+	if (prov_dtrace && !*d->module && !*d->function &&
+	    (strcmp(d->name, "BEGIN") == 0 || strcmp(d->name, "END") == 0)) {
+		d->kind = d->name[0] == 'B' ? PG_PD_BEGIN : PG_PD_END;
+	} else if (prov_profile && !*d->module && !*d->function &&
+		   (strncmp(d->name, "tick-", 5) == 0 || strncmp(d->name, "profile-", 8) == 0)) {
+		d->kind = PG_PD_TICK;
+		d->period = tick_period(strchr(d->name, '-') + 1);
+		if (!d->period)
+			error(ps, "invalid rate in %s (examples: tick-1s, tick-10ms, tick-100hz)", text);
+	} else if (strcmp(d->name, "ERROR") == 0 && prov_dtrace) {
+		error(ps, "the ERROR probe is not supported");
+	} else {
+		d->kind = PG_PD_MARKER;
+		bool any = false;
+		for (int i = 0; i < ps->o->nprobes && !any; i++)
+			any = pg_pdesc_match(d, ps->o->probes[i], ps->o->target);
+		if (!any && !ps->o->zero_ok)
+			suggest_probe(ps, d, d->line, d->col);
+	}
+	next(ps);
+}
+
+/* clause -> pdesc {',' pdesc} ['/' expr '/'] block */
+static void clause(struct parser *ps)
+{
+	int ci = pg_add_clause(ps->p);
+	struct pg_pdesc descs[64];
+	int n = 0;
+	for (;;) {
+		dt_lex_pdesc(&ps->lx);
+		if (ps->lx.tok.kind != DT_PDESC || !ps->lx.tok.text[0]) {
+			char b[64];
+			error(ps, "probe description expected, found %s", tokdesc(&ps->lx.tok, b, sizeof(b)));
+		}
+		if (n == 64)
+			error(ps, "too many probe descriptions in one clause");
+		memset(&descs[n], 0, sizeof(descs[n]));
+		pdesc(ps, &descs[n++]);
+		if (!isop(ps, ","))
+			break;
+		next(ps);
+	}
+	struct pg_clause *c = &ps->p->clauses[ci];
+	ps->clause = c;
+	ps->clause_idx = ci;
+	c->npdescs = n;
+	c->pdescs = pg_alloc(ps->p, sizeof(descs[0]) * (size_t)n);
+	memcpy(c->pdescs, descs, sizeof(descs[0]) * (size_t)n);
+	if (isop(ps, "/")) {
+		int line = ps->lx.tok.line;
+		next(ps);
+		ps->in_pred = true;
+		struct pg_node *pred = expr(ps);
+		ps->in_pred = false;
+		value(ps, pred);
+		if (pred->type != PS_V_INT)
+			errnode(ps, pred, "a predicate must be an integer expression (compare the string: "
+				"s != \"\")");
+		expect_close(ps, "/", "/", line);
+		ps->clause->pred = pred;
+	}
+	char b[64];
+	if (!isop(ps, "{"))
+		error(ps, "'{' expected to begin the clause's actions, found %s",
+		      tokdesc(&ps->lx.tok, b, sizeof(b)));
+	struct pg_node *body = block(ps);
+	c->nstmts = body->nkids;
+	c->stmts = body->kids;
+	ps->clause = NULL;
+}
+
+/* program -> {pragma | decl | clause} EOF */
+static void program(struct parser *ps)
+{
+	next(ps);
+	while (ps->lx.tok.kind != DT_EOF) {
+		const struct dt_token *t = &ps->lx.tok;
+		if (t->kind == DT_PRAGMA)
+			pragma(ps);
+		else if (isop(ps, ";"))
+			next(ps);
+		else if (t->kind == DT_IDENT && (strcmp(t->text, "self") == 0 ||
+						 strcmp(t->text, "this") == 0 ||
+						 find_typeword(t->text) >= 0))
+			declaration(ps);
+		else
+			clause(ps);
+	}
+}
+
+int dt_compile(const char *file, const char *src, const struct dt_opts *o, struct pg_prog *p)
+{
+	struct parser *ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	ps->p = p;
+	ps->o = o;
+	dt_lex_init(&ps->lx, file, src);
+	int rc = 0;
+	if (setjmp(ps->bail))
+		rc = -EINVAL;
+	else
+		program(ps);
+	dt_lex_free(&ps->lx);
+	free(ps);
+	return rc;
+}

@@ -1,0 +1,220 @@
+/*
+ * prog.c — building and freeing the shared program representation (prog.h), the function
+ * signatures every front-end checks calls against, and probe-description matching. Programs are
+ * built once and then only read, so all their memory comes from one chunked allocator that is
+ * freed in one go.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fnmatch.h>
+#include "prog.h"
+
+#define I PS_V_INT
+#define S PS_V_STR
+const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
+	[PG_F_COPYSTR]  = { "copyinstr", 1, 2, S, { I, I } },
+	[PG_F_STRINGOF] = { "stringof",  1, 1, S, { PS_V_NONE } },   /* any type */
+	[PG_F_BASENAME] = { "basename",  1, 1, S, { S } },
+	[PG_F_DIRNAME]  = { "dirname",   1, 1, S, { S } },
+	[PG_F_STRLEN]   = { "strlen",    1, 1, I, { S } },
+	[PG_F_STRJOIN]  = { "strjoin",   2, 2, S, { S, S } },
+	[PG_F_SUBSTR]   = { "substr",    2, 3, S, { S, I, I } },
+	[PG_F_STRSTR]   = { "strstr",    2, 2, S, { S, S } },
+	[PG_F_INDEX]    = { "index",     2, 3, I, { S, S, I } },
+	[PG_F_RINDEX]   = { "rindex",    2, 2, I, { S, S } },
+	[PG_F_LLTOSTR]  = { "lltostr",   1, 2, S, { I, I } },
+	[PG_F_TOUPPER]  = { "toupper",   1, 1, S, { S } },
+	[PG_F_TOLOWER]  = { "tolower",   1, 1, S, { S } },
+};
+#undef I
+#undef S
+
+struct pg_mem {
+	struct pg_mem *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+struct pg_prog *pg_new(void)
+{
+	struct pg_prog *p = calloc(1, sizeof(*p));
+	if (!p) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	p->quiet = -1;
+	p->strsize = -1;
+	return p;
+}
+
+void pg_free(struct pg_prog *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nfmts; i++)
+		fmt_free(p->fmts[i]);
+	free(p->fmts);
+	struct pg_mem *m = p->mem;
+	while (m) {
+		struct pg_mem *n = m->next;
+		free(m);
+		m = n;
+	}
+	free(p->clauses);
+	free(p->vars);
+	free(p->aggs);
+	free(p);
+}
+
+void *pg_alloc(struct pg_prog *p, size_t n)
+{
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (!p->mem || p->mem->used + n > p->mem->cap) {
+		size_t cap = n > 16384 ? n : 16384;
+		struct pg_mem *m = malloc(sizeof(*m) + cap);
+		if (!m) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		m->used = 0;
+		m->cap = cap;
+		m->next = p->mem;
+		p->mem = m;
+	}
+	void *r = (char *)p->mem->data + p->mem->used;
+	p->mem->used += n;
+	memset(r, 0, n);
+	return r;
+}
+
+char *pg_strndup(struct pg_prog *p, const char *s, size_t n)
+{
+	char *r = pg_alloc(p, n + 1);
+	memcpy(r, s, n);
+	r[n] = 0;
+	return r;
+}
+
+char *pg_strdup(struct pg_prog *p, const char *s)
+{
+	return pg_strndup(p, s, strlen(s));
+}
+
+struct pg_node *pg_node(struct pg_prog *p, enum pg_kind kind, enum ps_vtype type, int nkids)
+{
+	struct pg_node *n = pg_alloc(p, sizeof(*n));
+	n->kind = kind;
+	n->type = type;
+	n->nkids = nkids;
+	if (nkids)
+		n->kids = pg_alloc(p, sizeof(n->kids[0]) * nkids);
+	return n;
+}
+
+/* Grow an array of ELEM-sized items by one (zeroed), keeping it in ordinary heap memory. */
+static void *grow(void *arr, int *n, size_t elem)
+{
+	char *a = realloc(arr, elem * (*n + 1));
+	if (!a) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	memset(a + elem * *n, 0, elem);
+	(*n)++;
+	return a;
+}
+
+int pg_add_clause(struct pg_prog *p)
+{
+	p->clauses = grow(p->clauses, &p->nclauses, sizeof(p->clauses[0]));
+	return p->nclauses - 1;
+}
+
+void pg_own_fmt(struct pg_prog *p, struct fmt *f)
+{
+	p->fmts = grow(p->fmts, &p->nfmts, sizeof(p->fmts[0]));
+	p->fmts[p->nfmts - 1] = f;
+}
+
+int pg_add_var(struct pg_prog *p, const char *name, enum pg_scope scope)
+{
+	p->vars = grow(p->vars, &p->nvars, sizeof(p->vars[0]));
+	struct pg_var *v = &p->vars[p->nvars - 1];
+	v->name = pg_strdup(p, name);
+	v->scope = scope;
+	return p->nvars - 1;
+}
+
+int pg_find_var(const struct pg_prog *p, const char *name, enum pg_scope scope)
+{
+	for (int i = 0; i < p->nvars; i++)
+		if (p->vars[i].scope == scope && strcmp(p->vars[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int pg_add_agg(struct pg_prog *p, const char *name)
+{
+	p->aggs = grow(p->aggs, &p->naggs, sizeof(p->aggs[0]));
+	p->aggs[p->naggs - 1].name = pg_strdup(p, name);
+	return p->naggs - 1;
+}
+
+int pg_find_agg(const struct pg_prog *p, const char *name)
+{
+	for (int i = 0; i < p->naggs; i++)
+		if (strcmp(p->aggs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *pg_dashed(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (const char *s = name; *s && o + 1 < len; s++) {
+		if (s[0] == '_' && s[1] == '_') {
+			buf[o++] = '-';
+			s++;
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static bool glob(const char *pat, const char *s)
+{
+	return !*pat || fnmatch(pat, s ? s : "", 0) == 0;
+}
+
+bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int target)
+{
+	if (d->kind != PG_PD_MARKER)
+		return false;
+	int pid = d->pid == PG_PID_TARGET ? target : d->pid;
+	if (d->pid && (pid <= 0 || (p->pid && p->pid != pid)))
+		return false;
+	char prov[128], dashed[128];
+	snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
+	if (!glob(d->provider, p->provider) && !(p->pid && glob(d->provider, prov)))
+		return false;
+	if (!glob(d->module, p->module) || !glob(d->function, p->function))
+		return false;
+	return glob(d->name, p->name) || glob(d->name, pg_dashed(p->name, dashed, sizeof(dashed)));
+}
+
+const char *pg_op_name(int op)
+{
+	static const char *const names[PG_OP_COUNT] = {
+		[PG_OP_ADD] = "+", [PG_OP_SUB] = "-", [PG_OP_MUL] = "*", [PG_OP_DIV] = "/",
+		[PG_OP_MOD] = "%", [PG_OP_BAND] = "&", [PG_OP_BOR] = "|", [PG_OP_BXOR] = "^",
+		[PG_OP_SHL] = "<<", [PG_OP_SHR] = ">>", [PG_OP_EQ] = "==", [PG_OP_NE] = "!=",
+		[PG_OP_LT] = "<", [PG_OP_LE] = "<=", [PG_OP_GT] = ">", [PG_OP_GE] = ">=",
+		[PG_OP_LAND] = "&&", [PG_OP_LOR] = "||", [PG_OP_LXOR] = "^^", [PG_OP_NOT] = "!",
+		[PG_OP_BNOT] = "~", [PG_OP_NEG] = "-", [PG_OP_PLUS] = "+",
+	};
+	return op > 0 && op < PG_OP_COUNT && names[op] ? names[op] : "?";
+}

@@ -1,0 +1,1132 @@
+/*
+ * rt.c — the script runtime (see rt.h): a tree-walking interpreter over prog.h programs.
+ *
+ * Memory: values never own their strings (value.h). Strings made while running a clause (copied
+ * arguments, strjoin, lltostr...) live in an arena that is reset for every event, so the hot path
+ * does not call malloc; only a variable that keeps a string owns a copy (in the store). Every
+ * variable except clause-locals lives in one hash table keyed by (variable, thread, key tuple),
+ * which gives globals, per-thread variables and associative arrays one code path; as in DTrace,
+ * storing zero (or "") deletes the element, and reading a missing one gives zero.
+ *
+ * Faults longjmp out of the clause being run; the clause's output is buffered (a memstream) so
+ * that, as in DTrace, a clause that faults prints nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rt.h"
+
+/* ---- arena: strings of the current event ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct arena {
+	struct chunk *head, *cur;
+};
+
+static char *arena_alloc(struct arena *a, size_t n)
+{
+	while (a->cur && a->cur->used + n > a->cur->cap)
+		a->cur = a->cur->next;     /* chunks kept from earlier events are reused */
+	if (!a->cur) {
+		size_t cap = n > 65536 ? n : 65536;
+		struct chunk *c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		c->used = 0;
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+		a->cur = c;
+	}
+	char *r = a->cur->data + a->cur->used;
+	a->cur->used += n;
+	return r;
+}
+
+static void arena_reset(struct arena *a)
+{
+	for (struct chunk *c = a->head; c; c = c->next)
+		c->used = 0;
+	a->cur = a->head;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a->head) {
+		struct chunk *n = a->head->next;
+		free(a->head);
+		a->head = n;
+	}
+	a->cur = NULL;
+}
+
+/* ---- the store: every global, thread-local and associative-array element ---- */
+
+struct ent {
+	struct ent *next;
+	uint64_t hash;
+	struct ps_value v;
+	char *str;               /* owned copy of v.s */
+	size_t klen, kcap;
+	unsigned char key[];
+};
+
+struct store {
+	struct ent **b;
+	size_t nb, n;
+	struct ent *spare;       /* deleted small entries, reused: a thread-local going 0 -> 1 -> 0
+				  * on every call must not cost a malloc each time */
+};
+
+#define SMALL_KEY 64
+
+static uint64_t fnv(const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static struct ent **store_find(struct store *s, const unsigned char *key, size_t klen, uint64_t h)
+{
+	if (!s->nb)
+		return NULL;
+	struct ent **pp = &s->b[h & (s->nb - 1)];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->klen == klen && memcmp((*pp)->key, key, klen) == 0)
+			return pp;
+	return pp;
+}
+
+static void store_grow(struct store *s)
+{
+	size_t nb = s->nb ? s->nb * 2 : 256;
+	struct ent **b = calloc(nb, sizeof(*b));
+	if (!b) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	for (size_t i = 0; i < s->nb; i++)
+		for (struct ent *e = s->b[i], *n; e; e = n) {
+			n = e->next;
+			e->next = b[e->hash & (nb - 1)];
+			b[e->hash & (nb - 1)] = e;
+		}
+	free(s->b);
+	s->b = b;
+	s->nb = nb;
+}
+
+static void store_free(struct store *s)
+{
+	while (s->spare) {
+		struct ent *n = s->spare->next;
+		free(s->spare);
+		s->spare = n;
+	}
+	for (size_t i = 0; i < s->nb; i++)
+		for (struct ent *e = s->b[i], *n; e; e = n) {
+			n = e->next;
+			free(e->str);
+			free(e);
+		}
+	free(s->b);
+}
+
+/* ---- the runtime ---- */
+
+struct enabling {
+	int clause;
+	int epid;                /* DTrace's enabled probe ID, for fault messages */
+};
+
+struct probe_state {
+	const struct ps_probe *probe;
+	uint32_t strargs;
+	int nen;
+	struct enabling *en;
+};
+
+struct tick {
+	int clause, epid;
+	uint64_t period, next;
+	struct ps_probe probe;
+	char name[32];
+};
+
+struct rt {
+	const struct pg_prog *p;
+	struct rt_opts o;
+	int strsize;
+
+	int nps;
+	struct probe_state *ps;          /* marker probes with clauses */
+	int maxid;
+	int *byid;                       /* probe id -> index in ps, -1 */
+	int nbegin, nend;
+	struct enabling *begin, *end;
+	struct ps_probe begin_probe, end_probe;
+	int nticks;
+	struct tick *ticks;
+	int *nmatched;                   /* per clause */
+
+	struct agg **aggs;
+	bool *printed;
+	bool *records;                   /* per clause: see clause_records() */
+
+	struct store st;
+	struct ps_value *locals;         /* clause-local variables, by variable index */
+	struct arena ar;
+	unsigned char *kbuf;             /* key of the store access being made */
+	size_t kcap;
+
+	FILE *buf;                       /* the clause's output until it completes */
+	char *bufmem;
+	size_t buflen;
+
+	/* the event being processed */
+	const struct ps_event *ev;
+	const struct ps_probe *probe;
+	int clause, epid, action;
+	jmp_buf fault;
+
+	int64_t wall_offset;             /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	bool exited;
+	int status;
+	uint64_t faults;
+	int ppid_pid, ppid_val;          /* one-entry cache: reading /proc per event is costly */
+};
+
+static void oom(void)
+{
+	perror("pyscope: out of memory");
+	exit(70);
+}
+
+static void *xcalloc(size_t n, size_t s)
+{
+	void *p = calloc(n ? n : 1, s);
+	if (!p)
+		oom();
+	return p;
+}
+
+/* ---- faults ---- */
+
+static void fault(struct rt *r, const char *what)
+{
+	const struct pg_clause *c = &r->p->clauses[r->clause];
+	const struct pg_node *at = r->action ? c->stmts[r->action - 1] : c->pred;
+	struct rt_fault f = {
+		.what = what, .probe = r->probe, .clause = r->clause, .epid = r->epid,
+		.action = r->action, .line = at ? at->line : 0, .col = at ? at->col : 0,
+	};
+	fflush(r->o.out);
+	if (r->o.on_fault) {
+		r->o.on_fault(&f, r->o.fault_ctx);
+	} else {
+		char name[128];
+		fprintf(stderr, "pyscope: %s at %s:%s (line %d)\n", what, r->probe->provider,
+			pg_dashed(r->probe->name, name, sizeof(name)), f.line);
+	}
+	r->faults++;
+	longjmp(r->fault, 1);
+}
+
+/* ---- strings ---- */
+
+static const char *str_n(struct rt *r, const char *s, size_t n)
+{
+	if (n > (size_t)r->strsize - 1)
+		n = (size_t)r->strsize - 1;
+	char *d = arena_alloc(&r->ar, n + 1);
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+static const char *str_of(struct rt *r, const char *s)
+{
+	return str_n(r, s, strnlen(s, (size_t)r->strsize));
+}
+
+/* ---- store keys ---- */
+
+static void kput(struct rt *r, size_t *n, const void *p, size_t len)
+{
+	if (*n + len > r->kcap) {
+		while (*n + len > r->kcap)
+			r->kcap *= 2;
+		r->kbuf = realloc(r->kbuf, r->kcap);
+		if (!r->kbuf)
+			oom();
+	}
+	memcpy(r->kbuf + *n, p, len);
+	*n += len;
+}
+
+static struct ps_value eval(struct rt *r, const struct pg_node *n);
+
+/* The store key of variable node N (its keys evaluated) into r->kbuf; returns its length. */
+static size_t make_key(struct rt *r, const struct pg_node *n, const struct ps_value *keys)
+{
+	size_t len = 0;
+	int32_t var = n->op;
+	uint32_t tid = r->p->vars[var].scope == PG_SC_THREAD ? r->ev->tid : 0;
+	kput(r, &len, &var, sizeof(var));
+	kput(r, &len, &tid, sizeof(tid));
+	for (int i = 0; i < n->nkids; i++) {
+		char tag = (char)keys[i].type;
+		kput(r, &len, &tag, 1);
+		if (keys[i].type == PS_V_STR)
+			kput(r, &len, keys[i].s, strlen(keys[i].s) + 1);
+		else
+			kput(r, &len, &keys[i].i, sizeof(keys[i].i));
+	}
+	return len;
+}
+
+static struct ps_value zero_of(enum ps_vtype t)
+{
+	return t == PS_V_STR ? ps_str("") : ps_int(0);
+}
+
+static void eval_keys(struct rt *r, const struct pg_node *n, struct ps_value *keys)
+{
+	for (int i = 0; i < n->nkids; i++)
+		keys[i] = eval(r, n->kids[i]);
+}
+
+static struct ps_value var_get(struct rt *r, const struct pg_node *n, const struct ps_value *keys)
+{
+	const struct pg_var *v = &r->p->vars[n->op];
+	if (v->scope == PG_SC_CLAUSE)
+		return r->locals[n->op];
+	size_t klen = make_key(r, n, keys);
+	uint64_t h = fnv(r->kbuf, klen);
+	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
+	if (!pp || !*pp)
+		return zero_of(v->type);
+	struct ps_value val = (*pp)->v;
+	if (val.type == PS_V_STR)
+		val.s = str_of(r, val.s);   /* the variable may change while the value is in use */
+	return val;
+}
+
+static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
+		    struct ps_value val)
+{
+	const struct pg_var *v = &r->p->vars[n->op];
+	if (v->scope == PG_SC_CLAUSE) {
+		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
+		return;
+	}
+	size_t klen = make_key(r, n, keys);
+	uint64_t h = fnv(r->kbuf, klen);
+	if (r->st.n >= r->st.nb)
+		store_grow(&r->st);
+	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
+	bool zero = !v->keep_zero && (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
+	if (zero) {
+		if (*pp) {
+			struct ent *e = *pp;
+			*pp = e->next;
+			free(e->str);
+			if (e->kcap == SMALL_KEY) {
+				e->next = r->st.spare;
+				r->st.spare = e;
+			} else {
+				free(e);
+			}
+			r->st.n--;
+		}
+		return;
+	}
+	struct ent *e = *pp;
+	if (!e) {
+		if (klen <= SMALL_KEY && r->st.spare) {
+			e = r->st.spare;
+			r->st.spare = e->next;
+		} else {
+			size_t cap = klen <= SMALL_KEY ? SMALL_KEY : klen;
+			e = malloc(sizeof(*e) + cap);
+			if (!e)
+				oom();
+			e->kcap = cap;
+		}
+		e->next = NULL;
+		e->hash = h;
+		e->str = NULL;
+		e->klen = klen;
+		memcpy(e->key, r->kbuf, klen);
+		*pp = e;
+		r->st.n++;
+	}
+	e->v = val;
+	if (val.type == PS_V_STR) {
+		char *s = strdup(val.s);
+		if (!s)
+			oom();
+		free(e->str);
+		e->str = s;
+		e->v.s = s;
+	}
+}
+
+/* ---- built-ins ---- */
+
+static int ppid_of(struct rt *r, int pid)
+{
+	if (pid == r->ppid_pid)
+		return r->ppid_val;
+	char path[64], buf[512];
+	int ppid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		char *p = strrchr(buf, ')');   /* comm may hold spaces and parentheses */
+		if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
+			ppid = 0;
+		fclose(f);
+	}
+	r->ppid_pid = pid;
+	r->ppid_val = ppid;
+	return ppid;
+}
+
+static struct ps_value builtin(struct rt *r, int b)
+{
+	const struct ps_event *ev = r->ev;
+	const struct ps_probe *p = r->probe;
+	char buf[128];
+	switch (b) {
+	case PG_B_TIMESTAMP:
+	case PG_B_VTIMESTAMP: return ps_int((int64_t)ev->ts);
+	case PG_B_WALLTIMESTAMP: return ps_int((int64_t)ev->ts + r->wall_offset);
+	case PG_B_PID: return ps_int(ev->pid);
+	case PG_B_PPID: return ps_int(ev->pid && !r->o.replay ? ppid_of(r, (int)ev->pid) : 0);
+	case PG_B_TID: return ps_int(ev->tid);
+	case PG_B_CPU: return ps_int(ev->cpu);
+	case PG_B_EXECNAME: return ps_str(str_n(r, ev->comm, strnlen(ev->comm, PS_COMM_LEN)));
+	case PG_B_PROBEPROV:
+		if (p->pid)
+			snprintf(buf, sizeof(buf), "%s%d", p->provider, p->pid);
+		else
+			snprintf(buf, sizeof(buf), "%s", p->provider);
+		return ps_str(str_of(r, buf));
+	case PG_B_PROBEMOD: return ps_str(p->module);
+	case PG_B_PROBEFUNC: return ps_str(p->function);
+	case PG_B_PROBENAME: return ps_str(str_of(r, pg_dashed(p->name, buf, sizeof(buf))));
+	case PG_B_PROBENAME_RAW: return ps_str(p->name);
+	case PG_B_PROBEID: return ps_int(p->id);
+	case PG_B_TARGET: return ps_int(r->o.target);
+	}
+	return ps_int(0);
+}
+
+/* ---- functions ---- */
+
+static struct ps_value f_copystr(struct rt *r, const struct ps_value *a, int n)
+{
+	const struct ps_event *ev = r->ev;
+	/* Only strings copied at the hit exist: find the argument whose value is this address. */
+	for (int i = 0; i < ev->nargs; i++)
+		if (ev->str[i] && ev->args[i] == a[0].i) {
+			size_t len = strnlen(ev->str[i], (size_t)r->strsize);
+			if (n > 1 && a[1].i >= 0 && (size_t)a[1].i < len)
+				len = (size_t)a[1].i;
+			return ps_str(str_n(r, ev->str[i], len));
+		}
+	char what[64];
+	snprintf(what, sizeof(what), "invalid address (0x%llx)", (unsigned long long)a[0].i);
+	fault(r, what);
+	return ps_int(0);
+}
+
+static struct ps_value f_stringof(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	if (a[0].type == PS_V_STR)
+		return a[0];
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", (long long)a[0].i);
+	return ps_str(str_of(r, buf));
+}
+
+/* basename and dirname as DTrace defines them (trailing slashes ignored, "." for no directory). */
+static struct ps_value f_basename(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	const char *s = a[0].s;
+	size_t end = strlen(s);
+	while (end > 1 && s[end - 1] == '/')
+		end--;
+	if (end == 0)
+		return ps_str(".");
+	size_t start = end;
+	while (start > 0 && s[start - 1] != '/')
+		start--;
+	if (start == end)
+		return ps_str("/");
+	return ps_str(str_n(r, s + start, end - start));
+}
+
+static struct ps_value f_dirname(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	const char *s = a[0].s;
+	size_t end = strlen(s);
+	while (end > 1 && s[end - 1] == '/')
+		end--;
+	while (end > 0 && s[end - 1] != '/')
+		end--;
+	if (end == 0)
+		return ps_str(".");
+	while (end > 1 && s[end - 1] == '/')
+		end--;
+	return ps_str(str_n(r, s, end));
+}
+
+static struct ps_value f_strlen(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)r; (void)n;
+	return ps_int((int64_t)strlen(a[0].s));
+}
+
+static struct ps_value f_strjoin(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	size_t la = strlen(a[0].s), lb = strlen(a[1].s);
+	char *d = arena_alloc(&r->ar, la + lb + 1);
+	memcpy(d, a[0].s, la);
+	memcpy(d + la, a[1].s, lb + 1);
+	return ps_str(str_n(r, d, la + lb));
+}
+
+static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
+{
+	int64_t len = (int64_t)strlen(a[0].s), i = a[1].i;
+	int64_t cnt = n > 2 ? a[2].i : len;
+	if (i < 0) {
+		/* DTrace: a negative index counts from the end; what falls before the start is lost */
+		i += len;
+		if (i < 0) {
+			if (n > 2)
+				cnt += i;
+			i = 0;
+		}
+	}
+	if (i > len || cnt <= 0)
+		return ps_str("");
+	if (cnt > len - i)
+		cnt = len - i;
+	return ps_str(str_n(r, a[0].s + i, (size_t)cnt));
+}
+
+static struct ps_value f_strstr(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)r; (void)n;
+	const char *p = strstr(a[0].s, a[1].s);
+	return ps_str(p ? p : "");
+}
+
+static struct ps_value f_index(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)r;
+	int64_t len = (int64_t)strlen(a[0].s), start = n > 2 ? a[2].i : 0;
+	if (start < 0)
+		start = 0;
+	if (start > len)
+		return ps_int(-1);
+	const char *p = strstr(a[0].s + start, a[1].s);
+	return ps_int(p ? p - a[0].s : -1);
+}
+
+static struct ps_value f_rindex(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)r; (void)n;
+	const char *last = NULL;
+	for (const char *p = a[0].s; (p = strstr(p, a[1].s)); p++) {
+		last = p;
+		if (!*p)
+			break;
+	}
+	return ps_int(last ? last - a[0].s : -1);
+}
+
+static struct ps_value f_lltostr(struct rt *r, const struct ps_value *a, int n)
+{
+	int64_t base = n > 1 ? a[1].i : 10;
+	char buf[80];
+	if (base < 2 || base > 36) {
+		fault(r, "illegal operation");
+		return ps_int(0);
+	}
+	uint64_t v = a[0].i < 0 && base == 10 ? -(uint64_t)a[0].i : (uint64_t)a[0].i;
+	int k = sizeof(buf) - 1;
+	buf[k] = 0;
+	do {
+		buf[--k] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % (uint64_t)base];
+		v /= (uint64_t)base;
+	} while (v);
+	if (base == 16) {
+		buf[--k] = 'x';
+		buf[--k] = '0';
+	} else if (base == 8) {
+		buf[--k] = '0';
+	}
+	if (a[0].i < 0 && base == 10)
+		buf[--k] = '-';
+	return ps_str(str_of(r, buf + k));
+}
+
+static struct ps_value f_case(struct rt *r, const char *s, int up)
+{
+	size_t len = strlen(s);
+	char *d = arena_alloc(&r->ar, len + 1);
+	for (size_t i = 0; i <= len; i++)
+		d[i] = up ? (s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i])
+			  : (s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	return ps_str(d);
+}
+
+static struct ps_value f_toupper(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	return f_case(r, a[0].s, 1);
+}
+
+static struct ps_value f_tolower(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	return f_case(r, a[0].s, 0);
+}
+
+static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_value *, int) = {
+	[PG_F_COPYSTR] = f_copystr, [PG_F_STRINGOF] = f_stringof, [PG_F_BASENAME] = f_basename,
+	[PG_F_DIRNAME] = f_dirname, [PG_F_STRLEN] = f_strlen, [PG_F_STRJOIN] = f_strjoin,
+	[PG_F_SUBSTR] = f_substr, [PG_F_STRSTR] = f_strstr, [PG_F_INDEX] = f_index,
+	[PG_F_RINDEX] = f_rindex, [PG_F_LLTOSTR] = f_lltostr, [PG_F_TOUPPER] = f_toupper,
+	[PG_F_TOLOWER] = f_tolower,
+};
+
+/* ---- operators ---- */
+
+static int64_t arith(struct rt *r, int op, int64_t a, int64_t b)
+{
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+	switch (op) {
+	case PG_OP_ADD: return (int64_t)(ua + ub);
+	case PG_OP_SUB: return (int64_t)(ua - ub);
+	case PG_OP_MUL: return (int64_t)(ua * ub);
+	case PG_OP_DIV:
+	case PG_OP_MOD:
+		if (b == 0)
+			fault(r, "divide-by-zero");
+		if (b == -1)      /* INT64_MIN / -1 overflows in C; DTrace wraps */
+			return op == PG_OP_DIV ? (int64_t)(0 - ua) : 0;
+		return op == PG_OP_DIV ? a / b : a % b;
+	case PG_OP_BAND: return a & b;
+	case PG_OP_BOR: return a | b;
+	case PG_OP_BXOR: return a ^ b;
+	case PG_OP_SHL: return (int64_t)(ua << (ub & 63));
+	case PG_OP_SHR: return a >> (ub & 63);
+	}
+	return 0;
+}
+
+static int64_t compare(int op, int c)
+{
+	switch (op) {
+	case PG_OP_EQ: return c == 0;
+	case PG_OP_NE: return c != 0;
+	case PG_OP_LT: return c < 0;
+	case PG_OP_LE: return c <= 0;
+	case PG_OP_GT: return c > 0;
+	case PG_OP_GE: return c >= 0;
+	}
+	return 0;
+}
+
+static bool truth(struct ps_value v)
+{
+	return v.type == PS_V_STR ? v.s[0] != 0 : v.i != 0;
+}
+
+static struct ps_value binary(struct rt *r, int op, struct ps_value a, struct ps_value b)
+{
+	if (op >= PG_OP_EQ && op <= PG_OP_GE) {
+		int c;
+		if (a.type == PS_V_STR && b.type == PS_V_STR)
+			c = strcmp(a.s, b.s);
+		else
+			c = a.i < b.i ? -1 : a.i > b.i;
+		return ps_int(compare(op, c));
+	}
+	return ps_int(arith(r, op, a.i, b.i));
+}
+
+static struct ps_value eval(struct rt *r, const struct pg_node *n)
+{
+	struct ps_value keys[PG_MAX_KEYS], args[PG_MAX_CALL_ARGS], a, b;
+	switch (n->kind) {
+	case PG_E_INT:
+		return ps_int(n->i);
+	case PG_E_STR:
+		return ps_str(n->s);
+	case PG_E_VAR:
+		eval_keys(r, n, keys);
+		return var_get(r, n, keys);
+	case PG_E_BUILTIN:
+		return builtin(r, n->op);
+	case PG_E_ARG:
+		return ps_int(n->i < r->ev->nargs ? r->ev->args[n->i] : 0);
+	case PG_E_CALL:
+		for (int i = 0; i < n->nkids; i++)
+			args[i] = eval(r, n->kids[i]);
+		return funcs[n->op](r, args, n->nkids);
+	case PG_E_UNARY:
+		a = eval(r, n->kids[0]);
+		switch (n->op) {
+		case PG_OP_NOT: return ps_int(!truth(a));
+		case PG_OP_BNOT: return ps_int(~a.i);
+		case PG_OP_NEG: return ps_int((int64_t)(0 - (uint64_t)a.i));
+		default: return a;
+		}
+	case PG_E_BINARY:
+		a = eval(r, n->kids[0]);
+		if (n->op == PG_OP_LAND)
+			return ps_int(truth(a) && truth(eval(r, n->kids[1])));
+		if (n->op == PG_OP_LOR)
+			return ps_int(truth(a) || truth(eval(r, n->kids[1])));
+		b = eval(r, n->kids[1]);
+		if (n->op == PG_OP_LXOR)
+			return ps_int(truth(a) != truth(b));
+		return binary(r, n->op, a, b);
+	case PG_E_COND:
+		return truth(eval(r, n->kids[0])) ? eval(r, n->kids[1]) : eval(r, n->kids[2]);
+	case PG_E_ASSIGN: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		b = eval(r, n->kids[1]);
+		if (n->op) {
+			a = var_get(r, v, keys);
+			b = binary(r, n->op, a, b);
+		}
+		var_set(r, v, keys, b);
+		return b;
+	}
+	case PG_E_INCDEC: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		a = var_get(r, v, keys);
+		b = ps_int((int64_t)((uint64_t)a.i + (uint64_t)n->i));
+		var_set(r, v, keys, b);
+		return n->op ? b : a;
+	}
+	default:
+		return ps_int(0);
+	}
+}
+
+/* ---- statements ---- */
+
+static void exec(struct rt *r, const struct pg_node *n);
+
+static void exec_list(struct rt *r, struct pg_node *const *stmts, int n)
+{
+	for (int i = 0; i < n; i++)
+		exec(r, stmts[i]);
+}
+
+static void exec(struct rt *r, const struct pg_node *n)
+{
+	struct ps_value args[64], keys[PG_MAX_KEYS];
+	switch (n->kind) {
+	case PG_S_EXPR:
+		eval(r, n->kids[0]);
+		break;
+	case PG_S_PRINTF:
+		for (int i = 0; i < n->nkids && i < 64; i++)
+			args[i] = eval(r, n->kids[i]);
+		fmt_print(r->buf, n->fmt, args, n->nkids);
+		break;
+	case PG_S_PRINTA:
+		if (n->fmt)
+			agg_printa(r->buf, n->fmt, r->aggs[n->op]);
+		else
+			agg_print(r->buf, r->aggs[n->op]);
+		r->printed[n->op] = true;
+		break;
+	case PG_S_TRACE: {
+		struct ps_value v = eval(r, n->kids[0]);
+		if (r->o.trace)
+			r->o.trace(r->buf, v, r->o.output_ctx);
+		else if (v.type == PS_V_STR)
+			fputs(v.s, r->buf);
+		else
+			fprintf(r->buf, "%lld", (long long)v.i);
+		break;
+	}
+	case PG_S_EXIT:
+		r->status = (int)eval(r, n->kids[0]).i;
+		r->exited = true;
+		break;
+	case PG_S_AGG: {
+		for (int i = 0; i < n->nkeys; i++)
+			keys[i] = eval(r, n->kids[i]);
+		int64_t v = 0, incr = 1;
+		if (n->nkids > n->nkeys)
+			v = eval(r, n->kids[n->nkeys]).i;
+		if (n->nkids > n->nkeys + 1)
+			incr = eval(r, n->kids[n->nkeys + 1]).i;
+		agg_update(r->aggs[n->op], keys, n->nkeys, v, incr);
+		break;
+	}
+	case PG_S_CLEAR:
+		agg_clear(r->aggs[n->op]);
+		break;
+	case PG_S_TRUNC:
+		agg_trunc(r->aggs[n->op], n->nkids ? eval(r, n->kids[0]).i : 0);
+		break;
+	case PG_S_NORMALIZE: {
+		int64_t f = eval(r, n->kids[0]).i;
+		if (f <= 0)
+			fault(r, "illegal operation");
+		agg_normalize(r->aggs[n->op], f);
+		break;
+	}
+	case PG_S_IF:
+		if (truth(eval(r, n->kids[0])))
+			exec(r, n->kids[1]);
+		else if (n->kids[2])
+			exec(r, n->kids[2]);
+		break;
+	case PG_S_BLOCK:
+		exec_list(r, n->kids, n->nkids);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Whether a clause leaves a record: it has no statements or one that prints or exits (DTrace
+ * shows such clauses' probe lines in its default output). */
+static bool clause_records(const struct pg_clause *c)
+{
+	if (!c->nstmts)
+		return true;
+	for (int i = 0; i < c->nstmts; i++) {
+		enum pg_kind k = c->stmts[i]->kind;
+		if (k == PG_S_PRINTF || k == PG_S_PRINTA || k == PG_S_TRACE || k == PG_S_EXIT)
+			return true;
+	}
+	return false;
+}
+
+static void flush_buf(struct rt *r)
+{
+	fflush(r->buf);
+	long n = ftell(r->buf);
+	if (n > 0)
+		fwrite(r->bufmem, 1, (size_t)n, r->o.out);
+	fseek(r->buf, 0, SEEK_SET);
+}
+
+/* Run clause C for the current event; a fault aborts it (its output is dropped). */
+static void run_clause(struct rt *r, int ci, int epid)
+{
+	const struct pg_clause *c = &r->p->clauses[ci];
+	r->clause = ci;
+	r->epid = epid;
+	r->action = 0;
+	if (setjmp(r->fault)) {
+		fflush(r->buf);
+		fseek(r->buf, 0, SEEK_SET);
+		return;
+	}
+	if (c->pred && !truth(eval(r, c->pred)))
+		return;
+	if (r->o.record_begin && r->records[ci])
+		r->o.record_begin(r->buf, r->ev, r->o.output_ctx);
+	for (int i = 0; i < c->nstmts; i++) {
+		r->action = i + 1;
+		exec(r, c->stmts[i]);
+	}
+	if (r->o.record_end && r->records[ci])
+		r->o.record_end(r->buf, r->o.output_ctx);
+	flush_buf(r);
+}
+
+static void start_event(struct rt *r, const struct ps_event *ev, const struct ps_probe *p)
+{
+	arena_reset(&r->ar);
+	r->ev = ev;
+	r->probe = p;
+	for (int i = 0; i < r->p->nvars; i++)
+		if (r->p->vars[i].scope == PG_SC_CLAUSE)
+			r->locals[i] = zero_of(r->p->vars[i].type);
+}
+
+static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_probe *p,
+		    const struct enabling *en, int nen)
+{
+	start_event(r, ev, p);
+	for (int i = 0; i < nen; i++)
+		run_clause(r, en[i].clause, en[i].epid);
+	return r->exited;
+}
+
+/* A synthetic event for BEGIN, END and ticks: no process, no arguments. */
+static void synth(struct ps_event *ev, const struct ps_probe *p, uint64_t now)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = now;
+	ev->probe = p;
+}
+
+int rt_begin(struct rt *r, uint64_t now)
+{
+	struct ps_event ev;
+	synth(&ev, &r->begin_probe, now);
+	for (int i = 0; i < r->nticks; i++)
+		r->ticks[i].next = now + r->ticks[i].period;
+	return run_list(r, &ev, &r->begin_probe, r->begin, r->nbegin);
+}
+
+int rt_event(struct rt *r, const struct ps_event *ev)
+{
+	if (r->exited)
+		return 1;
+	int id = ev->probe ? ev->probe->id : -1;
+	if (id < 0 || id > r->maxid || r->byid[id] < 0)
+		return 0;
+	const struct probe_state *s = &r->ps[r->byid[id]];
+	return run_list(r, ev, ev->probe, s->en, s->nen);
+}
+
+uint64_t rt_next_tick(const struct rt *r)
+{
+	uint64_t t = 0;
+	for (int i = 0; i < r->nticks; i++)
+		if (!t || r->ticks[i].next < t)
+			t = r->ticks[i].next;
+	return t;
+}
+
+int rt_tick(struct rt *r, uint64_t now)
+{
+	for (;;) {
+		struct tick *due = NULL;
+		for (int i = 0; i < r->nticks; i++)
+			if (r->ticks[i].next <= now && (!due || r->ticks[i].next < due->next))
+				due = &r->ticks[i];
+		if (!due || r->exited)
+			return r->exited;
+		struct ps_event ev;
+		synth(&ev, &due->probe, due->next);
+		struct enabling en = { due->clause, due->epid };
+		due->next += due->period;
+		run_list(r, &ev, &due->probe, &en, 1);
+	}
+}
+
+int rt_end(struct rt *r, uint64_t now)
+{
+	struct ps_event ev;
+	synth(&ev, &r->end_probe, now);
+	r->exited = false;           /* END clauses run even after exit() */
+	run_list(r, &ev, &r->end_probe, r->end, r->nend);
+	r->exited = true;
+	for (int i = 0; i < r->p->naggs && r->o.final_aggs; i++)
+		if (r->aggs[i] && !r->printed[i] && !agg_empty(r->aggs[i]))
+			agg_print(r->buf, r->aggs[i]);
+	flush_buf(r);
+	fflush(r->o.out);
+	return r->status;
+}
+
+static int on_event(const struct ps_event *ev, void *ctx)
+{
+	return rt_event(ctx, ev);
+}
+
+struct ps_sink rt_sink(struct rt *r)
+{
+	return (struct ps_sink){ .on_event = on_event, .on_lost = NULL, .ctx = r };
+}
+
+bool rt_exited(const struct rt *r) { return r->exited; }
+int rt_status(const struct rt *r) { return r->status; }
+uint64_t rt_faults(const struct rt *r) { return r->faults; }
+int rt_nmatched(const struct rt *r, int from, int to)
+{
+	int n = 0;
+	for (int i = from; i < to && i < r->p->nclauses; i++)
+		n += r->nmatched[i];
+	return n;
+}
+
+const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
+{
+	if (i < 0 || i >= r->nps)
+		return NULL;
+	if (strargs)
+		*strargs = r->ps[i].strargs;
+	return r->ps[i].probe;
+}
+
+static void add_enabling(struct enabling **arr, int *n, int clause, int epid)
+{
+	struct enabling *a = realloc(*arr, sizeof(**arr) * (size_t)(*n + 1));
+	if (!a)
+		oom();
+	a[*n] = (struct enabling){ clause, epid };
+	*arr = a;
+	(*n)++;
+}
+
+static void set_probe(struct ps_probe *p, int id, const char *provider, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->marker = PS_M_OTHER;
+	p->provider = provider;
+	p->name = name;
+	p->module = "";
+	p->path = "";
+	p->function = "";
+}
+
+int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int nprobes,
+	   const struct rt_opts *o, struct rt **out)
+{
+	struct rt *r = xcalloc(1, sizeof(*r));
+	r->p = p;
+	r->o = *o;
+	if (!r->o.out)
+		r->o.out = stdout;
+	r->strsize = o->strsize > 1 ? o->strsize : PS_STRSIZE_DEFAULT;
+	for (int i = 0; i < nprobes; i++)
+		if (probes[i]->id > r->maxid)
+			r->maxid = probes[i]->id;
+	r->byid = xcalloc((size_t)r->maxid + 1, sizeof(int));
+	for (int i = 0; i <= r->maxid; i++)
+		r->byid[i] = -1;
+	r->ps = xcalloc((size_t)nprobes, sizeof(*r->ps));
+	int nextid = r->maxid + 1, epid = 0;
+	set_probe(&r->begin_probe, nextid++, "dtrace", "BEGIN");
+	set_probe(&r->end_probe, nextid++, "dtrace", "END");
+
+	/* Enabled probe IDs go clause by clause, probe by probe, as DTrace numbers them. */
+	r->nmatched = xcalloc((size_t)p->nclauses, sizeof(int));
+	for (int ci = 0; ci < p->nclauses; ci++) {
+		int first = epid;
+		const struct pg_clause *c = &p->clauses[ci];
+		for (int d = 0; d < c->npdescs; d++) {
+			const struct pg_pdesc *pd = &c->pdescs[d];
+			if (pd->kind == PG_PD_BEGIN) {
+				add_enabling(&r->begin, &r->nbegin, ci, ++epid);
+			} else if (pd->kind == PG_PD_END) {
+				add_enabling(&r->end, &r->nend, ci, ++epid);
+			} else if (pd->kind == PG_PD_TICK) {
+				r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
+				if (!r->ticks)
+					oom();
+				struct tick *t = &r->ticks[r->nticks++];
+				memset(t, 0, sizeof(*t));
+				t->clause = ci;
+				t->epid = ++epid;
+				t->period = pd->period ? pd->period : 1000000000ull;
+				snprintf(t->name, sizeof(t->name), "%s", pd->text);
+				set_probe(&t->probe, nextid++, "profile", t->name);
+			}
+		}
+		for (int i = 0; i < nprobes; i++) {
+			bool hit = false;
+			for (int d = 0; d < c->npdescs && !hit; d++)
+				hit = pg_pdesc_match(&c->pdescs[d], probes[i], o->target);
+			if (!hit)
+				continue;
+			int id = probes[i]->id;
+			if (r->byid[id] < 0) {
+				r->byid[id] = r->nps;
+				r->ps[r->nps++].probe = probes[i];
+			}
+			struct probe_state *s = &r->ps[r->byid[id]];
+			add_enabling(&s->en, &s->nen, ci, ++epid);
+			s->strargs |= c->strargs;
+			if (c->strargs_any)
+				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;
+		}
+		r->nmatched[ci] = epid - first;
+	}
+	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
+		r->ticks[i].probe.name = r->ticks[i].name;
+	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));
+	r->printed = xcalloc((size_t)p->naggs, sizeof(*r->printed));
+	for (int i = 0; i < p->naggs; i++) {
+		const struct pg_aggdef *a = &p->aggs[i];
+		if (!a->defined)
+			continue;
+		r->aggs[i] = agg_new(a->name, a->fn, a->params, a->nparams);
+		if (!r->aggs[i])
+			oom();
+	}
+	r->records = xcalloc((size_t)p->nclauses, sizeof(*r->records));
+	for (int i = 0; i < p->nclauses; i++)
+		r->records[i] = clause_records(&p->clauses[i]);
+	r->locals = xcalloc((size_t)p->nvars, sizeof(*r->locals));
+	r->kcap = 1024;
+	r->kbuf = xcalloc(r->kcap, 1);
+	r->buf = open_memstream(&r->bufmem, &r->buflen);
+	if (!r->buf)
+		oom();
+	struct timespec rt, mt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	r->wall_offset = ((int64_t)rt.tv_sec - mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
+	r->ppid_pid = -1;
+	*out = r;
+	return 0;
+}
+
+void rt_free(struct rt *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nps; i++)
+		free(r->ps[i].en);
+	free(r->ps);
+	free(r->byid);
+	free(r->begin);
+	free(r->end);
+	free(r->ticks);
+	for (int i = 0; i < r->p->naggs; i++)
+		agg_free(r->aggs[i]);
+	free(r->aggs);
+	free(r->printed);
+	free(r->records);
+	free(r->nmatched);
+	store_free(&r->st);
+	free(r->locals);
+	arena_free(&r->ar);
+	free(r->kbuf);
+	if (r->buf)
+		fclose(r->buf);
+	free(r->bufmem);
+	free(r);
+}

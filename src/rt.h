@@ -1,0 +1,79 @@
+/*
+ * rt.h — the script runtime: runs a compiled program (prog.h) on marker events and prints what it
+ * says to print. It knows nothing of the dialect that wrote the program, nor of where the events
+ * come from (live capture or a replayed stream): the caller drives it —
+ *   rt_new      match the program's probe descriptions against the probes that exist, and say
+ *               which probes to enable and which of their arguments to copy as strings (rt_enabled)
+ *   rt_begin    BEGIN clauses
+ *   rt_event    one marker hit (also usable as a ps_sink through rt_sink)
+ *   rt_tick     tick-N clauses that are due at a time (rt_next_tick says when the next one is)
+ *   rt_end      END clauses, then every aggregation not yet printed
+ * Faults in a clause (an address that was not copied as a string, a division by zero) abort that
+ * clause only; they are counted and handed to the caller's reporter (rt_opts.on_fault), which
+ * words them in its dialect's terms.
+ */
+#ifndef PYSCOPE_RT_H
+#define PYSCOPE_RT_H
+#include <stdio.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "prog.h"
+#include "event.h"
+
+/* A runtime fault, for the front-end to report in its dialect's words. */
+struct rt_fault {
+	const char *what;        /* "invalid address (0x17)", "divide-by-zero", "illegal operation" */
+	const struct ps_probe *probe;
+	int clause;              /* index in the program */
+	int epid;                /* the (clause, probe) pair's number, DTrace's enabled probe ID */
+	int action;              /* 1-based statement of the clause; 0: the predicate */
+	int line, col;           /* where that statement (or predicate) was written */
+};
+
+struct rt_opts {
+	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
+	/* The dialect's default output, all NULL for none (D's -q): RECORD_BEGIN and RECORD_END
+	 * around the output of each clause that records something (D: the "CPU ID FUNCTION:NAME"
+	 * line), TRACE to print a trace()d value (default: "%lld" or "%s"). */
+	void (*record_begin)(FILE *out, const struct ps_event *ev, void *ctx);
+	void (*record_end)(FILE *out, void *ctx);
+	void (*trace)(FILE *out, struct ps_value v, void *ctx);
+	void *output_ctx;
+	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
+	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
+	/* Report a fault (the clause is then abandoned); NULL: a plain "pyscope: ..." line. */
+	void (*on_fault)(const struct rt_fault *f, void *ctx);
+	void *fault_ctx;
+	bool final_aggs;         /* print the aggregations printa() did not print at the end (D) */
+	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
+};
+
+struct rt;
+
+/* Match P against PROBES (NPROBES of them). P must outlive the runtime. */
+int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int nprobes,
+	   const struct rt_opts *o, struct rt **out);
+void rt_free(struct rt *r);
+
+/* The I-th marker probe that at least one clause fires on (NULL past the last), with the
+ * arguments its clauses read as strings. */
+const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs);
+/* How many (clause, probe) pairs clauses FROM..TO-1 enabled, BEGIN/END/tick included (DTrace's
+ * "matched N probes"). */
+int rt_nmatched(const struct rt *r, int from, int to);
+
+/* Each returns non-zero once the program has called exit() (nothing more should be fed but
+ * rt_end). NOW is CLOCK_MONOTONIC ns. */
+int rt_begin(struct rt *r, uint64_t now);
+int rt_event(struct rt *r, const struct ps_event *ev);
+int rt_tick(struct rt *r, uint64_t now);
+/* When the next tick-N clause is due (0: none). */
+uint64_t rt_next_tick(const struct rt *r);
+int rt_end(struct rt *r, uint64_t now);
+
+/* A sink whose on_event is rt_event. */
+struct ps_sink rt_sink(struct rt *r);
+bool rt_exited(const struct rt *r);
+int rt_status(const struct rt *r);          /* exit()'s argument, 0 if not called */
+uint64_t rt_faults(const struct rt *r);
+#endif

@@ -1,0 +1,4 @@
+python$target:::function-entry
+{
+	@c[copyinstr(arg1)] = cont();
+}

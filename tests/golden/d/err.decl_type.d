@@ -1,0 +1,6 @@
+self int indent;
+
+BEGIN
+{
+	self->indent = "deep";
+}

@@ -1,0 +1,4 @@
+BEGIN
+{
+	@l = lquantize(1, 10, 0, 1);
+}

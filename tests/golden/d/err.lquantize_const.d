@@ -1,0 +1,4 @@
+BEGIN
+{
+	@l = lquantize(1, pid, 10, 1);
+}

@@ -1,0 +1,3 @@
+python$target:::funktion-entry
+{
+}

@@ -1,0 +1,3 @@
+python$target:::something-else-entirely
+{
+}

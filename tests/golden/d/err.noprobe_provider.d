@@ -1,0 +1,3 @@
+perl$target:::function-entry
+{
+}

@@ -1,0 +1,4 @@
+BEGIN
+{
+	printf("%y\n", 1);
+}

@@ -1,0 +1,4 @@
+BEGIN
+{
+	printf("%s and %s\n", "one");
+}

@@ -1,0 +1,5 @@
+BEGIN
+{
+	fmt = "%d\n";
+	printf(fmt, 1);
+}

@@ -1,0 +1,4 @@
+python$target:::function-entry
+{
+	printf("%d calls in %s\n", copyinstr(arg1), arg0);
+}

@@ -1,0 +1,8 @@
+python$target:::function-entry
+{
+	x = 1;
+	y = 2;
+
+python$target:::function-return
+{
+}

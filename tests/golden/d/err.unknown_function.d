@@ -1,0 +1,4 @@
+python$target:::function-entry
+{
+	printf("%s\n", copyinstring(arg1));
+}
