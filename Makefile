@@ -38,6 +38,7 @@ endif
 
 .PHONY: all check demo bench clean deps
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
 all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
 
