@@ -16,8 +16,10 @@
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. Anything
  *     else faults with "invalid address", as a bad pointer does in DTrace.
- *   - Aggregations not printed by printa() are printed at the end even with -q, as dtrace(1)
- *     does.
+ *   - Aggregations not printed by printa() are printed at the end even with -q, after one
+ *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
+ *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
+ *     prints exactly its own lines.
  *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
  */
 #include <errno.h>

@@ -182,7 +182,6 @@ struct rt {
 	int *nmatched;                   /* per clause */
 
 	struct agg **aggs;
-	bool *printed;
 	bool *records;                   /* per clause: see clause_records() */
 
 	struct store st;
@@ -769,7 +768,6 @@ static void exec(struct rt *r, const struct pg_node *n)
 			agg_printa(r->buf, n->fmt, r->aggs[n->op]);
 		else
 			agg_print(r->buf, r->aggs[n->op]);
-		r->printed[n->op] = true;
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
@@ -951,9 +949,16 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() */
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->exited = true;
+	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
+	 * Departure: with nothing left to print, pyscope prints no "\n" either (dtrace prints it
+	 * always), so a script that only printf()s ends exactly where its output does. */
+	bool left = false;
 	for (int i = 0; i < r->p->naggs && r->o.final_aggs; i++)
-		if (r->aggs[i] && !r->printed[i] && !agg_empty(r->aggs[i]))
-			agg_print(r->buf, r->aggs[i]);
+		left |= r->aggs[i] && !agg_printed(r->aggs[i]) && !agg_empty(r->aggs[i]);
+	if (left) {
+		fputc('\n', r->buf);
+		agg_print_all(r->buf, r->aggs, r->p->naggs);
+	}
 	flush_buf(r);
 	fflush(r->o.out);
 	return r->status;
@@ -1077,7 +1082,6 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
 		r->ticks[i].probe.name = r->ticks[i].name;
 	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));
-	r->printed = xcalloc((size_t)p->naggs, sizeof(*r->printed));
 	for (int i = 0; i < p->naggs; i++) {
 		const struct pg_aggdef *a = &p->aggs[i];
 		if (!a->defined)
@@ -1118,7 +1122,6 @@ void rt_free(struct rt *r)
 	for (int i = 0; i < r->p->naggs; i++)
 		agg_free(r->aggs[i]);
 	free(r->aggs);
-	free(r->printed);
 	free(r->records);
 	free(r->nmatched);
 	store_free(&r->st);
