@@ -26,6 +26,7 @@ struct dt_token {
 	int line, col;           /* 1-based */
 	size_t off;              /* byte offset in the source */
 	int64_t ival;
+	int size;                /* DT_INT: bytes of its C type (4: int, unsigned; 8: long...) */
 	char *text;              /* owned by the lexer until the next dt_lex_next */
 };
 

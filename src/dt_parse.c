@@ -22,22 +22,27 @@
 #define I PS_V_INT
 #define S PS_V_STR
 
-static const struct { const char *name; int b; enum ps_vtype type; } builtins[] = {
-	{ "timestamp", PG_B_TIMESTAMP, I },     { "vtimestamp", PG_B_VTIMESTAMP, I },
-	{ "walltimestamp", PG_B_WALLTIMESTAMP, I }, { "pid", PG_B_PID, I },
-	{ "ppid", PG_B_PPID, I },               { "tid", PG_B_TID, I },
-	{ "cpu", PG_B_CPU, I },                 { "execname", PG_B_EXECNAME, S },
-	{ "probeprov", PG_B_PROBEPROV, S },     { "probemod", PG_B_PROBEMOD, S },
-	{ "probefunc", PG_B_PROBEFUNC, S },     { "probename", PG_B_PROBENAME, S },
-	{ "id", PG_B_PROBEID, I },
+/* SIZE: an integer's bytes in D's types (DTrace's: pid_t, id_t, processorid_t and uint_t are
+ * 32-bit; the clocks are 64-bit); it decides how wide an aggregation key prints. */
+static const struct { const char *name; int b; enum ps_vtype type; int size; } builtins[] = {
+	{ "timestamp", PG_B_TIMESTAMP, I, 8 },  { "vtimestamp", PG_B_VTIMESTAMP, I, 8 },
+	{ "walltimestamp", PG_B_WALLTIMESTAMP, I, 8 }, { "pid", PG_B_PID, I, 4 },
+	{ "ppid", PG_B_PPID, I, 4 },            { "tid", PG_B_TID, I, 4 },
+	{ "cpu", PG_B_CPU, I, 4 },              { "execname", PG_B_EXECNAME, S, 0 },
+	{ "probeprov", PG_B_PROBEPROV, S, 0 },  { "probemod", PG_B_PROBEMOD, S, 0 },
+	{ "probefunc", PG_B_PROBEFUNC, S, 0 },  { "probename", PG_B_PROBENAME, S, 0 },
+	{ "id", PG_B_PROBEID, I, 4 },
 };
 
-static const struct { const char *name; enum pg_func f; } functions[] = {
-	{ "copyinstr", PG_F_COPYSTR }, { "stringof", PG_F_STRINGOF }, { "basename", PG_F_BASENAME },
-	{ "dirname", PG_F_DIRNAME },   { "strlen", PG_F_STRLEN },     { "strjoin", PG_F_STRJOIN },
-	{ "substr", PG_F_SUBSTR },     { "strstr", PG_F_STRSTR },     { "index", PG_F_INDEX },
-	{ "rindex", PG_F_RINDEX },     { "lltostr", PG_F_LLTOSTR },   { "toupper", PG_F_TOUPPER },
-	{ "tolower", PG_F_TOLOWER },
+/* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
+static const struct { const char *name; enum pg_func f; int size; } functions[] = {
+	{ "copyinstr", PG_F_COPYSTR, 0 }, { "stringof", PG_F_STRINGOF, 0 },
+	{ "basename", PG_F_BASENAME, 0 }, { "dirname", PG_F_DIRNAME, 0 },
+	{ "strlen", PG_F_STRLEN, 8 },     { "strjoin", PG_F_STRJOIN, 0 },
+	{ "substr", PG_F_SUBSTR, 0 },     { "strstr", PG_F_STRSTR, 0 },
+	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
+	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
+	{ "tolower", PG_F_TOLOWER, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
@@ -51,11 +56,15 @@ static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[]
 	{ "quantize", AGG_QUANTIZE, 1, 2 }, { "lquantize", AGG_LQUANTIZE, 3, 5 },
 };
 
-/* Words that begin a type in a declaration or a cast; all integer types are 64-bit values. */
-static const char *const typewords[] = {
-	"int", "long", "short", "char", "unsigned", "signed", "string", "int8_t", "int16_t",
-	"int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "uintptr_t",
-	"intptr_t", "size_t", "ssize_t", "pid_t", "uid_t",
+/* Words that begin a type in a declaration or a cast. Every integer is kept in 64 bits; SIZE is
+ * the type's own width (0: a word that only qualifies another, or "int"'s default of 4), which
+ * is how wide an aggregation key of that type prints. */
+static const struct { const char *name; int size; } typewords[] = {
+	{ "int", 0 }, { "long", 8 }, { "short", 2 }, { "char", 1 }, { "unsigned", 0 },
+	{ "signed", 0 }, { "string", 0 }, { "int8_t", 1 }, { "int16_t", 2 }, { "int32_t", 4 },
+	{ "int64_t", 8 }, { "uint8_t", 1 }, { "uint16_t", 2 }, { "uint32_t", 4 }, { "uint64_t", 8 },
+	{ "uintptr_t", 8 }, { "intptr_t", 8 }, { "size_t", 8 }, { "ssize_t", 8 }, { "pid_t", 4 },
+	{ "uid_t", 4 },
 };
 
 /* Binary operators by precedence (higher binds tighter), all left-associative. */
@@ -256,19 +265,22 @@ static struct pg_node *want_int(struct parser *ps, struct pg_node *n, const char
 static struct pg_node *expr(struct parser *ps);
 static struct pg_node *subexpr(struct parser *ps, int limit);
 
-/* Find or create variable NAME of SCOPE as it is about to be assigned (T, NKEYS, KEYTYPES). */
-static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
+/* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T and
+ * width ISIZE (a first assignment declares it with both). */
+static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t, int isize)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
 	if (v->op < 0) {
 		int idx = pg_add_var(ps->p, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
+		var->isize = t == PS_V_INT ? isize : 0;
 		var->nkeys = v->nkids;
 		for (int k = 0; k < v->nkids; k++)
 			var->keys[k] = v->kids[k]->type;
 		v->op = idx;
 		v->type = t;
+		v->isize = var->isize;
 		return idx;
 	}
 	struct pg_var *var = &ps->p->vars[v->op];
@@ -331,8 +343,10 @@ static struct pg_node *variable(struct parser *ps, enum pg_scope scope, int line
 	v->s = pg_strdup(ps->p, ps->lx.tok.text);
 	v->i = scope;
 	v->op = pg_find_var(ps->p, v->s, scope);
-	if (v->op >= 0)
+	if (v->op >= 0) {
 		v->type = ps->p->vars[v->op].type;
+		v->isize = ps->p->vars[v->op].isize;
+	}
 	if (scope == PG_SC_CLAUSE && !ps->clause)
 		error(ps, "this-> variables exist only inside a clause");
 	next(ps);
@@ -397,17 +411,21 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 static int find_typeword(const char *w)
 {
 	for (int i = 0; i < N_(typewords); i++)
-		if (strcmp(typewords[i], w) == 0)
+		if (strcmp(typewords[i].name, w) == 0)
 			return i;
 	return -1;
 }
 
-/* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer) */
-static enum ps_vtype type(struct parser *ps)
+/* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer; SIZE,
+ * when not NULL, gets the type's own width: "short int" 2, "unsigned" 4, "long long" 8, a pointer 8) */
+static enum ps_vtype type(struct parser *ps, int *size)
 {
 	bool str = false, any = false;
-	while (ps->lx.tok.kind == DT_IDENT && find_typeword(ps->lx.tok.text) >= 0) {
+	int sz = 0, w;
+	while (ps->lx.tok.kind == DT_IDENT && (w = find_typeword(ps->lx.tok.text)) >= 0) {
 		str |= strcmp(ps->lx.tok.text, "string") == 0;
+		if (typewords[w].size)
+			sz = typewords[w].size;
 		any = true;
 		next(ps);
 	}
@@ -418,7 +436,19 @@ static enum ps_vtype type(struct parser *ps)
 		ptr++;
 		next(ps);
 	}
+	if (size)
+		*size = ptr ? 8 : sz ? sz : 4;
 	return str && !ptr ? PS_V_STR : PS_V_INT;
+}
+
+/* The width of an integer built from operands of widths A and B: C's promotions (nothing
+ * narrower than int), then the wider of the two. */
+static int promote(int a, int b)
+{
+	a = a ? a : 8;
+	b = b ? b : 8;
+	int w = a > b ? a : b;
+	return w < 4 ? 4 : w;
 }
 
 static struct pg_node *macro(struct parser *ps)
@@ -429,6 +459,7 @@ static struct pg_node *macro(struct parser *ps)
 	if (strcmp(t->text, "target") == 0 && !t->ival) {
 		n = mknode(ps, PG_E_BUILTIN, PS_V_INT, 0, line, col);
 		n->op = PG_B_TARGET;
+		n->isize = 4;    /* a pid, which D writes in as an int constant */
 	} else if (isdigit((unsigned char)t->text[0])) {
 		char *end;
 		long k = strtol(t->text, &end, 10);
@@ -442,6 +473,7 @@ static struct pg_node *macro(struct parser *ps)
 		if (!t->ival && *a && !*end) {
 			n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 			n->i = v;
+			n->isize = v >= INT32_MIN && v <= INT32_MAX ? 4 : 8;
 		} else {
 			n = mknode(ps, PG_E_STR, PS_V_STR, 0, line, col);
 			n->s = pg_strdup(ps->p, a);
@@ -465,6 +497,7 @@ static struct pg_node *primary(struct parser *ps)
 	case DT_INT:
 		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 		n->i = t->ival;
+		n->isize = t->size;
 		next(ps);
 		return n;
 	case DT_STR:
@@ -481,12 +514,15 @@ static struct pg_node *primary(struct parser *ps)
 		if (isop(ps, "(")) {
 			next(ps);
 			if (t->kind == DT_IDENT && find_typeword(t->text) >= 0) {
-				enum ps_vtype ty = type(ps);
+				int size;
+				enum ps_vtype ty = type(ps, &size);
 				expect_close(ps, ")", "(", line);
 				n = value(ps, subexpr(ps, UNARY_PRIO));
 				if (ty != n->type)
 					errorat(ps, line, col, "cannot cast %s to %s", typename(n->type),
 						typename(ty));
+				if (ty == PS_V_INT)
+					n->isize = size;   /* the width only: values stay 64-bit */
 				return n;
 			}
 			bool pred = ps->in_pred;
@@ -539,6 +575,7 @@ static struct pg_node *primary(struct parser *ps)
 		if (strcmp(name, builtins[i].name) == 0 && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
 			n->op = builtins[i].b;
+			n->isize = builtins[i].size;
 			next(ps);
 			return n;
 		}
@@ -555,7 +592,9 @@ static struct pg_node *primary(struct parser *ps)
 				n->kids[0] = a;
 				return n;
 			}
-			return call(ps, functions[i].f, functions[i].name, line, col);
+			n = call(ps, functions[i].f, functions[i].name, line, col);
+			n->isize = functions[i].size;
+			return n;
 		}
 	for (int i = 0; i < N_(actions); i++)
 		if (strcmp(name, actions[i]) == 0)
@@ -577,8 +616,10 @@ static struct pg_node *primary(struct parser *ps)
 	n->s = nm;
 	n->i = PG_SC_GLOBAL;
 	n->op = pg_find_var(ps->p, nm, PG_SC_GLOBAL);
-	if (n->op >= 0)
+	if (n->op >= 0) {
 		n->type = ps->p->vars[n->op].type;
+		n->isize = ps->p->vars[n->op].isize;
+	}
 	if (isop(ps, "["))
 		keylist(ps, n);
 	if (n->op >= 0)
@@ -600,13 +641,14 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 	const char *op = delta > 0 ? "++" : "--";
 	lvalue(ps, v, op);
 	if (v->op < 0)
-		resolve_assign(ps, v, PS_V_INT);
+		resolve_assign(ps, v, PS_V_INT, 4);
 	if (v->type != PS_V_INT)
 		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
 	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
 	n->kids[0] = v;
 	n->i = delta;
 	n->op = prefix;
+	n->isize = v->isize;
 	return n;
 }
 
@@ -643,6 +685,7 @@ static struct pg_node *unary(struct parser *ps)
 			struct pg_node *n = mknode(ps, PG_E_UNARY, PS_V_INT, 1, line, col);
 			n->op = unops[i].op;
 			n->kids[0] = a;
+			n->isize = unops[i].op == PG_OP_NOT ? 4 : promote(a->isize, 4);
 			return n;
 		}
 	return postfix(ps);
@@ -682,6 +725,9 @@ static struct pg_node *subexpr(struct parser *ps, int limit)
 		n->op = op;
 		n->kids[0] = l;
 		n->kids[1] = r;
+		/* comparisons and logic give an int; shifts the left operand's type */
+		n->isize = op >= PG_OP_EQ ? 4 : op == PG_OP_SHL || op == PG_OP_SHR ?
+			   promote(l->isize, 4) : promote(l->isize, r->isize);
 		l = n;
 	}
 	return l;
@@ -703,6 +749,7 @@ static struct pg_node *cond(struct parser *ps)
 		errorat(ps, line, col, "?: branches must have the same type (%s and %s)",
 			typename(a->type), typename(b->type));
 	struct pg_node *n = mknode(ps, PG_E_COND, a->type, 3, line, col);
+	n->isize = a->type == PS_V_INT ? promote(a->isize, b->isize) : 0;
 	n->kids[0] = c;
 	n->kids[1] = a;
 	n->kids[2] = b;
@@ -731,8 +778,9 @@ static struct pg_node *expr(struct parser *ps)
 				for (int k = 0; k < l->nkids; k++)
 					value(ps, l->kids[k]);
 			}
-			resolve_assign(ps, l, r->type);
+			resolve_assign(ps, l, r->type, r->isize);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
+			n->isize = l->isize;
 			n->op = assignops[i].op;
 			n->kids[0] = l;
 			n->kids[1] = r;
@@ -942,8 +990,10 @@ static struct pg_node *st_agg(struct parser *ps)
 		a->defined = true;
 		a->fn = aggfns[fi].fn;
 		a->nkeys = tmp.nkids;
-		for (int k = 0; k < tmp.nkids; k++)
+		for (int k = 0; k < tmp.nkids; k++) {
 			a->keys[k] = tmp.kids[k]->type;
+			a->keysize[k] = tmp.kids[k]->isize;
+		}
 		memcpy(a->params, params, sizeof(params));
 		a->nparams = nparams;
 	} else {
@@ -1086,7 +1136,8 @@ static void declaration(struct parser *ps)
 		sc = PG_SC_CLAUSE;
 		next(ps);
 	}
-	enum ps_vtype t = type(ps);
+	int isize;
+	enum ps_vtype t = type(ps, &isize);
 	for (;;) {
 		int line = ps->lx.tok.line, col = ps->lx.tok.col;
 		if (ps->lx.tok.kind != DT_IDENT)
@@ -1102,7 +1153,7 @@ static void declaration(struct parser *ps)
 			for (;;) {
 				if (nkeys == PG_MAX_KEYS)
 					error(ps, "too many keys (at most %d)", PG_MAX_KEYS);
-				keys[nkeys++] = type(ps);
+				keys[nkeys++] = type(ps, NULL);
 				if (!isop(ps, ","))
 					break;
 				next(ps);
@@ -1121,6 +1172,7 @@ static void declaration(struct parser *ps)
 			v = pg_add_var(ps->p, name, sc);
 			struct pg_var *var = &ps->p->vars[v];
 			var->type = t;
+			var->isize = isize;
 			var->nkeys = nkeys;
 			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
 		}

@@ -1089,6 +1089,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		r->aggs[i] = agg_new(a->name, a->fn, a->params, a->nparams);
 		if (!r->aggs[i])
 			oom();
+		for (int k = 0; k < a->nkeys; k++)
+			if (a->keys[k] == PS_V_INT && a->keysize[k])
+				agg_set_keysize(r->aggs[i], k, a->keysize[k]);
 	}
 	r->records = xcalloc((size_t)p->nclauses, sizeof(*r->records));
 	for (int i = 0; i < p->nclauses; i++)
