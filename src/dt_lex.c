@@ -358,6 +358,27 @@ void dt_lex_pdesc(struct dt_lex *lx)
 	settext(lx, lx->src + s, lx->pos - s);
 }
 
+int dt_lex_strcol(const struct dt_lex *lx, const struct dt_token *t, size_t off)
+{
+	size_t raw = t->off + 1;     /* past the opening quote; a string never spans lines */
+	for (size_t k = 0; k < off && raw < lx->len && lx->src[raw] != '"'; k++) {
+		if (lx->src[raw] != '\\') {
+			raw++;
+			continue;
+		}
+		/* one escape, as escape() reads it: \xH[H], \O[O[O]] or \c */
+		const char *s = lx->src + raw + 1, *e = s + 1;
+		if (*s == 'x' && isxdigit((unsigned char)s[1]))
+			for (e = s + 1; e < s + 3 && isxdigit((unsigned char)*e); e++)
+				;
+		else if (*s >= '0' && *s <= '7')
+			for (e = s; e < s + 3 && *e >= '0' && *e <= '7'; e++)
+				;
+		raw = (size_t)(e - lx->src);
+	}
+	return t->col + (int)(raw - t->off);
+}
+
 int dt_lex_isop(const struct dt_lex *lx, const char *op)
 {
 	return lx->tok.kind == DT_OP && strcmp(lx->tok.text, op) == 0;

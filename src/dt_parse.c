@@ -813,7 +813,7 @@ static struct fmt *format(struct parser *ps, const char *func)
 	struct fmt_error fe;
 	struct fmt *f = fmt_compile(t->text, &fe);
 	if (!f)
-		errorat(ps, t->line, t->col + 1 + fe.offset, "%s", fe.msg);
+		errorat(ps, t->line, dt_lex_strcol(&ps->lx, t, (size_t)fe.offset), "%s", fe.msg);
 	pg_own_fmt(ps->p, f);
 	next(ps);
 	return f;
