@@ -158,8 +158,11 @@ struct probe_state {
 	struct enabling *en;
 };
 
+/* One tick-N probe: every clause naming it runs at each firing, in program order, sharing the
+ * firing's clause-local variables (as DTrace's clauses on one probe do). */
 struct tick {
-	int clause, epid;
+	int nen;
+	struct enabling *en;
 	uint64_t period, next;
 	struct ps_probe probe;
 	char name[32];
@@ -936,9 +939,8 @@ int rt_tick(struct rt *r, uint64_t now)
 			return r->exited;
 		struct ps_event ev;
 		synth(&ev, &due->probe, due->next);
-		struct enabling en = { due->clause, due->epid };
 		due->next += due->period;
-		run_list(r, &ev, &due->probe, &en, 1);
+		run_list(r, &ev, &due->probe, due->en, due->nen);
 	}
 }
 
@@ -1048,16 +1050,21 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			} else if (pd->kind == PG_PD_END) {
 				add_enabling(&r->end, &r->nend, ci, ++epid);
 			} else if (pd->kind == PG_PD_TICK) {
-				r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
-				if (!r->ticks)
-					oom();
-				struct tick *t = &r->ticks[r->nticks++];
-				memset(t, 0, sizeof(*t));
-				t->clause = ci;
-				t->epid = ++epid;
-				t->period = pd->period ? pd->period : 1000000000ull;
-				snprintf(t->name, sizeof(t->name), "%s", pd->text);
-				set_probe(&t->probe, nextid++, "profile", t->name);
+				struct tick *t = NULL;
+				for (int k = 0; k < r->nticks && !t; k++)
+					if (strcmp(r->ticks[k].name, pd->name) == 0)
+						t = &r->ticks[k];
+				if (!t) {
+					r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
+					if (!r->ticks)
+						oom();
+					t = &r->ticks[r->nticks++];
+					memset(t, 0, sizeof(*t));
+					t->period = pd->period ? pd->period : 1000000000ull;
+					snprintf(t->name, sizeof(t->name), "%s", pd->name);
+					set_probe(&t->probe, nextid++, "profile", t->name);
+				}
+				add_enabling(&t->en, &t->nen, ci, ++epid);
 			}
 		}
 		for (int i = 0; i < nprobes; i++) {
@@ -1121,6 +1128,8 @@ void rt_free(struct rt *r)
 	free(r->byid);
 	free(r->begin);
 	free(r->end);
+	for (int i = 0; i < r->nticks; i++)
+		free(r->ticks[i].en);
 	free(r->ticks);
 	for (int i = 0; i < r->p->naggs; i++)
 		agg_free(r->aggs[i]);
