@@ -59,12 +59,13 @@ static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[]
 /* Words that begin a type in a declaration or a cast. Every integer is kept in 64 bits; SIZE is
  * the type's own width (0: a word that only qualifies another, or "int"'s default of 4), which
  * is how wide an aggregation key of that type prints. */
-static const struct { const char *name; int size; } typewords[] = {
-	{ "int", 0 }, { "long", 8 }, { "short", 2 }, { "char", 1 }, { "unsigned", 0 },
-	{ "signed", 0 }, { "string", 0 }, { "int8_t", 1 }, { "int16_t", 2 }, { "int32_t", 4 },
-	{ "int64_t", 8 }, { "uint8_t", 1 }, { "uint16_t", 2 }, { "uint32_t", 4 }, { "uint64_t", 8 },
-	{ "uintptr_t", 8 }, { "intptr_t", 8 }, { "size_t", 8 }, { "ssize_t", 8 }, { "pid_t", 4 },
-	{ "uid_t", 4 },
+static const struct { const char *name; int size; bool is_unsigned; } typewords[] = {
+	{ "int", 0, 0 }, { "long", 8, 0 }, { "short", 2, 0 }, { "char", 1, 0 },
+	{ "unsigned", 0, 1 }, { "signed", 0, 0 }, { "string", 0, 0 }, { "int8_t", 1, 0 },
+	{ "int16_t", 2, 0 }, { "int32_t", 4, 0 }, { "int64_t", 8, 0 }, { "uint8_t", 1, 1 },
+	{ "uint16_t", 2, 1 }, { "uint32_t", 4, 1 }, { "uint64_t", 8, 1 }, { "uintptr_t", 8, 1 },
+	{ "intptr_t", 8, 0 }, { "size_t", 8, 1 }, { "ssize_t", 8, 0 }, { "pid_t", 4, 0 },
+	{ "uid_t", 4, 1 },
 };
 
 /* Binary operators by precedence (higher binds tighter), all left-associative. */
@@ -418,12 +419,13 @@ static int find_typeword(const char *w)
 
 /* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer; SIZE,
  * when not NULL, gets the type's own width: "short int" 2, "unsigned" 4, "long long" 8, a pointer 8) */
-static enum ps_vtype type(struct parser *ps, int *size)
+static enum ps_vtype type(struct parser *ps, int *size, bool *is_unsigned)
 {
-	bool str = false, any = false;
+	bool str = false, any = false, uns = false;
 	int sz = 0, w;
 	while (ps->lx.tok.kind == DT_IDENT && (w = find_typeword(ps->lx.tok.text)) >= 0) {
 		str |= strcmp(ps->lx.tok.text, "string") == 0;
+		uns |= typewords[w].is_unsigned;
 		if (typewords[w].size)
 			sz = typewords[w].size;
 		any = true;
@@ -438,6 +440,8 @@ static enum ps_vtype type(struct parser *ps, int *size)
 	}
 	if (size)
 		*size = ptr ? 8 : sz ? sz : 4;
+	if (is_unsigned)
+		*is_unsigned = uns || ptr;
 	return str && !ptr ? PS_V_STR : PS_V_INT;
 }
 
@@ -515,15 +519,24 @@ static struct pg_node *primary(struct parser *ps)
 			next(ps);
 			if (t->kind == DT_IDENT && find_typeword(t->text) >= 0) {
 				int size;
-				enum ps_vtype ty = type(ps, &size);
+				bool uns;
+				enum ps_vtype ty = type(ps, &size, &uns);
 				expect_close(ps, ")", "(", line);
 				n = value(ps, subexpr(ps, UNARY_PRIO));
 				if (ty != n->type)
 					errorat(ps, line, col, "cannot cast %s to %s", typename(n->type),
 						typename(ty));
-				if (ty == PS_V_INT)
-					n->isize = size;   /* the width only: values stay 64-bit */
-				return n;
+				if (ty != PS_V_INT || size == 8) {
+					n->isize = ty == PS_V_INT ? 8 : 0;
+					return n;
+				}
+				/* a narrower integer type keeps the low bytes, as C's cast does */
+				struct pg_node *c = mknode(ps, PG_E_UNARY, PS_V_INT, 1, line, col);
+				c->op = uns ? PG_OP_ZEXT : PG_OP_SEXT;
+				c->i = size;
+				c->isize = size;
+				c->kids[0] = n;
+				return c;
 			}
 			bool pred = ps->in_pred;
 			ps->in_pred = false;
@@ -1137,7 +1150,7 @@ static void declaration(struct parser *ps)
 		next(ps);
 	}
 	int isize;
-	enum ps_vtype t = type(ps, &isize);
+	enum ps_vtype t = type(ps, &isize, NULL);
 	for (;;) {
 		int line = ps->lx.tok.line, col = ps->lx.tok.col;
 		if (ps->lx.tok.kind != DT_IDENT)
@@ -1153,7 +1166,7 @@ static void declaration(struct parser *ps)
 			for (;;) {
 				if (nkeys == PG_MAX_KEYS)
 					error(ps, "too many keys (at most %d)", PG_MAX_KEYS);
-				keys[nkeys++] = type(ps, NULL);
+				keys[nkeys++] = type(ps, NULL, NULL);
 				if (!isop(ps, ","))
 					break;
 				next(ps);

@@ -59,6 +59,8 @@ enum pg_op {
 	PG_OP_EQ, PG_OP_NE, PG_OP_LT, PG_OP_LE, PG_OP_GT, PG_OP_GE,
 	PG_OP_LAND, PG_OP_LOR, PG_OP_LXOR,
 	PG_OP_NOT, PG_OP_BNOT, PG_OP_NEG, PG_OP_PLUS,
+	PG_OP_SEXT, PG_OP_ZEXT,  /* casts to a narrower integer: keep the low i bytes, then extend
+				  * the sign (signed types) or zeros (unsigned ones) */
 	PG_OP_COUNT,
 };
 

@@ -706,6 +706,14 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		case PG_OP_NOT: return ps_int(!truth(a));
 		case PG_OP_BNOT: return ps_int(~a.i);
 		case PG_OP_NEG: return ps_int((int64_t)(0 - (uint64_t)a.i));
+		case PG_OP_SEXT:
+		case PG_OP_ZEXT: {
+			int bits = (int)n->i * 8;
+			uint64_t low = (uint64_t)a.i & ((1ull << bits) - 1);
+			if (n->op == PG_OP_SEXT && (low >> (bits - 1)))
+				low |= ~0ull << bits;
+			return ps_int((int64_t)low);
+		}
 		default: return a;
 		}
 	case PG_E_BINARY:
