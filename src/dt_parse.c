@@ -1211,8 +1211,8 @@ static void pragma(struct parser *ps)
 		long v = strtol(eq + 1, &end, 0);
 		if (*end == 'k' || *end == 'K')
 			v *= 1024, end++;
-		if (*end || v < 2 || v > 65536)
-			error(ps, "strsize must be a number from 2 to 65536");
+		if (*end || v < 2 || v > 4096)   /* what capture can copy, as for -x strsize */
+			error(ps, "strsize must be a number from 2 to 4096");
 		ps->p->strsize = (int)v;
 	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
 		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||

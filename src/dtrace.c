@@ -534,6 +534,9 @@ int dtrace_main(int argc, char **argv)
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)
 			goto done;
 		need_markers = uses_markers(prog);
+		/* #pragma D option strsize sizes the strings capture copies, as -x strsize does */
+		if (!o.strsize && prog->strsize > 0)
+			o.strsize = prog->strsize;
 		pg_free(prog);
 		prog = NULL;
 	}

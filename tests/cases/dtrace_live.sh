@@ -95,3 +95,17 @@ expect_eq "call_stack.d on prog.py: indentation = depth, never negative" "ok" "$
 	  else { depth--; if (ind != depth || depth < 0) bad++ } }
 	END { print (bad || depth != 0) ? "bad " bad " depth " depth : "ok" }' "$TMP/out")"
 expect_eq "call_stack.d on prog.py: no worker thread" "" "$(grep worker "$TMP/out")"
+
+# Strings longer than the default strsize (256): -x strsize and #pragma D option strsize both size
+# what capture copies (the pragma used to shorten strings only after capture had cut them at 256).
+long=$TMP/$(printf 'a%.0s' {1..200})/$(printf 'b%.0s' {1..200})
+mkdir -p "$long"
+printf 'def f(s):\n    return s\nf("x")\n' >"$long/x.py"
+want=$(( ${#long} + 5 ))
+printf '#pragma D option strsize=1024\npython$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%%d\\n", strlen(copyinstr(arg0))); }\n' >"$TMP/strsize.d"
+expect_eq "#pragma D option strsize=1024: a $want-byte path whole" "$want" \
+	"$(D -q -s "$TMP/strsize.d" -c "$PY311 $long/x.py" 2>&1)"
+expect_eq "-x strsize=1024: a $want-byte path whole" "$want" \
+	"$(D -q -x strsize=1024 -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
+expect_eq "default strsize: the path cut at 255 bytes" 255 \
+	"$(D -q -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
