@@ -266,16 +266,18 @@ static struct pg_node *want_int(struct parser *ps, struct pg_node *n, const char
 static struct pg_node *expr(struct parser *ps);
 static struct pg_node *subexpr(struct parser *ps, int limit);
 
-/* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T and
- * width ISIZE (a first assignment declares it with both). */
-static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t, int isize)
+/* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T (a first
+ * assignment declares it). */
+static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
 	if (v->op < 0) {
 		int idx = pg_add_var(ps->p, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
-		var->isize = t == PS_V_INT ? isize : 0;
+		/* 64 bits, whatever the first value: D would narrow later values to that value's
+		 * type (self->ts = 0 then self->ts = timestamp), pyscope keeps them whole */
+		var->isize = t == PS_V_INT ? 8 : 0;
 		var->nkeys = v->nkids;
 		for (int k = 0; k < v->nkids; k++)
 			var->keys[k] = v->kids[k]->type;
@@ -654,7 +656,7 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 	const char *op = delta > 0 ? "++" : "--";
 	lvalue(ps, v, op);
 	if (v->op < 0)
-		resolve_assign(ps, v, PS_V_INT, 4);
+		resolve_assign(ps, v, PS_V_INT);
 	if (v->type != PS_V_INT)
 		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
 	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
@@ -791,7 +793,7 @@ static struct pg_node *expr(struct parser *ps)
 				for (int k = 0; k < l->nkids; k++)
 					value(ps, l->kids[k]);
 			}
-			resolve_assign(ps, l, r->type, r->isize);
+			resolve_assign(ps, l, r->type);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
 			n->isize = l->isize;
 			n->op = assignops[i].op;
