@@ -109,3 +109,26 @@ expect_eq "-x strsize=1024: a $want-byte path whole" "$want" \
 	"$(D -q -x strsize=1024 -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
 expect_eq "default strsize: the path cut at 255 bytes" 255 \
 	"$(D -q -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
+
+# Ctrl-C (SIGINT) ends a -p trace: END runs, then the aggregations print (one "\n", then each
+# unprinted aggregation back to back; pid keys in 8 columns). pyscope is signalled once it has
+# printed BEGIN's line, i.e. once it is attached.
+"$TARGET" spin:20 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+"$PYSCOPE" dtrace -q -p "$spid" -n 'BEGIN { printf("attached\n"); }
+	python$target:::function-entry { @calls[pid] = count(); @n = count(); }
+	END { printf("END ran\n"); }' >"$TMP/int.out" 2>"$TMP/int.err" &
+dpid=$!
+for _ in $(seq 100); do grep -q attached "$TMP/int.out" 2>/dev/null && break; sleep 0.1; done
+sleep 0.3
+kill -INT "$dpid"
+wait "$dpid"
+rc=$?
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+expect_eq "SIGINT: exit status 0, nothing on stderr" "0 " "$rc $(cat "$TMP/int.err")"
+expect_eq "SIGINT: BEGIN, END, blank line, then the aggregations" "attached|END ran||" \
+	"$(head -3 "$TMP/int.out" | tr '\n' '|')"
+expect_grep "SIGINT: @calls keyed by pid (8 columns)" "^ {1,8}$spid +[0-9]+$" "$TMP/int.out"
+expect_eq "SIGINT: @n right after @calls, no blank line between" 5 "$(wc -l <"$TMP/int.out")"
