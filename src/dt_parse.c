@@ -854,6 +854,21 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	char msg[1024];
 	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
+	/* DTrace prints an argument in its own width: %x of the int -1 is ffffffff, not 16 f's.
+	 * Narrow values are kept sign-extended, so only the unsigned conversions need them cut. */
+	for (int i = 0; i < n; i++) {
+		const char *conv = fmt_argconv(f, i);
+		char c = conv && *conv ? conv[strlen(conv) - 1] : 0;
+		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 ||
+		    !strchr("uxXo", c))
+			continue;
+		struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, args[i]->line, args[i]->col);
+		z->op = PG_OP_ZEXT;
+		z->i = args[i]->isize;
+		z->isize = args[i]->isize;
+		z->kids[0] = args[i];
+		args[i] = z;
+	}
 	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
 	s->fmt = f;
 	copy_kids(s->kids, args, n);
