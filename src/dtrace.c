@@ -363,6 +363,28 @@ static bool uses_markers(const struct pg_prog *p)
 	return false;
 }
 
+/* Without -c or -p, a program whose every marker description names a process
+ * (python1234:::...) traces those processes, as their own providers (probeprov "python1234"),
+ * rather than every Python on the machine. Returns how many pids went into PIDS (0: not so). */
+static int named_pids(const struct pg_prog *p, pid_t *pids, int max)
+{
+	int n = 0;
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++) {
+			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
+			if (d->kind != PG_PD_MARKER)
+				continue;
+			if (d->pid <= 0)
+				return 0;
+			int j = 0;
+			while (j < n && pids[j] != d->pid)
+				j++;
+			if (j == n && n < max)
+				pids[n++] = d->pid;
+		}
+	return n;
+}
+
 /* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
  * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
 static void matched_messages(const struct opts *o, const struct rt *r)
@@ -527,7 +549,8 @@ int dtrace_main(int argc, char **argv)
 	}
 
 	const struct ps_probe *const *probes = NULL;
-	int nprobes = 0, target = o.npids ? o.pids[0] : 0;
+	int nprobes = 0, target = o.npids ? o.pids[0] : 0, nnamed = 0;
+	pid_t named[64];
 	bool need_markers = o.list;
 	if (!need_markers) {
 		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
@@ -537,6 +560,8 @@ int dtrace_main(int argc, char **argv)
 		/* #pragma D option strsize sizes the strings capture copies, as -x strsize does */
 		if (!o.strsize && prog->strsize > 0)
 			o.strsize = prog->strsize;
+		if (!o.command && !o.npids)
+			nnamed = named_pids(prog, named, 64);
 		pg_free(prog);
 		prog = NULL;
 	}
@@ -548,8 +573,9 @@ int dtrace_main(int argc, char **argv)
 			target = replay_target(rp);
 	} else if (need_markers && !o.compile_only) {
 		struct cap_config cfg = {
-			.command = o.command, .pids = o.pids, .npids = o.npids,
-			.all = !o.command && !o.npids, .strsize = o.strsize,
+			.command = o.command, .pids = nnamed ? named : o.pids,
+			.npids = nnamed ? nnamed : o.npids,
+			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;

@@ -149,7 +149,21 @@ static void store_free(struct store *s)
 struct enabling {
 	int clause;
 	int epid;                /* DTrace's enabled probe ID, for fault messages */
+	/* The processes the clause's descriptions name (python1234:::) when the probe itself is
+	 * system-wide: other processes' hits are skipped. npids 0: any process. */
+	int npids;
+	int pids[4];
 };
+
+static bool pid_wanted(const struct enabling *e, uint32_t pid)
+{
+	if (!e->npids)
+		return true;
+	for (int i = 0; i < e->npids; i++)
+		if ((uint32_t)e->pids[i] == pid)
+			return true;
+	return false;
+}
 
 struct probe_state {
 	const struct ps_probe *probe;
@@ -895,7 +909,8 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 {
 	start_event(r, ev, p);
 	for (int i = 0; i < nen; i++)
-		run_clause(r, en[i].clause, en[i].epid);
+		if (pid_wanted(&en[i], ev->pid))
+			run_clause(r, en[i].clause, en[i].epid);
 	return r->exited;
 }
 
@@ -1009,7 +1024,7 @@ static void add_enabling(struct enabling **arr, int *n, int clause, int epid)
 	struct enabling *a = realloc(*arr, sizeof(**arr) * (size_t)(*n + 1));
 	if (!a)
 		oom();
-	a[*n] = (struct enabling){ clause, epid };
+	a[*n] = (struct enabling){ .clause = clause, .epid = epid };
 	*arr = a;
 	(*n)++;
 }
@@ -1076,11 +1091,23 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			}
 		}
 		for (int i = 0; i < nprobes; i++) {
-			bool hit = false;
-			for (int d = 0; d < c->npdescs && !hit; d++)
-				hit = pg_pdesc_match(&c->pdescs[d], probes[i], o->target);
+			bool hit = false, any = false;
+			struct enabling pe = { 0 };   /* the processes the matching descriptions name */
+			for (int d = 0; d < c->npdescs; d++) {
+				const struct pg_pdesc *pd = &c->pdescs[d];
+				if (!pg_pdesc_match(pd, probes[i], o->target))
+					continue;
+				hit = true;
+				int want = probes[i]->pid ? 0 : pd->pid == PG_PID_TARGET ? o->target : pd->pid;
+				if (want <= 0 || pe.npids == 4)   /* past 4 names: every process */
+					any = true;
+				else
+					pe.pids[pe.npids++] = want;
+			}
 			if (!hit)
 				continue;
+			if (any)
+				pe.npids = 0;
 			int id = probes[i]->id;
 			if (r->byid[id] < 0) {
 				r->byid[id] = r->nps;
@@ -1088,6 +1115,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			}
 			struct probe_state *s = &r->ps[r->byid[id]];
 			add_enabling(&s->en, &s->nen, ci, ++epid);
+			s->en[s->nen - 1].npids = pe.npids;
+			memcpy(s->en[s->nen - 1].pids, pe.pids, sizeof(pe.pids));
 			s->strargs |= c->strargs;
 			if (c->strargs_any)
 				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;

@@ -132,3 +132,12 @@ expect_eq "SIGINT: BEGIN, END, blank line, then the aggregations" "attached|END 
 	"$(head -3 "$TMP/int.out" | tr '\n' '|')"
 expect_grep "SIGINT: @calls keyed by pid (8 columns)" "^ {1,8}$spid +[0-9]+$" "$TMP/int.out"
 expect_eq "SIGINT: @n right after @calls, no blank line between" 5 "$(wc -l <"$TMP/int.out")"
+
+# python1234::: without -p traces that process, as its own provider (not every Python).
+"$TARGET" spin:20 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+expect_eq "python\$PID::: without -p: that process, probeprov python\$PID" "python$spid $spid" \
+	"$(timeout 20 "$PYSCOPE" dtrace -q -n "python$spid:::function-entry { printf(\"%s %d\n\", probeprov, pid); exit(0); }" 2>&1)"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null || true
