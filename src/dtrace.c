@@ -423,7 +423,8 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 }
 
 /* Without -q: DTrace's header once, then "CPU ID FUNCTION:NAME " before each record's output
- * and a newline after it; trace() values as dt_print_datum prints 8-byte integers and strings. */
+ * and a newline after it; trace() values as dt_print_datum prints them: integers as wide as
+ * their type (" %8d" for an int, " %16lld" for 64 bits), strings "  %-33s". */
 static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 {
 	bool *header_done = ctx;
@@ -444,11 +445,17 @@ static void record_end(FILE *out, void *ctx)
 	fputc('\n', out);
 }
 
-static void trace_value(FILE *out, struct ps_value v, void *ctx)
+static void trace_value(FILE *out, struct ps_value v, int isize, void *ctx)
 {
 	(void)ctx;
 	if (v.type == PS_V_STR)
 		fprintf(out, "  %-33s", v.s);
+	else if (isize == 1)
+		fprintf(out, " %3d", (int)(uint8_t)v.i);
+	else if (isize == 2)
+		fprintf(out, " %5d", (int)(uint16_t)v.i);
+	else if (isize == 4)
+		fprintf(out, " %8d", (int)(int32_t)v.i);
 	else
 		fprintf(out, " %16lld", (long long)v.i);
 }

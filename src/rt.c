@@ -797,7 +797,8 @@ static void exec(struct rt *r, const struct pg_node *n)
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
 		if (r->o.trace)
-			r->o.trace(r->buf, v, r->o.output_ctx);
+			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
+				   r->o.output_ctx);
 		else if (v.type == PS_V_STR)
 			fputs(v.s, r->buf);
 		else
