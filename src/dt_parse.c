@@ -618,6 +618,10 @@ static struct pg_node *primary(struct parser *ps)
 	char *nm = pg_strdup(ps->p, name);
 	next(ps);
 	if (isop(ps, "(")) {
+		for (int i = 0; i < N_(aggfns); i++)
+			if (strcmp(nm, aggfns[i].name) == 0)
+				errorat(ps, line, col, "%s( ) is an aggregating function: it can only be "
+					"assigned to an aggregation (@name[keys] = %s(...);)", nm, nm);
 		struct suggest s = { .word = nm };
 		for (int i = 0; i < N_(functions); i++)
 			offer(&s, functions[i].name);
