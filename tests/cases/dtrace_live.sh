@@ -141,3 +141,11 @@ expect_eq "python\$PID::: without -p: that process, probeprov python\$PID" "pyth
 	"$(timeout 20 "$PYSCOPE" dtrace -q -n "python$spid:::function-entry { printf(\"%s %d\n\", probeprov, pid); exit(0); }" 2>&1)"
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null || true
+
+# exit() before the -c command is done ends the command too, as dtrace(1) does with a process it
+# created (it used to run on, reparented).
+D -q -n 'python$target:::function-entry { printf("%d\n", pid); exit(0); }' -c "$TARGET spin:17" >"$TMP/out" 2>"$TMP/err"
+cpid=$(cat "$TMP/out")
+sleep 0.2
+expect_eq "exit(): the -c command is gone" "gone" "$(kill -0 "$cpid" 2>/dev/null && echo running || echo gone)"
+kill "$cpid" 2>/dev/null || true
