@@ -864,7 +864,7 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 		const char *conv = fmt_argconv(f, i);
 		char c = conv && *conv ? conv[strlen(conv) - 1] : 0;
 		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 ||
-		    !strchr("uxXo", c))
+		    !c || !strchr("uxXo", c) || strchr(conv, '*'))   /* a '*' width stays signed */
 			continue;
 		struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, args[i]->line, args[i]->col);
 		z->op = PG_OP_ZEXT;
