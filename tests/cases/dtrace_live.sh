@@ -149,3 +149,9 @@ cpid=$(cat "$TMP/out")
 sleep 0.2
 expect_eq "exit(): the -c command is gone" "gone" "$(kill -0 "$cpid" 2>/dev/null && echo running || echo gone)"
 kill "$cpid" 2>/dev/null || true
+
+# quantize and lquantize on live hits with known values (sdt_target's gc-start generations
+# 0 1 2 2 5), printed at the end in DTrace's layout: exact output.
+D -q -n 'python$target:::gc-start { @q = quantize(arg0); @l[probename] = lquantize(arg0, 0, 3, 1); }' \
+	-c "$TARGET gc:0:1 gc:1:1 gc:2:1 gc:2:1 gc:5:1" >"$TMP/out" 2>"$TMP/err"
+expect_file "quantize/lquantize live: DTrace's histograms" "$G/live_hist.out" "$TMP/out"
