@@ -395,6 +395,63 @@ static int named_pids(const struct pg_prog *p, pid_t *pids, int max)
 	return n;
 }
 
+/* The process a provider names (the first N bytes of PROV: "python1234"): its trailing digits;
+ * 0 when it names none (no digits, a glob, $target). */
+static pid_t provider_pid(const char *prov, size_t n)
+{
+	size_t d = n;
+	while (d > 0 && prov[d - 1] >= '0' && prov[d - 1] <= '9')
+		d--;
+	if (d == 0 || d == n || strcspn(prov, "*?[$") < n)
+		return 0;
+	return (pid_t)atoi(prov + d);
+}
+
+/* The same for a probe description: only one with all four fields has a provider field
+ * (fewer fields fill from the right). */
+static pid_t desc_pid(const char *desc)
+{
+	int colons = 0;
+	for (const char *c = desc; *c; c++)
+		colons += *c == ':';
+	return colons == 3 ? provider_pid(desc, strcspn(desc, ":")) : 0;
+}
+
+/* -l without -c or -p: the processes the -n descriptions (or -P) all name, as named_pids does
+ * for a program. Returns how many went into PIDS (0: some description names none). */
+static int listed_pids(const struct opts *o, pid_t *pids, int max)
+{
+	int n = 0;
+	if (o->provider) {
+		pid_t pid = provider_pid(o->provider, strlen(o->provider));
+		if (pid <= 0)
+			return 0;
+		pids[n++] = pid;
+	}
+	for (int s = 0; s < o->nsrc; s++) {
+		if (o->src[s].is_file)
+			return 0;
+		char *copy = strdup(o->src[s].text), *save = NULL;
+		if (!copy)
+			return 0;
+		for (char *item = strtok_r(copy, ", \t\n", &save); item;
+		     item = strtok_r(NULL, ", \t\n", &save)) {
+			pid_t pid = desc_pid(item);
+			if (pid <= 0) {
+				free(copy);
+				return 0;
+			}
+			int j = 0;
+			while (j < n && pids[j] != pid)
+				j++;
+			if (j == n && n < max)
+				pids[n++] = pid;
+		}
+		free(copy);
+	}
+	return n;
+}
+
 /* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
  * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
 static void matched_messages(const struct opts *o, const struct rt *r)
@@ -569,6 +626,8 @@ int dtrace_main(int argc, char **argv)
 	int nprobes = 0, target = o.npids ? o.pids[0] : 0, nnamed = 0;
 	pid_t named[64];
 	bool need_markers = o.list;
+	if (o.list && !o.command && !o.npids && (o.nsrc || o.provider))
+		nnamed = listed_pids(&o, named, 64);
 	if (!need_markers) {
 		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)

@@ -139,6 +139,9 @@ spid=$!
 sleep 0.3
 expect_eq "python\$PID::: without -p: that process, probeprov python\$PID" "python$spid $spid" \
 	"$(timeout 20 "$PYSCOPE" dtrace -q -n "python$spid:::function-entry { printf(\"%s %d\n\", probeprov, pid); exit(0); }" 2>&1)"
+"$PYSCOPE" dtrace -l -n "python$spid:::gc-*" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-l -n python\$PID::: without -p: that process's probes" "python$spid gc-start|python$spid gc-done|" \
+	"$(awk 'NR > 1 { print $2, $NF }' "$TMP/out" | tr '\n' '|')"
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null || true
 
