@@ -1171,7 +1171,8 @@ static void declaration(struct parser *ps)
 		next(ps);
 	}
 	int isize;
-	enum ps_vtype t = type(ps, &isize, NULL);
+	bool is_unsigned;
+	enum ps_vtype t = type(ps, &isize, &is_unsigned);
 	for (;;) {
 		int line = ps->lx.tok.line, col = ps->lx.tok.col;
 		if (ps->lx.tok.kind != DT_IDENT)
@@ -1206,7 +1207,8 @@ static void declaration(struct parser *ps)
 			v = pg_add_var(ps->p, name, sc);
 			struct pg_var *var = &ps->p->vars[v];
 			var->type = t;
-			var->isize = isize;
+			var->isize = t == PS_V_INT ? isize : 0;
+			var->is_unsigned = is_unsigned;
 			var->nkeys = nkeys;
 			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
 		}

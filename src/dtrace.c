@@ -24,9 +24,9 @@
  *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
  *     DTrace, BEGIN and END fire in dtrace itself).
  *   - Integers are 64-bit values; a variable typed by its first assignment stays 64-bit (D would
- *     give `x = 0` the type int and cut later values). Declared widths, casts and the widths of
- *     built-ins (pid, tid, cpu: int) do apply: to casts' values, to aggregation keys and trace()
- *     output, and to printf's unsigned conversions.
+ *     give `x = 0` the type int and cut later values). Declared widths (int x;), casts and the
+ *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
+ *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
  * As in DTrace: a clause naming a process (python1234:::) sees that process only; clause-local
  * (this->) variables start at 0 at each firing and keep their values across the clauses of that

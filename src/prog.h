@@ -118,7 +118,9 @@ struct pg_var {
 	enum ps_vtype type;      /* PS_V_NONE until declared or first assigned */
 	int nkeys;               /* > 0: an associative array */
 	enum ps_vtype keys[PG_MAX_KEYS];
-	int isize;               /* an integer variable's bytes (as pg_node.isize) */
+	int isize;               /* an integer variable's bytes (as pg_node.isize); a value stored in
+				  * a narrower variable is cut to it, as C's assignment does */
+	bool is_unsigned;        /* ... and then zero-extended rather than sign-extended */
 	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D) */
 };
 

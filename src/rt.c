@@ -340,13 +340,26 @@ static struct ps_value var_get(struct rt *r, const struct pg_node *n, const stru
 	return val;
 }
 
-static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
-		    struct ps_value val)
+/* Keep the low BYTES bytes of I, extended as a signed or unsigned type of that width is. */
+static int64_t narrow(int64_t i, int bytes, bool is_unsigned)
+{
+	int bits = bytes * 8;
+	uint64_t low = (uint64_t)i & ((1ull << bits) - 1);
+	if (!is_unsigned && (low >> (bits - 1)))
+		low |= ~0ull << bits;
+	return (int64_t)low;
+}
+
+/* Store VAL; returns the value stored (cut to a narrower variable's width). */
+static struct ps_value var_set(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
+			       struct ps_value val)
 {
 	const struct pg_var *v = &r->p->vars[n->op];
+	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8)
+		val.i = narrow(val.i, v->isize, v->is_unsigned);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
-		return;
+		return val;
 	}
 	size_t klen = make_key(r, n, keys);
 	uint64_t h = fnv(r->kbuf, klen);
@@ -367,7 +380,7 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 			}
 			r->st.n--;
 		}
-		return;
+		return val;
 	}
 	struct ent *e = *pp;
 	if (!e) {
@@ -398,6 +411,7 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 		e->str = s;
 		e->v.s = s;
 	}
+	return val;
 }
 
 /* ---- built-ins ---- */
@@ -721,13 +735,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		case PG_OP_BNOT: return ps_int(~a.i);
 		case PG_OP_NEG: return ps_int((int64_t)(0 - (uint64_t)a.i));
 		case PG_OP_SEXT:
-		case PG_OP_ZEXT: {
-			int bits = (int)n->i * 8;
-			uint64_t low = (uint64_t)a.i & ((1ull << bits) - 1);
-			if (n->op == PG_OP_SEXT && (low >> (bits - 1)))
-				low |= ~0ull << bits;
-			return ps_int((int64_t)low);
-		}
+		case PG_OP_ZEXT: return ps_int(narrow(a.i, (int)n->i, n->op == PG_OP_ZEXT));
 		default: return a;
 		}
 	case PG_E_BINARY:
@@ -750,15 +758,14 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 			a = var_get(r, v, keys);
 			b = binary(r, n->op, a, b);
 		}
-		var_set(r, v, keys, b);
-		return b;
+		return var_set(r, v, keys, b);
 	}
 	case PG_E_INCDEC: {
 		const struct pg_node *v = n->kids[0];
 		eval_keys(r, v, keys);
 		a = var_get(r, v, keys);
 		b = ps_int((int64_t)((uint64_t)a.i + (uint64_t)n->i));
-		var_set(r, v, keys, b);
+		b = var_set(r, v, keys, b);
 		return n->op ? b : a;
 	}
 	default:
