@@ -4,6 +4,7 @@
  * first line, includes) are skipped, as no preprocessor runs.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,7 @@ static void lex_string(struct dt_lex *lx, int quote)
 		}
 		lx->tok.kind = DT_INT;
 		lx->tok.ival = (unsigned char)lx->buf[0];
+		lx->tok.size = 4;
 	}
 }
 
@@ -233,8 +235,15 @@ static void lex_number(struct dt_lex *lx)
 		v = v * (uint64_t)base + (uint64_t)d;
 		adv(lx);
 	}
-	while (strchr("uUlL", peekc(lx, 0)) && peekc(lx, 0))
+	/* C's rule for a constant's type: int if it fits, unsigned int for hex and octal (or a 'u'
+	 * suffix) that fit 32 bits, else a 64-bit type; an 'l' suffix asks for 64 bits. */
+	bool is_long = false, is_unsigned = base != 10;
+	while (strchr("uUlL", peekc(lx, 0)) && peekc(lx, 0)) {
+		is_long |= peekc(lx, 0) == 'l' || peekc(lx, 0) == 'L';
+		is_unsigned |= peekc(lx, 0) == 'u' || peekc(lx, 0) == 'U';
 		adv(lx);
+	}
+	lx->tok.size = !is_long && (v <= INT32_MAX || (is_unsigned && v <= UINT32_MAX)) ? 4 : 8;
 	if (isalnum(peekc(lx, 0)) || peekc(lx, 0) == '_') {
 		while (isalnum(peekc(lx, 0)) || peekc(lx, 0) == '_')
 			adv(lx);
@@ -256,6 +265,7 @@ void dt_lex_next(struct dt_lex *lx)
 {
 	lx->tok.text = NULL;
 	lx->tok.ival = 0;
+	lx->tok.size = 0;
 	int r = skip_space(lx);
 	if (r != 0)
 		return;
@@ -346,6 +356,27 @@ void dt_lex_pdesc(struct dt_lex *lx)
 	}
 	lx->tok.kind = DT_PDESC;
 	settext(lx, lx->src + s, lx->pos - s);
+}
+
+int dt_lex_strcol(const struct dt_lex *lx, const struct dt_token *t, size_t off)
+{
+	size_t raw = t->off + 1;     /* past the opening quote; a string never spans lines */
+	for (size_t k = 0; k < off && raw < lx->len && lx->src[raw] != '"'; k++) {
+		if (lx->src[raw] != '\\') {
+			raw++;
+			continue;
+		}
+		/* one escape, as escape() reads it: \xH[H], \O[O[O]] or \c */
+		const char *s = lx->src + raw + 1, *e = s + 1;
+		if (*s == 'x' && isxdigit((unsigned char)s[1]))
+			for (e = s + 1; e < s + 3 && isxdigit((unsigned char)*e); e++)
+				;
+		else if (*s >= '0' && *s <= '7')
+			for (e = s; e < s + 3 && *e >= '0' && *e <= '7'; e++)
+				;
+		raw = (size_t)(e - lx->src);
+	}
+	return t->col + (int)(raw - t->off);
 }
 
 int dt_lex_isop(const struct dt_lex *lx, const char *op)

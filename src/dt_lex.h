@@ -26,6 +26,7 @@ struct dt_token {
 	int line, col;           /* 1-based */
 	size_t off;              /* byte offset in the source */
 	int64_t ival;
+	int size;                /* DT_INT: bytes of its C type (4: int, unsigned; 8: long...) */
 	char *text;              /* owned by the lexer until the next dt_lex_next */
 };
 
@@ -47,6 +48,9 @@ void dt_lex_next(struct dt_lex *lx);
 void dt_lex_pdesc(struct dt_lex *lx);
 /* True when the current token is operator OP. */
 int dt_lex_isop(const struct dt_lex *lx, const char *op);
+/* The source column of byte OFF of string token T's decoded text (escapes count as the characters
+ * they are written with), for a caret under a spot inside a string such as a printf format. */
+int dt_lex_strcol(const struct dt_lex *lx, const struct dt_token *t, size_t off);
 /* Print "FILE:LINE:COL: error: MSG", the source line and a caret under COL to stderr. */
 void dt_lex_report(const struct dt_lex *lx, int line, int col, const char *msg);
 #endif

@@ -22,22 +22,27 @@
 #define I PS_V_INT
 #define S PS_V_STR
 
-static const struct { const char *name; int b; enum ps_vtype type; } builtins[] = {
-	{ "timestamp", PG_B_TIMESTAMP, I },     { "vtimestamp", PG_B_VTIMESTAMP, I },
-	{ "walltimestamp", PG_B_WALLTIMESTAMP, I }, { "pid", PG_B_PID, I },
-	{ "ppid", PG_B_PPID, I },               { "tid", PG_B_TID, I },
-	{ "cpu", PG_B_CPU, I },                 { "execname", PG_B_EXECNAME, S },
-	{ "probeprov", PG_B_PROBEPROV, S },     { "probemod", PG_B_PROBEMOD, S },
-	{ "probefunc", PG_B_PROBEFUNC, S },     { "probename", PG_B_PROBENAME, S },
-	{ "id", PG_B_PROBEID, I },
+/* SIZE: an integer's bytes in D's types (DTrace's: pid_t, id_t, processorid_t and uint_t are
+ * 32-bit; the clocks are 64-bit); it decides how wide an aggregation key prints. */
+static const struct { const char *name; int b; enum ps_vtype type; int size; } builtins[] = {
+	{ "timestamp", PG_B_TIMESTAMP, I, 8 },  { "vtimestamp", PG_B_VTIMESTAMP, I, 8 },
+	{ "walltimestamp", PG_B_WALLTIMESTAMP, I, 8 }, { "pid", PG_B_PID, I, 4 },
+	{ "ppid", PG_B_PPID, I, 4 },            { "tid", PG_B_TID, I, 4 },
+	{ "cpu", PG_B_CPU, I, 4 },              { "execname", PG_B_EXECNAME, S, 0 },
+	{ "probeprov", PG_B_PROBEPROV, S, 0 },  { "probemod", PG_B_PROBEMOD, S, 0 },
+	{ "probefunc", PG_B_PROBEFUNC, S, 0 },  { "probename", PG_B_PROBENAME, S, 0 },
+	{ "id", PG_B_PROBEID, I, 4 },
 };
 
-static const struct { const char *name; enum pg_func f; } functions[] = {
-	{ "copyinstr", PG_F_COPYSTR }, { "stringof", PG_F_STRINGOF }, { "basename", PG_F_BASENAME },
-	{ "dirname", PG_F_DIRNAME },   { "strlen", PG_F_STRLEN },     { "strjoin", PG_F_STRJOIN },
-	{ "substr", PG_F_SUBSTR },     { "strstr", PG_F_STRSTR },     { "index", PG_F_INDEX },
-	{ "rindex", PG_F_RINDEX },     { "lltostr", PG_F_LLTOSTR },   { "toupper", PG_F_TOUPPER },
-	{ "tolower", PG_F_TOLOWER },
+/* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
+static const struct { const char *name; enum pg_func f; int size; } functions[] = {
+	{ "copyinstr", PG_F_COPYSTR, 0 }, { "stringof", PG_F_STRINGOF, 0 },
+	{ "basename", PG_F_BASENAME, 0 }, { "dirname", PG_F_DIRNAME, 0 },
+	{ "strlen", PG_F_STRLEN, 8 },     { "strjoin", PG_F_STRJOIN, 0 },
+	{ "substr", PG_F_SUBSTR, 0 },     { "strstr", PG_F_STRSTR, 0 },
+	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
+	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
+	{ "tolower", PG_F_TOLOWER, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
@@ -51,11 +56,16 @@ static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[]
 	{ "quantize", AGG_QUANTIZE, 1, 2 }, { "lquantize", AGG_LQUANTIZE, 3, 5 },
 };
 
-/* Words that begin a type in a declaration or a cast; all integer types are 64-bit values. */
-static const char *const typewords[] = {
-	"int", "long", "short", "char", "unsigned", "signed", "string", "int8_t", "int16_t",
-	"int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "uintptr_t",
-	"intptr_t", "size_t", "ssize_t", "pid_t", "uid_t",
+/* Words that begin a type in a declaration or a cast. Every integer is kept in 64 bits; SIZE is
+ * the type's own width (0: a word that only qualifies another, or "int"'s default of 4), which
+ * is how wide an aggregation key of that type prints. */
+static const struct { const char *name; int size; bool is_unsigned; } typewords[] = {
+	{ "int", 0, 0 }, { "long", 8, 0 }, { "short", 2, 0 }, { "char", 1, 0 },
+	{ "unsigned", 0, 1 }, { "signed", 0, 0 }, { "string", 0, 0 }, { "int8_t", 1, 0 },
+	{ "int16_t", 2, 0 }, { "int32_t", 4, 0 }, { "int64_t", 8, 0 }, { "uint8_t", 1, 1 },
+	{ "uint16_t", 2, 1 }, { "uint32_t", 4, 1 }, { "uint64_t", 8, 1 }, { "uintptr_t", 8, 1 },
+	{ "intptr_t", 8, 0 }, { "size_t", 8, 1 }, { "ssize_t", 8, 0 }, { "pid_t", 4, 0 },
+	{ "uid_t", 4, 1 },
 };
 
 /* Binary operators by precedence (higher binds tighter), all left-associative. */
@@ -256,7 +266,8 @@ static struct pg_node *want_int(struct parser *ps, struct pg_node *n, const char
 static struct pg_node *expr(struct parser *ps);
 static struct pg_node *subexpr(struct parser *ps, int limit);
 
-/* Find or create variable NAME of SCOPE as it is about to be assigned (T, NKEYS, KEYTYPES). */
+/* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T (a first
+ * assignment declares it). */
 static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
@@ -264,11 +275,15 @@ static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
 		int idx = pg_add_var(ps->p, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
+		/* 64 bits, whatever the first value: D would narrow later values to that value's
+		 * type (self->ts = 0 then self->ts = timestamp), pyscope keeps them whole */
+		var->isize = t == PS_V_INT ? 8 : 0;
 		var->nkeys = v->nkids;
 		for (int k = 0; k < v->nkids; k++)
 			var->keys[k] = v->kids[k]->type;
 		v->op = idx;
 		v->type = t;
+		v->isize = var->isize;
 		return idx;
 	}
 	struct pg_var *var = &ps->p->vars[v->op];
@@ -331,8 +346,10 @@ static struct pg_node *variable(struct parser *ps, enum pg_scope scope, int line
 	v->s = pg_strdup(ps->p, ps->lx.tok.text);
 	v->i = scope;
 	v->op = pg_find_var(ps->p, v->s, scope);
-	if (v->op >= 0)
+	if (v->op >= 0) {
 		v->type = ps->p->vars[v->op].type;
+		v->isize = ps->p->vars[v->op].isize;
+	}
 	if (scope == PG_SC_CLAUSE && !ps->clause)
 		error(ps, "this-> variables exist only inside a clause");
 	next(ps);
@@ -397,17 +414,22 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 static int find_typeword(const char *w)
 {
 	for (int i = 0; i < N_(typewords); i++)
-		if (strcmp(typewords[i], w) == 0)
+		if (strcmp(typewords[i].name, w) == 0)
 			return i;
 	return -1;
 }
 
-/* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer) */
-static enum ps_vtype type(struct parser *ps)
+/* type -> typeword {typeword} {'*'}   (every integer or pointer type is a 64-bit integer; SIZE,
+ * when not NULL, gets the type's own width: "short int" 2, "unsigned" 4, "long long" 8, a pointer 8) */
+static enum ps_vtype type(struct parser *ps, int *size, bool *is_unsigned)
 {
-	bool str = false, any = false;
-	while (ps->lx.tok.kind == DT_IDENT && find_typeword(ps->lx.tok.text) >= 0) {
+	bool str = false, any = false, uns = false;
+	int sz = 0, w;
+	while (ps->lx.tok.kind == DT_IDENT && (w = find_typeword(ps->lx.tok.text)) >= 0) {
 		str |= strcmp(ps->lx.tok.text, "string") == 0;
+		uns |= typewords[w].is_unsigned;
+		if (typewords[w].size)
+			sz = typewords[w].size;
 		any = true;
 		next(ps);
 	}
@@ -418,7 +440,21 @@ static enum ps_vtype type(struct parser *ps)
 		ptr++;
 		next(ps);
 	}
+	if (size)
+		*size = ptr ? 8 : sz ? sz : 4;
+	if (is_unsigned)
+		*is_unsigned = uns || ptr;
 	return str && !ptr ? PS_V_STR : PS_V_INT;
+}
+
+/* The width of an integer built from operands of widths A and B: C's promotions (nothing
+ * narrower than int), then the wider of the two. */
+static int promote(int a, int b)
+{
+	a = a ? a : 8;
+	b = b ? b : 8;
+	int w = a > b ? a : b;
+	return w < 4 ? 4 : w;
 }
 
 static struct pg_node *macro(struct parser *ps)
@@ -429,6 +465,7 @@ static struct pg_node *macro(struct parser *ps)
 	if (strcmp(t->text, "target") == 0 && !t->ival) {
 		n = mknode(ps, PG_E_BUILTIN, PS_V_INT, 0, line, col);
 		n->op = PG_B_TARGET;
+		n->isize = 4;    /* a pid, which D writes in as an int constant */
 	} else if (isdigit((unsigned char)t->text[0])) {
 		char *end;
 		long k = strtol(t->text, &end, 10);
@@ -442,6 +479,7 @@ static struct pg_node *macro(struct parser *ps)
 		if (!t->ival && *a && !*end) {
 			n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 			n->i = v;
+			n->isize = v >= INT32_MIN && v <= INT32_MAX ? 4 : 8;
 		} else {
 			n = mknode(ps, PG_E_STR, PS_V_STR, 0, line, col);
 			n->s = pg_strdup(ps->p, a);
@@ -465,6 +503,7 @@ static struct pg_node *primary(struct parser *ps)
 	case DT_INT:
 		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 		n->i = t->ival;
+		n->isize = t->size;
 		next(ps);
 		return n;
 	case DT_STR:
@@ -481,13 +520,25 @@ static struct pg_node *primary(struct parser *ps)
 		if (isop(ps, "(")) {
 			next(ps);
 			if (t->kind == DT_IDENT && find_typeword(t->text) >= 0) {
-				enum ps_vtype ty = type(ps);
+				int size;
+				bool uns;
+				enum ps_vtype ty = type(ps, &size, &uns);
 				expect_close(ps, ")", "(", line);
 				n = value(ps, subexpr(ps, UNARY_PRIO));
 				if (ty != n->type)
 					errorat(ps, line, col, "cannot cast %s to %s", typename(n->type),
 						typename(ty));
-				return n;
+				if (ty != PS_V_INT || size == 8) {
+					n->isize = ty == PS_V_INT ? 8 : 0;
+					return n;
+				}
+				/* a narrower integer type keeps the low bytes, as C's cast does */
+				struct pg_node *c = mknode(ps, PG_E_UNARY, PS_V_INT, 1, line, col);
+				c->op = uns ? PG_OP_ZEXT : PG_OP_SEXT;
+				c->i = size;
+				c->isize = size;
+				c->kids[0] = n;
+				return c;
 			}
 			bool pred = ps->in_pred;
 			ps->in_pred = false;
@@ -539,6 +590,7 @@ static struct pg_node *primary(struct parser *ps)
 		if (strcmp(name, builtins[i].name) == 0 && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
 			n->op = builtins[i].b;
+			n->isize = builtins[i].size;
 			next(ps);
 			return n;
 		}
@@ -555,7 +607,9 @@ static struct pg_node *primary(struct parser *ps)
 				n->kids[0] = a;
 				return n;
 			}
-			return call(ps, functions[i].f, functions[i].name, line, col);
+			n = call(ps, functions[i].f, functions[i].name, line, col);
+			n->isize = functions[i].size;
+			return n;
 		}
 	for (int i = 0; i < N_(actions); i++)
 		if (strcmp(name, actions[i]) == 0)
@@ -564,6 +618,10 @@ static struct pg_node *primary(struct parser *ps)
 	char *nm = pg_strdup(ps->p, name);
 	next(ps);
 	if (isop(ps, "(")) {
+		for (int i = 0; i < N_(aggfns); i++)
+			if (strcmp(nm, aggfns[i].name) == 0)
+				errorat(ps, line, col, "%s( ) is an aggregating function: it can only be "
+					"assigned to an aggregation (@name[keys] = %s(...);)", nm, nm);
 		struct suggest s = { .word = nm };
 		for (int i = 0; i < N_(functions); i++)
 			offer(&s, functions[i].name);
@@ -577,8 +635,10 @@ static struct pg_node *primary(struct parser *ps)
 	n->s = nm;
 	n->i = PG_SC_GLOBAL;
 	n->op = pg_find_var(ps->p, nm, PG_SC_GLOBAL);
-	if (n->op >= 0)
+	if (n->op >= 0) {
 		n->type = ps->p->vars[n->op].type;
+		n->isize = ps->p->vars[n->op].isize;
+	}
 	if (isop(ps, "["))
 		keylist(ps, n);
 	if (n->op >= 0)
@@ -607,6 +667,7 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 	n->kids[0] = v;
 	n->i = delta;
 	n->op = prefix;
+	n->isize = v->isize;
 	return n;
 }
 
@@ -643,6 +704,7 @@ static struct pg_node *unary(struct parser *ps)
 			struct pg_node *n = mknode(ps, PG_E_UNARY, PS_V_INT, 1, line, col);
 			n->op = unops[i].op;
 			n->kids[0] = a;
+			n->isize = unops[i].op == PG_OP_NOT ? 4 : promote(a->isize, 4);
 			return n;
 		}
 	return postfix(ps);
@@ -682,6 +744,9 @@ static struct pg_node *subexpr(struct parser *ps, int limit)
 		n->op = op;
 		n->kids[0] = l;
 		n->kids[1] = r;
+		/* comparisons and logic give an int; shifts the left operand's type */
+		n->isize = op >= PG_OP_EQ ? 4 : op == PG_OP_SHL || op == PG_OP_SHR ?
+			   promote(l->isize, 4) : promote(l->isize, r->isize);
 		l = n;
 	}
 	return l;
@@ -703,6 +768,7 @@ static struct pg_node *cond(struct parser *ps)
 		errorat(ps, line, col, "?: branches must have the same type (%s and %s)",
 			typename(a->type), typename(b->type));
 	struct pg_node *n = mknode(ps, PG_E_COND, a->type, 3, line, col);
+	n->isize = a->type == PS_V_INT ? promote(a->isize, b->isize) : 0;
 	n->kids[0] = c;
 	n->kids[1] = a;
 	n->kids[2] = b;
@@ -733,6 +799,7 @@ static struct pg_node *expr(struct parser *ps)
 			}
 			resolve_assign(ps, l, r->type);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
+			n->isize = l->isize;
 			n->op = assignops[i].op;
 			n->kids[0] = l;
 			n->kids[1] = r;
@@ -765,7 +832,7 @@ static struct fmt *format(struct parser *ps, const char *func)
 	struct fmt_error fe;
 	struct fmt *f = fmt_compile(t->text, &fe);
 	if (!f)
-		errorat(ps, t->line, t->col + 1 + fe.offset, "%s", fe.msg);
+		errorat(ps, t->line, dt_lex_strcol(&ps->lx, t, (size_t)fe.offset), "%s", fe.msg);
 	pg_own_fmt(ps->p, f);
 	next(ps);
 	return f;
@@ -791,6 +858,21 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	char msg[1024];
 	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
+	/* DTrace prints an argument in its own width: %x of the int -1 is ffffffff, not 16 f's.
+	 * Narrow values are kept sign-extended, so only the unsigned conversions need them cut. */
+	for (int i = 0; i < n; i++) {
+		const char *conv = fmt_argconv(f, i);
+		char c = conv && *conv ? conv[strlen(conv) - 1] : 0;
+		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 ||
+		    !c || !strchr("uxXo", c) || strchr(conv, '*'))   /* a '*' width stays signed */
+			continue;
+		struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, args[i]->line, args[i]->col);
+		z->op = PG_OP_ZEXT;
+		z->i = args[i]->isize;
+		z->isize = args[i]->isize;
+		z->kids[0] = args[i];
+		args[i] = z;
+	}
 	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
 	s->fmt = f;
 	copy_kids(s->kids, args, n);
@@ -942,8 +1024,10 @@ static struct pg_node *st_agg(struct parser *ps)
 		a->defined = true;
 		a->fn = aggfns[fi].fn;
 		a->nkeys = tmp.nkids;
-		for (int k = 0; k < tmp.nkids; k++)
+		for (int k = 0; k < tmp.nkids; k++) {
 			a->keys[k] = tmp.kids[k]->type;
+			a->keysize[k] = tmp.kids[k]->isize;
+		}
 		memcpy(a->params, params, sizeof(params));
 		a->nparams = nparams;
 	} else {
@@ -1086,7 +1170,9 @@ static void declaration(struct parser *ps)
 		sc = PG_SC_CLAUSE;
 		next(ps);
 	}
-	enum ps_vtype t = type(ps);
+	int isize;
+	bool is_unsigned;
+	enum ps_vtype t = type(ps, &isize, &is_unsigned);
 	for (;;) {
 		int line = ps->lx.tok.line, col = ps->lx.tok.col;
 		if (ps->lx.tok.kind != DT_IDENT)
@@ -1102,7 +1188,7 @@ static void declaration(struct parser *ps)
 			for (;;) {
 				if (nkeys == PG_MAX_KEYS)
 					error(ps, "too many keys (at most %d)", PG_MAX_KEYS);
-				keys[nkeys++] = type(ps);
+				keys[nkeys++] = type(ps, NULL, NULL);
 				if (!isop(ps, ","))
 					break;
 				next(ps);
@@ -1121,6 +1207,8 @@ static void declaration(struct parser *ps)
 			v = pg_add_var(ps->p, name, sc);
 			struct pg_var *var = &ps->p->vars[v];
 			var->type = t;
+			var->isize = t == PS_V_INT ? isize : 0;
+			var->is_unsigned = is_unsigned;
 			var->nkeys = nkeys;
 			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
 		}
@@ -1146,8 +1234,8 @@ static void pragma(struct parser *ps)
 		long v = strtol(eq + 1, &end, 0);
 		if (*end == 'k' || *end == 'K')
 			v *= 1024, end++;
-		if (*end || v < 2 || v > 65536)
-			error(ps, "strsize must be a number from 2 to 65536");
+		if (*end || v < 2 || v > 4096)   /* what capture can copy, as for -x strsize */
+			error(ps, "strsize must be a number from 2 to 4096");
 		ps->p->strsize = (int)v;
 	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
 		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||

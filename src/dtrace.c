@@ -16,9 +16,21 @@
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. Anything
  *     else faults with "invalid address", as a bad pointer does in DTrace.
- *   - Aggregations not printed by printa() are printed at the end even with -q, as dtrace(1)
- *     does.
+ *   - Aggregations not printed by printa() are printed at the end even with -q, after one
+ *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
+ *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
+ *     prints exactly its own lines.
  *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
+ *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
+ *     DTrace, BEGIN and END fire in dtrace itself).
+ *   - Integers are 64-bit values; a variable typed by its first assignment stays 64-bit (D would
+ *     give `x = 0` the type int and cut later values). Declared widths (int x;), casts and the
+ *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
+ *     aggregation keys and trace() output, and to printf's unsigned conversions.
+ *   - printa() takes one aggregation.
+ * As in DTrace: a clause naming a process (python1234:::) sees that process only; clause-local
+ * (this->) variables start at 0 at each firing and keep their values across the clauses of that
+ * firing; ending the trace before a -c command is done kills the command.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -361,6 +373,85 @@ static bool uses_markers(const struct pg_prog *p)
 	return false;
 }
 
+/* Without -c or -p, a program whose every marker description names a process
+ * (python1234:::...) traces those processes, as their own providers (probeprov "python1234"),
+ * rather than every Python on the machine. Returns how many pids went into PIDS (0: not so). */
+static int named_pids(const struct pg_prog *p, pid_t *pids, int max)
+{
+	int n = 0;
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++) {
+			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
+			if (d->kind != PG_PD_MARKER)
+				continue;
+			if (d->pid <= 0)
+				return 0;
+			int j = 0;
+			while (j < n && pids[j] != d->pid)
+				j++;
+			if (j == n && n < max)
+				pids[n++] = d->pid;
+		}
+	return n;
+}
+
+/* The process a provider names (the first N bytes of PROV: "python1234"): its trailing digits;
+ * 0 when it names none (no digits, a glob, $target). */
+static pid_t provider_pid(const char *prov, size_t n)
+{
+	size_t d = n;
+	while (d > 0 && prov[d - 1] >= '0' && prov[d - 1] <= '9')
+		d--;
+	if (d == 0 || d == n || strcspn(prov, "*?[$") < n)
+		return 0;
+	return (pid_t)atoi(prov + d);
+}
+
+/* The same for a probe description: only one with all four fields has a provider field
+ * (fewer fields fill from the right). */
+static pid_t desc_pid(const char *desc)
+{
+	int colons = 0;
+	for (const char *c = desc; *c; c++)
+		colons += *c == ':';
+	return colons == 3 ? provider_pid(desc, strcspn(desc, ":")) : 0;
+}
+
+/* -l without -c or -p: the processes the -n descriptions (or -P) all name, as named_pids does
+ * for a program. Returns how many went into PIDS (0: some description names none). */
+static int listed_pids(const struct opts *o, pid_t *pids, int max)
+{
+	int n = 0;
+	if (o->provider) {
+		pid_t pid = provider_pid(o->provider, strlen(o->provider));
+		if (pid <= 0)
+			return 0;
+		pids[n++] = pid;
+	}
+	for (int s = 0; s < o->nsrc; s++) {
+		if (o->src[s].is_file)
+			return 0;
+		char *copy = strdup(o->src[s].text), *save = NULL;
+		if (!copy)
+			return 0;
+		for (char *item = strtok_r(copy, ", \t\n", &save); item;
+		     item = strtok_r(NULL, ", \t\n", &save)) {
+			pid_t pid = desc_pid(item);
+			if (pid <= 0) {
+				free(copy);
+				return 0;
+			}
+			int j = 0;
+			while (j < n && pids[j] != pid)
+				j++;
+			if (j == n && n < max)
+				pids[n++] = pid;
+		}
+		free(copy);
+	}
+	return n;
+}
+
 /* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
  * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
 static void matched_messages(const struct opts *o, const struct rt *r)
@@ -399,7 +490,8 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 }
 
 /* Without -q: DTrace's header once, then "CPU ID FUNCTION:NAME " before each record's output
- * and a newline after it; trace() values as dt_print_datum prints 8-byte integers and strings. */
+ * and a newline after it; trace() values as dt_print_datum prints them: integers as wide as
+ * their type (" %8d" for an int, " %16lld" for 64 bits), strings "  %-33s". */
 static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 {
 	bool *header_done = ctx;
@@ -420,11 +512,17 @@ static void record_end(FILE *out, void *ctx)
 	fputc('\n', out);
 }
 
-static void trace_value(FILE *out, struct ps_value v, void *ctx)
+static void trace_value(FILE *out, struct ps_value v, int isize, void *ctx)
 {
 	(void)ctx;
 	if (v.type == PS_V_STR)
 		fprintf(out, "  %-33s", v.s);
+	else if (isize == 1)
+		fprintf(out, " %3d", (int)(uint8_t)v.i);
+	else if (isize == 2)
+		fprintf(out, " %5d", (int)(uint16_t)v.i);
+	else if (isize == 4)
+		fprintf(out, " %8d", (int)(int32_t)v.i);
 	else
 		fprintf(out, " %16lld", (long long)v.i);
 }
@@ -525,13 +623,21 @@ int dtrace_main(int argc, char **argv)
 	}
 
 	const struct ps_probe *const *probes = NULL;
-	int nprobes = 0, target = o.npids ? o.pids[0] : 0;
+	int nprobes = 0, target = o.npids ? o.pids[0] : 0, nnamed = 0;
+	pid_t named[64];
 	bool need_markers = o.list;
+	if (o.list && !o.command && !o.npids && (o.nsrc || o.provider))
+		nnamed = listed_pids(&o, named, 64);
 	if (!need_markers) {
 		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)
 			goto done;
 		need_markers = uses_markers(prog);
+		/* #pragma D option strsize sizes the strings capture copies, as -x strsize does */
+		if (!o.strsize && prog->strsize > 0)
+			o.strsize = prog->strsize;
+		if (!o.command && !o.npids)
+			nnamed = named_pids(prog, named, 64);
 		pg_free(prog);
 		prog = NULL;
 	}
@@ -543,8 +649,9 @@ int dtrace_main(int argc, char **argv)
 			target = replay_target(rp);
 	} else if (need_markers && !o.compile_only) {
 		struct cap_config cfg = {
-			.command = o.command, .pids = o.pids, .npids = o.npids,
-			.all = !o.command && !o.npids, .strsize = o.strsize,
+			.command = o.command, .pids = nnamed ? named : o.pids,
+			.npids = nnamed ? nnamed : o.npids,
+			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
@@ -602,6 +709,15 @@ int dtrace_main(int argc, char **argv)
 		status = run_replay(r, rp);
 	} else if (cap) {
 		status = run_live(&o, r, cap);
+		/* As dtrace(1) does with a process it created: ending the trace (exit(), Ctrl-C)
+		 * before the -c command is done kills the command. */
+		if (o.command && !cap_targets_gone(cap) && cap_command_pid(cap) > 0) {
+			kill(cap_command_pid(cap), SIGKILL);
+			/* reap it (cap_targets_gone waits for it): no zombie is left behind */
+			struct timespec ms = { 0, 1000000 };
+			for (int i = 0; i < 1000 && !cap_targets_gone(cap); i++)
+				nanosleep(&ms, NULL);
+		}
 	} else {
 		/* BEGIN, END and ticks only: run until exit() or Ctrl-C */
 		if (!rt_begin(r, now_ns()))

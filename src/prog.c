@@ -214,7 +214,8 @@ const char *pg_op_name(int op)
 		[PG_OP_SHL] = "<<", [PG_OP_SHR] = ">>", [PG_OP_EQ] = "==", [PG_OP_NE] = "!=",
 		[PG_OP_LT] = "<", [PG_OP_LE] = "<=", [PG_OP_GT] = ">", [PG_OP_GE] = ">=",
 		[PG_OP_LAND] = "&&", [PG_OP_LOR] = "||", [PG_OP_LXOR] = "^^", [PG_OP_NOT] = "!",
-		[PG_OP_BNOT] = "~", [PG_OP_NEG] = "-", [PG_OP_PLUS] = "+",
+		[PG_OP_BNOT] = "~", [PG_OP_NEG] = "-", [PG_OP_PLUS] = "+", [PG_OP_SEXT] = "(cast)",
+		[PG_OP_ZEXT] = "(cast)",
 	};
 	return op > 0 && op < PG_OP_COUNT && names[op] ? names[op] : "?";
 }

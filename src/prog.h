@@ -59,6 +59,8 @@ enum pg_op {
 	PG_OP_EQ, PG_OP_NE, PG_OP_LT, PG_OP_LE, PG_OP_GT, PG_OP_GE,
 	PG_OP_LAND, PG_OP_LOR, PG_OP_LXOR,
 	PG_OP_NOT, PG_OP_BNOT, PG_OP_NEG, PG_OP_PLUS,
+	PG_OP_SEXT, PG_OP_ZEXT,  /* casts to a narrower integer: keep the low i bytes, then extend
+				  * the sign (signed types) or zeros (unsigned ones) */
 	PG_OP_COUNT,
 };
 
@@ -116,6 +118,9 @@ struct pg_var {
 	enum ps_vtype type;      /* PS_V_NONE until declared or first assigned */
 	int nkeys;               /* > 0: an associative array */
 	enum ps_vtype keys[PG_MAX_KEYS];
+	int isize;               /* an integer variable's bytes (as pg_node.isize); a value stored in
+				  * a narrower variable is cut to it, as C's assignment does */
+	bool is_unsigned;        /* ... and then zero-extended rather than sign-extended */
 	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D) */
 };
 
@@ -124,6 +129,7 @@ struct pg_aggdef {
 	enum agg_fn fn;
 	int nkeys;
 	enum ps_vtype keys[PG_MAX_KEYS];
+	int keysize[PG_MAX_KEYS];    /* integer keys' bytes (as pg_node.isize) */
 	int64_t params[3];       /* lquantize: low, high, step */
 	int nparams;
 	bool defined;            /* fn, keys and params set by a first use */
@@ -139,6 +145,8 @@ struct pg_node {
 	int nkids;
 	struct pg_node **kids;
 	int nkeys;               /* PG_S_AGG: how many of kids are keys */
+	int isize;               /* an integer's bytes in the dialect's type system (1, 2, 4, 8;
+				  * 0: 8): how wide an aggregation key prints (agg_set_keysize) */
 	int line, col;           /* where it was written */
 };
 

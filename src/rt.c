@@ -149,7 +149,21 @@ static void store_free(struct store *s)
 struct enabling {
 	int clause;
 	int epid;                /* DTrace's enabled probe ID, for fault messages */
+	/* The processes the clause's descriptions name (python1234:::) when the probe itself is
+	 * system-wide: other processes' hits are skipped. npids 0: any process. */
+	int npids;
+	int pids[4];
 };
+
+static bool pid_wanted(const struct enabling *e, uint32_t pid)
+{
+	if (!e->npids)
+		return true;
+	for (int i = 0; i < e->npids; i++)
+		if ((uint32_t)e->pids[i] == pid)
+			return true;
+	return false;
+}
 
 struct probe_state {
 	const struct ps_probe *probe;
@@ -158,8 +172,11 @@ struct probe_state {
 	struct enabling *en;
 };
 
+/* One tick-N probe: every clause naming it runs at each firing, in program order, sharing the
+ * firing's clause-local variables (as DTrace's clauses on one probe do). */
 struct tick {
-	int clause, epid;
+	int nen;
+	struct enabling *en;
 	uint64_t period, next;
 	struct ps_probe probe;
 	char name[32];
@@ -182,7 +199,6 @@ struct rt {
 	int *nmatched;                   /* per clause */
 
 	struct agg **aggs;
-	bool *printed;
 	bool *records;                   /* per clause: see clause_records() */
 
 	struct store st;
@@ -324,13 +340,26 @@ static struct ps_value var_get(struct rt *r, const struct pg_node *n, const stru
 	return val;
 }
 
-static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
-		    struct ps_value val)
+/* Keep the low BYTES bytes of I, extended as a signed or unsigned type of that width is. */
+static int64_t narrow(int64_t i, int bytes, bool is_unsigned)
+{
+	int bits = bytes * 8;
+	uint64_t low = (uint64_t)i & ((1ull << bits) - 1);
+	if (!is_unsigned && (low >> (bits - 1)))
+		low |= ~0ull << bits;
+	return (int64_t)low;
+}
+
+/* Store VAL; returns the value stored (cut to a narrower variable's width). */
+static struct ps_value var_set(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
+			       struct ps_value val)
 {
 	const struct pg_var *v = &r->p->vars[n->op];
+	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8)
+		val.i = narrow(val.i, v->isize, v->is_unsigned);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
-		return;
+		return val;
 	}
 	size_t klen = make_key(r, n, keys);
 	uint64_t h = fnv(r->kbuf, klen);
@@ -351,7 +380,7 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 			}
 			r->st.n--;
 		}
-		return;
+		return val;
 	}
 	struct ent *e = *pp;
 	if (!e) {
@@ -382,6 +411,7 @@ static void var_set(struct rt *r, const struct pg_node *n, const struct ps_value
 		e->str = s;
 		e->v.s = s;
 	}
+	return val;
 }
 
 /* ---- built-ins ---- */
@@ -704,6 +734,8 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		case PG_OP_NOT: return ps_int(!truth(a));
 		case PG_OP_BNOT: return ps_int(~a.i);
 		case PG_OP_NEG: return ps_int((int64_t)(0 - (uint64_t)a.i));
+		case PG_OP_SEXT:
+		case PG_OP_ZEXT: return ps_int(narrow(a.i, (int)n->i, n->op == PG_OP_ZEXT));
 		default: return a;
 		}
 	case PG_E_BINARY:
@@ -726,15 +758,14 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 			a = var_get(r, v, keys);
 			b = binary(r, n->op, a, b);
 		}
-		var_set(r, v, keys, b);
-		return b;
+		return var_set(r, v, keys, b);
 	}
 	case PG_E_INCDEC: {
 		const struct pg_node *v = n->kids[0];
 		eval_keys(r, v, keys);
 		a = var_get(r, v, keys);
 		b = ps_int((int64_t)((uint64_t)a.i + (uint64_t)n->i));
-		var_set(r, v, keys, b);
+		b = var_set(r, v, keys, b);
 		return n->op ? b : a;
 	}
 	default:
@@ -769,12 +800,12 @@ static void exec(struct rt *r, const struct pg_node *n)
 			agg_printa(r->buf, n->fmt, r->aggs[n->op]);
 		else
 			agg_print(r->buf, r->aggs[n->op]);
-		r->printed[n->op] = true;
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
 		if (r->o.trace)
-			r->o.trace(r->buf, v, r->o.output_ctx);
+			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
+				   r->o.output_ctx);
 		else if (v.type == PS_V_STR)
 			fputs(v.s, r->buf);
 		else
@@ -886,7 +917,8 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 {
 	start_event(r, ev, p);
 	for (int i = 0; i < nen; i++)
-		run_clause(r, en[i].clause, en[i].epid);
+		if (pid_wanted(&en[i], ev->pid))
+			run_clause(r, en[i].clause, en[i].epid);
 	return r->exited;
 }
 
@@ -938,9 +970,8 @@ int rt_tick(struct rt *r, uint64_t now)
 			return r->exited;
 		struct ps_event ev;
 		synth(&ev, &due->probe, due->next);
-		struct enabling en = { due->clause, due->epid };
 		due->next += due->period;
-		run_list(r, &ev, &due->probe, &en, 1);
+		run_list(r, &ev, &due->probe, due->en, due->nen);
 	}
 }
 
@@ -951,9 +982,16 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() */
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->exited = true;
+	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
+	 * Departure: with nothing left to print, pyscope prints no "\n" either (dtrace prints it
+	 * always), so a script that only printf()s ends exactly where its output does. */
+	bool left = false;
 	for (int i = 0; i < r->p->naggs && r->o.final_aggs; i++)
-		if (r->aggs[i] && !r->printed[i] && !agg_empty(r->aggs[i]))
-			agg_print(r->buf, r->aggs[i]);
+		left |= r->aggs[i] && !agg_printed(r->aggs[i]) && !agg_empty(r->aggs[i]);
+	if (left) {
+		fputc('\n', r->buf);
+		agg_print_all(r->buf, r->aggs, r->p->naggs);
+	}
 	flush_buf(r);
 	fflush(r->o.out);
 	return r->status;
@@ -994,7 +1032,7 @@ static void add_enabling(struct enabling **arr, int *n, int clause, int epid)
 	struct enabling *a = realloc(*arr, sizeof(**arr) * (size_t)(*n + 1));
 	if (!a)
 		oom();
-	a[*n] = (struct enabling){ clause, epid };
+	a[*n] = (struct enabling){ .clause = clause, .epid = epid };
 	*arr = a;
 	(*n)++;
 }
@@ -1043,24 +1081,41 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			} else if (pd->kind == PG_PD_END) {
 				add_enabling(&r->end, &r->nend, ci, ++epid);
 			} else if (pd->kind == PG_PD_TICK) {
-				r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
-				if (!r->ticks)
-					oom();
-				struct tick *t = &r->ticks[r->nticks++];
-				memset(t, 0, sizeof(*t));
-				t->clause = ci;
-				t->epid = ++epid;
-				t->period = pd->period ? pd->period : 1000000000ull;
-				snprintf(t->name, sizeof(t->name), "%s", pd->text);
-				set_probe(&t->probe, nextid++, "profile", t->name);
+				struct tick *t = NULL;
+				for (int k = 0; k < r->nticks && !t; k++)
+					if (strcmp(r->ticks[k].name, pd->name) == 0)
+						t = &r->ticks[k];
+				if (!t) {
+					r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
+					if (!r->ticks)
+						oom();
+					t = &r->ticks[r->nticks++];
+					memset(t, 0, sizeof(*t));
+					t->period = pd->period ? pd->period : 1000000000ull;
+					snprintf(t->name, sizeof(t->name), "%s", pd->name);
+					set_probe(&t->probe, nextid++, "profile", t->name);
+				}
+				add_enabling(&t->en, &t->nen, ci, ++epid);
 			}
 		}
 		for (int i = 0; i < nprobes; i++) {
-			bool hit = false;
-			for (int d = 0; d < c->npdescs && !hit; d++)
-				hit = pg_pdesc_match(&c->pdescs[d], probes[i], o->target);
+			bool hit = false, any = false;
+			struct enabling pe = { 0 };   /* the processes the matching descriptions name */
+			for (int d = 0; d < c->npdescs; d++) {
+				const struct pg_pdesc *pd = &c->pdescs[d];
+				if (!pg_pdesc_match(pd, probes[i], o->target))
+					continue;
+				hit = true;
+				int want = probes[i]->pid ? 0 : pd->pid == PG_PID_TARGET ? o->target : pd->pid;
+				if (want <= 0 || pe.npids == 4)   /* past 4 names: every process */
+					any = true;
+				else
+					pe.pids[pe.npids++] = want;
+			}
 			if (!hit)
 				continue;
+			if (any)
+				pe.npids = 0;
 			int id = probes[i]->id;
 			if (r->byid[id] < 0) {
 				r->byid[id] = r->nps;
@@ -1068,6 +1123,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			}
 			struct probe_state *s = &r->ps[r->byid[id]];
 			add_enabling(&s->en, &s->nen, ci, ++epid);
+			s->en[s->nen - 1].npids = pe.npids;
+			memcpy(s->en[s->nen - 1].pids, pe.pids, sizeof(pe.pids));
 			s->strargs |= c->strargs;
 			if (c->strargs_any)
 				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;
@@ -1077,7 +1134,6 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
 		r->ticks[i].probe.name = r->ticks[i].name;
 	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));
-	r->printed = xcalloc((size_t)p->naggs, sizeof(*r->printed));
 	for (int i = 0; i < p->naggs; i++) {
 		const struct pg_aggdef *a = &p->aggs[i];
 		if (!a->defined)
@@ -1085,6 +1141,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		r->aggs[i] = agg_new(a->name, a->fn, a->params, a->nparams);
 		if (!r->aggs[i])
 			oom();
+		for (int k = 0; k < a->nkeys; k++)
+			if (a->keys[k] == PS_V_INT && a->keysize[k])
+				agg_set_keysize(r->aggs[i], k, a->keysize[k]);
 	}
 	r->records = xcalloc((size_t)p->nclauses, sizeof(*r->records));
 	for (int i = 0; i < p->nclauses; i++)
@@ -1114,11 +1173,12 @@ void rt_free(struct rt *r)
 	free(r->byid);
 	free(r->begin);
 	free(r->end);
+	for (int i = 0; i < r->nticks; i++)
+		free(r->ticks[i].en);
 	free(r->ticks);
 	for (int i = 0; i < r->p->naggs; i++)
 		agg_free(r->aggs[i]);
 	free(r->aggs);
-	free(r->printed);
 	free(r->records);
 	free(r->nmatched);
 	store_free(&r->st);

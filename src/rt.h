@@ -34,10 +34,11 @@ struct rt_opts {
 	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
 	/* The dialect's default output, all NULL for none (D's -q): RECORD_BEGIN and RECORD_END
 	 * around the output of each clause that records something (D: the "CPU ID FUNCTION:NAME"
-	 * line), TRACE to print a trace()d value (default: "%lld" or "%s"). */
+	 * line), TRACE to print a trace()d value (default: "%lld" or "%s"); ISIZE is an integer's
+	 * width in its dialect's types (pg_node.isize: 1, 2, 4 or 8). */
 	void (*record_begin)(FILE *out, const struct ps_event *ev, void *ctx);
 	void (*record_end)(FILE *out, void *ctx);
-	void (*trace)(FILE *out, struct ps_value v, void *ctx);
+	void (*trace)(FILE *out, struct ps_value v, int isize, void *ctx);
 	void *output_ctx;
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */

@@ -95,3 +95,66 @@ expect_eq "call_stack.d on prog.py: indentation = depth, never negative" "ok" "$
 	  else { depth--; if (ind != depth || depth < 0) bad++ } }
 	END { print (bad || depth != 0) ? "bad " bad " depth " depth : "ok" }' "$TMP/out")"
 expect_eq "call_stack.d on prog.py: no worker thread" "" "$(grep worker "$TMP/out")"
+
+# Strings longer than the default strsize (256): -x strsize and #pragma D option strsize both size
+# what capture copies (the pragma used to shorten strings only after capture had cut them at 256).
+long=$TMP/$(printf 'a%.0s' {1..200})/$(printf 'b%.0s' {1..200})
+mkdir -p "$long"
+printf 'def f(s):\n    return s\nf("x")\n' >"$long/x.py"
+want=$(( ${#long} + 5 ))
+printf '#pragma D option strsize=1024\npython$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%%d\\n", strlen(copyinstr(arg0))); }\n' >"$TMP/strsize.d"
+expect_eq "#pragma D option strsize=1024: a $want-byte path whole" "$want" \
+	"$(D -q -s "$TMP/strsize.d" -c "$PY311 $long/x.py" 2>&1)"
+expect_eq "-x strsize=1024: a $want-byte path whole" "$want" \
+	"$(D -q -x strsize=1024 -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
+expect_eq "default strsize: the path cut at 255 bytes" 255 \
+	"$(D -q -n 'python$target:::function-entry /copyinstr(arg1) == "f"/ { printf("%d\n", strlen(copyinstr(arg0))); }' -c "$PY311 $long/x.py" 2>&1)"
+
+# Ctrl-C (SIGINT) ends a -p trace: END runs, then the aggregations print (one "\n", then each
+# unprinted aggregation back to back; pid keys in 8 columns). pyscope is signalled once it has
+# printed BEGIN's line, i.e. once it is attached.
+"$TARGET" spin:20 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+"$PYSCOPE" dtrace -q -p "$spid" -n 'BEGIN { printf("attached\n"); }
+	python$target:::function-entry { @calls[pid] = count(); @n = count(); }
+	END { printf("END ran\n"); }' >"$TMP/int.out" 2>"$TMP/int.err" &
+dpid=$!
+for _ in $(seq 100); do grep -q attached "$TMP/int.out" 2>/dev/null && break; sleep 0.1; done
+sleep 0.3
+kill -INT "$dpid"
+wait "$dpid"
+rc=$?
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+expect_eq "SIGINT: exit status 0, nothing on stderr" "0 " "$rc $(cat "$TMP/int.err")"
+expect_eq "SIGINT: BEGIN, END, blank line, then the aggregations" "attached|END ran||" \
+	"$(head -3 "$TMP/int.out" | tr '\n' '|')"
+expect_grep "SIGINT: @calls keyed by pid (8 columns)" "^ {1,8}$spid +[0-9]+$" "$TMP/int.out"
+expect_eq "SIGINT: @n right after @calls, no blank line between" 5 "$(wc -l <"$TMP/int.out")"
+
+# python1234::: without -p traces that process, as its own provider (not every Python).
+"$TARGET" spin:20 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+expect_eq "python\$PID::: without -p: that process, probeprov python\$PID" "python$spid $spid" \
+	"$(timeout 20 "$PYSCOPE" dtrace -q -n "python$spid:::function-entry { printf(\"%s %d\n\", probeprov, pid); exit(0); }" 2>&1)"
+"$PYSCOPE" dtrace -l -n "python$spid:::gc-*" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-l -n python\$PID::: without -p: that process's probes" "python$spid gc-start|python$spid gc-done|" \
+	"$(awk 'NR > 1 { print $2, $NF }' "$TMP/out" | tr '\n' '|')"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null || true
+
+# exit() before the -c command is done ends the command too, as dtrace(1) does with a process it
+# created (it used to run on, reparented).
+D -q -n 'python$target:::function-entry { printf("%d\n", pid); exit(0); }' -c "$TARGET spin:17" >"$TMP/out" 2>"$TMP/err"
+cpid=$(cat "$TMP/out")
+sleep 0.2
+expect_eq "exit(): the -c command is gone" "gone" "$(kill -0 "$cpid" 2>/dev/null && echo running || echo gone)"
+kill "$cpid" 2>/dev/null || true
+
+# quantize and lquantize on live hits with known values (sdt_target's gc-start generations
+# 0 1 2 2 5), printed at the end in DTrace's layout: exact output.
+D -q -n 'python$target:::gc-start { @q = quantize(arg0); @l[probename] = lquantize(arg0, 0, 3, 1); }' \
+	-c "$TARGET gc:0:1 gc:1:1 gc:2:1 gc:2:1 gc:5:1" >"$TMP/out" 2>"$TMP/err"
+expect_file "quantize/lquantize live: DTrace's histograms" "$G/live_hist.out" "$TMP/out"

@@ -1,0 +1,4 @@
+python$target:::function-entry
+{
+	x = count();
+}

@@ -1,0 +1,2 @@
+#pragma D option strsize=8192
+BEGIN { exit(0); }

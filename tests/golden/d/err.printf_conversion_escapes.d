@@ -1,0 +1,4 @@
+BEGIN
+{
+	printf("a\tb\n\x41\101\\ %y\n", 1);
+}
