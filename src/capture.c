@@ -177,6 +177,32 @@ static int read_python(const char *open_path, struct sdt_file **out)
 	return 0;
 }
 
+/* The python markers of executable EXE: in EXE itself, or in the libpython it links to (a Python
+ * built with --enable-shared keeps them there). 1 with the object that carries them (its real
+ * path in OUT), 0 when neither has any. */
+static int find_python(const char *exe, char *out, size_t len, struct sdt_file **sdt)
+{
+	char err[160], lib[PATH_MAX];
+	struct sdt_file *f;
+	*sdt = NULL;
+	if (sdt_read(exe, &f, err, sizeof(err)) < 0)
+		return 0;
+	if (count_python_notes(f) > 0) {
+		*sdt = f;
+		snprintf(out, len, "%s", exe);
+		return 1;
+	}
+	for (int k = 0; !*sdt && sdt_find_needed(f, "libpython", &k, lib, sizeof(lib)) == 0;) {
+		char real[PATH_MAX];
+		if (!realpath(lib, real))
+			continue;
+		if (read_python(real, sdt))
+			snprintf(out, len, "%s", real);
+	}
+	sdt_free(f);
+	return *sdt != NULL;
+}
+
 static int add_target(struct cap *c, pid_t pid, const char *open_path, const char *path,
 		      struct sdt_file *sdt)
 {
@@ -307,10 +333,11 @@ static int open_command(struct cap *c)
 			rc == -ENOENT ? "command not found" : strerror(-rc));
 		goto out;
 	}
-	char traced[PATH_MAX];
-	snprintf(traced, sizeof(traced), "%s", exe);
-	if (!read_python(traced, &sdt) &&
-	    (script_interpreter(exe, traced, sizeof(traced)) < 0 || !read_python(traced, &sdt))) {
+	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
+	char traced[PATH_MAX], interp[PATH_MAX];
+	if (!find_python(exe, traced, sizeof(traced), &sdt) &&
+	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
+	     !find_python(interp, traced, sizeof(traced), &sdt))) {
 		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 			exe);
 		rc = -ENOENT;
@@ -334,10 +361,13 @@ static int open_command(struct cap *c)
 		goto out;
 	}
 	if (pid == 0) {
+		/* Wait for cap_start. pyscope alone holds the write end: if it gives up or dies
+		 * before (even by SIGKILL), the read sees end-of-file and the child goes quietly,
+		 * never left waiting. */
 		char go;
 		close(pipefd[1]);
 		if (read(pipefd[0], &go, 1) != 1)
-			_exit(127);             /* pyscope gave up before attaching */
+			_exit(127);
 		execv(exe, argv);
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", exe, strerror(errno));
 		_exit(127);
@@ -395,19 +425,19 @@ static int open_pid(struct cap *c, pid_t pid)
 /* --all: BINARY, or the Pythons found (python3 on PATH, /usr/bin/python3*); each once. */
 static int open_all(struct cap *c)
 {
-	char exe[PATH_MAX], real[PATH_MAX];
+	char exe[PATH_MAX], real[PATH_MAX], traced[PATH_MAX];
 	struct sdt_file *sdt;
 	if (c->cfg.binary) {
 		if (!realpath(c->cfg.binary, real)) {
 			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
 			return -ENOENT;
 		}
-		if (!read_python(real, &sdt)) {
+		if (!find_python(real, traced, sizeof(traced), &sdt)) {
 			fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 				c->cfg.binary);
 			return -ENOENT;
 		}
-		return add_target(c, -1, real, real, sdt);
+		return add_target(c, -1, traced, traced, sdt);
 	}
 
 	glob_t g = { 0 };
@@ -418,11 +448,15 @@ static int open_all(struct cap *c)
 					  : g.gl_pathv[i - 1];
 		if (!cand || !realpath(cand, real))
 			continue;
-		bool seen = false;
+		if (!find_python(real, traced, sizeof(traced), &sdt))
+			continue;
+		bool seen = false;      /* python3 and python3.11, or two users of one libpython */
 		for (int k = 0; k < c->ntargets; k++)
-			seen |= strcmp(c->targets[k].path, real) == 0;
-		if (!seen && read_python(real, &sdt))
-			rc = add_target(c, -1, real, real, sdt);
+			seen |= strcmp(c->targets[k].path, traced) == 0;
+		if (seen)
+			sdt_free(sdt);
+		else
+			rc = add_target(c, -1, traced, traced, sdt);
 	}
 	globfree(&g);
 	if (rc == 0 && c->ntargets == 0) {
