@@ -60,12 +60,6 @@
 #define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
 #define LINE_SEM_SPOT "Py_FatalError"
 
-/* Indexed by enum ps_marker. */
-static const char *const ps_marker_names[PS_M_COUNT] = {
-	"function__entry", "function__return", "line", "gc__start", "gc__done",
-	"import__find__load__start", "import__find__load__done", "audit",
-};
-
 /* What CPython's documentation says each marker's string arguments are (bit i: argument i). */
 static const uint32_t default_strargs[PS_M_COUNT] = {
 	[PS_M_FUNCTION_ENTRY] = 0x3,    /* filename, funcname, lineno */
@@ -139,14 +133,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		libbpf_last[strcspn(libbpf_last, "\n")] = 0;
 	}
 	return 0;
-}
-
-static int marker_of(const char *name)
-{
-	for (int i = 0; i < PS_M_COUNT; i++)
-		if (strcmp(ps_marker_names[i], name) == 0)
-			return i;
-	return PS_M_OTHER;
 }
 
 uint32_t cap_default_strargs(int marker)
@@ -267,8 +253,11 @@ static char **split_words(const char *s, int *n)
 static int find_command(const char *name, char *out, size_t len)
 {
 	if (strchr(name, '/')) {
+		struct stat st;
 		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -errno;
+		if (access(out, X_OK) != 0)
+			return -errno;
+		return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	}
 	const char *path = getenv("PATH");
 	if (!path || !*path)
@@ -330,7 +319,8 @@ static int open_command(struct cap *c)
 	rc = find_command(argv[0], exe, sizeof(exe));
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", argv[0],
-			rc == -ENOENT ? "command not found" : strerror(-rc));
+			rc == -ENOENT ? "command not found" :
+			rc == -EISDIR ? "it is a directory" : strerror(-rc));
 		goto out;
 	}
 	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
@@ -484,7 +474,7 @@ static int list_probes(struct cap *c)
 		for (int rank = 0; rank <= PS_M_COUNT; rank++) {
 			for (int i = 0; i < tg->sdt->nnotes; i++) {
 				const struct sdt_note *n = &tg->sdt->notes[i];
-				int marker = marker_of(n->name);
+				int marker = ps_marker_from_name(n->name);
 				if (strcmp(n->provider, "python") != 0 ||
 				    (marker == PS_M_OTHER ? PS_M_COUNT : marker) != rank)
 					continue;
@@ -539,6 +529,12 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 		if (!c->pids)
 			rc = -ENOMEM;
 		for (int i = 0; rc == 0 && i < cfg->npids; i++) {
+			/* -p 42 -p 42 is one process: attached twice, it would give each hit twice. */
+			bool seen = false;
+			for (int k = 0; k < c->npids; k++)
+				seen |= c->pids[k] == cfg->pids[i];
+			if (seen)
+				continue;
 			c->pids[c->npids++] = cfg->pids[i];
 			rc = open_pid(c, cfg->pids[i]);
 		}
