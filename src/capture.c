@@ -5,9 +5,12 @@
  * The only file that includes libbpf.
  *
  * Targets. A target is one ELF object carrying python markers, in one process (-c, -p) or in every
- * process (--all, attached with pid -1 so that processes started later are covered too). For -c the
- * command is forked first and waits on a pipe; its executable is read and the probes attached to
- * the child's pid before it execs. Uprobe perf events filter by the target's memory map, which
+ * process (--all, attached with pid -1 so that processes started later are covered too). The
+ * object of an executable named by -c or --all is the executable itself or, for a Python built
+ * with --enable-shared, the libpython it links to (sdt_find_needed: found as the dynamic loader
+ * would). For -c the command is forked first and waits on a pipe (if pyscope dies first, the pipe
+ * closes and the child leaves); its object is read and the probes attached to the child's pid
+ * before it execs — a library too, as uprobes land in whatever the process maps later. Uprobe perf events filter by the target's memory map, which
  * survives exec, so the breakpoints land as the interpreter is mapped and the first Python call is
  * seen; cap_start() then lets the child go.
  *
