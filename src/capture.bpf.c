@@ -3,7 +3,8 @@
  * capture.bpf.c — the kernel half of capture: one small generic program attached to every marker
  * pyscope traces. At each hit it builds a compact variable-length record (capture_rec.h) in a
  * per-CPU scratch area — timestamp, pid/tid, CPU, comm, probe id, every argument as a sign-extended
- * 64-bit value (libbpf's bpf_usdt_arg() decodes registers, memory operands and constants), and the
+ * 64-bit value (decoded from the argument specs libbpf's USDT support keeps in __bpf_usdt_specs:
+ * registers, memory operands and constants; the spec is looked up once per hit), and the
  * strings the consumer asked for, copied now because the memory may be gone later — and hands it to
  * the ring buffer. Policy (filtering, formatting, aggregation) lives in user space.
  *
@@ -47,6 +48,28 @@ struct {
 	__uint(max_entries, 16 << 20);     /* resized by user space before load */
 } ring SEC(".maps");
 
+/* Argument I of the marker, as SPEC describes it (libbpf's usdt.bpf.h decodes the same spec, one
+ * look-up of the spec and one read of a register per argument; here the spec is looked up once
+ * and the registers copied once per hit). Registers are read from REGS; a memory operand is read
+ * from the process. Sign- or zero-extended from the operand's size. */
+static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const struct pt_regs *regs)
+{
+	unsigned long val = 0;
+	unsigned int off = (unsigned short)a->reg_off;
+
+	if (a->arg_type == BPF_USDT_ARG_CONST)
+		return a->val_off;
+	/* the mask keeps the verifier sure the offset is inside regs (libbpf gives offsetof) */
+	if (off > sizeof(*regs) - sizeof(val))
+		return 0;
+	__builtin_memcpy(&val, (const char *)regs + (off & 0xff), sizeof(val));
+	if (a->arg_type == BPF_USDT_ARG_REG_DEREF &&
+	    bpf_probe_read_user(&val, sizeof(val), (void *)(val + a->val_off)))
+		return 0;
+	val <<= a->arg_bitshift;
+	return a->arg_signed ? (long)val >> a->arg_bitshift : (long)(val >> a->arg_bitshift);
+}
+
 SEC("usdt")
 int ps_hit(struct pt_regs *ctx)
 {
@@ -54,12 +77,18 @@ int ps_hit(struct pt_regs *ctx)
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;
+	int spec_id = __bpf_usdt_spec_id(ctx);
+	if (spec_id < 0)
+		return 0;
+	struct __bpf_usdt_spec *spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &spec_id);
+	if (!spec)
+		return 0;
 	struct cap_rec *r = (void *)s->buf;
-	__u64 cookie = bpf_usdt_cookie(ctx);
+	__u64 cookie = spec->usdt_cookie;
 	__u32 strmask = CAP_COOKIE_STRMASK(cookie);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 cpu = bpf_get_smp_processor_id();
-	int n = bpf_usdt_arg_cnt(ctx);
+	int n = spec->arg_cnt;
 
 	if (n < 0)
 		n = 0;
@@ -74,11 +103,11 @@ int ps_hit(struct pt_regs *ctx)
 	r->pad = 0;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	for (int i = 0; i < CAP_MAX_ARGS && i < n; i++) {
-		long v = 0;
-		bpf_usdt_arg(ctx, i, &v);
-		r->args[i & 15] = v;    /* the mask keeps the verifier sure of the bound */
-	}
+	struct pt_regs regs;    /* the registers at the hit, copied once for every argument */
+	if (n > 0 && bpf_probe_read_kernel(&regs, sizeof(regs), ctx))
+		n = 0;
+	for (int i = 0; i < CAP_MAX_ARGS && i < n; i++)
+		r->args[i & 15] = usdt_arg(&spec->args[i], &regs);   /* the mask: as below */
 
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;

@@ -5,9 +5,12 @@
  * The only file that includes libbpf.
  *
  * Targets. A target is one ELF object carrying python markers, in one process (-c, -p) or in every
- * process (--all, attached with pid -1 so that processes started later are covered too). For -c the
- * command is forked first and waits on a pipe; its executable is read and the probes attached to
- * the child's pid before it execs. Uprobe perf events filter by the target's memory map, which
+ * process (--all, attached with pid -1 so that processes started later are covered too). The
+ * object of an executable named by -c or --all is the executable itself or, for a Python built
+ * with --enable-shared, the libpython it links to (sdt_find_needed: found as the dynamic loader
+ * would). For -c the command is forked first and waits on a pipe (if pyscope dies first, the pipe
+ * closes and the child leaves); its object is read and the probes attached to the child's pid
+ * before it execs — a library too, as uprobes land in whatever the process maps later. Uprobe perf events filter by the target's memory map, which
  * survives exec, so the breakpoints land as the interpreter is mapped and the first Python call is
  * seen; cap_start() then lets the child go.
  *
@@ -59,12 +62,6 @@
 #define RING_DEFAULT_KB (32 << 10)   /* 32 MiB: a burst of ~300k records while the reader sleeps */
 #define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
 #define LINE_SEM_SPOT "Py_FatalError"
-
-/* Indexed by enum ps_marker. */
-static const char *const ps_marker_names[PS_M_COUNT] = {
-	"function__entry", "function__return", "line", "gc__start", "gc__done",
-	"import__find__load__start", "import__find__load__done", "audit",
-};
 
 /* What CPython's documentation says each marker's string arguments are (bit i: argument i). */
 static const uint32_t default_strargs[PS_M_COUNT] = {
@@ -141,14 +138,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static int marker_of(const char *name)
-{
-	for (int i = 0; i < PS_M_COUNT; i++)
-		if (strcmp(ps_marker_names[i], name) == 0)
-			return i;
-	return PS_M_OTHER;
-}
-
 uint32_t cap_default_strargs(int marker)
 {
 	return marker >= 0 && marker < PS_M_COUNT ? default_strargs[marker] : 0;
@@ -175,6 +164,32 @@ static int read_python(const char *open_path, struct sdt_file **out)
 	sdt_free(*out);
 	*out = NULL;
 	return 0;
+}
+
+/* The python markers of executable EXE: in EXE itself, or in the libpython it links to (a Python
+ * built with --enable-shared keeps them there). 1 with the object that carries them (its real
+ * path in OUT), 0 when neither has any. */
+static int find_python(const char *exe, char *out, size_t len, struct sdt_file **sdt)
+{
+	char err[160], lib[PATH_MAX];
+	struct sdt_file *f;
+	*sdt = NULL;
+	if (sdt_read(exe, &f, err, sizeof(err)) < 0)
+		return 0;
+	if (count_python_notes(f) > 0) {
+		*sdt = f;
+		snprintf(out, len, "%s", exe);
+		return 1;
+	}
+	for (int k = 0; !*sdt && sdt_find_needed(f, "libpython", &k, lib, sizeof(lib)) == 0;) {
+		char real[PATH_MAX];
+		if (!realpath(lib, real))
+			continue;
+		if (read_python(real, sdt))
+			snprintf(out, len, "%s", real);
+	}
+	sdt_free(f);
+	return *sdt != NULL;
 }
 
 static int add_target(struct cap *c, pid_t pid, const char *open_path, const char *path,
@@ -241,8 +256,11 @@ static char **split_words(const char *s, int *n)
 static int find_command(const char *name, char *out, size_t len)
 {
 	if (strchr(name, '/')) {
+		struct stat st;
 		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -errno;
+		if (access(out, X_OK) != 0)
+			return -errno;
+		return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	}
 	const char *path = getenv("PATH");
 	if (!path || !*path)
@@ -304,13 +322,15 @@ static int open_command(struct cap *c)
 	rc = find_command(argv[0], exe, sizeof(exe));
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", argv[0],
-			rc == -ENOENT ? "command not found" : strerror(-rc));
+			rc == -ENOENT ? "command not found" :
+			rc == -EISDIR ? "it is a directory" : strerror(-rc));
 		goto out;
 	}
-	char traced[PATH_MAX];
-	snprintf(traced, sizeof(traced), "%s", exe);
-	if (!read_python(traced, &sdt) &&
-	    (script_interpreter(exe, traced, sizeof(traced)) < 0 || !read_python(traced, &sdt))) {
+	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
+	char traced[PATH_MAX], interp[PATH_MAX];
+	if (!find_python(exe, traced, sizeof(traced), &sdt) &&
+	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
+	     !find_python(interp, traced, sizeof(traced), &sdt))) {
 		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 			exe);
 		rc = -ENOENT;
@@ -334,10 +354,13 @@ static int open_command(struct cap *c)
 		goto out;
 	}
 	if (pid == 0) {
+		/* Wait for cap_start. pyscope alone holds the write end: if it gives up or dies
+		 * before (even by SIGKILL), the read sees end-of-file and the child goes quietly,
+		 * never left waiting. */
 		char go;
 		close(pipefd[1]);
 		if (read(pipefd[0], &go, 1) != 1)
-			_exit(127);             /* pyscope gave up before attaching */
+			_exit(127);
 		execv(exe, argv);
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", exe, strerror(errno));
 		_exit(127);
@@ -395,19 +418,19 @@ static int open_pid(struct cap *c, pid_t pid)
 /* --all: BINARY, or the Pythons found (python3 on PATH, /usr/bin/python3*); each once. */
 static int open_all(struct cap *c)
 {
-	char exe[PATH_MAX], real[PATH_MAX];
+	char exe[PATH_MAX], real[PATH_MAX], traced[PATH_MAX];
 	struct sdt_file *sdt;
 	if (c->cfg.binary) {
 		if (!realpath(c->cfg.binary, real)) {
 			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
 			return -ENOENT;
 		}
-		if (!read_python(real, &sdt)) {
+		if (!find_python(real, traced, sizeof(traced), &sdt)) {
 			fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
 				c->cfg.binary);
 			return -ENOENT;
 		}
-		return add_target(c, -1, real, real, sdt);
+		return add_target(c, -1, traced, traced, sdt);
 	}
 
 	glob_t g = { 0 };
@@ -418,11 +441,15 @@ static int open_all(struct cap *c)
 					  : g.gl_pathv[i - 1];
 		if (!cand || !realpath(cand, real))
 			continue;
-		bool seen = false;
+		if (!find_python(real, traced, sizeof(traced), &sdt))
+			continue;
+		bool seen = false;      /* python3 and python3.11, or two users of one libpython */
 		for (int k = 0; k < c->ntargets; k++)
-			seen |= strcmp(c->targets[k].path, real) == 0;
-		if (!seen && read_python(real, &sdt))
-			rc = add_target(c, -1, real, real, sdt);
+			seen |= strcmp(c->targets[k].path, traced) == 0;
+		if (seen)
+			sdt_free(sdt);
+		else
+			rc = add_target(c, -1, traced, traced, sdt);
 	}
 	globfree(&g);
 	if (rc == 0 && c->ntargets == 0) {
@@ -450,7 +477,7 @@ static int list_probes(struct cap *c)
 		for (int rank = 0; rank <= PS_M_COUNT; rank++) {
 			for (int i = 0; i < tg->sdt->nnotes; i++) {
 				const struct sdt_note *n = &tg->sdt->notes[i];
-				int marker = marker_of(n->name);
+				int marker = ps_marker_from_name(n->name);
 				if (strcmp(n->provider, "python") != 0 ||
 				    (marker == PS_M_OTHER ? PS_M_COUNT : marker) != rank)
 					continue;
@@ -505,6 +532,12 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 		if (!c->pids)
 			rc = -ENOMEM;
 		for (int i = 0; rc == 0 && i < cfg->npids; i++) {
+			/* -p 42 -p 42 is one process: attached twice, it would give each hit twice. */
+			bool seen = false;
+			for (int k = 0; k < c->npids; k++)
+				seen |= c->pids[k] == cfg->pids[i];
+			if (seen)
+				continue;
 			c->pids[c->npids++] = cfg->pids[i];
 			rc = open_pid(c, cfg->pids[i]);
 		}

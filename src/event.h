@@ -34,7 +34,7 @@
 #define PS_STRSIZE_DEFAULT 256   /* like DTrace's strsize: bytes kept of a string, NUL included */
 #define PS_COMM_LEN 16
 
-/* The CPython markers, in a fixed order (table in capture.c: ps_marker_names). */
+/* The CPython markers, in a fixed order (their names: event.c). */
 enum ps_marker {
 	PS_M_FUNCTION_ENTRY,
 	PS_M_FUNCTION_RETURN,
@@ -47,6 +47,12 @@ enum ps_marker {
 	PS_M_COUNT,
 	PS_M_OTHER = -1,         /* a marker pyscope has no special knowledge of */
 };
+
+/* MARKER's name in the stapsdt spelling ("function__entry"); NULL for PS_M_OTHER or out of range. */
+const char *ps_marker_name(int marker);
+/* The marker NAME names, in either spelling ("function__entry" or "function-entry"); PS_M_OTHER
+ * when it is none of the eight. */
+int ps_marker_from_name(const char *name);
 
 /* One attached (or recorded) probe: a marker in one object of one process (pid 0: any process). */
 struct ps_probe {

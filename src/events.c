@@ -57,25 +57,54 @@ struct out {
 
 static char outbuf[OUTBUF];      /* stdout's buffer: flushed after each batch, not each line */
 
+/* What each marker's arguments are, for the help (CPython's instrumentation howto). */
+static const char *const marker_args[PS_M_COUNT] = {
+	[PS_M_FUNCTION_ENTRY] = "FILENAME FUNCNAME LINENO",
+	[PS_M_FUNCTION_RETURN] = "FILENAME FUNCNAME LINENO",
+	[PS_M_LINE] = "FILENAME FUNCNAME LINENO",
+	[PS_M_GC_START] = "GENERATION",
+	[PS_M_GC_DONE] = "COLLECTED",
+	[PS_M_IMPORT_START] = "MODULE",
+	[PS_M_IMPORT_DONE] = "MODULE FOUND",
+	[PS_M_AUDIT] = "EVENT ARGS_TUPLE (a pointer, in hex)",
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json]\n"
 		"                      [--strsize N]\n"
 		"\n"
-		"Print every python marker hit: one line per hit (TIME_NS PID TID CPU MARKER ARGS).\n"
-		"  -c CMD          run CMD (split into words like dtrace -c) and trace it from its start;\n"
-		"                  exits with CMD's exit status\n"
-		"  -p PID          trace a running process (repeatable)\n"
+		"Print every python marker hit, one line per hit.\n"
+		"  -c CMD          run CMD (split into words like dtrace -c: blanks separate, quotes group)\n"
+		"                  and trace it from its first instruction; exits with CMD's exit status\n"
+		"  -p PID          trace a running process (repeatable); ends when they have all exited\n"
 		"  --all [BINARY]  every process running BINARY (default: the Pythons found: python3 on\n"
-		"                  PATH, /usr/bin/python3*), including processes started later\n"
-		"  --markers LIST  comma-separated marker names or globs, either spelling\n"
-		"                  (function__entry or function-entry); default: all\n"
-		"  --json          JSON lines, as documented for replay (one object per hit)\n"
-		"  --strsize N     bytes kept of each string, NUL included (default %d); longer ones are\n"
-		"                  cut and marked\n"
-		"Ctrl-C stops, prints what is left and a summary on stderr.\n",
+		"                  PATH, /usr/bin/python3*), including processes started later; for a\n"
+		"                  Python built with --enable-shared, every user of its libpython\n"
+		"  --markers LIST  comma-separated marker names or globs, either spelling, provider\n"
+		"                  optional (function__entry, function-entry, 'python:gc*'); default: all\n"
+		"  --json          JSON lines instead (the stream replay reads: one object per hit,\n"
+		"                  {\"lost\":N} when records were lost, {\"end\":{...}} last)\n"
+		"  --strsize N     bytes kept of each string, NUL included (default %d, at most 4096)\n"
+		"\n"
+		"Each line: TIME_NS PID TID CPU MARKER ARG..., separated by single spaces, where TIME_NS is\n"
+		"CLOCK_MONOTONIC nanoseconds taken at the hit and MARKER is in the stapsdt spelling.\n"
+		"The ARGs, in the marker's order:\n",
 		PS_STRSIZE_DEFAULT);
+	for (int m = 0; m < PS_M_COUNT; m++)
+		fprintf(f, "  %-26s %s\n", ps_marker_name(m), marker_args[m]);
+	fprintf(f,
+		"Integers in decimal. Strings as they are, or in JSON double quotes (with JSON escapes)\n"
+		"when empty or holding a blank, a quote or a control byte; a string cut at strsize is\n"
+		"followed by \"...\". A string the process's memory did not give at the hit is shown as\n"
+		"its pointer, in hex (0x...).\n"
+		"\n"
+		"Lost records (the ring buffer was full) are reported on stderr as they happen\n"
+		"(\"pyscope: N events lost\") and in the summary. Ctrl-C or SIGTERM stops: what was\n"
+		"captured is printed, then the summary \"pyscope: N events, M lost\" on stderr, exit 0.\n"
+		"Exit status: the command's with -c (128+N when killed by signal N), 0 otherwise;\n"
+		"2 when nothing could be traced (one line on stderr says why).\n");
 }
 
 /* Output is the hot path of the reader: lines are put together with the helpers below (decimal
@@ -142,7 +171,9 @@ static int print_human(const struct ps_event *ev, struct out *o)
 {
 	FILE *f = o->f;
 	const struct ps_probe *p = ev->probe;
-	uint32_t ptrs = p->marker >= 0 && p->marker < PS_M_COUNT ? pointer_args[p->marker] : 0;
+	/* Pointers in hex: the audit tuple, and a string the process's memory did not give. */
+	uint32_t ptrs = p->marker >= 0 && p->marker < PS_M_COUNT ?
+			pointer_args[p->marker] | cap_default_strargs(p->marker) : 0;
 	put_u64(f, ev->ts);
 	putc_unlocked(' ', f);
 	put_u64(f, ev->pid);
@@ -379,7 +410,10 @@ int events_main(int argc, char **argv)
 		goto out;
 	setvbuf(stdout, outbuf, _IOFBF, OUTBUF);
 
-	struct sigaction sa = { .sa_handler = on_stop };
+	/* SA_RESTART: a stop must not cut a write to a slow reader short (stdio would drop the
+	 * buffer); the wait in cap_poll returns at the signal all the same (epoll is never
+	 * restarted). */
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

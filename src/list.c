@@ -482,36 +482,6 @@ static int scan_dir(struct found *fd, const char *dir)
 	return rc;
 }
 
-/* Where the dynamic loader would find libpython NAME for executable EXE (real path REAL):
- * its DT_RUNPATH (with $ORIGIN), LD_LIBRARY_PATH, then the usual system directories. */
-static bool find_lib(const char *name, const char *runpath, const char *real, char *out, size_t len)
-{
-	/* A name with a '/' is a path already (what a library linked without a soname leaves). */
-	if (strchr(name, '/'))
-		return (size_t)snprintf(out, len, "%s", name) < len && access(out, R_OK) == 0;
-	char origin[PATH_MAX];
-	snprintf(origin, sizeof(origin), "%s", real);
-	char *slash = strrchr(origin, '/');
-	if (slash)
-		*slash = 0;
-	char dirs[8192];
-	snprintf(dirs, sizeof(dirs), "%s:%s:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
-		 "/usr/local/lib:/lib64:/usr/lib64:/lib:/usr/lib", runpath ? runpath : "",
-		 getenv("LD_LIBRARY_PATH") ? getenv("LD_LIBRARY_PATH") : "");
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char dir[PATH_MAX];
-		if (strncmp(d, "$ORIGIN", 7) == 0)
-			snprintf(dir, sizeof(dir), "%s%s", origin, d + 7);
-		else if (strncmp(d, "${ORIGIN}", 9) == 0)
-			snprintf(dir, sizeof(dir), "%s%s", origin, d + 9);
-		else
-			snprintf(dir, sizeof(dir), "%s", d);
-		if ((size_t)snprintf(out, len, "%s/%s", dir, name) < len && access(out, R_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Show one of the machine's Pythons (or a libpython, named by WHOSE) as a block. */
 static int show_python(struct listing *l, const char *path, const char *whose)
 {
@@ -562,11 +532,7 @@ static int list_machine(struct listing *l)
 		char err[256], lib[PATH_MAX];
 		if (rc < 0 || sdt_read(exes.paths[i], &f, err, sizeof(err)) < 0)
 			continue;
-		for (int k = 0; k < f->nneeded && rc == 0; k++) {
-			const char *base = strrchr(f->needed[k], '/');
-			if (strncmp(base ? base + 1 : f->needed[k], "libpython", 9) != 0 ||
-			    !find_lib(f->needed[k], f->runpath, exes.real[i], lib, sizeof(lib)))
-				continue;
+		for (int k = 0; rc == 0 && sdt_find_needed(f, "libpython", &k, lib, sizeof(lib)) == 0;) {
 			int before = libs.n;
 			rc = found_add(&libs, lib, false);
 			/* Shown by its real path: "$ORIGIN/../lib" would read poorly. */

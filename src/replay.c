@@ -15,11 +15,6 @@
 #include <string.h>
 #include "replay.h"
 
-static const char *const marker_names[PS_M_COUNT] = {
-	"function__entry", "function__return", "line", "gc__start", "gc__done",
-	"import__find__load__start", "import__find__load__done", "audit",
-};
-
 struct probe {
 	struct ps_probe pub;
 	char *provider, *name, *module, *function, *path;
@@ -261,14 +256,6 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static int marker_of(const char *name)
-{
-	for (int i = 0; i < PS_M_COUNT; i++)
-		if (strcmp(marker_names[i], name) == 0)
-			return i;
-	return PS_M_OTHER;
-}
-
 static struct probe *find_probe(struct replay *r, int pid, const char *prov, const char *name,
 				const char *module, const char *function)
 {
@@ -299,7 +286,7 @@ static struct probe *add_probe(struct replay *r, int id, int pid, const char *pr
 	p->function = xstrdup(function);
 	p->path = xstrdup(path && *path ? path : module);
 	p->pub.id = id ? id : r->nprobes;
-	p->pub.marker = marker_of(name);
+	p->pub.marker = ps_marker_from_name(name);
 	p->pub.pid = pid;
 	p->pub.provider = p->provider;
 	p->pub.name = p->name;

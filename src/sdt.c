@@ -22,6 +22,7 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,4 +404,52 @@ bool sdt_match(const char *pattern, const char *provider, const char *name)
 		return true;
 	note_spelling(pattern, name_pat, sizeof(name_pat));
 	return fnmatch(name_pat, name, 0) == 0;
+}
+
+/* Where the dynamic loader would find library NAME for an object whose real path is REAL: its
+ * DT_RUNPATH (with $ORIGIN, the directory of REAL), LD_LIBRARY_PATH, then the usual system
+ * directories (ld.so.cache is not read: it lists these same directories on Debian). */
+static bool find_lib(const char *name, const char *runpath, const char *real, char *out, size_t len)
+{
+	/* A name with a '/' is a path already (what a library linked without a soname leaves). */
+	if (strchr(name, '/'))
+		return (size_t)snprintf(out, len, "%s", name) < len && access(out, R_OK) == 0;
+	char origin[PATH_MAX];
+	snprintf(origin, sizeof(origin), "%s", real);
+	char *slash = strrchr(origin, '/');
+	if (slash)
+		*slash = 0;
+	char dirs[8192];
+	snprintf(dirs, sizeof(dirs), "%s:%s:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
+		 "/usr/local/lib:/lib64:/usr/lib64:/lib:/usr/lib", runpath ? runpath : "",
+		 getenv("LD_LIBRARY_PATH") ? getenv("LD_LIBRARY_PATH") : "");
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char dir[PATH_MAX];
+		if (strncmp(d, "$ORIGIN", 7) == 0)
+			snprintf(dir, sizeof(dir), "%s%s", origin, d + 7);
+		else if (strncmp(d, "${ORIGIN}", 9) == 0)
+			snprintf(dir, sizeof(dir), "%s%s", origin, d + 9);
+		else
+			snprintf(dir, sizeof(dir), "%s", d);
+		if ((size_t)snprintf(out, len, "%s/%s", dir, name) < len && access(out, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len)
+{
+	char real[PATH_MAX];
+	if (!realpath(f->path, real))
+		snprintf(real, sizeof(real), "%s", f->path);
+	for (int k = *next; k < f->nneeded; k++) {
+		const char *base = strrchr(f->needed[k], '/');
+		if (strncmp(base ? base + 1 : f->needed[k], prefix, strlen(prefix)) != 0 ||
+		    !find_lib(f->needed[k], f->runpath, real, out, len))
+			continue;
+		*next = k + 1;
+		return 0;
+	}
+	*next = f->nneeded;
+	return -ENOENT;
 }

@@ -8,6 +8,7 @@
 #define PYSCOPE_SDT_H
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "argspec.h"
 
 #define SDT_MAX_ARGS 12
@@ -50,6 +51,12 @@ void sdt_free(struct sdt_file *f);
 /* provider:name glob match, accepting both spellings of a name ("function__entry" and
  * "function-entry"); PATTERN may omit the provider ("function*"). */
 bool sdt_match(const char *pattern, const char *provider, const char *name);
+/* The next shared library F asks for (DT_NEEDED) whose file name starts with PREFIX ("libpython"),
+ * found where the dynamic loader would look: DT_RUNPATH/DT_RPATH (with $ORIGIN, the directory of
+ * F's real path), LD_LIBRARY_PATH, then the system library directories. *NEXT is the DT_NEEDED
+ * index to start from (0 at first) and is moved past the entry found, so that a loop sees each.
+ * 0 with the library's path in OUT; -ENOENT when no further entry matches and exists. */
+int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len);
 /* "function__entry" -> "function-entry" (DTrace spelling) into BUF. */
 const char *sdt_dtrace_name(const char *name, char *buf, int len);
 #endif

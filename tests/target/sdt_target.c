@@ -11,6 +11,8 @@
  *                   where NAME(i) is names[i % 8] (short, long, empty, non-ASCII ones)
  *   line:N          N line("sdt_target.c", "loop", i)
  *   long:LEN        one function__entry/return pair whose function name is LEN 'x' characters
+ *   name:STR        one function__entry/return pair whose function name is STR, bytes as given
+ *   fault           one function__entry/return pair whose function name points to unmapped memory
  *   gc:GEN:N        gc__start(GEN) then gc__done(N)
  *   import:NAME:F   import__find__load__start(NAME), import__find__load__done(NAME, F)
  *   audit:EVENT     audit(EVENT, (void *)0x1234)
@@ -102,6 +104,10 @@ static void *run_ops(void *arg)
 			s[n] = 0;
 			fire_call(s, base);
 			free(s);
+		} else if (strncmp(op, "name:", 5) == 0) {
+			fire_call(a + 1, base);
+		} else if (strcmp(op, "fault") == 0) {
+			fire_call((const char *)16, base);
 		} else if (strncmp(op, "gc:", 3) == 0 && b) {
 			int gen = (int)n;
 			long collected = strtol(b + 1, NULL, 10);
