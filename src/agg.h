@@ -33,7 +33,7 @@ enum agg_fn agg_kind(const struct agg *a);
  * to VALUE's bucket; the others fold VALUE in. */
 int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t value, int64_t incr);
 
-/* printa(@a) and the END print-out: DTrace's default layout, preceded by a blank line. */
+/* printa(@a): DTrace's default layout, preceded by a blank line (the end-of-run print-out is agg_print_all). */
 void agg_print(FILE *out, const struct agg *a);
 /* printa("format", @a): FMT's ordinary conversions take the keys in order, its %@ the value. */
 void agg_printa(FILE *out, const struct fmt *f, const struct agg *a);
