@@ -192,6 +192,43 @@ static int find_python(const char *exe, char *out, size_t len, struct sdt_file *
 	return *sdt != NULL;
 }
 
+/* A command without markers is most often a Python from a build without them (pyenv's, a shim)
+ * while the system's own has them: say "no python markers in X", and name the Pythons in the
+ * usual places that do carry markers, so the user knows what to run instead. */
+static void say_no_markers(const char *what)
+{
+	static const char *const where[] = { "/usr/bin/python3*", "/usr/local/bin/python3*" };
+	char hint[1024] = "", seen[8][PATH_MAX];
+	int nseen = 0;
+	size_t used = 0;
+
+	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
+		glob_t g = { 0 };
+		if (glob(where[w], 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc && nseen < 8; i++) {
+			char real[PATH_MAX], traced[PATH_MAX];
+			struct sdt_file *sdt;
+			int dup = 0;
+			if (strstr(g.gl_pathv[i], "-config") || !realpath(g.gl_pathv[i], real))
+				continue;
+			for (int k = 0; k < nseen; k++)
+				dup |= strcmp(seen[k], real) == 0;
+			if (dup || !find_python(real, traced, sizeof(traced), &sdt))
+				continue;
+			sdt_free(sdt);
+			snprintf(seen[nseen++], PATH_MAX, "%s", real);
+			int n = snprintf(hint + used, sizeof(hint) - used, "%s%s", used ? ", " : "", real);
+			if (n < 0 || (size_t)n >= sizeof(hint) - used)
+				break;
+			used += (size_t)n;
+		}
+		globfree(&g);
+	}
+	fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)%s%s\n",
+		what, used ? "; these have them: " : "", hint);
+}
+
 static int add_target(struct cap *c, pid_t pid, const char *open_path, const char *path,
 		      struct sdt_file *sdt)
 {
@@ -331,8 +368,7 @@ static int open_command(struct cap *c)
 	if (!find_python(exe, traced, sizeof(traced), &sdt) &&
 	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
 	     !find_python(interp, traced, sizeof(traced), &sdt))) {
-		fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
-			exe);
+		say_no_markers(exe);
 		rc = -ENOENT;
 		goto out;
 	}
@@ -426,8 +462,7 @@ static int open_all(struct cap *c)
 			return -ENOENT;
 		}
 		if (!find_python(real, traced, sizeof(traced), &sdt)) {
-			fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)\n",
-				c->cfg.binary);
+			say_no_markers(c->cfg.binary);
 			return -ENOENT;
 		}
 		return add_target(c, -1, traced, traced, sdt);

@@ -20,13 +20,15 @@ err "option without its value" "pyscope: events: --markers needs a value" --all 
 err "bad -p" "pyscope: -p wants a number from 1 to 2147483647, not 'abc'" -p abc
 err "command not found" "pyscope: cannot run 'pyscope-no-such-command': command not found" \
 	-c pyscope-no-such-command
-err "command without markers" "pyscope: no python markers in /bin/true (built without --with-dtrace?)" \
+# A command without markers names the Pythons that have them (Debian's python3.11 here).
+HINT="; these have them: /usr/bin/python3.11"
+err "command without markers" "pyscope: no python markers in /bin/true (built without --with-dtrace?)$HINT" \
 	-c "/bin/true"
 printf '#!/bin/sh\nexec /usr/bin/python3.11 "$@"\n' >"$TMP/python3.11"
 chmod +x "$TMP/python3.11"
 PATH=$TMP:$PATH err "a shell-script shim on PATH (like pyenv's)" \
-	"pyscope: no python markers in $TMP/python3.11 (built without --with-dtrace?)" -c "python3.11 -c pass"
-err "--all BINARY without markers" "pyscope: no python markers in /bin/true (built without --with-dtrace?)" \
+	"pyscope: no python markers in $TMP/python3.11 (built without --with-dtrace?)$HINT" -c "python3.11 -c pass"
+err "--all BINARY without markers" "pyscope: no python markers in /bin/true (built without --with-dtrace?)$HINT" \
 	--all /bin/true
 
 # A pid that does not exist: one that just exited.
