@@ -31,12 +31,6 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 #undef I
 #undef S
 
-struct pg_mem {
-	struct pg_mem *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
 struct pg_prog *pg_new(void)
 {
 	struct pg_prog *p = calloc(1, sizeof(*p));
@@ -46,6 +40,7 @@ struct pg_prog *pg_new(void)
 	}
 	p->quiet = -1;
 	p->strsize = -1;
+	p->mem.chunk_size = 16384;
 	return p;
 }
 
@@ -56,12 +51,7 @@ void pg_free(struct pg_prog *p)
 	for (int i = 0; i < p->nfmts; i++)
 		fmt_free(p->fmts[i]);
 	free(p->fmts);
-	struct pg_mem *m = p->mem;
-	while (m) {
-		struct pg_mem *n = m->next;
-		free(m);
-		m = n;
-	}
+	arena_free(&p->mem);
 	free(p->clauses);
 	free(p->vars);
 	free(p->aggs);
@@ -70,21 +60,7 @@ void pg_free(struct pg_prog *p)
 
 void *pg_alloc(struct pg_prog *p, size_t n)
 {
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	if (!p->mem || p->mem->used + n > p->mem->cap) {
-		size_t cap = n > 16384 ? n : 16384;
-		struct pg_mem *m = malloc(sizeof(*m) + cap);
-		if (!m) {
-			perror("pyscope: out of memory");
-			exit(70);
-		}
-		m->used = 0;
-		m->cap = cap;
-		m->next = p->mem;
-		p->mem = m;
-	}
-	void *r = (char *)p->mem->data + p->mem->used;
-	p->mem->used += n;
+	void *r = arena_alloc(&p->mem, n);
 	memset(r, 0, n);
 	return r;
 }

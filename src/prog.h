@@ -19,6 +19,7 @@
 #include "event.h"
 #include "fmt.h"
 #include "agg.h"
+#include "arena.h"
 
 #define PG_MAX_KEYS 8            /* keys of an associative array or aggregation */
 #define PG_MAX_CALL_ARGS 16      /* arguments of a call after printf's format */
@@ -178,7 +179,6 @@ struct pg_clause {
 	bool strargs_any;        /* it reads strings through a pointer not known at compile time */
 };
 
-struct pg_mem;                   /* the program's allocations */
 
 struct pg_prog {
 	int nclauses;
@@ -192,7 +192,7 @@ struct pg_prog {
 	int strsize;
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
-	struct pg_mem *mem;
+	struct arena mem;        /* the program's allocations */
 };
 
 struct pg_prog *pg_new(void);

@@ -17,58 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "arena.h"
 #include "rt.h"
-
-/* ---- arena: strings of the current event ---- */
-
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
-struct arena {
-	struct chunk *head, *cur;
-};
-
-static char *arena_alloc(struct arena *a, size_t n)
-{
-	while (a->cur && a->cur->used + n > a->cur->cap)
-		a->cur = a->cur->next;     /* chunks kept from earlier events are reused */
-	if (!a->cur) {
-		size_t cap = n > 65536 ? n : 65536;
-		struct chunk *c = malloc(sizeof(*c) + cap);
-		if (!c) {
-			perror("pyscope: out of memory");
-			exit(70);
-		}
-		c->used = 0;
-		c->cap = cap;
-		c->next = a->head;
-		a->head = c;
-		a->cur = c;
-	}
-	char *r = a->cur->data + a->cur->used;
-	a->cur->used += n;
-	return r;
-}
-
-static void arena_reset(struct arena *a)
-{
-	for (struct chunk *c = a->head; c; c = c->next)
-		c->used = 0;
-	a->cur = a->head;
-}
-
-static void arena_free(struct arena *a)
-{
-	while (a->head) {
-		struct chunk *n = a->head->next;
-		free(a->head);
-		a->head = n;
-	}
-	a->cur = NULL;
-}
 
 /* ---- the store: every global, thread-local and associative-array element ---- */
 

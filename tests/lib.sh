@@ -40,3 +40,19 @@ expect_status() {
 	if [ "$rc" -eq "$want" ]; then pass "$name"; else
 		fail "$name" "exit status $rc, wanted $want" "stderr: $(head -5 "$TMP/err")"; fi
 }
+
+# profile_counts EVENTS PROG RUN — from a `pyscope events --json` recording of
+# tests/target/profile_self.py, the per-function [entries, returns] that pyscope saw in run RUN:
+# 1 before the audit event "profile_self.profiled" (no profiler active), 2 after it (under
+# sys.setprofile). The module body, the class body and the profiler callback are left out, as the
+# program leaves them out of its own counts.
+profile_counts() {
+	jq -s -S --arg f "$2" --argjson run "$3" '
+	(map(.str[0] == "profile_self.profiled") | index(true)) as $cut
+	| if $run == 1 then .[:$cut] else .[$cut:] end
+	| map(select(.probe and .str[0] == $f and (.str[1] | IN("<module>", "Box", "_prof") | not)))
+	| group_by(.str[1])
+	| map({key: .[0].str[1], value: [(map(select(.probe == "python:function__entry")) | length),
+	                                 (map(select(.probe == "python:function__return")) | length)]})
+	| from_entries' "$1"
+}

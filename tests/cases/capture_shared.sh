@@ -30,21 +30,11 @@ PROG=$PYSCOPE_ROOT/tests/target/profile_self.py
 "$PYSCOPE" events --json --markers function__entry,function__return,audit \
 	-c "$PYSHARED $PROG $TMP/self.json" >"$TMP/ev.json" 2>"$TMP/err"
 expect_eq "profile_self.py on pyshared exits 0 under pyscope" 0 "$?"
-counts() {
-	jq -s -S --arg f "$PROG" --argjson run "$1" '
-	(map(.str[0] == "profile_self.profiled") | index(true)) as $cut
-	| if $run == 1 then .[:$cut] else .[$cut:] end
-	| map(select(.probe and .str[0] == $f and (.str[1] | IN("<module>", "Box", "_prof") | not)))
-	| group_by(.str[1])
-	| map({key: .[0].str[1], value: [(map(select(.probe == "python:function__entry")) | length),
-	                                 (map(select(.probe == "python:function__return")) | length)]})
-	| from_entries' "$TMP/ev.json"
-}
 jq -S . "$TMP/self.json" >"$TMP/self.sorted.json"
-counts 1 >"$TMP/seen1.json"
+profile_counts "$TMP/ev.json" "$PROG" 1 >"$TMP/seen1.json"
 expect_file "pyshared, no profiler: per-function entry/return counts equal sys.setprofile's" \
 	"$TMP/self.sorted.json" "$TMP/seen1.json"
-counts 2 >"$TMP/seen2.json"
+profile_counts "$TMP/ev.json" "$PROG" 2 >"$TMP/seen2.json"
 expect_file "pyshared, under the profiler: the same counts" "$TMP/self.sorted.json" "$TMP/seen2.json"
 
 # --all PYSHARED: its libpython, in every process (a pyshared started after pyscope).
