@@ -56,3 +56,10 @@ profile_counts() {
 	                                 (map(select(.probe == "python:function__return")) | length)]})
 	| from_entries' "$1"
 }
+
+# wait_for FILE PATTERN — until FILE has a line matching the extended regex PATTERN (at most ~10 s);
+# false if it never does.
+wait_for() {
+	for _ in $(seq 1000); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
+	return 1
+}

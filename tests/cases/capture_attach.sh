@@ -7,10 +7,6 @@ if ! can_trace; then skip "attach modes" "needs root and BPF"; exit 0; fi
 [ -x "$PY311" ] || { skip "attach modes" "no $PY311"; exit 0; }
 EMBED=$PYSCOPE_ROOT/build/tests/embed_py
 
-wait_for() {
-	for _ in $(seq 1000); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
-	return 1
-}
 # The line and function__entry semaphores of python3.11 (non-PIE: their addresses are absolute).
 sem_addr() {
 	readelf -n "$PY311" | awk -v m="$1" '$1 == "Name:" { name = $2 }

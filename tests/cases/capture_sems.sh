@@ -4,12 +4,6 @@
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "semaphores" "needs root and BPF"; exit 0; fi
 
-# wait_for FILE PATTERN — until FILE has a line matching PATTERN (at most ~10 s).
-wait_for() {
-	for _ in $(seq 1000); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
-	return 1
-}
-
 ZERO="function__entry=0 function__return=0 line=0 gc__start=0 gc__done=0 import__find__load__start=0 import__find__load__done=0 audit=0"
 "$TARGET" sems spin:20 >"$TMP/sems" &
 target=$!

@@ -38,10 +38,6 @@ profile_counts "$TMP/ev.json" "$PROG" 2 >"$TMP/seen2.json"
 expect_file "pyshared, under the profiler: the same counts" "$TMP/self.sorted.json" "$TMP/seen2.json"
 
 # --all PYSHARED: its libpython, in every process (a pyshared started after pyscope).
-wait_for() {
-	for _ in $(seq 1000); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
-	return 1
-}
 "$PYSCOPE" events --all "$PYSHARED" --markers function__entry >"$TMP/a.out" 2>"$TMP/a.err" &
 tracer=$!
 wait_for "$TMP/a.err" tracing || fail "--all pyshared attached" "$(cat "$TMP/a.err")"
