@@ -930,6 +930,12 @@ void cap_close(struct cap *c)
 		close(c->child_go);
 		if (!c->child_reaped)
 			waitpid(c->child, NULL, 0);
+	} else if (c->child > 0 && !c->child_reaped) {
+		/* As dtrace(1) does with a process it created: a trace that ends (Ctrl-C, SIGTERM,
+		 * exit()) before its -c command does takes the command with it, reaped, so it
+		 * neither runs on untraced nor stays a zombie. */
+		kill(c->child, SIGKILL);
+		waitpid(c->child, NULL, 0);
 	}
 	for (int i = 0; i < c->ntargets; i++) {
 		free(c->targets[i].open_path);

@@ -8,7 +8,8 @@
  *   cap_attach   load the BPF program, attach, raise semaphores (kernel reference counted)
  *   cap_start    let the -c command run
  *   cap_poll     deliver events to a sink until the timeout
- *   cap_close    detach and free; semaphores drop back by themselves
+ *   cap_close    detach and free; semaphores drop back by themselves; a -c command still
+ *                running is killed, as dtrace(1) kills a process it created
  */
 #ifndef PYSCOPE_CAPTURE_H
 #define PYSCOPE_CAPTURE_H

@@ -709,15 +709,7 @@ int dtrace_main(int argc, char **argv)
 		status = run_replay(r, rp);
 	} else if (cap) {
 		status = run_live(&o, r, cap);
-		/* As dtrace(1) does with a process it created: ending the trace (exit(), Ctrl-C)
-		 * before the -c command is done kills the command. */
-		if (o.command && !cap_targets_gone(cap) && cap_command_pid(cap) > 0) {
-			kill(cap_command_pid(cap), SIGKILL);
-			/* reap it (cap_targets_gone waits for it): no zombie is left behind */
-			struct timespec ms = { 0, 1000000 };
-			for (int i = 0; i < 1000 && !cap_targets_gone(cap); i++)
-				nanosleep(&ms, NULL);
-		}
+		/* cap_close kills a -c command still running, as dtrace(1) does */
 	} else {
 		/* BEGIN, END and ticks only: run until exit() or Ctrl-C */
 		if (!rt_begin(r, now_ns()))

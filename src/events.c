@@ -102,7 +102,8 @@ static void usage(FILE *f)
 		"\n"
 		"Lost records (the ring buffer was full) are reported on stderr as they happen\n"
 		"(\"pyscope: N events lost\") and in the summary. Ctrl-C or SIGTERM stops: what was\n"
-		"captured is printed, then the summary \"pyscope: N events, M lost\" on stderr, exit 0.\n"
+		"captured is printed, then the summary \"pyscope: N events, M lost\" on stderr, exit 0;\n"
+		"a -c command still running then is ended too, as dtrace(1) ends a process it created.\n"
 		"Exit status: the command's with -c (128+N when killed by signal N), 0 otherwise;\n"
 		"2 when nothing could be traced (one line on stderr says why).\n");
 }
