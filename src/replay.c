@@ -153,34 +153,40 @@ static int64_t jint(struct jr *j)
 
 static void jskip(struct jr *j);
 
-/* Iterate an object: returns true with KEY set for each member; the caller reads the value. */
-static bool jmember(struct jr *j, bool *first, char *key, size_t klen)
+/* One step through a container opened by OPEN and closed by CLOSE ('{' '}' or '[' ']'): true
+ * when another member or element follows (its separator consumed), false at the end or on an
+ * error (j->err set). *FIRST is true before the first step. */
+static bool jnext(struct jr *j, bool *first, char open, char close)
 {
 	ws(j);
 	if (*first) {
-		if (*j->s != '{') {
-			j->err = "object expected";
+		if (*j->s != open) {
+			j->err = open == '{' ? "object expected" : "array expected";
 			return false;
 		}
 		j->s++;
 		*first = false;
 		ws(j);
-		if (*j->s == '}') {
-			j->s++;
-			return false;
-		}
-	} else {
-		ws(j);
-		if (*j->s == '}') {
-			j->s++;
-			return false;
-		}
+	} else if (*j->s != close) {
 		if (*j->s != ',') {
-			j->err = "',' or '}' expected";
+			j->err = close == '}' ? "',' or '}' expected" : "',' or ']' expected";
 			return false;
 		}
 		j->s++;
+		return true;
 	}
+	if (*j->s == close) {
+		j->s++;
+		return false;
+	}
+	return true;
+}
+
+/* Iterate an object: returns true with KEY set for each member; the caller reads the value. */
+static bool jmember(struct jr *j, bool *first, char *key, size_t klen)
+{
+	if (!jnext(j, first, '{', '}'))
+		return false;
 	if (!jstr(j, key, klen)) {
 		if (!j->err)
 			j->err = "key expected";
@@ -196,31 +202,7 @@ static bool jmember(struct jr *j, bool *first, char *key, size_t klen)
 /* Iterate an array: true before each element. */
 static bool jelem(struct jr *j, bool *first)
 {
-	ws(j);
-	if (*first) {
-		if (*j->s != '[') {
-			j->err = "array expected";
-			return false;
-		}
-		j->s++;
-		*first = false;
-		ws(j);
-		if (*j->s == ']') {
-			j->s++;
-			return false;
-		}
-		return true;
-	}
-	if (*j->s == ']') {
-		j->s++;
-		return false;
-	}
-	if (*j->s != ',') {
-		j->err = "',' or ']' expected";
-		return false;
-	}
-	j->s++;
-	return true;
+	return jnext(j, first, '[', ']');
 }
 
 static void jskip(struct jr *j)
