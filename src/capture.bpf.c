@@ -92,8 +92,8 @@ int ps_hit(struct pt_regs *ctx)
 
 	if (n < 0)
 		n = 0;
-	if (n > CAP_MAX_ARGS)
-		n = CAP_MAX_ARGS;
+	if (n > PS_MAX_ARGS)
+		n = PS_MAX_ARGS;
 	r->ts = bpf_ktime_get_ns();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
@@ -106,15 +106,15 @@ int ps_hit(struct pt_regs *ctx)
 	struct pt_regs regs;    /* the registers at the hit, copied once for every argument */
 	if (n > 0 && bpf_probe_read_kernel(&regs, sizeof(regs), ctx))
 		n = 0;
-	for (int i = 0; i < CAP_MAX_ARGS && i < n; i++)
+	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
 		r->args[i & 15] = usdt_arg(&spec->args[i], &regs);   /* the mask: as below */
 
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
-	if (size > CAP_MAX_STRSIZE)
-		size = CAP_MAX_STRSIZE;
-	for (int i = 0; i < CAP_MAX_ARGS && i < n; i++) {
+	if (size > PS_STRSIZE_MAX)
+		size = PS_STRSIZE_MAX;
+	for (int i = 0; i < PS_MAX_ARGS && i < n; i++) {
 		if (!(strmask & (1u << i)))
 			continue;
 		/* Room for one more string of the largest size; past half the scratch, stop copying

@@ -553,8 +553,9 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	c->wake_fd = -1;
 	if (c->cfg.strsize <= 0)
 		c->cfg.strsize = PS_STRSIZE_DEFAULT;
-	if (c->cfg.strsize < 2 || c->cfg.strsize > CAP_MAX_STRSIZE) {
-		fprintf(stderr, "pyscope: strsize must be between 2 and %d\n", CAP_MAX_STRSIZE);
+	if (c->cfg.strsize < PS_STRSIZE_MIN || c->cfg.strsize > PS_STRSIZE_MAX) {
+		fprintf(stderr, "pyscope: strsize must be between %d and %d\n", PS_STRSIZE_MIN,
+			PS_STRSIZE_MAX);
 		free(c);
 		return -EINVAL;
 	}
@@ -603,7 +604,7 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 	if (id < 1 || id > c->nprobes)
 		return -ENOENT;
 	c->probes[id - 1].enabled = true;
-	c->probes[id - 1].strargs = strargs & ((1u << CAP_MAX_ARGS) - 1);
+	c->probes[id - 1].strargs = strargs & ((1u << PS_MAX_ARGS) - 1);
 	return 0;
 }
 
@@ -859,16 +860,9 @@ void cap_detach(struct cap *c)
 
 static bool process_gone(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return true;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	const char *rp = strrchr(buf, ')');     /* comm may hold anything, even ')' */
-	return rp && (rp[2] == 'Z' || rp[2] == 'X');
+	struct pmap_stat st;
+	int rc = pmap_stat(pid, &st);
+	return rc == -ESRCH || (rc == 0 && (st.state == 'Z' || st.state == 'X'));
 }
 
 bool cap_targets_gone(const struct cap *c)

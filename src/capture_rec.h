@@ -13,9 +13,8 @@
  */
 #ifndef PYSCOPE_CAPTURE_REC_H
 #define PYSCOPE_CAPTURE_REC_H
+#include "pslimits.h"         /* PS_MAX_ARGS, PS_STRSIZE_MAX: shared with user space */
 
-#define CAP_MAX_ARGS 12          /* as many as a stapsdt note can describe */
-#define CAP_MAX_STRSIZE 4096     /* largest strsize accepted (bytes kept, NUL included) */
 #define CAP_SCRATCH 32768        /* per-CPU scratch record; power of two (offsets are masked) */
 #define CAP_MAX_CPUS 1024        /* slots of the lost counter; power of two */
 

@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1234,8 +1233,8 @@ static void pragma(struct parser *ps)
 		long v = strtol(eq + 1, &end, 0);
 		if (*end == 'k' || *end == 'K')
 			v *= 1024, end++;
-		if (*end || v < 2 || v > 4096)   /* what capture can copy, as for -x strsize */
-			error(ps, "strsize must be a number from 2 to 4096");
+		if (*end || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX)   /* what capture can copy */
+			error(ps, "strsize must be a number from %d to %d", PS_STRSIZE_MIN, PS_STRSIZE_MAX);
 		ps->p->strsize = (int)v;
 	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
 		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||
@@ -1268,13 +1267,6 @@ static uint64_t tick_period(const char *s)
 	return 0;
 }
 
-static bool field_matches(const char *pat, const char *s)
-{
-	char dashed[128];
-	return !*pat || fnmatch(pat, s, 0) == 0 ||
-	       fnmatch(pat, pg_dashed(s, dashed, sizeof(dashed)), 0) == 0;
-}
-
 /* Which field of D matches no probe at all: suggest the closest value of that field. */
 static void suggest_probe(struct parser *ps, const struct pg_pdesc *d, int line, int col)
 {
@@ -1282,15 +1274,15 @@ static void suggest_probe(struct parser *ps, const struct pg_pdesc *d, int line,
 		errorat(ps, line, col, "no probe matches %s: $target needs -c or -p", d->text);
 	bool name_ok = false, prov_ok = false;
 	for (int i = 0; i < ps->o->nprobes; i++) {
-		name_ok |= field_matches(d->name, ps->o->probes[i]->name);
-		prov_ok |= field_matches(d->provider, ps->o->probes[i]->provider);
+		name_ok |= ps_name_match(d->name, ps->o->probes[i]->name);
+		prov_ok |= ps_name_match(d->provider, ps->o->probes[i]->provider);
 	}
 	struct suggest s = { .word = !name_ok ? d->name : d->provider };
 	bool dashed = strchr(d->name, '-') != NULL;
 	char buf[128];
 	for (int i = 0; i < ps->o->nprobes && (!name_ok || !prov_ok); i++) {
 		const struct ps_probe *p = ps->o->probes[i];
-		const char *cand = !name_ok ? (dashed ? pg_dashed(p->name, buf, sizeof(buf)) : p->name)
+		const char *cand = !name_ok ? (dashed ? ps_name_dashed(p->name, buf, sizeof(buf)) : p->name)
 					    : p->provider;
 		offer(&s, cand);
 		if (s.best == buf)    /* keep the winner out of the reused buffer */

@@ -151,9 +151,9 @@ static int parse_x(struct opts *o, const char *arg)
 		long v = strtol(eq + 1, &end, 0);
 		if (*end == 'k' || *end == 'K')
 			v *= 1024, end++;
-		if (*end || v < 2 || v > 4096) {
-			fprintf(stderr, "pyscope: -x strsize wants a number from 2 to 4096, not '%s'\n",
-				eq + 1);
+		if (*end || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX) {
+			fprintf(stderr, "pyscope: -x strsize wants a number from %d to %d, not '%s'\n",
+				PS_STRSIZE_MIN, PS_STRSIZE_MAX, eq + 1);
 			return -EINVAL;
 		}
 		o->strsize = (int)v;
@@ -276,7 +276,7 @@ static void list_probe(FILE *f, const struct ps_probe *p)
 	else
 		snprintf(prov, sizeof(prov), "%s", p->provider);
 	fprintf(f, "%5d %10s %17s %33s %s\n", p->id, prov, p->module, p->function,
-		pg_dashed(p->name, name, sizeof(name)));
+		ps_name_dashed(p->name, name, sizeof(name)));
 }
 
 /* -l: every probe, those of -P PROVIDER, or those the -n descriptions match. */
@@ -482,7 +482,7 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 	else
 		snprintf(prov, sizeof(prov), "%s", p->provider);
 	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ", f->epid,
-		p->id, prov, p->module, p->function, pg_dashed(p->name, name, sizeof(name)), f->what);
+		p->id, prov, p->module, p->function, ps_name_dashed(p->name, name, sizeof(name)), f->what);
 	if (f->action)
 		fprintf(stderr, "action #%d at DIF offset 0\n", f->action);
 	else
@@ -502,7 +502,7 @@ static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 		*header_done = true;
 	}
 	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
-		 pg_dashed(p->name, name, sizeof(name)));
+		 ps_name_dashed(p->name, name, sizeof(name)));
 	fprintf(out, "%3u %6d %32s ", ev->cpu, p->id, fn);
 }
 

@@ -28,9 +28,11 @@
  */
 #ifndef PYSCOPE_EVENT_H
 #define PYSCOPE_EVENT_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "pslimits.h"         /* PS_MAX_ARGS, PS_STRSIZE_MIN/MAX */
 
-#define PS_MAX_ARGS 12           /* as many as a stapsdt note can describe (libbpf's limit) */
 #define PS_STRSIZE_DEFAULT 256   /* like DTrace's strsize: bytes kept of a string, NUL included */
 #define PS_COMM_LEN 16
 
@@ -53,6 +55,19 @@ const char *ps_marker_name(int marker);
 /* The marker NAME names, in either spelling ("function__entry" or "function-entry"); PS_M_OTHER
  * when it is none of the eight. */
 int ps_marker_from_name(const char *name);
+
+/* The two spellings of a marker name, the one rule everything uses: the notes write
+ * "function__entry", DTrace writes "function-entry" (each "__" is one '-'). ps_name_dashed gives
+ * DTrace's spelling of NAME, ps_name_noted the notes' spelling of NAME, which may be a glob: a '-'
+ * inside a bracket expression ("[a-z]") is a range and is kept. Both write at most LEN bytes to BUF
+ * (cut if longer, always terminated) and return BUF. */
+const char *ps_name_dashed(const char *name, char *buf, size_t len);
+const char *ps_name_noted(const char *name, char *buf, size_t len);
+/* Probe-name globbing, the one rule everything uses: PATTERN (fnmatch(3), in either spelling or
+ * a mix) matches NAME (any spelling) when it matches NAME as it is, NAME in DTrace's spelling, or
+ * when PATTERN in the notes' spelling matches NAME. An empty PATTERN matches anything; a NULL NAME
+ * is "". */
+bool ps_name_match(const char *pattern, const char *name);
 
 /* One attached (or recorded) probe: a marker in one object of one process (pid 0: any process). */
 struct ps_probe {

@@ -86,12 +86,12 @@ static void usage(FILE *f)
 		"                  optional (function__entry, function-entry, 'python:gc*'); default: all\n"
 		"  --json          JSON lines instead (the stream replay reads: one object per hit,\n"
 		"                  {\"lost\":N} when records were lost, {\"end\":{...}} last)\n"
-		"  --strsize N     bytes kept of each string, NUL included (default %d, at most 4096)\n"
+		"  --strsize N     bytes kept of each string, NUL included (default %d, at most %d)\n"
 		"\n"
 		"Each line: TIME_NS PID TID CPU MARKER ARG..., separated by single spaces, where TIME_NS is\n"
 		"CLOCK_MONOTONIC nanoseconds taken at the hit and MARKER is in the stapsdt spelling.\n"
 		"The ARGs, in the marker's order:\n",
-		PS_STRSIZE_DEFAULT);
+		PS_STRSIZE_DEFAULT, PS_STRSIZE_MAX);
 	for (int m = 0; m < PS_M_COUNT; m++)
 		fprintf(f, "  %-26s %s\n", ps_marker_name(m), marker_args[m]);
 	fprintf(f,
@@ -375,7 +375,8 @@ int events_main(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--strsize") == 0 && val) {
-			if (parse_int("--strsize", val, 2, 4096, &cfg.strsize) < 0)
+			if (parse_int("--strsize", val, PS_STRSIZE_MIN, PS_STRSIZE_MAX,
+				      &cfg.strsize) < 0)
 				goto out;
 			i++;
 		} else if (strcmp(a, "--ring-kb") == 0 && val) {       /* undocumented: tests */

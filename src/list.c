@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "event.h"
 #include "jsonw.h"
 #include "procmaps.h"
 #include "sdt.h"
@@ -144,7 +145,7 @@ static void json_note(FILE *out, const struct sdt_file *f, const char *path,
 	fputs(",\"name\":", out);
 	jsonw_str(out, n->name);
 	fputs(",\"dtrace_name\":", out);
-	jsonw_str(out, sdt_dtrace_name(n->name, dname, sizeof(dname)));
+	jsonw_str(out, ps_name_dashed(n->name, dname, sizeof(dname)));
 	json_hex(out, "location", n->pc_adj, false);
 	json_hex(out, "base", n->base, false);
 	json_hex(out, "semaphore", n->sem_adj, true);
@@ -270,7 +271,7 @@ static int table_note(struct table *t, const struct sdt_file *f, const struct sd
 	}
 	const char *fn = n->function ? n->function : "-";
 	const char *args = n->args[0] ? n->args : "-";
-	sdt_dtrace_name(n->name, dname, sizeof(dname));
+	ps_name_dashed(n->name, dname, sizeof(dname));
 	if (pl) {
 		const char *row[] = { n->provider, n->name, dname, addr, loc, saddr, fn, args, dec };
 		return table_add(t, row);

@@ -1,5 +1,6 @@
 /*
- * procmaps.c — the file-backed objects mapped into a process, from /proc/PID/maps.
+ * procmaps.c — the file-backed objects mapped into a process, from /proc/PID/maps, and the
+ * name, state and parent of a process, from /proc/PID/stat.
  *
  * Each line is "START-END PERMS OFFSET DEV INODE [PATH]". An object (executable, shared library)
  * is mapped as several ranges of one file; pyscope wants it once, with its load bias: the start
@@ -104,4 +105,40 @@ int pmap_open_path(pid_t pid, const char *path, char *buf, int len)
 {
 	int n = snprintf(buf, len, "/proc/%d/root%s", (int)pid, path);
 	return n < 0 || n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pmap_stat_parse(const char *line, struct pmap_stat *out)
+{
+	const char *open = strchr(line, '('), *close = strrchr(line, ')');
+	if (!open || !close || close < open)
+		return -EINVAL;
+	struct pmap_stat st = { 0 };
+	int ppid, n = 0;
+	/* After the name: " STATE PPID ..."; the state is one letter. */
+	if (close[1] != ' ' || !close[2] || close[3] != ' ' ||
+	    sscanf(close + 3, "%d%n", &ppid, &n) != 1 || n == 0)
+		return -EINVAL;
+	size_t len = (size_t)(close - open - 1);
+	if (len >= sizeof(st.comm))
+		len = sizeof(st.comm) - 1;
+	memcpy(st.comm, open + 1, len);
+	st.comm[len] = 0;
+	st.state = close[2];
+	st.ppid = ppid;
+	*out = st;
+	return 0;
+}
+
+int pmap_stat(pid_t pid, struct pmap_stat *out)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT || errno == ESRCH ? -ESRCH : -errno;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* An exiting process can leave the file empty. */
+	return n == 0 ? -ESRCH : pmap_stat_parse(buf, out);
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fnmatch.h>
 #include "prog.h"
 
 #define I PS_V_INT
@@ -146,26 +145,6 @@ int pg_find_agg(const struct pg_prog *p, const char *name)
 	return -1;
 }
 
-const char *pg_dashed(const char *name, char *buf, size_t len)
-{
-	size_t o = 0;
-	for (const char *s = name; *s && o + 1 < len; s++) {
-		if (s[0] == '_' && s[1] == '_') {
-			buf[o++] = '-';
-			s++;
-		} else {
-			buf[o++] = *s;
-		}
-	}
-	buf[o] = 0;
-	return buf;
-}
-
-static bool glob(const char *pat, const char *s)
-{
-	return !*pat || fnmatch(pat, s ? s : "", 0) == 0;
-}
-
 bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int target)
 {
 	if (d->kind != PG_PD_MARKER)
@@ -173,13 +152,12 @@ bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int targ
 	int pid = d->pid == PG_PID_TARGET ? target : d->pid;
 	if (d->pid && (pid <= 0 || (p->pid && p->pid != pid)))
 		return false;
-	char prov[128], dashed[128];
+	char prov[128];
 	snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
-	if (!glob(d->provider, p->provider) && !(p->pid && glob(d->provider, prov)))
+	if (!ps_name_match(d->provider, p->provider) && !(p->pid && ps_name_match(d->provider, prov)))
 		return false;
-	if (!glob(d->module, p->module) || !glob(d->function, p->function))
-		return false;
-	return glob(d->name, p->name) || glob(d->name, pg_dashed(p->name, dashed, sizeof(dashed)));
+	return ps_name_match(d->module, p->module) && ps_name_match(d->function, p->function) &&
+	       ps_name_match(d->name, p->name);
 }
 
 const char *pg_op_name(int op)

@@ -213,10 +213,8 @@ int pg_find_agg(const struct pg_prog *p, const char *name);
 
 /* Probe matching, the same for every dialect: PROVIDER matches "python" or "python1234", MODULE
  * the object's basename, FUNCTION the enclosing symbol, NAME either spelling ("function-entry",
- * "function__entry"); globs are fnmatch(3)'s. TARGET resolves PG_PID_TARGET. */
+ * "function__entry"); globs are ps_name_match's (event.h). TARGET resolves PG_PID_TARGET. */
 bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int target);
-/* "function__entry" -> "function-entry" into BUF (LEN bytes). */
-const char *pg_dashed(const char *name, char *buf, size_t len);
 /* Operator spelling for messages ("+", "&&"). */
 const char *pg_op_name(int op);
 #endif

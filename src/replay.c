@@ -35,7 +35,7 @@ struct replay {
 	int target;
 	uint64_t first_ts, last_ts;
 	struct ps_event ev;
-	char strbuf[PS_MAX_ARGS][4096];
+	char strbuf[PS_MAX_ARGS][PS_STRSIZE_MAX];
 };
 
 /* ---- a minimal JSON reader over one line ---- */

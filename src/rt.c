@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include "arena.h"
+#include "procmaps.h"
 #include "rt.h"
 
 /* ---- the store: every global, thread-local and associative-array element ---- */
@@ -204,7 +205,7 @@ static void fault(struct rt *r, const char *what)
 	} else {
 		char name[128];
 		fprintf(stderr, "pyscope: %s at %s:%s (line %d)\n", what, r->probe->provider,
-			pg_dashed(r->probe->name, name, sizeof(name)), f.line);
+			ps_name_dashed(r->probe->name, name, sizeof(name)), f.line);
 	}
 	r->faults++;
 	longjmp(r->fault, 1);
@@ -370,18 +371,8 @@ static int ppid_of(struct rt *r, int pid)
 {
 	if (pid == r->ppid_pid)
 		return r->ppid_val;
-	char path[64], buf[512];
-	int ppid = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');   /* comm may hold spaces and parentheses */
-		if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
-			ppid = 0;
-		fclose(f);
-	}
+	struct pmap_stat st;
+	int ppid = pmap_stat(pid, &st) == 0 ? st.ppid : 0;
 	r->ppid_pid = pid;
 	r->ppid_val = ppid;
 	return ppid;
@@ -409,7 +400,7 @@ static struct ps_value builtin(struct rt *r, int b)
 		return ps_str(str_of(r, buf));
 	case PG_B_PROBEMOD: return ps_str(p->module);
 	case PG_B_PROBEFUNC: return ps_str(p->function);
-	case PG_B_PROBENAME: return ps_str(str_of(r, pg_dashed(p->name, buf, sizeof(buf))));
+	case PG_B_PROBENAME: return ps_str(str_of(r, ps_name_dashed(p->name, buf, sizeof(buf))));
 	case PG_B_PROBENAME_RAW: return ps_str(p->name);
 	case PG_B_PROBEID: return ps_int(p->id);
 	case PG_B_TARGET: return ps_int(r->o.target);

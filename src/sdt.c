@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
@@ -29,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "event.h"
 #include "sdt.h"
 
 #define NT_STAPSDT 3
@@ -266,7 +266,7 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 		n->pc_off = addr_to_off(elf, nphdr, n->pc_adj);
 		n->sem_off = n->sem_adj ? addr_to_off(elf, nphdr, n->sem_adj) : 0;
 		char why[160];
-		int na = argspec_parse_all(n->args, n->spec, SDT_MAX_ARGS, why, sizeof(why));
+		int na = argspec_parse_all(n->args, n->spec, PS_MAX_ARGS, why, sizeof(why));
 		if (na < 0) {
 			n->nargs = 0;
 			n->args_err = strdup(why);
@@ -348,46 +348,9 @@ void sdt_free(struct sdt_file *f)
 	free(f);
 }
 
-const char *sdt_dtrace_name(const char *name, char *buf, int len)
-{
-	int j = 0;
-	for (int i = 0; name[i] && j < len - 1; i++) {
-		if (name[i] == '_' && name[i + 1] == '_') {
-			buf[j++] = '-';
-			i++;
-		} else {
-			buf[j++] = name[i];
-		}
-	}
-	if (len > 0)
-		buf[j] = 0;
-	return buf;
-}
-
-/* "function-entry" -> "function__entry": the note spelling, so a pattern in either spelling can
- * be matched against note names. A '-' inside a bracket expression ("[a-z]") is a range, kept. */
-static void note_spelling(const char *s, char *buf, size_t len)
-{
-	size_t j = 0;
-	bool in_bracket = false;
-	for (; *s && j + 2 < len; s++) {
-		if (*s == '[')
-			in_bracket = true;
-		else if (*s == ']')
-			in_bracket = false;
-		if (*s == '-' && !in_bracket) {
-			buf[j++] = '_';
-			buf[j++] = '_';
-		} else {
-			buf[j++] = *s;
-		}
-	}
-	buf[j] = 0;
-}
-
 bool sdt_match(const char *pattern, const char *provider, const char *name)
 {
-	char prov_pat[256], name_pat[512];
+	char prov_pat[256];
 	const char *colon = strchr(pattern, ':');
 	if (colon) {
 		size_t n = (size_t)(colon - pattern);
@@ -396,14 +359,11 @@ bool sdt_match(const char *pattern, const char *provider, const char *name)
 		memcpy(prov_pat, pattern, n);
 		prov_pat[n] = 0;
 		/* An empty provider part ("":name) matches any provider, as in DTrace. */
-		if (n && fnmatch(prov_pat, provider, 0) != 0)
+		if (!ps_name_match(prov_pat, provider))
 			return false;
 		pattern = colon + 1;
 	}
-	if (!*pattern)
-		return true;
-	note_spelling(pattern, name_pat, sizeof(name_pat));
-	return fnmatch(name_pat, name, 0) == 0;
+	return ps_name_match(pattern, name);
 }
 
 /* Where the dynamic loader would find library NAME for an object whose real path is REAL: its

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "argspec.h"
+#include "pslimits.h"
 
-#define SDT_MAX_ARGS 12
 
 struct sdt_note {
 	char *provider;          /* "python" */
@@ -26,7 +26,7 @@ struct sdt_note {
 	uint64_t sem_off;        /* file offset of the semaphore (a uprobe's ref_ctr_offset; 0: none) */
 	char *args;              /* the argument string as recorded: "8@%rbp 8@%r12 -4@%eax" */
 	int nargs;
-	struct argspec spec[SDT_MAX_ARGS];
+	struct argspec spec[PS_MAX_ARGS];
 	char *args_err;          /* NULL when every spec decoded; else why not (nargs is then 0) */
 	char *function;          /* enclosing function from the symbol table, NULL when unknown */
 };
@@ -48,8 +48,8 @@ struct sdt_file {
 int sdt_read(const char *path, struct sdt_file **out, char *err, int errlen);
 void sdt_free(struct sdt_file *f);
 
-/* provider:name glob match, accepting both spellings of a name ("function__entry" and
- * "function-entry"); PATTERN may omit the provider ("function*"). */
+/* provider:name glob match, each part as ps_name_match (event.h) matches, so either spelling of
+ * a name ("function__entry", "function-entry"); PATTERN may omit the provider ("function*"). */
 bool sdt_match(const char *pattern, const char *provider, const char *name);
 /* The next shared library F asks for (DT_NEEDED) whose file name starts with PREFIX ("libpython"),
  * found where the dynamic loader would look: DT_RUNPATH/DT_RPATH (with $ORIGIN, the directory of
@@ -57,6 +57,4 @@ bool sdt_match(const char *pattern, const char *provider, const char *name);
  * index to start from (0 at first) and is moved past the entry found, so that a loop sees each.
  * 0 with the library's path in OUT; -ENOENT when no further entry matches and exists. */
 int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len);
-/* "function__entry" -> "function-entry" (DTrace spelling) into BUF. */
-const char *sdt_dtrace_name(const char *name, char *buf, int len);
 #endif

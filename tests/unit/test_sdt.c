@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "event.h"
 #include "sdt.h"
 #include "procmaps.h"
 #include "unit.h"
@@ -106,12 +107,12 @@ static void check_names(void)
 {
 	char buf[64];
 	CHECK_STR("dtrace spelling", "function-entry",
-		  sdt_dtrace_name("function__entry", buf, sizeof(buf)));
+		  ps_name_dashed("function__entry", buf, sizeof(buf)));
 	CHECK_STR("dtrace spelling, two", "import-find-load-start",
-		  sdt_dtrace_name("import__find__load__start", buf, sizeof(buf)));
-	CHECK_STR("dtrace spelling, none", "line", sdt_dtrace_name("line", buf, sizeof(buf)));
-	CHECK_STR("dtrace spelling, single _", "a_b", sdt_dtrace_name("a_b", buf, sizeof(buf)));
-	CHECK_STR("dtrace spelling, short buffer", "func", sdt_dtrace_name("function__entry", buf, 5));
+		  ps_name_dashed("import__find__load__start", buf, sizeof(buf)));
+	CHECK_STR("dtrace spelling, none", "line", ps_name_dashed("line", buf, sizeof(buf)));
+	CHECK_STR("dtrace spelling, single _", "a_b", ps_name_dashed("a_b", buf, sizeof(buf)));
+	CHECK_STR("dtrace spelling, short buffer", "func", ps_name_dashed("function__entry", buf, 5));
 
 	static const struct { const char *pat, *prov, *name; bool want; } m[] = {
 		{ "python:function*",       "python", "function__entry",  true },
