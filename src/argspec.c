@@ -1,22 +1,33 @@
 /*
- * argspec.c — decodes the argument specs of a stapsdt note ("-4@%eax", "8@-8(%rbp)", "8@$4660").
+ * argspec.c — decodes the argument specs of a stapsdt note ("-4@%eax", "8@-8(%rbp)", "8@$4660" on
+ * x86; "-4@w1", "8@[x19, -8]", "-4@5" on arm64), by the architecture of the object the note is in.
  *
  * <sys/sdt.h> writes each argument as "SIZE@OPERAND" where SIZE is the byte width (negative when
  * the C type is signed) and OPERAND is whatever the compiler's "nor" asm constraint produced, in
- * AT&T syntax: a register, a constant or a base-register memory reference. The grammar
- * accepted here:
+ * the target's assembler syntax. The grammar accepted here:
  *
  *   spec    -> [ SIZE '@' ] operand
  *   SIZE    -> ['-'] ( '1' | '2' | '4' | '8' )
- *   operand -> '%' REG                       register
- *            | '$' INT                       constant
- *            | [ INT ] '(' '%' REG ')'       memory at REG + INT
+ *   x86:   operand -> '%' REG                       register
+ *                   | '$' INT                       constant
+ *                   | [ INT ] '(' '%' REG ')'       memory at REG + INT
+ *   arm64: operand -> REG                           register
+ *                   | INT                           constant
+ *                   | '[' REG [ ',' ['#'] INT ] ']' memory at REG + INT (blanks allowed inside)
  *   INT     -> ['-'|'+'] ( decimal | '0x' hex )
  *
  * Indexed (base,index,scale) and symbolic (sym(%rip)) operands are rejected with a reason: the
- * capture side reads pt_regs plus one user-memory load, so only these shapes can be evaluated.
- * The same syntax is used by 32-bit x86 notes (registers %eax ... %edi map to rax ... rdi).
+ * capture side reads the register frame plus one user-memory load, so only these shapes can be
+ * evaluated. The architecture comes from the object's ELF header, never from the machine pyscope
+ * runs on, so an arm64 binary lists the same on an x86 machine as on its own.
+ *
+ * One register table per architecture gives each name the full register it is part of and that
+ * register's byte offset in the frame a uprobe program sees (x86-64's struct pt_regs, arm64's
+ * struct user_pt_regs, the first part of its pt_regs): the offsets libbpf's USDT support records
+ * in its spec for the BPF side (capture.bpf.c) to read. The frames are written out below because
+ * the host's headers describe only the host.
  */
+#include <elf.h>
 #include <errno.h>
 #include <ctype.h>
 #include <inttypes.h>
@@ -25,29 +36,81 @@
 #include <string.h>
 #include "argspec.h"
 
-/* Every x86 register name a note can carry, each with the 64-bit register it is part of. */
+/* x86-64's struct pt_regs as the UAPI <asm/ptrace.h> lays it out. */
+struct x86_64_pt_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax,
+		 rip, cs, eflags, rsp, ss;
+};
+_Static_assert(sizeof(struct x86_64_pt_regs) == 21 * 8, "x86-64 pt_regs is 21 words");
+
+/* arm64's struct user_pt_regs (UAPI <asm/ptrace.h>): x0..x30, then sp, pc, pstate. */
+struct arm64_user_pt_regs {
+	uint64_t regs[31], sp, pc, pstate;
+};
+_Static_assert(sizeof(struct arm64_user_pt_regs) == 34 * 8, "arm64 user_pt_regs is 34 words");
+
+struct regdef {
+	const char *name;        /* as a note writes it */
+	const char *full;        /* the 64-bit register */
+	int off;                 /* its offset in the frame */
+};
+
+#define X(name, full) { name, #full, (int)offsetof(struct x86_64_pt_regs, full) }
+static const struct regdef x86_regs[] = {
+	X("rax", rax), X("eax", rax), X("ax", rax), X("al", rax), X("ah", rax),
+	X("rbx", rbx), X("ebx", rbx), X("bx", rbx), X("bl", rbx), X("bh", rbx),
+	X("rcx", rcx), X("ecx", rcx), X("cx", rcx), X("cl", rcx), X("ch", rcx),
+	X("rdx", rdx), X("edx", rdx), X("dx", rdx), X("dl", rdx), X("dh", rdx),
+	X("rsi", rsi), X("esi", rsi), X("si", rsi), X("sil", rsi),
+	X("rdi", rdi), X("edi", rdi), X("di", rdi), X("dil", rdi),
+	X("rbp", rbp), X("ebp", rbp), X("bp", rbp), X("bpl", rbp),
+	X("rsp", rsp), X("esp", rsp), X("sp", rsp), X("spl", rsp),
+	X("rip", rip), X("eip", rip),
+#define XN(n) X("r" #n, r##n), X("r" #n "d", r##n), X("r" #n "w", r##n), X("r" #n "b", r##n), \
+	      X("r" #n "l", r##n)
+	XN(8), XN(9), XN(10), XN(11), XN(12), XN(13), XN(14), XN(15),
+#undef XN
+};
+#undef X
+
+/* x0..x30 and their 32-bit halves w0..w30, then the stack pointer. */
+#define A(n) { "x" #n, "x" #n, (int)offsetof(struct arm64_user_pt_regs, regs[n]) }, \
+	     { "w" #n, "x" #n, (int)offsetof(struct arm64_user_pt_regs, regs[n]) }
+static const struct regdef arm64_regs[] = {
+	A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12), A(13),
+	A(14), A(15), A(16), A(17), A(18), A(19), A(20), A(21), A(22), A(23), A(24), A(25), A(26),
+	A(27), A(28), A(29), A(30),
+	{ "sp", "sp", (int)offsetof(struct arm64_user_pt_regs, sp) },
+	{ "wsp", "sp", (int)offsetof(struct arm64_user_pt_regs, sp) },
+};
+#undef A
+
 static const struct {
 	const char *name;
-	const char *reg64;
-} regs[] = {
-	{ "rax", "rax" }, { "eax", "rax" }, { "ax", "rax" }, { "al", "rax" }, { "ah", "rax" },
-	{ "rbx", "rbx" }, { "ebx", "rbx" }, { "bx", "rbx" }, { "bl", "rbx" }, { "bh", "rbx" },
-	{ "rcx", "rcx" }, { "ecx", "rcx" }, { "cx", "rcx" }, { "cl", "rcx" }, { "ch", "rcx" },
-	{ "rdx", "rdx" }, { "edx", "rdx" }, { "dx", "rdx" }, { "dl", "rdx" }, { "dh", "rdx" },
-	{ "rsi", "rsi" }, { "esi", "rsi" }, { "si", "rsi" }, { "sil", "rsi" },
-	{ "rdi", "rdi" }, { "edi", "rdi" }, { "di", "rdi" }, { "dil", "rdi" },
-	{ "rbp", "rbp" }, { "ebp", "rbp" }, { "bp", "rbp" }, { "bpl", "rbp" },
-	{ "rsp", "rsp" }, { "esp", "rsp" }, { "sp", "rsp" }, { "spl", "rsp" },
-	{ "rip", "rip" }, { "eip", "rip" },
-	{ "r8", "r8" },   { "r8d", "r8" },   { "r8w", "r8" },   { "r8b", "r8" },   { "r8l", "r8" },
-	{ "r9", "r9" },   { "r9d", "r9" },   { "r9w", "r9" },   { "r9b", "r9" },   { "r9l", "r9" },
-	{ "r10", "r10" }, { "r10d", "r10" }, { "r10w", "r10" }, { "r10b", "r10" }, { "r10l", "r10" },
-	{ "r11", "r11" }, { "r11d", "r11" }, { "r11w", "r11" }, { "r11b", "r11" }, { "r11l", "r11" },
-	{ "r12", "r12" }, { "r12d", "r12" }, { "r12w", "r12" }, { "r12b", "r12" }, { "r12l", "r12" },
-	{ "r13", "r13" }, { "r13d", "r13" }, { "r13w", "r13" }, { "r13b", "r13" }, { "r13l", "r13" },
-	{ "r14", "r14" }, { "r14d", "r14" }, { "r14w", "r14" }, { "r14b", "r14" }, { "r14l", "r14" },
-	{ "r15", "r15" }, { "r15d", "r15" }, { "r15w", "r15" }, { "r15b", "r15" }, { "r15l", "r15" },
+	const struct regdef *regs;
+	size_t nregs;
+} arches[ARGSPEC_ARCH_COUNT] = {
+	[ARGSPEC_X86] = { "x86-64", x86_regs, sizeof(x86_regs) / sizeof(x86_regs[0]) },
+	[ARGSPEC_ARM64] = { "arm64", arm64_regs, sizeof(arm64_regs) / sizeof(arm64_regs[0]) },
 };
+
+int argspec_arch_of(unsigned machine)
+{
+	switch (machine) {
+	case EM_X86_64:
+	case EM_386:             /* same names; pyscope traces only 64-bit processes */
+		return ARGSPEC_X86;
+	case EM_AARCH64:
+		return ARGSPEC_ARM64;
+	default:
+		return -1;
+	}
+}
+
+const char *argspec_arch_name(enum argspec_arch arch)
+{
+	return (unsigned)arch < ARGSPEC_ARCH_COUNT ? arches[arch].name : "unknown";
+}
 
 static int fail(char *err, int errlen, const char *word, const char *why)
 {
@@ -83,22 +146,23 @@ static int parse_int(const char **p, int64_t *out)
 	return 0;
 }
 
-/* "%NAME" at *P (up to END or ')'); fills reg/reg64 and advances *P. */
+/* A register name of A's architecture at *P (letters and digits); fills reg, reg64 and reg_off
+ * and advances *P. */
 static int parse_reg(const char **p, struct argspec *a)
 {
 	const char *s = *p;
-	if (*s++ != '%')
-		return -EINVAL;
 	size_t n = 0;
 	while (isalnum((unsigned char)s[n]))
 		n++;
 	if (n == 0 || n >= sizeof(a->reg))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		if (strlen(regs[i].name) == n && memcmp(regs[i].name, s, n) == 0) {
+	for (size_t i = 0; i < arches[a->arch].nregs; i++) {
+		const struct regdef *r = &arches[a->arch].regs[i];
+		if (strlen(r->name) == n && memcmp(r->name, s, n) == 0) {
 			memcpy(a->reg, s, n);
 			a->reg[n] = 0;
-			a->reg64 = regs[i].reg64;
+			a->reg64 = r->full;
+			a->reg_off = r->off;
 			*p = s + n;
 			return 0;
 		}
@@ -106,11 +170,96 @@ static int parse_reg(const char **p, struct argspec *a)
 	return -EINVAL;
 }
 
-int argspec_parse(const char *word, struct argspec *out, char *err, int errlen)
+/* x86 operand (AT&T); advances *P past it. */
+static int x86_operand(const char **pp, struct argspec *a, const char *word, char *err, int errlen)
 {
-	struct argspec a = { .size = 8, .is_signed = true };
+	const char *p = *pp;
+	if (*p == '$') {
+		p++;
+		a->kind = ARGSPEC_CONST;
+		if (parse_int(&p, &a->value) < 0)
+			return fail(err, errlen, word, "constant is not an integer");
+	} else if (*p == '%') {
+		a->kind = ARGSPEC_REG;
+		p++;
+		if (parse_reg(&p, a) < 0)
+			return fail(err, errlen, word, "unknown register");
+	} else if (*p == '(' || *p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
+		a->kind = ARGSPEC_MEM;
+		if (*p != '(' && parse_int(&p, &a->value) < 0)
+			return fail(err, errlen, word, "memory offset is not an integer");
+		if (*p++ != '(')
+			return fail(err, errlen, word, "expected '(' after the memory offset");
+		if (*p++ != '%' || parse_reg(&p, a) < 0)
+			return fail(err, errlen, word, "unknown base register");
+		if (*p == ',')
+			return fail(err, errlen, word, "indexed memory operands are not supported");
+		if (*p++ != ')')
+			return fail(err, errlen, word, "expected ')' after the base register");
+	} else if (*p == 0) {
+		return fail(err, errlen, word, "operand missing");
+	} else {
+		return fail(err, errlen, word,
+			    isalpha((unsigned char)*p) || *p == '_' ?
+			    "symbolic operands are not supported" : "unknown operand");
+	}
+	*pp = p;
+	return 0;
+}
+
+/* arm64 operand; advances *P past it. */
+static int arm64_operand(const char **pp, struct argspec *a, const char *word, char *err, int errlen)
+{
+	const char *p = *pp;
+	if (*p == '[') {
+		a->kind = ARGSPEC_MEM;
+		p++;
+		while (*p == ' ')
+			p++;
+		if (parse_reg(&p, a) < 0)
+			return fail(err, errlen, word, "unknown base register");
+		while (*p == ' ')
+			p++;
+		if (*p == ',') {
+			p++;
+			while (*p == ' ')
+				p++;
+			if (*p == '#')
+				p++;
+			if (parse_int(&p, &a->value) < 0)
+				return fail(err, errlen, word,
+					    isalpha((unsigned char)*p) ?
+					    "indexed memory operands are not supported" :
+					    "memory offset is not an integer");
+			while (*p == ' ')
+				p++;
+		}
+		if (*p++ != ']')
+			return fail(err, errlen, word, "expected ']' to close the memory operand");
+	} else if (*p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
+		a->kind = ARGSPEC_CONST;
+		if (parse_int(&p, &a->value) < 0)
+			return fail(err, errlen, word, "constant is not an integer");
+	} else if (isalpha((unsigned char)*p)) {
+		a->kind = ARGSPEC_REG;
+		if (parse_reg(&p, a) < 0)
+			return fail(err, errlen, word, "unknown register");
+	} else if (*p == 0) {
+		return fail(err, errlen, word, "operand missing");
+	} else {
+		return fail(err, errlen, word, "unknown operand");
+	}
+	*pp = p;
+	return 0;
+}
+
+int argspec_parse(const char *word, enum argspec_arch arch, struct argspec *out, char *err, int errlen)
+{
+	struct argspec a = { .arch = arch, .size = 8, .is_signed = true, .reg_off = -1 };
 	const char *p = word;
 
+	if ((unsigned)arch >= ARGSPEC_ARCH_COUNT)
+		return fail(err, errlen, word, "unknown architecture");
 	/* The size prefix is there when an '@' follows an optional '-' and digits. */
 	const char *q = p + (*p == '-');
 	while (isdigit((unsigned char)*q))
@@ -124,42 +273,18 @@ int argspec_parse(const char *word, struct argspec *out, char *err, int errlen)
 		a.is_signed = size < 0;
 		p = q + 1;
 	}
-
-	if (*p == '$') {
-		p++;
-		a.kind = ARGSPEC_CONST;
-		if (parse_int(&p, &a.value) < 0)
-			return fail(err, errlen, word, "constant is not an integer");
-	} else if (*p == '%') {
-		a.kind = ARGSPEC_REG;
-		if (parse_reg(&p, &a) < 0)
-			return fail(err, errlen, word, "unknown register");
-	} else if (*p == '(' || *p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
-		a.kind = ARGSPEC_MEM;
-		if (*p != '(' && parse_int(&p, &a.value) < 0)
-			return fail(err, errlen, word, "memory offset is not an integer");
-		if (*p++ != '(')
-			return fail(err, errlen, word, "expected '(' after the memory offset");
-		if (parse_reg(&p, &a) < 0)
-			return fail(err, errlen, word, "unknown base register");
-		if (*p == ',')
-			return fail(err, errlen, word, "indexed memory operands are not supported");
-		if (*p++ != ')')
-			return fail(err, errlen, word, "expected ')' after the base register");
-	} else if (*p == 0) {
-		return fail(err, errlen, word, "operand missing");
-	} else {
-		return fail(err, errlen, word,
-			    isalpha((unsigned char)*p) || *p == '_' ?
-			    "symbolic operands are not supported" : "unknown operand");
-	}
+	int rc = arch == ARGSPEC_X86 ? x86_operand(&p, &a, word, err, errlen)
+				     : arm64_operand(&p, &a, word, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (*p != 0)
 		return fail(err, errlen, word, "trailing characters after the operand");
 	*out = a;
 	return 0;
 }
 
-int argspec_parse_all(const char *args, struct argspec *out, int max, char *err, int errlen)
+int argspec_parse_all(const char *args, enum argspec_arch arch, struct argspec *out, int max,
+		      char *err, int errlen)
 {
 	int n = 0;
 	const char *p = args ? args : "";
@@ -169,7 +294,10 @@ int argspec_parse_all(const char *args, struct argspec *out, int max, char *err,
 			p++;
 		if (*p == 0)
 			return n;
-		size_t len = strcspn(p, " \t");
+		/* A word ends at a blank outside brackets: arm64 writes "-4@[sp, 12]". */
+		size_t len = 0;
+		for (int depth = 0; p[len] && (depth > 0 || (p[len] != ' ' && p[len] != '\t')); len++)
+			depth += p[len] == '[' ? 1 : p[len] == ']' && depth > 0 ? -1 : 0;
 		if (len >= sizeof(word)) {
 			if (err && errlen > 0)
 				snprintf(err, errlen, "bad argument spec: a word of %zu characters", len);
@@ -182,7 +310,7 @@ int argspec_parse_all(const char *args, struct argspec *out, int max, char *err,
 		}
 		memcpy(word, p, len);
 		word[len] = 0;
-		int rc = argspec_parse(word, &out[n], err, errlen);
+		int rc = argspec_parse(word, arch, &out[n], err, errlen);
 		if (rc < 0)
 			return rc;
 		n++;
@@ -190,22 +318,47 @@ int argspec_parse_all(const char *args, struct argspec *out, int max, char *err,
 	}
 }
 
-void argspec_describe(const struct argspec *a, char *buf, int len)
+/* The operand in the architecture's syntax: "%eax", "112(%rsp)", "$5"; "w1", "[sp, 12]", "5". */
+static void operand(const struct argspec *a, char *buf, size_t len)
 {
-	const char *sign = a->is_signed ? "signed" : "unsigned";
+	bool x86 = a->arch == ARGSPEC_X86;
 	switch (a->kind) {
 	case ARGSPEC_CONST:
-		snprintf(buf, len, "%s %d-byte constant %" PRId64, sign, a->size, a->value);
+		snprintf(buf, len, "%s%" PRId64, x86 ? "$" : "", a->value);
 		break;
 	case ARGSPEC_REG:
-		snprintf(buf, len, "%s %d-byte register %%%s", sign, a->size, a->reg);
+		snprintf(buf, len, "%s%s", x86 ? "%" : "", a->reg);
 		break;
 	case ARGSPEC_MEM:
-		if (a->value)
-			snprintf(buf, len, "%s %d-byte memory at %" PRId64 "(%%%s)", sign, a->size,
-				 a->value, a->reg);
+		if (x86 && a->value)
+			snprintf(buf, len, "%" PRId64 "(%%%s)", a->value, a->reg);
+		else if (x86)
+			snprintf(buf, len, "(%%%s)", a->reg);
+		else if (a->value)
+			snprintf(buf, len, "[%s, %" PRId64 "]", a->reg, a->value);
 		else
-			snprintf(buf, len, "%s %d-byte memory at (%%%s)", sign, a->size, a->reg);
+			snprintf(buf, len, "[%s]", a->reg);
 		break;
 	}
+}
+
+void argspec_describe(const struct argspec *a, char *buf, int len)
+{
+	static const char *const kinds[] = {
+		[ARGSPEC_CONST] = "constant", [ARGSPEC_REG] = "register", [ARGSPEC_MEM] = "memory at",
+	};
+	char op[64];
+	if (a->kind == ARGSPEC_CONST)    /* the number, without x86's '$' */
+		snprintf(op, sizeof(op), "%" PRId64, a->value);
+	else
+		operand(a, op, sizeof(op));
+	snprintf(buf, len, "%s %d-byte %s %s", a->is_signed ? "signed" : "unsigned", a->size,
+		 kinds[a->kind], op);
+}
+
+void argspec_short(const struct argspec *a, char *buf, size_t len)
+{
+	char op[64];
+	operand(a, op, sizeof(op));
+	snprintf(buf, len, "%c%d %s", a->is_signed ? 's' : 'u', a->size * 8, op);
 }

@@ -105,21 +105,6 @@ static uint64_t runtime(const struct sdt_file *f, const struct placement *pl, ui
 	return bias(f, pl) + addr;
 }
 
-/* Compact decoded form of one spec: "u64 %rbx", "s32 112(%rsp)", "u64 $4660". */
-static void spec_short(const struct argspec *a, char *buf, size_t len)
-{
-	char t[8];
-	snprintf(t, sizeof(t), "%c%d", a->is_signed ? 's' : 'u', a->size * 8);
-	if (a->kind == ARGSPEC_REG)
-		snprintf(buf, len, "%s %%%s", t, a->reg);
-	else if (a->kind == ARGSPEC_CONST)
-		snprintf(buf, len, "%s $%" PRId64, t, a->value);
-	else if (a->value)
-		snprintf(buf, len, "%s %" PRId64 "(%%%s)", t, a->value, a->reg);
-	else
-		snprintf(buf, len, "%s (%%%s)", t, a->reg);
-}
-
 static void json_hex(FILE *out, const char *key, uint64_t v, bool null_if_zero)
 {
 	if (null_if_zero && v == 0)
@@ -265,7 +250,7 @@ static int table_note(struct table *t, const struct sdt_file *f, const struct sd
 	} else {
 		for (int i = 0; i < n->nargs && used < sizeof(dec); i++) {
 			char one[64];
-			spec_short(&n->spec[i], one, sizeof(one));
+			argspec_short(&n->spec[i], one, sizeof(one));
 			used += snprintf(dec + used, sizeof(dec) - used, "%s%s", i ? ", " : "", one);
 		}
 	}

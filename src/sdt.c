@@ -170,6 +170,7 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 		return say(err, errlen, -EINVAL, "not an executable or shared library%s",
 			   eh.e_type == ET_REL ? " (a relocatable object; link it first)" : "");
 	f->is_dyn = eh.e_type == ET_DYN;
+	f->machine = eh.e_machine;
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0 || elf_getphdrnum(elf, &nphdr) < 0)
 		return say(err, errlen, -EINVAL, "bad section or program header table (%s)", elf_errmsg(-1));
 	/* libelf reads header tables lazily and may quietly give fewer sections than the header
@@ -266,7 +267,16 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 		n->pc_off = addr_to_off(elf, nphdr, n->pc_adj);
 		n->sem_off = n->sem_adj ? addr_to_off(elf, nphdr, n->sem_adj) : 0;
 		char why[160];
-		int na = argspec_parse_all(n->args, n->spec, PS_MAX_ARGS, why, sizeof(why));
+		/* By the object's architecture, not the host's: an arm64 binary lists the same
+		 * everywhere. */
+		int arch = argspec_arch_of(eh.e_machine), na = 0;
+		if (arch >= 0)
+			na = argspec_parse_all(n->args, arch, n->spec, PS_MAX_ARGS, why, sizeof(why));
+		else if (n->args[strspn(n->args, " \t")]) {
+			snprintf(why, sizeof(why), "argument specs of ELF machine %u are not decoded "
+				 "(pyscope knows x86-64 and arm64)", eh.e_machine);
+			na = -EINVAL;
+		}
 		if (na < 0) {
 			n->nargs = 0;
 			n->args_err = strdup(why);

@@ -34,6 +34,7 @@ struct sdt_note {
 struct sdt_file {
 	char *path;
 	bool is_dyn;             /* ET_DYN: addresses are relative to the load base */
+	unsigned machine;        /* e_machine: the notes' argument specs are decoded for it */
 	uint64_t vaddr_at_0;     /* ELF address of file offset 0 (first PT_LOAD's p_vaddr - p_offset):
 	                            load bias = pmap_obj.load - vaddr_at_0; 0 unless pre-linked */
 	int nnotes;

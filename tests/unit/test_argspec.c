@@ -95,7 +95,7 @@ static void check_good(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct argspec a;
 		err[0] = 0;
-		int rc = argspec_parse(good[i].word, &a, err, sizeof(err));
+		int rc = argspec_parse(good[i].word, ARGSPEC_X86, &a, err, sizeof(err));
 		snprintf(name, sizeof(name), "parse '%s'", good[i].word);
 		CHECK_INT(name, 0, rc);
 		if (rc < 0) {
@@ -125,7 +125,7 @@ static void check_bad(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct argspec a = { .size = 99 };
 		err[0] = 0;
-		int rc = argspec_parse(bad[i].word, &a, err, sizeof(err));
+		int rc = argspec_parse(bad[i].word, ARGSPEC_X86, &a, err, sizeof(err));
 		snprintf(name, sizeof(name), "refuse '%s'", bad[i].word);
 		CHECK_INT(name, -EINVAL, rc);
 		snprintf(name, sizeof(name), "refuse '%s' says why (%s)", bad[i].word, bad[i].why);
@@ -142,29 +142,29 @@ static void check_all(void)
 	struct argspec s[4];
 	char err[160];
 	CHECK_INT("parse_all python3.11 function__entry", 3,
-		  argspec_parse_all("8@%rbp 8@%r12 -4@%eax", s, 4, err, sizeof(err)));
+		  argspec_parse_all("8@%rbp 8@%r12 -4@%eax", ARGSPEC_X86, s, 4, err, sizeof(err)));
 	CHECK_STR("parse_all 1st register", "rbp", s[0].reg);
 	CHECK_STR("parse_all 2nd register", "r12", s[1].reg);
 	CHECK_INT("parse_all 3rd size", 4, s[2].size);
 	CHECK_INT("parse_all 3rd signed", 1, s[2].is_signed);
 	CHECK_INT("parse_all sdt_target mixed", 3,
-		  argspec_parse_all("8@%rax 8@-8(%rbp) -4@-12(%rbp)", s, 4, err, sizeof(err)));
+		  argspec_parse_all("8@%rax 8@-8(%rbp) -4@-12(%rbp)", ARGSPEC_X86, s, 4, err, sizeof(err)));
 	CHECK_INT("parse_all mixed: memory offset", -12, s[2].value);
-	CHECK_INT("parse_all empty string", 0, argspec_parse_all("", s, 4, err, sizeof(err)));
-	CHECK_INT("parse_all NULL", 0, argspec_parse_all(NULL, s, 4, err, sizeof(err)));
+	CHECK_INT("parse_all empty string", 0, argspec_parse_all("", ARGSPEC_X86, s, 4, err, sizeof(err)));
+	CHECK_INT("parse_all NULL", 0, argspec_parse_all(NULL, ARGSPEC_X86, s, 4, err, sizeof(err)));
 	CHECK_INT("parse_all extra blanks", 2,
-		  argspec_parse_all("  8@%rax\t\t-4@%edx  ", s, 4, err, sizeof(err)));
+		  argspec_parse_all("  8@%rax\t\t-4@%edx  ", ARGSPEC_X86, s, 4, err, sizeof(err)));
 	CHECK_STR("parse_all extra blanks: 2nd register", "edx", s[1].reg);
 	CHECK_INT("parse_all too many", -EINVAL,
-		  argspec_parse_all("8@%rax 8@%rax 8@%rax", s, 2, err, sizeof(err)));
+		  argspec_parse_all("8@%rax 8@%rax 8@%rax", ARGSPEC_X86, s, 2, err, sizeof(err)));
 	CHECK_STR("parse_all too many: reason", "more than 2 argument specs", err);
 	CHECK_INT("parse_all one bad word", -EINVAL,
-		  argspec_parse_all("8@%rax 8@%bogus", s, 4, err, sizeof(err)));
+		  argspec_parse_all("8@%rax 8@%bogus", ARGSPEC_X86, s, 4, err, sizeof(err)));
 	CHECK_STR("parse_all one bad word: reason", "bad argument spec '8@%bogus': unknown register", err);
 	char longw[300];
 	memset(longw, '1', sizeof(longw) - 1);
 	longw[sizeof(longw) - 1] = 0;
-	CHECK_INT("parse_all overlong word", -EINVAL, argspec_parse_all(longw, s, 4, err, sizeof(err)));
+	CHECK_INT("parse_all overlong word", -EINVAL, argspec_parse_all(longw, ARGSPEC_X86, s, 4, err, sizeof(err)));
 }
 
 static void check_describe(void)
@@ -181,7 +181,7 @@ static void check_describe(void)
 	char buf[128], name[128];
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
 		struct argspec a;
-		argspec_parse(d[i].word, &a, NULL, 0);
+		argspec_parse(d[i].word, ARGSPEC_X86, &a, NULL, 0);
 		argspec_describe(&a, buf, sizeof(buf));
 		snprintf(name, sizeof(name), "describe '%s'", d[i].word);
 		CHECK_STR(name, d[i].text, buf);
