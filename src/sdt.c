@@ -123,6 +123,7 @@ static int read_dynamic(Elf *elf, Elf_Scn *scn, struct sdt_file *f)
 			free(f->runpath);
 			if (!(f->runpath = strdup(str)))
 				return -ENOMEM;
+			f->runpath_is_rpath = dyn.d_tag == DT_RPATH;
 		}
 	}
 	return 0;
@@ -171,6 +172,7 @@ static int read_notes(Elf *elf, uint64_t fsize, struct sdt_file *f, char *err, i
 			   eh.e_type == ET_REL ? " (a relocatable object; link it first)" : "");
 	f->is_dyn = eh.e_type == ET_DYN;
 	f->machine = eh.e_machine;
+	f->elfclass = eh.e_ident[EI_CLASS];
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0 || elf_getphdrnum(elf, &nphdr) < 0)
 		return say(err, errlen, -EINVAL, "bad section or program header table (%s)", elf_errmsg(-1));
 	/* libelf reads header tables lazily and may quietly give fewer sections than the header
@@ -376,23 +378,107 @@ bool sdt_match(const char *pattern, const char *provider, const char *name)
 	return ps_name_match(pattern, name);
 }
 
-/* Where the dynamic loader would find library NAME for an object whose real path is REAL: its
- * DT_RUNPATH (with $ORIGIN, the directory of REAL), LD_LIBRARY_PATH, then the usual system
- * directories (ld.so.cache is not read: it lists these same directories on Debian). */
-static bool find_lib(const char *name, const char *runpath, const char *real, char *out, size_t len)
+/* ---- finding a shared library as the dynamic loader does ---- */
+
+/* PATH is a readable ELF object of MACHINE and ELFCLASS (a cache or a directory may hold
+ * another architecture's library of the same name: /usr/lib32, a biarch cache). */
+static bool same_machine(const char *path, unsigned machine, int elfclass)
 {
-	/* A name with a '/' is a path already (what a library linked without a soname leaves). */
-	if (strchr(name, '/'))
-		return (size_t)snprintf(out, len, "%s", name) < len && access(out, R_OK) == 0;
-	char origin[PATH_MAX];
-	snprintf(origin, sizeof(origin), "%s", real);
-	char *slash = strrchr(origin, '/');
-	if (slash)
-		*slash = 0;
+	unsigned char h[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, h, sizeof(h)) == sizeof(h) &&
+		  memcmp(h, ELFMAG, SELFMAG) == 0 && h[EI_CLASS] == elfclass &&
+		  (h[EI_DATA] == ELFDATA2MSB ? (unsigned)(h[18] << 8 | h[19])
+					      : (unsigned)(h[19] << 8 | h[18])) == machine;
+	close(fd);
+	return ok;
+}
+
+/* The loader's cache, as glibc's ldconfig writes it since 2.32 ("glibc-ld.so.cache1.1", possibly
+ * after an old "ld.so-1.7.0" part): a header, then NLIBS entries of {flags, key, value, osversion,
+ * hwcap}, key and value being offsets of NUL-terminated strings (soname, path) from the start of
+ * the new-format header. The entries' flags also encode the architecture, but reading the
+ * library's own ELF header (same_machine) says the same for every architecture, known or not. */
+#define LDCACHE_NEW "glibc-ld.so.cache1.1"
+#define LDCACHE_OLD "ld.so-1.7.0"
+#define LDCACHE_MAX (64u << 20)      /* a larger file is not a cache */
+enum { NEW_HDR = 48, NEW_ENT = 24, OLD_HDR = 16, OLD_ENT = 12 };
+
+static uint32_t u32le(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int sdt_ldcache_lookup(const char *cache, const char *name, unsigned machine, int elfclass,
+		       char *out, size_t len)
+{
+	int fd = open(cache, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < NEW_HDR ||
+	    (uint64_t)st.st_size > LDCACHE_MAX) {
+		close(fd);
+		return -EINVAL;
+	}
+	size_t size = (size_t)st.st_size, got = 0;
+	unsigned char *c = malloc(size + 1);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < size) {
+		ssize_t n = read(fd, c + got, size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	c[got] = 0;              /* every string ends by the end of the buffer */
+	size = got;
+
+	/* Where the new-format header is: at 0, or after the old format's entries (8-aligned). */
+	size_t base = 0;
+	if (size >= OLD_HDR && memcmp(c, LDCACHE_OLD, strlen(LDCACHE_OLD)) == 0) {
+		uint64_t end = OLD_HDR + (uint64_t)u32le(c + 12) * OLD_ENT;   /* nlibs at 12 */
+		base = end + 7 > size ? size : (size_t)((end + 7) & ~(uint64_t)7);
+	}
+	int rc = -EINVAL;
+	if (size - base >= NEW_HDR && memcmp(c + base, LDCACHE_NEW, strlen(LDCACHE_NEW)) == 0) {
+		uint64_t nlibs = u32le(c + base + 20);
+		const unsigned char *data = c + base;
+		size_t room = size - base;
+		rc = -ENOENT;
+		if (nlibs > (room - NEW_HDR) / NEW_ENT)
+			nlibs = (room - NEW_HDR) / NEW_ENT;   /* entries past the end do not exist */
+		for (uint64_t i = 0; i < nlibs; i++) {
+			const unsigned char *e = data + NEW_HDR + i * NEW_ENT;
+			uint32_t key = u32le(e + 4), value = u32le(e + 8);
+			if (key >= room || value >= room || strcmp((const char *)data + key, name) != 0)
+				continue;
+			const char *path = (const char *)data + value;
+			if ((size_t)snprintf(out, len, "%s", path) < len &&
+			    same_machine(out, machine, elfclass)) {
+				rc = 0;
+				break;
+			}
+		}
+	}
+	free(c);
+	return rc;
+}
+
+/* NAME in each directory of the colon-separated LIST ($ORIGIN and ${ORIGIN} replaced by ORIGIN):
+ * true with the path in OUT at the first of F's machine. */
+static bool search_dirs(const struct sdt_file *f, const char *list, const char *origin,
+			const char *name, char *out, size_t len)
+{
 	char dirs[8192];
-	snprintf(dirs, sizeof(dirs), "%s:%s:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
-		 "/usr/local/lib:/lib64:/usr/lib64:/lib:/usr/lib", runpath ? runpath : "",
-		 getenv("LD_LIBRARY_PATH") ? getenv("LD_LIBRARY_PATH") : "");
+	if (!list || (size_t)snprintf(dirs, sizeof(dirs), "%s", list) >= sizeof(dirs))
+		return false;
 	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		char dir[PATH_MAX];
 		if (strncmp(d, "$ORIGIN", 7) == 0)
@@ -401,21 +487,64 @@ static bool find_lib(const char *name, const char *runpath, const char *real, ch
 			snprintf(dir, sizeof(dir), "%s%s", origin, d + 9);
 		else
 			snprintf(dir, sizeof(dir), "%s", d);
-		if ((size_t)snprintf(out, len, "%s/%s", dir, name) < len && access(out, R_OK) == 0)
+		if ((size_t)snprintf(out, len, "%s/%s", dir, name) < len &&
+		    same_machine(out, f->machine, f->elfclass))
 			return true;
 	}
 	return false;
 }
 
-int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len)
+/* The multiarch directory name of a machine, as Debian and Ubuntu lay out /usr/lib. */
+static const char *multiarch_of(unsigned machine, int elfclass)
 {
-	char real[PATH_MAX];
+	static const struct { unsigned machine; int elfclass; const char *triplet; } t[] = {
+		{ EM_X86_64, ELFCLASS64, "x86_64-linux-gnu" },
+		{ EM_X86_64, ELFCLASS32, "x86_64-linux-gnux32" },
+		{ EM_386, ELFCLASS32, "i386-linux-gnu" },
+		{ EM_AARCH64, ELFCLASS64, "aarch64-linux-gnu" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].machine == machine && t[i].elfclass == elfclass)
+			return t[i].triplet;
+	return NULL;
+}
+
+int sdt_find_lib(const struct sdt_file *f, const char *name, const char *cache, char *out, size_t len)
+{
+	/* A name with a '/' is a path already (what a library linked without a soname leaves). */
+	if (strchr(name, '/'))
+		return (size_t)snprintf(out, len, "%s", name) < len &&
+		       same_machine(out, f->machine, f->elfclass) ? 0 : -ENOENT;
+	char real[PATH_MAX], origin[PATH_MAX];
 	if (!realpath(f->path, real))
 		snprintf(real, sizeof(real), "%s", f->path);
+	snprintf(origin, sizeof(origin), "%s", real);
+	char *slash = strrchr(origin, '/');
+	if (slash)
+		*slash = 0;
+	const char *rpath = f->runpath_is_rpath ? f->runpath : NULL;
+	const char *runpath = f->runpath_is_rpath ? NULL : f->runpath;
+	if (search_dirs(f, rpath, origin, name, out, len) ||
+	    search_dirs(f, getenv("LD_LIBRARY_PATH"), origin, name, out, len) ||
+	    search_dirs(f, runpath, origin, name, out, len) ||
+	    sdt_ldcache_lookup(cache ? cache : "/etc/ld.so.cache", name, f->machine, f->elfclass,
+			       out, len) == 0)
+		return 0;
+	char defaults[512];
+	const char *triplet = multiarch_of(f->machine, f->elfclass);
+	snprintf(defaults, sizeof(defaults), "%s%s%s%s%s%s/lib:/usr/lib",
+		 triplet ? "/lib/" : "", triplet ? triplet : "", triplet ? ":/usr/lib/" : "",
+		 triplet ? triplet : "", triplet ? ":" : "",
+		 f->elfclass == ELFCLASS64 ? "/lib64:/usr/lib64:" : "");
+	return search_dirs(f, defaults, origin, name, out, len) ? 0 : -ENOENT;
+}
+
+int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len)
+{
 	for (int k = *next; k < f->nneeded; k++) {
 		const char *base = strrchr(f->needed[k], '/');
 		if (strncmp(base ? base + 1 : f->needed[k], prefix, strlen(prefix)) != 0 ||
-		    !find_lib(f->needed[k], f->runpath, real, out, len))
+		    sdt_find_lib(f, f->needed[k], NULL, out, len) < 0)
 			continue;
 		*next = k + 1;
 		return 0;

@@ -42,6 +42,8 @@ struct sdt_file {
 	int nneeded;             /* DT_NEEDED entries: the shared libraries it asks for */
 	char **needed;
 	char *runpath;           /* DT_RUNPATH (or DT_RPATH), as written ("$ORIGIN/../lib"); NULL: none */
+	bool runpath_is_rpath;   /* it was DT_RPATH: searched before LD_LIBRARY_PATH, not after */
+	unsigned char elfclass;  /* ELFCLASS32 or ELFCLASS64: a library it loads has the same */
 };
 
 /* Read PATH's notes. 0 on success (an object without notes gives nnotes == 0); a negative errno
@@ -53,9 +55,21 @@ void sdt_free(struct sdt_file *f);
  * a name ("function__entry", "function-entry"); PATTERN may omit the provider ("function*"). */
 bool sdt_match(const char *pattern, const char *provider, const char *name);
 /* The next shared library F asks for (DT_NEEDED) whose file name starts with PREFIX ("libpython"),
- * found where the dynamic loader would look: DT_RUNPATH/DT_RPATH (with $ORIGIN, the directory of
- * F's real path), LD_LIBRARY_PATH, then the system library directories. *NEXT is the DT_NEEDED
- * index to start from (0 at first) and is moved past the entry found, so that a loop sees each.
- * 0 with the library's path in OUT; -ENOENT when no further entry matches and exists. */
+ * found as sdt_find_lib finds it with the system's ld.so.cache. *NEXT is the DT_NEEDED index to
+ * start from (0 at first) and is moved past the entry found, so that a loop sees each. 0 with the
+ * library's path in OUT; -ENOENT when no further entry matches and exists. */
 int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, char *out, size_t len);
+/* Where the dynamic loader finds library NAME for F, in its order: a NAME with a '/' as it is;
+ * DT_RPATH; LD_LIBRARY_PATH; DT_RUNPATH ($ORIGIN: the directory of F's real path); the loader's
+ * cache CACHE (NULL: /etc/ld.so.cache, what `ldconfig -p` lists); the loader's default
+ * directories for F's machine (/lib/TRIPLET, /usr/lib/TRIPLET, /lib64 and /usr/lib64 for 64-bit,
+ * /lib, /usr/lib). Only a library of F's machine and class counts. 0 with its path in OUT, or
+ * -ENOENT. */
+int sdt_find_lib(const struct sdt_file *f, const char *name, const char *cache, char *out, size_t len);
+/* NAME ("libpython3.11.so.1.0") in the ld.so.cache file CACHE, for objects of MACHINE (e_machine)
+ * and ELFCLASS: 0 with the path in OUT; -ENOENT when not listed (or not there, or another
+ * machine's); -EINVAL when CACHE is not a cache ldconfig wrote; another negative errno when it
+ * cannot be read. */
+int sdt_ldcache_lookup(const char *cache, const char *name, unsigned machine, int elfclass,
+		       char *out, size_t len);
 #endif
