@@ -101,6 +101,8 @@ struct {
  *    such an argument as another kind. Debian 12's libbpf 1.1 has exactly the three kinds below.
  *    tests/cases/port_bpf.sh builds this file against a usdt.bpf.h with one kind more. */
 #pragma clang diagnostic error "-Wswitch"
+_Static_assert(BPF_USDT_MAX_ARG_CNT == PS_MAX_ARGS, "pyscope's argument limit is libbpf's");
+_Static_assert(PS_MAX_ARGS <= 16, "argument indexes are masked with 15 below");
 _Static_assert(__builtin_offsetof(struct __bpf_usdt_arg_spec, val_off) == 0 &&
 	       __builtin_offsetof(struct __bpf_usdt_arg_spec, reg_off) == 12 &&
 	       sizeof(struct __bpf_usdt_arg_spec) == 16,
@@ -122,7 +124,7 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 	case BPF_USDT_ARG_REG:
 	case BPF_USDT_ARG_REG_DEREF:
 		/* libbpf gives offsetof(frame, register); the mask keeps the verifier sure the
-		 * read is inside the scratch area whatever the spec says */
+		 * read is inside the frame's room whatever the spec says */
 		if (off > sizeof(CAP_REGS) - sizeof(val))
 			return 0;
 		__builtin_memcpy(&val, regs + (off & (CAP_REGS_ROOM - 1)), sizeof(val));

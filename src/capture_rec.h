@@ -9,7 +9,7 @@
  * gone by the time user space looks.
  *
  * The attach cookie carries everything per-attachment the BPF program needs: the probe id in the
- * low 32 bits, the string mask in the next 12 bits.
+ * low 32 bits, the string mask in the next PS_MAX_ARGS bits.
  */
 #ifndef PYSCOPE_CAPTURE_REC_H
 #define PYSCOPE_CAPTURE_REC_H
@@ -20,7 +20,7 @@
 
 #define CAP_COOKIE(id, strmask) ((unsigned long long)(id) | ((unsigned long long)(strmask) << 32))
 #define CAP_COOKIE_ID(c) ((unsigned int)((c) & 0xffffffffu))
-#define CAP_COOKIE_STRMASK(c) ((unsigned int)((c) >> 32) & 0xfffu)
+#define CAP_COOKIE_STRMASK(c) ((unsigned int)((c) >> 32) & ((1u << PS_MAX_ARGS) - 1))
 
 struct cap_rec {
 	unsigned long long ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

@@ -16,6 +16,11 @@
  *
  * The file is untrusted input: every size is checked against what libelf says is really there,
  * and any inconsistency gives a one-line reason instead of a note list.
+ *
+ * Argument specs are decoded (argspec.c) in the syntax of the object's own architecture, from its
+ * e_machine. The shared libraries an object needs are found as the dynamic loader finds them
+ * (sdt_find_lib): its RPATH, LD_LIBRARY_PATH, its RUNPATH, the loader's cache /etc/ld.so.cache and
+ * the loader's default directories for the object's machine; no directory is written in here.
  */
 #include <errno.h>
 #include <fcntl.h>

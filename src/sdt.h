@@ -2,7 +2,8 @@
  * sdt.h — the stapsdt notes of one ELF object (executable or shared library), read with libelf.
  * Only this room includes libelf. Addresses are given both as recorded and adjusted for pre-linking
  * exactly as the toolchain defines it: when the object's .stapsdt.base section sits at an address
- * other than the note's base field, location and semaphore move by the difference.
+ * other than the note's base field, location and semaphore move by the difference. Also: the
+ * shared libraries an object needs, found where the dynamic loader finds them.
  */
 #ifndef PYSCOPE_SDT_H
 #define PYSCOPE_SDT_H
