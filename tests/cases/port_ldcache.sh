@@ -67,3 +67,14 @@ for lib in libc.so.6 libelf.so.1 libbpf.so.1 libz.so.1 libpython3.11.so.1.0; do
 	expect_eq "system cache: $lib as ldconfig -p lists it" "$want" \
 		"$("$DRV" lookup /etc/ld.so.cache "$lib" "$PYSCOPE")"
 done
+
+# A cache with the old format's part first ("ld.so-1.7.0", entries of 12 bytes), as ldconfig
+# before glibc 2.32 wrote by default: the new part after it, 8-aligned, is the one read.
+python3 -c '
+import struct, sys
+new = open(sys.argv[1], "rb").read()
+old = b"ld.so-1.7.0\0" + struct.pack("<I", 3) + b"\0" * 36
+old += b"\0" * (-len(old) % 8)
+open(sys.argv[2], "wb").write(old + new)' "$TMP/ld.so.cache" "$TMP/compat.cache"
+expect_eq "a cache with the old format first" "$ODD/libpython9.9.so.1.0" \
+	"$("$DRV" lookup "$TMP/compat.cache" libpython9.9.so.1.0 "$TMP/app")"
