@@ -402,11 +402,12 @@ static bool same_machine(const char *path, unsigned machine, int elfclass)
 	return ok;
 }
 
-/* The loader's cache, as glibc's ldconfig writes it since 2.32 ("glibc-ld.so.cache1.1", possibly
- * after an old "ld.so-1.7.0" part): a header, then NLIBS entries of {flags, key, value, osversion,
- * hwcap}, key and value being offsets of NUL-terminated strings (soname, path) from the start of
- * the new-format header. The entries' flags also encode the architecture, but reading the
- * library's own ELF header (same_machine) says the same for every architecture, known or not. */
+/* The loader's cache as glibc's ldconfig writes it ("glibc-ld.so.cache1.1"; before glibc 2.32
+ * possibly after an old "ld.so-1.7.0" part): a header, then NLIBS entries of {flags, key, value,
+ * osversion, hwcap}, key and value being offsets of NUL-terminated strings (soname, path) from
+ * the start of the new-format header, all in the host's byte order (little-endian on the machines
+ * pyscope builds for). The entries' flags also encode the architecture, but reading the library's
+ * own ELF header (same_machine) says the same for every architecture, known or not. */
 #define LDCACHE_NEW "glibc-ld.so.cache1.1"
 #define LDCACHE_OLD "ld.so-1.7.0"
 #define LDCACHE_MAX (64u << 20)      /* a larger file is not a cache */
