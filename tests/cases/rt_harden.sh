@@ -1,0 +1,98 @@
+#!/bin/bash
+# The runtime and the replay reader against hostile input, no kernel needed: malformed and
+# oversized recordings, timestamps and tick rates at the ends of their ranges, lquantize bounds,
+# and the aggsize/dynvarsize limits. Every rejected input must give exit 2 and one located line.
+source "$(dirname "$0")/../lib.sh"
+G=$PYSCOPE_ROOT/tests/golden/d
+D() { timeout 20 "$PYSCOPE" dtrace "$@"; }
+
+# One event line of probe python:function__entry for process PID named COMM at time TS.
+ev() { # TS [COMM] [PID]
+	printf '{"ts":%s,"pid":%s,"tid":%s,"cpu":0,"comm":"%s","probe":"python:function__entry","module":"python3.11","function":"-","args":[1,2,3],"str":["m.py","f",null],"cut":[]}\n' \
+		"$1" "${3:-42}" "${3:-42}" "${2:-python3.11}"
+}
+
+# expect_err NAME 'exact stderr' ARGS... — exit status 2, nothing on stdout, that stderr.
+expect_err() {
+	local name=$1 want=$2; shift 2
+	D "$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	if [ "$rc" -ne 2 ]; then fail "$name" "exit status $rc, wanted 2" "$(head -3 "$TMP/err")"; return; fi
+	if [ -s "$TMP/out" ]; then fail "$name" "printed on stdout:" "$(head -3 "$TMP/out")"; return; fi
+	expect_eq "$name" "$want" "$(cat "$TMP/err")"
+}
+
+# ---- the replay reader ----
+
+# Deep nesting in an unknown member: skipped by recursion, so bounded.
+{ printf '{"x":'; printf '[%.0s' $(seq 100000); printf ']%.0s' $(seq 100000); printf ',%s\n' "$(ev 5 | cut -c2-)"; } >"$TMP/deep.events"
+expect_err "replay: deep JSON nesting is refused with its limit" \
+	"pyscope: $TMP/deep.events:1: JSON nested too deeply (at most 64 levels)" \
+	-q -n 'BEGIN{}' --replay "$TMP/deep.events"
+{ printf '{"x":'; printf '[%.0s' $(seq 63); printf ']%.0s' $(seq 63); printf ',%s\n' "$(ev 5 | cut -c2-)"; } >"$TMP/deep63.events"
+D -q -n 'python*:::function-entry { printf("%d\n", arg0); }' --replay "$TMP/deep63.events" >"$TMP/out" 2>&1
+expect_eq "replay: 64 levels are still read" "1" "$(cat "$TMP/out")"
+
+hdr() { printf '{"probes":[{"id":%s,"pid":42,"provider":"python","name":"function__entry","module":"python3.11","function":"-"}],"target":42}\n' "$1"; }
+for id in -1 0x 2000000000 1000001 99999999999999999999; do
+	{ hdr "$id"; ev 5; } >"$TMP/id.events"
+	D -q -n 'python*:::function-entry{}' --replay "$TMP/id.events" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	expect_eq "replay: header probe id $id refused (status)" 2 "$rc"
+	expect_grep "replay: header probe id $id refused (located message)" \
+		"^pyscope: $TMP/id.events:1: " "$TMP/err"
+done
+{ hdr -1; ev 5; } >"$TMP/id.events"
+expect_err "replay: a negative probe id names the limit" \
+	"pyscope: $TMP/id.events:1: a probe \"id\" must be from 1 to 1000000" \
+	-q -n 'python*:::function-entry{}' --replay "$TMP/id.events"
+{ printf '{"probes":[{"id":3,"name":"line"},{"id":3,"name":"gc__start"}]}\n'; } >"$TMP/dup.events"
+expect_err "replay: a probe id listed twice" \
+	"pyscope: $TMP/dup.events:1: a probe \"id\" is listed twice" -q -n 'BEGIN{}' --replay "$TMP/dup.events"
+{ printf '{"probes":[{"id":1,"name":"line","nargs":40}]}\n'; } >"$TMP/nargs.events"
+expect_err "replay: a probe's nargs past the argument limit" \
+	"pyscope: $TMP/nargs.events:1: a probe's \"nargs\" must be from 0 to 12" -q -n 'BEGIN{}' --replay "$TMP/nargs.events"
+
+# A first event that says "probes" is an event, not a header.
+{ ev 5 probes; ev 6 probes; } >"$TMP/probes.events"
+D -q -n 'python*:::function-entry { printf("%s %d\n", execname, timestamp); }' --replay "$TMP/probes.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "replay: a process named 'probes' is replayed" "probes 5
+probes 6" "$(cat "$TMP/out" "$TMP/err")"
+
+# Negative and out-of-range timestamps are refused where they are (under tick-1s they ran the
+# ticks through the whole 64-bit range: a hang).
+{ ev 1000; ev -5; } >"$TMP/neg.events"
+expect_err "replay: a negative timestamp is refused" \
+	"pyscope: $TMP/neg.events:2: \"ts\" must not be negative" \
+	-q -n 'tick-1s { printf("t\n"); } python*:::function-entry {}' --replay "$TMP/neg.events"
+{ ev 1000; ev 18446744073709551615; } >"$TMP/big.events"
+expect_err "replay: a timestamp past 64 signed bits is refused" \
+	"pyscope: $TMP/big.events:2: number out of range (a 64-bit signed integer)" \
+	-q -n 'tick-1s { printf("t\n"); } python*:::function-entry {}' --replay "$TMP/big.events"
+
+# Missing, empty, directory, NUL bytes: said plainly, not as a script error about $target.
+expect_err "replay: a missing file" \
+	"pyscope: cannot open $TMP/nope.events: No such file or directory" \
+	-q -n 'python$target:::function-entry{}' --replay "$TMP/nope.events"
+: >"$TMP/empty.events"
+expect_err "replay: an empty file" \
+	"pyscope: $TMP/empty.events: empty recording (no probe list and no events)" \
+	-q -n 'python$target:::function-entry{}' --replay "$TMP/empty.events"
+printf '\n  \n' >"$TMP/blank.events"
+expect_err "replay: a file of blank lines is empty too" \
+	"pyscope: $TMP/blank.events: empty recording (no probe list and no events)" \
+	-q -n 'BEGIN{}' --replay "$TMP/blank.events"
+expect_err "replay: a directory" "pyscope: cannot read $TMP: Is a directory" \
+	-q -n 'BEGIN{}' --replay "$TMP"
+expect_err "replay: /dev/zero is refused at once" \
+	"pyscope: /dev/zero: a NUL byte: not a recording (pyscope events --json)" \
+	-q -n 'BEGIN{}' --replay /dev/zero
+
+# A large header is read in linear time (200,000 probes took minutes when enabling each probe
+# searched the whole list; now well under a second).
+awk 'BEGIN { printf "{\"probes\":["; for (i = 1; i <= 200000; i++) printf "%s{\"id\":%d,\"pid\":42,\"name\":\"function__entry\",\"module\":\"m%d\"}", (i > 1 ? "," : ""), i, i; printf "],\"target\":42}\n" }' >"$TMP/many.events"
+ev 7 >>"$TMP/many.events"
+sed -i '$ s/"module":"python3.11"/"module":"m77"/' "$TMP/many.events"
+D -q -n 'python*:::function-entry { printf("%s %d\n", probemod, timestamp); }' --replay "$TMP/many.events" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+expect_eq "replay: a 200,000-probe header runs (bounded time)" "0 m77 7" "$rc $(cat "$TMP/out" "$TMP/err")"
