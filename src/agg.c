@@ -18,7 +18,8 @@
  *     round(40 * |count| / total) '@'s; negative counts (from negative weights) get DTrace's
  *     left-growing or split bars.
  *   - avg is the integer average (C division); stddev is sqrt(avg(x^2) - avg(x)^2) in integers,
- *     with the sum of squares kept in 128 bits as DTrace does.
+ *     with the sum of squares kept in 128 bits as DTrace does. sum() and the counts of
+ *     quantize/lquantize wrap around at 64 bits, as DTrace's do.
  *   - normalize(@a, n) divides the printed values (and histogram counts) by n, not the sort.
  *   - At exit dtrace(1) prints "\n" once, then every aggregation no printa() has printed, back to
  *     back (agg_print_all), e.g. for @a = count() alone: "\n" "               10\n".
@@ -26,7 +27,9 @@
  * Departures, all where DTrace's result is an accident rather than a design: an empty string key
  * prints as blanks (DTrace dumps its bytes in hex), negative sums and averages divide by the
  * normalization factor as signed numbers (DTrace divides them unsigned), and a min() or max()
- * updated after clear() starts afresh instead of comparing against the cleared 0.
+ * updated after clear() starts afresh instead of comparing against the cleared 0; avg and stddev
+ * keep their sum in 128 bits (DTrace's 64-bit sum wraps, so the average of two INT64_MAX values
+ * would be -1 and their stddev not 0).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,12 +43,20 @@
 #define MAX_KEYS 16
 
 typedef unsigned __int128 u128;
+typedef __int128 i128;
+
+/* A + B wrapping around as DTrace's 64-bit sums and counts do (signed overflow is undefined in C). */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
 
 struct entry {
 	struct ps_value *keys;    /* owned copies of the key strings */
 	uint64_t hash;
 	int fresh;                /* no value folded in since creation or clear() */
 	int64_t count, sum, min, max;
+	i128 sum128;              /* avg, stddev: the sum, exact */
 	u128 sumsq;               /* stddev: sum of squares */
 	int64_t *buckets;         /* quantize/lquantize */
 };
@@ -87,17 +98,17 @@ struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int
 	for (int i = 0; i < MAX_KEYS; i++)
 		a->keysize[i] = 8;
 	if (fn == AGG_LQUANTIZE) {
-		int64_t low = nparams > 0 ? params[0] : 0;
-		int64_t high = nparams > 1 ? params[1] : low + 1;
-		int64_t step = nparams > 2 && params[2] > 0 ? params[2] : 1;
-		int64_t levels = high > low ? (high - low) / step : 1;
-		if (levels < 1)
-			levels = 1;
-		if (levels > 65535)      /* DTrace's level count is 16 bits */
-			levels = 65535;
-		a->lq_low = low;
-		a->lq_step = step;
-		a->lq_levels = (int)levels;
+		/* Bounds the front-end did not check could put values in the wrong bucket: refused. */
+		char msg[160];
+		if (agg_lquantize_check(NULL, params, nparams, msg, sizeof(msg)) < 0) {
+			free(a->name);
+			free(a);
+			errno = EINVAL;
+			return NULL;
+		}
+		a->lq_low = params[0];
+		a->lq_step = nparams > 2 ? params[2] : 1;
+		a->lq_levels = (int)((params[1] - params[0]) / a->lq_step);
 	}
 	return a;
 }
@@ -334,11 +345,11 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 		e->count++;
 		break;
 	case AGG_SUM:
-		e->sum += value;
+		e->sum = wrap_add(e->sum, value);
 		break;
 	case AGG_AVG:
 		e->count++;
-		e->sum += value;
+		e->sum128 += value;
 		break;
 	case AGG_MIN:
 		if (e->fresh || value < e->min)
@@ -351,15 +362,15 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 	case AGG_STDDEV: {
 		uint64_t m = value < 0 ? -(uint64_t)value : (uint64_t)value;
 		e->count++;
-		e->sum += value;
+		e->sum128 += value;
 		e->sumsq += (u128)m * m;
 		break;
 	}
 	case AGG_QUANTIZE:
-		e->buckets[q_bucket(value)] += incr;
+		e->buckets[q_bucket(value)] = wrap_add(e->buckets[q_bucket(value)], incr);
 		break;
 	case AGG_LQUANTIZE:
-		e->buckets[lq_bucket(a, value)] += incr;
+		e->buckets[lq_bucket(a, value)] = wrap_add(e->buckets[lq_bucket(a, value)], incr);
 		break;
 	}
 	e->fresh = 0;
@@ -390,7 +401,7 @@ static uint64_t stddev(const struct entry *e, int64_t normal)
 	if (e->count == 0)
 		return 0;
 	u128 avg_sq = e->sumsq / (uint64_t)normal / (uint64_t)e->count;
-	int64_t avg = e->sum / normal / e->count;
+	int64_t avg = (int64_t)(e->sum128 / normal / e->count);
 	uint64_t m = avg < 0 ? -(uint64_t)avg : (uint64_t)avg;
 	u128 sq_avg = (u128)m * m;
 	if (avg_sq < sq_avg)
@@ -406,7 +417,7 @@ static int64_t scalar(const struct agg *a, const struct entry *e, int64_t normal
 	case AGG_SUM: return e->sum / normal;
 	case AGG_MIN: return e->min / normal;
 	case AGG_MAX: return e->max / normal;
-	case AGG_AVG: return e->count ? e->sum / normal / e->count : 0;
+	case AGG_AVG: return e->count ? (int64_t)(e->sum128 / normal / e->count) : 0;
 	case AGG_STDDEV: return (int64_t)stddev(e, normal);
 	default: return 0;
 	}
@@ -690,6 +701,7 @@ void agg_clear(struct agg *a)
 	for (int i = 0; i < a->nents; i++) {
 		struct entry *e = &a->ents[i];
 		e->count = e->sum = e->min = e->max = 0;
+		e->sum128 = 0;
 		e->sumsq = 0;
 		e->fresh = 1;
 		if (nb)

@@ -17,7 +17,9 @@ enum agg_fn {
 
 struct agg;
 
-/* NAME without the '@' ("" for the anonymous @). PARAMS: lquantize's (low, high, step). */
+/* NAME without the '@' ("" for the anonymous @). PARAMS: lquantize's (low, high[, step]).
+ * NULL when out of memory, or with errno EINVAL when lquantize's PARAMS break DTrace's rules
+ * (agg_lquantize_check): a bucket is never guessed. */
 struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int nparams);
 void agg_free(struct agg *a);
 /* Compile-time checks of lquantize's (low, high[, step]) with DTrace's messages (no trailing

@@ -1009,6 +1009,12 @@ static struct pg_node *st_agg(struct parser *ps)
 			errnode(ps, args[3], "lquantize( ) step must be a positive integer");
 		if (params[1] <= params[0])
 			errnode(ps, args[2], "lquantize( ) upper bound must be greater than lower bound");
+		char msg[160];    /* DTrace's remaining rules: 32-bit bounds, 16-bit step and levels */
+		if (agg_lquantize_check(NULL, params, 3, msg, sizeof(msg)) < 0) {
+			const char *an = strstr(msg, "argument #");   /* the caret at that one */
+			int ai = an && an[10] >= '1' && an[10] - '0' < n ? an[10] - '0' : 1;
+			errnode(ps, args[ai], "%s", msg);
+		}
 		nparams = 3;
 		if (n > 4)
 			incr = args[4];

@@ -124,10 +124,15 @@ struct probe_state {
 
 /* One tick-N probe: every clause naming it runs at each firing, in program order, sharing the
  * firing's clause-local variables (as DTrace's clauses on one probe do). */
+#define TICK_NEVER UINT64_MAX
+/* Firings of one tick probe in one rt_tick call, at most: see rt_tick. */
+#define RT_MAX_TICK_BURST 1000
+
 struct tick {
 	int nen;
 	struct enabling *en;
-	uint64_t period, next;
+	uint64_t period, next;           /* next: TICK_NEVER once past the 64-bit clock */
+	int burst;                       /* firings in the current rt_tick call */
 	struct ps_probe probe;
 	char name[32];
 };
@@ -504,8 +509,8 @@ static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 		/* DTrace: a negative index counts from the end; what falls before the start is lost */
 		i += len;
 		if (i < 0) {
-			if (n > 2)
-				cnt += i;
+			if (n > 2)    /* cnt + i, or nothing left when that is below INT64_MIN */
+				cnt = cnt < INT64_MIN - i ? 0 : cnt + i;
 			i = 0;
 		}
 	}
@@ -872,6 +877,12 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 	return r->exited;
 }
 
+/* A + B, or TICK_NEVER when that is past the 64-bit clock (tick-18446744073709551615ns). */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a >= TICK_NEVER - b ? TICK_NEVER : a + b;
+}
+
 /* A synthetic event for BEGIN, END and ticks: no process, no arguments. */
 static void synth(struct ps_event *ev, const struct ps_probe *p, uint64_t now)
 {
@@ -885,7 +896,7 @@ int rt_begin(struct rt *r, uint64_t now)
 	struct ps_event ev;
 	synth(&ev, &r->begin_probe, now);
 	for (int i = 0; i < r->nticks; i++)
-		r->ticks[i].next = now + r->ticks[i].period;
+		r->ticks[i].next = add_sat(now, r->ticks[i].period);
 	return run_list(r, &ev, &r->begin_probe, r->begin, r->nbegin);
 }
 
@@ -904,23 +915,40 @@ uint64_t rt_next_tick(const struct rt *r)
 {
 	uint64_t t = 0;
 	for (int i = 0; i < r->nticks; i++)
-		if (!t || r->ticks[i].next < t)
+		if (r->ticks[i].next != TICK_NEVER && (!t || r->ticks[i].next < t))
 			t = r->ticks[i].next;
 	return t;
 }
 
+static bool stop_requested(const struct rt *r)
+{
+	return r->o.stop && *r->o.stop;
+}
+
+/* Fire every tick due at NOW, in time order. A tick that is more than RT_MAX_TICK_BURST firings
+ * behind (a gap in a replayed stream, tick-1ns, a consumer that was stalled) fires that many and
+ * then skips to its first firing after NOW, as DTrace's cyclics do not backlog either. */
 int rt_tick(struct rt *r, uint64_t now)
 {
+	for (int i = 0; i < r->nticks; i++)
+		r->ticks[i].burst = 0;
 	for (;;) {
 		struct tick *due = NULL;
 		for (int i = 0; i < r->nticks; i++)
-			if (r->ticks[i].next <= now && (!due || r->ticks[i].next < due->next))
+			if (r->ticks[i].next <= now && r->ticks[i].next != TICK_NEVER &&
+			    (!due || r->ticks[i].next < due->next))
 				due = &r->ticks[i];
-		if (!due || r->exited)
+		if (!due || r->exited || stop_requested(r))
 			return r->exited;
+		if (due->burst == RT_MAX_TICK_BURST) {
+			uint64_t behind = now - due->next;
+			due->next = add_sat(now - behind % due->period, due->period);
+			continue;
+		}
+		due->burst++;
 		struct ps_event ev;
 		synth(&ev, &due->probe, due->next);
-		due->next += due->period;
+		due->next = add_sat(due->next, due->period);
 		run_list(r, &ev, &due->probe, due->en, due->nen);
 	}
 }
@@ -1010,7 +1038,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	r->strsize = o->strsize > 1 ? o->strsize : PS_STRSIZE_DEFAULT;
 	for (int i = 0; i < nprobes; i++)
 		if (probes[i]->id > r->maxid)
-			r->maxid = probes[i]->id;
+			r->maxid = probes[i]->id;   /* ids below 1 are never enabled (see below) */
 	r->byid = xcalloc((size_t)r->maxid + 1, sizeof(int));
 	for (int i = 0; i <= r->maxid; i++)
 		r->byid[i] = -1;
@@ -1062,7 +1090,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 				else
 					pe.pids[pe.npids++] = want;
 			}
-			if (!hit)
+			if (!hit || probes[i]->id < 1)   /* no slot in byid: its events are ignored */
 				continue;
 			if (any)
 				pe.npids = 0;
@@ -1088,7 +1116,15 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		const struct pg_aggdef *a = &p->aggs[i];
 		if (!a->defined)
 			continue;
+		errno = 0;
 		r->aggs[i] = agg_new(a->name, a->fn, a->params, a->nparams);
+		if (!r->aggs[i] && errno == EINVAL) {
+			char msg[160];
+			agg_lquantize_check(NULL, a->params, a->nparams, msg, sizeof(msg));
+			fprintf(stderr, "pyscope: @%s: %s\n", a->name, msg);
+			rt_free(r);
+			return -EINVAL;
+		}
 		if (!r->aggs[i])
 			oom();
 		for (int k = 0; k < a->nkeys; k++)

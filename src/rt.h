@@ -14,6 +14,7 @@
  */
 #ifndef PYSCOPE_RT_H
 #define PYSCOPE_RT_H
+#include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -47,6 +48,8 @@ struct rt_opts {
 	void *fault_ctx;
 	bool final_aggs;         /* print the aggregations printa() did not print at the end (D) */
 	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
+	/* When non-NULL and set (by a signal handler), rt_tick fires nothing more and returns. */
+	const volatile sig_atomic_t *stop;
 };
 
 struct rt;
@@ -67,8 +70,11 @@ int rt_nmatched(const struct rt *r, int from, int to);
  * rt_end). NOW is CLOCK_MONOTONIC ns. */
 int rt_begin(struct rt *r, uint64_t now);
 int rt_event(struct rt *r, const struct ps_event *ev);
+/* rt_tick fires each tick at most RT_MAX_TICK_BURST (1000) times per call, then skips ahead to
+ * its first firing after NOW: it never loops long, whatever the gap or the rate. */
 int rt_tick(struct rt *r, uint64_t now);
-/* When the next tick-N clause is due (0: none). */
+/* When the next tick-N clause is due (0: none; a tick whose next firing is past the 64-bit
+ * clock never fires). */
 uint64_t rt_next_tick(const struct rt *r);
 int rt_end(struct rt *r, uint64_t now);
 

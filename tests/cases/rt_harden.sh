@@ -96,3 +96,56 @@ sed -i '$ s/"module":"python3.11"/"module":"m77"/' "$TMP/many.events"
 D -q -n 'python*:::function-entry { printf("%s %d\n", probemod, timestamp); }' --replay "$TMP/many.events" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 expect_eq "replay: a 200,000-probe header runs (bounded time)" "0 m77 7" "$rc $(cat "$TMP/out" "$TMP/err")"
+
+# ---- ticks: never a wrap, never an endless catch-up ----
+
+{ ev 1; ev 10000000001; } >"$TMP/gap.events"
+D -q -n 'tick-18446744073709551615ns { printf("tick\n"); } python*:::function-entry { printf("ev\n"); }' \
+	--replay "$TMP/gap.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "tick: a period near 2^64 does not wrap into firing (nor hang)" "0 ev ev" "$? $(cat "$TMP/out" "$TMP/err" | tr '\n' ' ' | sed 's/ $//')"
+D -q -n 'tick-1ns { @n = count(); } tick-1s { @s = count(); } python*:::function-entry { }' \
+	--replay "$TMP/gap.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "tick: a 10 s gap fires tick-1ns 1000 times (the burst limit) and tick-1s 10 times" \
+	"0 1000 10" "$? $(tr -s ' \n' '  ' <"$TMP/out" | sed 's/^ //; s/ $//')"
+timeout 10 "$PYSCOPE" dtrace -q -n 'tick-1ns { @n = count(); } tick-200ms { exit(0); }' >"$TMP/out" 2>"$TMP/err"
+rc=$?
+expect_eq "tick: tick-1ns live ends when another tick calls exit() (status)" 0 "$rc"
+expect_grep "tick: tick-1ns live fired" '^ +[1-9][0-9]*$' "$TMP/out"
+
+# ---- signed overflow (each was undefined behaviour with a visible effect) ----
+
+D -q -n 'BEGIN { @s = stddev(9223372036854775807); @s = stddev(9223372036854775807);
+	@a = avg(9223372036854775807); @a = avg(9223372036854775807); @m = avg(-9223372036854775807 - 1);
+	@m = avg(-9223372036854775807 - 1); @t = sum(9223372036854775807); @t = sum(2); exit(0); }' \
+	>"$TMP/out" 2>"$TMP/err"
+expect_eq "agg: stddev of two INT64_MAX is 0, avg exact, sum wraps as DTrace's" \
+	"0 9223372036854775807 -9223372036854775808 -9223372036854775807" \
+	"$(tr -s ' \n' '  ' <"$TMP/out" | sed 's/^ //; s/ $//')$(cat "$TMP/err")"
+D -q -n 'BEGIN { printf("[%*d]\n", -2147483648, 1); printf("[%*d]\n", 4294967298, 7); printf("[%.*d]\n", -9223372036854775807 - 1, 5); exit(0); }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "printf: a '*' width of INT_MIN is cut to 100000 columns, left-justified" \
+	"[1 100003" "$(head -1 "$TMP/out" | cut -c1-2) $(head -1 "$TMP/out" | wc -c)"
+expect_eq "printf: a '*' width past 32 bits is cut, not truncated to its low bits" \
+	"100003 [5]" "$(sed -n 2p "$TMP/out" | wc -c) $(sed -n 3p "$TMP/out")"
+D -q -n 'BEGIN { printf("[%s][%s][%s][%s]\n", substr("abcdef", -10, -9223372036854775807 - 1),
+	substr("abcdef", -9223372036854775807 - 1, 9223372036854775807),
+	substr("abcdef", 9223372036854775807, 9223372036854775807), substr("abcdef", -8, 4)); exit(0); }' \
+	>"$TMP/out" 2>"$TMP/err"
+expect_eq "substr: extreme index and length" "[][abcde][][ab]" "$(cat "$TMP/out" "$TMP/err")"
+
+# ---- lquantize: DTrace's rules at compile time (32-bit bounds, 16-bit step and levels) ----
+
+lq() { # NAME 'low, high, step' 'message' CARET-COLUMN
+	D -q -n "BEGIN { @ = lquantize(5, $2); exit(0); }" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	expect_eq "lquantize: $1" "2 -n:1:$4: error: $3" "$rc $(head -1 "$TMP/err")$(cat "$TMP/out")"
+}
+lq "64-bit limit" "0, 9223372036854775807, 1" "lquantize( ) argument #2 must be a 32-bit quantity" 29
+lq "64-bit base" "-9223372036854775807, 9223372036854775807, 1" "lquantize( ) argument #1 must be a 32-bit quantity" 26
+lq "more than 65535 levels" "0, 1000000, 1" \
+	"lquantize( ) step (argument #3) too small: number of quantization levels must be a 16-bit quantity" 38
+lq "step past 16 bits" "0, 10, 100000" "lquantize( ) argument #3 must be a 16-bit quantity" 33
+lq "step leaving no level" "0, 10, 20" \
+	"lquantize( ) step (argument #3) too large: must have at least one quantization level" 33
+D -q -n 'BEGIN { @ = lquantize(65534, 0, 65535, 1); @ = lquantize(65535, 0, 65535, 1); exit(0); }' >"$TMP/out" 2>&1
+expect_eq "lquantize: 65535 levels, the last value in its own bucket" "65534 1 >= 65535 1" \
+	"$(grep -E '[0-9] \|@' "$TMP/out" | sed -E 's/ *\|@+ */ /; s/^ +//; s/ +$//' | tr '\n' ' ' | sed 's/ $//')"
