@@ -59,6 +59,7 @@ struct entry {
 	i128 sum128;              /* avg, stddev: the sum, exact */
 	u128 sumsq;               /* stddev: sum of squares */
 	int64_t *buckets;         /* quantize/lquantize */
+	int64_t cost;             /* bytes charged to the budget */
 };
 
 struct agg {
@@ -74,6 +75,7 @@ struct agg {
 	int nents, cap;
 	int *slots;               /* open-addressing index into ents; -1 is empty */
 	int nslots;
+	struct agg_budget *budget;
 };
 
 static int nbuckets(const struct agg *a)
@@ -165,8 +167,29 @@ int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams,
 	return 0;
 }
 
-static void free_entry(struct entry *e, int nkeys)
+void agg_set_budget(struct agg *a, struct agg_budget *b)
 {
+	a->budget = b;
+}
+
+/* The bytes an entry with KEYS takes: itself, its key array and strings, buckets, and its share
+ * of the index (kept at most half full: two slots per entry). */
+static int64_t entry_cost(const struct agg *a, const struct ps_value *keys, int nkeys)
+{
+	int64_t n = (int64_t)sizeof(struct entry) + 2 * (int64_t)sizeof(int) +
+		    (nkeys ? nkeys : 1) * (int64_t)sizeof(struct ps_value) +
+		    nbuckets(a) * (int64_t)sizeof(int64_t);
+	for (int k = 0; k < nkeys; k++)
+		if (keys[k].type == PS_V_STR)
+			n += (int64_t)strlen(keys[k].s ? keys[k].s : "") + 1;
+	return n;
+}
+
+static void free_entry(struct agg *a, struct entry *e, int nkeys)
+{
+	if (a->budget)
+		a->budget->used -= e->cost;
+	e->cost = 0;
 	for (int k = 0; k < nkeys; k++)
 		if (e->keys[k].type == PS_V_STR)
 			free((char *)e->keys[k].s);
@@ -179,7 +202,7 @@ void agg_free(struct agg *a)
 	if (!a)
 		return;
 	for (int i = 0; i < a->nents; i++)
-		free_entry(&a->ents[i], a->nkeys);
+		free_entry(a, &a->ents[i], a->nkeys);
 	free(a->ents);
 	free(a->slots);
 	free(a->name);
@@ -257,6 +280,12 @@ static struct entry *find_or_add(struct agg *a, const struct ps_value *keys, int
 				return e;
 		}
 	}
+	int64_t cost = entry_cost(a, keys, nkeys);
+	if (a->budget && a->budget->limit && a->budget->used + cost > a->budget->limit) {
+		a->budget->drops++;
+		errno = ENOSPC;
+		return NULL;
+	}
 	/* Keep the index at most half full. */
 	if ((a->nents + 1) * 2 > a->nslots && rebuild_index(a, a->nslots ? a->nslots * 2 : 16) < 0)
 		return NULL;
@@ -278,15 +307,18 @@ static struct entry *find_or_add(struct agg *a, const struct ps_value *keys, int
 	for (int k = 0; k < nkeys; k++) {
 		e->keys[k] = keys[k];
 		if (keys[k].type == PS_V_STR && !(e->keys[k].s = strdup(keys[k].s ? keys[k].s : ""))) {
-			free_entry(e, k);
+			free_entry(a, e, k);
 			return NULL;
 		}
 	}
 	int nb = nbuckets(a);
 	if (nb && !(e->buckets = calloc(nb, sizeof(*e->buckets)))) {
-		free_entry(e, nkeys);
+		free_entry(a, e, nkeys);
 		return NULL;
 	}
+	e->cost = cost;
+	if (a->budget)
+		a->budget->used += cost;
 	int s = (int)(h & (a->nslots - 1));
 	while (a->slots[s] >= 0)
 		s = (s + 1) & (a->nslots - 1);
@@ -337,9 +369,10 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 	struct ps_value k[MAX_KEYS];
 	for (int i = 0; i < nkeys; i++)
 		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
+	errno = 0;
 	struct entry *e = find_or_add(a, k, nkeys);
 	if (!e)
-		return -ENOMEM;
+		return errno == ENOSPC ? -ENOSPC : -ENOMEM;
 	switch (a->fn) {
 	case AGG_COUNT:
 		e->count++;
@@ -734,7 +767,7 @@ void agg_trunc(struct agg *a, int64_t n)
 		if (keepme[i])
 			a->ents[w++] = a->ents[i];
 		else
-			free_entry(&a->ents[i], a->nkeys);
+			free_entry(a, &a->ents[i], a->nkeys);
 	}
 	free(keepme);
 	a->nents = w;

@@ -1243,8 +1243,12 @@ static void pragma(struct parser *ps)
 		if (*end || v < 2 || v > 4096)   /* what capture can copy, as for -x strsize */
 			error(ps, "strsize must be a number from 2 to 4096");
 		ps->p->strsize = (int)v;
+	} else if ((strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0) && eq) {
+		int64_t *to = name[0] == 'a' ? &ps->p->aggsize : &ps->p->dynvarsize;
+		if (pg_parse_size(eq + 1, to) < 0)
+			error(ps, "%s must be a size from 1 to 1t (a number with an optional k, m, g "
+			      "or t suffix)", name);
 	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
-		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||
 		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {

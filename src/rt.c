@@ -25,6 +25,7 @@
 struct ent {
 	struct ent *next;
 	uint64_t hash;
+	int64_t cost;            /* bytes charged to dynvarsize (0: a global scalar, not charged) */
 	struct ps_value v;
 	char *str;               /* owned copy of v.s */
 	size_t klen, kcap;
@@ -36,6 +37,11 @@ struct store {
 	size_t nb, n;
 	struct ent *spare;       /* deleted small entries, reused: a thread-local going 0 -> 1 -> 0
 				  * on every call must not cost a malloc each time */
+	/* D's dynvarsize: the bytes thread-locals and associative-array elements may take (an
+	 * entry, its key, its string, its bucket); a store past it is dropped and counted. Global
+	 * scalars are not charged: there is one of each. */
+	int64_t limit, used;
+	uint64_t drops;
 };
 
 #define SMALL_KEY 64
@@ -154,6 +160,8 @@ struct rt {
 	int *nmatched;                   /* per clause */
 
 	struct agg **aggs;
+	struct agg_budget aggb;          /* aggsize, shared by every aggregation */
+	uint64_t reported_aggdrops, reported_dyndrops;
 	bool *records;                   /* per clause: see clause_records() */
 
 	struct store st;
@@ -326,6 +334,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		if (*pp) {
 			struct ent *e = *pp;
 			*pp = e->next;
+			r->st.used -= e->cost;
 			free(e->str);
 			if (e->kcap == SMALL_KEY) {
 				e->next = r->st.spare;
@@ -338,6 +347,14 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		return val;
 	}
 	struct ent *e = *pp;
+	bool charged = v->scope != PG_SC_GLOBAL || v->nkeys > 0;
+	size_t slen = val.type == PS_V_STR ? strlen(val.s) + 1 : 0;
+	int64_t cost = charged ? (int64_t)(sizeof(*e) + sizeof(e) +
+					   (klen <= SMALL_KEY ? SMALL_KEY : klen) + slen) : 0;
+	if (r->st.limit && cost > (e ? e->cost : 0) && r->st.used - (e ? e->cost : 0) + cost > r->st.limit) {
+		r->st.drops++;       /* as DTrace: the store does not happen */
+		return val;
+	}
 	if (!e) {
 		if (klen <= SMALL_KEY && r->st.spare) {
 			e = r->st.spare;
@@ -350,6 +367,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 			e->kcap = cap;
 		}
 		e->next = NULL;
+		e->cost = 0;
 		e->hash = h;
 		e->str = NULL;
 		e->klen = klen;
@@ -357,6 +375,8 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		*pp = e;
 		r->st.n++;
 	}
+	r->st.used += cost - e->cost;
+	e->cost = cost;
 	e->v = val;
 	if (val.type == PS_V_STR) {
 		char *s = strdup(val.s);
@@ -953,6 +973,26 @@ int rt_tick(struct rt *r, uint64_t now)
 	}
 }
 
+void rt_report_drops(struct rt *r)
+{
+	uint64_t dyn = r->st.drops - r->reported_dyndrops, agg = r->aggb.drops - r->reported_aggdrops;
+	if (!dyn && !agg)
+		return;
+	r->reported_dyndrops = r->st.drops;
+	r->reported_aggdrops = r->aggb.drops;
+	fflush(r->o.out);
+	if (r->o.on_drops) {
+		r->o.on_drops(agg, dyn, r->o.fault_ctx);
+		return;
+	}
+	if (dyn)
+		fprintf(stderr, "pyscope: %llu dynamic variable drop%s (raise dynvarsize)\n",
+			(unsigned long long)dyn, dyn == 1 ? "" : "s");
+	if (agg)
+		fprintf(stderr, "pyscope: %llu aggregation drop%s (raise aggsize)\n",
+			(unsigned long long)agg, agg == 1 ? "" : "s");
+}
+
 int rt_end(struct rt *r, uint64_t now)
 {
 	struct ps_event ev;
@@ -960,6 +1000,7 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() */
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->exited = true;
+	rt_report_drops(r);
 	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
 	 * Departure: with nothing left to print, pyscope prints no "\n" either (dtrace prints it
 	 * always), so a script that only printf()s ends exactly where its output does. */
@@ -1036,6 +1077,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	if (!r->o.out)
 		r->o.out = stdout;
 	r->strsize = o->strsize > 1 ? o->strsize : PS_STRSIZE_DEFAULT;
+	r->aggb.limit = o->aggsize > 0 ? o->aggsize : p->aggsize > 0 ? p->aggsize : RT_AGGSIZE_DEFAULT;
+	r->st.limit = o->dynvarsize > 0 ? o->dynvarsize : p->dynvarsize > 0 ? p->dynvarsize
+		      : RT_DYNVARSIZE_DEFAULT;
 	for (int i = 0; i < nprobes; i++)
 		if (probes[i]->id > r->maxid)
 			r->maxid = probes[i]->id;   /* ids below 1 are never enabled (see below) */
@@ -1127,6 +1171,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		}
 		if (!r->aggs[i])
 			oom();
+		agg_set_budget(r->aggs[i], &r->aggb);
 		for (int k = 0; k < a->nkeys; k++)
 			if (a->keys[k] == PS_V_INT && a->keysize[k])
 				agg_set_keysize(r->aggs[i], k, a->keysize[k]);

@@ -149,3 +149,47 @@ lq "step leaving no level" "0, 10, 20" \
 D -q -n 'BEGIN { @ = lquantize(65534, 0, 65535, 1); @ = lquantize(65535, 0, 65535, 1); exit(0); }' >"$TMP/out" 2>&1
 expect_eq "lquantize: 65535 levels, the last value in its own bucket" "65534 1 >= 65535 1" \
 	"$(grep -E '[0-9] \|@' "$TMP/out" | sed -E 's/ *\|@+ */ /; s/^ +//; s/ +$//' | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- memory: aggsize and dynvarsize bound what a run keeps; drops are reported in DTrace's words ----
+
+# 20,000 events, each with its own key (arg0, a string, a thread).
+awk 'BEGIN { for (i = 1; i <= 20000; i++) printf "{\"ts\":%d,\"pid\":42,\"tid\":%d,\"cpu\":0,\"comm\":\"py\",\"probe\":\"python:function__entry\",\"module\":\"python3.11\",\"function\":\"-\",\"args\":[%d,2,3],\"str\":[\"m.py\",\"f%d\",null],\"cut\":[]}\n", i, i, i, i }' >"$TMP/keys.events"
+# keys_and_drops ARGS... — "KEYS AGGDROPS DYNDROPS" of a run printing @ (one key per line)
+keys_and_drops() {
+	D -q "$@" --replay "$TMP/keys.events" >"$TMP/out" 2>"$TMP/err"
+	echo "$(grep -c '[0-9]' "$TMP/out") $(sed -n 's/^dtrace: \([0-9]*\) aggregation drops*$/\1/p' "$TMP/err" | grep . || echo 0) $(sed -n 's/^dtrace: \([0-9]*\) dynamic variable drops*$/\1/p' "$TMP/err" | grep . || echo 0)"
+}
+read -r k a d <<<"$(keys_and_drops -n 'python*:::function-entry { @[arg0] = count(); }')"
+expect_eq "aggsize: every key kept under the default (4m)" "20000 0 0" "$k $a $d"
+read -r k a d <<<"$(keys_and_drops -x aggsize=64k -n 'python*:::function-entry { @[arg0] = count(); }')"
+expect_eq "aggsize=64k: keys kept + drops = keys seen" 20000 $((k + a))
+if [ "$k" -gt 100 ] && [ "$k" -lt 1000 ]; then pass "aggsize=64k: a few hundred keys kept ($k)"; else fail "aggsize=64k: a few hundred keys kept" "kept $k"; fi
+read -r k2 a2 d2 <<<"$(keys_and_drops -n '#pragma D option aggsize=128k
+python*:::function-entry { @[arg0] = count(); }')"
+expect_eq "#pragma D option aggsize=128k keeps twice as many" "$((2 * k))" "$k2"
+expect_grep "aggsize: drops in DTrace's words" "^dtrace: $a2 aggregation drops$" "$TMP/err"
+read -r k a d <<<"$(keys_and_drops -x aggsize=64k -n 'python*:::function-entry { @[arg0] = count(); } python*:::function-entry /arg0 == 20000/ { trunc(@); } python*:::function-entry /arg0 == 20000/ { @[arg0] = count(); }' )"
+expect_eq "aggsize: trunc() gives the room back" "1" "$k"
+
+# dynvarsize: associative arrays and thread-locals; global scalars are not charged.
+# 40,000 stores (a[] and self->t), all dropped but the few hundred that fit
+D -q -x dynvarsize=64k -n 'python*:::function-entry { a[arg0] = arg0; self->t = 1; n++; }
+	END { printf("%d %d %d\n", n, a[1], a[20000]); }' --replay "$TMP/keys.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "dynvarsize=64k: the first elements are kept, later ones dropped, globals unaffected" \
+	"20000 1 0" "$(cat "$TMP/out")"
+drops=$(sed -n 's/^dtrace: \([0-9]*\) dynamic variable drops$/\1/p' "$TMP/err")
+if [ -n "$drops" ] && [ "$drops" -gt 39000 ] && [ "$drops" -lt 40000 ]; then
+	pass "dynvarsize: drops reported in DTrace's words ($drops)"
+else fail "dynvarsize: drops reported in DTrace's words" "$(cat "$TMP/err")"; fi
+D -q -x dynvarsize=64k -n 'python*:::function-entry { a[arg0] = 1; a[arg0] = 0; } END { printf("ok\n"); }' \
+	--replay "$TMP/keys.events" >"$TMP/out" 2>"$TMP/err"
+expect_eq "dynvarsize: deleted elements give their room back" "ok" "$(cat "$TMP/out" "$TMP/err")"
+
+expect_err "-x aggsize: a malformed size" \
+	"pyscope: -x aggsize wants a size from 1 to 1t (a number with an optional k, m, g or t suffix), not '4q'" \
+	-x aggsize=4q -n 'BEGIN { exit(0); }'
+expect_err "-x dynvarsize: past 1t" \
+	"pyscope: -x dynvarsize wants a size from 1 to 1t (a number with an optional k, m, g or t suffix), not '2t'" \
+	-x dynvarsize=2t -n 'BEGIN { exit(0); }'
+D -q -x aggsize=1K -x dynvarsize=1073741824 -n 'BEGIN { printf("ok\n"); exit(0); }' >"$TMP/out" 2>&1
+expect_eq "-x aggsize/dynvarsize: suffixes in either case, plain bytes" "ok" "$(cat "$TMP/out")"
