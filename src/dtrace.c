@@ -701,7 +701,8 @@ int dtrace_main(int argc, char **argv)
 	static bool header_done;
 	struct rt_opts ro = { .out = out, .strsize = strsize, .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
-			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops };
+			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
+			      .stop = &stop_requested };
 	if (!quiet) {
 		ro.record_begin = record_begin;
 		ro.record_end = record_end;

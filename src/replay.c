@@ -466,6 +466,22 @@ static int read_header(struct replay *r, struct jr *j)
 	return j->err ? -EINVAL : 0;
 }
 
+/* S for a message: bytes outside printable ASCII as \xNN (a stream's strings are any bytes), cut
+ * to LEN. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /* Decode one event line into r->ev (probe resolved or added when ADD). Returns 1 for an event,
  * 0 for another kind of line (LOST set for a "lost" line), negative on a malformed line. */
 static int read_line(struct replay *r, const char *line, bool add, uint64_t *lost)
@@ -557,8 +573,11 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 		return -EINVAL;
 	}
 	if (!p) {
+		char c[4][128];
 		fprintf(stderr, "pyscope: %s:%d: probe %s:%s (%s, %s) is not in the stream's probe list\n",
-			r->file, r->line, prov, name, module, function);
+			r->file, r->line, printable(prov, c[0], sizeof(c[0])),
+			printable(name, c[1], sizeof(c[1])), printable(module, c[2], sizeof(c[2])),
+			printable(function, c[3], sizeof(c[3])));
 		return -EINVAL;
 	}
 	ev->probe = &p->pub;

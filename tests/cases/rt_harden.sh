@@ -193,3 +193,9 @@ expect_err "-x dynvarsize: past 1t" \
 	-x dynvarsize=2t -n 'BEGIN { exit(0); }'
 D -q -x aggsize=1K -x dynvarsize=1073741824 -n 'BEGIN { printf("ok\n"); exit(0); }' >"$TMP/out" 2>&1
 expect_eq "-x aggsize/dynvarsize: suffixes in either case, plain bytes" "ok" "$(cat "$TMP/out")"
+
+# A stream's strings are any bytes: messages quoting them escape what is not printable.
+printf '{"probes":[{"id":1,"name":"line"}]}\n{"ts":1,"probe":"python:li\\u0007ne\xff"}\n' >"$TMP/ctl.events"
+expect_err "replay: control bytes in a message are escaped" \
+	"pyscope: $TMP/ctl.events:2: probe python:li\\x07ne\\xff (, -) is not in the stream's probe list" \
+	-q -n 'BEGIN{}' --replay "$TMP/ctl.events"
