@@ -475,9 +475,6 @@ static void matched_messages(const struct opts *o, const struct rt *r)
 	}
 }
 
-/* A runtime fault as DTrace reports it:
- *   dtrace: error on enabled probe ID 2 (ID 1: python1234:python3.11:-:function-entry):
- *   invalid address (0x17) in action #1 at DIF offset 0   (one line) */
 /* DTrace's words for drops. Departure: DTrace counts aggregation drops per CPU buffer ("on CPU
  * N"); pyscope has one set of aggregations, so it names no CPU. */
 static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
@@ -491,6 +488,9 @@ static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
 			aggdrops == 1 ? "" : "s");
 }
 
+/* A runtime fault as DTrace reports it:
+ *   dtrace: error on enabled probe ID 2 (ID 1: python1234:python3.11:-:function-entry):
+ *   invalid address (0x17) in action #1 at DIF offset 0   (one line) */
 static void report_fault(const struct rt_fault *f, void *ctx)
 {
 	(void)ctx;
