@@ -18,7 +18,8 @@
  *     round(40 * |count| / total) '@'s; negative counts (from negative weights) get DTrace's
  *     left-growing or split bars.
  *   - avg is the integer average (C division); stddev is sqrt(avg(x^2) - avg(x)^2) in integers,
- *     with the sum of squares kept in 128 bits as DTrace does.
+ *     with the sum of squares kept in 128 bits as DTrace does. sum() and the counts of
+ *     quantize/lquantize wrap around at 64 bits, as DTrace's do.
  *   - normalize(@a, n) divides the printed values (and histogram counts) by n, not the sort.
  *   - At exit dtrace(1) prints "\n" once, then every aggregation no printa() has printed, back to
  *     back (agg_print_all), e.g. for @a = count() alone: "\n" "               10\n".
@@ -26,7 +27,9 @@
  * Departures, all where DTrace's result is an accident rather than a design: an empty string key
  * prints as blanks (DTrace dumps its bytes in hex), negative sums and averages divide by the
  * normalization factor as signed numbers (DTrace divides them unsigned), and a min() or max()
- * updated after clear() starts afresh instead of comparing against the cleared 0.
+ * updated after clear() starts afresh instead of comparing against the cleared 0; avg and stddev
+ * keep their sum in 128 bits (DTrace's 64-bit sum wraps, so the average of two INT64_MAX values
+ * would be -1 and their stddev not 0).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,14 +43,23 @@
 #define MAX_KEYS 16
 
 typedef unsigned __int128 u128;
+typedef __int128 i128;
+
+/* A + B wrapping around as DTrace's 64-bit sums and counts do (signed overflow is undefined in C). */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
 
 struct entry {
 	struct ps_value *keys;    /* owned copies of the key strings */
 	uint64_t hash;
 	int fresh;                /* no value folded in since creation or clear() */
 	int64_t count, sum, min, max;
+	i128 sum128;              /* avg, stddev: the sum, exact */
 	u128 sumsq;               /* stddev: sum of squares */
 	int64_t *buckets;         /* quantize/lquantize */
+	int64_t cost;             /* bytes charged to the budget */
 };
 
 struct agg {
@@ -63,6 +75,7 @@ struct agg {
 	int nents, cap;
 	int *slots;               /* open-addressing index into ents; -1 is empty */
 	int nslots;
+	struct agg_budget *budget;
 };
 
 static int nbuckets(const struct agg *a)
@@ -87,17 +100,17 @@ struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int
 	for (int i = 0; i < MAX_KEYS; i++)
 		a->keysize[i] = 8;
 	if (fn == AGG_LQUANTIZE) {
-		int64_t low = nparams > 0 ? params[0] : 0;
-		int64_t high = nparams > 1 ? params[1] : low + 1;
-		int64_t step = nparams > 2 && params[2] > 0 ? params[2] : 1;
-		int64_t levels = high > low ? (high - low) / step : 1;
-		if (levels < 1)
-			levels = 1;
-		if (levels > 65535)      /* DTrace's level count is 16 bits */
-			levels = 65535;
-		a->lq_low = low;
-		a->lq_step = step;
-		a->lq_levels = (int)levels;
+		/* Bounds the front-end did not check could put values in the wrong bucket: refused. */
+		char msg[160];
+		if (agg_lquantize_check(NULL, params, nparams, msg, sizeof(msg)) < 0) {
+			free(a->name);
+			free(a);
+			errno = EINVAL;
+			return NULL;
+		}
+		a->lq_low = params[0];
+		a->lq_step = nparams > 2 ? params[2] : 1;
+		a->lq_levels = (int)((params[1] - params[0]) / a->lq_step);
 	}
 	return a;
 }
@@ -154,8 +167,29 @@ int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams,
 	return 0;
 }
 
-static void free_entry(struct entry *e, int nkeys)
+void agg_set_budget(struct agg *a, struct agg_budget *b)
 {
+	a->budget = b;
+}
+
+/* The bytes an entry with KEYS takes: itself, its key array and strings, buckets, and its share
+ * of the index (kept at most half full: two slots per entry). */
+static int64_t entry_cost(const struct agg *a, const struct ps_value *keys, int nkeys)
+{
+	int64_t n = (int64_t)sizeof(struct entry) + 2 * (int64_t)sizeof(int) +
+		    (nkeys ? nkeys : 1) * (int64_t)sizeof(struct ps_value) +
+		    nbuckets(a) * (int64_t)sizeof(int64_t);
+	for (int k = 0; k < nkeys; k++)
+		if (keys[k].type == PS_V_STR)
+			n += (int64_t)strlen(keys[k].s ? keys[k].s : "") + 1;
+	return n;
+}
+
+static void free_entry(struct agg *a, struct entry *e, int nkeys)
+{
+	if (a->budget)
+		a->budget->used -= e->cost;
+	e->cost = 0;
 	for (int k = 0; k < nkeys; k++)
 		if (e->keys[k].type == PS_V_STR)
 			free((char *)e->keys[k].s);
@@ -168,7 +202,7 @@ void agg_free(struct agg *a)
 	if (!a)
 		return;
 	for (int i = 0; i < a->nents; i++)
-		free_entry(&a->ents[i], a->nkeys);
+		free_entry(a, &a->ents[i], a->nkeys);
 	free(a->ents);
 	free(a->slots);
 	free(a->name);
@@ -246,6 +280,12 @@ static struct entry *find_or_add(struct agg *a, const struct ps_value *keys, int
 				return e;
 		}
 	}
+	int64_t cost = entry_cost(a, keys, nkeys);
+	if (a->budget && a->budget->limit && a->budget->used + cost > a->budget->limit) {
+		a->budget->drops++;
+		errno = ENOSPC;
+		return NULL;
+	}
 	/* Keep the index at most half full. */
 	if ((a->nents + 1) * 2 > a->nslots && rebuild_index(a, a->nslots ? a->nslots * 2 : 16) < 0)
 		return NULL;
@@ -267,15 +307,18 @@ static struct entry *find_or_add(struct agg *a, const struct ps_value *keys, int
 	for (int k = 0; k < nkeys; k++) {
 		e->keys[k] = keys[k];
 		if (keys[k].type == PS_V_STR && !(e->keys[k].s = strdup(keys[k].s ? keys[k].s : ""))) {
-			free_entry(e, k);
+			free_entry(a, e, k);
 			return NULL;
 		}
 	}
 	int nb = nbuckets(a);
 	if (nb && !(e->buckets = calloc(nb, sizeof(*e->buckets)))) {
-		free_entry(e, nkeys);
+		free_entry(a, e, nkeys);
 		return NULL;
 	}
+	e->cost = cost;
+	if (a->budget)
+		a->budget->used += cost;
 	int s = (int)(h & (a->nslots - 1));
 	while (a->slots[s] >= 0)
 		s = (s + 1) & (a->nslots - 1);
@@ -326,19 +369,20 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 	struct ps_value k[MAX_KEYS];
 	for (int i = 0; i < nkeys; i++)
 		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
+	errno = 0;
 	struct entry *e = find_or_add(a, k, nkeys);
 	if (!e)
-		return -ENOMEM;
+		return errno == ENOSPC ? -ENOSPC : -ENOMEM;
 	switch (a->fn) {
 	case AGG_COUNT:
 		e->count++;
 		break;
 	case AGG_SUM:
-		e->sum += value;
+		e->sum = wrap_add(e->sum, value);
 		break;
 	case AGG_AVG:
 		e->count++;
-		e->sum += value;
+		e->sum128 += value;
 		break;
 	case AGG_MIN:
 		if (e->fresh || value < e->min)
@@ -351,15 +395,15 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 	case AGG_STDDEV: {
 		uint64_t m = value < 0 ? -(uint64_t)value : (uint64_t)value;
 		e->count++;
-		e->sum += value;
+		e->sum128 += value;
 		e->sumsq += (u128)m * m;
 		break;
 	}
 	case AGG_QUANTIZE:
-		e->buckets[q_bucket(value)] += incr;
+		e->buckets[q_bucket(value)] = wrap_add(e->buckets[q_bucket(value)], incr);
 		break;
 	case AGG_LQUANTIZE:
-		e->buckets[lq_bucket(a, value)] += incr;
+		e->buckets[lq_bucket(a, value)] = wrap_add(e->buckets[lq_bucket(a, value)], incr);
 		break;
 	}
 	e->fresh = 0;
@@ -390,7 +434,7 @@ static uint64_t stddev(const struct entry *e, int64_t normal)
 	if (e->count == 0)
 		return 0;
 	u128 avg_sq = e->sumsq / (uint64_t)normal / (uint64_t)e->count;
-	int64_t avg = e->sum / normal / e->count;
+	int64_t avg = (int64_t)(e->sum128 / normal / e->count);
 	uint64_t m = avg < 0 ? -(uint64_t)avg : (uint64_t)avg;
 	u128 sq_avg = (u128)m * m;
 	if (avg_sq < sq_avg)
@@ -406,7 +450,7 @@ static int64_t scalar(const struct agg *a, const struct entry *e, int64_t normal
 	case AGG_SUM: return e->sum / normal;
 	case AGG_MIN: return e->min / normal;
 	case AGG_MAX: return e->max / normal;
-	case AGG_AVG: return e->count ? e->sum / normal / e->count : 0;
+	case AGG_AVG: return e->count ? (int64_t)(e->sum128 / normal / e->count) : 0;
 	case AGG_STDDEV: return (int64_t)stddev(e, normal);
 	default: return 0;
 	}
@@ -690,6 +734,7 @@ void agg_clear(struct agg *a)
 	for (int i = 0; i < a->nents; i++) {
 		struct entry *e = &a->ents[i];
 		e->count = e->sum = e->min = e->max = 0;
+		e->sum128 = 0;
 		e->sumsq = 0;
 		e->fresh = 1;
 		if (nb)
@@ -722,7 +767,7 @@ void agg_trunc(struct agg *a, int64_t n)
 		if (keepme[i])
 			a->ents[w++] = a->ents[i];
 		else
-			free_entry(&a->ents[i], a->nkeys);
+			free_entry(a, &a->ents[i], a->nkeys);
 	}
 	free(keepme);
 	a->nents = w;

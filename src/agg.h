@@ -17,7 +17,19 @@ enum agg_fn {
 
 struct agg;
 
-/* NAME without the '@' ("" for the anonymous @). PARAMS: lquantize's (low, high, step). */
+/* The aggregations of one program share one byte budget (D's aggsize): an update that needs a
+ * new entry past LIMIT bytes makes none and counts a drop. An entry's bytes are what pyscope
+ * holds for it: the entry, its keys and their strings, histogram buckets, its share of the
+ * index. */
+struct agg_budget {
+	int64_t limit;           /* 0: no limit */
+	int64_t used;
+	uint64_t drops;
+};
+
+/* NAME without the '@' ("" for the anonymous @). PARAMS: lquantize's (low, high[, step]).
+ * NULL when out of memory, or with errno EINVAL when lquantize's PARAMS break DTrace's rules
+ * (agg_lquantize_check): a bucket is never guessed. */
 struct agg *agg_new(const char *name, enum agg_fn fn, const int64_t *params, int nparams);
 void agg_free(struct agg *a);
 /* Compile-time checks of lquantize's (low, high[, step]) with DTrace's messages (no trailing
@@ -29,8 +41,13 @@ int agg_lquantize_check(const struct agg *a, const int64_t *params, int nparams,
 const char *agg_name(const struct agg *a);
 enum agg_fn agg_kind(const struct agg *a);
 
+/* Charge A's entries to B (shared by the aggregations of one program; NULL: none). Before the
+ * first update. */
+void agg_set_budget(struct agg *a, struct agg_budget *b);
+
 /* One update: count() ignores VALUE; quantize/lquantize add INCR (1 unless a weight is given)
- * to VALUE's bucket; the others fold VALUE in. */
+ * to VALUE's bucket; the others fold VALUE in. Returns 0, -ENOSPC when the budget had no room
+ * for a new entry (a drop, counted there), -ENOMEM, or -EINVAL for a wrong key count. */
 int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t value, int64_t incr);
 
 /* printa(@a): DTrace's default layout, preceded by a blank line (the end-of-run print-out is agg_print_all). */

@@ -1008,6 +1008,12 @@ static struct pg_node *st_agg(struct parser *ps)
 			errnode(ps, args[3], "lquantize( ) step must be a positive integer");
 		if (params[1] <= params[0])
 			errnode(ps, args[2], "lquantize( ) upper bound must be greater than lower bound");
+		char msg[160];    /* DTrace's remaining rules: 32-bit bounds, 16-bit step and levels */
+		if (agg_lquantize_check(NULL, params, 3, msg, sizeof(msg)) < 0) {
+			const char *an = strstr(msg, "argument #");   /* the caret at that one */
+			int ai = an && an[10] >= '1' && an[10] - '0' < n ? an[10] - '0' : 1;
+			errnode(ps, args[ai], "%s", msg);
+		}
 		nparams = 3;
 		if (n > 4)
 			incr = args[4];
@@ -1236,8 +1242,12 @@ static void pragma(struct parser *ps)
 		if (*end || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX)   /* what capture can copy */
 			error(ps, "strsize must be a number from %d to %d", PS_STRSIZE_MIN, PS_STRSIZE_MAX);
 		ps->p->strsize = (int)v;
+	} else if ((strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0) && eq) {
+		int64_t *to = name[0] == 'a' ? &ps->p->aggsize : &ps->p->dynvarsize;
+		if (pg_parse_size(eq + 1, to) < 0)
+			error(ps, "%s must be a size from 1 to 1t (a number with an optional k, m, g "
+			      "or t suffix)", name);
 	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
-		   strcmp(name, "aggsize") == 0 || strcmp(name, "dynvarsize") == 0 ||
 		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {

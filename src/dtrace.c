@@ -73,6 +73,7 @@ struct opts {
 	const char *outfile;
 	const char *replay;
 	int strsize;
+	int64_t aggsize, dynvarsize;   /* -x aggsize=, dynvarsize= (0: not given) */
 	char **macros;
 	int nmacros;
 };
@@ -161,10 +162,15 @@ static int parse_x(struct opts *o, const char *arg)
 		o->quiet = true;
 	} else if (n == 11 && strncmp(arg, "destructive", 11) == 0) {
 		o->destructive = true;
+	} else if (((n == 7 && strncmp(arg, "aggsize", 7) == 0) ||
+		    (n == 10 && strncmp(arg, "dynvarsize", 10) == 0)) && eq) {
+		if (pg_parse_size(eq + 1, n == 7 ? &o->aggsize : &o->dynvarsize) < 0) {
+			fprintf(stderr, "pyscope: -x %.*s wants a size from 1 to 1t (a number with an "
+				"optional k, m, g or t suffix), not '%s'\n", (int)n, arg, eq + 1);
+			return -EINVAL;
+		}
 	} else if ((n == 7 && strncmp(arg, "bufsize", 7) == 0) ||
-		   (n == 10 && strncmp(arg, "dynvarsize", 10) == 0) ||
-		   (n == 10 && strncmp(arg, "switchrate", 10) == 0) ||
-		   (n == 7 && strncmp(arg, "aggsize", 7) == 0)) {
+		   (n == 10 && strncmp(arg, "switchrate", 10) == 0)) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
 	} else {
 		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, quiet)\n", arg);
@@ -469,6 +475,19 @@ static void matched_messages(const struct opts *o, const struct rt *r)
 	}
 }
 
+/* DTrace's words for drops. Departure: DTrace counts aggregation drops per CPU buffer ("on CPU
+ * N"); pyscope has one set of aggregations, so it names no CPU. */
+static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
+{
+	(void)ctx;
+	if (dyndrops)
+		fprintf(stderr, "dtrace: %llu dynamic variable drop%s\n", (unsigned long long)dyndrops,
+			dyndrops == 1 ? "" : "s");
+	if (aggdrops)
+		fprintf(stderr, "dtrace: %llu aggregation drop%s\n", (unsigned long long)aggdrops,
+			aggdrops == 1 ? "" : "s");
+}
+
 /* A runtime fault as DTrace reports it:
  *   dtrace: error on enabled probe ID 2 (ID 1: python1234:python3.11:-:function-entry):
  *   invalid address (0x17) in action #1 at DIF offset 0   (one line) */
@@ -681,7 +700,9 @@ int dtrace_main(int argc, char **argv)
 	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
 	static bool header_done;
 	struct rt_opts ro = { .out = out, .strsize = strsize, .target = target,
-			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true };
+			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
+			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
+			      .stop = &stop_requested };
 	if (!quiet) {
 		ro.record_begin = record_begin;
 		ro.record_end = record_end;

@@ -33,6 +33,15 @@
 #include <time.h>
 #include "fmt.h"
 
+/* The widest width or precision printed, written or passed by '*' (beyond it C's printf fails,
+ * as with the INT_MIN width of "%*d": a wider one is cut to this). */
+#define FMT_MAX_WIDTH 100000
+
+static int clamp_width(int64_t w)
+{
+	return w > FMT_MAX_WIDTH ? FMT_MAX_WIDTH : w < -FMT_MAX_WIDTH ? -FMT_MAX_WIDTH : (int)w;
+}
+
 /* How a conversion prints its value. */
 enum kind {
 	K_SINT, K_UINT, K_CHAR, K_FP, K_STR, K_PTR, K_PCT,
@@ -199,15 +208,15 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, struct fmt_er
 			}
 			int n = 0;
 			while (text[p] >= '0' && text[p] <= '9') {
-				if (n < 100000)
+				if (n <= FMT_MAX_WIDTH)
 					n = n * 10 + (text[p] - '0');
 				p++;
 			}
 			p--;
 			if (dot)
-				c->prec = n;
+				c->prec = clamp_width(n);
 			else
-				c->width = n;
+				c->width = clamp_width(n);
 			digits++;
 			continue;
 		}
@@ -592,11 +601,11 @@ int fmt_print_agg(FILE *out, const struct fmt *f, const struct ps_value *args, i
 		int width = c->width, prec = c->prec;
 		if (c->flags & F_DYNWIDTH) {
 			struct ps_value w = next_arg(args, nargs, &j);
-			width = w.type == PS_V_INT ? (int)w.i : 0;
+			width = w.type == PS_V_INT ? clamp_width(w.i) : 0;
 		}
 		if (c->flags & F_DYNPREC) {
 			struct ps_value pv = next_arg(args, nargs, &j);
-			prec = pv.type == PS_V_INT ? (int)pv.i : 0;
+			prec = pv.type == PS_V_INT ? clamp_width(pv.i) : 0;
 		}
 		if (c->flags & F_AGG) {
 			struct fmt_conv dyn = *c;

@@ -4,6 +4,7 @@
  * built once and then only read, so all their memory comes from one chunked allocator that is
  * freed in one go.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,32 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 #undef I
 #undef S
 
+int pg_parse_size(const char *s, int64_t *out)
+{
+	const char *units = "kmgt";
+	char *end;
+	if (!(*s >= '0' && *s <= '9'))
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end) {
+		const char *u = strchr(units, *end | 0x20);
+		if (!u || end[1])
+			return -EINVAL;
+		for (long n = u - units + 1; n > 0; n--) {
+			if (v > (unsigned long long)PG_MAX_SIZE)
+				return -EINVAL;
+			v *= 1024;
+		}
+	}
+	if (v < 1 || v > (unsigned long long)PG_MAX_SIZE)
+		return -EINVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
 struct pg_prog *pg_new(void)
 {
 	struct pg_prog *p = calloc(1, sizeof(*p));
@@ -39,6 +66,7 @@ struct pg_prog *pg_new(void)
 	}
 	p->quiet = -1;
 	p->strsize = -1;
+	p->aggsize = p->dynvarsize = -1;
 	p->mem.chunk_size = 16384;
 	return p;
 }

@@ -190,6 +190,7 @@ struct pg_prog {
 	/* options the script set (#pragma D option ...): -1 when not set */
 	int quiet;
 	int strsize;
+	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	struct arena mem;        /* the program's allocations */
@@ -215,6 +216,11 @@ int pg_find_agg(const struct pg_prog *p, const char *name);
  * the object's basename, FUNCTION the enclosing symbol, NAME either spelling ("function-entry",
  * "function__entry"); globs are ps_name_match's (event.h). TARGET resolves PG_PID_TARGET. */
 bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int target);
+/* A size as DTrace's options take it ("4m": a number with an optional k, m, g or t suffix, in
+ * either case, for KiB..TiB) into *OUT: 0, or -EINVAL when malformed, below 1 or past
+ * PG_MAX_SIZE. */
+#define PG_MAX_SIZE (1ll << 40)
+int pg_parse_size(const char *s, int64_t *out);
 /* Operator spelling for messages ("+", "&&"). */
 const char *pg_op_name(int op);
 #endif

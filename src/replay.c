@@ -6,8 +6,15 @@
  * The JSON reader here is just enough for the stream: objects, arrays, strings (with the \u00XX
  * escapes jsonw writes for bytes that are not UTF-8 decoded back to those bytes), integers,
  * true/false/null. Unknown keys are skipped, as event.h promises.
+ *
+ * A stream is input like any other, so everything in it is checked before it is used: nesting
+ * depth (the skipping of unknown values recurses), probe ids and argument counts (the runtime
+ * indexes tables by them), timestamps (the runtime's ticks count from them). Probes are found by
+ * a hash of their names and by id through a table, so a header listing many probes costs linear
+ * time.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,8 +22,16 @@
 #include <string.h>
 #include "replay.h"
 
+/* The deepest JSON nesting a stream may use: the recorder writes 2 levels; unknown values are
+ * skipped by recursion, which this bounds. */
+#define REPLAY_MAX_DEPTH 64
+/* Probes in one stream, and the largest probe id: ids index the runtime's tables. */
+#define REPLAY_MAX_PROBES 1000000
+
 struct probe {
 	struct ps_probe pub;
+	struct probe *hnext;     /* same name hash */
+	uint64_t hash;
 	char *provider, *name, *module, *function, *path;
 	uint32_t strargs;
 	bool enabled;
@@ -29,6 +44,12 @@ struct replay {
 	int line;
 	int nprobes;
 	struct probe **probes;
+	int cap;
+	struct probe **hash;     /* by name_hash(); nhash a power of 2 */
+	int nhash;
+	struct probe **byid;     /* id -> probe, ids 1..maxid */
+	int maxid;
+	int header_line;         /* line of the {"probes":...} header, 0: none */
 	const struct ps_probe **pub;
 	bool header;             /* probes came from a {"probes":...} line */
 	bool any_enabled;
@@ -38,11 +59,15 @@ struct replay {
 	char strbuf[PS_MAX_ARGS][PS_STRSIZE_MAX];
 };
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 /* ---- a minimal JSON reader over one line ---- */
 
 struct jr {
 	const char *s;
 	const char *err;
+	int depth;               /* containers open in jskip */
 };
 
 static void ws(struct jr *j)
@@ -140,9 +165,14 @@ static int64_t jint(struct jr *j)
 {
 	ws(j);
 	char *end;
+	errno = 0;
 	long long v = strtoll(j->s, &end, 10);
 	if (end == j->s) {
 		j->err = "number expected";
+		return 0;
+	}
+	if (errno == ERANGE) {
+		j->err = "number out of range (a 64-bit signed integer)";
 		return 0;
 	}
 	if (*end == '.' || *end == 'e' || *end == 'E')
@@ -210,12 +240,18 @@ static void jskip(struct jr *j)
 	char key[64];
 	ws(j);
 	bool first = true;
+	if ((*j->s == '{' || *j->s == '[') && ++j->depth > REPLAY_MAX_DEPTH) {
+		j->err = "JSON nested too deeply (at most " XSTR(REPLAY_MAX_DEPTH) " levels)";
+		return;
+	}
 	if (*j->s == '{') {
 		while (!j->err && jmember(j, &first, key, sizeof(key)))
 			jskip(j);
+		j->depth--;
 	} else if (*j->s == '[') {
 		while (!j->err && jelem(j, &first))
 			jskip(j);
+		j->depth--;
 	} else if (*j->s == '"') {
 		const char *s = j->s + 1;
 		while (*s && *s != '"')
@@ -238,36 +274,101 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
+/* The hash of a probe's names (not its pid: a system-wide probe matches every pid). */
+static uint64_t name_hash(const char *prov, const char *name, const char *module,
+			  const char *function)
+{
+	const char *parts[4] = { prov, name, module, function };
+	uint64_t h = 1469598103934665603ull;      /* FNV-1a, with a separator after each part */
+	for (int i = 0; i < 4; i++) {
+		for (const unsigned char *c = (const unsigned char *)parts[i]; *c; c++)
+			h = (h ^ *c) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+	}
+	return h;
+}
+
 static struct probe *find_probe(struct replay *r, int pid, const char *prov, const char *name,
 				const char *module, const char *function)
 {
-	for (int i = 0; i < r->nprobes; i++) {
-		struct probe *p = r->probes[i];
-		if ((p->pub.pid == pid || !p->pub.pid) && strcmp(p->name, name) == 0 &&
+	if (!r->nhash)
+		return NULL;
+	uint64_t h = name_hash(prov, name, module, function);
+	/* The first listed wins, as when the list was searched in order: chains keep list order. */
+	for (struct probe *p = r->hash[h & (uint64_t)(r->nhash - 1)]; p; p = p->hnext)
+		if (p->hash == h && (p->pub.pid == pid || !p->pub.pid) && strcmp(p->name, name) == 0 &&
 		    strcmp(p->provider, prov) == 0 && strcmp(p->module, module) == 0 &&
 		    strcmp(p->function, function) == 0)
 			return p;
-	}
 	return NULL;
 }
 
-static struct probe *add_probe(struct replay *r, int id, int pid, const char *prov, const char *name,
-			       const char *module, const char *function, const char *path, int nargs)
+static void *xrealloc(void *p, size_t n)
 {
-	struct probe **a = realloc(r->probes, sizeof(*a) * (size_t)(r->nprobes + 1));
-	struct probe *p = calloc(1, sizeof(*p));
-	if (!a || !p) {
+	p = realloc(p, n);
+	if (!p) {
 		perror("pyscope: out of memory");
 		exit(70);
 	}
-	r->probes = a;
-	a[r->nprobes++] = p;
+	return p;
+}
+
+static void hash_insert(struct replay *r, struct probe *p)
+{
+	struct probe **pp = &r->hash[p->hash & (uint64_t)(r->nhash - 1)];
+	while (*pp)
+		pp = &(*pp)->hnext;
+	p->hnext = NULL;
+	*pp = p;
+}
+
+/* Add a probe; ID 0: the next number. Fails (with J's error) past REPLAY_MAX_PROBES or on an id
+ * out of range or listed twice. */
+static struct probe *add_probe(struct replay *r, struct jr *j, int64_t id, int pid, const char *prov,
+			       const char *name, const char *module, const char *function,
+			       const char *path, int nargs)
+{
+	if (r->nprobes >= REPLAY_MAX_PROBES) {
+		j->err = "too many probes (at most " XSTR(REPLAY_MAX_PROBES) ")";
+		return NULL;
+	}
+	if (!id)
+		id = r->nprobes + 1;
+	if (id < 1 || id > REPLAY_MAX_PROBES) {
+		j->err = "a probe \"id\" must be from 1 to " XSTR(REPLAY_MAX_PROBES);
+		return NULL;
+	}
+	if (id <= r->maxid && r->byid[id]) {
+		j->err = "a probe \"id\" is listed twice";
+		return NULL;
+	}
+	if (r->nprobes == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->probes = xrealloc(r->probes, sizeof(*r->probes) * (size_t)r->cap);
+	}
+	if (id > r->maxid) {
+		int n = r->maxid ? r->maxid : 64;
+		while (n < id)
+			n *= 2;
+		if (n > REPLAY_MAX_PROBES)
+			n = REPLAY_MAX_PROBES;
+		r->byid = xrealloc(r->byid, sizeof(*r->byid) * ((size_t)n + 1));
+		memset(r->byid + r->maxid + 1, 0, sizeof(*r->byid) * (size_t)(n - r->maxid));
+		r->maxid = n;
+	}
+	struct probe *p = calloc(1, sizeof(*p));
+	if (!p) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	r->probes[r->nprobes++] = p;
+	r->byid[id] = p;
 	p->provider = xstrdup(prov);
 	p->name = xstrdup(name);
 	p->module = xstrdup(module);
 	p->function = xstrdup(function);
 	p->path = xstrdup(path && *path ? path : module);
-	p->pub.id = id ? id : r->nprobes;
+	p->pub.id = (int)id;
 	p->pub.marker = ps_marker_from_name(name);
 	p->pub.pid = pid;
 	p->pub.provider = p->provider;
@@ -276,7 +377,31 @@ static struct probe *add_probe(struct replay *r, int id, int pid, const char *pr
 	p->pub.path = p->path;
 	p->pub.function = p->function;
 	p->pub.nargs = nargs;
+	p->hash = name_hash(prov, name, module, function);
+	if (r->nprobes > r->nhash) {      /* at most one probe per bucket on average */
+		int nb = r->nhash ? r->nhash * 2 : 64;
+		free(r->hash);
+		r->hash = calloc((size_t)nb, sizeof(*r->hash));
+		if (!r->hash) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		r->nhash = nb;
+		for (int i = 0; i < r->nprobes; i++)
+			hash_insert(r, r->probes[i]);
+	} else {
+		hash_insert(r, p);
+	}
 	return p;
+}
+
+/* An integer member that must lie in LO..HI; WHAT names it in the error. */
+static int64_t jint_in(struct jr *j, int64_t lo, int64_t hi, const char *what)
+{
+	int64_t v = jint(j);
+	if (!j->err && (v < lo || v > hi))
+		j->err = what;
+	return v;
 }
 
 /* {"probes":[{"id":1,"pid":N,"provider":"python","name":"function__entry","module":..,
@@ -287,22 +412,26 @@ static int read_header(struct replay *r, struct jr *j)
 	bool first = true;
 	while (jmember(j, &first, key, sizeof(key))) {
 		if (strcmp(key, "target") == 0) {
-			r->target = (int)jint(j);
+			r->target = (int)jint_in(j, 0, INT_MAX, "\"target\" must be a process id");
 		} else if (strcmp(key, "probes") == 0) {
 			bool af = true;
 			while (jelem(j, &af)) {
-				int id = 0, pid = 0, nargs = 0;
+				int64_t id = 0;
+				int pid = 0, nargs = 0;
 				strcpy(prov, "python");
 				name[0] = module[0] = path[0] = 0;
 				strcpy(function, "-");
 				bool of = true;
 				while (jmember(j, &of, key, sizeof(key))) {
 					if (strcmp(key, "id") == 0)
-						id = (int)jint(j);
+						id = jint_in(j, 1, REPLAY_MAX_PROBES, "a probe \"id\" must be "
+							     "from 1 to " XSTR(REPLAY_MAX_PROBES));
 					else if (strcmp(key, "pid") == 0)
-						pid = (int)jint(j);
+						pid = (int)jint_in(j, 0, INT_MAX, "a probe's \"pid\" must be a "
+								   "process id (0: any)");
 					else if (strcmp(key, "nargs") == 0)
-						nargs = (int)jint(j);
+						nargs = (int)jint_in(j, 0, PS_MAX_ARGS, "a probe's \"nargs\" must be "
+								     "from 0 to " XSTR(PS_MAX_ARGS));
 					else if (strcmp(key, "provider") == 0)
 						jstr(j, prov, sizeof(prov));
 					else if (strcmp(key, "name") == 0)
@@ -324,7 +453,8 @@ static int read_header(struct replay *r, struct jr *j)
 					j->err = "a probe needs a \"name\"";
 					return -EINVAL;
 				}
-				add_probe(r, id, pid, prov, name, module, function, path, nargs);
+				if (!add_probe(r, j, id, pid, prov, name, module, function, path, nargs))
+					return -EINVAL;
 			}
 		} else {
 			jskip(j);
@@ -334,6 +464,22 @@ static int read_header(struct replay *r, struct jr *j)
 	}
 	r->header = true;
 	return j->err ? -EINVAL : 0;
+}
+
+/* S for a message: bytes outside printable ASCII as \xNN (a stream's strings are any bytes), cut
+ * to LEN. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+	return buf;
 }
 
 /* Decode one event line into r->ev (probe resolved or added when ADD). Returns 1 for an event,
@@ -348,7 +494,9 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 	memset(ev, 0, offsetof(struct ps_event, comm));
 	while (jmember(&j, &first, key, sizeof(key))) {
 		if (strcmp(key, "ts") == 0) {
-			ev->ts = (uint64_t)jint(&j);
+			/* Negative times would run the tick clauses through the whole 64-bit
+			 * range: a recording's times are CLOCK_MONOTONIC, never negative. */
+			ev->ts = (uint64_t)jint_in(&j, 0, INT64_MAX, "\"ts\" must not be negative");
 			is_event = true;
 		} else if (strcmp(key, "pid") == 0) {
 			ev->pid = (uint32_t)jint(&j);
@@ -386,7 +534,7 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 					ev->cut |= 1u << v;
 			}
 		} else if (strcmp(key, "lost") == 0) {
-			uint64_t n = (uint64_t)jint(&j);
+			uint64_t n = (uint64_t)jint_in(&j, 0, INT64_MAX, "\"lost\" must not be negative");
 			if (lost)
 				*lost += n;
 		} else if (strcmp(key, "probes") == 0 && !add) {
@@ -419,10 +567,17 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 		*colon = 0;
 	struct probe *p = find_probe(r, (int)ev->pid, prov, name, module, function);
 	if (!p && add && !r->header)
-		p = add_probe(r, 0, (int)ev->pid, prov, name, module, function, NULL, nargs);
+		p = add_probe(r, &j, 0, (int)ev->pid, prov, name, module, function, NULL, nargs);
+	if (!p && j.err) {
+		fprintf(stderr, "pyscope: %s:%d: %s\n", r->file, r->line, j.err);
+		return -EINVAL;
+	}
 	if (!p) {
+		char c[4][128];
 		fprintf(stderr, "pyscope: %s:%d: probe %s:%s (%s, %s) is not in the stream's probe list\n",
-			r->file, r->line, prov, name, module, function);
+			r->file, r->line, printable(prov, c[0], sizeof(c[0])),
+			printable(name, c[1], sizeof(c[1])), printable(module, c[2], sizeof(c[2])),
+			printable(function, c[3], sizeof(c[3])));
 		return -EINVAL;
 	}
 	ev->probe = &p->pub;
@@ -451,6 +606,63 @@ static bool blank(const char *s)
 	return s[strspn(s, " \t\r")] == 0;
 }
 
+/* Whether LINE is the {"probes":[...]} header: an object with a top-level "probes" member and no
+ * "ts" (an event's strings may say "probes" anywhere, a process may be named so). A malformed
+ * line is not a header; reading it as an event reports where it is wrong. */
+static bool is_header(const char *line)
+{
+	struct jr j = { .s = line };
+	char key[64];
+	bool first = true, probes = false, ts = false;
+	while (jmember(&j, &first, key, sizeof(key))) {
+		if (strcmp(key, "probes") == 0) {
+			ws(&j);
+			probes = *j.s == '[';
+		}
+		ts |= strcmp(key, "ts") == 0;
+		jskip(&j);
+		if (j.err)
+			return false;
+	}
+	return !j.err && probes && !ts;
+}
+
+/* Read all of F into r->text (NUL-terminated). A NUL byte cannot be in a JSON-lines recording
+ * and stops the reading at once (so /dev/zero is refused rather than read until memory ends). */
+static int read_all(struct replay *r, FILE *f)
+{
+	size_t cap = 1 << 16;
+	r->text = malloc(cap);
+	for (size_t n; r->text && (n = fread(r->text + r->len, 1, cap - r->len - 1, f)) > 0;) {
+		if (memchr(r->text + r->len, 0, n)) {
+			fprintf(stderr, "pyscope: %s: a NUL byte: not a recording (pyscope events --json)\n",
+				r->file);
+			return -EINVAL;
+		}
+		r->len += n;
+		if (r->len + 1 == cap) {
+			char *t = cap <= SIZE_MAX / 2 ? realloc(r->text, cap *= 2) : NULL;
+			if (!t) {
+				fprintf(stderr, "pyscope: %s: out of memory reading it (%zu bytes)\n",
+					r->file, r->len);
+				return -ENOMEM;
+			}
+			r->text = t;
+		}
+	}
+	if (!r->text) {
+		fprintf(stderr, "pyscope: %s: out of memory\n", r->file);
+		return -ENOMEM;
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+		fprintf(stderr, "pyscope: cannot read %s: %s\n", r->file, strerror(e));
+		return -e;
+	}
+	r->text[r->len] = 0;
+	return 0;
+}
+
 int replay_open(const char *path, struct replay **out)
 {
 	struct replay *r = calloc(1, sizeof(*r));
@@ -460,24 +672,17 @@ int replay_open(const char *path, struct replay **out)
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
 		int e = errno;
-		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(e));
+		fprintf(stderr, "pyscope: cannot open %s: %s\n", path, strerror(e));
 		free(r);
 		return -e;
 	}
-	size_t cap = 1 << 16;
-	r->text = malloc(cap);
-	for (size_t n; r->text && (n = fread(r->text + r->len, 1, cap - r->len - 1, f)) > 0;) {
-		r->len += n;
-		if (r->len + 1 == cap)
-			r->text = realloc(r->text, cap *= 2);
-	}
+	int rc = read_all(r, f);
 	if (f != stdin)
 		fclose(f);
-	if (!r->text) {
-		free(r);
-		return -ENOMEM;
+	if (rc < 0) {
+		replay_close(r);
+		return rc;
 	}
-	r->text[r->len] = 0;
 
 	/* First pass on a copy (lines are cut in place): probes, target, first and last times. */
 	char *copy = malloc(r->len + 1);
@@ -488,12 +693,13 @@ int replay_open(const char *path, struct replay **out)
 	memcpy(copy, r->text, r->len + 1);
 	char *save = r->text;
 	r->text = copy;
-	int rc = 0;
-	bool first_line = true;
+	bool first_line = true, any = false;
 	for (char *l; (l = next_line(r));) {
 		if (blank(l))
 			continue;
-		if (first_line && strstr(l, "\"probes\"")) {
+		any = true;
+		if (first_line && is_header(l)) {
+			r->header_line = r->line;
 			struct jr j = { .s = l };
 			if (read_header(r, &j) < 0) {
 				fprintf(stderr, "pyscope: %s:%d: %s\n", r->file, r->line, j.err);
@@ -523,6 +729,11 @@ int replay_open(const char *path, struct replay **out)
 	if (rc < 0) {
 		replay_close(r);
 		return rc;
+	}
+	if (!any) {
+		fprintf(stderr, "pyscope: %s: empty recording (no probe list and no events)\n", path);
+		replay_close(r);
+		return -EINVAL;
 	}
 	r->pub = calloc((size_t)r->nprobes + 1, sizeof(*r->pub));
 	if (!r->pub) {
@@ -558,14 +769,12 @@ uint64_t replay_last_ts(const struct replay *r)
 
 int replay_enable(struct replay *r, int id, uint32_t strargs)
 {
-	for (int i = 0; i < r->nprobes; i++)
-		if (r->probes[i]->pub.id == id) {
-			r->probes[i]->enabled = true;
-			r->probes[i]->strargs |= strargs;
-			r->any_enabled = true;
-			return 0;
-		}
-	return -ENOENT;
+	if (id < 1 || id > r->maxid || !r->byid[id])
+		return -ENOENT;
+	r->byid[id]->enabled = true;
+	r->byid[id]->strargs |= strargs;
+	r->any_enabled = true;
+	return 0;
 }
 
 const struct ps_event *replay_next(struct replay *r, uint64_t *lost)
@@ -573,7 +782,7 @@ const struct ps_event *replay_next(struct replay *r, uint64_t *lost)
 	if (lost)
 		*lost = 0;
 	for (char *l; (l = next_line(r));) {
-		if (blank(l) || (r->line == 1 && r->header))
+		if (blank(l) || r->line == r->header_line)
 			continue;
 		if (read_line(r, l, false, lost) != 1)
 			continue;
@@ -621,6 +830,8 @@ void replay_close(struct replay *r)
 		free(p);
 	}
 	free(r->probes);
+	free(r->hash);
+	free(r->byid);
 	free(r->pub);
 	free(r->text);
 	free(r);

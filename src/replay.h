@@ -5,8 +5,10 @@
  *
  * The probes of a replay are those the stream names: each distinct (pid, provider:name, module,
  * function) of its event lines, numbered in order of first appearance, unless the stream starts
- * with a {"probes":[...]} line listing them (then probes that never fired exist too). As capture
- * would, replay hands a consumer only the strings it asked for (replay_enable), so a script that
+ * with a {"probes":[...]} line listing them (then probes that never fired exist too): an object
+ * with a "probes" array and no "ts", so an event that merely mentions the word is an event.
+ * Limits: at most 1,000,000 probes (ids 1 to 1,000,000), JSON nested at most 64 deep, no negative
+ * times. As capture would, replay hands a consumer only the strings it asked for (replay_enable), so a script that
  * reads an argument it did not ask for faults as it would live.
  */
 #ifndef PYSCOPE_REPLAY_H
@@ -17,7 +19,8 @@
 struct replay;
 
 /* Read PATH ("-": stdin). On a malformed stream print "pyscope: FILE:LINE: what" on stderr and
- * return a negative errno. */
+ * return a negative errno; likewise "pyscope: cannot open FILE: ...", "pyscope: FILE: empty
+ * recording (...)" for a file with neither probes nor events. */
 int replay_open(const char *path, struct replay **out);
 int replay_probes(const struct replay *r, const struct ps_probe *const **probes);
 /* The stream's target: the header's "target", else the pid of its first event (0: none). */

@@ -26,6 +26,7 @@
 struct ent {
 	struct ent *next;
 	uint64_t hash;
+	int64_t cost;            /* bytes charged to dynvarsize (0: a global scalar, not charged) */
 	struct ps_value v;
 	char *str;               /* owned copy of v.s */
 	size_t klen, kcap;
@@ -37,6 +38,11 @@ struct store {
 	size_t nb, n;
 	struct ent *spare;       /* deleted small entries, reused: a thread-local going 0 -> 1 -> 0
 				  * on every call must not cost a malloc each time */
+	/* D's dynvarsize: the bytes thread-locals and associative-array elements may take (an
+	 * entry, its key, its string, its bucket); a store past it is dropped and counted. Global
+	 * scalars are not charged: there is one of each. */
+	int64_t limit, used;
+	uint64_t drops;
 };
 
 #define SMALL_KEY 64
@@ -125,10 +131,15 @@ struct probe_state {
 
 /* One tick-N probe: every clause naming it runs at each firing, in program order, sharing the
  * firing's clause-local variables (as DTrace's clauses on one probe do). */
+#define TICK_NEVER UINT64_MAX
+/* Firings of one tick probe in one rt_tick call, at most: see rt_tick. */
+#define RT_MAX_TICK_BURST 1000
+
 struct tick {
 	int nen;
 	struct enabling *en;
-	uint64_t period, next;
+	uint64_t period, next;           /* next: TICK_NEVER once past the 64-bit clock */
+	int burst;                       /* firings in the current rt_tick call */
 	struct ps_probe probe;
 	char name[32];
 };
@@ -150,6 +161,8 @@ struct rt {
 	int *nmatched;                   /* per clause */
 
 	struct agg **aggs;
+	struct agg_budget aggb;          /* aggsize, shared by every aggregation */
+	uint64_t reported_aggdrops, reported_dyndrops;
 	bool *records;                   /* per clause: see clause_records() */
 
 	struct store st;
@@ -322,6 +335,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		if (*pp) {
 			struct ent *e = *pp;
 			*pp = e->next;
+			r->st.used -= e->cost;
 			free(e->str);
 			if (e->kcap == SMALL_KEY) {
 				e->next = r->st.spare;
@@ -334,6 +348,14 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		return val;
 	}
 	struct ent *e = *pp;
+	bool charged = v->scope != PG_SC_GLOBAL || v->nkeys > 0;
+	size_t slen = val.type == PS_V_STR ? strlen(val.s) + 1 : 0;
+	int64_t cost = charged ? (int64_t)(sizeof(*e) + sizeof(e) +
+					   (klen <= SMALL_KEY ? SMALL_KEY : klen) + slen) : 0;
+	if (r->st.limit && cost > (e ? e->cost : 0) && r->st.used - (e ? e->cost : 0) + cost > r->st.limit) {
+		r->st.drops++;       /* as DTrace: the store does not happen */
+		return val;
+	}
 	if (!e) {
 		if (klen <= SMALL_KEY && r->st.spare) {
 			e = r->st.spare;
@@ -346,6 +368,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 			e->kcap = cap;
 		}
 		e->next = NULL;
+		e->cost = 0;
 		e->hash = h;
 		e->str = NULL;
 		e->klen = klen;
@@ -353,6 +376,8 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		*pp = e;
 		r->st.n++;
 	}
+	r->st.used += cost - e->cost;
+	e->cost = cost;
 	e->v = val;
 	if (val.type == PS_V_STR) {
 		char *s = strdup(val.s);
@@ -495,8 +520,8 @@ static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 		/* DTrace: a negative index counts from the end; what falls before the start is lost */
 		i += len;
 		if (i < 0) {
-			if (n > 2)
-				cnt += i;
+			if (n > 2)    /* cnt + i, or nothing left when that is below INT64_MIN */
+				cnt = cnt < INT64_MIN - i ? 0 : cnt + i;
 			i = 0;
 		}
 	}
@@ -863,6 +888,12 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 	return r->exited;
 }
 
+/* A + B, or TICK_NEVER when that is past the 64-bit clock (tick-18446744073709551615ns). */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a >= TICK_NEVER - b ? TICK_NEVER : a + b;
+}
+
 /* A synthetic event for BEGIN, END and ticks: no process, no arguments. */
 static void synth(struct ps_event *ev, const struct ps_probe *p, uint64_t now)
 {
@@ -876,7 +907,7 @@ int rt_begin(struct rt *r, uint64_t now)
 	struct ps_event ev;
 	synth(&ev, &r->begin_probe, now);
 	for (int i = 0; i < r->nticks; i++)
-		r->ticks[i].next = now + r->ticks[i].period;
+		r->ticks[i].next = add_sat(now, r->ticks[i].period);
 	return run_list(r, &ev, &r->begin_probe, r->begin, r->nbegin);
 }
 
@@ -895,25 +926,62 @@ uint64_t rt_next_tick(const struct rt *r)
 {
 	uint64_t t = 0;
 	for (int i = 0; i < r->nticks; i++)
-		if (!t || r->ticks[i].next < t)
+		if (r->ticks[i].next != TICK_NEVER && (!t || r->ticks[i].next < t))
 			t = r->ticks[i].next;
 	return t;
 }
 
+static bool stop_requested(const struct rt *r)
+{
+	return r->o.stop && *r->o.stop;
+}
+
+/* Fire every tick due at NOW, in time order. A tick that is more than RT_MAX_TICK_BURST firings
+ * behind (a gap in a replayed stream, tick-1ns, a consumer that was stalled) fires that many and
+ * then skips to its first firing after NOW, as DTrace's cyclics do not backlog either. */
 int rt_tick(struct rt *r, uint64_t now)
 {
+	for (int i = 0; i < r->nticks; i++)
+		r->ticks[i].burst = 0;
 	for (;;) {
 		struct tick *due = NULL;
 		for (int i = 0; i < r->nticks; i++)
-			if (r->ticks[i].next <= now && (!due || r->ticks[i].next < due->next))
+			if (r->ticks[i].next <= now && r->ticks[i].next != TICK_NEVER &&
+			    (!due || r->ticks[i].next < due->next))
 				due = &r->ticks[i];
-		if (!due || r->exited)
+		if (!due || r->exited || stop_requested(r))
 			return r->exited;
+		if (due->burst == RT_MAX_TICK_BURST) {
+			uint64_t behind = now - due->next;
+			due->next = add_sat(now - behind % due->period, due->period);
+			continue;
+		}
+		due->burst++;
 		struct ps_event ev;
 		synth(&ev, &due->probe, due->next);
-		due->next += due->period;
+		due->next = add_sat(due->next, due->period);
 		run_list(r, &ev, &due->probe, due->en, due->nen);
 	}
+}
+
+void rt_report_drops(struct rt *r)
+{
+	uint64_t dyn = r->st.drops - r->reported_dyndrops, agg = r->aggb.drops - r->reported_aggdrops;
+	if (!dyn && !agg)
+		return;
+	r->reported_dyndrops = r->st.drops;
+	r->reported_aggdrops = r->aggb.drops;
+	fflush(r->o.out);
+	if (r->o.on_drops) {
+		r->o.on_drops(agg, dyn, r->o.fault_ctx);
+		return;
+	}
+	if (dyn)
+		fprintf(stderr, "pyscope: %llu dynamic variable drop%s (raise dynvarsize)\n",
+			(unsigned long long)dyn, dyn == 1 ? "" : "s");
+	if (agg)
+		fprintf(stderr, "pyscope: %llu aggregation drop%s (raise aggsize)\n",
+			(unsigned long long)agg, agg == 1 ? "" : "s");
 }
 
 int rt_end(struct rt *r, uint64_t now)
@@ -923,6 +991,7 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() */
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->exited = true;
+	rt_report_drops(r);
 	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
 	 * Departure: with nothing left to print, pyscope prints no "\n" either (dtrace prints it
 	 * always), so a script that only printf()s ends exactly where its output does. */
@@ -999,9 +1068,12 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	if (!r->o.out)
 		r->o.out = stdout;
 	r->strsize = o->strsize > 1 ? o->strsize : PS_STRSIZE_DEFAULT;
+	r->aggb.limit = o->aggsize > 0 ? o->aggsize : p->aggsize > 0 ? p->aggsize : RT_AGGSIZE_DEFAULT;
+	r->st.limit = o->dynvarsize > 0 ? o->dynvarsize : p->dynvarsize > 0 ? p->dynvarsize
+		      : RT_DYNVARSIZE_DEFAULT;
 	for (int i = 0; i < nprobes; i++)
 		if (probes[i]->id > r->maxid)
-			r->maxid = probes[i]->id;
+			r->maxid = probes[i]->id;   /* ids below 1 are never enabled (see below) */
 	r->byid = xcalloc((size_t)r->maxid + 1, sizeof(int));
 	for (int i = 0; i <= r->maxid; i++)
 		r->byid[i] = -1;
@@ -1053,7 +1125,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 				else
 					pe.pids[pe.npids++] = want;
 			}
-			if (!hit)
+			if (!hit || probes[i]->id < 1)   /* no slot in byid: its events are ignored */
 				continue;
 			if (any)
 				pe.npids = 0;
@@ -1079,9 +1151,18 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		const struct pg_aggdef *a = &p->aggs[i];
 		if (!a->defined)
 			continue;
+		errno = 0;
 		r->aggs[i] = agg_new(a->name, a->fn, a->params, a->nparams);
+		if (!r->aggs[i] && errno == EINVAL) {
+			char msg[160];
+			agg_lquantize_check(NULL, a->params, a->nparams, msg, sizeof(msg));
+			fprintf(stderr, "pyscope: @%s: %s\n", a->name, msg);
+			rt_free(r);
+			return -EINVAL;
+		}
 		if (!r->aggs[i])
 			oom();
+		agg_set_budget(r->aggs[i], &r->aggb);
 		for (int k = 0; k < a->nkeys; k++)
 			if (a->keys[k] == PS_V_INT && a->keysize[k])
 				agg_set_keysize(r->aggs[i], k, a->keysize[k]);

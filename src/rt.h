@@ -14,6 +14,7 @@
  */
 #ifndef PYSCOPE_RT_H
 #define PYSCOPE_RT_H
+#include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -47,7 +48,22 @@ struct rt_opts {
 	void *fault_ctx;
 	bool final_aggs;         /* print the aggregations printa() did not print at the end (D) */
 	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
+	/* Memory bounds in bytes, as D's options (0: the script's #pragma, else the default):
+	 * AGGSIZE for the entries of all aggregations, DYNVARSIZE for thread-local variables and
+	 * associative-array elements. A new entry past the bound is not made (a drop). */
+	int64_t aggsize, dynvarsize;
+	/* Report drops since the last report, in the dialect's words (NULL: a "pyscope: ..."
+	 * line); called with fault_ctx by rt_report_drops. */
+	void (*on_drops)(uint64_t aggdrops, uint64_t dynvar_drops, void *ctx);
+	/* When non-NULL and set (by a signal handler), rt_tick fires nothing more and returns. */
+	const volatile sig_atomic_t *stop;
 };
+
+/* DTrace's defaults for aggsize and dynvarsize. pyscope charges the bytes it really holds per
+ * entry (some 150-250 for a count() keyed by two strings), so these bound memory to a few MB:
+ * tens of thousands of aggregation keys, thousands of dynamic variables. */
+#define RT_AGGSIZE_DEFAULT (4ll << 20)
+#define RT_DYNVARSIZE_DEFAULT (1ll << 20)
 
 struct rt;
 
@@ -67,10 +83,16 @@ int rt_nmatched(const struct rt *r, int from, int to);
  * rt_end). NOW is CLOCK_MONOTONIC ns. */
 int rt_begin(struct rt *r, uint64_t now);
 int rt_event(struct rt *r, const struct ps_event *ev);
+/* rt_tick fires each tick at most RT_MAX_TICK_BURST (1000) times per call, then skips ahead to
+ * its first firing after NOW: it never loops long, whatever the gap or the rate. */
 int rt_tick(struct rt *r, uint64_t now);
-/* When the next tick-N clause is due (0: none). */
+/* When the next tick-N clause is due (0: none; a tick whose next firing is past the 64-bit
+ * clock never fires). */
 uint64_t rt_next_tick(const struct rt *r);
+/* rt_end reports drops (see rt_opts.on_drops) before it prints the aggregations; a live loop
+ * may report them as they happen with rt_report_drops. */
 int rt_end(struct rt *r, uint64_t now);
+void rt_report_drops(struct rt *r);
 
 /* A sink whose on_event is rt_event. */
 struct ps_sink rt_sink(struct rt *r);
