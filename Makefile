@@ -144,9 +144,12 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
 	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
-# dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/.
+# dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
+# log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).
 deb:
 	$(call msg,DEB,$(OUTPUT)/deb/pyscope_$(VERSION)_*.deb)
-	$(Q)dpkg-buildpackage -us -uc -b $(if $(V),,>$(OUTPUT)/deb.log 2>&1 || { tail -30 $(OUTPUT)/deb.log; exit 1; })
-	$(Q)mkdir -p $(OUTPUT)/deb && mv ../pyscope_$(VERSION)_*.deb ../pyscope_$(VERSION)_*.buildinfo \
-	    ../pyscope_$(VERSION)_*.changes $(OUTPUT)/deb/
+	$(Q)mkdir -p $(OUTPUT)/deb
+	$(Q)dpkg-buildpackage -us -uc -b >$(OUTPUT)/deb/build.log 2>&1 || \
+	    { tail -30 $(OUTPUT)/deb/build.log >&2; exit 1; }
+	$(Q)for f in ../pyscope_$(VERSION)_* ../pyscope-dbgsym_$(VERSION)_*; do \
+	    [ ! -e "$$f" ] || mv "$$f" $(OUTPUT)/deb/; done
