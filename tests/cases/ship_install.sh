@@ -58,6 +58,15 @@ make -C "$src" uninstall DESTDIR="$root" >"$TMP/uninstall.log" 2>&1
 expect_eq "make uninstall exits 0" 0 $?
 expect_eq "uninstall: no file left" "" "$(installed)"
 expect_eq "uninstall: data directory removed" "no" "$([ -e "$data" ] && echo yes || echo no)"
+# The directories other packages share are left, empty; pyscope's own are gone.
+expect_eq "uninstall: only the shared directories are left, empty" "usr
+usr/local
+usr/local/bin
+usr/local/share
+usr/local/share/bash-completion
+usr/local/share/bash-completion/completions
+usr/local/share/man
+usr/local/share/man/man1" "$(cd "$root" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort)"
 
 # PREFIX moves everything; install-compat never replaces a dtrace that is not pyscope.
 make -C "$src" install DESTDIR="$root" PREFIX=/usr >"$TMP/install2.log" 2>&1
