@@ -153,7 +153,7 @@ static bool is_elf_exe(const char *path)
 	return ok;
 }
 
-static void scan_dir(struct python *pys, int *n, const char *dir)
+static void scan_dir(struct python *pys, int *n, bool *more, const char *dir)
 {
 	static const char *const names[] = { "python3", "python3.*" };
 	char pat[PATH_MAX], real[PATH_MAX];
@@ -163,7 +163,7 @@ static void scan_dir(struct python *pys, int *n, const char *dir)
 		if (snprintf(pat, sizeof(pat), "%s/%s", dir, names[k]) >= (int)sizeof(pat) ||
 		    glob(pat, 0, NULL, &g) != 0)
 			continue;
-		for (size_t i = 0; i < g.gl_pathc && *n < DOCTOR_MAX_PYTHONS; i++) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
 			bool seen = false;
 			if (!is_elf_exe(g.gl_pathv[i]) || !realpath(g.gl_pathv[i], real))
 				continue;
@@ -171,6 +171,10 @@ static void scan_dir(struct python *pys, int *n, const char *dir)
 				seen |= strcmp(pys[j].real, real) == 0;
 			if (seen)
 				continue;
+			if (*n == DOCTOR_MAX_PYTHONS) {
+				*more = true;
+				break;
+			}
 			snprintf(pys[*n].path, sizeof(pys[*n].path), "%s", g.gl_pathv[i]);
 			snprintf(pys[*n].real, sizeof(pys[*n].real), "%s", real);
 			pys[*n].libpython[0] = '\0';
@@ -180,7 +184,7 @@ static void scan_dir(struct python *pys, int *n, const char *dir)
 	}
 }
 
-static int find_pythons(struct python *pys)
+static int find_pythons(struct python *pys, bool *more)
 {
 	const char *env = getenv("PATH");
 	char *path = strdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
@@ -190,9 +194,9 @@ static int find_pythons(struct python *pys)
 		return -ENOMEM;
 	for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
 		if (*dir)
-			scan_dir(pys, &n, dir);
+			scan_dir(pys, &n, more, dir);
 	free(path);
-	scan_dir(pys, &n, "/usr/bin");
+	scan_dir(pys, &n, more, "/usr/bin");
 	for (int i = 0; i < n; i++) {
 		struct sdt_file *f;
 		char err[256];
@@ -249,7 +253,8 @@ static void check_one_python(struct doctor *d, const struct python *py, int *wit
 static void check_pythons(struct doctor *d)
 {
 	static struct python pys[DOCTOR_MAX_PYTHONS];
-	int n = find_pythons(pys), with = 0;
+	bool more = false;
+	int n = find_pythons(pys, &more), with = 0;
 
 	if (n < 0) {
 		line(d, FAIL, "python: looking for Pythons failed: %s", strerror(-n));
@@ -257,6 +262,9 @@ static void check_pythons(struct doctor *d)
 	}
 	for (int i = 0; i < n; i++)
 		check_one_python(d, &pys[i], &with);
+	if (more)
+		line(d, WARN, "python: more Pythons found than checked (at most %d are)",
+		     DOCTOR_MAX_PYTHONS);
 	if (n == 0)
 		line(d, FAIL, "python: no python3 on PATH or in /usr/bin; install one built "
 		     "--with-dtrace (Debian: apt install python3.11), or name yours to -c");

@@ -43,3 +43,9 @@ fi
 expect_status "doctor takes no argument" 2 "$PYSCOPE" doctor --fix
 expect_eq "doctor: bad argument message" "pyscope doctor: unexpected argument '--fix' (it takes none)" \
 	"$(cat "$TMP/err")"
+# At most DOCTOR_MAX_PYTHONS (64) Pythons are checked, and doctor says so when there are more.
+mkdir -p "$TMP/many"
+for i in $(seq 100 164); do cp /bin/true "$TMP/many/python3.$i"; done
+PATH=$TMP/many:$PATH "$PYSCOPE" doctor >"$TMP/d" 2>&1
+expect_eq "65 Pythons: 64 lines for them" 64 "$(grep -c "python: $TMP/many/" "$TMP/d")"
+expect_grep "65 Pythons: the limit said" '^warn  python: more Pythons found than checked \(at most 64 are\)$' "$TMP/d"
