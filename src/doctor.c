@@ -7,16 +7,13 @@
  * work until it is fixed, and the line says how). Exit status 0 when nothing FAILed, 1 otherwise.
  */
 #include <errno.h>
-#include <glob.h>
-#include <stdlib.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
 #include "host.h"
+#include "pythons.h"
 #include "sdt.h"
 
 enum level { OK, WARN, FAIL };
@@ -124,153 +121,38 @@ static void check_kernel(struct doctor *d)
 		line(d, OK, "lockdown: %s", mode);
 }
 
-/* The machine's Pythons: python3 and python3.* on PATH, then /usr/bin, each once by real path,
- * with the libpython each links to (DT_NEEDED), where a shared build keeps its markers.
- * (Stand-in until the one shared finder of Pythons lands; it follows the same rule as
- * `pyscope list` with no argument.) */
-#define DOCTOR_MAX_PYTHONS 64
-
-struct python {
-	char path[PATH_MAX];
-	char real[PATH_MAX];
-	char libpython[PATH_MAX];  /* "" when it links to none */
-};
-
-static bool is_elf_exe(const char *path)
-{
-	struct stat st;
-	unsigned char magic[4];
-	FILE *f;
-	bool ok;
-
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
-		return false;
-	f = fopen(path, "rbe");
-	if (!f)
-		return false;
-	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0;
-	fclose(f);
-	return ok;
-}
-
-static void scan_dir(struct python *pys, int *n, bool *more, const char *dir)
-{
-	static const char *const names[] = { "python3", "python3.*" };
-	char pat[PATH_MAX], real[PATH_MAX];
-	glob_t g;
-
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		if (snprintf(pat, sizeof(pat), "%s/%s", dir, names[k]) >= (int)sizeof(pat) ||
-		    glob(pat, 0, NULL, &g) != 0)
-			continue;
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			bool seen = false;
-			if (!is_elf_exe(g.gl_pathv[i]) || !realpath(g.gl_pathv[i], real))
-				continue;
-			for (int j = 0; j < *n; j++)
-				seen |= strcmp(pys[j].real, real) == 0;
-			if (seen)
-				continue;
-			if (*n == DOCTOR_MAX_PYTHONS) {
-				*more = true;
-				break;
-			}
-			snprintf(pys[*n].path, sizeof(pys[*n].path), "%s", g.gl_pathv[i]);
-			snprintf(pys[*n].real, sizeof(pys[*n].real), "%s", real);
-			pys[*n].libpython[0] = '\0';
-			(*n)++;
-		}
-		globfree(&g);
-	}
-}
-
-static int find_pythons(struct python *pys, bool *more)
-{
-	const char *env = getenv("PATH");
-	char *path = strdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
-	int n = 0;
-
-	if (!path)
-		return -ENOMEM;
-	for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
-		if (*dir)
-			scan_dir(pys, &n, more, dir);
-	free(path);
-	scan_dir(pys, &n, more, "/usr/bin");
-	for (int i = 0; i < n; i++) {
-		struct sdt_file *f;
-		char err[256];
-		int next = 0;
-		if (sdt_read(pys[i].path, &f, err, sizeof(err)) < 0)
-			continue;
-		if (sdt_find_needed(f, "libpython", &next, pys[i].libpython, sizeof(pys[i].libpython)) < 0)
-			pys[i].libpython[0] = '\0';
-		sdt_free(f);
-	}
-	return n;
-}
-
-/* The python markers of PATH: -1 when it cannot be read (ERR says why). */
-static int python_markers(const char *path, char *err, int errlen)
-{
-	struct sdt_file *f;
-	int n = 0;
-
-	if (sdt_read(path, &f, err, errlen) < 0)
-		return -1;
-	for (int i = 0; i < f->nnotes; i++)
-		n += strcmp(f->notes[i].provider, "python") == 0;
-	sdt_free(f);
-	return n;
-}
-
-static void check_one_python(struct doctor *d, const struct python *py, int *with)
-{
-	char err[256];
-	int n = python_markers(py->path, err, sizeof(err));
-
-	if (n < 0) {
-		line(d, WARN, "python: %s: unreadable (%s)", py->path, err);
-		return;
-	}
-	if (n > 0) {
-		line(d, OK, "python: %s: %d python markers", py->path, n);
-		(*with)++;
-		return;
-	}
-	if (py->libpython[0]) {
-		n = python_markers(py->libpython, err, sizeof(err));
-		if (n > 0) {
-			line(d, OK, "python: %s: %d python markers in %s", py->path, n, py->libpython);
-			(*with)++;
-			return;
-		}
-	}
-	line(d, WARN, "python: %s: no python markers (built without --with-dtrace), and no provider "
-	     "for it yet: trace a Python built --with-dtrace", py->path);
-}
-
 static void check_pythons(struct doctor *d)
 {
-	static struct python pys[DOCTOR_MAX_PYTHONS];
-	bool more = false;
-	int n = find_pythons(pys, &more), with = 0;
+	struct pys_list pys;
+	struct sdt_file *f;
+	char obj[PATH_MAX];
+	int with = 0;
 
-	if (n < 0) {
-		line(d, FAIL, "python: looking for Pythons failed: %s", strerror(-n));
+	if (pys_find(&pys) < 0) {
+		line(d, FAIL, "python: looking for Pythons failed: out of memory");
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		check_one_python(d, &pys[i], &with);
-	if (more)
-		line(d, WARN, "python: more Pythons found than checked (at most %d are)",
-		     DOCTOR_MAX_PYTHONS);
-	if (n == 0)
-		line(d, FAIL, "python: no python3 on PATH or in /usr/bin; install one built "
-		     "--with-dtrace (Debian: apt install python3.11), or name yours to -c");
+	for (int i = 0; i < pys.n; i++) {
+		const char *path = pys.v[i].path;
+		if (!pys_markers(path, obj, sizeof(obj), &f)) {
+			line(d, WARN, "python: %s: no python markers (built without --with-dtrace), and no "
+			     "provider for it yet: trace a Python built --with-dtrace", path);
+			continue;
+		}
+		if (strcmp(obj, path) == 0)
+			line(d, OK, "python: %s: %d python markers", path, pys_nmarkers(f));
+		else
+			line(d, OK, "python: %s: %d python markers in %s", path, pys_nmarkers(f), obj);
+		sdt_free(f);
+		with++;
+	}
+	if (pys.n == 0)
+		line(d, FAIL, "python: no Python found (%s); install one built --with-dtrace "
+		     "(Debian: apt install python3.11), or name yours to -c", PYS_WHERE);
 	else if (with == 0)
 		line(d, FAIL, "python: none of the %d Pythons found has markers; install one built "
-		     "--with-dtrace (Debian's /usr/bin/python3.11 is)", n);
+		     "--with-dtrace (Debian's /usr/bin/python3.11 is)", pys.n);
+	pys_free(&pys);
 }
 
 static void usage(FILE *f)
@@ -280,9 +162,10 @@ static void usage(FILE *f)
 	        "\n"
 	        "Check what this machine allows pyscope: privileges (root, or CAP_BPF and CAP_PERFMON),\n"
 	        "BTF, the BPF ring buffer, uprobes with reference-counted semaphores, perf events,\n"
-	        "kernel.perf_event_paranoid, lockdown; then each Python found (python3 and python3.*\n"
-	        "on PATH, /usr/bin/python3*) and whether it has the python markers. One line per\n"
-	        "check: \"ok\", \"warn\" or \"FAIL\", and for each problem what to do.\n"
+	        "kernel.perf_event_paranoid, lockdown; then each Python found\n"
+	        "(" PYS_WHERE "),\n"
+	        "and whether it, or the libpython it links to, has the python markers.\n"
+	        "One line per check: \"ok\", \"warn\" or \"FAIL\", and for each problem what to do.\n"
 	        "\n"
 	        "Exit status: 0 when tracing works here (no FAIL), 1 otherwise, 2 on bad usage.\n");
 }

@@ -43,9 +43,15 @@ fi
 expect_status "doctor takes no argument" 2 "$PYSCOPE" doctor --fix
 expect_eq "doctor: bad argument message" "pyscope doctor: unexpected argument '--fix' (it takes none)" \
 	"$(cat "$TMP/err")"
-# At most DOCTOR_MAX_PYTHONS (64) Pythons are checked, and doctor says so when there are more.
-mkdir -p "$TMP/many"
-for i in $(seq 100 164); do cp /bin/true "$TMP/many/python3.$i"; done
-PATH=$TMP/many:$PATH "$PYSCOPE" doctor >"$TMP/d" 2>&1
-expect_eq "65 Pythons: 64 lines for them" 64 "$(grep -c "python: $TMP/many/" "$TMP/d")"
-expect_grep "65 Pythons: the limit said" '^warn  python: more Pythons found than checked \(at most 64 are\)$' "$TMP/d"
+# A Python built --enable-shared: its markers are in the libpython it links to, and the line says so.
+CONFIG=/usr/bin/python3.11-config
+if [ -x "$CONFIG" ]; then
+	# shellcheck disable=SC2046
+	cc -O0 -o "$TMP/bin/python3.98" "$PYSCOPE_ROOT/tests/cases/pyshared.c" \
+		$("$CONFIG" --embed --cflags --ldflags) 2>"$TMP/cc.err" || fail "build pyshared" "$(cat "$TMP/cc.err")"
+	PATH=$TMP/bin:$PATH "$PYSCOPE" doctor >"$TMP/d" 2>&1
+	expect_grep "a shared-libpython Python: its libpython's markers" \
+		"^ok    python: $TMP/bin/python3.98: 8 python markers in /.*/libpython3\\.11\\.so\\.1\\.0\$" "$TMP/d"
+else
+	skip "shared-libpython Python" "no $CONFIG (python3.11-dev)"
+fi
