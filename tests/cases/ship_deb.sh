@@ -2,17 +2,19 @@
 # pyscope_VERSION_ARCH.deb into build/deb/, with its run-time dependencies declared; unpacked into
 # a clean directory tree, its pyscope runs (--version, list) and finds its data under that tree.
 . "$(dirname "$0")/../lib.sh"
+# A make of its own: not a sub-make of `make check` (its -j jobserver, SANITIZE=1 of check-san).
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
 for t in dpkg-buildpackage dh; do
 	command -v $t >/dev/null || { fail "$t is installed" "run scripts/install-deps (dpkg-dev, debhelper)"; exit 0; }
 done
 src=$TMP/work/src root=$TMP/root
 mkdir -p "$src" "$root"
-tar -C "$PYSCOPE_ROOT" --exclude=./build --exclude=./.git --exclude=./debian/build -cf - . |
+tar -C "$PYSCOPE_ROOT" --exclude='./build*' --exclude=./.git --exclude=./debian/build -cf - . |
 	tar -xf - -C "$src"
 version=$(sed -n 's/^#define PYSCOPE_VERSION "\(.*\)"$/\1/p' "$src/src/version.h")
 arch=$(dpkg --print-architecture)
 deb=$src/build/deb/pyscope_${version}_$arch.deb
-make -C "$src" deb >"$TMP/deb.log" 2>&1
+mk -C "$src" deb >"$TMP/deb.log" 2>&1
 expect_eq "make deb exits 0" 0 $?
 [ -f "$deb" ] || { fail "make deb: $deb built" "$(tail -20 "$TMP/deb.log")"; exit 0; }
 pass "make deb: build/deb/pyscope_${version}_$arch.deb built"

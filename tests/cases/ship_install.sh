@@ -3,13 +3,15 @@
 # (it finds its data through /proc/self/exe, never the build folder), and uninstall removing
 # every file it installed.
 . "$(dirname "$0")/../lib.sh"
+# A make of its own: not a sub-make of `make check` (its -j jobserver, SANITIZE=1 of check-san).
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
 src=$TMP/src root=$TMP/root
 mkdir -p "$src"
-tar -C "$PYSCOPE_ROOT" --exclude=./build --exclude=./.git --exclude=./debian/build -cf - . |
+tar -C "$PYSCOPE_ROOT" --exclude='./build*' --exclude=./.git --exclude=./debian/build -cf - . |
 	tar -xf - -C "$src"
-make -C "$src" -j2 >"$TMP/make.log" 2>&1
+mk -C "$src" -j2 >"$TMP/make.log" 2>&1
 expect_eq "the copy builds" 0 $?
-make -C "$src" install DESTDIR="$root" >"$TMP/install.log" 2>&1
+mk -C "$src" install DESTDIR="$root" >"$TMP/install.log" 2>&1
 expect_eq "make install exits 0" 0 $?
 
 # Every file and link install puts down, nothing more: a new file needs a line here and in uninstall.
@@ -47,14 +49,14 @@ else
 fi
 
 # install-compat adds the dtrace name, and the binary started as dtrace is pyscope dtrace.
-make -C "$src" install-compat DESTDIR="$root" >"$TMP/compat.log" 2>&1
+mk -C "$src" install-compat DESTDIR="$root" >"$TMP/compat.log" 2>&1
 expect_eq "make install-compat exits 0" 0 $?
 expect_eq "install-compat: dtrace -> pyscope" "pyscope" "$(readlink "$root/usr/local/bin/dtrace")"
 "$root/usr/local/bin/dtrace" -e -n 'BEGIN { exit(0); }' >"$TMP/out" 2>&1
 expect_eq "install-compat: dtrace -e compiles a script" 0 $?
 
 # uninstall (the build folder still gone) leaves no file, link or pyscope directory behind.
-make -C "$src" uninstall DESTDIR="$root" >"$TMP/uninstall.log" 2>&1
+mk -C "$src" uninstall DESTDIR="$root" >"$TMP/uninstall.log" 2>&1
 expect_eq "make uninstall exits 0" 0 $?
 expect_eq "uninstall: no file left" "" "$(installed)"
 expect_eq "uninstall: data directory removed" "no" "$([ -e "$data" ] && echo yes || echo no)"
@@ -69,15 +71,15 @@ usr/local/share/man
 usr/local/share/man/man1" "$(cd "$root" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort)"
 
 # PREFIX moves everything; install-compat never replaces a dtrace that is not pyscope.
-make -C "$src" install DESTDIR="$root" PREFIX=/usr >"$TMP/install2.log" 2>&1
+mk -C "$src" install DESTDIR="$root" PREFIX=/usr >"$TMP/install2.log" 2>&1
 expect_eq "install PREFIX=/usr: binary in usr/bin" "yes" \
 	"$([ -x "$root/usr/bin/pyscope" ] && echo yes || echo no)"
 expect_grep "install PREFIX=/usr: finds usr/share/pyscope" "^data directory: $root/usr/share/pyscope\$" \
 	<("$root/usr/bin/pyscope" version)
 echo 'a real dtrace' >"$root/usr/bin/dtrace"
 expect_status "install-compat refuses to replace a real dtrace" 2 \
-	make -s -C "$src" install-compat DESTDIR="$root" PREFIX=/usr
+	mk -s -C "$src" install-compat DESTDIR="$root" PREFIX=/usr
 expect_grep "install-compat: says why" "^pyscope: $root/usr/bin/dtrace exists and is not pyscope; remove it first\$" "$TMP/err"
 expect_eq "install-compat: the real dtrace is intact" "a real dtrace" "$(cat "$root/usr/bin/dtrace")"
-make -C "$src" uninstall DESTDIR="$root" PREFIX=/usr >/dev/null 2>&1
+mk -C "$src" uninstall DESTDIR="$root" PREFIX=/usr >/dev/null 2>&1
 expect_eq "uninstall PREFIX=/usr: only the foreign dtrace is left" "usr/bin/dtrace" "$(installed)"
