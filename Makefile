@@ -87,10 +87,6 @@ demo: all
 bench: all $(TARGET_BINS)
 	$(Q)bench/run
 
-clean:
-	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT)
-
 # ---- Shipping: version stamp, install, uninstall, the Debian package, manual pages ----------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, manual pages, bash completion, data
 #   make install-compat                           also the name "dtrace" (shadows a real dtrace)
@@ -153,3 +149,8 @@ deb:
 	    { tail -30 $(OUTPUT)/deb/build.log >&2; exit 1; }
 	$(Q)for f in ../pyscope_$(VERSION)_* ../pyscope-dbgsym_$(VERSION)_*; do \
 	    [ ! -e "$$f" ] || mv "$$f" $(OUTPUT)/deb/; done
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
