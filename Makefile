@@ -84,9 +84,6 @@ check: all $(UNIT_BINS) $(TARGET_BINS)
 demo: all
 	$(Q)examples/demo
 
-bench: all $(TARGET_BINS)
-	$(Q)bench/run
-
 # ---- Shipping: version stamp, install, uninstall, the Debian package, manual pages ----------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, manual pages, bash completion, data
 #   make install-compat                           also the name "dtrace" (shadows a real dtrace)
@@ -149,6 +146,9 @@ deb:
 	    { tail -30 $(OUTPUT)/deb/build.log >&2; exit 1; }
 	$(Q)for f in ../pyscope_$(VERSION)_* ../pyscope-dbgsym_$(VERSION)_*; do \
 	    [ ! -e "$$f" ] || mv "$$f" $(OUTPUT)/deb/; done
+
+bench: all $(TARGET_BINS)
+	$(Q)bench/run
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
