@@ -153,4 +153,3 @@ bench: all $(TARGET_BINS)
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
-
