@@ -44,6 +44,12 @@ if [ "$(id -u)" = 0 ]; then
 		"$(head -1 "$TMP/u")"
 	expect_eq "unprivileged: summary" \
 		"pyscope doctor: 1 problem: tracing will not work until the FAIL lines are fixed" "$(tail -1 "$TMP/u")"
+	# Root whose capabilities were dropped (a container's root): still FAIL, and why.
+	setpriv --bounding-set=-all --inh-caps=-all "$PYSCOPE" doctor >"$TMP/c"
+	expect_eq "root without capabilities: exit 1" 1 $?
+	expect_eq "root without capabilities: FAIL line says what to do" \
+		"FAIL  privileges: root, but without CAP_BPF and CAP_PERFMON (dropped, as in a container); run with them (docker run --cap-add BPF --cap-add PERFMON, or --privileged)" \
+		"$(head -1 "$TMP/c")"
 else
 	skip "doctor without privileges" "needs root to drop them"
 fi
