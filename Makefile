@@ -87,6 +87,69 @@ check: all $(UNIT_BINS) $(TARGET_BINS)
 demo: all
 	$(Q)examples/demo
 
+# ---- Shipping: version stamp, install, uninstall, the Debian package, manual pages ----------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, manual pages, bash completion, data
+#   make install-compat                           also the name "dtrace" (shadows a real dtrace)
+#   make uninstall [PREFIX=...] [DESTDIR=]        removes exactly what install (and -compat) put
+#   make deb                                      build/deb/pyscope_VERSION_ARCH.deb (dpkg-buildpackage)
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+MAN1DIR := $(PREFIX)/share/man/man1
+DATADIR := $(PREFIX)/share/pyscope
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+MANPAGES := $(wildcard man/*.1)
+# What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
+DATA_FILES := share/pyscope/README
+EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py
+# The version is defined once, in src/version.h.
+VERSION := $(shell sed -n 's/^\#define PYSCOPE_VERSION "\(.*\)"$$/\1/p' src/version.h)
+GIT_REV := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
+
+.PHONY: install install-compat uninstall deb FORCE
+
+# Rewritten only when the revision changes, so an unchanged tree does not relink.
+$(OUTPUT)/gitrev.h: FORCE | $(OUTPUT)/.deps
+	$(Q)printf '#define PYSCOPE_GIT_REV "%s"\n' '$(GIT_REV)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/version.o: $(OUTPUT)/gitrev.h
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(DATADIR)/examples
+	$(Q)$(INSTALL) -m 755 $(OUTPUT)/pyscope $(DESTDIR)$(BINDIR)/pyscope
+	$(Q)$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	$(Q)$(INSTALL) -m 644 completion/pyscope.bash $(DESTDIR)$(BASHCOMPDIR)/pyscope
+	$(Q)$(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+	$(Q)$(INSTALL) -m 644 $(EXAMPLE_FILES) $(DESTDIR)$(DATADIR)/examples/
+
+# "dtrace" (and "stap", once pyscope runs SystemTap scripts) as names of pyscope; never over a real one.
+install-compat: install
+	$(Q)t=$(DESTDIR)$(BINDIR)/dtrace; \
+	if [ -e "$$t" ] && [ "$$(readlink "$$t")" != pyscope ]; then \
+	  echo "pyscope: $$t exists and is not pyscope; remove it first" >&2; exit 1; fi; \
+	ln -sf pyscope "$$t"
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/pyscope $(DESTDIR)$(BASHCOMPDIR)/pyscope \
+	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES)))
+	$(Q)if [ "$$(readlink $(DESTDIR)$(BINDIR)/dtrace)" = pyscope ]; then rm -f $(DESTDIR)$(BINDIR)/dtrace; fi
+	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES))) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
+
+# dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
+# log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).
+deb:
+	$(call msg,DEB,$(OUTPUT)/deb/pyscope_$(VERSION)_*.deb)
+	$(Q)mkdir -p $(OUTPUT)/deb
+	$(Q)dpkg-buildpackage -us -uc -b >$(OUTPUT)/deb/build.log 2>&1 || \
+	    { tail -30 $(OUTPUT)/deb/build.log >&2; exit 1; }
+	$(Q)for f in ../pyscope_$(VERSION)_* ../pyscope-dbgsym_$(VERSION)_*; do \
+	    [ ! -e "$$f" ] || mv "$$f" $(OUTPUT)/deb/; done
+
 bench: all $(TARGET_BINS)
 	$(Q)bench/run
 

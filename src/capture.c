@@ -41,7 +41,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,11 +56,13 @@
 #include "capture_rec.h"
 #include "capture.skel.h"
 #include "procmaps.h"
+#include "pythons.h"
 #include "sdt.h"
 
 #define RING_DEFAULT_KB (32 << 10)   /* 32 MiB: a burst of ~300k records while the reader sleeps */
 #define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
 #define LINE_SEM_SPOT "Py_FatalError"
+#define HINT_MAX 8                   /* Pythons named after "no python markers in X" */
 
 /* What CPython's documentation says each marker's string arguments are (bit i: argument i). */
 static const uint32_t default_strargs[PS_M_COUNT] = {
@@ -143,14 +144,6 @@ uint32_t cap_default_strargs(int marker)
 	return marker >= 0 && marker < PS_M_COUNT ? default_strargs[marker] : 0;
 }
 
-static int count_python_notes(const struct sdt_file *f)
-{
-	int n = 0;
-	for (int i = 0; i < f->nnotes; i++)
-		n += strcmp(f->notes[i].provider, "python") == 0;
-	return n;
-}
-
 /* Read OPEN_PATH's notes; 1 and the file when it carries python markers, 0 when not (or when it
  * is not an ELF object at all). */
 static int read_python(const char *open_path, struct sdt_file **out)
@@ -159,72 +152,36 @@ static int read_python(const char *open_path, struct sdt_file **out)
 	*out = NULL;
 	if (sdt_read(open_path, out, err, sizeof(err)) < 0)
 		return 0;
-	if (count_python_notes(*out) > 0)
+	if (pys_nmarkers(*out) > 0)
 		return 1;
 	sdt_free(*out);
 	*out = NULL;
 	return 0;
 }
 
-/* The python markers of executable EXE: in EXE itself, or in the libpython it links to (a Python
- * built with --enable-shared keeps them there). 1 with the object that carries them (its real
- * path in OUT), 0 when neither has any. */
-static int find_python(const char *exe, char *out, size_t len, struct sdt_file **sdt)
-{
-	char err[160], lib[PATH_MAX];
-	struct sdt_file *f;
-	*sdt = NULL;
-	if (sdt_read(exe, &f, err, sizeof(err)) < 0)
-		return 0;
-	if (count_python_notes(f) > 0) {
-		*sdt = f;
-		snprintf(out, len, "%s", exe);
-		return 1;
-	}
-	for (int k = 0; !*sdt && sdt_find_needed(f, "libpython", &k, lib, sizeof(lib)) == 0;) {
-		char real[PATH_MAX];
-		if (!realpath(lib, real))
-			continue;
-		if (read_python(real, sdt))
-			snprintf(out, len, "%s", real);
-	}
-	sdt_free(f);
-	return *sdt != NULL;
-}
-
 /* A command without markers is most often a Python from a build without them (pyenv's, a shim)
- * while the system's own has them: say "no python markers in X", and name the Pythons in the
- * usual places that do carry markers, so the user knows what to run instead. */
+ * while the system's own has them: say "no python markers in X", and name the machine's Pythons
+ * that do carry markers, so the user knows what to run instead. */
 static void say_no_markers(const char *what)
 {
-	static const char *const where[] = { "/usr/bin/python3*", "/usr/local/bin/python3*" };
-	char hint[1024] = "", seen[8][PATH_MAX];
-	int nseen = 0;
+	char hint[1024] = "", obj[PATH_MAX];
 	size_t used = 0;
-
-	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
-		glob_t g = { 0 };
-		if (glob(where[w], 0, NULL, &g) != 0)
+	struct pys_list py;
+	struct sdt_file *sdt;
+	if (pys_find(&py) < 0)
+		py.n = 0;
+	for (int i = 0; i < py.n && i < HINT_MAX; i++) {
+		if (!pys_markers(py.v[i].real, obj, sizeof(obj), &sdt))
 			continue;
-		for (size_t i = 0; i < g.gl_pathc && nseen < 8; i++) {
-			char real[PATH_MAX], traced[PATH_MAX];
-			struct sdt_file *sdt;
-			int dup = 0;
-			if (strstr(g.gl_pathv[i], "-config") || !realpath(g.gl_pathv[i], real))
-				continue;
-			for (int k = 0; k < nseen; k++)
-				dup |= strcmp(seen[k], real) == 0;
-			if (dup || !find_python(real, traced, sizeof(traced), &sdt))
-				continue;
-			sdt_free(sdt);
-			snprintf(seen[nseen++], PATH_MAX, "%s", real);
-			int n = snprintf(hint + used, sizeof(hint) - used, "%s%s", used ? ", " : "", real);
-			if (n < 0 || (size_t)n >= sizeof(hint) - used)
-				break;
-			used += (size_t)n;
+		sdt_free(sdt);
+		int n = snprintf(hint + used, sizeof(hint) - used, "%s%s", used ? ", " : "", py.v[i].real);
+		if (n < 0 || (size_t)n >= sizeof(hint) - used) {
+			hint[used] = 0;
+			break;
 		}
-		globfree(&g);
+		used += (size_t)n;
 	}
+	pys_free(&py);
 	fprintf(stderr, "pyscope: no python markers in %s (built without --with-dtrace?)%s%s\n",
 		what, used ? "; these have them: " : "", hint);
 }
@@ -365,9 +322,9 @@ static int open_command(struct cap *c)
 	}
 	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
 	char traced[PATH_MAX], interp[PATH_MAX];
-	if (!find_python(exe, traced, sizeof(traced), &sdt) &&
+	if (!pys_markers(exe, traced, sizeof(traced), &sdt) &&
 	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
-	     !find_python(interp, traced, sizeof(traced), &sdt))) {
+	     !pys_markers(interp, traced, sizeof(traced), &sdt))) {
 		say_no_markers(exe);
 		rc = -ENOENT;
 		goto out;
@@ -451,34 +408,29 @@ static int open_pid(struct cap *c, pid_t pid)
 	return rc;
 }
 
-/* --all: BINARY, or the Pythons found (python3 on PATH, /usr/bin/python3*); each once. */
+/* --all: BINARY, or the machine's Pythons (pythons.h) that carry markers; each object once. */
 static int open_all(struct cap *c)
 {
-	char exe[PATH_MAX], real[PATH_MAX], traced[PATH_MAX];
+	char real[PATH_MAX], traced[PATH_MAX];
 	struct sdt_file *sdt;
 	if (c->cfg.binary) {
 		if (!realpath(c->cfg.binary, real)) {
 			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
 			return -ENOENT;
 		}
-		if (!find_python(real, traced, sizeof(traced), &sdt)) {
+		if (!pys_markers(real, traced, sizeof(traced), &sdt)) {
 			say_no_markers(c->cfg.binary);
 			return -ENOENT;
 		}
 		return add_target(c, -1, traced, traced, sdt);
 	}
 
-	glob_t g = { 0 };
-	glob("/usr/bin/python3*", 0, NULL, &g);
-	int ncand = (int)g.gl_pathc + 1, rc = 0;
-	for (int i = 0; i < ncand && rc == 0; i++) {
-		const char *cand = i == 0 ? (find_command("python3", exe, sizeof(exe)) == 0 ? exe : NULL)
-					  : g.gl_pathv[i - 1];
-		if (!cand || !realpath(cand, real))
+	struct pys_list py;
+	int rc = pys_find(&py);
+	for (int i = 0; i < py.n && rc == 0; i++) {
+		if (!pys_markers(py.v[i].real, traced, sizeof(traced), &sdt))
 			continue;
-		if (!find_python(real, traced, sizeof(traced), &sdt))
-			continue;
-		bool seen = false;      /* python3 and python3.11, or two users of one libpython */
+		bool seen = false;      /* two Pythons using one libpython */
 		for (int k = 0; k < c->ntargets; k++)
 			seen |= strcmp(c->targets[k].path, traced) == 0;
 		if (seen)
@@ -486,10 +438,10 @@ static int open_all(struct cap *c)
 		else
 			rc = add_target(c, -1, traced, traced, sdt);
 	}
-	globfree(&g);
+	pys_free(&py);
 	if (rc == 0 && c->ntargets == 0) {
-		fprintf(stderr, "pyscope: found no Python with markers (python3 on PATH, "
-			"/usr/bin/python3*); name one: --all BINARY\n");
+		fprintf(stderr, "pyscope: found no Python with markers (" PYS_WHERE "); "
+			"name one: --all BINARY\n");
 		rc = -ENOENT;
 	}
 	return rc;
@@ -501,7 +453,7 @@ static int list_probes(struct cap *c)
 {
 	int total = 0;
 	for (int t = 0; t < c->ntargets; t++)
-		total += count_python_notes(c->targets[t].sdt);
+		total += pys_nmarkers(c->targets[t].sdt);
 	c->probes = calloc(total ? total : 1, sizeof(*c->probes));
 	c->probe_ptrs = calloc(total ? total : 1, sizeof(*c->probe_ptrs));
 	if (!c->probes || !c->probe_ptrs)

@@ -4,8 +4,9 @@
  *
  *   pyscope list [--json] PATH [PATTERN...]     an executable or shared library
  *   pyscope list [--json] -p PID [PATTERN...]   every object mapped into PID that carries notes
- *   pyscope list [--json]                       python3 and python3.* on PATH, /usr/bin/python3*,
- *                                               and the libpython each one links to
+ *   pyscope list [--json]                       the Pythons on this machine (pythons.h: python3 and
+ *                                               python3.* on PATH, /usr/local/bin, /usr/bin) and
+ *                                               the libpython each one links to
  *
  * PATTERN is "provider:name" with shell globs, in either spelling of the name ("python:function*",
  * "python:function-entry", "gc__*"); a marker is listed when it matches any pattern. Without -p, a
@@ -31,7 +32,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +43,7 @@
 #include "event.h"
 #include "jsonw.h"
 #include "procmaps.h"
+#include "pythons.h"
 #include "sdt.h"
 
 static const char usage_text[] =
@@ -50,7 +51,7 @@ static const char usage_text[] =
 	"\n"
 	"List the static markers (stapsdt notes) of an executable or shared library, of every object\n"
 	"mapped into a running process, or, with no PATH or PID, of the Pythons on this machine\n"
-	"(python3 and python3.* on PATH, /usr/bin/python3*, and their libpython).\n"
+	"(" PYS_WHERE ", and their libpython).\n"
 	"\n"
 	"  PATTERN        provider:name globs, either spelling: 'python:function*', 'function-entry'\n"
 	"                 (without -p, a first word with ':', '*', '?' or '[' that names no file is\n"
@@ -390,84 +391,6 @@ static int list_pid(struct listing *l, pid_t pid)
 	return 0;
 }
 
-/* The machine's Pythons, each once by real path. */
-struct found {
-	char **paths;        /* as found (the name shown) */
-	char **real;         /* realpath, for de-duplication */
-	int n;
-};
-
-static bool is_elf(const char *path)
-{
-	unsigned char magic[4];
-	FILE *f = fopen(path, "rbe");
-	if (!f)
-		return false;
-	bool ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0;
-	fclose(f);
-	return ok;
-}
-
-static int found_add(struct found *fd, const char *path, bool need_exec)
-{
-	struct stat st;
-	char real[PATH_MAX];
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (need_exec && access(path, X_OK) < 0) ||
-	    !is_elf(path))
-		return 0;
-	if (!realpath(path, real))
-		return 0;
-	for (int i = 0; i < fd->n; i++)
-		if (strcmp(fd->real[i], real) == 0)
-			return 0;
-	char **np = realloc(fd->paths, (fd->n + 1) * sizeof(*np));
-	if (!np)
-		return -ENOMEM;
-	fd->paths = np;
-	char **nr = realloc(fd->real, (fd->n + 1) * sizeof(*nr));
-	if (!nr)
-		return -ENOMEM;
-	fd->real = nr;
-	fd->paths[fd->n] = strdup(path);
-	fd->real[fd->n] = strdup(real);
-	if (!fd->paths[fd->n] || !fd->real[fd->n]) {
-		free(fd->paths[fd->n]);
-		free(fd->real[fd->n]);
-		return -ENOMEM;
-	}
-	fd->n++;
-	return 0;
-}
-
-static void found_free(struct found *fd)
-{
-	for (int i = 0; i < fd->n; i++) {
-		free(fd->paths[i]);
-		free(fd->real[i]);
-	}
-	free(fd->paths);
-	free(fd->real);
-}
-
-/* Add DIR's python3 and python3.* (sorted, so the output does not depend on readdir order). */
-static int scan_dir(struct found *fd, const char *dir)
-{
-	char pat[PATH_MAX];
-	glob_t g;
-	int rc = 0;
-	static const char *const names[] = { "python3", "python3.*" };
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && rc == 0; k++) {
-		if (snprintf(pat, sizeof(pat), "%s/%s", dir, names[k]) >= (int)sizeof(pat))
-			continue;
-		if (glob(pat, 0, NULL, &g) != 0)
-			continue;
-		for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
-			rc = found_add(fd, g.gl_pathv[i], true);
-		globfree(&g);
-	}
-	return rc;
-}
-
 /* Show one of the machine's Pythons (or a libpython, named by WHOSE) as a block. */
 static int show_python(struct listing *l, const char *path, const char *whose)
 {
@@ -491,44 +414,26 @@ static int show_python(struct listing *l, const char *path, const char *whose)
 	return n < 0 ? n : 0;
 }
 
+/* Each of the machine's Pythons (pythons.h), then the libpython it links to, where a shared build
+ * keeps its markers (shown by its real path: "$ORIGIN/../lib" would read poorly); a libpython
+ * shared by several Pythons once. */
 static int list_machine(struct listing *l)
 {
-	struct found exes = { 0 }, libs = { 0 };
-	int rc = 0;
-	const char *env = getenv("PATH");
-	char *path = strdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
-	if (!path)
-		return 2;
-	for (char *save = NULL, *d = strtok_r(path, ":", &save); d && rc == 0;
-	     d = strtok_r(NULL, ":", &save))
-		if (*d)
-			rc = scan_dir(&exes, d);
-	free(path);
-	if (rc == 0)
-		rc = scan_dir(&exes, "/usr/bin");
-	if (rc == 0 && exes.n == 0) {
-		fprintf(stderr, "pyscope: no python3 executable found on PATH or in /usr/bin; "
-			"name one: pyscope list PATH\n");
+	struct pys_list py;
+	int rc = pys_find(&py);
+	if (rc == 0 && py.n == 0) {
+		fprintf(stderr, "pyscope: no Python found (" PYS_WHERE "); name one: pyscope list PATH\n");
 		return 1;
 	}
-	/* Each Python, then the libpython it links to (where a shared build keeps its markers). */
-	for (int i = 0; i < exes.n && rc == 0; i++) {
-		rc = show_python(l, exes.paths[i], NULL);
-		struct sdt_file *f;
-		char err[256], lib[PATH_MAX];
-		if (rc < 0 || sdt_read(exes.paths[i], &f, err, sizeof(err)) < 0)
-			continue;
-		for (int k = 0; rc == 0 && sdt_find_needed(f, "libpython", &k, lib, sizeof(lib)) == 0;) {
-			int before = libs.n;
-			rc = found_add(&libs, lib, false);
-			/* Shown by its real path: "$ORIGIN/../lib" would read poorly. */
-			if (rc == 0 && libs.n > before)
-				rc = show_python(l, libs.real[libs.n - 1], exes.paths[i]);
-		}
-		sdt_free(f);
+	for (int i = 0; i < py.n && rc == 0; i++) {
+		rc = show_python(l, py.v[i].path, NULL);
+		bool seen = false;
+		for (int k = 0; k < i && py.v[i].lib; k++)
+			seen |= py.v[k].lib && strcmp(py.v[k].lib, py.v[i].lib) == 0;
+		if (rc == 0 && py.v[i].lib && !seen)
+			rc = show_python(l, py.v[i].lib, py.v[i].path);
 	}
-	found_free(&exes);
-	found_free(&libs);
+	pys_free(&py);
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: out of memory\n");
 		return 2;

@@ -15,13 +15,17 @@ static const struct command {
 	{ "list",   list_main,   "list the markers of a binary, a library or a process" },
 	{ "events", events_main, "print every marker hit of a command, processes or the whole system" },
 	{ "dtrace", dtrace_main, "run a D script (as dtrace(1) does)" },
+	{ "doctor", doctor_main, "check what this machine allows and which Pythons have markers" },
+	{ "version", version_main, "the version, build and kernel features found (also --version)" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pyscope COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: pyscope COMMAND [ARGS]\n"
+	           "       pyscope --version\n"
+	           "\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'pyscope COMMAND --help' tells more.\n");
 }
 
@@ -39,6 +43,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_main(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -88,7 +88,7 @@ if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
 	unshare -m /bin/bash -c "mount -t tmpfs none /usr/bin && PATH=/nonexistent exec '$PYSCOPE' events --all" \
 		>"$TMP/out" 2>"$TMP/err"
 	expect_eq "--all, no Python found: one line, exit 2" \
-		"2 pyscope: found no Python with markers (python3 on PATH, /usr/bin/python3*); name one: --all BINARY" \
+		"2 pyscope: found no Python with markers (python3 and python3.* on PATH, in /usr/local/bin and /usr/bin); name one: --all BINARY" \
 		"$? $(cat "$TMP/err")"
 else
 	skip "--all, no Python found" "no unshare -m"

@@ -1,0 +1,52 @@
+# bash completion for pyscope -- commands, each command's options, the python marker names after
+# --markers (both spellings, in a comma-separated list), files after options that take one, and
+# process IDs after -p. Installed as share/bash-completion/completions/pyscope; needs nothing from
+# the bash-completion package.
+
+_pyscope_markers="function__entry function-entry function__return function-return line
+gc__start gc-start gc__done gc-done import__find__load__start import-find-load-start
+import__find__load__done import-find-load-done audit"
+
+_pyscope() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd=${COMP_WORDS[1]}
+	local opts
+	COMPREPLY=()
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		mapfile -t COMPREPLY < <(compgen -W "list events dtrace doctor version help --help --version" -- "$cur")
+		return
+	fi
+	case $cmd in
+	list)    opts="-p --pid -j --json -h --help" ;;
+	events)  opts="-c -p --all --markers --json --strsize -h --help" ;;
+	dtrace)  opts="-q -w -e -Z -s -n -c -p --replay -o -x -l -P -h --help" ;;
+	doctor|version) opts="-h --help" ;;
+	*)       return ;;
+	esac
+	case $prev in
+	--markers)
+		# A comma-separated list: complete its last item, keeping the ones before it.
+		local head="" last=$cur
+		case $cur in *,*) head=${cur%,*},; last=${cur##*,} ;; esac
+		mapfile -t COMPREPLY < <(compgen -P "$head" -W "$_pyscope_markers" -- "$last")
+		compopt -o nospace 2>/dev/null
+		return ;;
+	-p|--pid)
+		mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s ' [0-9]*)" -- "$cur")
+		return ;;
+	-s|-o|--replay)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return ;;
+	-x)
+		mapfile -t COMPREPLY < <(compgen -W "strsize= quiet" -- "$cur")
+		return ;;
+	-c|-n|-P|--strsize)
+		return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+	elif [ "$cmd" = list ] || [ "$cmd" = events ]; then
+		# list's PATH, events --all's BINARY
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	fi
+}
+complete -F _pyscope pyscope
