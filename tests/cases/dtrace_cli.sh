@@ -18,7 +18,7 @@ if [ -f "$page" ]; then
 	expect_eq "page has 18 lines" 18 "$(wc -l <"$TMP/page")"
 	expect_file "call_stack.d replay = the page's lines (blanks squeezed)" "$TMP/page" "$TMP/ours"
 else
-	skip "call_stack.d vs the page" "no $page"
+	skip "call_stack.d replay vs the page's lines" "../shared/seed absent"
 fi
 
 # -n programs, several of them, in order.
