@@ -40,10 +40,12 @@ expect_file "pyshared, under the profiler: the same counts" "$TMP/self.sorted.js
 # --all PYSHARED: its libpython, in every process (a pyshared started after pyscope).
 "$PYSCOPE" events --all "$PYSHARED" --markers function__entry >"$TMP/a.out" 2>"$TMP/a.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/a.err" tracing || fail "--all pyshared attached" "$(cat "$TMP/a.err")"
 "$PYSHARED" -c 'def pyscope_hello_shared(): pass
 pyscope_hello_shared()' &
 late=$!
+track "$late"
 wait "$late"
 wait_for "$TMP/a.out" " $late $late [0-9]+ function__entry <string> pyscope_hello_shared 1\$"
 kill -INT "$tracer"

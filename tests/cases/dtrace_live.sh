@@ -6,10 +6,8 @@
 #   - faults reported and the trace continuing; only the markers a script names are enabled
 #   - -p on a running process; a target's exit ends the trace (END runs, aggregations print)
 source "$(dirname "$0")/../lib.sh"
-if ! can_trace; then
-	skip "dtrace live" "needs root and BPF"
-	exit 0
-fi
+need_trace "dtrace live" || exit 0
+need_py311 "dtrace live" || exit 0
 G=$PYSCOPE_ROOT/tests/golden/d
 SEED=$SHARED/seed-scripts
 D() { "$PYSCOPE" dtrace "$@"; }
@@ -86,7 +84,8 @@ expect_grep "function-entry's semaphore stays down" 'function__entry=0' "$TMP/ou
 # -p: a running process; exit() ends the trace.
 "$TARGET" spin:20 >/dev/null 2>&1 &
 spid=$!
-sleep 0.3
+track "$spid"
+wait_exec "$spid" "$TARGET"
 timeout 20 "$PYSCOPE" dtrace -q -p "$spid" -n 'python$target:::function-entry { n++; }
 	python$target:::function-entry /n == 5/ { printf("5 calls in %d\n", pid); exit(0); }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "-p PID: traces the running process" "5 calls in $spid" "$(cat "$TMP/out")"
@@ -132,31 +131,35 @@ expect_eq "default strsize: the path cut at 255 bytes" 255 \
 
 # Ctrl-C (SIGINT) ends a -p trace: END runs, then the aggregations print (one "\n", then each
 # unprinted aggregation back to back; pid keys in 8 columns). pyscope is signalled once it has
-# printed BEGIN's line, i.e. once it is attached.
+# printed BEGIN's line (it is attached) and its first hit's (the aggregations have a key).
 "$TARGET" spin:20 >/dev/null 2>&1 &
 spid=$!
-sleep 0.3
-"$PYSCOPE" dtrace -q -p "$spid" -n 'BEGIN { printf("attached\n"); }
+track "$spid"
+wait_exec "$spid" "$TARGET"
+# (stdbuf: dtrace's output to a file is block-buffered; line-buffered, the lines can be waited for)
+stdbuf -oL "$PYSCOPE" dtrace -q -p "$spid" -n 'BEGIN { hit = 0; printf("attached\n"); }
 	python$target:::function-entry { @calls[pid] = count(); @n = count(); }
+	python$target:::function-entry /!hit/ { hit = 1; printf("hit\n"); }
 	END { printf("END ran\n"); }' >"$TMP/int.out" 2>"$TMP/int.err" &
 dpid=$!
-for _ in $(seq 100); do grep -q attached "$TMP/int.out" 2>/dev/null && break; sleep 0.1; done
-sleep 0.3
+track "$dpid"
+wait_for "$TMP/int.out" '^hit$' || fail "SIGINT: pyscope attached and saw a hit" "$(cat "$TMP/int.err")"
 kill -INT "$dpid"
 wait "$dpid"
 rc=$?
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 expect_eq "SIGINT: exit status 0, nothing on stderr" "0 " "$rc $(cat "$TMP/int.err")"
-expect_eq "SIGINT: BEGIN, END, blank line, then the aggregations" "attached|END ran||" \
-	"$(head -3 "$TMP/int.out" | tr '\n' '|')"
+expect_eq "SIGINT: BEGIN, a hit, END, blank line, then the aggregations" "attached|hit|END ran||" \
+	"$(head -4 "$TMP/int.out" | tr '\n' '|')"
 expect_grep "SIGINT: @calls keyed by pid (8 columns)" "^ {1,8}$spid +[0-9]+$" "$TMP/int.out"
-expect_eq "SIGINT: @n right after @calls, no blank line between" 5 "$(wc -l <"$TMP/int.out")"
+expect_eq "SIGINT: @n right after @calls, no blank line between" 6 "$(wc -l <"$TMP/int.out")"
 
 # python1234::: without -p traces that process, as its own provider (not every Python).
 "$TARGET" spin:20 >/dev/null 2>&1 &
 spid=$!
-sleep 0.3
+track "$spid"
+wait_exec "$spid" "$TARGET"
 expect_eq "python\$PID::: without -p: that process, probeprov python\$PID" "python$spid $spid" \
 	"$(timeout 20 "$PYSCOPE" dtrace -q -n "python$spid:::function-entry { printf(\"%s %d\n\", probeprov, pid); exit(0); }" 2>&1)"
 "$PYSCOPE" dtrace -l -n "python$spid:::gc-*" >"$TMP/out" 2>"$TMP/err"
@@ -169,9 +172,9 @@ wait "$spid" 2>/dev/null || true
 # created (it used to run on, reparented).
 D -q -n 'python$target:::function-entry { printf("%d\n", pid); exit(0); }' -c "$TARGET spin:17" >"$TMP/out" 2>"$TMP/err"
 cpid=$(cat "$TMP/out")
-sleep 0.2
-expect_eq "exit(): the -c command is gone" "gone" "$(kill -0 "$cpid" 2>/dev/null && echo running || echo gone)"
-kill "$cpid" 2>/dev/null || true
+track "$cpid"
+wait_until gone "$cpid"
+expect_eq "exit(): the -c command is gone" "gone" "$(alive "$cpid" && echo running || echo gone)"
 
 # quantize and lquantize on live hits with known values (sdt_target's gc-start generations
 # 0 1 2 2 5), printed at the end in DTrace's layout: exact output.

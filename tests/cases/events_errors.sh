@@ -35,7 +35,9 @@ err "--all BINARY without markers" "pyscope: no python markers in /bin/true (bui
 /bin/true & gone=$!
 wait $gone
 err "-p: no such process" "pyscope: no process with pid $gone" -p "$gone"
-sleep 30 & other=$!
+sleep 30 &
+other=$!
+track "$other"
 err "-p: a process without markers" "pyscope: no python markers in process $other (/usr/bin/sleep)" -p "$other"
 kill $other; wait $other 2>/dev/null
 
