@@ -1,6 +1,7 @@
 # pyscope — one Makefile in the libbpf-tools style.
 #   make          build build/pyscope (and the build/dtrace symlink)
-#   make check    build everything and run every test; last line "N passed, N failed"
+#   make check    build everything and run every test; last line "N passed, N failed, N skipped"
+#   make check-fast  the tests that need no kernel (unit, golden, replay, CLI errors), in seconds
 #   make demo     the README's main job: trace the bundled example program
 #   make bench    the overhead benchmark (bench/run)
 #   V=1           show the full commands
@@ -36,7 +37,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check demo bench clean deps
+.PHONY: all check check-fast demo bench clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
@@ -80,6 +81,9 @@ $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
 
 check: all $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tests/run
+
+check-fast: all $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)tests/run --fast
 
 demo: all
 	$(Q)examples/demo

@@ -19,14 +19,16 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM   # (tests/run's timeout: still end the tracked processes)
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/  /'; return 0; }
 skip() { echo "SKIP: $1 ($2)"; }
 
-# can_trace: true when this machine lets us load BPF and attach uprobes (root + BPF).
+# can_trace: true when this machine lets us load BPF and attach uprobes (root + BPF), and the run
+# may use the kernel (`make check-fast` sets PYSCOPE_NO_TRACE=1).
 can_trace() {
-	[ "$(id -u)" = 0 ] && [ -e /sys/kernel/btf/vmlinux ] || return 1
+	[ -z "${PYSCOPE_NO_TRACE:-}" ] && [ "$(id -u)" = 0 ] && [ -e /sys/kernel/btf/vmlinux ] || return 1
 }
 
 # need_trace NAME / need_py311 NAME / need_cmd NAME CMD: true when the requirement is met, else a

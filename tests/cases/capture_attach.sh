@@ -2,6 +2,7 @@
 # Attach modes on real Pythons: -p on a running /usr/bin/python3.11 (markers in the executable),
 # -p on a program embedding the shared libpython (markers in a library), and --all, which must see
 # a process started after pyscope. Live.
+# kind: live, system-wide (--all): run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "attach modes" "needs root and BPF"; exit 0; fi
 [ -x "$PY311" ] || { skip "attach modes" "no $PY311"; exit 0; }

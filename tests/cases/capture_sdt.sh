@@ -2,6 +2,7 @@
 # Exactness on the C test target: every marker hit arrives, in order per thread, with the exact
 # argument values — for 1, 1000 and 1,000,000 hits, with 4 threads, for cut strings, and for the
 # gc, import and audit markers. Live: needs root and BPF.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "capture on sdt_target" "needs root and BPF"; exit 0; fi
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Semaphores are raised through the kernel's reference counting: up while pyscope traces a process,
 # back to 0 when pyscope is killed with SIGKILL, and the process keeps running. Live.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "semaphores" "needs root and BPF"; exit 0; fi
 

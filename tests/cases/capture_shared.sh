@@ -3,6 +3,7 @@
 # libpython it links to (DT_NEEDED, found as the dynamic loader would) does. pyscope attaches to the
 # library's markers for the child before it execs, so the first call is seen, and 3.11's line
 # semaphore is raised in the library: entry/return counts equal sys.setprofile's. Live.
+# kind: live, system-wide (--all): run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "shared libpython" "needs root and BPF"; exit 0; fi
 CONFIG=/usr/bin/python3.11-config

@@ -5,6 +5,7 @@
 #   - gc-start/gc-done with %ld inside start(); an aggregation keyed by copyinstr(arg1)
 #   - faults reported and the trace continuing; only the markers a script names are enabled
 #   - -p on a running process; a target's exit ends the trace (END runs, aggregations print)
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "dtrace live" || exit 0
 need_py311 "dtrace live" || exit 0

@@ -4,6 +4,7 @@
 # Python at all for --all), a stop under heavy load (also while blocked writing to a full pipe),
 # JSON that jq accepts whatever the strings hold, strings exactly at strsize, --markers spellings
 # and globs, and the human format as `events --help` documents it.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 
 # err NAME WANT_STDERR ARGS... — pyscope events ARGS exits 2 with exactly the one line WANT_STDERR.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # `pyscope events` on bad input: one clear line on stderr, exit status 2, nothing traced.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 
 # err NAME WANT_STDERR ARGS... — pyscope events ARGS exits 2 with exactly WANT_STDERR as the first

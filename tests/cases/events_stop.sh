@@ -2,6 +2,7 @@
 # Ending a trace before its -c command ends takes the command with it, as dtrace(1) does with a
 # process it created: SIGTERM to pyscope events, and exit() in a D script. Live.
 # The command's pid is read from the trace itself (never looked up by name).
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "stopping a -c trace" || exit 0
 
