@@ -2,10 +2,16 @@
 #   make          build build/pyscope (and the build/dtrace symlink)
 #   make check    build everything and run every test; last line "N passed, N failed, N skipped"
 #   make check-fast  the tests that need no kernel (unit, golden, replay, CLI errors), in seconds
+#   make check-san   check-fast on a sanitizer build (ASan + UBSan, in build-san/)
+#   make fuzz     libFuzzer runs of the parsers (tests/fuzz/; FUZZTIME=seconds each, default 20)
 #   make demo     the README's main job: trace the bundled example program
 #   make bench    the overhead benchmark (bench/run)
 #   V=1           show the full commands
-OUTPUT  ?= build
+#   SANITIZE=1    build with -fsanitize=address,undefined into build-san/ (build/ is left alone)
+# CFLAGS, LDFLAGS and LDLIBS are the user's (default CFLAGS: -O2 -g); the flags the build needs are
+# kept apart (PS_CFLAGS, PS_LDFLAGS, PS_LDLIBS) and added after them, so `make CFLAGS='-O0 -g'` works.
+SANITIZE ?=
+OUTPUT  ?= $(if $(SANITIZE),build-san,build)
 CC      ?= cc
 CLANG   ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
@@ -13,11 +19,17 @@ ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes \
-           -Wstrict-prototypes -Werror -I$(OUTPUT) -Isrc
-LDLIBS  += -lbpf -lelf -lz -lm
+PS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Werror -I$(OUTPUT) -Isrc -MMD -MP
+PS_LDFLAGS :=
+PS_LDLIBS := -lbpf -lelf -lz -lm
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifneq ($(SANITIZE),)
+PS_CFLAGS += $(SAN_FLAGS)
+PS_LDFLAGS += $(SAN_FLAGS)
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MULTIARCH) \
-           -Wall -Werror
+           -Wall -Werror -MMD -MP
 
 BPF_SRCS := $(wildcard src/*.bpf.c)
 BPF_SKELS := $(patsubst src/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -37,11 +49,18 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check check-fast demo bench clean
+.PHONY: all check check-fast check-san demo bench clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
 all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
+
+# Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
+# are order-only for the objects: the .d files say which object really includes one.
+# An object without its .d file (a build tree from before) is rebuilt once, to get one.
+DEPS := $(OBJS:.o=.d)
+-include $(wildcard $(DEPS) $(OUTPUT)/*.bpf.d $(OUTPUT)/tests/*.d)
+$(DEPS):
 
 # Every dependency is a Debian package; a missing one is installed (as root) or named.
 $(OUTPUT)/.deps: scripts/install-deps
@@ -50,7 +69,7 @@ $(OUTPUT)/.deps: scripts/install-deps
 	  echo "pyscope: build dependencies are missing; run: sudo scripts/install-deps" >&2; exit 1; fi; }
 	$(Q)mkdir -p $(OUTPUT) $(OUTPUT)/tests && touch $@
 
-$(OUTPUT)/%.bpf.o: src/%.bpf.c $(wildcard src/*.h) | $(OUTPUT)/.deps
+$(OUTPUT)/%.bpf.o: src/%.bpf.c | $(OUTPUT)/.deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -58,21 +77,22 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(BPF_SKELS) | $(OUTPUT)/.deps
+$(OUTPUT)/%.o: src/%.c $(OUTPUT)/%.d | $(OUTPUT)/.deps $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/pyscope: $(OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PS_LDFLAGS) $^ $(LDLIBS) $(PS_LDLIBS) -o $@
 
 # Started under the name "dtrace", pyscope behaves as "pyscope dtrace".
 $(OUTPUT)/dtrace: $(OUTPUT)/pyscope
 	$(Q)ln -sf pyscope $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -Itests/unit $(LDFLAGS) $(PS_LDFLAGS) $< $(LIB_OBJS) \
+		$(LDLIBS) $(PS_LDLIBS) -o $@
 
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
@@ -80,10 +100,16 @@ $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
 	$(Q)$(CC) -std=gnu11 -O0 -g -Wall -Werror -pthread $< -o $@
 
 check: all $(UNIT_BINS) $(TARGET_BINS)
-	$(Q)tests/run
+	$(Q)PYSCOPE_BUILD=$(OUTPUT) tests/run
 
 check-fast: all $(UNIT_BINS) $(TARGET_BINS)
-	$(Q)tests/run --fast
+	$(Q)PYSCOPE_BUILD=$(OUTPUT) tests/run --fast
+
+# The no-kernel tests on the sanitizer build; any sanitizer report fails the test that caused it.
+check-san:
+	$(Q)ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} \
+	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	  $(MAKE) --no-print-directory SANITIZE=1 check-fast
 
 demo: all
 	$(Q)examples/demo
@@ -93,4 +119,4 @@ bench: all $(TARGET_BINS)
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf $(OUTPUT) $(if $(SANITIZE),,build-san)

@@ -1,9 +1,10 @@
 # Helpers for shell tests (sourced by tests/cases/*.sh). Each check prints one result line:
 # "PASS: name", "FAIL: name" (with what differed below it) or "SKIP: name (why)".
 : "${PYSCOPE_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-: "${PYSCOPE:=$PYSCOPE_ROOT/build/pyscope}"
+: "${PYSCOPE_BUILD:=build}"
+: "${PYSCOPE:=$PYSCOPE_ROOT/$PYSCOPE_BUILD/pyscope}"
 SHARED=$PYSCOPE_ROOT/../shared
-TARGET=$PYSCOPE_ROOT/build/tests/sdt_target
+TARGET=$PYSCOPE_ROOT/$PYSCOPE_BUILD/tests/sdt_target
 : "${PY311:=/usr/bin/python3.11}"   # (overridable, to check that tests without it skip)
 TMP=$(mktemp -d /tmp/pyscope-test.XXXXXX)
 

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "attach modes" "needs root and BPF"; exit 0; fi
 [ -x "$PY311" ] || { skip "attach modes" "no $PY311"; exit 0; }
-EMBED=$PYSCOPE_ROOT/build/tests/embed_py
+EMBED=$PYSCOPE_ROOT/$PYSCOPE_BUILD/tests/embed_py
 
 # The line and function__entry semaphores of python3.11 (non-PIE: their addresses are absolute).
 sem_addr() {
