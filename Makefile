@@ -11,7 +11,9 @@
 # CFLAGS, LDFLAGS and LDLIBS are the user's (default CFLAGS: -O2 -g); the flags the build needs are
 # kept apart (PS_CFLAGS, PS_LDFLAGS, PS_LDLIBS) and added after them, so `make CFLAGS='-O0 -g'` works.
 SANITIZE ?=
-OUTPUT  ?= $(if $(SANITIZE),build-san,build)
+FUZZ    ?=
+FUZZTIME ?= 20
+OUTPUT  ?= $(if $(FUZZ),build-fuzz,$(if $(SANITIZE),build-san,build))
 CC      ?= cc
 CLANG   ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
@@ -28,6 +30,11 @@ ifneq ($(SANITIZE),)
 PS_CFLAGS += $(SAN_FLAGS)
 PS_LDFLAGS += $(SAN_FLAGS)
 endif
+# FUZZ=1 (set by `make fuzz`, with CC=clang): the library objects instrumented for libFuzzer
+ifneq ($(FUZZ),)
+PS_CFLAGS += $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+PS_LDFLAGS += $(SAN_FLAGS)
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MULTIARCH) \
            -Wall -Werror -MMD -MP
 
@@ -40,6 +47,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/target/*.c)
 TARGET_BINS := $(patsubst tests/target/%.c,$(OUTPUT)/tests/%,$(TARGET_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(filter-out %/fuzz_util.c,$(FUZZ_SRCS)))
 
 ifeq ($(V),1)
 Q =
@@ -49,7 +58,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check check-fast check-san demo bench clean
+.PHONY: all check check-fast check-san fuzz fuzz-run demo bench clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
@@ -58,9 +67,9 @@ all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
 # Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
 # are order-only for the objects: the .d files say which object really includes one.
 # An object without its .d file (a build tree from before) is rebuilt once, to get one.
-DEPS := $(OBJS:.o=.d)
--include $(wildcard $(DEPS) $(OUTPUT)/*.bpf.d $(OUTPUT)/tests/*.d)
-$(DEPS):
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/fuzz/*.d)
+.SECONDEXPANSION:
+.PHONY: no-deps-yet
 
 # Every dependency is a Debian package; a missing one is installed (as root) or named.
 $(OUTPUT)/.deps: scripts/install-deps
@@ -77,7 +86,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: src/%.c $(OUTPUT)/%.d | $(OUTPUT)/.deps $(BPF_SKELS)
+$(OUTPUT)/%.o: src/%.c $$(if $$(wildcard $$(basename $$@).d),,no-deps-yet) | $(OUTPUT)/.deps $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -c $< -o $@
 
@@ -93,6 +102,13 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -Itests/unit $(LDFLAGS) $(PS_LDFLAGS) $< $(LIB_OBJS) \
 		$(LDLIBS) $(PS_LDLIBS) -o $@
+
+# libFuzzer targets (tests/fuzz/): one entry point each, linked with the library objects.
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(OUTPUT)/fuzz
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $(LDFLAGS) $(PS_LDFLAGS) \
+		$< tests/fuzz/fuzz_util.c $(LIB_OBJS) $(LDLIBS) $(PS_LDLIBS) -o $@
 
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
@@ -111,6 +127,13 @@ check-san:
 	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
 	  $(MAKE) --no-print-directory SANITIZE=1 check-fast
 
+# Fuzzing (clang's libFuzzer, ASan + UBSan) into build-fuzz/: FUZZTIME seconds per target.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 CC=$(CLANG) fuzz-run
+
+fuzz-run: $(FUZZ_BINS) $(TARGET_BINS)
+	$(Q)tests/fuzz/run $(OUTPUT) $(FUZZTIME)
+
 demo: all
 	$(Q)examples/demo
 
@@ -119,4 +142,4 @@ bench: all $(TARGET_BINS)
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT) $(if $(SANITIZE),,build-san)
+	$(Q)rm -rf $(OUTPUT) $(if $(SANITIZE)$(FUZZ),,build-san build-fuzz)
