@@ -1,10 +1,19 @@
 # pyscope — one Makefile in the libbpf-tools style.
 #   make          build build/pyscope (and the build/dtrace symlink)
-#   make check    build everything and run every test; last line "N passed, N failed"
+#   make check    build everything and run every test; last line "N passed, N failed, N skipped"
+#   make check-fast  the tests that need no kernel (unit, golden, replay, CLI errors), in seconds
+#   make check-san   check-fast on a sanitizer build (ASan + UBSan, in build-san/)
+#   make fuzz     libFuzzer runs of the parsers (tests/fuzz/; FUZZTIME=seconds each, default 20)
 #   make demo     the README's main job: trace the bundled example program
 #   make bench    the overhead benchmark (bench/run)
 #   V=1           show the full commands
-OUTPUT  ?= build
+#   SANITIZE=1    build with -fsanitize=address,undefined into build-san/ (build/ is left alone)
+# CFLAGS, LDFLAGS and LDLIBS are the user's (default CFLAGS: -O2 -g); the flags the build needs are
+# kept apart (PS_CFLAGS, PS_LDFLAGS, PS_LDLIBS) and added after them, so `make CFLAGS='-O0 -g'` works.
+SANITIZE ?=
+FUZZ    ?=
+FUZZTIME ?= 20
+OUTPUT  ?= $(if $(FUZZ),build-fuzz,$(if $(SANITIZE),build-san,build))
 CC      ?= cc
 CLANG   ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
@@ -15,11 +24,22 @@ endif
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes \
-           -Wstrict-prototypes -Werror -I$(OUTPUT) -Isrc
-LDLIBS  += -lbpf -lelf -lz -lm
+PS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Werror -I$(OUTPUT) -Isrc -MMD -MP
+PS_LDFLAGS :=
+PS_LDLIBS := -lbpf -lelf -lz -lm
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifneq ($(SANITIZE),)
+PS_CFLAGS += $(SAN_FLAGS)
+PS_LDFLAGS += $(SAN_FLAGS)
+endif
+# FUZZ=1 (set by `make fuzz`, with CC=clang): the library objects instrumented for libFuzzer
+ifneq ($(FUZZ),)
+PS_CFLAGS += $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+PS_LDFLAGS += $(SAN_FLAGS)
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MULTIARCH) \
-           -Wall -Werror
+           -Wall -Werror -MMD -MP
 
 BPF_SRCS := $(wildcard src/*.bpf.c)
 BPF_SKELS := $(patsubst src/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -30,6 +50,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/target/*.c)
 TARGET_BINS := $(patsubst tests/target/%.c,$(OUTPUT)/tests/%,$(TARGET_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(filter-out %/fuzz_util.c,$(FUZZ_SRCS)))
 
 ifeq ($(V),1)
 Q =
@@ -39,11 +61,18 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check demo bench clean deps
+.PHONY: all check check-fast check-san fuzz fuzz-run demo bench clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
 all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
+
+# Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
+# are order-only for the objects: the .d files say which object really includes one.
+# An object without its .d file (a build tree from before) is rebuilt once, to get one.
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/fuzz/*.d)
+.SECONDEXPANSION:
+.PHONY: no-deps-yet
 
 # Every dependency is a Debian package; a missing one is installed (as root) or named.
 $(OUTPUT)/.deps: scripts/install-deps
@@ -52,7 +81,7 @@ $(OUTPUT)/.deps: scripts/install-deps
 	  echo "pyscope: build dependencies are missing; run: sudo scripts/install-deps" >&2; exit 1; fi; }
 	$(Q)mkdir -p $(OUTPUT) $(OUTPUT)/tests && touch $@
 
-$(OUTPUT)/%.bpf.o: src/%.bpf.c $(wildcard src/*.h) | $(OUTPUT)/.deps
+$(OUTPUT)/%.bpf.o: src/%.bpf.c | $(OUTPUT)/.deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -60,21 +89,29 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(BPF_SKELS) | $(OUTPUT)/.deps
+$(OUTPUT)/%.o: src/%.c $$(if $$(wildcard $$(basename $$@).d),,no-deps-yet) | $(OUTPUT)/.deps $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/pyscope: $(OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PS_LDFLAGS) $^ $(LDLIBS) $(PS_LDLIBS) -o $@
 
 # Started under the name "dtrace", pyscope behaves as "pyscope dtrace".
 $(OUTPUT)/dtrace: $(OUTPUT)/pyscope
 	$(Q)ln -sf pyscope $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -Itests/unit $(LDFLAGS) $(PS_LDFLAGS) $< $(LIB_OBJS) \
+		$(LDLIBS) $(PS_LDLIBS) -o $@
+
+# libFuzzer targets (tests/fuzz/): one entry point each, linked with the library objects.
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(OUTPUT)/fuzz
+	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $(LDFLAGS) $(PS_LDFLAGS) \
+		$< tests/fuzz/fuzz_util.c $(LIB_OBJS) $(LDLIBS) $(PS_LDLIBS) -o $@
 
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
@@ -82,7 +119,23 @@ $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
 	$(Q)$(CC) -std=gnu11 -O0 -g -Wall -Werror -pthread $< -o $@
 
 check: all $(UNIT_BINS) $(TARGET_BINS)
-	$(Q)tests/run
+	$(Q)PYSCOPE_BUILD=$(OUTPUT) tests/run
+
+check-fast: all $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)PYSCOPE_BUILD=$(OUTPUT) tests/run --fast
+
+# The no-kernel tests on the sanitizer build; any sanitizer report fails the test that caused it.
+check-san:
+	$(Q)ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} \
+	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	  $(MAKE) --no-print-directory SANITIZE=1 check-fast
+
+# Fuzzing (clang's libFuzzer, ASan + UBSan) into build-fuzz/: FUZZTIME seconds per target.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 CC=$(CLANG) fuzz-run
+
+fuzz-run: $(FUZZ_BINS) $(TARGET_BINS)
+	$(Q)tests/fuzz/run $(OUTPUT) $(FUZZTIME)
 
 demo: all
 	$(Q)examples/demo
@@ -155,4 +208,4 @@ bench: all $(TARGET_BINS)
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf $(OUTPUT) $(if $(SANITIZE)$(FUZZ),,build-san build-fuzz)

@@ -1,21 +1,50 @@
 # Helpers for shell tests (sourced by tests/cases/*.sh). Each check prints one result line:
 # "PASS: name", "FAIL: name" (with what differed below it) or "SKIP: name (why)".
 : "${PYSCOPE_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-: "${PYSCOPE:=$PYSCOPE_ROOT/build/pyscope}"
+: "${PYSCOPE_BUILD:=build}"
+: "${PYSCOPE:=$PYSCOPE_ROOT/$PYSCOPE_BUILD/pyscope}"
 SHARED=$PYSCOPE_ROOT/../shared
-TARGET=$PYSCOPE_ROOT/build/tests/sdt_target
-PY311=/usr/bin/python3.11
+TARGET=$PYSCOPE_ROOT/$PYSCOPE_BUILD/tests/sdt_target
+: "${PY311:=/usr/bin/python3.11}"   # (overridable, to check that tests without it skip)
 TMP=$(mktemp -d /tmp/pyscope-test.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+
+# Processes a test starts, or learns the pid of (a -c command), are tracked by pid: at exit each
+# one still running is ended and reaped, and the temporary directory removed. Tests never look
+# processes up by name or pattern: on a shared machine that could hit another run's processes.
+TRACKED=()
+track() { TRACKED+=("$@"); }
+cleanup() {
+	local p
+	for p in "${TRACKED[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${TRACKED[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM   # (tests/run's timeout: still end the tracked processes)
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/  /'; return 0; }
 skip() { echo "SKIP: $1 ($2)"; }
 
-# can_trace: true when this machine lets us load BPF and attach uprobes (root + BPF).
+# can_trace: true when this machine lets us load BPF and attach uprobes (root + BPF), and the run
+# may use the kernel (`make check-fast` sets PYSCOPE_NO_TRACE=1).
 can_trace() {
-	[ "$(id -u)" = 0 ] && [ -e /sys/kernel/btf/vmlinux ] || return 1
+	[ -z "${PYSCOPE_NO_TRACE:-}" ] && [ "$(id -u)" = 0 ] && [ -e /sys/kernel/btf/vmlinux ] || return 1
 }
+
+# need_trace NAME / need_py311 NAME / need_cmd NAME CMD: true when the requirement is met, else a
+# visible "SKIP: NAME (why)" and false:   need_trace "attach modes" || exit 0
+need_trace() { can_trace || { skip "$1" "needs root and BPF"; return 1; }; }
+need_py311() { [ -x "$PY311" ] || { skip "$1" "no $PY311"; return 1; }; }
+need_cmd() { command -v "$2" >/dev/null 2>&1 || { skip "$1" "no $2"; return 1; }; }
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local s
+	s=$(sed -E 's/^[0-9]+ \(.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$s" ] && [ "$s" != Z ]
+}
+gone() { ! alive "$1"; }
 
 # expect_eq NAME EXPECTED ACTUAL
 expect_eq() {
@@ -57,9 +86,19 @@ profile_counts() {
 	| from_entries' "$1"
 }
 
-# wait_for FILE PATTERN — until FILE has a line matching the extended regex PATTERN (at most ~10 s);
-# false if it never does.
-wait_for() {
-	for _ in $(seq 1000); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
+# wait_until CMD... — until CMD succeeds (checked every 10 ms, at most ~10 s); false if it never
+# does. The only place tests sleep: they wait for a condition, never for a time.
+wait_until() {
+	for _ in $(seq 1000); do "$@" 2>/dev/null && return 0; sleep 0.01; done
 	return 1
 }
+
+# wait_for FILE PATTERN — until FILE has a line matching the extended regex PATTERN (at most ~10 s);
+# false if it never does.
+wait_for() { wait_until grep -Eq -- "$2" "$1"; }
+
+# lines_at_least N FILE — FILE has at least N lines (a condition for wait_until).
+lines_at_least() { [ "$(wc -l <"$2")" -ge "$1" ]; }
+
+# wait_exec PID FILE — until process PID runs FILE (its exec has happened: markers are mapped).
+wait_exec() { wait_until test "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$2")"; }

@@ -2,10 +2,11 @@
 # Attach modes on real Pythons: -p on a running /usr/bin/python3.11 (markers in the executable),
 # -p on a program embedding the shared libpython (markers in a library), and --all, which must see
 # a process started after pyscope. Live.
+# kind: live, system-wide (--all): run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "attach modes" "needs root and BPF"; exit 0; fi
 [ -x "$PY311" ] || { skip "attach modes" "no $PY311"; exit 0; }
-EMBED=$PYSCOPE_ROOT/build/tests/embed_py
+EMBED=$PYSCOPE_ROOT/$PYSCOPE_BUILD/tests/embed_py
 
 # The line and function__entry semaphores of python3.11 (non-PIE: their addresses are absolute).
 sem_addr() {
@@ -36,9 +37,11 @@ for i in range(100):
 P
 SEMS=1 GO=$TMP/go "$PY311" "$TMP/wait.py" &
 py=$!
+track "$py"
 wait_for "$TMP/go.ready" .
 "$PYSCOPE" events -p "$py" --markers function__entry,function__return >"$TMP/p.out" 2>"$TMP/p.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/p.err" tracing
 touch "$TMP/go"
 wait "$py"
@@ -53,9 +56,11 @@ expect_eq "-p: events carry the process's pid" "$py" "$(awk '{ print $2 }' "$TMP
 # The same on an embedding program: the markers are in libpython3.11.so.1.0.
 GO=$TMP/go2 "$EMBED" "exec(open('$TMP/wait.py').read())" &
 emb=$!
+track "$emb"
 wait_for "$TMP/go2.ready" .
 "$PYSCOPE" events --json -p "$emb" --markers function__entry >"$TMP/e.out" 2>"$TMP/e.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/e.err" tracing
 touch "$TMP/go2"
 wait "$emb"
@@ -68,10 +73,12 @@ expect_eq "-p, shared libpython: 100 entries of ping(), from libpython3.11.so.1.
 # --all: the Pythons found (python3.11 here), and a process started after pyscope.
 "$PYSCOPE" events --all --markers function__entry >"$TMP/a.out" 2>"$TMP/a.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/a.err" tracing || fail "--all attached" "$(cat "$TMP/a.err")"
 "$PY311" -c 'def pyscope_hello_all(): pass
 pyscope_hello_all()' &
 late=$!
+track "$late"
 wait "$late"
 wait_for "$TMP/a.out" "^[0-9]+ $late $late [0-9]+ function__entry <string> pyscope_hello_all 1\$"
 kill -INT "$tracer"
@@ -85,10 +92,12 @@ expect_grep "--all: summary on stderr" '^pyscope: [0-9]+ events, 0 lost$' "$TMP/
 "$PYSCOPE" events --all /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 --markers function__entry \
 	>"$TMP/l.out" 2>"$TMP/l.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/l.err" tracing || fail "--all libpython attached" "$(cat "$TMP/l.err")"
 "$EMBED" 'def pyscope_hello_lib(): pass
 pyscope_hello_lib()' &
 late=$!
+track "$late"
 wait "$late"
 wait_for "$TMP/l.out" " $late $late [0-9]+ function__entry <string> pyscope_hello_lib 1\$"
 kill -TERM "$tracer"
@@ -99,10 +108,13 @@ expect_grep "--all LIBPYTHON: an embedding program started after pyscope is seen
 # -p twice: both processes traced, each hit once; pyscope exits when the last one is gone.
 "$TARGET" wait:"$TMP/go3" call:100 &
 a=$!
+track "$a"
 "$TARGET" wait:"$TMP/go3" call:100 sleep:300 &
 b=$!
+track "$b"
 "$PYSCOPE" events -p "$a" -p "$b" --markers function__entry >"$TMP/pp.out" 2>"$TMP/pp.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/pp.err" tracing
 touch "$TMP/go3"
 wait "$a" "$b"

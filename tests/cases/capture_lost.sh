@@ -2,6 +2,7 @@
 # Lost events are never silent: with a ring too small for the burst (one page), every hit is either
 # delivered or counted as lost — on stderr as it happens and in the summary, in the JSON stream as
 # {"lost":N} lines and in the end line — and what is delivered is still in order. Live.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "lost events" "needs root and BPF"; exit 0; fi
 

@@ -3,6 +3,7 @@
 # program counts of itself with sys.setprofile (threads, generators, exceptions, recursion) — which
 # needs pyscope to raise the `line` semaphore; gc, import and audit markers carry the right values.
 # Live.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "capture on python3.11" "needs root and BPF"; exit 0; fi
 [ -x "$PY311" ] || { skip "capture on python3.11" "no $PY311"; exit 0; }

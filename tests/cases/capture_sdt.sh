@@ -2,6 +2,7 @@
 # Exactness on the C test target: every marker hit arrives, in order per thread, with the exact
 # argument values — for 1, 1000 and 1,000,000 hits, with 4 threads, for cut strings, and for the
 # gc, import and audit markers. Live: needs root and BPF.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "capture on sdt_target" "needs root and BPF"; exit 0; fi
 
@@ -91,7 +92,9 @@ expect_eq "--strsize 8: 7 characters kept, cut marked" \
 	"sdt_tar... f 0|sdt_tar... functio... 1" "$(cut -d' ' -f6- "$TMP/s8" | paste -sd'|')"
 
 # Exit status: the command's.
-"$PYSCOPE" events -c "$PY311 -c 'import sys; sys.exit(7)'" --markers gc__start >/dev/null 2>&1
-expect_eq "-c: exits with the command's status" 7 "$?"
-"$PYSCOPE" events -c "$PY311 -c 'import os; os.kill(os.getpid(), 9)'" --markers gc__start >/dev/null 2>&1
-expect_eq "-c: command killed by signal 9 gives 137" 137 "$?"
+if need_py311 "-c exit status on python3.11"; then
+	"$PYSCOPE" events -c "$PY311 -c 'import sys; sys.exit(7)'" --markers gc__start >/dev/null 2>&1
+	expect_eq "-c: exits with the command's status" 7 "$?"
+	"$PYSCOPE" events -c "$PY311 -c 'import os; os.kill(os.getpid(), 9)'" --markers gc__start >/dev/null 2>&1
+	expect_eq "-c: command killed by signal 9 gives 137" 137 "$?"
+fi

@@ -3,6 +3,7 @@
 # libpython it links to (DT_NEEDED, found as the dynamic loader would) does. pyscope attaches to the
 # library's markers for the child before it execs, so the first call is seen, and 3.11's line
 # semaphore is raised in the library: entry/return counts equal sys.setprofile's. Live.
+# kind: live, system-wide (--all): run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 if ! can_trace; then skip "shared libpython" "needs root and BPF"; exit 0; fi
 CONFIG=/usr/bin/python3.11-config
@@ -40,10 +41,12 @@ expect_file "pyshared, under the profiler: the same counts" "$TMP/self.sorted.js
 # --all PYSHARED: its libpython, in every process (a pyshared started after pyscope).
 "$PYSCOPE" events --all "$PYSHARED" --markers function__entry >"$TMP/a.out" 2>"$TMP/a.err" &
 tracer=$!
+track "$tracer"
 wait_for "$TMP/a.err" tracing || fail "--all pyshared attached" "$(cat "$TMP/a.err")"
 "$PYSHARED" -c 'def pyscope_hello_shared(): pass
 pyscope_hello_shared()' &
 late=$!
+track "$late"
 wait "$late"
 wait_for "$TMP/a.out" " $late $late [0-9]+ function__entry <string> pyscope_hello_shared 1\$"
 kill -INT "$tracer"

@@ -18,7 +18,7 @@ if [ -f "$page" ]; then
 	expect_eq "page has 18 lines" 18 "$(wc -l <"$TMP/page")"
 	expect_file "call_stack.d replay = the page's lines (blanks squeezed)" "$TMP/page" "$TMP/ours"
 else
-	skip "call_stack.d vs the page" "no $page"
+	skip "call_stack.d replay vs the page's lines" "../shared/seed absent"
 fi
 
 # -n programs, several of them, in order.
@@ -63,7 +63,7 @@ expect_eq "BEGIN-only program, no capture" "hello" \
 expect_eq "tick clauses run live until exit()" "3 ticks, then END" \
 	"$(D -qn 'tick-10ms { n++; } tick-10ms /n == 3/ { exit(0); } END { printf("%d ticks, then END\n", n); }' 2>&1)"
 expect_eq "started as dtrace" "as dtrace" \
-	"$("$PYSCOPE_ROOT/build/dtrace" -qn 'BEGIN { printf("as dtrace\n"); exit(0); }' 2>&1)"
+	"$("$PYSCOPE_ROOT/$PYSCOPE_BUILD/dtrace" -qn 'BEGIN { printf("as dtrace\n"); exit(0); }' 2>&1)"
 expect_status "exit(N) is the exit status" 7 "$PYSCOPE" dtrace -qn 'BEGIN { exit(7); }'
 
 # Without -q: the "matched" line and the CPU/ID/FUNCTION:NAME header and lines.

@@ -2,7 +2,8 @@
 # D golden tests, no kernel needed: every tests/golden/d/NAME.d runs on a recorded stream with
 # `pyscope dtrace --replay` and must print exactly NAME.out.
 #   - the stream is NAME.events if it exists, else prog.events (see record.sh)
-#   - call_stack.d and call_stack_long.d are links to the page's own script in ../shared/seed-scripts
+#   - call_stack.d is the project's own script in the layout of the page's call_stack.d (the page's
+#     own script runs only in dtrace_live, when ../shared is present); call_stack_long.d links to it
 #   - a first line "/* dtrace: ARGS */" gives the command-line options (default: -q)
 #   - NAME.err, when present, is the exact expected stderr; NAME.status the exit status (else 0)
 # err.NAME.d files are compile errors: stderr must be exactly err.NAME.err, the status 2, and

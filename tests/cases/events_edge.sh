@@ -4,6 +4,7 @@
 # Python at all for --all), a stop under heavy load (also while blocked writing to a full pipe),
 # JSON that jq accepts whatever the strings hold, strings exactly at strsize, --markers spellings
 # and globs, and the human format as `events --help` documents it.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 
 # err NAME WANT_STDERR ARGS... — pyscope events ARGS exits 2 with exactly the one line WANT_STDERR.
@@ -42,6 +43,7 @@ caught=0
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	"$PYSCOPE" events -c "$TARGET call:1" >/dev/null 2>&1 &
 	ps=$!
+	track "$ps"
 	child=
 	for _ in $(seq 100000); do
 		read -r child _ <"/proc/$ps/task/$ps/children" 2>/dev/null
@@ -52,7 +54,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	if [ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" == "$(readlink -f "$PYSCOPE")" ]; then
 		kill -9 "$ps"
 		wait "$ps" 2>/dev/null
-		for _ in $(seq 500); do [[ $(state "$child") == @(gone|Z) ]] && break; sleep 0.01; done
+		track "$child"
+		wait_until gone "$child"
 		expect_eq "pyscope killed before the -c command execs: the command goes too" "gone" \
 			"$(s=$(state "$child"); [[ $s == @(gone|Z) ]] && echo gone || echo "$s")"
 		caught=1
@@ -66,9 +69,11 @@ done
 # -p the same process twice is one process: each hit once.
 "$TARGET" wait:"$TMP/go1" call:3 &
 t=$!
+track "$t"
 "$PYSCOPE" events -p "$t" -p "$t" --markers function__entry >"$TMP/dup" 2>"$TMP/dup.err" &
 tracer=$!
-for _ in $(seq 1000); do grep -q tracing "$TMP/dup.err" && break; sleep 0.01; done
+track "$tracer"
+wait_for "$TMP/dup.err" tracing
 touch "$TMP/go1"
 wait "$t"
 wait "$tracer"
@@ -77,6 +82,7 @@ expect_eq "-p PID -p PID: each hit once" "0 1 2" "$(awk '{ print $NF }' "$TMP/du
 # -p with one bad pid among good ones: nothing traced, one line, exit 2.
 "$TARGET" sleep:30000 &
 good=$!
+track "$good"
 /bin/true & gone=$!
 wait "$gone"
 err "-p GOOD -p GONE: one line naming the bad pid" "pyscope: no process with pid $gone" -p "$good" -p "$gone"
@@ -97,8 +103,10 @@ fi
 # Stop under heavy load: what was captured is drained and printed, the summary counts it.
 "$PYSCOPE" events -c "$TARGET call:100000000" >"$TMP/heavy" 2>"$TMP/heavy.err" &
 p=$!
-for _ in $(seq 1000); do [ "$(stat -c %s "$TMP/heavy")" -gt 5000000 ] && break; sleep 0.01; done
+track "$p"
+wait_until test "$(stat -c %s "$TMP/heavy")" -gt 5000000
 read -r child _ <"/proc/$p/task/$p/children"
+track "$child"
 kill -INT "$p"
 wait "$p"
 expect_eq "Ctrl-C under heavy load: exit 0" 0 "$?"
@@ -114,14 +122,20 @@ exec 3<>"$F" 4<"$F" 5>"$F" 3>&-
 head -c 65536 /dev/zero | tr '\0' x >&5        # the pipe full: pyscope's first write blocks
 "$PYSCOPE" events --json -c "$TARGET call:100000000" >"$F" 2>"$TMP/pipe.err" 4<&- 5>&- &
 p=$!
+track "$p"
 exec 5>&-
 sc=
-for _ in $(seq 1000); do read -r sc _ <"/proc/$p/syscall"; [ "$sc" = 1 ] && break; sleep 0.01; done
+in_write() { read -r sc _ <"/proc/$p/syscall" && [ "$sc" = 1 ]; }
+wait_until in_write
 read -r child _ <"/proc/$p/task/$p/children"
+track "$child"
 kill -INT "$p"
-sleep 0.2                                       # (let the signal land while it is blocked)
+# let the signal land while it is blocked: nothing pending any more, and back in write(2)
+delivered() { ! grep -Eq '^(SigPnd|ShdPnd):.*[1-9a-f]' "/proc/$p/status" && in_write; }
+wait_until delivered
 { head -c 65536 >/dev/null; cat; } <&4 >"$TMP/pipe.json" &
 r=$!
+track "$r"
 exec 4<&-
 wait "$p"
 rc=$?

@@ -1,5 +1,6 @@
 #!/bin/bash
 # `pyscope events` on bad input: one clear line on stderr, exit status 2, nothing traced.
+# kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 
 # err NAME WANT_STDERR ARGS... — pyscope events ARGS exits 2 with exactly WANT_STDERR as the first
@@ -35,7 +36,9 @@ err "--all BINARY without markers" "pyscope: no python markers in /bin/true (bui
 /bin/true & gone=$!
 wait $gone
 err "-p: no such process" "pyscope: no process with pid $gone" -p "$gone"
-sleep 30 & other=$!
+sleep 30 &
+other=$!
+track "$other"
 err "-p: a process without markers" "pyscope: no python markers in process $other (/usr/bin/sleep)" -p "$other"
 kill $other; wait $other 2>/dev/null
 

@@ -5,6 +5,7 @@
 # a folder made here; /usr/bin/python3* is added by pyscope too, so only this folder's lines are
 # pinned, plus the rule that /usr/bin's copy of the same python is not listed twice.
 source "$(dirname "$0")/../lib.sh"
+need_py311 "the Pythons on this machine" || exit 0
 mkdir -p "$TMP/bin" "$TMP/lib" "$TMP/src"
 ln -s "$PY311" "$TMP/bin/python3"
 ln -s "$PY311" "$TMP/bin/python3.11"

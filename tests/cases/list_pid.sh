@@ -7,22 +7,15 @@ if [ "$(id -u)" != 0 ]; then
 	skip "list -p" "not root"
 	exit 0
 fi
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+need_py311 "list -p" || exit 0
 
 # wait_mapped PID FILE: until FILE shows up in PID's maps (the exec has happened).
-wait_mapped() {
-	for _ in $(seq 200); do
-		grep -q " $2\$" "/proc/$1/maps" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_mapped() { wait_until grep -q " $2\$" "/proc/$1/maps"; }
 
 # --- python3.11: ET_EXEC, addresses as in the file -------------------------------------------
 "$PY311" -c 'import time; time.sleep(60)' &
 py=$!
-pids+=("$py")
+track "$py"
 wait_mapped "$py" "$PY311" || fail "python3.11 started" "not mapped after 10 s"
 
 expect_status "-p python3.11: exit 0" 0 "$PYSCOPE" list --json -p "$py"
@@ -64,7 +57,7 @@ expect_eq "-p python3.11: every mapped object with notes" "$want" "$got"
 # --- sdt_target: ET_DYN, run-time address = load bias + location ------------------------------
 "$TARGET" sleep:60000 >"$TMP/target.out" &
 tg=$!
-pids+=("$tg")
+track "$tg"
 wait_mapped "$tg" "$TARGET" || fail "sdt_target started" "not mapped after 10 s"
 # The bias, read here independently: the start of the mapping at file offset 0.
 bias=$(awk -v f="$TARGET" '$6 == f && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' "/proc/$tg/maps")
@@ -106,7 +99,7 @@ with open(f"/proc/{pid}/mem", "r+b") as m:
 EOF2
 expect_grep "-p sdt_target: semaphore address is in its data mapping, value 0" '^inside True value 0$' "$TMP/check"
 kill -USR1 "$tg"
-for _ in $(seq 100); do grep -q gc__start "$TMP/target.out" && break; sleep 0.05; done
+wait_for "$TMP/target.out" gc__start
 expect_grep "-p sdt_target: the target sees 7 written at that address as gc__start's semaphore" \
 	'^function__entry=0 function__return=0 line=0 gc__start=7 gc__done=0 ' "$TMP/target.out"
 
@@ -116,7 +109,7 @@ python3 "$PYSCOPE_ROOT/tests/cases/list_mkelf.py" lying_namesz "$TMP/broken.so"
 f = open(sys.argv[1], "rb"); m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ); time.sleep(60)' \
 	"$TMP/broken.so" &
 pb=$!
-pids+=("$pb")
+track "$pb"
 wait_mapped "$pb" "$TMP/broken.so"
 expect_status "-p with a broken object mapped: exit 0" 0 "$PYSCOPE" list -p "$pb" 'python:line'
 expect_eq "-p with a broken object mapped: one warning" \
@@ -127,7 +120,7 @@ expect_grep "-p with a broken object mapped: python still listed" "^$PY311  \(pi
 # --- no markers in the process ----------------------------------------------------------------
 sleep 60 &
 sl=$!
-pids+=("$sl")
+track "$sl"
 wait_mapped "$sl" "$(readlink -f "$(command -v sleep)")"
 expect_status "-p of a process without markers: exit 1" 1 "$PYSCOPE" list -p "$sl"
 expect_eq "-p without markers: why" "pyscope: no markers in process $sl (built without --with-dtrace?)" \

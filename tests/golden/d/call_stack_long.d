@@ -1,1 +1,1 @@
-../../../../shared/seed-scripts/call_stack.d
+call_stack.d
