@@ -266,7 +266,8 @@ int argspec_parse(const char *word, enum argspec_arch arch, struct argspec *out,
 		q++;
 	if (*q == '@' && q > p + (*p == '-')) {
 		long size = strtol(p, NULL, 10);
-		long mag = size < 0 ? -size : size;
+		/* strtol saturates at LONG_MIN/LONG_MAX: bound it before taking its magnitude. */
+		long mag = size < -8 || size > 8 ? 0 : size < 0 ? -size : size;
 		if (mag != 1 && mag != 2 && mag != 4 && mag != 8)
 			return fail(err, errlen, word, "size must be 1, 2, 4 or 8 bytes");
 		a.size = (int)mag;

@@ -66,6 +66,9 @@ static const struct {
 	{ "3@%rax",         "size must be 1, 2, 4 or 8" },
 	{ "16@%rax",        "size must be 1, 2, 4 or 8" },
 	{ "-0@%rax",        "size must be 1, 2, 4 or 8" },
+	/* strtol saturates: its LONG_MIN once overflowed when negated (found by fuzz_argspec) */
+	{ "-99999999999999999999@%rax", "size must be 1, 2, 4 or 8" },
+	{ "99999999999999999999@%rax",  "size must be 1, 2, 4 or 8" },
 	{ "8@%xyz",         "unknown register" },
 	{ "8@%",            "unknown register" },
 	{ "8@%raxx",        "unknown register" },
