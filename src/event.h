@@ -81,7 +81,8 @@ struct ps_event {
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */
 struct ps_sink {
 	int (*on_event)(const struct ps_event *ev, void *ctx);
-	void (*on_lost)(uint64_t lost, void *ctx);    /* records lost since the last call */
+	/* LOST records lost since the last call, on CPU (-1: not known, as in a recording). */
+	void (*on_lost)(uint64_t lost, int cpu, void *ctx);
 	void *ctx;
 };
 
