@@ -9,7 +9,7 @@
  * empty or holding blanks or control bytes, "..." after one that was cut at strsize), integers in
  * decimal, the audit tuple pointer in hex. Lost records are reported on stderr as they happen and
  * in the summary; with --json the stream carries them as {"lost":N} lines and ends with
- * {"end":{...}}. The exit status is the command's with -c, 0 after Ctrl-C or SIGTERM, 2 when
+ * {"end":{...}}. The exit status is the command's with -c, 0 after a stop (stop.h), 2 when
  * nothing could be traced.
  */
 #include <errno.h>
@@ -96,11 +96,14 @@ static void usage(FILE *f)
 		"its pointer, in hex (0x...).\n"
 		"\n"
 		"Lost records (the ring buffer was full) are reported on stderr as they happen\n"
-		"(\"pyscope: N events lost\") and in the summary. Ctrl-C or SIGTERM stops: what was\n"
-		"captured is printed, then the summary \"pyscope: N events, M lost\" on stderr, exit 0;\n"
-		"a -c command still running then is ended too, as dtrace(1) ends a process it created.\n"
+		"(\"pyscope: N events lost\") and in the summary. Ctrl-C, SIGTERM, SIGHUP, or the\n"
+		"output's reader going away (SIGPIPE) stops: what was captured is printed (to a reader\n"
+		"that stalls, for at most %d s more), then the summary \"pyscope: N events, M lost\" on\n"
+		"stderr, exit 0; a -c command still running then is ended too, as dtrace(1) ends a\n"
+		"process it created. (Killed by SIGKILL, pyscope can end nothing: the command runs on,\n"
+		"untraced, as under dtrace(1).)\n"
 		"Exit status: the command's with -c (128+N when killed by signal N), 0 otherwise;\n"
-		"2 when nothing could be traced (one line on stderr says why).\n");
+		"2 when nothing could be traced (one line on stderr says why).\n", STOP_GRACE_MS / 1000);
 }
 
 /* Output is the hot path of the reader: lines are put together with the helpers below (decimal
