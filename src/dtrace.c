@@ -569,19 +569,33 @@ static int run_replay(struct rt *r, struct replay *rp)
 	return rt_end(r, last);
 }
 
+#define FLUSH_NS 200000000ull       /* live: longest printed output waits in the buffer */
+
+struct live {
+	struct rt *r;
+	FILE *out;
+	uint64_t flushed;
+};
+
 static int live_event(const struct ps_event *ev, void *ctx)
 {
-	struct rt *r = ctx;
-	if (catch_up(r, ev->ts, TICK_BUDGET_NS))
+	struct live *l = ctx;
+	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
 		return 1;
-	return rt_event(r, ev);
+	return rt_event(l->r, ev);
 }
 
-/* Between two waits of the capture loop: the ticks now due; the next wait ends at the next. */
+/* Between two waits of the capture loop: the ticks now due; the next wait ends at the next.
+ * What the clauses printed is shown when idle and at least every FLUSH_NS (a pipe's buffer
+ * would hold it back, and a reader that left is only noticed at a write). */
 static int live_between(void *ctx, int delivered)
 {
-	struct rt *r = ctx;
-	(void)delivered;
+	struct live *l = ctx;
+	struct rt *r = l->r;
+	if (!delivered || now_ns() - l->flushed >= FLUSH_NS) {
+		fflush(l->out);
+		l->flushed = now_ns();
+	}
 	if (catch_up(r, now_ns(), TICK_BUDGET_NS))
 		return -1;
 	uint64_t next = rt_next_tick(r), now = now_ns();
@@ -593,10 +607,11 @@ static int live_between(void *ctx, int delivered)
 							       : (int)((next - now) / 1000000 + 1);
 }
 
-static int run_live(const struct opts *o, struct rt *r, struct cap *c)
+static int run_live(const struct opts *o, struct rt *r, struct cap *c, FILE *out)
 {
-	struct ps_sink sink = { live_event, report_lost, r };
-	struct cap_loop loop = { &sink, &stop_requested, live_between, r };
+	struct live l = { r, out, now_ns() };
+	struct ps_sink sink = { live_event, report_lost, &l };
+	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
 	if (cap_attach(c) < 0)
 		return 2;
 	if (rt_begin(r, now_ns()))
@@ -732,7 +747,7 @@ int dtrace_main(int argc, char **argv)
 	if (rp)
 		status = run_replay(r, rp);
 	else if (cap)
-		status = run_live(&o, r, cap);   /* cap_close ends a -c command still running */
+		status = run_live(&o, r, cap, out);   /* cap_close ends a -c command still running */
 	else
 		status = run_ticks(r);
 	fflush(out);

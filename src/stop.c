@@ -126,7 +126,7 @@ FILE *stop_stdout(void)
 	out_file = fopencookie(&out, "w", io);
 	if (!out_file)
 		return stdout;
-	setvbuf(out_file, NULL, isatty(fd) ? _IOLBF : _IOFBF, 1 << 16);
+	setvbuf(out_file, NULL, isatty(fd) ? _IOLBF : _IOFBF, BUFSIZ);
 	return out_file;
 }
 
