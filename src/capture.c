@@ -372,7 +372,8 @@ out:
 }
 
 /* From /proc/PID/stat: the process's state letter ('R', 'S', 'Z', ...; 0 when there is no such
- * process) and, in FLAGS, the kernel's PF_* flags. */
+ * process) and, in FLAGS, the kernel's PF_* flags (field 9). (At the merge with procmaps'
+ * pmap_stat, this becomes pmap_stat with a flags field.) */
 #define PF_EXITING_FLAG 0x4           /* the kernel's PF_EXITING: exit() is under way */
 #define PF_KTHREAD_FLAG 0x00200000    /* the kernel's PF_KTHREAD */
 static char proc_state(pid_t pid, unsigned long *flags)
@@ -922,8 +923,16 @@ void cap_detach(struct cap *c)
 
 static bool process_gone(pid_t pid)
 {
-	char st = proc_state(pid, NULL);
-	return st == 0 || st == 'Z' || st == 'X';
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return true;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')');     /* comm may hold anything, even ')' */
+	return rp && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
 bool cap_targets_gone(const struct cap *c)

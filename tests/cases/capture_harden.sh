@@ -200,6 +200,8 @@ exec 7<>"$TMP/dstall"
 	-c "$TARGET call:100000000" >"$TMP/dstall" 2>"$TMP/dstall.err" &
 p=$!
 for _ in $(seq 1000); do read -r sc _ <"/proc/$p/syscall"; [ "$sc" = 7 ] || [ "$sc" = 1 ] && break; sleep 0.01; done
+child=
+read -r child _ <"/proc/$p/task/$p/children"
 kill -INT "$p"
 for _ in $(seq 700); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
 if kill -0 "$p" 2>/dev/null; then fail "dtrace, stalled reader: SIGINT ends it within 7 s"; kill -9 "$p"
@@ -208,6 +210,8 @@ wait "$p"
 expect_eq "dtrace, stalled reader: says the output was cut short" \
 	"pyscope: output cut short: its reader stopped reading" "$(grep 'cut short' "$TMP/dstall.err")"
 exec 7<&-
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then fail "dtrace, stalled reader: the -c command is ended too"; kill "$child"
+else pass "dtrace, stalled reader: the -c command is ended too"; fi
 
 # Live tick-1ns beside markers: SIGINT ends it.
 "$TARGET" spin:60 >"$TMP/lt.target" &
