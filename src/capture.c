@@ -371,56 +371,6 @@ out:
 	return rc;
 }
 
-/* From /proc/PID/stat: the process's state letter ('R', 'S', 'Z', ...; 0 when there is no such
- * process) and, in FLAGS, the kernel's PF_* flags (field 9). (At the merge with procmaps'
- * pmap_stat, this becomes pmap_stat with a flags field.) */
-#define PF_EXITING_FLAG 0x4           /* the kernel's PF_EXITING: exit() is under way */
-#define PF_KTHREAD_FLAG 0x00200000    /* the kernel's PF_KTHREAD */
-static char proc_state(pid_t pid, unsigned long *flags)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	const char *rp = strrchr(buf, ')');     /* comm may hold anything, even ')' */
-	if (!rp || !rp[1] || !rp[2])
-		return 0;
-	if (flags) {
-		/* after the state: ppid pgrp session tty_nr tpgid flags */
-		*flags = 0;
-		const char *p = rp + 3;
-		for (int field = 0; field < 6 && p; field++) {
-			p = strchr(p, ' ');
-			if (p)
-				p++;
-		}
-		if (p)
-			*flags = strtoul(p, NULL, 10);
-	}
-	return rp[2];
-}
-
-/* Why process PID offers no markers when it is not what it was: it exited, is a zombie, is
- * exiting, or is a kernel thread. NULL when none of these. */
-static const char *process_end(pid_t pid)
-{
-	unsigned long flags = 0;
-	char st = proc_state(pid, &flags);
-	if (st == 0 || st == 'X')
-		return "has exited";
-	if (st == 'Z')
-		return "is a zombie (it has exited; its parent has not reaped it yet)";
-	if (flags & PF_EXITING_FLAG)
-		return "is exiting";
-	if (flags & PF_KTHREAD_FLAG)
-		return "is a kernel thread";
-	return NULL;
-}
-
 /* -p PID: every object mapped into the process that carries python markers (the executable, or a
  * shared libpython), opened through /proc/PID/root so other mount namespaces work. */
 static int open_pid(struct cap *c, pid_t pid)
@@ -448,7 +398,7 @@ static int open_pid(struct cap *c, pid_t pid)
 		}
 	}
 	pmap_free(objs, nobj);
-	const char *end = rc == 0 && !found ? process_end(pid) : NULL;
+	const char *end = rc == 0 && !found ? pmap_end(pid) : NULL;
 	if (end) {
 		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
 		rc = -ESRCH;
@@ -632,7 +582,7 @@ static void say_attach_error(const struct target *t, const char *what, int rc)
 	char who[32] = "every process";
 	/* A process that ends while pyscope attaches makes libbpf fail in ways (ENOENT on its
 	 * /proc files, ESRCH, EINVAL) that say nothing useful: say what happened instead. */
-	const char *end = t->pid > 0 ? process_end(t->pid) : NULL;
+	const char *end = t->pid > 0 ? pmap_end(t->pid) : NULL;
 	if (end && strcmp(end, "is a kernel thread") != 0) {
 		fprintf(stderr, "pyscope: process %d exited while pyscope attached to it\n", (int)t->pid);
 		return;

@@ -423,6 +423,13 @@ static int list_pid(struct listing *l, pid_t pid)
 		}
 	}
 	pmap_free(objs, nobj);
+	/* Nothing mapped: not "built without markers", but a process that is gone or no user
+	 * process at all. */
+	const char *end = l->shown == 0 && nobj == 0 ? pmap_end(pid) : NULL;
+	if (end) {
+		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
+		return strcmp(end, "is a kernel thread") == 0 ? 1 : 2;
+	}
 	if (l->shown == 0) {
 		char what[64];
 		snprintf(what, sizeof(what), "process %d", (int)pid);

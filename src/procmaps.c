@@ -7,6 +7,8 @@
  * PT_LOAD segment at virtual address 0 and file offset 0) that is the bias the dynamic loader
  * added to every ELF virtual address of an ET_DYN object. Only paths beginning with '/' count:
  * anonymous memory, [heap], [stack], [vdso] and friends are not files pyscope can open.
+ * A process with nothing mapped may have exited, be exiting, or be a kernel thread: /proc/PID/stat
+ * says which (pmap_end).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -104,4 +106,51 @@ int pmap_open_path(pid_t pid, const char *path, char *buf, int len)
 {
 	int n = snprintf(buf, len, "/proc/%d/root%s", (int)pid, path);
 	return n < 0 || n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* From /proc/PID/stat: the process's state letter ('R', 'S', 'Z', ...; 0 when there is no such
+ * process) and, in FLAGS, the kernel's PF_* flags (field 9). */
+#define PF_EXITING_FLAG 0x4           /* the kernel's PF_EXITING: exit() is under way */
+#define PF_KTHREAD_FLAG 0x00200000    /* the kernel's PF_KTHREAD */
+static char proc_state(pid_t pid, unsigned long *flags)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')');     /* comm may hold anything, even ')' */
+	if (!rp || !rp[1] || !rp[2])
+		return 0;
+	if (flags) {
+		/* after the state: ppid pgrp session tty_nr tpgid flags */
+		*flags = 0;
+		const char *p = rp + 3;
+		for (int field = 0; field < 6 && p; field++) {
+			p = strchr(p, ' ');
+			if (p)
+				p++;
+		}
+		if (p)
+			*flags = strtoul(p, NULL, 10);
+	}
+	return rp[2];
+}
+
+const char *pmap_end(pid_t pid)
+{
+	unsigned long flags = 0;
+	char st = proc_state(pid, &flags);
+	if (st == 0 || st == 'X')
+		return "has exited";
+	if (st == 'Z')
+		return "is a zombie (it has exited; its parent has not reaped it yet)";
+	if (flags & PF_EXITING_FLAG)
+		return "is exiting";
+	if (flags & PF_KTHREAD_FLAG)
+		return "is a kernel thread";
+	return NULL;
 }

@@ -18,4 +18,7 @@ int pmap_read(pid_t pid, struct pmap_obj **out, int *n);
 void pmap_free(struct pmap_obj *o, int n);
 /* The path to open the object from pyscope's mount namespace: /proc/PID/root/PATH. */
 int pmap_open_path(pid_t pid, const char *path, char *buf, int len);
+/* Why process PID has no objects to offer, when it is not a running user process any more:
+ * "has exited", "is a zombie (...)", "is exiting", "is a kernel thread"; NULL otherwise. */
+const char *pmap_end(pid_t pid);
 #endif

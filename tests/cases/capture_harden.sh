@@ -78,7 +78,12 @@ expect_eq "-p ZOMBIE: events says it is a zombie" \
 "$PYSCOPE" dtrace -n 'python$target:::gc-start {}' -p "$z" >/dev/null 2>"$TMP/err"
 expect_eq "-p ZOMBIE: dtrace says it too" \
 	"pyscope: process $z is a zombie (it has exited; its parent has not reaped it yet)" "$(cat "$TMP/err")"
+expect_status "list -p ZOMBIE: exit 2" 2 "$PYSCOPE" list -p "$z"
+expect_eq "list -p ZOMBIE: says it is a zombie (not 'built without --with-dtrace')" \
+	"pyscope: process $z is a zombie (it has exited; its parent has not reaped it yet)" "$(cat "$TMP/err")"
 kill "$zparent"; wait "$zparent" 2>/dev/null
+expect_status "list -p 2 (kthreadd): exit 1" 1 "$PYSCOPE" list -p 2
+expect_eq "list -p 2 (kthreadd): a kernel thread" "pyscope: process 2 is a kernel thread" "$(cat "$TMP/err")"
 "$PYSCOPE" events -p 2 >/dev/null 2>"$TMP/err"
 expect_eq "-p 2 (kthreadd): a kernel thread" "pyscope: process 2 is a kernel thread" "$(cat "$TMP/err")"
 
