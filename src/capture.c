@@ -114,7 +114,9 @@ struct cap {
 	int npids;
 
 	int ncpus;
-	uint64_t lost_seen;
+	uint64_t lost_seen;      /* all CPUs */
+	uint64_t *lost_cpu;      /* per CPU: what was reported of the kernel's lost[cpu] */
+	volatile sig_atomic_t *stop;    /* cap_run's: checked between records */
 	const struct ps_sink *sink;
 	int sink_ret;
 	int delivered;
@@ -396,7 +398,11 @@ static int open_pid(struct cap *c, pid_t pid)
 		}
 	}
 	pmap_free(objs, nobj);
-	if (rc == 0 && !found) {
+	const char *end = rc == 0 && !found ? pmap_end(pid) : NULL;
+	if (end) {
+		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
+		rc = -ESRCH;
+	} else if (rc == 0 && !found) {
 		char exe[PATH_MAX], link[64];
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
@@ -575,6 +581,13 @@ static int add_link(struct cap *c, struct bpf_link *l)
 static void say_attach_error(const struct target *t, const char *what, int rc)
 {
 	char who[32] = "every process";
+	/* A process that ends while pyscope attaches makes libbpf fail in ways (ENOENT on its
+	 * /proc files, ESRCH, EINVAL) that say nothing useful: say what happened instead. */
+	const char *end = t->pid > 0 ? pmap_end(t->pid) : NULL;
+	if (end && strcmp(end, "is a kernel thread") != 0) {
+		fprintf(stderr, "pyscope: process %d exited while pyscope attached to it\n", (int)t->pid);
+		return;
+	}
 	if (t->pid > 0)
 		snprintf(who, sizeof(who), "pid %d", (int)t->pid);
 	fprintf(stderr, "pyscope: cannot attach to %s in %s (%s): %s%s%s\n", what, t->path, who,
@@ -645,6 +658,9 @@ int cap_attach(struct cap *c)
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
 		c->ncpus = CAP_MAX_CPUS;
+	c->lost_cpu = calloc(c->ncpus, sizeof(*c->lost_cpu));
+	if (!c->lost_cpu)
+		return -ENOMEM;
 
 	bool *want_sem = calloc(c->ntargets ? c->ntargets : 1, sizeof(bool));
 	bool *has_line = calloc(c->ntargets ? c->ntargets : 1, sizeof(bool));
@@ -752,19 +768,23 @@ static int on_record(void *ctx, void *data, size_t len)
 		c->sink_ret = rc;
 		return -ECANCELED;      /* libbpf stops consuming on a negative return */
 	}
-	return 0;
+	/* A ring kept full by a busy target would keep libbpf consuming for ever: a stop ends the
+	 * batch (this record was delivered; the rest stays in the ring for the drain). */
+	return c->stop && *c->stop ? -EINTR : 0;
 }
 
+/* The kernel counts the records the ring could not take per CPU: report each CPU's news. */
 static void report_lost(struct cap *c)
 {
-	uint64_t sum = 0;
-	for (int i = 0; i < c->ncpus; i++)
-		sum += __atomic_load_n(&c->skel->bss->lost[i], __ATOMIC_RELAXED);
-	if (sum > c->lost_seen) {
-		uint64_t d = sum - c->lost_seen;
-		c->lost_seen = sum;
+	for (int i = 0; i < c->ncpus; i++) {
+		uint64_t n = __atomic_load_n(&c->skel->bss->lost[i], __ATOMIC_RELAXED);
+		if (n <= c->lost_cpu[i])
+			continue;
+		uint64_t d = n - c->lost_cpu[i];
+		c->lost_cpu[i] = n;
+		c->lost_seen += d;
 		if (c->sink && c->sink->on_lost)
-			c->sink->on_lost(d, c->sink->ctx);
+			c->sink->on_lost(d, i, c->sink->ctx);
 	}
 }
 
@@ -792,6 +812,8 @@ int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
 			return rc;
 		if (c->delivered > 0)
 			return c->delivered;
+		if (rc == -EINTR)
+			return -EINTR;
 		long left = deadline - now_ms();
 		if (left <= 0)
 			return 0;
@@ -801,6 +823,46 @@ int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms)
 		    errno == EINTR)
 			return -EINTR;
 	}
+}
+
+int cap_run(struct cap *c, const struct cap_loop *l)
+{
+	int end = 0, wait = CAP_WAIT_MS;
+	c->stop = l->stop;
+	while (!end) {
+		if (*l->stop) {
+			end = CAP_END_STOP;
+			break;
+		}
+		int rc = cap_poll(c, l->sink, wait);
+		if (c->sink_ret) {
+			end = CAP_END_SINK;
+			break;
+		}
+		if (rc < 0 && rc != -EINTR) {
+			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
+			end = rc;
+			break;
+		}
+		int delivered = rc > 0 ? rc : 0;
+		wait = l->between ? l->between(l->ctx, delivered) : CAP_WAIT_MS;
+		if (wait < 0)
+			end = CAP_END_SINK;
+		else if (wait > CAP_WAIT_MS)
+			wait = CAP_WAIT_MS;
+		/* Idle: are the targets still there? (Their last events are in the ring before they
+		 * are gone, so nothing is missed.) */
+		if (!end && rc == 0 && cap_targets_gone(c))
+			end = CAP_END_GONE;
+	}
+	/* Detached first, so that a busy system cannot keep the drain going; the drain is bounded by
+	 * what the ring holds, and a sink that gives up (output gone) ends it. */
+	c->stop = NULL;
+	cap_detach(c);
+	if (end != CAP_END_SINK)
+		while (cap_poll(c, l->sink, 0) > 0 && !c->sink_ret)
+			;
+	return end;
 }
 
 void cap_detach(struct cap *c)
@@ -893,5 +955,6 @@ void cap_close(struct cap *c)
 	free(c->probes);
 	free(c->probe_ptrs);
 	free(c->pids);
+	free(c->lost_cpu);
 	free(c);
 }

@@ -7,7 +7,8 @@
  *   cap_enable   choose markers and which of their arguments to copy as strings
  *   cap_attach   load the BPF program, attach, raise semaphores (kernel reference counted)
  *   cap_start    let the -c command run
- *   cap_poll     deliver events to a sink until the timeout
+ *   cap_run      deliver events to a sink until a stop, the sink, or the targets end it; then
+ *                detach and drain (cap_poll: one wait, for callers with a loop of their own)
  *   cap_close    detach and free; semaphores drop back by themselves; a -c command still
  *                running is killed, as dtrace(1) kills a process it created
  */
@@ -15,6 +16,7 @@
 #define PYSCOPE_CAPTURE_H
 #include <stdint.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <sys/types.h>
 #include "event.h"
 
@@ -46,6 +48,26 @@ int cap_start(struct cap *c);
  * Returns as soon as something was delivered (0 only when the timeout passed with nothing);
  * records lost since the last call go to sink->on_lost first. -EINTR when a signal came. */
 int cap_poll(struct cap *c, const struct ps_sink *sink, int timeout_ms);
+/* One trace, the loop `events` and `dtrace` share. */
+#define CAP_WAIT_MS 100          /* longest wait between two looks at the stop flag and targets */
+struct cap_loop {
+	const struct ps_sink *sink;
+	volatile sig_atomic_t *stop; /* set (by a signal handler) to end the trace; checked between
+	                                waits and between records */
+	/* After each wait, DELIVERED events having come (0: it timed out idle): the longest the next
+	 * wait may take in ms (at most CAP_WAIT_MS), or negative to end the trace. NULL: CAP_WAIT_MS. */
+	int (*between)(void *ctx, int delivered);
+	void *ctx;
+};
+enum cap_end {
+	CAP_END_STOP = 1,        /* *stop was set */
+	CAP_END_GONE,            /* every target exited */
+	CAP_END_SINK,            /* the sink returned non-zero, or between() a negative number */
+};
+/* Run until one of enum cap_end happens (returned), or reading fails (a line on stderr, a
+ * negative errno). Always detaches; then, unless the sink ended it, drains what the ring holds
+ * into the sink (what the targets did before they exited or before the stop). */
+int cap_run(struct cap *c, const struct cap_loop *l);
 /* Detach every probe (semaphores drop back); what the ring holds can still be drained with
  * cap_poll. For a clean stop on a busy system: detach, then drain until cap_poll returns 0. */
 void cap_detach(struct cap *c);

@@ -34,7 +34,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +45,7 @@
 #include "prog.h"
 #include "replay.h"
 #include "rt.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+#include "stop.h"
 
 struct source {
 	const char *name;        /* file name, or "-n" text's label */
@@ -546,13 +538,36 @@ static void trace_value(FILE *out, struct ps_value v, int isize, void *ctx)
 		fprintf(out, " %16lld", (long long)v.i);
 }
 
-static void report_lost(uint64_t lost, void *ctx)
+/* DTrace's words for records the buffer could not take; a recording does not say on which CPU. */
+static void report_lost(uint64_t lost, int cpu, void *ctx)
 {
 	(void)ctx;
-	fprintf(stderr, "dtrace: %llu drop%s on CPU 0\n", (unsigned long long)lost, lost == 1 ? "" : "s");
+	fprintf(stderr, "dtrace: %llu drop%s", (unsigned long long)lost, lost == 1 ? "" : "s");
+	if (cpu >= 0)
+		fprintf(stderr, " on CPU %d", cpu);
+	fputc('\n', stderr);
 }
 
 /* ---- runs ---- */
+
+/* Every loop below looks at stop_requested (stop.h) at least every CAP_WAIT_MS. Ticks are run
+ * through catch_up, one due time per rt_tick call, so that a very fast tick (tick-1ns) that
+ * never catches up with the clock cannot keep a loop from its stop check either. */
+#define TICK_BUDGET_NS 20000000ull   /* live: longest spent on late ticks before the events */
+
+/* Run the ticks due up to UNTIL, looking at stop_requested between two due times; with BUDGET
+ * (ns, live), give up after that long and leave the rest for the next call. rt_exited(). */
+static int catch_up(struct rt *r, uint64_t until, uint64_t budget)
+{
+	uint64_t start = budget ? now_ns() : 0, next;
+	unsigned n = 0;
+	while (!stop_requested && !rt_exited(r) && (next = rt_next_tick(r)) && next <= until) {
+		rt_tick(r, next);
+		if (budget && ++n % 64 == 0 && now_ns() - start > budget)
+			break;
+	}
+	return rt_exited(r);
+}
 
 static int run_replay(struct rt *r, struct replay *rp)
 {
@@ -560,68 +575,93 @@ static int run_replay(struct rt *r, struct replay *rp)
 	const struct ps_event *ev;
 	uint64_t lost;
 	if (!rt_begin(r, first))
-		while (!stop_requested && (ev = replay_next(rp, &lost))) {
-			if (lost)
-				report_lost(lost, NULL);
-			if (rt_tick(r, ev->ts) || rt_event(r, ev))
+		while (!stop_requested) {
+			ev = replay_next(rp, &lost);
+			if (lost)       /* also the drops recorded after the last event */
+				report_lost(lost, -1, NULL);
+			if (!ev || catch_up(r, ev->ts, 0) || rt_event(r, ev))
 				break;
 		}
 	uint64_t last = replay_last_ts(rp);
 	if (!rt_exited(r))
-		rt_tick(r, last);
+		catch_up(r, last, 0);
 	return rt_end(r, last);
 }
 
+#define FLUSH_NS 200000000ull       /* live: longest printed output waits in the buffer */
+
 struct live {
 	struct rt *r;
+	FILE *out;
+	uint64_t flushed;
 };
 
 static int live_event(const struct ps_event *ev, void *ctx)
 {
 	struct live *l = ctx;
-	if (rt_tick(l->r, ev->ts))
+	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
 		return 1;
 	return rt_event(l->r, ev);
 }
 
-static int run_live(const struct opts *o, struct rt *r, struct cap *c)
+/* Between two waits of the capture loop: the ticks now due; the next wait ends at the next.
+ * What the clauses printed is shown when idle and at least every FLUSH_NS (a pipe's buffer
+ * would hold it back, and a reader that left is only noticed at a write). */
+static int live_between(void *ctx, int delivered)
 {
-	struct live l = { r };
+	struct live *l = ctx;
+	struct rt *r = l->r;
+	if (!delivered || now_ns() - l->flushed >= FLUSH_NS) {
+		fflush(l->out);
+		l->flushed = now_ns();
+	}
+	if (catch_up(r, now_ns(), TICK_BUDGET_NS))
+		return -1;
+	uint64_t next = rt_next_tick(r), now = now_ns();
+	if (!next)
+		return CAP_WAIT_MS;
+	if (next <= now)
+		return 0;
+	return next - now >= (uint64_t)CAP_WAIT_MS * 1000000 ? CAP_WAIT_MS
+							       : (int)((next - now) / 1000000 + 1);
+}
+
+static int run_live(const struct opts *o, struct rt *r, struct cap *c, FILE *out)
+{
+	struct live l = { r, out, now_ns() };
 	struct ps_sink sink = { live_event, report_lost, &l };
+	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
 	if (cap_attach(c) < 0)
 		return 2;
-	if (rt_begin(r, now_ns())) {
+	if (rt_begin(r, now_ns()))
 		return rt_end(r, now_ns());
-	}
 	if (cap_start(c) < 0) {
 		fprintf(stderr, "pyscope: cannot start the command\n");
 		return 2;
 	}
-	bool gone = false;
-	while (!stop_requested && !rt_exited(r)) {
-		int timeout = 100;
-		uint64_t next = rt_next_tick(r), now = now_ns();
-		if (next)
-			timeout = next <= now ? 0 : (int)((next - now) / 1000000 + 1);
-		if (timeout > 100)
-			timeout = 100;
-		int rc = cap_poll(c, &sink, timeout);
-		if (rc < 0 && rc != -EINTR && !rt_exited(r)) {
-			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
-			break;
-		}
-		if (!rt_exited(r))
-			rt_tick(r, now_ns());
-		if (cap_targets_gone(c)) {
-			gone = true;
-			break;
-		}
-	}
-	/* what the targets did before they exited is still in the ring */
-	while (!rt_exited(r) && cap_poll(c, &sink, 0) > 0)
-		;
-	if (gone && !o->quiet && o->command)
+	int end = cap_run(c, &loop);
+	if (end == CAP_END_GONE && !o->quiet && o->command)
 		fprintf(stderr, "dtrace: pid %d has exited\n", (int)cap_command_pid(c));
+	return rt_end(r, now_ns());
+}
+
+/* BEGIN, END and ticks only: no capture; run until exit() or a stop, sleeping toward the next
+ * tick in steps short enough to see a stop. */
+static int run_ticks(struct rt *r)
+{
+	if (!rt_begin(r, now_ns()))
+		while (!stop_requested && !rt_exited(r)) {
+			uint64_t next = rt_next_tick(r), now = now_ns();
+			if (!next || next > now) {
+				uint64_t ns = (uint64_t)CAP_WAIT_MS * 1000000;
+				if (next && next - now < ns)
+					ns = next - now;
+				struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			catch_up(r, now, 0);
+		}
 	return rt_end(r, now_ns());
 }
 
@@ -685,6 +725,8 @@ int dtrace_main(int argc, char **argv)
 			out = stdout;
 			goto done;
 		}
+	} else {
+		out = stop_stdout();    /* a stalled reader cannot hold a stop up (stop.h) */
 	}
 	if (o.list) {
 		status = list_probes(&o, probes, nprobes, target, out);
@@ -722,33 +764,16 @@ int dtrace_main(int argc, char **argv)
 	if (!quiet)
 		matched_messages(&o, r);
 
-	struct sigaction sa = { .sa_handler = on_stop };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (rp) {
+	stop_catch();
+	if (rp)
 		status = run_replay(r, rp);
-	} else if (cap) {
-		status = run_live(&o, r, cap);
-		/* cap_close kills a -c command still running, as dtrace(1) does */
-	} else {
-		/* BEGIN, END and ticks only: run until exit() or Ctrl-C */
-		if (!rt_begin(r, now_ns()))
-			while (!stop_requested && !rt_exited(r)) {
-				uint64_t next = rt_next_tick(r), now = now_ns();
-				if (!next) {
-					pause();
-					continue;
-				}
-				if (next > now) {
-					struct timespec ts = { (time_t)((next - now) / 1000000000ull),
-							       (long)((next - now) % 1000000000ull) };
-					nanosleep(&ts, NULL);
-				}
-				rt_tick(r, now_ns());
-			}
-		status = rt_end(r, now_ns());
-	}
+	else if (cap)
+		status = run_live(&o, r, cap, out);   /* cap_close ends a -c command still running */
+	else
+		status = run_ticks(r);
+	fflush(out);
+	if (stop_out_error() == -ETIMEDOUT)
+		fprintf(stderr, "pyscope: output cut short: its reader stopped reading\n");
 done:
 	rt_free(r);
 	pg_free(prog);
@@ -758,7 +783,8 @@ done:
 		free(o.src[i].text);
 	free(o.src);
 	free(o.pids);
-	if (out != stdout && fclose(out) != 0)
+	/* A reader that went away (EPIPE) is a way to stop, not an error. */
+	if (out != stdout && fclose(out) != 0 && stop_out_error() != -EPIPE)
 		status = 2;
 	fflush(stdout);
 	return status;

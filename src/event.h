@@ -16,7 +16,8 @@
  *    "str":["call_stack.py","start",null],"cut":[]}
  * "args" holds every argument as a signed 64-bit integer (pointers as their numeric value); "str"
  * holds, per argument, the string copied at the hit or null; "cut" lists the argument indexes whose
- * string was cut at strsize. A line {"lost":N} reports N records the ring could not take, and the
+ * string was cut at strsize. A line {"lost":N,"cpu":C} reports N records the ring could not take
+ * on CPU C ("cpu" may be absent: not known), and the
  * stream's last line is {"end":{"events":N,"lost":N}}. Readers ignore keys they do not know.
  * A stream may start with a header line listing its probes, so that probes that never fired exist
  * in a replay too (replay.c; without it, the probes are the distinct probe/module/function/pid of
@@ -96,7 +97,8 @@ struct ps_event {
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */
 struct ps_sink {
 	int (*on_event)(const struct ps_event *ev, void *ctx);
-	void (*on_lost)(uint64_t lost, void *ctx);    /* records lost since the last call */
+	/* LOST records lost since the last call, on CPU (-1: not known, as in a recording). */
+	void (*on_lost)(uint64_t lost, int cpu, void *ctx);
 	void *ctx;
 };
 

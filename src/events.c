@@ -9,11 +9,10 @@
  * empty or holding blanks or control bytes, "..." after one that was cut at strsize), integers in
  * decimal, the audit tuple pointer in hex. Lost records are reported on stderr as they happen and
  * in the summary; with --json the stream carries them as {"lost":N} lines and ends with
- * {"end":{...}}. The exit status is the command's with -c, 0 after Ctrl-C or SIGTERM, 2 when
+ * {"end":{...}}. The exit status is the command's with -c, 0 after a stop (stop.h), 2 when
  * nothing could be traced.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +22,10 @@
 #include "event.h"
 #include "jsonw.h"
 #include "sdt.h"
+#include "stop.h"
 
-#define OUTBUF (1 << 20)
+#define OUTBUF (1 << 20)         /* the output buffer: flushed after each batch, not each line */
 #define FLUSH_MS 200             /* longest a line waits in the output buffer while events flow */
-
-static volatile sig_atomic_t stop_requested;
 
 static long now_ms(void)
 {
@@ -36,26 +34,22 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 /* Arguments shown in hex by the human format: pointers (bit i: argument i). */
 static const uint32_t pointer_args[PS_M_COUNT] = {
 	[PS_M_AUDIT] = 0x2,
 };
 
 struct out {
-	FILE *f;
+	FILE *f;                 /* stop_stdout(): a stalled reader cannot hold a stop up */
 	bool json;
 	uint64_t events, lost;
+	long flushed;            /* when f was last flushed (ms) */
+	int err;                 /* the output failed (negative errno): nothing more is written */
 	char **probe_json;       /* per probe id: its constant "probe","module","function" members */
 	int nprobe_json;
+	char **probe_name;       /* per probe id: its name as human lines show it (escaped) */
+	int nprobe_name;
 };
-
-static char outbuf[OUTBUF];      /* stdout's buffer: flushed after each batch, not each line */
 
 /* What each marker's arguments are, for the help (CPython's instrumentation howto). */
 static const char *const marker_args[PS_M_COUNT] = {
@@ -102,11 +96,14 @@ static void usage(FILE *f)
 		"its pointer, in hex (0x...).\n"
 		"\n"
 		"Lost records (the ring buffer was full) are reported on stderr as they happen\n"
-		"(\"pyscope: N events lost\") and in the summary. Ctrl-C or SIGTERM stops: what was\n"
-		"captured is printed, then the summary \"pyscope: N events, M lost\" on stderr, exit 0;\n"
-		"a -c command still running then is ended too, as dtrace(1) ends a process it created.\n"
+		"(\"pyscope: N events lost\") and in the summary. Ctrl-C, SIGTERM, SIGHUP, or the\n"
+		"output's reader going away (SIGPIPE) stops: what was captured is printed (to a reader\n"
+		"that stalls, for at most %d s more), then the summary \"pyscope: N events, M lost\" on\n"
+		"stderr, exit 0; a -c command still running then is ended too, as dtrace(1) ends a\n"
+		"process it created. (Killed by SIGKILL, pyscope can end nothing: the command runs on,\n"
+		"untraced, as under dtrace(1).)\n"
 		"Exit status: the command's with -c (128+N when killed by signal N), 0 otherwise;\n"
-		"2 when nothing could be traced (one line on stderr says why).\n");
+		"2 when nothing could be traced (one line on stderr says why).\n", STOP_GRACE_MS / 1000);
 }
 
 /* Output is the hot path of the reader: lines are put together with the helpers below (decimal
@@ -161,12 +158,16 @@ static void put_json_str(FILE *f, const char *s)
 /* Human lines keep a string bare unless it is empty or holds a blank, a quote or a control byte. */
 static bool plain_string(const char *s)
 {
+	bool high = false;
 	if (!*s)
 		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == '"' || *s == 0x7f)
+	for (const char *p = s; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == 0x7f)
 			return false;
-	return true;
+		high |= (unsigned char)*p >= 0x80;
+	}
+	/* Beyond ASCII: bare only when it is UTF-8 without C1 controls (no escape sequences). */
+	return !high || jsonw_text_safe(s);
 }
 
 static int print_human(const struct ps_event *ev, struct out *o)
@@ -184,7 +185,7 @@ static int print_human(const struct ps_event *ev, struct out *o)
 	putc_unlocked(' ', f);
 	put_u64(f, ev->cpu);
 	putc_unlocked(' ', f);
-	put_str(f, p->name);
+	put_str(f, o->probe_name[p->id]);
 	for (int i = 0; i < ev->nargs; i++) {
 		putc_unlocked(' ', f);
 		if (ev->str[i]) {
@@ -244,18 +245,42 @@ static int print_json(const struct ps_event *ev, struct out *o)
 static int on_event(const struct ps_event *ev, void *ctx)
 {
 	struct out *o = ctx;
+	if (o->err)
+		return 1;       /* the output is gone: stop delivering */
 	o->events++;
 	return o->json ? print_json(ev, o) : print_human(ev, o);
 }
 
-static void on_lost(uint64_t lost, void *ctx)
+/* The output's state after a write: once it failed, the trace ends. */
+static int check_out(struct out *o)
+{
+	if (!o->err && ferror(o->f))
+		o->err = stop_out_error() ? stop_out_error() : -EIO;
+	return o->err;
+}
+
+static void on_lost(uint64_t lost, int cpu, void *ctx)
 {
 	struct out *o = ctx;
 	o->lost += lost;
-	if (o->json)
-		fprintf(o->f, "{\"lost\":%llu}\n", (unsigned long long)lost);
+	if (o->json && !o->err)
+		fprintf(o->f, "{\"lost\":%llu,\"cpu\":%d}\n", (unsigned long long)lost, cpu);
 	fflush(o->f);
+	check_out(o);
 	fprintf(stderr, "pyscope: %llu events lost\n", (unsigned long long)lost);
+}
+
+/* Between two waits of the capture loop: show what there is when idle and at least every
+ * FLUSH_MS while busy; a failed output ends the trace. */
+static int between(void *ctx, int delivered)
+{
+	struct out *o = ctx;
+	long now = now_ms();
+	if (delivered == 0 || now - o->flushed >= FLUSH_MS) {
+		fflush(o->f);
+		o->flushed = now;
+	}
+	return check_out(o) ? -1 : CAP_WAIT_MS;
 }
 
 /* The "probe", "module" and "function" members of each probe's JSON lines, built once. */
@@ -282,6 +307,19 @@ static int build_probe_json(struct out *o, const struct ps_probe *const *probes,
 		fclose(m);
 		o->probe_json[probes[i]->id] = buf;
 	}
+	return 0;
+}
+
+/* Each probe's name for human lines, escaped once (a crafted object's notes may hold any byte). */
+static int build_probe_names(struct out *o, const struct ps_probe *const *probes, int n)
+{
+	o->probe_name = calloc(n + 1, sizeof(char *));
+	if (!o->probe_name)
+		return -ENOMEM;
+	o->nprobe_name = n + 1;
+	for (int i = 0; i < n; i++)
+		if (!(o->probe_name[probes[i]->id] = jsonw_printable(probes[i]->name)))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -409,17 +447,12 @@ int events_main(int argc, char **argv)
 	const struct ps_probe *const *probes;
 	int nprobes = cap_probes(c, &probes);
 	o.json = json;
-	if (json && build_probe_json(&o, probes, nprobes) < 0)
+	if (json ? build_probe_json(&o, probes, nprobes) < 0 : build_probe_names(&o, probes, nprobes) < 0)
 		goto out;
-	setvbuf(stdout, outbuf, _IOFBF, OUTBUF);
+	o.f = stop_stdout();
+	setvbuf(o.f, NULL, _IOFBF, OUTBUF);
 
-	/* SA_RESTART: a stop must not cut a write to a slow reader short (stdio would drop the
-	 * buffer); the wait in cap_poll returns at the signal all the same (epoll is never
-	 * restarted). */
-	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_catch();
 	if (!cfg.command)
 		fprintf(stderr, "pyscope: tracing; Ctrl-C to stop\n");
 	if (cap_start(c) < 0) {
@@ -428,50 +461,34 @@ int events_main(int argc, char **argv)
 	}
 
 	struct ps_sink sink = { on_event, on_lost, &o };
-	int rc = 0;
-	long flushed = now_ms();
-	while (!stop_requested) {
-		rc = cap_poll(c, &sink, 100);
-		if (rc < 0 && rc != -EINTR) {
-			fprintf(stderr, "pyscope: reading events failed: %s\n", strerror(-rc));
-			break;
-		}
-		/* Show what there is when idle and at least every FLUSH_MS while busy. */
-		long now = now_ms();
-		if (rc == 0 || now - flushed >= FLUSH_MS) {
-			if (fflush(stdout) != 0 || ferror(stdout)) {
-				fprintf(stderr, "pyscope: cannot write the output: %s\n", strerror(errno));
-				rc = -EIO;
-				break;
-			}
-			flushed = now;
-		}
-		/* Idle: are the targets still there? (Their last events are in the ring before they
-		 * are gone, so nothing is missed.) */
-		if (rc == 0 && cap_targets_gone(c))
-			break;
-	}
-	/* Drain: everything the targets did before they exited or before the stop is in the ring;
-	 * detached first, so that a busy system cannot keep the drain going. */
-	cap_detach(c);
-	while (cap_poll(c, &sink, 0) > 0)
-		;
-	if (json)
-		fprintf(stdout, "{\"end\":{\"events\":%llu,\"lost\":%llu}}\n",
+	struct cap_loop loop = { &sink, &stop_requested, between, &o };
+	o.flushed = now_ms();
+	int end = cap_run(c, &loop);
+	if (json && !o.err)
+		fprintf(o.f, "{\"end\":{\"events\":%llu,\"lost\":%llu}}\n",
 			(unsigned long long)o.events, (unsigned long long)o.lost);
-	fflush(stdout);
+	fflush(o.f);
+	check_out(&o);
+	/* A reader that went away (EPIPE) is a way to stop, not an error: said nothing of. */
+	if (o.err == -ETIMEDOUT)
+		fprintf(stderr, "pyscope: output cut short: its reader stopped reading\n");
+	else if (o.err && o.err != -EPIPE)
+		fprintf(stderr, "pyscope: cannot write the output: %s\n", strerror(-o.err));
 	fprintf(stderr, "pyscope: %llu events, %llu lost\n", (unsigned long long)o.events,
 		(unsigned long long)o.lost);
 	status = 0;
-	if (cfg.command && !stop_requested && rc >= 0)
+	if (cfg.command && end == CAP_END_GONE)
 		status = cap_command_status(c) < 0 ? 0 : cap_command_status(c);
-	if (rc < 0 && rc != -EINTR)
+	if (end < 0 || (o.err && o.err != -EPIPE && o.err != -ETIMEDOUT))
 		status = 2;
 out:
 	cap_close(c);
 	for (int i = 0; i < o.nprobe_json; i++)
 		free(o.probe_json[i]);
 	free(o.probe_json);
+	for (int i = 0; i < o.nprobe_name; i++)
+		free(o.probe_name[i]);
+	free(o.probe_name);
 	free(pids);
 	fflush(stdout);
 	return status;

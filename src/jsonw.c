@@ -3,6 +3,8 @@
  * Kept byte-oriented and allocation-free: it sits on the per-event output path.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include "jsonw.h"
 
 /* Length of the valid UTF-8 sequence starting at S, or 0 when it is not one. */
@@ -51,6 +53,9 @@ void jsonw_str(FILE *out, const char *str)
 			if (n == 0) {
 				fprintf(out, "\\u%04x", c);
 				s++;
+			} else if (n == 2 && c == 0xc2 && s[1] < 0xa0) {
+				fprintf(out, "\\u%04x", s[1]);     /* a C1 control */
+				s += 2;
 			} else {
 				fwrite(s, 1, n, out);
 				s += n;
@@ -58,4 +63,36 @@ void jsonw_str(FILE *out, const char *str)
 		}
 	}
 	putc('"', out);
+}
+
+char *jsonw_printable(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *out = malloc(4 * strlen(str) + 1), *o = out;
+	if (!out)
+		return NULL;
+	while (*s) {
+		int n = utf8_len(s);
+		if (*s < 0x20 || *s == 0x7f || n == 0 || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)) {
+			o += sprintf(o, "\\x%02x", *s);
+			s++;
+			continue;
+		}
+		memcpy(o, s, n);
+		o += n;
+		s += n;
+	}
+	*o = 0;
+	return out;
+}
+
+bool jsonw_text_safe(const char *str)
+{
+	for (const unsigned char *s = (const unsigned char *)str; *s;) {
+		int n = utf8_len(s);
+		if (*s < 0x20 || *s == 0x7f || n == 0 || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0))
+			return false;
+		s += n;
+	}
+	return true;
 }

@@ -194,7 +194,7 @@ static int table_add(struct table *t, const char *const *row)
 		t->cap = cap;
 	}
 	for (int c = 0; c < t->ncols; c++)
-		if (!(t->cells[t->nrows][c] = strdup(row[c] ? row[c] : "")))
+		if (!(t->cells[t->nrows][c] = jsonw_printable(row[c] ? row[c] : "")))
 			return -ENOMEM;
 	t->nrows++;
 	return 0;
@@ -284,11 +284,15 @@ static int show_file(struct listing *l, const struct sdt_file *f, const char *pa
 	const char *kind = f->is_dyn ? "ET_DYN" : "ET_EXEC";
 	if (l->blocks++)
 		putchar('\n');
+	char *shown = jsonw_printable(path);
+	if (!shown)
+		return -ENOMEM;
 	if (pl)
-		printf("%s  (pid %d, %s, loaded at 0x%" PRIx64 ", %d marker%s)\n", path, (int)pl->pid,
+		printf("%s  (pid %d, %s, loaded at 0x%" PRIx64 ", %d marker%s)\n", shown, (int)pl->pid,
 		       kind, pl->load, count, count == 1 ? "" : "s");
 	else
-		printf("%s  (%s, %d marker%s)\n", path, kind, count, count == 1 ? "" : "s");
+		printf("%s  (%s, %d marker%s)\n", shown, kind, count, count == 1 ? "" : "s");
+	free(shown);
 	struct table t = { .ncols = pl ? 9 : 8 };
 	static const char *const head[] = { "PROVIDER", "NAME", "DTRACE NAME", "LOCATION", "SEMAPHORE",
 					    "FUNCTION", "ARGUMENTS", "DECODED" };
@@ -335,6 +339,29 @@ static int list_path(struct listing *l, const char *path)
 	return n > 0 ? 0 : 1;
 }
 
+/* Why the kernel refused pyscope a process's maps (its ptrace read check): as another user,
+ * becoming root or that user helps; as root, only the missing capability, if it is missing, can
+ * be named, and otherwise the process is shielded from root here (not dumpable, a security
+ * module, capabilities pyscope's own bounding set lacks). */
+static const char *denied_why(void)
+{
+	if (geteuid() != 0)
+		return " (run as root or as the process's user)";
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!(eff & (1ull << 19)))     /* CAP_SYS_PTRACE */
+		return " (pyscope runs as root but without CAP_SYS_PTRACE, which reading another "
+		       "process's memory map needs)";
+	return " (the kernel refuses it even to root here: the process is not dumpable, has "
+	       "capabilities pyscope lacks, or a security module protects it)";
+}
+
 static int list_pid(struct listing *l, pid_t pid)
 {
 	struct pmap_obj *objs;
@@ -346,7 +373,7 @@ static int list_pid(struct listing *l, pid_t pid)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: cannot read /proc/%d/maps: %s%s\n", (int)pid, strerror(-rc),
-			rc == -EACCES || rc == -EPERM ? " (run as root or as the process's user)" : "");
+			rc != -EACCES && rc != -EPERM ? "" : denied_why());
 		return 2;
 	}
 	for (int i = 0; i < nobj; i++) {
@@ -382,6 +409,13 @@ static int list_pid(struct listing *l, pid_t pid)
 		}
 	}
 	pmap_free(objs, nobj);
+	/* Nothing mapped: not "built without markers", but a process that is gone or no user
+	 * process at all. */
+	const char *end = l->shown == 0 && nobj == 0 ? pmap_end(pid) : NULL;
+	if (end) {
+		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
+		return strcmp(end, "is a kernel thread") == 0 ? 1 : 2;
+	}
 	if (l->shown == 0) {
 		char what[64];
 		snprintf(what, sizeof(what), "process %d", (int)pid);
@@ -404,9 +438,12 @@ static int show_python(struct listing *l, const char *path, const char *whose)
 	if (n == 0 && !l->json) {
 		if (l->blocks++)
 			putchar('\n');
-		printf("%s  (%s%s%sno markers%s)\n", path, whose ? "libpython of " : "",
-		       whose ? whose : "", whose ? "; " : "",
+		char *shown = jsonw_printable(path), *by = whose ? jsonw_printable(whose) : NULL;
+		printf("%s  (%s%s%sno markers%s)\n", shown ? shown : "?", whose ? "libpython of " : "",
+		       by ? by : "", whose ? "; " : "",
 		       f->nnotes ? " match" : ": built without --with-dtrace?");
+		free(shown);
+		free(by);
 	} else if (n == 0) {
 		no_markers(l, path, f->nnotes);
 	}

@@ -8,6 +8,8 @@
  * PT_LOAD segment at virtual address 0 and file offset 0) that is the bias the dynamic loader
  * added to every ELF virtual address of an ET_DYN object. Only paths beginning with '/' count:
  * anonymous memory, [heap], [stack], [vdso] and friends are not files pyscope can open.
+ * A process with nothing mapped may have exited, be exiting, or be a kernel thread: /proc/PID/stat
+ * says which (pmap_end).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -125,6 +127,12 @@ int pmap_stat_parse(const char *line, struct pmap_stat *out)
 	st.comm[len] = 0;
 	st.state = close[2];
 	st.ppid = ppid;
+	/* After the ppid: pgrp session tty_nr tpgid flags. */
+	const char *p = close + 3 + n;
+	for (int field = 0; field < 4 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		st.flags = strtoul(p + 1, NULL, 10);
 	*out = st;
 	return 0;
 }
@@ -141,4 +149,21 @@ int pmap_stat(pid_t pid, struct pmap_stat *out)
 	buf[n] = 0;
 	/* An exiting process can leave the file empty. */
 	return n == 0 ? -ESRCH : pmap_stat_parse(buf, out);
+}
+
+#define PF_EXITING_FLAG 0x4           /* the kernel's PF_EXITING: exit() is under way */
+#define PF_KTHREAD_FLAG 0x00200000    /* the kernel's PF_KTHREAD */
+
+const char *pmap_end(pid_t pid)
+{
+	struct pmap_stat st;
+	if (pmap_stat(pid, &st) < 0 || st.state == 'X')
+		return "has exited";
+	if (st.state == 'Z')
+		return "is a zombie (it has exited; its parent has not reaped it yet)";
+	if (st.flags & PF_EXITING_FLAG)
+		return "is exiting";
+	if (st.flags & PF_KTHREAD_FLAG)
+		return "is a kernel thread";
+	return NULL;
 }

@@ -25,10 +25,14 @@ struct pmap_stat {
 	char comm[64];           /* as the kernel keeps it (cut to fit); may hold blanks and parens */
 	char state;              /* 'R', 'S', 'D', 'Z' (zombie), 'X' (dead), ... */
 	int ppid;
+	unsigned long flags;     /* the kernel's PF_* flags (field 9) */
 };
 /* Read PID's stat. 0; -ESRCH when there is no such process; -EINVAL when the line does not read. */
 int pmap_stat(pid_t pid, struct pmap_stat *out);
 /* Parse one stat line ("1234 (a) (b) S 1 ..."): the name runs from the first '(' to the LAST ')',
  * since the name itself may hold ')' and blanks. 0 or -EINVAL. */
 int pmap_stat_parse(const char *line, struct pmap_stat *out);
+/* Why process PID has no objects to offer, when it is not a running user process any more:
+ * "has exited", "is a zombie (...)", "is exiting", "is a kernel thread"; NULL otherwise. */
+const char *pmap_end(pid_t pid);
 #endif

@@ -808,7 +808,7 @@ int replay_run(struct replay *r, const struct ps_sink *sink)
 	uint64_t lost;
 	while ((ev = replay_next(r, &lost))) {
 		if (lost && sink->on_lost)
-			sink->on_lost(lost, sink->ctx);
+			sink->on_lost(lost, -1, sink->ctx);
 		int rc = sink->on_event(ev, sink->ctx);
 		if (rc)
 			return rc;

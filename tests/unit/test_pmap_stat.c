@@ -1,6 +1,6 @@
 /*
  * test_pmap_stat.c — /proc/PID/stat read once for everyone (procmaps.c): a name holding blanks and
- * parentheses ("a) (b"), states, the parent, lines that do not read, and this very process.
+ * parentheses ("a) (b"), states, the parent, the PF_* flags, lines that do not read, and this very process.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -14,6 +14,12 @@ int main(void)
 	CHECK_STR("plain: comm", "python3.11", st.comm);
 	CHECK_INT("plain: state", 'S', st.state);
 	CHECK_INT("plain: ppid", 77, st.ppid);
+
+	/* pid (comm) state ppid pgrp session tty_nr tpgid flags: the flags are the 9th field */
+	CHECK_INT("flags line", 0, pmap_stat_parse("9 (a b) R 1 9 9 0 -1 4194308 55 0", &st));
+	CHECK_INT("flags: field 9, not its neighbours", 4194308, st.flags);
+	CHECK_INT("short line: flags 0", 0, pmap_stat_parse("9 (x) S 1 9", &st));
+	CHECK_INT("short line: flags 0 (value)", 0, st.flags);
 
 	CHECK_INT("comm 'a) (b'", 0, pmap_stat_parse("42 (a) (b) Z 1 42 42 0", &st));
 	CHECK_STR("comm 'a) (b': name whole", "a) (b", st.comm);
