@@ -590,7 +590,11 @@ static struct pg_node *macro(struct parser *ps)
 			error(ps, "macro argument $%ld is not defined (%d argument%s given after the "
 			      "script)", k, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
 		const char *a = ps->o->macros[k - 1];
+		errno = 0;
 		long long v = strtoll(a, &end, 0);
+		if (!t->ival && *a && !*end && errno == ERANGE)
+			error(ps, "macro argument $%ld is out of range as an integer: %s (use $$%ld for it "
+			      "as a string)", k, a, k);
 		if (!t->ival && *a && !*end) {
 			n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 			n->i = v;
@@ -1074,7 +1078,7 @@ static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int
 static int64_t constant(struct parser *ps, struct pg_node *n, const char *fn, int argno)
 {
 	if (n->kind == PG_E_UNARY && n->op == PG_OP_NEG && n->kids[0]->kind == PG_E_INT)
-		return -n->kids[0]->i;
+		return (int64_t)(0 - (uint64_t)n->kids[0]->i);   /* -INT64_MIN wraps to itself */
 	if (n->kind != PG_E_INT)
 		errnode(ps, n, "%s( ) argument #%d must be an integer constant", fn, argno);
 	return n->i;
@@ -1385,7 +1389,7 @@ static void pragma(struct parser *ps)
 	} else if (strcmp(name, "strsize") == 0 && eq) {
 		char *end;
 		long v = strtol(eq + 1, &end, 0);
-		if (*end == 'k' || *end == 'K')
+		if ((*end == 'k' || *end == 'K') && v >= 0 && v <= 4096)
 			v *= 1024, end++;
 		if (*end || v < 2 || v > 4096)   /* what capture can copy, as for -x strsize */
 			error(ps, "strsize must be a number from 2 to 4096");
@@ -1400,8 +1404,14 @@ static void pragma(struct parser *ps)
 	next(ps);
 }
 
-/* "10ms" -> ns; no unit means hz, as in DTrace. Returns 0 on a malformed rate. */
-static uint64_t tick_period(const char *s)
+/* The periods a tick-N probe may have: at least DTrace's minimum for profile probes (200us, a
+ * rate of 5000hz), which also keeps pyscope's timer able to keep up, and at most a year. */
+#define TICK_MIN_NS 200000ull
+#define TICK_MAX_NS (365ull * 86400ull * 1000000000ull)
+
+/* "10ms" -> *NS; no unit means hz, as in DTrace. Returns 0, -EINVAL for a malformed rate or
+ * -ERANGE for a period outside TICK_MIN_NS..TICK_MAX_NS (also one too large to compute). */
+static int tick_period(const char *s, uint64_t *ns)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1 }, { "nsec", 1 }, { "us", 1000 }, { "usec", 1000 }, { "ms", 1000000 },
@@ -1409,16 +1419,25 @@ static uint64_t tick_period(const char *s)
 		{ "m", 60000000000ull }, { "min", 60000000000ull }, { "h", 3600000000000ull },
 		{ "hour", 3600000000000ull }, { "d", 86400000000000ull }, { "day", 86400000000000ull },
 	};
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
 	char *end;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || v == 0)
-		return 0;
-	if (!*end || strcmp(end, "hz") == 0)
-		return 1000000000ull / v ? 1000000000ull / v : 1;
-	for (int i = 0; i < N_(units); i++)
-		if (strcmp(end, units[i].unit) == 0)
-			return v * units[i].ns;
-	return 0;
+	bool huge = errno == ERANGE;
+	if (v == 0 && !huge)
+		return -EINVAL;
+	if (!*end || strcmp(end, "hz") == 0) {
+		*ns = huge ? 0 : 1000000000ull / v;
+	} else {
+		int i = 0;
+		while (i < N_(units) && strcmp(end, units[i].unit) != 0)
+			i++;
+		if (i == N_(units))
+			return -EINVAL;
+		*ns = huge || v > TICK_MAX_NS / units[i].ns ? UINT64_MAX : v * units[i].ns;
+	}
+	return *ns < TICK_MIN_NS || *ns > TICK_MAX_NS ? -ERANGE : 0;
 }
 
 static bool field_matches(const char *pat, const char *s)
@@ -1506,8 +1525,11 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 	} else if (prov_profile && !*d->module && !*d->function &&
 		   (strncmp(d->name, "tick-", 5) == 0 || strncmp(d->name, "profile-", 8) == 0)) {
 		d->kind = PG_PD_TICK;
-		d->period = tick_period(strchr(d->name, '-') + 1);
-		if (!d->period)
+		int rc = tick_period(strchr(d->name, '-') + 1, &d->period);
+		if (rc == -ERANGE)
+			error(ps, "rate out of range in %s: the period must be from 200us (5000hz) to "
+			      "365d", text);
+		if (rc < 0)
 			error(ps, "invalid rate in %s (examples: tick-1s, tick-10ms, tick-100hz)", text);
 	} else if (strcmp(d->name, "ERROR") == 0 && prov_dtrace) {
 		error(ps, "the ERROR probe is not supported");
