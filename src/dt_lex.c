@@ -192,7 +192,11 @@ static void lex_string(struct dt_lex *lx, int quote)
 		if (c == '\\') {
 			if (escape(lx, &n) < 0) {
 				char m[64];
-				snprintf(m, sizeof(m), "invalid escape sequence '\\%c'", peekc(lx, 0));
+				int e = peekc(lx, 0);
+				if (isprint(e))
+					snprintf(m, sizeof(m), "invalid escape sequence '\\%c'", e);
+				else
+					snprintf(m, sizeof(m), "invalid escape sequence: '\\' then byte 0x%02x", e);
 				error(lx, m);
 				return;
 			}

@@ -587,8 +587,8 @@ static struct pg_node *macro(struct parser *ps)
 		if (*end || k < 0)
 			error(ps, "unknown macro variable '$%s'", t->text);
 		if (k == 0 || k > ps->o->nmacros)
-			error(ps, "macro argument $%ld is not defined (%d argument%s given after the "
-			      "script)", k, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
+			error(ps, "macro argument $%s is not defined (%d argument%s given after the "
+			      "script)", t->text, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
 		const char *a = ps->o->macros[k - 1];
 		errno = 0;
 		long long v = strtoll(a, &end, 0);
@@ -1513,7 +1513,11 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		while (e > f[0] && isdigit((unsigned char)e[-1]))
 			e--;
 		if (e > f[0] && *e) {
-			d->pid = atoi(e);
+			errno = 0;
+			long pid = strtol(e, NULL, 10);
+			if (errno == ERANGE || pid > INT32_MAX)
+				error(ps, "process id out of range in %s", text);
+			d->pid = (int)pid;
 			*e = 0;
 		}
 	}

@@ -479,7 +479,9 @@ static pid_t provider_pid(const char *prov, size_t n)
 		d--;
 	if (d == 0 || d == n || strcspn(prov, "*?[$") < n)
 		return 0;
-	return (pid_t)atoi(prov + d);
+	errno = 0;
+	long pid = strtol(prov + d, NULL, 10);
+	return errno == ERANGE || pid > INT32_MAX ? 0 : (pid_t)pid;
 }
 
 /* The same for a probe description: only one with all four fields has a provider field
