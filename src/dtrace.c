@@ -28,6 +28,9 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
+ *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
+ *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.
  * As in DTrace: a clause naming a process (python1234:::) sees that process only; clause-local
  * (this->) variables start at 0 at each firing and keep their values across the clauses of that
  * firing; ending the trace before a -c command is done kills the command.
