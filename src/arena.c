@@ -15,8 +15,11 @@ struct arena_chunk {
 void *arena_alloc(struct arena *a, size_t n)
 {
 	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	while (a->cur && a->cur->used + n > a->cur->cap)
+	struct arena_chunk *last = NULL;
+	while (a->cur && a->cur->used + n > a->cur->cap) {
+		last = a->cur;
 		a->cur = a->cur->next;     /* chunks kept by an earlier reset are reused */
+	}
 	if (!a->cur) {
 		size_t want = a->chunk_size ? a->chunk_size : 65536;
 		size_t cap = n > want ? n : want;
@@ -27,8 +30,12 @@ void *arena_alloc(struct arena *a, size_t n)
 		}
 		c->used = 0;
 		c->cap = cap;
-		c->next = a->head;
-		a->head = c;
+		/* at the end of the list, so that the full chunks before it are not walked again */
+		c->next = NULL;
+		if (last)
+			last->next = c;
+		else
+			a->head = c;
 		a->cur = c;
 	}
 	void *r = (char *)a->cur->data + a->cur->used;

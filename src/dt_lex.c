@@ -192,7 +192,11 @@ static void lex_string(struct dt_lex *lx, int quote)
 		if (c == '\\') {
 			if (escape(lx, &n) < 0) {
 				char m[64];
-				snprintf(m, sizeof(m), "invalid escape sequence '\\%c'", peekc(lx, 0));
+				int e = peekc(lx, 0);
+				if (isprint(e))
+					snprintf(m, sizeof(m), "invalid escape sequence '\\%c'", e);
+				else
+					snprintf(m, sizeof(m), "invalid escape sequence: '\\' then byte 0x%02x", e);
 				error(lx, m);
 				return;
 			}
@@ -227,13 +231,20 @@ static void lex_number(struct dt_lex *lx)
 	} else if (peekc(lx, 0) == '0') {
 		base = 8;
 	}
+	size_t digits = lx->pos;
+	bool overflow = false;
 	while (isalnum(peekc(lx, 0))) {
 		int c = peekc(lx, 0);
 		int d = isdigit(c) ? c - '0' : (base == 16 && isxdigit(c)) ? hexval(c) : -1;
 		if (d < 0 || d >= base)
 			break;
+		overflow |= v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base;
 		v = v * (uint64_t)base + (uint64_t)d;
 		adv(lx);
+	}
+	if (base == 16 && lx->pos == digits) {
+		error(lx, "invalid hexadecimal constant: no digits after 0x");
+		return;
 	}
 	/* C's rule for a constant's type: int if it fits, unsigned int for hex and octal (or a 'u'
 	 * suffix) that fit 32 bits, else a 64-bit type; an 'l' suffix asks for 64 bits. */
@@ -249,6 +260,14 @@ static void lex_number(struct dt_lex *lx)
 			adv(lx);
 		char m[128];
 		snprintf(m, sizeof(m), "invalid number '%.*s'", (int)(lx->pos - start), lx->src + start);
+		error(lx, m);
+		return;
+	}
+	if (overflow) {
+		char m[128];
+		int n = lx->pos - start > 40 ? 40 : (int)(lx->pos - start);
+		snprintf(m, sizeof(m), "integer constant %.*s%s is out of range (at most 2^64-1)", n,
+			 lx->src + start, n < (int)(lx->pos - start) ? "..." : "");
 		error(lx, m);
 		return;
 	}

@@ -89,6 +89,20 @@ static const struct { const char *tok; enum pg_op op; } assignops[] = {
 #undef S
 #define N_(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* An index of the program's variables (or aggregations) by scope and name, so that a program
+ * with many names compiles in linear time. A slot holds an index into the program's array + 1;
+ * 0 is free. */
+struct symtab {
+	int *slot;
+	size_t cap, n;
+};
+
+/* A node and its depth, for the walk that bounds a clause's depth (check_depth). */
+struct walk_item {
+	const struct pg_node *n;
+	int depth;
+};
+
 struct parser {
 	struct dt_lex lx;
 	struct pg_prog *p;
@@ -96,6 +110,10 @@ struct parser {
 	struct pg_clause *clause;    /* the clause being parsed (NULL at top level) */
 	int clause_idx;
 	bool in_pred;                /* '/' ends the predicate rather than dividing */
+	int nesting;                 /* how deep the parser has recursed (at most DT_MAX_DEPTH) */
+	struct symtab vars, aggs;
+	struct walk_item *walk;      /* check_depth's work list, kept for the next clause */
+	size_t walkcap;
 	jmp_buf bail;
 };
 
@@ -212,6 +230,89 @@ static const char *typename(enum ps_vtype t)
 	return t == PS_V_STR ? "string" : t == PS_V_INT ? "int" : "void";
 }
 
+/* ---- names ---- */
+
+static size_t symhash(const char *name, int scope)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)scope;    /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static const char *symname(const struct parser *ps, const struct symtab *t, int i, int *scope)
+{
+	if (t == &ps->vars) {
+		*scope = ps->p->vars[i].scope;
+		return ps->p->vars[i].name;
+	}
+	*scope = 0;
+	return ps->p->aggs[i].name;
+}
+
+/* The slot where NAME of SCOPE is, or the free slot where it would go. */
+static int *symslot(const struct parser *ps, const struct symtab *t, const char *name, int scope)
+{
+	size_t mask = t->cap - 1;
+	for (size_t k = symhash(name, scope) & mask;; k = (k + 1) & mask) {
+		int sc, i = t->slot[k] - 1;
+		if (i < 0)
+			return &t->slot[k];
+		const char *s = symname(ps, t, i, &sc);
+		if (sc == scope && strcmp(s, name) == 0)
+			return &t->slot[k];
+	}
+}
+
+/* Index entry I of the program's array (kept at most half full, so a free slot always ends a probe). */
+static void syminsert(struct parser *ps, struct symtab *t, int i)
+{
+	if (2 * (t->n + 1) > t->cap) {
+		struct symtab old = *t;
+		t->cap = old.cap ? old.cap * 2 : 64;
+		t->slot = calloc(t->cap, sizeof(t->slot[0]));
+		if (!t->slot) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.slot[k]) {
+				int sc;
+				const char *s = symname(ps, t, old.slot[k] - 1, &sc);
+				*symslot(ps, t, s, sc) = old.slot[k];
+			}
+		free(old.slot);
+	}
+	int sc;
+	const char *s = symname(ps, t, i, &sc);
+	*symslot(ps, t, s, sc) = i + 1;
+	t->n++;
+}
+
+static int find_var(const struct parser *ps, const char *name, enum pg_scope scope)
+{
+	return ps->vars.cap ? *symslot(ps, &ps->vars, name, (int)scope) - 1 : -1;
+}
+
+static int add_var(struct parser *ps, const char *name, enum pg_scope scope)
+{
+	int i = pg_add_var(ps->p, name, scope);
+	syminsert(ps, &ps->vars, i);
+	return i;
+}
+
+static int find_agg(const struct parser *ps, const char *name)
+{
+	return ps->aggs.cap ? *symslot(ps, &ps->aggs, name, 0) - 1 : -1;
+}
+
+static int add_agg(struct parser *ps, const char *name)
+{
+	int i = pg_add_agg(ps->p, name);
+	syminsert(ps, &ps->aggs, i);
+	return i;
+}
+
 /* ---- nodes ---- */
 
 static struct pg_node *mknode(struct parser *ps, enum pg_kind k, enum ps_vtype t, int nkids,
@@ -262,6 +363,20 @@ static struct pg_node *want_int(struct parser *ps, struct pg_node *n, const char
 
 /* ---- expressions ---- */
 
+/* One level deeper into the source's nesting: parentheses, operands of unary operators and casts,
+ * the branches of ?: and if, the right side of an assignment. The parser recurses on each, so
+ * their depth is bounded to keep it within the stack. */
+static void nest(struct parser *ps)
+{
+	if (++ps->nesting > DT_MAX_DEPTH)
+		error(ps, "nested too deeply (at most %d levels)", DT_MAX_DEPTH);
+}
+
+static void unnest(struct parser *ps)
+{
+	ps->nesting--;
+}
+
 static struct pg_node *expr(struct parser *ps);
 static struct pg_node *subexpr(struct parser *ps, int limit);
 
@@ -271,7 +386,7 @@ static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
 	if (v->op < 0) {
-		int idx = pg_add_var(ps->p, v->s, (enum pg_scope)v->i);
+		int idx = add_var(ps, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
 		/* 64 bits, whatever the first value: D would narrow later values to that value's
@@ -344,7 +459,7 @@ static struct pg_node *variable(struct parser *ps, enum pg_scope scope, int line
 	struct pg_node *v = mknode(ps, PG_E_VAR, PS_V_NONE, 0, line, col);
 	v->s = pg_strdup(ps->p, ps->lx.tok.text);
 	v->i = scope;
-	v->op = pg_find_var(ps->p, v->s, scope);
+	v->op = find_var(ps, v->s, scope);
 	if (v->op >= 0) {
 		v->type = ps->p->vars[v->op].type;
 		v->isize = ps->p->vars[v->op].isize;
@@ -471,10 +586,14 @@ static struct pg_node *macro(struct parser *ps)
 		if (*end || k < 0)
 			error(ps, "unknown macro variable '$%s'", t->text);
 		if (k == 0 || k > ps->o->nmacros)
-			error(ps, "macro argument $%ld is not defined (%d argument%s given after the "
-			      "script)", k, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
+			error(ps, "macro argument $%s is not defined (%d argument%s given after the "
+			      "script)", t->text, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
 		const char *a = ps->o->macros[k - 1];
+		errno = 0;
 		long long v = strtoll(a, &end, 0);
+		if (!t->ival && *a && !*end && errno == ERANGE)
+			error(ps, "macro argument $%ld is out of range as an integer: %s (use $$%ld for it "
+			      "as a string)", k, a, k);
 		if (!t->ival && *a && !*end) {
 			n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
 			n->i = v;
@@ -523,7 +642,9 @@ static struct pg_node *primary(struct parser *ps)
 				bool uns;
 				enum ps_vtype ty = type(ps, &size, &uns);
 				expect_close(ps, ")", "(", line);
+				nest(ps);
 				n = value(ps, subexpr(ps, UNARY_PRIO));
+				unnest(ps);
 				if (ty != n->type)
 					errorat(ps, line, col, "cannot cast %s to %s", typename(n->type),
 						typename(ty));
@@ -582,11 +703,11 @@ static struct pg_node *primary(struct parser *ps)
 		return n;
 	}
 	if (strncmp(name, "arg", 3) == 0 && strspn(name + 3, "0123456789") == strlen(name + 3) &&
-	    name[3] && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0)
+	    name[3] && find_var(ps, name, PG_SC_GLOBAL) < 0)
 		error(ps, "there is no %s: arguments are arg0 to arg9, or args[0] to args[%d]", name,
 		      PS_MAX_ARGS - 1);
 	for (int i = 0; i < N_(builtins); i++)
-		if (strcmp(name, builtins[i].name) == 0 && pg_find_var(ps->p, name, PG_SC_GLOBAL) < 0) {
+		if (strcmp(name, builtins[i].name) == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
 			n->op = builtins[i].b;
 			n->isize = builtins[i].size;
@@ -597,10 +718,14 @@ static struct pg_node *primary(struct parser *ps)
 		if (strcmp(name, functions[i].name) == 0) {
 			next(ps);
 			if (!isop(ps, "(")) {
+				/* (NAME was the token's text, which next() has replaced) */
+				name = functions[i].name;
 				if (functions[i].f != PG_F_STRINGOF)
 					errorat(ps, line, col, "%s is a function: %s( )", name, name);
 				/* stringof is also an operator: stringof expr */
+				nest(ps);
 				struct pg_node *a = value(ps, subexpr(ps, UNARY_PRIO));
+				unnest(ps);
 				n = mknode(ps, PG_E_CALL, PS_V_STR, 1, line, col);
 				n->op = PG_F_STRINGOF;
 				n->kids[0] = a;
@@ -633,7 +758,7 @@ static struct pg_node *primary(struct parser *ps)
 	n = mknode(ps, PG_E_VAR, PS_V_NONE, 0, line, col);
 	n->s = nm;
 	n->i = PG_SC_GLOBAL;
-	n->op = pg_find_var(ps->p, nm, PG_SC_GLOBAL);
+	n->op = find_var(ps, nm, PG_SC_GLOBAL);
 	if (n->op >= 0) {
 		n->type = ps->p->vars[n->op].type;
 		n->isize = ps->p->vars[n->op].isize;
@@ -691,12 +816,17 @@ static struct pg_node *unary(struct parser *ps)
 	if (isop(ps, "++") || isop(ps, "--")) {
 		int d = isop(ps, "++") ? 1 : -1;
 		next(ps);
-		return incdec(ps, unary(ps), d, 1, line, col);
+		nest(ps);
+		struct pg_node *v = unary(ps);
+		unnest(ps);
+		return incdec(ps, v, d, 1, line, col);
 	}
 	for (int i = 0; i < N_(unops); i++)
 		if (isop(ps, unops[i].tok)) {
 			next(ps);
+			nest(ps);
 			struct pg_node *a = value(ps, unary(ps));
+			unnest(ps);
 			if (a->type != PS_V_INT)
 				errnode(ps, a, "operator %s needs an integer operand, not a string",
 					unops[i].tok);
@@ -762,7 +892,9 @@ static struct pg_node *cond(struct parser *ps)
 	next(ps);
 	struct pg_node *a = value(ps, expr(ps));
 	expect(ps, ":", "in ?: expression");
+	nest(ps);
 	struct pg_node *b = value(ps, cond(ps));
+	unnest(ps);
 	if (a->type != b->type)
 		errorat(ps, line, col, "?: branches must have the same type (%s and %s)",
 			typename(a->type), typename(b->type));
@@ -775,7 +907,7 @@ static struct pg_node *cond(struct parser *ps)
 }
 
 /* expr -> cond [assignop expr]   (right-associative) */
-static struct pg_node *expr(struct parser *ps)
+static struct pg_node *assignment(struct parser *ps)
 {
 	struct pg_node *l = cond(ps);
 	if (ps->lx.tok.kind != DT_OP)
@@ -807,6 +939,14 @@ static struct pg_node *expr(struct parser *ps)
 	return l;
 }
 
+static struct pg_node *expr(struct parser *ps)
+{
+	nest(ps);
+	struct pg_node *n = assignment(ps);
+	unnest(ps);
+	return n;
+}
+
 /* ---- statements ---- */
 
 static int aggregation_ref(struct parser *ps)
@@ -814,7 +954,7 @@ static int aggregation_ref(struct parser *ps)
 	char b[64];
 	if (ps->lx.tok.kind != DT_AGG)
 		error(ps, "aggregation expected, found %s", tokdesc(&ps->lx.tok, b, sizeof(b)));
-	int a = pg_find_agg(ps->p, ps->lx.tok.text);
+	int a = find_agg(ps, ps->lx.tok.text);
 	if (a < 0 || !ps->p->aggs[a].defined)
 		error(ps, "undefined aggregation @%s", ps->lx.tok.text);
 	next(ps);
@@ -937,7 +1077,7 @@ static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int
 static int64_t constant(struct parser *ps, struct pg_node *n, const char *fn, int argno)
 {
 	if (n->kind == PG_E_UNARY && n->op == PG_OP_NEG && n->kids[0]->kind == PG_E_INT)
-		return -n->kids[0]->i;
+		return (int64_t)(0 - (uint64_t)n->kids[0]->i);   /* -INT64_MIN wraps to itself */
 	if (n->kind != PG_E_INT)
 		errnode(ps, n, "%s( ) argument #%d must be an integer constant", fn, argno);
 	return n->i;
@@ -1021,9 +1161,9 @@ static struct pg_node *st_agg(struct parser *ps)
 		incr = args[1];
 	}
 
-	int ai = pg_find_agg(ps->p, name);
+	int ai = find_agg(ps, name);
 	if (ai < 0)
-		ai = pg_add_agg(ps->p, name);
+		ai = add_agg(ps, name);
 	struct pg_aggdef *a = &ps->p->aggs[ai];
 	if (!a->defined) {
 		a->defined = true;
@@ -1086,20 +1226,34 @@ static bool looks_like_pdesc(const char *s)
 	return memchr(s, ':', n) != NULL;
 }
 
+/* Room for one more item in array *A of *CAP items of SIZE bytes holding N, in the program's
+ * memory (an error leaves nothing to free); doubling keeps the copying linear. */
+static void *room(struct parser *ps, void *a, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return a;
+	*cap = *cap ? *cap * 2 : 8;
+	void *b = pg_alloc(ps->p, size * (size_t)*cap);
+	if (n)
+		memcpy(b, a, size * (size_t)n);
+	return b;
+}
+
 /* block -> '{' {statement} '}' */
 static struct pg_node *block(struct parser *ps)
 {
 	int line = ps->lx.tok.line, col = ps->lx.tok.col;
-	struct pg_node *stmts[256];
-	int n = 0;
+	struct pg_node **stmts = NULL;
+	int n = 0, cap = 0;
 	expect(ps, "{", "to begin a block");
 	while (!isop(ps, "}") && ps->lx.tok.kind != DT_EOF) {
 		if (isop(ps, ";")) {
 			next(ps);
 			continue;
 		}
-		if (n == 256)
-			error(ps, "too many statements in one block");
+		if (n == DT_MAX_STATEMENTS)
+			error(ps, "too many statements in one block (at most %d)", DT_MAX_STATEMENTS);
+		stmts = room(ps, stmts, n, &cap, sizeof(stmts[0]));
 		if (ps->lx.tok.col == 1 && looks_like_pdesc(ps->lx.src + ps->lx.tok.off))
 			error(ps, "'}' expected (to close '{' at line %d) before the next clause", line);
 		stmts[n++] = statement(ps);
@@ -1111,8 +1265,9 @@ static struct pg_node *block(struct parser *ps)
 		}
 	}
 	expect_close(ps, "}", "{", line);
-	struct pg_node *s = mknode(ps, PG_S_BLOCK, PS_V_NONE, n, line, col);
-	copy_kids(s->kids, stmts, n);
+	struct pg_node *s = mknode(ps, PG_S_BLOCK, PS_V_NONE, 0, line, col);
+	s->nkids = n;
+	s->kids = stmts;
 	return s;
 }
 
@@ -1133,6 +1288,7 @@ static struct pg_node *statement(struct parser *ps)
 			expect_close(ps, ")", "(", pline);
 			struct pg_node *s = mknode(ps, PG_S_IF, PS_V_NONE, 3, line, col);
 			s->kids[0] = c;
+			nest(ps);
 			bool blk = isop(ps, "{");
 			s->kids[1] = blk ? block(ps) : statement(ps);
 			if (!blk && isop(ps, ";"))
@@ -1141,6 +1297,7 @@ static struct pg_node *statement(struct parser *ps)
 				next(ps);
 				s->kids[2] = isop(ps, "{") ? block(ps) : statement(ps);
 			}
+			unnest(ps);
 			return s;
 		}
 		for (int i = 0; i < N_(actions); i++)
@@ -1202,14 +1359,14 @@ static void declaration(struct parser *ps)
 			if (sc == PG_SC_CLAUSE)
 				errorat(ps, line, col, "this-> variables cannot be associative arrays");
 		}
-		int v = pg_find_var(ps->p, name, sc);
+		int v = find_var(ps, name, sc);
 		if (v >= 0) {
 			const struct pg_var *var = &ps->p->vars[v];
 			if (var->type != t || var->nkeys != nkeys ||
 			    memcmp(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys) != 0)
 				errorat(ps, line, col, "%s was declared before with another type", name);
 		} else {
-			v = pg_add_var(ps->p, name, sc);
+			v = add_var(ps, name, sc);
 			struct pg_var *var = &ps->p->vars[v];
 			var->type = t;
 			var->isize = t == PS_V_INT ? isize : 0;
@@ -1237,7 +1394,7 @@ static void pragma(struct parser *ps)
 	} else if (strcmp(name, "strsize") == 0 && eq) {
 		char *end;
 		long v = strtol(eq + 1, &end, 0);
-		if (*end == 'k' || *end == 'K')
+		if ((*end == 'k' || *end == 'K') && v >= 0 && v <= 4096)
 			v *= 1024, end++;
 		if (*end || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX)   /* what capture can copy */
 			error(ps, "strsize must be a number from %d to %d", PS_STRSIZE_MIN, PS_STRSIZE_MAX);
@@ -1256,8 +1413,14 @@ static void pragma(struct parser *ps)
 	next(ps);
 }
 
-/* "10ms" -> ns; no unit means hz, as in DTrace. Returns 0 on a malformed rate. */
-static uint64_t tick_period(const char *s)
+/* The periods a tick-N probe may have: at least DTrace's minimum for profile probes (200us, a
+ * rate of 5000hz), which also keeps pyscope's timer able to keep up, and at most a year. */
+#define TICK_MIN_NS 200000ull
+#define TICK_MAX_NS (365ull * 86400ull * 1000000000ull)
+
+/* "10ms" -> *NS; no unit means hz, as in DTrace. Returns 0, -EINVAL for a malformed rate or
+ * -ERANGE for a period outside TICK_MIN_NS..TICK_MAX_NS (also one too large to compute). */
+static int tick_period(const char *s, uint64_t *ns)
 {
 	static const struct { const char *unit; uint64_t ns; } units[] = {
 		{ "ns", 1 }, { "nsec", 1 }, { "us", 1000 }, { "usec", 1000 }, { "ms", 1000000 },
@@ -1265,16 +1428,25 @@ static uint64_t tick_period(const char *s)
 		{ "m", 60000000000ull }, { "min", 60000000000ull }, { "h", 3600000000000ull },
 		{ "hour", 3600000000000ull }, { "d", 86400000000000ull }, { "day", 86400000000000ull },
 	};
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
 	char *end;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || v == 0)
-		return 0;
-	if (!*end || strcmp(end, "hz") == 0)
-		return 1000000000ull / v ? 1000000000ull / v : 1;
-	for (int i = 0; i < N_(units); i++)
-		if (strcmp(end, units[i].unit) == 0)
-			return v * units[i].ns;
-	return 0;
+	bool huge = errno == ERANGE;
+	if (v == 0 && !huge)
+		return -EINVAL;
+	if (!*end || strcmp(end, "hz") == 0) {
+		*ns = huge ? 0 : 1000000000ull / v;
+	} else {
+		int i = 0;
+		while (i < N_(units) && strcmp(end, units[i].unit) != 0)
+			i++;
+		if (i == N_(units))
+			return -EINVAL;
+		*ns = huge || v > TICK_MAX_NS / units[i].ns ? UINT64_MAX : v * units[i].ns;
+	}
+	return *ns < TICK_MIN_NS || *ns > TICK_MAX_NS ? -ERANGE : 0;
 }
 
 /* Which field of D matches no probe at all: suggest the closest value of that field. */
@@ -1343,7 +1515,11 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		while (e > f[0] && isdigit((unsigned char)e[-1]))
 			e--;
 		if (e > f[0] && *e) {
-			d->pid = atoi(e);
+			errno = 0;
+			long pid = strtol(e, NULL, 10);
+			if (errno == ERANGE || pid > INT32_MAX)
+				error(ps, "process id out of range in %s", text);
+			d->pid = (int)pid;
 			*e = 0;
 		}
 	}
@@ -1355,8 +1531,11 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 	} else if (prov_profile && !*d->module && !*d->function &&
 		   (strncmp(d->name, "tick-", 5) == 0 || strncmp(d->name, "profile-", 8) == 0)) {
 		d->kind = PG_PD_TICK;
-		d->period = tick_period(strchr(d->name, '-') + 1);
-		if (!d->period)
+		int rc = tick_period(strchr(d->name, '-') + 1, &d->period);
+		if (rc == -ERANGE)
+			error(ps, "rate out of range in %s: the period must be from 200us (5000hz) to "
+			      "365d", text);
+		if (rc < 0)
 			error(ps, "invalid rate in %s (examples: tick-1s, tick-10ms, tick-100hz)", text);
 	} else if (strcmp(d->name, "ERROR") == 0 && prov_dtrace) {
 		error(ps, "the ERROR probe is not supported");
@@ -1371,20 +1550,56 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 	next(ps);
 }
 
+/* The runtime evaluates a clause's trees recursively, so their depth is bounded, whatever made
+ * them deep: nesting (bounded as it is parsed) or a long flat chain (a + a + ... + a, read in a
+ * loop, is as deep as it is long). One walk over the clause, with a work list, not recursion. */
+static void check_depth(struct parser *ps, const struct pg_clause *c)
+{
+	size_t n = 0;
+	for (int i = -1; i < c->nstmts; i++) {
+		const struct pg_node *root = i < 0 ? c->pred : c->stmts[i];
+		if (!root)
+			continue;
+		struct walk_item it = { root, 1 };
+		for (;;) {
+			if (it.depth > DT_MAX_DEPTH)
+				errnode(ps, it.n, "expression too deep (at most %d levels of operations and "
+					"statements)", DT_MAX_DEPTH);
+			if (n + (size_t)it.n->nkids >= ps->walkcap) {
+				ps->walkcap = (n + (size_t)it.n->nkids + 8) * 2;
+				ps->walk = realloc(ps->walk, ps->walkcap * sizeof(ps->walk[0]));
+				if (!ps->walk) {
+					perror("pyscope: out of memory");
+					exit(70);
+				}
+			}
+			for (int k = 0; k < it.n->nkids; k++)
+				if (it.n->kids[k])
+					ps->walk[n++] = (struct walk_item){ it.n->kids[k], it.depth + 1 };
+			if (!n)
+				break;
+			it = ps->walk[--n];
+		}
+	}
+}
+
 /* clause -> pdesc {',' pdesc} ['/' expr '/'] block */
 static void clause(struct parser *ps)
 {
+	if (ps->p->nclauses == DT_MAX_CLAUSES)
+		error(ps, "too many clauses (at most %d)", DT_MAX_CLAUSES);
 	int ci = pg_add_clause(ps->p);
-	struct pg_pdesc descs[64];
-	int n = 0;
+	struct pg_pdesc *descs = NULL;
+	int n = 0, cap = 0;
 	for (;;) {
 		dt_lex_pdesc(&ps->lx);
 		if (ps->lx.tok.kind != DT_PDESC || !ps->lx.tok.text[0]) {
 			char b[64];
 			error(ps, "probe description expected, found %s", tokdesc(&ps->lx.tok, b, sizeof(b)));
 		}
-		if (n == 64)
-			error(ps, "too many probe descriptions in one clause");
+		if (n == DT_MAX_PDESCS)
+			error(ps, "too many probe descriptions in one clause (at most %d)", DT_MAX_PDESCS);
+		descs = room(ps, descs, n, &cap, sizeof(descs[0]));
 		memset(&descs[n], 0, sizeof(descs[n]));
 		pdesc(ps, &descs[n++]);
 		if (!isop(ps, ","))
@@ -1395,8 +1610,7 @@ static void clause(struct parser *ps)
 	ps->clause = c;
 	ps->clause_idx = ci;
 	c->npdescs = n;
-	c->pdescs = pg_alloc(ps->p, sizeof(descs[0]) * (size_t)n);
-	memcpy(c->pdescs, descs, sizeof(descs[0]) * (size_t)n);
+	c->pdescs = descs;
 	if (isop(ps, "/")) {
 		int line = ps->lx.tok.line;
 		next(ps);
@@ -1417,6 +1631,7 @@ static void clause(struct parser *ps)
 	struct pg_node *body = block(ps);
 	c->nstmts = body->nkids;
 	c->stmts = body->kids;
+	check_depth(ps, c);
 	ps->clause = NULL;
 }
 
@@ -1447,12 +1662,20 @@ int dt_compile(const char *file, const char *src, const struct dt_opts *o, struc
 	ps->p = p;
 	ps->o = o;
 	dt_lex_init(&ps->lx, file, src);
+	/* the names earlier sources of this program defined */
+	for (int i = 0; i < p->nvars; i++)
+		syminsert(ps, &ps->vars, i);
+	for (int i = 0; i < p->naggs; i++)
+		syminsert(ps, &ps->aggs, i);
 	int rc = 0;
 	if (setjmp(ps->bail))
 		rc = -EINVAL;
 	else
 		program(ps);
 	dt_lex_free(&ps->lx);
+	free(ps->vars.slot);
+	free(ps->aggs.slot);
+	free(ps->walk);
 	free(ps);
 	return rc;
 }

@@ -13,6 +13,14 @@
 #include "prog.h"
 #include "event.h"
 
+/* Limits of what the front-end accepts; each error message states its limit. */
+#define DT_MAX_SOURCE (16 << 20)  /* bytes of one script (a D program is text, not data) */
+#define DT_MAX_DEPTH 1000        /* nesting of expressions and statements: the parser and the
+				  * runtime both recurse on it, and must not run out of stack */
+#define DT_MAX_STATEMENTS 10000  /* statements in one block */
+#define DT_MAX_CLAUSES 100000    /* clauses in one program */
+#define DT_MAX_PDESCS 1000       /* probe descriptions in one clause */
+
 struct dt_opts {
 	const struct ps_probe *const *probes;   /* the probes descriptions are matched against */
 	int nprobes;

@@ -28,6 +28,9 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
+ *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
+ *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.
  * As in DTrace: a clause naming a process (python1234:::) sees that process only; clause-local
  * (this->) variables start at 0 at each firing and keep their values across the clauses of that
  * firing; ending the trace before a -c command is done kills the command.
@@ -37,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "capture.h"
 #include "commands.h"
@@ -98,6 +102,25 @@ static void usage(FILE *f)
 		PS_STRSIZE_DEFAULT);
 }
 
+/* Where the first NUL byte of TEXT (LEN bytes) is, reported as a compile error: the lexer reads a
+ * string, which would silently end there. Returns -EINVAL if there is one, else 0. */
+static int check_nul(const char *name, const char *text, size_t len)
+{
+	const char *nul = memchr(text, 0, len);
+	if (!nul)
+		return 0;
+	int line = 1, col = 1;
+	for (const char *c = text; c < nul; c++) {
+		col = *c == '\n' ? 1 : col + 1;
+		line += *c == '\n';
+	}
+	struct dt_lex lx = { .file = name, .src = text };
+	dt_lex_report(&lx, line, col, "NUL byte in the script (a D program is text)");
+	return -EINVAL;
+}
+
+/* A script's text, or NULL after saying why: unreadable, a directory, larger than DT_MAX_SOURCE
+ * (/dev/zero would otherwise fill the memory), or holding a NUL byte. */
 static char *read_file(const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -105,23 +128,49 @@ static char *read_file(const char *path)
 		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "pyscope: cannot read %s: it is a directory\n", path);
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
 	size_t cap = 4096, len = 0, n;
 	char *s = malloc(cap);
+	int err = 0;
 	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
 		len += n;
+		if (len > DT_MAX_SOURCE) {
+			err = EFBIG;
+			break;
+		}
 		if (len + 1 == cap) {
 			char *t = realloc(s, cap *= 2);
-			if (!t) {
+			if (!t)
 				free(s);
-				s = NULL;
-			}
 			s = t;
 		}
 	}
+	if (!s)
+		err = ENOMEM;
+	else if (!err && ferror(f))
+		err = errno ? errno : EIO;
 	if (f != stdin)
 		fclose(f);
-	if (s)
-		s[len] = 0;
+	if (err == EFBIG)
+		fprintf(stderr, "pyscope: cannot read %s: a script may be at most %d MiB\n", path,
+			DT_MAX_SOURCE >> 20);
+	else if (err)
+		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(err));
+	if (err) {
+		free(s);
+		return NULL;
+	}
+	s[len] = 0;
+	if (check_nul(path, s, len) < 0) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -142,7 +191,7 @@ static int parse_x(struct opts *o, const char *arg)
 	if (n == 7 && strncmp(arg, "strsize", 7) == 0 && eq) {
 		char *end;
 		long v = strtol(eq + 1, &end, 0);
-		if (*end == 'k' || *end == 'K')
+		if ((*end == 'k' || *end == 'K') && v >= 0 && v <= 4096)
 			v *= 1024, end++;
 		if (*end || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX) {
 			fprintf(stderr, "pyscope: -x strsize wants a number from %d to %d, not '%s'\n",
@@ -283,26 +332,38 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 {
 	struct pg_prog *p = pg_new();
 	struct pg_clause c = { 0 };
-	struct pg_pdesc d[64];
-	/* -n texts are descriptions here: parse them as clauses with an empty body */
+	struct pg_pdesc *d = NULL;
+	int cap = 0;
+	/* -n texts are descriptions here: parse them as clauses with an empty body (as many as
+	 * given: the array grows) */
 	for (int s = 0; s < o->nsrc; s++) {
 		if (o->src[s].is_file)
 			continue;
 		char *text = o->src[s].text;
-		for (char *item = strtok(text, ", \t\n"); item && c.npdescs < 64;
-		     item = strtok(NULL, ", \t\n")) {
+		for (char *item = strtok(text, ", \t\n"); item; item = strtok(NULL, ", \t\n")) {
 			size_t len = strlen(item) + 4;
 			char *src = pg_alloc(p, len);
 			snprintf(src, len, "%s{}", item);
 			struct dt_opts dopt = { .probes = probes, .nprobes = n, .target = target,
 						.zero_ok = true };
 			struct pg_prog *one = pg_new();
-			if (dt_compile("-n", src, &dopt, one) < 0) {
+			int rc = dt_compile("-n", src, &dopt, one);
+			if (rc < 0 || one->nclauses != 1) {
+				if (rc == 0)    /* a comment, "#...", "a{}b" */
+					fprintf(stderr, "pyscope: -l -n wants probe descriptions, not '%s'\n",
+						item);
 				pg_free(one);
 				pg_free(p);
 				return 2;
 			}
-			for (int k = 0; k < one->clauses[0].npdescs && c.npdescs < 64; k++) {
+			for (int k = 0; k < one->clauses[0].npdescs; k++) {
+				if (c.npdescs == cap) {
+					cap = cap ? cap * 2 : 16;
+					struct pg_pdesc *nd = pg_alloc(p, sizeof(d[0]) * (size_t)cap);
+					if (c.npdescs)
+						memcpy(nd, d, sizeof(d[0]) * (size_t)c.npdescs);
+					d = nd;
+				}
 				d[c.npdescs] = one->clauses[0].pdescs[k];
 				d[c.npdescs].text = pg_strdup(p, d[c.npdescs].text);
 				d[c.npdescs].provider = pg_strdup(p, d[c.npdescs].provider);
@@ -371,26 +432,43 @@ static bool uses_markers(const struct pg_prog *p)
 	return false;
 }
 
+/* The processes descriptions name, each once, in the order first named (no limit). */
+struct pidlist {
+	pid_t *v;
+	int n, cap;
+};
+
+static void pidlist_add(struct pidlist *l, pid_t pid)
+{
+	for (int j = 0; j < l->n; j++)
+		if (l->v[j] == pid)
+			return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = realloc(l->v, sizeof(l->v[0]) * (size_t)l->cap);
+		if (!l->v) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+	}
+	l->v[l->n++] = pid;
+}
+
 /* Without -c or -p, a program whose every marker description names a process
  * (python1234:::...) traces those processes, as their own providers (probeprov "python1234"),
- * rather than every Python on the machine. Returns how many pids went into PIDS (0: not so). */
-static int named_pids(const struct pg_prog *p, pid_t *pids, int max)
+ * rather than every Python on the machine. Returns how many pids went into L (0: not so). */
+static int named_pids(const struct pg_prog *p, struct pidlist *l)
 {
-	int n = 0;
 	for (int i = 0; i < p->nclauses; i++)
 		for (int k = 0; k < p->clauses[i].npdescs; k++) {
 			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
 			if (d->kind != PG_PD_MARKER)
 				continue;
 			if (d->pid <= 0)
-				return 0;
-			int j = 0;
-			while (j < n && pids[j] != d->pid)
-				j++;
-			if (j == n && n < max)
-				pids[n++] = d->pid;
+				return l->n = 0;
+			pidlist_add(l, d->pid);
 		}
-	return n;
+	return l->n;
 }
 
 /* The process a provider names (the first N bytes of PROV: "python1234"): its trailing digits;
@@ -402,7 +480,9 @@ static pid_t provider_pid(const char *prov, size_t n)
 		d--;
 	if (d == 0 || d == n || strcspn(prov, "*?[$") < n)
 		return 0;
-	return (pid_t)atoi(prov + d);
+	errno = 0;
+	long pid = strtol(prov + d, NULL, 10);
+	return errno == ERANGE || pid > INT32_MAX ? 0 : (pid_t)pid;
 }
 
 /* The same for a probe description: only one with all four fields has a provider field
@@ -416,38 +496,33 @@ static pid_t desc_pid(const char *desc)
 }
 
 /* -l without -c or -p: the processes the -n descriptions (or -P) all name, as named_pids does
- * for a program. Returns how many went into PIDS (0: some description names none). */
-static int listed_pids(const struct opts *o, pid_t *pids, int max)
+ * for a program. Returns how many went into L (0: some description names none). */
+static int listed_pids(const struct opts *o, struct pidlist *l)
 {
-	int n = 0;
 	if (o->provider) {
 		pid_t pid = provider_pid(o->provider, strlen(o->provider));
 		if (pid <= 0)
 			return 0;
-		pids[n++] = pid;
+		pidlist_add(l, pid);
 	}
 	for (int s = 0; s < o->nsrc; s++) {
 		if (o->src[s].is_file)
-			return 0;
+			return l->n = 0;
 		char *copy = strdup(o->src[s].text), *save = NULL;
 		if (!copy)
-			return 0;
+			return l->n = 0;
 		for (char *item = strtok_r(copy, ", \t\n", &save); item;
 		     item = strtok_r(NULL, ", \t\n", &save)) {
 			pid_t pid = desc_pid(item);
 			if (pid <= 0) {
 				free(copy);
-				return 0;
+				return l->n = 0;
 			}
-			int j = 0;
-			while (j < n && pids[j] != pid)
-				j++;
-			if (j == n && n < max)
-				pids[n++] = pid;
+			pidlist_add(l, pid);
 		}
 		free(copy);
 	}
-	return n;
+	return l->n;
 }
 
 /* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
@@ -665,6 +740,22 @@ static int run_ticks(struct rt *r)
 	return rt_end(r, now_ns());
 }
 
+/* The output's last flush: a write that failed (a full disk, a closed pipe) is reported in one
+ * line and fails the run, not lost. The runtime's own flushes leave the error on the stream and
+ * errno as that failure set it. Returns 0, or -EIO after saying so. */
+static int check_output(FILE *out, const char *name)
+{
+	int earlier = errno;
+	errno = 0;
+	bool flushed = fflush(out) == 0;
+	int err = !flushed && errno ? errno : earlier;
+	if (flushed && !ferror(out))
+		return 0;
+	fprintf(stderr, "pyscope: cannot write %s: %s\n", name ? name : "the output",
+		strerror(err ? err : EIO));
+	return -EIO;
+}
+
 int dtrace_main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -672,6 +763,7 @@ int dtrace_main(int argc, char **argv)
 	struct cap *cap = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
+	struct pidlist named = { 0 };
 	FILE *out = stdout;
 	int status = 2, rc;
 
@@ -683,10 +775,9 @@ int dtrace_main(int argc, char **argv)
 
 	const struct ps_probe *const *probes = NULL;
 	int nprobes = 0, target = o.npids ? o.pids[0] : 0, nnamed = 0;
-	pid_t named[64];
 	bool need_markers = o.list;
 	if (o.list && !o.command && !o.npids && (o.nsrc || o.provider))
-		nnamed = listed_pids(&o, named, 64);
+		nnamed = listed_pids(&o, &named);
 	if (!need_markers) {
 		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)
@@ -696,7 +787,7 @@ int dtrace_main(int argc, char **argv)
 		if (!o.strsize && prog->strsize > 0)
 			o.strsize = prog->strsize;
 		if (!o.command && !o.npids)
-			nnamed = named_pids(prog, named, 64);
+			nnamed = named_pids(prog, &named);
 		pg_free(prog);
 		prog = NULL;
 	}
@@ -708,7 +799,7 @@ int dtrace_main(int argc, char **argv)
 			target = replay_target(rp);
 	} else if (need_markers && !o.compile_only) {
 		struct cap_config cfg = {
-			.command = o.command, .pids = nnamed ? named : o.pids,
+			.command = o.command, .pids = nnamed ? named.v : o.pids,
 			.npids = nnamed ? nnamed : o.npids,
 			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
 		};
@@ -775,6 +866,11 @@ int dtrace_main(int argc, char **argv)
 	if (stop_out_error() == -ETIMEDOUT)
 		fprintf(stderr, "pyscope: output cut short: its reader stopped reading\n");
 done:
+	/* A reader that went away (EPIPE) is a way to stop, not an error; a reader given up after a
+	 * stop (ETIMEDOUT) was reported above. */
+	if (stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
+	    check_output(out, o.outfile) < 0)
+		status = 2;
 	rt_free(r);
 	pg_free(prog);
 	replay_close(rp);
@@ -783,9 +879,11 @@ done:
 		free(o.src[i].text);
 	free(o.src);
 	free(o.pids);
-	/* A reader that went away (EPIPE) is a way to stop, not an error. */
-	if (out != stdout && fclose(out) != 0 && stop_out_error() != -EPIPE)
+	free(named.v);
+	if (out != stdout && fclose(out) != 0 && status != 2 && stop_out_error() != -EPIPE) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
 		status = 2;
+	}
 	fflush(stdout);
 	return status;
 }

@@ -116,10 +116,14 @@ struct pg_node *pg_node(struct pg_prog *p, enum pg_kind kind, enum ps_vtype type
 	return n;
 }
 
-/* Grow an array of ELEM-sized items by one (zeroed), keeping it in ordinary heap memory. */
+/* Grow an array of ELEM-sized items by one (zeroed), keeping it in ordinary heap memory. Its
+ * capacity doubles whenever the count reaches a power of two, so that adding N items copies
+ * O(N) bytes, not O(N^2). */
 static void *grow(void *arr, int *n, size_t elem)
 {
-	char *a = realloc(arr, elem * (*n + 1));
+	char *a = arr;
+	if ((*n & (*n - 1)) == 0)
+		a = realloc(arr, elem * (*n ? (size_t)*n * 2 : 1));
 	if (!a) {
 		perror("pyscope: out of memory");
 		exit(70);

@@ -1,0 +1,3 @@
+python99999999999:::function-entry
+{
+}

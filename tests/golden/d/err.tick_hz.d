@@ -1,0 +1,4 @@
+profile-5001hz
+{
+	exit(0);
+}
