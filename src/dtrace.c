@@ -625,20 +625,24 @@ static void report_lost(uint64_t lost, int cpu, void *ctx)
 
 /* ---- runs ---- */
 
-/* Every loop below looks at stop_requested (stop.h) at least every CAP_WAIT_MS. Ticks are run
- * through catch_up, one due time per rt_tick call, so that a very fast tick (tick-1ns) that
- * never catches up with the clock cannot keep a loop from its stop check either. */
+/* Every loop below looks at stop_requested (stop.h) at least every CAP_WAIT_MS, and so does
+ * rt_tick between two firings. Live, ticks run one due time per rt_tick call within a time
+ * budget, so late ticks cannot starve the events; replayed, and with no capture, rt_tick runs
+ * them all up to UNTIL at once, where its burst limit (RT_MAX_TICK_BURST missed firings of one
+ * tick, then a skip ahead, as DTrace's cyclics do not backlog) bounds a gap of any length. */
 #define TICK_BUDGET_NS 20000000ull   /* live: longest spent on late ticks before the events */
 
-/* Run the ticks due up to UNTIL, looking at stop_requested between two due times; with BUDGET
- * (ns, live), give up after that long and leave the rest for the next call. rt_exited(). */
+/* Run the ticks due up to UNTIL; with BUDGET (ns, live), one due time at a time, giving up after
+ * that long and leaving the rest for the next call. rt_exited(). */
 static int catch_up(struct rt *r, uint64_t until, uint64_t budget)
 {
-	uint64_t start = budget ? now_ns() : 0, next;
+	if (!budget)
+		return rt_tick(r, until);
+	uint64_t start = now_ns(), next;
 	unsigned n = 0;
 	while (!stop_requested && !rt_exited(r) && (next = rt_next_tick(r)) && next <= until) {
 		rt_tick(r, next);
-		if (budget && ++n % 64 == 0 && now_ns() - start > budget)
+		if (++n % 64 == 0 && now_ns() - start > budget)
 			break;
 	}
 	return rt_exited(r);
