@@ -101,4 +101,6 @@ wait_for() { wait_until grep -Eq -- "$2" "$1"; }
 lines_at_least() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 
 # wait_exec PID FILE — until process PID runs FILE (its exec has happened: markers are mapped).
-wait_exec() { wait_until test "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$2")"; }
+# (the link is read at every try: a `test "$(readlink ...)"` argument would be read only once)
+exec_is() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]; }
+wait_exec() { wait_until exec_is "$1" "$(readlink -f "$2")"; }

@@ -112,6 +112,7 @@ track "$a"
 "$TARGET" wait:"$TMP/go3" call:100 sleep:300 &
 b=$!
 track "$b"
+wait_exec "$a" "$TARGET" && wait_exec "$b" "$TARGET"   # -p of a shell not yet exec'd has no markers
 "$PYSCOPE" events -p "$a" -p "$b" --markers function__entry >"$TMP/pp.out" 2>"$TMP/pp.err" &
 tracer=$!
 track "$tracer"
@@ -119,6 +120,8 @@ wait_for "$TMP/pp.err" tracing
 touch "$TMP/go3"
 wait "$a" "$b"
 wait "$tracer"
-expect_eq "-p A -p B: exits 0 once both are gone" 0 "$?"
+rc=$?
+[ "$rc" = 0 ] || cat "$TMP/pp.err"
+expect_eq "-p A -p B: exits 0 once both are gone" 0 "$rc"
 expect_eq "-p A -p B: 100 entries from each" "$(printf '100 %s\n' "$a" "$b" | sort -k2n | paste -sd'|')" \
 	"$(awk '{ print $2 }' "$TMP/pp.out" | sort | uniq -c | sort -k2n | awk '{ print $1, $2 }' | paste -sd'|')"

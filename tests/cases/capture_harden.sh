@@ -1,4 +1,5 @@
 #!/bin/bash
+# kind: live
 # Hardening of capture, events, list and the stop path: the one list of the machine's Pythons,
 # control bytes from crafted notes escaped, clear messages for processes that are gone, zombies
 # or out of reach, drops not pinned on a CPU they did not happen on, and stops that always work:
@@ -221,7 +222,8 @@ else pass "dtrace, stalled reader: the -c command is ended too"; fi
 # Live tick-5000hz beside markers: SIGINT ends it.
 "$TARGET" spin:60 >"$TMP/lt.target" &
 target=$!
-for _ in $(seq 500); do [ "$(readlink "/proc/$target/exe")" = "$TARGET" ] && grep -q sdt_target "/proc/$target/maps" && break; sleep 0.01; done
+track "$target"
+wait_exec "$target" "$TARGET"
 "$PYSCOPE" dtrace -q -n 'python$target:::function-entry { n++; } tick-5000hz { t++; } END { printf("end\n"); }' \
 	-p "$target" >"$TMP/lt.out" 2>"$TMP/lt.err" &
 p=$!

@@ -70,6 +70,7 @@ done
 "$TARGET" wait:"$TMP/go1" call:3 &
 t=$!
 track "$t"
+wait_exec "$t" "$TARGET"
 "$PYSCOPE" events -p "$t" -p "$t" --markers function__entry >"$TMP/dup" 2>"$TMP/dup.err" &
 tracer=$!
 track "$tracer"
