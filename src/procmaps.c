@@ -129,9 +129,9 @@ int pmap_stat_parse(const char *line, struct pmap_stat *out)
 	st.ppid = ppid;
 	/* After the ppid: pgrp session tty_nr tpgid flags. */
 	const char *p = close + 3 + n;
-	for (int field = 0; field < 4 && p; field++)
+	for (int field = 0; field < 4 && p && *p; field++)
 		p = strchr(p + 1, ' ');
-	if (p)
+	if (p && *p)
 		st.flags = strtoul(p + 1, NULL, 10);
 	*out = st;
 	return 0;

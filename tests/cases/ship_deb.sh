@@ -3,7 +3,7 @@
 # a clean directory tree, its pyscope runs (--version, list) and finds its data under that tree.
 . "$(dirname "$0")/../lib.sh"
 # A make of its own: not a sub-make of `make check` (its -j jobserver, SANITIZE=1 of check-san).
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u FUZZ -u OUTPUT make "$@"; }
 for t in dpkg-buildpackage dh; do
 	command -v $t >/dev/null || { fail "$t is installed" "run scripts/install-deps (dpkg-dev, debhelper)"; exit 0; }
 done

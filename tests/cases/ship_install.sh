@@ -4,7 +4,7 @@
 # every file it installed.
 . "$(dirname "$0")/../lib.sh"
 # A make of its own: not a sub-make of `make check` (its -j jobserver, SANITIZE=1 of check-san).
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u FUZZ -u OUTPUT make "$@"; }
 src=$TMP/src root=$TMP/root
 mkdir -p "$src"
 tar -C "$PYSCOPE_ROOT" --exclude='./build*' --exclude=./.git --exclude=./debian/build -cf - . |

@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include "fuzz_util.h"
+#include "event.h"
 #include "sdt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (int i = 0; i < f->nnotes; i++) {
 		sdt_match("python:function-*", f->notes[i].provider, f->notes[i].name);
-		sdt_dtrace_name(f->notes[i].name, name, sizeof(name));
+		ps_name_dashed(f->notes[i].name, name, sizeof(name));
 	}
 	int next = 0;
 	while (sdt_find_needed(f, "libpython", &next, lib, sizeof(lib)) == 0)
