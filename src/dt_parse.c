@@ -1408,7 +1408,8 @@ static void pragma(struct parser *ps)
 		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {
-		error(ps, "unknown option '%s' (pyscope knows quiet, strsize)", name);
+		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize; "
+		      "destructive, bufsize, switchrate and aggrate are accepted and ignored)", name);
 	}
 	next(ps);
 }

@@ -93,6 +93,8 @@ static void usage(FILE *f)
 		"  -q             quiet: only what the program prints\n"
 		"  -o FILE        append the program's output to FILE\n"
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
+		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
+		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
@@ -214,7 +216,8 @@ static int parse_x(struct opts *o, const char *arg)
 		   (n == 10 && strncmp(arg, "switchrate", 10) == 0)) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
 	} else {
-		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, quiet)\n", arg);
+		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, aggsize=SIZE, "
+			"dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)\n", arg);
 		return -EINVAL;
 	}
 	return 0;
