@@ -134,3 +134,13 @@ in_syscall() {
 # has one (a condition for wait_until).
 first_child() { local c=; read -r c _ <"/proc/$1/task/$1/children" 2>/dev/null; echo "$c"; }
 has_child() { [ -n "$(first_child "$1")" ]; }
+
+# lib_path SONAME — the shared library SONAME as the dynamic loader finds it for this machine's
+# architecture (ldconfig's cache, which ld.so searches), or nothing if there is none: tests never
+# hard-code /usr/lib/x86_64-linux-gnu (dlopen of a bare soname searches the same way).
+lib_path() {
+	local tag
+	case $HOSTTYPE in x86_64) tag=x86-64 ;; aarch64) tag=AArch64 ;; *) tag=$HOSTTYPE ;; esac
+	PATH=$PATH:/sbin:/usr/sbin ldconfig -p 2>/dev/null | awk -v n="$1" -v t="$tag" \
+		'$1 == n && (index($0, "," t ")") || index($0, "," t ",")) { print $NF; exit }'
+}
