@@ -11,12 +11,17 @@ TMP=$(mktemp -d /tmp/pyscope-test.XXXXXX)
 # Processes a test starts, or learns the pid of (a -c command), are tracked by pid: at exit each
 # one still running is ended and reaped, and the temporary directory removed. Tests never look
 # processes up by name or pattern: on a shared machine that could hit another run's processes.
+# A pid is kept with its start time, so a process that ended and whose pid was given to another
+# (not ours) is never signalled.
 TRACKED=()
-track() { TRACKED+=("$@"); }
+started_at() { sed -E 's/^[0-9]+ \(.*\) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+track() { local p; for p; do TRACKED+=("$p:$(started_at "$p")"); done; }
 cleanup() {
-	local p
-	for p in "${TRACKED[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${TRACKED[@]}"; do wait "$p" 2>/dev/null; done
+	local e
+	for e in "${TRACKED[@]}"; do
+		[ -n "${e#*:}" ] && [ "$(started_at "${e%%:*}")" = "${e#*:}" ] && kill "${e%%:*}" 2>/dev/null
+	done
+	for e in "${TRACKED[@]}"; do wait "${e%%:*}" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -88,8 +93,9 @@ profile_counts() {
 
 # wait_until CMD... — until CMD succeeds (checked every 10 ms, at most ~10 s); false if it never
 # does. The only place tests sleep: they wait for a condition, never for a time.
+# WAIT_S=N (whole seconds) before it, or before a helper built on it, bounds the wait at ~N s.
 wait_until() {
-	for _ in $(seq 1000); do "$@" 2>/dev/null && return 0; sleep 0.01; done
+	for _ in $(seq $((${WAIT_S:-10} * 100))); do "$@" 2>/dev/null && return 0; sleep 0.01; done
 	return 1
 }
 
@@ -104,3 +110,37 @@ lines_at_least() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 # (the link is read at every try: a `test "$(readlink ...)"` argument would be read only once)
 exec_is() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]; }
 wait_exec() { wait_until exec_is "$1" "$(readlink -f "$2")"; }
+
+# wait_gone PID — until process PID has exited (gone, or a zombie not yet reaped); false if it is
+# still running after ~10 s.
+wait_gone() { wait_until gone "$1"; }
+
+# in_syscall PID NAME... — process PID is blocked in one of the system calls NAME (write, poll),
+# read from /proc/PID/syscall, which gives the number: the architecture's (poll is ppoll on arm64).
+in_syscall() {
+	local n s p=$1; shift
+	read -r n _ <"/proc/$p/syscall" || return 1
+	for s; do
+		case $HOSTTYPE:$s in
+		x86_64:write) [ "$n" = 1 ] ;; x86_64:poll) [ "$n" = 7 ] ;;
+		aarch64:write) [ "$n" = 64 ] ;; aarch64:poll) [ "$n" = 73 ] ;;
+		*) false ;;
+		esac && return 0
+	done
+	return 1
+}
+
+# first_child PID — the pid of PID's first child (its -c command), or nothing; has_child PID: it
+# has one (a condition for wait_until).
+first_child() { local c=; read -r c _ <"/proc/$1/task/$1/children" 2>/dev/null; echo "$c"; }
+has_child() { [ -n "$(first_child "$1")" ]; }
+
+# lib_path SONAME — the shared library SONAME as the dynamic loader finds it for this machine's
+# architecture (ldconfig's cache, which ld.so searches), or nothing if there is none: tests never
+# hard-code /usr/lib/x86_64-linux-gnu (dlopen of a bare soname searches the same way).
+lib_path() {
+	local tag
+	case $HOSTTYPE in x86_64) tag=x86-64 ;; aarch64) tag=AArch64 ;; *) tag=$HOSTTYPE ;; esac
+	PATH=$PATH:/sbin:/usr/sbin ldconfig -p 2>/dev/null | awk -v n="$1" -v t="$tag" \
+		'$1 == n && (index($0, "," t ")") || index($0, "," t ",")) { print $NF; exit }'
+}

@@ -6,6 +6,22 @@
 # a stalled reader of the output, SIGHUP and SIGPIPE, the fastest ticks (tick-5000hz). Mostly live.
 source "$(dirname "$0")/../lib.sh"
 CASES=$PYSCOPE_ROOT/tests/cases
+# stops_within NAME SECONDS SIG PID — SIG ends process PID within SECONDS (one result named NAME);
+# one still running ~10 s after the signal is ended with SIGKILL.
+stops_within() {
+	local name=$1 secs=$2 sig=$3 p=$4 t0 ms
+	t0=$(date +%s%N)
+	kill "-$sig" "$p"
+	wait_gone "$p"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "$name: $ms ms"
+	if alive "$p"; then fail "$name" "still running $ms ms after SIG$sig"; kill -9 "$p"
+	elif [ "$ms" -le $((secs * 1000)) ]; then pass "$name"
+	else fail "$name" "$ms ms"; fi
+}
+# slept_at_least N PID — process PID has gone to sleep N times (voluntary context switches): a
+# loop that sleeps toward each next tick has been running for a while.
+slept_at_least() { [ "$(sed -n 's/^voluntary_ctxt_switches:\s*//p' "/proc/$2/status")" -ge "$1" ]; }
 ZERO="function__entry=0 function__return=0 line=0 gc__start=0 gc__done=0 import__find__load__start=0 import__find__load__done=0 audit=0"
 
 # ---- no kernel needed ----
@@ -37,13 +53,12 @@ EOF2
 expect_eq "replayed drops: 'dtrace: 3 drops', no CPU claimed" "dtrace: 3 drops" "$(cat "$TMP/lost.err")"
 
 # BEGIN and ticks only, the fastest ticks (tick-5000hz): SIGINT still ends it, END runs.
+# (the signal comes once its tick loop has slept 500 times: the ticks are running)
 "$PYSCOPE" dtrace -q -n 'tick-5000hz { n++; } END { printf("end\n"); }' >"$TMP/t.out" 2>"$TMP/t.err" &
 p=$!
-sleep 0.5
-kill -INT "$p"
-for _ in $(seq 500); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-if kill -0 "$p" 2>/dev/null; then fail "tick-5000hz without markers: SIGINT ends it within 5 s"; kill -9 "$p"
-else pass "tick-5000hz without markers: SIGINT ends it within 5 s"; fi
+track "$p"
+wait_until slept_at_least 500 "$p" || fail "tick-5000hz without markers: the ticks run" "$(cat "$TMP/t.err")"
+stops_within "tick-5000hz without markers: SIGINT ends it within 5 s" 5 INT "$p"
 wait "$p"
 expect_eq "tick-5000hz without markers: exit 0, END ran" "0 end" "$? $(cat "$TMP/t.out")"
 
@@ -70,9 +85,18 @@ else
 fi
 
 # -p on a zombie and on a kernel thread: say so (not "no markers").
-sh -c "sleep 0.05 & echo \$! >'$TMP/zpid'; exec sleep 5" &
+# (a parent that never reaps its child: no race with a shell's reaping)
+python3 -c 'import os, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(60)' >"$TMP/zpid" &
 zparent=$!
-for _ in $(seq 500); do z=$(cat "$TMP/zpid" 2>/dev/null); [ -n "$z" ] && grep -q '^State:.Z' "/proc/$z/status" 2>/dev/null && break; sleep 0.01; done
+track "$zparent"
+zombie_in() { local z; z=$(cat "$1") && [ -n "$z" ] && grep -q '^State:.Z' "/proc/$z/status"; }
+wait_until zombie_in "$TMP/zpid" || fail "-p ZOMBIE: a zombie to look at" "$(cat "$TMP/zpid")"
+z=$(cat "$TMP/zpid")
 expect_status "-p ZOMBIE: exit 2" 2 "$PYSCOPE" events -p "$z"
 expect_eq "-p ZOMBIE: events says it is a zombie" \
 	"pyscope: process $z is a zombie (it has exited; its parent has not reaped it yet)" "$(cat "$TMP/err")"
@@ -92,11 +116,13 @@ expect_eq "-p 2 (kthreadd): a kernel thread" "pyscope: process 2 is a kernel thr
 for i in $(seq 15); do
 	"$TARGET" sleep:$((i * 3)) &
 	t=$!
+	track "$t"
 	"$PYSCOPE" events -p "$t" >/dev/null 2>>"$TMP/race.err" &
 	tr=$!
+	track "$tr"
 	wait "$t"
-	for _ in $(seq 300); do kill -0 "$tr" 2>/dev/null || break; sleep 0.01; done
-	kill -INT "$tr" 2>/dev/null; wait "$tr"
+	WAIT_S=3 wait_gone "$tr" || kill -INT "$tr"
+	wait "$tr"
 done
 sort "$TMP/race.err" | uniq -c | sed 's/^/race: /'     # (in the log: which outcomes the runs had)
 expect_eq "attach racing an exit: no libbpf text, only pyscope's lines" "" \
@@ -122,30 +148,24 @@ stalled() {
 	local sig=$1
 	"$TARGET" sems spin:60 >"$TMP/sems.$sig" &
 	local target=$!
+	track "$target"
 	wait_for "$TMP/sems.$sig" '^function__entry='
 	mkfifo "$TMP/fifo.$sig"
 	exec 7<>"$TMP/fifo.$sig"
 	"$PYSCOPE" events -p "$target" >"$TMP/fifo.$sig" 2>"$TMP/stall.$sig.err" &
 	local p=$!
+	track "$p"
 	wait_for "$TMP/stall.$sig.err" tracing
-	# until the pipe is full and pyscope waits on it (poll: 7, write: 1)
-	local sc=
-	for _ in $(seq 1000); do read -r sc _ <"/proc/$p/syscall"; [ "$sc" = 7 ] || [ "$sc" = 1 ] && break; sleep 0.01; done
-	local t0=$(date +%s%N)
-	kill "-$sig" "$p"
-	for _ in $(seq 1000); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-	local ms=$((($(date +%s%N) - t0) / 1000000))
-	if kill -0 "$p" 2>/dev/null; then
-		fail "stalled reader, SIG$sig: pyscope ends" "still running after 10 s"
-		kill -9 "$p"
-	elif [ "$ms" -le $((2000 + 3000)) ]; then pass "stalled reader, SIG$sig: pyscope ends within 5 s ($ms ms)"
-	else fail "stalled reader, SIG$sig: pyscope ends within 5 s" "$ms ms"; fi
+	# until the pipe is full and pyscope waits on it
+	wait_until in_syscall "$p" poll write ||
+		fail "stalled reader, SIG$sig: pyscope waits on the full pipe" "$(cat "/proc/$p/syscall")"
+	stops_within "stalled reader, SIG$sig: pyscope ends within 5 s" 5 "$sig" "$p"
 	wait "$p"
 	expect_eq "stalled reader, SIG$sig: exit 0, says the output was cut short" \
 		"0 pyscope: output cut short: its reader stopped reading" "$? $(grep 'cut short' "$TMP/stall.$sig.err")"
 	exec 7<&-
 	kill -USR1 "$target"
-	for _ in $(seq 500); do [ "$(wc -l <"$TMP/sems.$sig")" -ge 2 ] && break; sleep 0.01; done
+	wait_until lines_at_least 2 "$TMP/sems.$sig"
 	expect_eq "stalled reader, SIG$sig: every semaphore back to 0" "$ZERO" "$(sed -n 2p "$TMP/sems.$sig")"
 	kill "$target"; wait "$target" 2>/dev/null
 }
@@ -157,12 +177,14 @@ stalled TERM
 for sig in HUP PIPE; do
 	"$PYSCOPE" events -c "$TARGET spin:60" >"$TMP/s.out" 2>"$TMP/s.err" &
 	p=$!
+	track "$p"
 	wait_for "$TMP/s.out" 'function__entry sdt_target.c spin 1'
-	read -r child _ <"/proc/$p/task/$p/children"
+	child=$(first_child "$p")
+	[ -n "$child" ] && track "$child" || fail "SIG$sig: the -c command is running"
 	kill "-$sig" "$p"
 	wait "$p"
 	expect_eq "SIG$sig: exit 0 with the summary" "0 1" "$? $(grep -Ec '^pyscope: [0-9]+ events, 0 lost$' "$TMP/s.err")"
-	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+	if [ -n "$child" ] && alive "$child"; then
 		fail "SIG$sig: the -c command is ended too" "$(ps -o pid,stat,args -p "$child")"; kill "$child"
 	else pass "SIG$sig: the -c command is ended too"; fi
 done
@@ -171,33 +193,38 @@ done
 mkfifo "$TMP/headfifo"
 head -3 <"$TMP/headfifo" >"$TMP/head.out" &
 h=$!
+track "$h"
 "$PYSCOPE" events -c "$TARGET spin:60" >"$TMP/headfifo" 2>"$TMP/head.err" &
 p=$!
+track "$p"
+wait_until has_child "$p"
+child=$(first_child "$p")
+[ -n "$child" ] && track "$child" || fail "| head: the -c command is running"
 wait "$h"
-for _ in $(seq 500); do [ -r "/proc/$p/task/$p/children" ] && read -r child _ <"/proc/$p/task/$p/children" && break; sleep 0.01; done
-for _ in $(seq 500); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-kill -0 "$p" 2>/dev/null && { fail "| head: pyscope ends"; kill -9 "$p"; }
+wait_gone "$p" || { fail "| head: pyscope ends"; kill -9 "$p"; }
 wait "$p"
 expect_eq "| head: exit 0, only the summary on stderr" "0 pyscope:" "$? $(grep -v '^pyscope: [0-9]* events, 0 lost$' "$TMP/head.err" | wc -l | sed 's/^0$/pyscope:/')"
-if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then fail "| head: the -c command is ended too"; kill "$child"
+if [ -n "$child" ] && alive "$child"; then fail "| head: the -c command is ended too"; kill "$child"
 else pass "| head: the -c command is ended too"; fi
 
 # The same for dtrace: a reader that goes away, and one that stalls.
 mkfifo "$TMP/dheadfifo"
 head -2 <"$TMP/dheadfifo" >"$TMP/dhead.out" &
 h=$!
+track "$h"
 "$PYSCOPE" dtrace -q -n 'python$target:::function-entry { printf("%s\n", copyinstr(arg1)); }' \
 	-c "$TARGET spin:60" >"$TMP/dheadfifo" 2>"$TMP/dhead.err" &
 p=$!
+track "$p"
+wait_until has_child "$p"
+child=$(first_child "$p")
+[ -n "$child" ] && track "$child" || fail "dtrace | head: the -c command is running"
 wait "$h"
-child=
-for _ in $(seq 500); do [ -r "/proc/$p/task/$p/children" ] && read -r child _ <"/proc/$p/task/$p/children" && break; sleep 0.01; done
-for _ in $(seq 500); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-kill -0 "$p" 2>/dev/null && { fail "dtrace | head: pyscope ends"; kill -9 "$p"; }
+wait_gone "$p" || { fail "dtrace | head: pyscope ends"; kill -9 "$p"; }
 wait "$p"
 expect_eq "dtrace | head: exit 0, nothing on stderr, head got its lines" "0  spin spin" \
 	"$? $(cat "$TMP/dhead.err") $(cat "$TMP/dhead.out" | paste -sd' ')"
-if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then fail "dtrace | head: the -c command is ended too"; kill "$child"
+if [ -n "$child" ] && alive "$child"; then fail "dtrace | head: the -c command is ended too"; kill "$child"
 else pass "dtrace | head: the -c command is ended too"; fi
 
 mkfifo "$TMP/dstall"
@@ -205,34 +232,34 @@ exec 7<>"$TMP/dstall"
 "$PYSCOPE" dtrace -q -n 'python$target:::function-entry { printf("%s %s\n", copyinstr(arg0), copyinstr(arg1)); }' \
 	-c "$TARGET call:100000000" >"$TMP/dstall" 2>"$TMP/dstall.err" &
 p=$!
-for _ in $(seq 1000); do read -r sc _ <"/proc/$p/syscall"; [ "$sc" = 7 ] || [ "$sc" = 1 ] && break; sleep 0.01; done
-child=
-read -r child _ <"/proc/$p/task/$p/children"
-kill -INT "$p"
-for _ in $(seq 700); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-if kill -0 "$p" 2>/dev/null; then fail "dtrace, stalled reader: SIGINT ends it within 7 s"; kill -9 "$p"
-else pass "dtrace, stalled reader: SIGINT ends it within 7 s"; fi
+track "$p"
+wait_until in_syscall "$p" poll write ||
+	fail "dtrace, stalled reader: dtrace waits on the full pipe" "$(cat "/proc/$p/syscall")"
+child=$(first_child "$p")
+[ -n "$child" ] && track "$child" || fail "dtrace, stalled reader: the -c command is running"
+stops_within "dtrace, stalled reader: SIGINT ends it within 7 s" 7 INT "$p"
 wait "$p"
 expect_eq "dtrace, stalled reader: says the output was cut short" \
 	"pyscope: output cut short: its reader stopped reading" "$(grep 'cut short' "$TMP/dstall.err")"
 exec 7<&-
-if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then fail "dtrace, stalled reader: the -c command is ended too"; kill "$child"
+if [ -n "$child" ] && alive "$child"; then fail "dtrace, stalled reader: the -c command is ended too"; kill "$child"
 else pass "dtrace, stalled reader: the -c command is ended too"; fi
 
-# Live tick-5000hz beside markers: SIGINT ends it.
+# Live tick-5000hz beside markers: SIGINT ends it. (It comes once both have fired: the first
+# entry and the 500th tick print a line, which dtrace shows within 200 ms while it traces.)
 "$TARGET" spin:60 >"$TMP/lt.target" &
 target=$!
 track "$target"
 wait_exec "$target" "$TARGET"
-"$PYSCOPE" dtrace -q -n 'python$target:::function-entry { n++; } tick-5000hz { t++; } END { printf("end\n"); }' \
+"$PYSCOPE" dtrace -q -n 'python$target:::function-entry { n++; } python$target:::function-entry /n == 1/ { printf("entry\n"); }
+	tick-5000hz { t++; } tick-5000hz /t == 500/ { printf("ticking\n"); } END { printf("end\n"); }' \
 	-p "$target" >"$TMP/lt.out" 2>"$TMP/lt.err" &
 p=$!
-sleep 1
-kill -INT "$p"
-for _ in $(seq 500); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
-if kill -0 "$p" 2>/dev/null; then fail "live tick-5000hz: SIGINT ends it within 5 s"; kill -9 "$p"
-else pass "live tick-5000hz: SIGINT ends it within 5 s"; fi
+track "$p"
+{ wait_for "$TMP/lt.out" '^entry$' && wait_for "$TMP/lt.out" '^ticking$'; } ||
+	fail "live tick-5000hz: markers and ticks both fire" "$(cat "$TMP/lt.out" "$TMP/lt.err")"
+stops_within "live tick-5000hz: SIGINT ends it within 5 s" 5 INT "$p"
 wait "$p"
-expect_eq "live tick-5000hz: exit 0, END ran" "0 end" "$? $(cat "$TMP/lt.out")"
+expect_eq "live tick-5000hz: exit 0, END ran last" "0 end" "$? $(tail -1 "$TMP/lt.out")"
 kill "$target"; wait "$target" 2>/dev/null
 exit 0

@@ -1,5 +1,8 @@
 # pyscope doctor: one line per check in a fixed order, each Python found on a line of its own,
 # a privilege problem reported with what to do, and the exit status saying whether tracing works.
+# Not "kind: live", though it checks more where can_trace holds: doctor only probes the kernel (one
+# BPF ring buffer map and one dummy perf event, created and closed) and reads ELF notes; it attaches
+# nothing to any process, so it cannot see or disturb other tests' processes: it runs in parallel.
 . "$(dirname "$0")/../lib.sh"
 # A Python without markers first on PATH (any ELF executable named python3.N will do).
 mkdir -p "$TMP/bin" && cp /bin/true "$TMP/bin/python3.99"

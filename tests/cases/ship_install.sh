@@ -2,6 +2,7 @@
 # alone): the exact files installed, the installed pyscope working with its build folder gone
 # (it finds its data through /proc/self/exe, never the build folder), and uninstall removing
 # every file it installed.
+# kind: live (the installed dtrace traces its example under -c: uprobes on a real python3.11)
 . "$(dirname "$0")/../lib.sh"
 # A make of its own: not a sub-make of `make check` (its -j jobserver, SANITIZE=1 of check-san).
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u FUZZ -u OUTPUT make "$@"; }

@@ -1,5 +1,8 @@
 # pyscope version / --version: each field against its source (src/version.h, git, the libbpf
 # headers, uname, /sys), and the version defined once (debian/changelog agrees with it).
+# Not "kind: live", though it checks more where can_trace holds: version only creates (and closes)
+# one BPF ring buffer map to see that the kernel has them; it attaches nothing to any process, so
+# it runs in parallel with the others.
 . "$(dirname "$0")/../lib.sh"
 "$PYSCOPE" version >"$TMP/v" 2>"$TMP/err"
 expect_eq "version exits 0" 0 $?
