@@ -566,8 +566,10 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	}
 	if (rc == 0)
 		rc = list_probes(c);
-	if (rc == 0)
+	if (rc == 0 && cfg->os_probes)
 		rc = open_sys(c);
+	if (rc == 0 && !cfg->os_probes)
+		c->nall = c->nprobes;
 	if (rc < 0) {
 		cap_close(c);
 		return rc;

@@ -33,6 +33,7 @@ struct cap_config {
 	 * provider's functions and profile-N's rates are listed for these (see capture_sys.c) */
 	const char *const *wants;
 	int nwants;
+	bool os_probes;          /* list the syscall, proc, profile and pid providers too */
 };
 
 struct cap;

@@ -180,6 +180,12 @@ static int add_fn(const char *fn, void *ctx)
 	return 0;
 }
 
+static int find_fn(const char *fn, void *ctx)
+{
+	const struct fnlist *l = ctx;
+	return strcmp(fn, l->glob) == 0;
+}
+
 /* pidN:MOD:FUNC:NAME: the functions of the objects of process PID (OBJ and its libraries when
  * it has not run yet) whose basename matches MOD. */
 static int list_pid(struct cap_sys *s, pid_t pid, const char *obj, char *f[4])
@@ -224,8 +230,9 @@ static int list_pid(struct cap_sys *s, pid_t pid, const char *obj, char *f[4])
 			continue;
 		const char *mod = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		if (offset) {
-			/* one probe: FUNC must name a function, not a glob */
-			if (!*f[2] || strpbrk(f[2], "*?["))
+			/* one probe, in the objects that define FUNC (a name, not a glob) */
+			struct fnlist l = { .glob = f[2] };
+			if (!*f[2] || strpbrk(f[2], "*?[") || sdt_functions(path, find_fn, &l) != 1)
 				continue;
 			const char *fn = keep(s, f[2]), *nm = keep(s, f[3]);
 			if (!fn || !nm || !add(s, K_UOFFSET, strtol(f[3], NULL, 16), "pid", pid, mod, path,

@@ -28,6 +28,9 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
+ *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
+ *     probes exist for the functions the script's descriptions name.
  *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
  *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
  *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.
@@ -856,7 +859,7 @@ int dtrace_main(int argc, char **argv)
 			.command = o.command, .pids = nnamed ? named.v : o.pids,
 			.npids = nnamed ? nnamed : o.npids,
 			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
-			.wants = (const char *const *)wants.v, .nwants = wants.n,
+			.wants = (const char *const *)wants.v, .nwants = wants.n, .os_probes = true,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
