@@ -241,6 +241,7 @@ __u32 proc_id[CAP_PROC_COUNT];             /* proc provider: the probe id of eac
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);     /* a few entries, most often: no 64k up front */
 	__uint(max_entries, CAP_MAX_TRACED);
 	__type(key, __u32);
 	__type(value, __u8);
