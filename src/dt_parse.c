@@ -1565,8 +1565,13 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		if (rc < 0)
 			error(ps, "invalid rate in %s (examples: tick-1s, tick-10ms, tick-100hz)", text);
 		/* p-sys: profile-N samples the interrupted thread on every CPU, a probe of capture's
-		 * profile provider (matched like a marker); tick-N stays a timer here */
-		d->kind = d->name[0] == 't' ? PG_PD_TICK : PG_PD_MARKER;
+		 * profile provider (matched like a marker) -- when probes are not known yet (the pass
+		 * before capture) or include that provider; in a replay, whose stream has no such
+		 * probes, it stays a timer on the stream's clock, as tick-N always is */
+		bool sampled = false;
+		for (int i = 0; d->name[0] == 'p' && i < ps->o->nprobes && !sampled; i++)
+			sampled = strcmp(ps->o->probes[i]->provider, "profile") == 0;
+		d->kind = d->name[0] == 'p' && (!ps->o->probes || sampled) ? PG_PD_MARKER : PG_PD_TICK;
 		if (d->kind == PG_PD_MARKER && !*d->provider)
 			d->provider = "profile";
 	} else if (strcmp(d->name, "ERROR") == 0 && prov_dtrace) {
