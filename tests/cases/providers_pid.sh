@@ -62,3 +62,19 @@ D
 	expect_eq "alloc(17) makes 17 mallocs of 100000 bytes or more" "big mallocs 17" \
 		"$(grep -v '^$' "$TMP/out")"
 fi
+
+# -p: a running process's functions and system calls, attached before it makes them.
+"$T" wait:"$TMP/go" call:5 write:4 >/dev/null 2>&1 &
+spid=$!
+track "$spid"
+wait_exec "$spid" "$T"
+stdbuf -oL "$PYSCOPE" dtrace -q -p "$spid" -n 'BEGIN { printf("attached\n"); }
+	pid$target::sys_work:return { @r = count(); } syscall::write:entry /pid == $target/ { @w = count(); }
+	END { printa("returns %@d\n", @r); printa("writes %@d\n", @w); }' >"$TMP/p.out" 2>"$TMP/p.err" &
+dpid=$!
+track "$dpid"
+wait_for "$TMP/p.out" '^attached$' || fail "-p: pyscope attached" "$(cat "$TMP/p.err")"
+touch "$TMP/go"
+wait "$dpid"
+expect_eq "-p: 5 returns of sys_work and 4 writes of the running process" "returns 5|writes 4" \
+	"$(grep -E '^(returns|writes)' "$TMP/p.out" | paste -sd'|')"
