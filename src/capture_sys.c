@@ -41,6 +41,7 @@
 static const char *const sysnames[] = {
 #include "syscalls.h"
 };
+#define CAP_MAX_PID_FUNCS 20000   /* functions one pid description may match in one object */
 #define NSYS ((int)(sizeof(sysnames) / sizeof(sysnames[0])))
 _Static_assert(sizeof(sysnames) / sizeof(sysnames[0]) <= CAP_MAX_SYSCALLS,
 	       "the syscall enable map covers every number");
@@ -154,9 +155,9 @@ static void split_desc(const char *text, char *buf, size_t len, char *f[4])
 }
 
 struct fnlist {
-	struct cap_sys *s;
-	const char *glob, *name, *mod, *path;
-	int pid;
+	const char *glob;
+	char **v;                /* the matching names, strdup'd */
+	int n, cap;
 };
 
 static int add_fn(const char *fn, void *ctx)
@@ -164,20 +165,58 @@ static int add_fn(const char *fn, void *ctx)
 	struct fnlist *l = ctx;
 	if (fnmatch(l->glob, fn, 0) != 0)
 		return 0;
-	for (int i = 0; i < l->s->n; i++)      /* each function once per object */
-		if (l->s->v[i].kind >= K_UENTRY && l->s->v[i].pub.path == l->path &&
-		    strcmp(l->s->v[i].pub.function, fn) == 0)
-			return 0;
-	const char *f = keep(l->s, fn);
-	if (!f)
-		return -ENOMEM;
-	static const char *const names[] = { "entry", "return" };
-	for (int k = 0; k < 2; k++)
-		if (fnmatch(*l->name ? l->name : "*", names[k], 0) == 0 &&
-		    !add(l->s, k ? K_URETURN : K_UENTRY, 0, "pid", l->pid, l->mod, l->path, f,
-			 names[k], k ? 2 : CAP_SYS_ARGS))
+	if (l->n == CAP_MAX_PID_FUNCS)
+		return -E2BIG;
+	if (l->n == l->cap) {
+		int nc = l->cap ? l->cap * 2 : 64;
+		char **nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
 			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	if (!(l->v[l->n] = strdup(fn)))
+		return -ENOMEM;
+	l->n++;
 	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entry and return probes (those NAME matches) of the functions of PATH that GLOB matches,
+ * each name once (a symbol table may have a name several times). */
+static int add_functions(struct cap_sys *s, pid_t pid, const char *path, const char *mod,
+			 const char *glob, const char *name)
+{
+	static const char *const names[] = { "entry", "return" };
+	struct fnlist l = { .glob = glob };
+	int rc = sdt_functions(path, add_fn, &l);
+	if (rc == -E2BIG)
+		fprintf(stderr, "pyscope: pid%d:%s:%s: more than %d functions match; name fewer\n",
+			(int)pid, mod, glob, CAP_MAX_PID_FUNCS);
+	if (rc == -E2BIG || rc == -ENOMEM)
+		goto out;
+	rc = 0;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
+	for (int i = 0; i < l.n && rc == 0; i++) {
+		if (i > 0 && strcmp(l.v[i], l.v[i - 1]) == 0)
+			continue;
+		const char *f = keep(s, l.v[i]);
+		for (int k = 0; k < 2 && rc == 0; k++)
+			if (!f || (fnmatch(*name ? name : "*", names[k], 0) == 0 &&
+				   !add(s, k ? K_URETURN : K_UENTRY, 0, "pid", pid, mod, path, f, names[k],
+					k ? 2 : CAP_SYS_ARGS)))
+				rc = -ENOMEM;
+	}
+out:
+	for (int i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return rc;
 }
 
 static int find_fn(const char *fn, void *ctx)
@@ -240,10 +279,7 @@ static int list_pid(struct cap_sys *s, pid_t pid, const char *obj, char *f[4])
 				rc = -ENOMEM;
 			continue;
 		}
-		struct fnlist l = { s, *f[2] ? f[2] : "*", f[3], mod, path, pid };
-		int r = sdt_functions(path, add_fn, &l);
-		if (r == -ENOMEM)
-			rc = r;
+		rc = add_functions(s, pid, path, mod, *f[2] ? f[2] : "*", f[3]);
 	}
 	for (int i = 0; i < np; i++)
 		free(paths[i]);
