@@ -89,7 +89,12 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: src/%.c $$(if $$(wildcard $$(basename $$@).d),,no-deps-yet) | $(OUTPUT)/.deps $(BPF_SKELS)
+# The syscall provider's number -> name table, from the C library's <asm/unistd.h>.
+$(OUTPUT)/syscalls.h: scripts/gen-syscalls | $(OUTPUT)/.deps
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-syscalls "$(CC)" $@
+
+$(OUTPUT)/%.o: src/%.c $$(if $$(wildcard $$(basename $$@).d),,no-deps-yet) | $(OUTPUT)/.deps $(BPF_SKELS) $(OUTPUT)/syscalls.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -c $< -o $@
 

@@ -46,6 +46,7 @@ struct pt_regs;
 #include <bpf/bpf_tracing.h>
 #define BPF_USDT_MAX_SPEC_CNT 1024
 #include <bpf/usdt.bpf.h>
+#include <bpf/bpf_core_read.h>
 #include "capture_rec.h"
 
 /* The copy of the frame at a hit sits in a per-CPU room of a power of two bytes (its own map: the
@@ -137,45 +138,10 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 	return 0;    /* a number no kind has: a spec libbpf did not write */
 }
 
-SEC("usdt")
-int ps_hit(struct pt_regs *ctx)
+/* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
+ * (copied now, from the process), then the record into the ring (or counted lost on CPU). */
+static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, __u32 strmask, __u32 cpu)
 {
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
-	if (!s || !f)
-		return 0;
-	int spec_id = __bpf_usdt_spec_id(ctx);
-	if (spec_id < 0)
-		return 0;
-	struct __bpf_usdt_spec *spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &spec_id);
-	if (!spec)
-		return 0;
-	struct cap_rec *r = (void *)s->buf;
-	__u64 cookie = spec->usdt_cookie;
-	__u32 strmask = CAP_COOKIE_STRMASK(cookie);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 cpu = bpf_get_smp_processor_id();
-	int n = spec->arg_cnt;
-
-	if (n < 0)
-		n = 0;
-	if (n > PS_MAX_ARGS)
-		n = PS_MAX_ARGS;
-	r->ts = bpf_ktime_get_ns();
-	r->pid = pid_tgid >> 32;
-	r->tid = (__u32)pid_tgid;
-	r->id = CAP_COOKIE_ID(cookie);
-	r->cpu = cpu;
-	r->nargs = n;
-	r->pad = 0;
-	r->cut = 0;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
-		n = 0;
-	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
-		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
-
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
@@ -215,7 +181,264 @@ int ps_hit(struct pt_regs *ctx)
 }
 
 SEC("usdt")
+int ps_hit(struct pt_regs *ctx)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	if (!s || !f)
+		return 0;
+	int spec_id = __bpf_usdt_spec_id(ctx);
+	if (spec_id < 0)
+		return 0;
+	struct __bpf_usdt_spec *spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &spec_id);
+	if (!spec)
+		return 0;
+	struct cap_rec *r = (void *)s->buf;
+	__u64 cookie = spec->usdt_cookie;
+	__u32 strmask = CAP_COOKIE_STRMASK(cookie);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 cpu = bpf_get_smp_processor_id();
+	int n = spec->arg_cnt;
+
+	if (n < 0)
+		n = 0;
+	if (n > PS_MAX_ARGS)
+		n = PS_MAX_ARGS;
+	r->ts = bpf_ktime_get_ns();
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	r->id = CAP_COOKIE_ID(cookie);
+	r->cpu = cpu;
+	r->nargs = n;
+	r->pad = 0;
+	r->cut = 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
+		n = 0;
+	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
+		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
+
+	return finish(s, r, n, strmask, cpu);
+}
+
+SEC("usdt")
 int ps_nop(struct pt_regs *ctx)
 {
 	return 0;
+}
+
+/* ---- the operating system's providers (capture_sys.c lists and attaches them) ----
+ *
+ * syscall, proc and profile probes fire in every process; when pyscope traces chosen processes
+ * (-c, -p), they are filtered here, in the kernel, to those processes and the processes they fork
+ * (followed at sched_process_fork, forgotten at their exit), so that a busy machine does not
+ * flood the ring. A syscall probe costs one array look-up in sys_on for every system call on the
+ * machine while the syscall programs are attached, and a hash look-up for an enabled one. */
+
+const volatile bool filter_pids = false;   /* only the processes in traced */
+__u32 proc_id[CAP_PROC_COUNT];             /* proc provider: the probe id of each kind, 0: off */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);     /* a few entries, most often: no 64k up front */
+	__uint(max_entries, CAP_MAX_TRACED);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAP_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct cap_sys_on);
+} sys_on SEC(".maps");
+
+/* What the tracepoints hand over, declared with the fields read (CO-RE: libbpf moves each read to
+ * where the running kernel's BTF puts the field). */
+typedef struct {
+	int counter;
+} atomic_t;
+struct signal_struct {
+	atomic_t live;
+} __attribute__((preserve_access_index));
+struct task_struct {
+	int pid, tgid, exit_code;
+	struct signal_struct *signal;
+} __attribute__((preserve_access_index));
+
+#if defined(__TARGET_ARCH_x86)
+#define SYS_ARGS(r) { (r).rdi, (r).rsi, (r).rdx, (r).r10, (r).r8, (r).r9 }
+#define FN_ARGS(r) { (r).rdi, (r).rsi, (r).rdx, (r).rcx, (r).r8, (r).r9 }
+#define FN_RET(r) ((r).rax)
+#define REGS_PC(r) ((r)->rip)
+#define REGS_USER(r) (((r)->cs & 3) == 3)
+#else
+#define SYS_ARGS(r) { (r).regs[0], (r).regs[1], (r).regs[2], (r).regs[3], (r).regs[4], (r).regs[5] }
+#define FN_ARGS(r) SYS_ARGS(r)
+#define FN_RET(r) ((r).regs[0])
+#define REGS_PC(r) ((r)->pc)
+#define REGS_USER(r) (((r)->pstate & 0xf) == 0)     /* EL0 */
+#define ARM64_SYSCALLNO_OFF 280  /* struct pt_regs: user_pt_regs, orig_x0, then syscallno */
+#endif
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	return !filter_pids || bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+/* A record of probe ID with the N values of ARGS, in the current thread (TID: another thread's
+ * id, or 0 for the current one). */
+static __always_inline int emit(__u32 id, const long *args, int n, __u32 strmask, __u32 tid)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	struct cap_rec *r = (void *)s->buf;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 cpu = bpf_get_smp_processor_id();
+	r->ts = bpf_ktime_get_ns();
+	r->pid = pid_tgid >> 32;
+	r->tid = tid ? tid : (__u32)pid_tgid;
+	r->id = id;
+	r->cpu = cpu;
+	r->nargs = n;
+	r->pad = 0;
+	r->cut = 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	for (int i = 0; i < CAP_SYS_ARGS && i < n; i++)
+		r->args[i] = args[i];
+	return finish(s, r, n, strmask, cpu);
+}
+
+SEC("raw_tp/sys_enter")
+int ps_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 nr = ctx->args[1], zero = 0;
+	struct cap_sys_on *on = bpf_map_lookup_elem(&sys_on, &nr);
+	if (!on || !on->entry || !wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), (void *)ctx->args[0]))
+		return 0;
+	long args[CAP_SYS_ARGS] = SYS_ARGS(f->regs);
+	return emit(on->entry, args, CAP_SYS_ARGS, on->entry_strmask, 0);
+}
+
+SEC("raw_tp/sys_exit")
+int ps_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 nr = 0;
+#if defined(__TARGET_ARCH_x86)
+	unsigned long orig = 0;
+	bpf_probe_read_kernel(&orig, sizeof(orig),
+			      (char *)ctx->args[0] + __builtin_offsetof(struct pt_regs, orig_rax));
+	nr = orig;
+#else
+	int no = -1;
+	bpf_probe_read_kernel(&no, sizeof(no), (char *)ctx->args[0] + ARM64_SYSCALLNO_OFF);
+	nr = no;
+#endif
+	struct cap_sys_on *on = bpf_map_lookup_elem(&sys_on, &nr);
+	if (!on || !on->ret || !wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	long args[2] = { (long)ctx->args[1], (long)ctx->args[1] };
+	return emit(on->ret, args, 2, 0, 0);
+}
+
+SEC("raw_tp/sched_process_fork")
+int ps_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *child = (void *)ctx->args[1];
+	__u32 ptgid = bpf_get_current_pid_tgid() >> 32;
+	if (!wanted(ptgid))
+		return 0;
+	__u32 cpid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
+	if (ctgid != ptgid) {
+		__u8 one = 1;
+		if (filter_pids)
+			bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+		long args[1] = { ctgid };
+		if (proc_id[CAP_PROC_CREATE])
+			emit(proc_id[CAP_PROC_CREATE], args, 1, 0, 0);
+	} else if (proc_id[CAP_PROC_LWP_START]) {
+		long args[1] = { cpid };
+		emit(proc_id[CAP_PROC_LWP_START], args, 1, 0, cpid);
+	}
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int ps_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	long args[1] = { 0 };
+	if (proc_id[CAP_PROC_EXEC_SUCCESS] && wanted(bpf_get_current_pid_tgid() >> 32))
+		emit(proc_id[CAP_PROC_EXEC_SUCCESS], args, 0, 0, 0);
+	return 0;
+}
+
+/* Every thread's exit; the process's when it was the last (signal->live has dropped to 0).
+ * proc:::exit's arg0 is DTrace's reason (CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3), arg1 the
+ * exit status or the signal. */
+SEC("raw_tp/sched_process_exit")
+int ps_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *t = (void *)ctx->args[0];
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!wanted(tgid))
+		return 0;
+	if (BPF_CORE_READ(t, signal, live.counter) == 0) {
+		int code = BPF_CORE_READ(t, exit_code);
+		long args[2] = { (code & 0x7f) == 0 ? 1 : (code & 0x80) ? 3 : 2,
+				 (code & 0x7f) == 0 ? (code >> 8) & 0xff : code & 0x7f };
+		if (proc_id[CAP_PROC_EXIT])
+			emit(proc_id[CAP_PROC_EXIT], args, 2, 0, 0);
+		if (filter_pids)
+			bpf_map_delete_elem(&traced, &tgid);
+	} else if (proc_id[CAP_PROC_LWP_EXIT]) {
+		long args[1] = { bpf_get_current_pid_tgid() & 0xffffffff };
+		emit(proc_id[CAP_PROC_LWP_EXIT], args, 1, 0, 0);
+	}
+	return 0;
+}
+
+/* profile-N: a perf event per CPU; the cookie is the probe id. arg0 is the kernel pc when the
+ * sample interrupted the kernel, arg1 the user pc when it interrupted the process (the other 0). */
+SEC("perf_event")
+int ps_profile(void *ctx)
+{
+	const CAP_REGS *regs = ctx;
+	if (!wanted(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	__u64 pc = REGS_PC(regs);
+	bool user = REGS_USER(regs);
+	long args[2] = { user ? 0 : (long)pc, user ? (long)pc : 0 };
+	return emit((__u32)bpf_get_attach_cookie(ctx), args, 2, 0, 0);
+}
+
+/* pid provider: a uprobe on a function's entry (or an offset in it), a uretprobe on its return;
+ * the cookie is CAP_COOKIE(probe id, string mask). */
+SEC("uprobe")
+int ps_uentry(struct pt_regs *ctx)
+{
+	__u32 zero = 0;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
+		return 0;
+	long args[CAP_SYS_ARGS] = FN_ARGS(f->regs);
+	return emit(CAP_COOKIE_ID(cookie), args, CAP_SYS_ARGS, CAP_COOKIE_STRMASK(cookie), 0);
+}
+
+SEC("uretprobe")
+int ps_ureturn(struct pt_regs *ctx)
+{
+	__u32 zero = 0;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
+		return 0;
+	long args[2] = { 0, (long)FN_RET(f->regs) };
+	return emit(CAP_COOKIE_ID(cookie), args, 2, 0, 0);
 }

@@ -54,6 +54,7 @@
 #include <bpf/bpf.h>
 #include "capture.h"
 #include "capture_rec.h"
+#include "capture_sys.h"
 #include "capture.skel.h"
 #include "procmaps.h"
 #include "pythons.h"
@@ -97,8 +98,10 @@ struct cap {
 	struct target *targets;
 	int ntargets;
 	struct probe *probes;
-	const struct ps_probe **probe_ptrs;
-	int nprobes;
+	const struct ps_probe **probe_ptrs;  /* the markers', then sys's */
+	int nprobes;             /* markers */
+	struct cap_sys *sys;     /* the operating system's providers (capture_sys.c) */
+	int nall;                /* markers and sys's probes */
 
 	struct capture_bpf *skel;
 	struct ring_buffer *rb;
@@ -499,6 +502,26 @@ static int list_probes(struct cap *c)
 	return 0;
 }
 
+/* The operating system's probes after the markers; the pid provider looks into the -c command
+ * (its executable, not run yet) or the first -p process. */
+static int open_sys(struct cap *c)
+{
+	pid_t pid = c->child > 0 ? c->child : c->npids > 0 ? c->pids[0] : 0;
+	const char *obj = c->child > 0 && c->ntargets > 0 ? c->targets[0].open_path : NULL;
+	const struct ps_probe *const *sp;
+	int rc = cap_sys_open(&c->cfg, pid, obj, c->nprobes + 1, &c->sys);
+	if (rc < 0)
+		return rc;
+	int ns = cap_sys_probes(c->sys, &sp);
+	const struct ps_probe **all = realloc(c->probe_ptrs, (c->nprobes + ns + 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	memcpy(all + c->nprobes, sp, ns * sizeof(*all));
+	c->probe_ptrs = all;
+	c->nall = c->nprobes + ns;
+	return 0;
+}
+
 int cap_open(const struct cap_config *cfg, struct cap **out)
 {
 	struct cap *c = calloc(1, sizeof(*c));
@@ -543,6 +566,10 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	}
 	if (rc == 0)
 		rc = list_probes(c);
+	if (rc == 0 && cfg->os_probes)
+		rc = open_sys(c);
+	if (rc == 0 && !cfg->os_probes)
+		c->nall = c->nprobes;
 	if (rc < 0) {
 		cap_close(c);
 		return rc;
@@ -554,11 +581,13 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 int cap_probes(const struct cap *c, const struct ps_probe *const **probes)
 {
 	*probes = c->probe_ptrs;
-	return c->nprobes;
+	return c->nall;
 }
 
 int cap_enable(struct cap *c, int id, uint32_t strargs)
 {
+	if (cap_sys_has(c->sys, id))
+		return cap_sys_enable(c->sys, id, strargs);
 	if (id < 1 || id > c->nprobes)
 		return -ENOENT;
 	c->probes[id - 1].enabled = true;
@@ -576,6 +605,11 @@ static int add_link(struct cap *c, struct bpf_link *l)
 	c->links = nl;
 	c->links[c->nlinks++] = l;
 	return 0;
+}
+
+static int add_link_cb(void *ctx, struct bpf_link *l)
+{
+	return add_link(ctx, l);
 }
 
 static void say_attach_error(const struct target *t, const char *what, int rc)
@@ -644,6 +678,7 @@ int cap_attach(struct cap *c)
 	c->skel->rodata->wake_at = rb / 8;
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
+	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
@@ -698,6 +733,9 @@ int cap_attach(struct cap *c)
 			rc = raise_line_semaphore(c, &c->targets[t]);
 	free(want_sem);
 	free(has_line);
+	if (rc == 0 && c->sys)
+		rc = cap_sys_attach(c->sys, c->skel, c->child > 0 ? &c->child : c->pids,
+				    c->child > 0 ? 1 : c->npids, add_link_cb, c);
 	if (rc < 0)
 		return rc;
 
@@ -735,14 +773,14 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct ps_event *ev = &c->ev;
 	const char *end = (const char *)data + len;
 
-	if (len < sizeof(*r) || r->id < 1 || r->id > (unsigned)c->nprobes || r->nargs > PS_MAX_ARGS ||
+	if (len < sizeof(*r) || r->id < 1 || r->id > (unsigned)c->nall || r->nargs > PS_MAX_ARGS ||
 	    len < sizeof(*r) + r->nargs * sizeof(r->args[0]))
 		return 0;       /* not ours or malformed: nothing sensible to deliver */
 	ev->ts = r->ts;
 	ev->pid = r->pid;
 	ev->tid = r->tid;
 	ev->cpu = r->cpu;
-	ev->probe = &c->probes[r->id - 1].pub;
+	ev->probe = c->probe_ptrs[r->id - 1];
 	ev->nargs = r->nargs;
 	ev->cut = r->cut;
 	memcpy(ev->comm, r->comm, PS_COMM_LEN);
@@ -762,6 +800,7 @@ static int on_record(void *ctx, void *data, size_t len)
 			ev->str[i] = p;
 		p += n;
 	}
+	cap_sys_decode(c->sys, ev);
 	c->delivered++;
 	int rc = c->sink->on_event(ev, c->sink->ctx);
 	if (rc) {
@@ -954,6 +993,7 @@ void cap_close(struct cap *c)
 	free(c->targets);
 	free(c->probes);
 	free(c->probe_ptrs);
+	cap_sys_close(c->sys);
 	free(c->pids);
 	free(c->lost_cpu);
 	free(c);

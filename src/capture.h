@@ -29,13 +29,19 @@ struct cap_config {
 	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
 	bool floor;              /* benchmark floor: attach an empty program, deliver nothing */
+	/* the probe descriptions the consumer will use ("pid$target::malloc:entry"): the pid
+	 * provider's functions and profile-N's rates are listed for these (see capture_sys.c) */
+	const char *const *wants;
+	int nwants;
+	bool os_probes;          /* list the syscall, proc, profile and pid providers too */
 };
 
 struct cap;
 
 /* Resolve targets; on failure print one line "pyscope: ..." to stderr and return a negative errno. */
 int cap_open(const struct cap_config *cfg, struct cap **out);
-/* Every marker found in the targets, each as a probe with a stable id (nothing enabled yet). */
+/* Every marker found in the targets, each as a probe with a stable id (nothing enabled yet),
+ * then the operating system's probes: syscall, proc, profile, and pid for the wanted functions. */
 int cap_probes(const struct cap *c, const struct ps_probe *const **probes);
 /* Enable probe ID; STRARGS bit i: copy argument i as a string at the hit. */
 int cap_enable(struct cap *c, int id, uint32_t strargs);

@@ -22,6 +22,29 @@
 #define CAP_COOKIE_ID(c) ((unsigned int)((c) & 0xffffffffu))
 #define CAP_COOKIE_STRMASK(c) ((unsigned int)((c) >> 32) & ((1u << PS_MAX_ARGS) - 1))
 
+/* The operating system's providers (capture_sys.c). */
+#define CAP_MAX_SYSCALLS 1024    /* syscall numbers the per-syscall enable map covers */
+#define CAP_MAX_TRACED 65536     /* processes the in-kernel filter holds (targets, descendants) */
+#define CAP_SYS_ARGS 6           /* a syscall's arguments, a pid probe's arguments on entry */
+
+/* sys_on[nr]: the probe ids of syscall NR's entry and return (0: not enabled) and the arguments
+ * its entry copies as strings. */
+struct cap_sys_on {
+	unsigned int entry, ret;
+	unsigned int entry_strmask;
+	unsigned int pad;
+};
+
+/* proc provider probes: proc_id[kind] is the probe id (0: not enabled). */
+enum cap_proc_kind {
+	CAP_PROC_EXEC_SUCCESS,
+	CAP_PROC_EXIT,
+	CAP_PROC_CREATE,
+	CAP_PROC_LWP_START,
+	CAP_PROC_LWP_EXIT,
+	CAP_PROC_COUNT,
+};
+
 struct cap_rec {
 	unsigned long long ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	unsigned int pid, tid;

@@ -31,6 +31,7 @@ static const struct { const char *name; int b; enum ps_vtype type; int size; } b
 	{ "probeprov", PG_B_PROBEPROV, S, 0 },  { "probemod", PG_B_PROBEMOD, S, 0 },
 	{ "probefunc", PG_B_PROBEFUNC, S, 0 },  { "probename", PG_B_PROBENAME, S, 0 },
 	{ "id", PG_B_PROBEID, I, 4 },
+	{ "errno", PG_B_ERRNO, I, 4 },          /* p-sys: syscall return probes */
 };
 
 /* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
@@ -1477,6 +1478,32 @@ static void suggest_probe(struct parser *ps, const struct pg_pdesc *d, int line,
 	errorat(ps, line, col, "no probe matches %s", d->text);
 }
 
+/* p-sys: under -Z a description that matches nothing is allowed, but one naming a provider that
+ * pyscope does not have (fbt, sched, io, ...) is said on stderr, once per provider, rather than
+ * dropped in silence. */
+#define DT_MAX_UNKNOWN_PROVIDERS 16
+static void unknown_provider(struct parser *ps, const struct pg_pdesc *d)
+{
+	static const char *const known[] = { "python", "syscall", "proc", "profile", "pid", "dtrace" };
+	static char said[DT_MAX_UNKNOWN_PROVIDERS][64];
+	static int nsaid;
+	if (!*d->provider || strpbrk(d->provider, "*?[") || strlen(d->provider) >= sizeof(said[0]))
+		return;
+	for (int i = 0; i < N_(known); i++)
+		if (strcmp(known[i], d->provider) == 0)
+			return;
+	for (int i = 0; i < ps->o->nprobes; i++)
+		if (strcmp(ps->o->probes[i]->provider, d->provider) == 0)
+			return;
+	for (int i = 0; i < nsaid; i++)
+		if (strcmp(said[i], d->provider) == 0)
+			return;
+	if (nsaid < DT_MAX_UNKNOWN_PROVIDERS)
+		snprintf(said[nsaid++], sizeof(said[0]), "%s", d->provider);
+	fprintf(stderr, "dtrace: pyscope has no provider '%s': %s matches no probe\n", d->provider,
+		d->text);
+}
+
 /* pdesc -> [[[provider ':'] module ':'] function ':'] name, fields filled from the right;
  * provider may end in a pid or "$target". */
 static void pdesc(struct parser *ps, struct pg_pdesc *d)
@@ -1531,13 +1558,22 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		d->kind = d->name[0] == 'B' ? PG_PD_BEGIN : PG_PD_END;
 	} else if (prov_profile && !*d->module && !*d->function &&
 		   (strncmp(d->name, "tick-", 5) == 0 || strncmp(d->name, "profile-", 8) == 0)) {
-		d->kind = PG_PD_TICK;
 		int rc = tick_period(strchr(d->name, '-') + 1, &d->period);
 		if (rc == -ERANGE)
 			error(ps, "rate out of range in %s: the period must be from 200us (5000hz) to "
 			      "365d", text);
 		if (rc < 0)
 			error(ps, "invalid rate in %s (examples: tick-1s, tick-10ms, tick-100hz)", text);
+		/* p-sys: profile-N samples the interrupted thread on every CPU, a probe of capture's
+		 * profile provider (matched like a marker) -- when probes are not known yet (the pass
+		 * before capture) or include that provider; in a replay, whose stream has no such
+		 * probes, it stays a timer on the stream's clock, as tick-N always is */
+		bool sampled = false;
+		for (int i = 0; d->name[0] == 'p' && i < ps->o->nprobes && !sampled; i++)
+			sampled = strcmp(ps->o->probes[i]->provider, "profile") == 0;
+		d->kind = d->name[0] == 'p' && (!ps->o->probes || sampled) ? PG_PD_MARKER : PG_PD_TICK;
+		if (d->kind == PG_PD_MARKER && !*d->provider)
+			d->provider = "profile";
 	} else if (strcmp(d->name, "ERROR") == 0 && prov_dtrace) {
 		error(ps, "the ERROR probe is not supported");
 	} else {
@@ -1545,6 +1581,8 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		bool any = false;
 		for (int i = 0; i < ps->o->nprobes && !any; i++)
 			any = pg_pdesc_match(d, ps->o->probes[i], ps->o->target);
+		if (!any && ps->o->zero_ok && ps->o->probes)
+			unknown_provider(ps, d);
 		if (!any && !ps->o->zero_ok)
 			suggest_probe(ps, d, d->line, d->col);
 	}

@@ -28,6 +28,9 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
+ *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
+ *     probes exist for the functions the script's descriptions name.
  *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
  *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
  *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.
@@ -528,6 +531,49 @@ static int listed_pids(const struct opts *o, struct pidlist *l)
 	return l->n;
 }
 
+/* p-sys: the descriptions a program (or -l's -n and -P) names, for capture to list the pid
+ * provider's functions and profile-N's rates they want (cap_config.wants). */
+struct wants {
+	char **v;
+	int n;
+};
+
+static void wants_add(struct wants *w, const char *text)
+{
+	char **nv = realloc(w->v, sizeof(*nv) * (size_t)(w->n + 1));
+	char *t = strdup(text);
+	if (!nv || !t) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	w->v = nv;
+	w->v[w->n++] = t;
+}
+
+static void wants_from_prog(const struct pg_prog *p, struct wants *w)
+{
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++)
+			if (p->clauses[i].pdescs[k].kind == PG_PD_MARKER)
+				wants_add(w, p->clauses[i].pdescs[k].text);
+}
+
+static void wants_from_list(const struct opts *o, struct wants *w)
+{
+	if (o->provider) {
+		char t[256];
+		snprintf(t, sizeof(t), "%s:::", o->provider);
+		wants_add(w, t);
+	}
+	for (int s = 0; s < o->nsrc; s++) {
+		char *copy = o->src[s].is_file ? NULL : strdup(o->src[s].text), *save = NULL;
+		for (char *item = copy ? strtok_r(copy, ", \t\n", &save) : NULL; item;
+		     item = strtok_r(NULL, ", \t\n", &save))
+			wants_add(w, item);
+		free(copy);
+	}
+}
+
 /* DTrace's line per program: "script 'x.d' matched N probes", or for -n the description part
  * (the text before its body or predicate) "description 'BEGIN ' matched 1 probe". */
 static void matched_messages(const struct opts *o, const struct rt *r)
@@ -771,6 +817,7 @@ int dtrace_main(int argc, char **argv)
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
 	struct pidlist named = { 0 };
+	struct wants wants = { 0 };
 	FILE *out = stdout;
 	int status = 2, rc;
 
@@ -785,6 +832,8 @@ int dtrace_main(int argc, char **argv)
 	bool need_markers = o.list;
 	if (o.list && !o.command && !o.npids && (o.nsrc || o.provider))
 		nnamed = listed_pids(&o, &named);
+	if (o.list)
+		wants_from_list(&o, &wants);
 	if (!need_markers) {
 		/* A program on BEGIN, END and ticks only needs no capture (nor root). */
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)
@@ -795,6 +844,7 @@ int dtrace_main(int argc, char **argv)
 			o.strsize = prog->strsize;
 		if (!o.command && !o.npids)
 			nnamed = named_pids(prog, &named);
+		wants_from_prog(prog, &wants);
 		pg_free(prog);
 		prog = NULL;
 	}
@@ -809,6 +859,7 @@ int dtrace_main(int argc, char **argv)
 			.command = o.command, .pids = nnamed ? named.v : o.pids,
 			.npids = nnamed ? nnamed : o.npids,
 			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
+			.wants = (const char *const *)wants.v, .nwants = wants.n, .os_probes = true,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
@@ -887,6 +938,9 @@ done:
 	free(o.src);
 	free(o.pids);
 	free(named.v);
+	for (int i = 0; i < wants.n; i++)
+		free(wants.v[i]);
+	free(wants.v);
 	if (out != stdout && fclose(out) != 0 && status != 2 && stop_out_error() != -EPIPE) {
 		fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
 		status = 2;

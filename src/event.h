@@ -70,7 +70,9 @@ const char *ps_name_noted(const char *name, char *buf, size_t len);
  * is "". */
 bool ps_name_match(const char *pattern, const char *name);
 
-/* One attached (or recorded) probe: a marker in one object of one process (pid 0: any process). */
+/* One attached (or recorded) probe: a marker in one object of one process (pid 0: any process),
+ * or a probe of another provider (capture_sys.c: "syscall", "proc", "profile", "pid"), whose
+ * marker is PS_M_OTHER. */
 struct ps_probe {
 	int id;                  /* 1-based, stable for the session; DTrace's probe ID */
 	int marker;              /* enum ps_marker, or PS_M_OTHER */
@@ -92,6 +94,7 @@ struct ps_event {
 	const char *str[PS_MAX_ARGS];     /* string copied at the hit, or NULL when not copied */
 	uint32_t cut;                     /* bit i: str[i] was cut at strsize */
 	char comm[PS_COMM_LEN];
+	int err;                          /* errno: a syscall return probe's on failure, else 0 */
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */

@@ -79,6 +79,7 @@ enum pg_builtin {
 	PG_B_PROBENAME_RAW,      /* name as the note spells it ("function__entry") */
 	PG_B_PROBEID,            /* the probe's id */
 	PG_B_TARGET,             /* pid of the -c command or the first -p process, 0 if none */
+	PG_B_ERRNO,              /* p-sys: a syscall return probe's errno (ps_event.err), else 0 */
 	PG_B_COUNT,
 };
 

@@ -429,6 +429,7 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_PROBENAME_RAW: return ps_str(p->name);
 	case PG_B_PROBEID: return ps_int(p->id);
 	case PG_B_TARGET: return ps_int(r->o.target);
+	case PG_B_ERRNO: return ps_int(ev->err);       /* p-sys */
 	}
 	return ps_int(0);
 }

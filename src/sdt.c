@@ -558,3 +558,55 @@ int sdt_find_needed(const struct sdt_file *f, const char *prefix, int *next, cha
 	*next = f->nneeded;
 	return -ENOENT;
 }
+
+/* One symbol table section of ELF into FN (see sdt_functions); -ENOENT when ELF has none of TYPE. */
+static int each_function(Elf *elf, Elf64_Word type, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || sh.sh_entsize == 0 ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
+				continue;
+			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || !*name || strchr(name, '@'))
+				continue;
+			int rc = fn(name, ctx);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int sdt_functions(const char *path, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
+		return -EINVAL;
+	}
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	int rc = -ENOEXEC;
+	if (elf && elf_kind(elf) == ELF_K_ELF) {
+		rc = each_function(elf, SHT_SYMTAB, fn, ctx);
+		if (rc == -ENOENT)
+			rc = each_function(elf, SHT_DYNSYM, fn, ctx);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return rc;
+}

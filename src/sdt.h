@@ -73,4 +73,9 @@ int sdt_find_lib(const struct sdt_file *f, const char *name, const char *cache, 
  * cannot be read. */
 int sdt_ldcache_lookup(const char *cache, const char *name, unsigned machine, int elfclass,
 		       char *out, size_t len);
+/* The functions PATH defines (STT_FUNC symbols with an address, from .symtab, else .dynsym), each
+ * passed to FN once per name as it is written (versions like "@@GLIBC_2.2.5" cut off); FN returns
+ * non-zero to stop, which is returned. The pid provider's probes. A negative errno when PATH is
+ * not a readable ELF object. */
+int sdt_functions(const char *path, int (*fn)(const char *name, void *ctx), void *ctx);
 #endif
