@@ -10,6 +10,9 @@
 
 #define PYSTACK_MAX_DEPTH 128    /* most frames one sample keeps (the default --depth too) */
 #define PYSTACK_MAX_THREADS 256  /* most thread states searched for the sampled thread */
+#define PYSTACK_MAX_PROCS 4096   /* most processes sampled at once */
+#define PYSTACK_MAX_CPUS 1024    /* (a power of two) lost counters kept per CPU */
+#define PYSTACK_NATIVE_DEPTH 127 /* native frames kept by --native (the kernel's limit) */
 
 /* Flags of a record. */
 #define PYSTACK_F_TRUNCATED 1u   /* more frames than the depth asked for: the root end is cut */
@@ -50,6 +53,8 @@ struct pystack_rec {
 	unsigned int cpu;
 	unsigned short nframes;
 	unsigned short flags;
+	int ustack;                       /* --native: id in the user stack map; -1: none */
+	unsigned int pad;
 	unsigned long long ktime;
 	char comm[16];
 	struct pystack_frame frames[PYSTACK_MAX_DEPTH];  /* leaf first; only nframes are sent */
