@@ -41,3 +41,17 @@ expect_status "dump without -p: exit 2" 2 "$PYSCOPE" dump
 expect_eq "... and says so" "pyscope: dump needs -p PID" "$(head -1 "$TMP/err")"
 expect_status "dump --depth 0: exit 2" 2 "$PYSCOPE" dump -p 1 --depth 0
 expect_eq "... with the limit" "pyscope: --depth wants a number from 1 to 128, not '0'" "$(cat "$TMP/err")"
+
+# a CPython whose layout pyscope does not know is refused in one line (pyenv's 3.7, when there)
+py37=$(ls -d "$HOME"/.pyenv/versions/3.7.*/bin/python3.7 2>/dev/null | tail -1)
+if [ -n "$py37" ]; then
+	"$py37" -c 'import sys, time; open(sys.argv[1], "w").close(); time.sleep(60)' "$TMP/up37" & pid=$!
+	track $pid
+	wait_until test -e "$TMP/up37"
+	expect_status "dump of CPython 3.7: exit 2" 2 "$PYSCOPE" dump -p $pid
+	expect_eq "... refused in one line (naming the object: python3.7 or its libpython)" \
+		"pyscope: process $pid runs CPython 3.7 (OBJ), whose layout pyscope does not know (3.8 to 3.13)" \
+		"$(sed -E 's#\((/[^)]*/(lib)?python3\.7[^)/]*)\)#(OBJ)#' "$TMP/err")"
+else
+	skip "dump of an unknown CPython version" "no pyenv python3.7"
+fi

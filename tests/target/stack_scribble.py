@@ -1,0 +1,29 @@
+# CPython 3.11 only: corrupts its own frame chain for a while, for stack_profile.sh. The running
+# function's _PyInterpreterFrame.previous (offset 48; PyFrameObject.f_frame is at 24) is pointed
+# at unmapped memory ("cut" mode) or at the frame itself ("loop" mode: a cycle), the function
+# spins on the CPU for argv[2] seconds (after writing argv[3], so the test knows), and puts the
+# pointer back before it returns, so that the interpreter never follows it.
+import ctypes, sys, time
+
+
+def scribbled(mode, seconds, ready):
+    f = sys._getframe()
+    iframe = ctypes.c_void_p.from_address(id(f) + 24).value
+    prev = ctypes.c_void_p.from_address(iframe + 48)
+    saved = prev.value
+    prev.value = 0xdead0000 if mode == "cut" else iframe
+    open(ready, "w").close()
+    end = time.thread_time() + seconds
+    x = 0
+    while time.thread_time() < end:
+        x += 1
+    prev.value = saved
+    return x
+
+
+def outer(mode, seconds, ready):
+    return scribbled(mode, seconds, ready)
+
+
+outer(sys.argv[1], float(sys.argv[2]), sys.argv[3])
+print("survived")
