@@ -651,7 +651,12 @@ int profile_main(int argc, char **argv)
 	}
 	double t0 = now_s(), last_look = t0;
 	while (!stop_requested) {
-		int n = pystack_poll(p.ps, 100, on_sample, &p);
+		/* while a target is still to be found (a -c command before its exec), look often: a
+		 * short program would otherwise end before it is seen */
+		bool pending = false;
+		for (int i = 0; i < p.nprocs && !pending; i++)
+			pending = p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone;
+		int n = pystack_poll(p.ps, pending ? 5 : 100, on_sample, &p);
 		if (n < 0 && n != -EINTR)
 			break;
 		double t = now_s();
