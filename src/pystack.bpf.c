@@ -20,26 +20,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* The thread pointer of the current task, found by BTF (CO-RE): only the fields named here. */
-#if defined(__TARGET_ARCH_x86)
-struct thread_struct {
-	unsigned long fsbase;
-} __attribute__((preserve_access_index));
-#define TP_FIELD thread.fsbase
-#elif defined(__TARGET_ARCH_arm64)
-struct thread_struct {
-	struct {
-		unsigned long tp_value;
-	} uw;
-} __attribute__((preserve_access_index));
-#define TP_FIELD thread.uw.tp_value
-#else
-#error "pyscope: pystack.bpf.c is written for x86 and arm64"
-#endif
-struct task_struct {
-	struct thread_struct thread;
-} __attribute__((preserve_access_index));
-
 const volatile __u32 max_depth = PYSTACK_MAX_DEPTH;
 const volatile __u32 want_native = 0;
 const volatile __u64 wake_at = 1 << 18;
@@ -72,11 +52,6 @@ struct {
 	__uint(value_size, PYSTACK_NATIVE_DEPTH * sizeof(__u64));
 } ustacks SEC(".maps");
 
-static __always_inline int rd(__u64 *v, __u64 addr)
-{
-	return bpf_probe_read_user(v, sizeof(*v), (const void *)addr);
-}
-
 static __always_inline void emit(struct pystack_rec *r)
 {
 	__u32 n = r->nframes;
@@ -88,80 +63,7 @@ static __always_inline void emit(struct pystack_rec *r)
 		__sync_fetch_and_add(&lost[r->cpu & (PYSTACK_MAX_CPUS - 1)], 1);
 }
 
-/* Loops run through bpf_loop, so the verifier checks each body once, not once per iteration. */
-struct find_ctx {
-	const struct pystack_proc *p;
-	__u64 ts, want, found;
-	long off;
-};
-
-static long find_step(__u32 i, void *data)
-{
-	struct find_ctx *c = data;
-	__u64 id;
-	if (!c->ts || rd(&id, c->ts + c->off) < 0)
-		return 1;
-	if (id == c->want) {
-		c->found = c->ts;
-		return 1;
-	}
-	if (rd(&c->ts, c->ts + c->p->tstate_next) < 0)
-		return 1;
-	return 0;
-}
-
-/* The thread state of thread TID (kernel id) / TP (thread pointer) in P's main interpreter, 0. */
-static __always_inline __u64 find_tstate(const struct pystack_proc *p, __u32 tid, __u64 tp)
-{
-	__u64 interp;
-	struct find_ctx c = { .p = p };
-	if (rd(&interp, p->runtime + p->interp_head) < 0 || !interp ||
-	    rd(&c.ts, interp + p->threads_head) < 0)
-		return 0;
-	c.want = p->tstate_native_id >= 0 ? tid : tp;
-	c.off = p->tstate_native_id >= 0 ? p->tstate_native_id : p->tstate_thread_id;
-	bpf_loop(PYSTACK_MAX_THREADS, find_step, &c, 0);
-	return c.found;
-}
-
-struct walk_ctx {
-	const struct pystack_proc *p;
-	struct pystack_rec *r;
-	__u64 frame;
-	__u32 n;
-};
-
-static long walk_step(__u32 i, void *data)
-{
-	struct walk_ctx *c = data;
-	const struct pystack_proc *p = c->p;
-	struct pystack_rec *r = c->r;
-	__u64 frame = c->frame, code, instr = 0, prev;
-	__u8 owner = 0;
-	if (!frame)
-		return 1;
-	if (c->n >= max_depth || c->n >= PYSTACK_MAX_DEPTH) {
-		r->flags |= PYSTACK_F_TRUNCATED;
-		return 1;
-	}
-	if (rd(&code, frame + p->frame_code) < 0 ||
-	    bpf_probe_read_user(&instr, p->instr_kind == PYSTACK_INSTR_POINTER ? 8 : 4,
-				(const void *)(frame + p->frame_instr)) < 0 ||
-	    (p->frame_owner >= 0 &&
-	     bpf_probe_read_user(&owner, 1, (const void *)(frame + p->frame_owner)) < 0) ||
-	    rd(&prev, frame + p->frame_previous) < 0) {
-		r->flags |= PYSTACK_F_CUT;
-		return 1;
-	}
-	if (owner != 3) {       /* FRAME_OWNED_BY_CSTACK: an entry shim, not Python code */
-		struct pystack_frame *f = &r->frames[c->n & (PYSTACK_MAX_DEPTH - 1)];
-		f->code = code;
-		f->instr = instr;
-		c->n++;
-	}
-	c->frame = prev;
-	return 0;
-}
+#include "pystack_walk.bpf.h"
 
 SEC("perf_event")
 int pystack_sample(void *ctx)
@@ -183,25 +85,7 @@ int pystack_sample(void *ctx)
 	r->ustack = want_native ? bpf_get_stackid(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 tp = BPF_CORE_READ(task, TP_FIELD);
-	__u64 ts = find_tstate(p, tid, tp), frame = 0;
-	if (!ts) {
-		r->flags = PYSTACK_F_NOTHREAD;
-		emit(r);
-		return 0;
-	}
-	if (rd(&frame, ts + p->tstate_frame) < 0 ||
-	    (p->cframe_frame >= 0 && frame && rd(&frame, frame + p->cframe_frame) < 0)) {
-		r->flags = PYSTACK_F_CUT;
-		emit(r);
-		return 0;
-	}
-	/* shims skipped do not count: a few more steps than frames kept */
-	struct walk_ctx c = { .p = p, .r = r, .frame = frame };
-	bpf_loop(PYSTACK_MAX_DEPTH + 16, walk_step, &c, 0);
-	__u32 n = c.n;
-	r->nframes = n;
+	pystack_walk(p, r);
 	emit(r);
 	return 0;
 }
