@@ -89,3 +89,28 @@ if need_py311 "corrupted frame chain"; then
 		fi
 	done
 fi
+
+# --all: a CPython started after pyscope is found and sampled, each stack rooted at its process
+"$PYSCOPE" profile --all -d 4 -o "$TMP/all.folded" 2>"$TMP/all.err" & prof=$!
+track $prof
+sampler_loaded() { bpftool prog show name pystack_sample 2>/dev/null | grep -q pystack_sample; }
+wait_until sampler_loaded
+"$PY" "$T/stack_fractions.py" 1.5 & pid=$!
+track $pid
+wait $pid
+wait $prof
+expect_eq "--all: ends at -d with 0" 0 "$?"
+expect_grep "--all: the late process is sampled, rooted at 'comm (pid)'" \
+	"^[^;]* \($pid\);<module> \(.*stack_fractions.py:[0-9]+\);main .*;spin_c \(" "$TMP/all.folded"
+
+# --top: the busiest functions, by own and total samples
+"$PY" "$T/stack_fractions.py" 3 & pid=$!
+track $pid
+wait_exec $pid "$PY"
+"$PYSCOPE" profile -p $pid --top -d 2.5 >"$TMP/top" 2>"$TMP/top.err"
+expect_eq "--top: ends at -d with 0" 0 "$?"
+expect_grep "--top: the header" "pyscope profile --top: [0-9]+ s, [0-9]+ samples in the last second, 0 lost" "$TMP/top"
+expect_grep "--top: burn runs most of the time (own), main is always on the stack (total)" \
+	"^ +(9[0-9]|100)\.[0-9] +(9[0-9]|100)\.[0-9]  burn \(.*stack_fractions.py\)$" "$TMP/top"
+expect_grep "--top: main: no own samples, all in total" "^ +0\.0 +(9[0-9]|100)\.[0-9]  main \(" "$TMP/top"
+kill $pid 2>/dev/null
