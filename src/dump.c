@@ -20,11 +20,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pyscope dump -p PID [--depth N]\n"
+		"usage: pyscope dump -p PID [--depth N] [--locals]\n"
 		"\n"
 		"Print each Python thread's current stack of process PID, innermost frame first.\n"
 		"  -p PID      the process (CPython 3.%d to 3.%d)\n"
-		"  --depth N   frames kept per thread (default %d, at most %d)\n",
+		"  --depth N   frames kept per thread (default %d, at most %d)\n"
+		"  --locals    under each frame, the names of its local variables\n",
 		PYO_MIN_MINOR, PYO_MAX_MINOR, PYSTACK_MAX_DEPTH, PYSTACK_MAX_DEPTH);
 }
 
@@ -63,6 +64,7 @@ static const char *thread_state(pid_t pid, uint64_t tid, int native)
 int dump_main(int argc, char **argv)
 {
 	long pid = 0, depth = PYSTACK_MAX_DEPTH;
+	int locals = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -72,6 +74,8 @@ int dump_main(int argc, char **argv)
 			if (parse_num("-p", v, 1, 0x7fffffff, &pid) < 0)
 				return 2;
 			i++;
+		} else if (strcmp(a, "--locals") == 0) {
+			locals = 1;
 		} else if (strcmp(a, "--depth") == 0) {
 			if (parse_num("--depth", v, 1, PYSTACK_MAX_DEPTH, &depth) < 0)
 				return 2;
@@ -118,6 +122,9 @@ int dump_main(int argc, char **argv)
 			struct pysym_frame f;
 			pysym_resolve(sym, &frames[k], &f);
 			printf("    %s (%s:%d)\n", f.name, f.file, f.line);
+			char names[1024];
+			if (locals && pysym_locals(sym, frames[k].code, names, sizeof(names)) == 0 && names[0])
+				printf("        locals: %s\n", names);
 		}
 		if (flags & PYSTACK_F_CUT)
 			printf("    <cut: the next frame could not be read>\n");

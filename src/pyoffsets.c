@@ -33,7 +33,7 @@ const char *const pyo_field_names[PYO_NFIELDS] = {
 	"runtime_interp_head", "interp_threads_head", "tstate_next", "tstate_thread_id",
 	"tstate_native_thread_id", "tstate_frame", "cframe_current_frame", "frame_previous",
 	"frame_code", "frame_instr", "frame_owner", "code_filename", "code_name", "code_firstlineno",
-	"code_linetable", "code_adaptive", "ascii_size", "compact_size", "unicode_state",
+	"code_linetable", "code_adaptive", "code_varnames", "code_kinds", "ascii_size", "compact_size", "unicode_state",
 	"unicode_length", "bytes_size", "bytes_sval",
 };
 
@@ -46,13 +46,13 @@ _Static_assert(sizeof(struct pyo_offsets) == (PYO_NFIELDS + 1) * sizeof(int), "o
 
 static const struct pyo_offsets table[] = {
 	/* minor ihead thead next tid  ntid frame cfr prev code instr own file name first ltab adapt
-	 *   ascii compact state len bsize bsval */
-	{ 8,  32,  8,  8, 176,  -1, 24, -1, 24, 32, 104, -1, 104, 112, 40, 120,  -1, 48, 72, 32, 16, 16, 32 },
-	{ 9,  32,  8,  8, 176,  -1, 24, -1, 24, 32, 104, -1, 104, 112, 40, 120,  -1, 48, 72, 32, 16, 16, 32 },
-	{ 10, 32,  8,  8, 176,  -1, 24, -1, 24, 32,  96, -1, 104, 112, 40, 120,  -1, 48, 72, 32, 16, 16, 32 },
-	{ 11, 40, 16,  8, 152, 160, 56,  8, 48, 32,  56, -1, 112, 128, 72, 136, 184, 48, 72, 32, 16, 16, 32 },
-	{ 12, 40, 72,  8, 136, 144, 56,  0,  8,  0,  56, 70, 112, 128, 68, 136, 192, 40, 56, 32, 16, 16, 32 },
-	{ 13, 632, 7344, 8, 152, 160, 72, -1, 8, 0,  56, 70, 112, 128, 68, 136, 200, 40, 56, 32, 16, 16, 32 },
+	 *   vars kinds ascii compact state len bsize bsval */
+	{ 8, 32, 8, 8, 176, -1, 24, -1, 24, 32, 104, -1, 104, 112, 40, 120, -1, 72, -1, 48, 72, 32, 16, 16, 32 },
+	{ 9, 32, 8, 8, 176, -1, 24, -1, 24, 32, 104, -1, 104, 112, 40, 120, -1, 72, -1, 48, 72, 32, 16, 16, 32 },
+	{ 10, 32, 8, 8, 176, -1, 24, -1, 24, 32, 96, -1, 104, 112, 40, 120, -1, 72, -1, 48, 72, 32, 16, 16, 32 },
+	{ 11, 40, 16, 8, 152, 160, 56, 8, 48, 32, 56, -1, 112, 128, 72, 136, 184, 96, 104, 48, 72, 32, 16, 16, 32 },
+	{ 12, 40, 72, 8, 136, 144, 56, 0, 8, 0, 56, 70, 112, 128, 68, 136, 192, 96, 104, 40, 56, 32, 16, 16, 32 },
+	{ 13, 632, 7344, 8, 152, 160, 72, -1, 8, 0, 56, 70, 112, 128, 68, 136, 200, 96, 104, 40, 56, 32, 16, 16, 32 },
 };
 
 const struct pyo_offsets *pyo_table(int minor)
@@ -69,7 +69,7 @@ enum {
 	DBG_TS_FRAME = 184, DBG_TS_THREAD_ID = 192, DBG_TS_NATIVE_ID = 200, DBG_FR_PREVIOUS = 232,
 	DBG_FR_EXECUTABLE = 240, DBG_FR_INSTR = 248, DBG_FR_OWNER = 264, DBG_CO_FILENAME = 280,
 	DBG_CO_QUALNAME = 296, DBG_CO_LINETABLE = 304, DBG_CO_FIRSTLINENO = 312,
-	DBG_CO_ADAPTIVE = 344, DBG_SIZE_313 = 352,
+	DBG_CO_VARNAMES = 328, DBG_CO_KINDS = 336, DBG_CO_ADAPTIVE = 344, DBG_SIZE_313 = 352,
 };
 
 static uint64_t get64(const unsigned char *b, size_t at)
@@ -102,6 +102,8 @@ int pyo_from_debug(const unsigned char *buf, size_t len, struct pyo_offsets *out
 		{ DBG_CO_QUALNAME, offsetof(struct pyo_offsets, code_name) },
 		{ DBG_CO_LINETABLE, offsetof(struct pyo_offsets, code_linetable) },
 		{ DBG_CO_FIRSTLINENO, offsetof(struct pyo_offsets, code_firstlineno) },
+		{ DBG_CO_VARNAMES, offsetof(struct pyo_offsets, code_varnames) },
+		{ DBG_CO_KINDS, offsetof(struct pyo_offsets, code_kinds) },
 		{ DBG_CO_ADAPTIVE, offsetof(struct pyo_offsets, code_adaptive) },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {

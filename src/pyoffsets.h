@@ -16,11 +16,13 @@ struct pyo_offsets {
 	int interp_head, threads_head, tstate_next, tstate_thread_id, tstate_native_id;
 	int tstate_frame, cframe_frame, frame_previous, frame_code, frame_instr, frame_owner;
 	int code_filename, code_name, code_firstlineno, code_linetable, code_adaptive;
+	int code_varnames;               /* co_localsplusnames (3.11+) or co_varnames: a tuple */
+	int code_kinds;                  /* co_localspluskinds (3.11+; -1 before): bytes */
 	int ascii_size, compact_size, unicode_state, unicode_length, bytes_size, bytes_sval;
 };
 /* The field names, in struct order after minor (what stack_offsets_probe.c prints). */
 extern const char *const pyo_field_names[];
-#define PYO_NFIELDS 22
+#define PYO_NFIELDS 24
 /* Field I (0..PYO_NFIELDS-1) of O. */
 int pyo_field(const struct pyo_offsets *o, int i);
 

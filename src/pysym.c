@@ -160,6 +160,16 @@ static unsigned char *read_bytes(const struct pyo_target *t, uint64_t addr, size
 	return b;
 }
 
+/* The length of the bytes object at ADDR (co_localspluskinds). */
+static int kind_len(const struct pyo_target *t, uint64_t addr, size_t *len)
+{
+	int64_t n;
+	if (pyo_read(t->pid, addr + (uint64_t)t->off.bytes_size, &n, sizeof(n)) < 0 || n < 0)
+		return -EFAULT;
+	*len = (size_t)n;
+	return 0;
+}
+
 static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 {
 	*err = 0;
@@ -222,6 +232,44 @@ int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct py
 	else
 		off = (long)(int)f->instr;
 	out->line = c->lt ? pysym_line(p->t.minor, c->lt, c->ltlen, c->first, off) : c->first;
+	return 0;
+}
+
+int pysym_locals(struct pysym_proc *p, uint64_t code, char *buf, size_t len)
+{
+	const struct pyo_offsets *o = &p->t.off;
+	uint64_t names, kinds = 0;
+	int64_t n;
+	buf[0] = '\0';
+	if (len < 1 || pyo_read_u64(p->t.pid, code + (uint64_t)o->code_varnames, &names) < 0 ||
+	    (o->code_kinds >= 0 && pyo_read_u64(p->t.pid, code + (uint64_t)o->code_kinds, &kinds) < 0) ||
+	    pyo_read(p->t.pid, names + 16, &n, sizeof(n)) < 0)      /* PyVarObject.ob_size */
+		return -EFAULT;
+	if (n < 0)
+		return -EFAULT;
+	if (n > PYSYM_MAX_LOCALS)
+		n = PYSYM_MAX_LOCALS;
+	uint64_t items[PYSYM_MAX_LOCALS];
+	unsigned char kind[PYSYM_MAX_LOCALS];
+	size_t kl = 0;
+	if (n && pyo_read(p->t.pid, names + 24, items, (size_t)n * 8) < 0)   /* PyTupleObject.ob_item */
+		return -EFAULT;
+	if (kinds && (kind_len(&p->t, kinds, &kl) < 0 || kl < (size_t)n ||
+		      pyo_read(p->t.pid, kinds + (uint64_t)o->bytes_sval, kind, (size_t)n) < 0))
+		return -EFAULT;
+	size_t at = 0;
+	for (int64_t i = 0; i < n; i++) {
+		if (kinds && (kind[i] & 0x80) && !(kind[i] & 0x60))
+			continue;                   /* CO_FAST_FREE only: a free variable, not a local */
+		char *s = read_str(&p->t, items[i]);
+		if (!s)
+			return -EFAULT;
+		int w = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", s);
+		free(s);
+		if (w < 0 || (size_t)w >= len - at)
+			break;
+		at += (size_t)w;
+	}
 	return 0;
 }
 

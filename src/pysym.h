@@ -30,6 +30,11 @@ const struct pyo_target *pysym_target(const struct pysym_proc *p);
  * "<unreadable>"), -ESRCH when the process is gone. */
 int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct pysym_frame *out);
 
+#define PYSYM_MAX_LOCALS 256       /* local variable names listed per frame */
+/* The names of code object CODE's local variables (arguments first; cells too, not free
+ * variables), joined by ", " into BUF (cut to fit). 0, or a negative errno. */
+int pysym_locals(struct pysym_proc *p, uint64_t code, char *buf, size_t len);
+
 /* The line of code unit offset OFF (byte offset for 3.8/3.9) in line table LT of a 3.MINOR code
  * object whose first line is FIRST; 0 when the table does not say. */
 int pysym_line(int minor, const unsigned char *lt, size_t len, int first, long off);

@@ -23,6 +23,10 @@ check_version() {   # check_version LABEL PYTHON
 	sed -e '/^Process/d' -e '/^$/d' -e 's/^Thread [0-9].*/Thread/' "$TMP/dump" >"$TMP/got"
 	expect_file "dump on $label: every thread's stack as sys._current_frames gives it" "$TMP/exp" "$TMP/got"
 	expect_grep "dump on $label: the header names the version" "^Process $pid: CPython ${label#python}" "$TMP/dump"
+	"$PYSCOPE" dump -p $pid --locals >"$TMP/locals" 2>&1
+	expect_eq "dump --locals on $label: run_b's locals, under each of its 4 frames" \
+		"4 x        locals: self, depth" \
+		"$(grep -A1 'run_b (' "$TMP/locals" | grep -v 'run_b (' | grep -v '^--' | sort | uniq -c | sed 's/^ *\([0-9]*\) /\1 x/')"
 	kill $pid; wait $pid 2>/dev/null
 }
 

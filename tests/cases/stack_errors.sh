@@ -24,7 +24,7 @@ err_is "profile unknown option" "pyscope: profile: unknown option '--bogus'" pro
 err_is "profile -p of no process" "pyscope: process 2147483647: no such process" profile -p 2147483647 -o x
 err_is "dump -p of no process" "pyscope: process 2147483647: no such process" dump -p 2147483647
 err_is "dump -p not a number" "pyscope: -p wants a number from 1 to 2147483647, not 'x'" dump -p x
-err_is "dump unknown option" "pyscope: dump: unknown option '--locals'" dump -p 1 --locals
+err_is "dump unknown option" "pyscope: dump: unknown option '--values'" dump -p 1 --values
 expect_status "profile --help exits 0" 0 "$PYSCOPE" profile --help
 expect_grep "profile --help starts with usage" "^usage: pyscope profile " "$TMP/out"
 expect_status "dump --help exits 0" 0 "$PYSCOPE" dump --help

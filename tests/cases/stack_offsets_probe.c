@@ -87,6 +87,13 @@ int main(void)
 #else
 	P("code_adaptive", -1);
 #endif
+#if PY_VERSION_HEX >= 0x030B0000
+	P("code_varnames", offsetof(PyCodeObject, co_localsplusnames));
+	P("code_kinds", offsetof(PyCodeObject, co_localspluskinds));
+#else
+	P("code_varnames", offsetof(PyCodeObject, co_varnames));
+	P("code_kinds", -1);
+#endif
 	P("ascii_size", sizeof(PyASCIIObject));
 	P("compact_size", sizeof(PyCompactUnicodeObject));
 	P("unicode_state", offsetof(PyASCIIObject, state));

@@ -78,6 +78,8 @@ static void debug_offsets(void)
 	put64(b, 296, (uint64_t)t13->code_name);
 	put64(b, 304, (uint64_t)t13->code_linetable);
 	put64(b, 312, (uint64_t)t13->code_firstlineno);
+	put64(b, 328, (uint64_t)t13->code_varnames);
+	put64(b, 336, (uint64_t)t13->code_kinds);
 	put64(b, 344, (uint64_t)t13->code_adaptive);
 	struct pyo_offsets o;
 	CHECK_INT("_Py_DebugOffsets of 3.13 reads", 0, pyo_from_debug(b, 352, &o));
