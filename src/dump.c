@@ -120,7 +120,10 @@ int dump_main(int argc, char **argv)
 			printf("\nThread 0x%llx\n", (unsigned long long)tids[i]);
 		for (int k = 0; k < nf; k++) {
 			struct pysym_frame f;
-			pysym_resolve(sym, &frames[k], &f);
+			if (pysym_resolve(sym, &frames[k], &f) < 0) {
+				printf("    <unreadable>\n");
+				continue;
+			}
 			printf("    %s (%s:%d)\n", f.name, f.file, f.line);
 			char names[1024];
 			if (locals && pysym_locals(sym, frames[k].code, names, sizeof(names)) == 0 && names[0])

@@ -395,9 +395,10 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	}
 	p->samples++;
 	static struct pysym_frame fr[PYSTACK_MAX_DEPTH];
+	static bool bad[PYSTACK_MAX_DEPTH];
 	int nf = r->nframes;
 	for (int k = 0; k < nf; k++)
-		pysym_resolve(t->sym, &r->frames[k], &fr[k]);
+		bad[k] = pysym_resolve(t->sym, &r->frames[k], &fr[k]) < 0;
 	if (p->o.top) {
 		top_add(p, fr, nf);
 		return;
@@ -419,7 +420,10 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	if (r->flags & PYSTACK_F_TRUNCATED)
 		append_frame(p, &at, "<truncated>");
 	for (int k = nf - 1; k >= 0; k--) {
-		snprintf(text, sizeof(text), "%s (%s:%d)", fr[k].name, fr[k].file, fr[k].line);
+		if (bad[k])             /* freed before it was named, or not a code object */
+			snprintf(text, sizeof(text), "<unreadable>");
+		else
+			snprintf(text, sizeof(text), "%s (%s:%d)", fr[k].name, fr[k].file, fr[k].line);
 		append_frame(p, &at, text);
 	}
 	if (at && flame_add(p->flame, p->buf, 1) < 0)

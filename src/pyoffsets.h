@@ -39,6 +39,7 @@ struct pyo_target {
 	pid_t pid;
 	int minor;
 	uint64_t runtime;                /* run-time address of _PyRuntime */
+	uint64_t code_type;              /* run-time address of PyCode_Type (0: not found) */
 	char object[4096];               /* the object that defines it (python3.X or libpython3.X) */
 	struct pyo_offsets off;
 	int from_debug;                  /* offsets read from the target's _Py_DebugOffsets */

@@ -6,8 +6,10 @@
  * address. Strings are read as CPython keeps them: compact ASCII data right after PyASCIIObject,
  * other compact strings after PyCompactUnicodeObject, in 1, 2 or 4 bytes per character (turned
  * into UTF-8 here). Every length read from the target is checked against a limit before use.
- * Code objects live until their function dies; an address reused by a new code object after that
- * is not noticed (a sampler reading another process's memory races with it either way).
+ * Code objects live until their function dies: one freed before its samples are named reads as
+ * "<unreadable>" (its type is no longer PyCode_Type); an address reused by a new code object
+ * after one was cached is not noticed (a sampler reading another process's memory races with it
+ * either way).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -185,8 +187,15 @@ static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 		need = o->code_firstlineno + 4;
 	if ((*err = pyo_read(p->t.pid, addr, co, (size_t)need)) < 0)
 		return NULL;
-	uint64_t file, name, lt;
+	uint64_t file, name, lt, type;
 	int first;
+	/* A code object's type is PyCode_Type: anything else is not one (freed and reused, or a
+	 * frame scribbled on), and is not named. */
+	memcpy(&type, co + 8, 8);                 /* ob_type */
+	if (p->t.code_type && type != p->t.code_type) {
+		*err = -EFAULT;
+		return NULL;
+	}
 	memcpy(&file, co + o->code_filename, 8);
 	memcpy(&name, co + o->code_name, 8);
 	memcpy(&lt, co + o->code_linetable, 8);

@@ -67,7 +67,7 @@ expect_grep "churn: the program after the exec is sampled too" "after_exec \(.*s
 
 # a corrupted frame chain (CPython 3.11's frame layout: Debian's python3.11)
 if need_py311 "corrupted frame chain"; then
-	for mode in cut loop; do
+	for mode in cut loop code; do
 		rm -f "$TMP/ready"
 		"$PY311" "$T/stack_scribble.py" $mode 2 "$TMP/ready" >"$TMP/scr.out" & pid=$!
 		track $pid
@@ -82,7 +82,12 @@ if need_py311 "corrupted frame chain"; then
 			expect_grep "cut: dump marks the stack cut after the scribbled frame" \
 				"^    <cut: the next frame could not be read>$" "$TMP/dump"
 			expect_grep "cut: profile roots the stacks at <cut>" \
-				"^<cut>;scribbled \(.*stack_scribble.py:(18|19)\) [0-9]+$" "$TMP/s.folded"
+				"^<cut>;scribbled \(.*stack_scribble.py:(24|25)\) [0-9]+$" "$TMP/s.folded"
+		elif [ $mode = code ]; then
+			expect_grep "code: dump shows a frame whose code is no code object as <unreadable>" \
+				"^    <unreadable>$" "$TMP/dump"
+			expect_grep "code: profile too, between its neighbours" \
+				"^<module> \(.*stack_scribble.py:[0-9]+\);<unreadable>;scribbled \(.*stack_scribble.py:(24|25)\) [0-9]+$" "$TMP/s.folded"
 		else
 			expect_grep "loop: dump stops at the depth" "^    <truncated at 128 frames>$" "$TMP/dump"
 			expect_grep "loop: profile roots the stacks at <truncated>" "^<truncated>;scribbled" "$TMP/s.folded"
