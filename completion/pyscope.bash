@@ -19,7 +19,7 @@ _pyscope() {
 	list)    opts="-p --pid -j --json -h --help" ;;
 	events)  opts="-c -p --all --markers --json --strsize -h --help" ;;
 	dtrace)  opts="-q -w -e -Z -s -n -c -p --replay -o -x -l -P -h --help" ;;
-	profile) opts="-c -p --all -F -d --threads --depth --format -o --top -h --help" ;;
+	profile) opts="-c -p --all -F -d --threads --idle --depth --format -o --top -h --help" ;;
 	dump)    opts="-p --depth --locals -h --help" ;;
 	doctor|version) opts="-h --help" ;;
 	*)       return ;;

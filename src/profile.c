@@ -10,7 +10,7 @@
  * (a process is looked at again when the program it runs changes). An exec by a sampled process
  * drops what was known of it, and it is looked at again. Only running threads are sampled
  * (cpu-clock): a thread blocked in a system call or on the GIL's condition variable takes no
- * samples.
+ * samples; --idle walks those from user space instead, once per period (idle_samples).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -54,7 +54,7 @@ struct opts {
 	pid_t pids[PROFILE_MAX_TARGETS];
 	int npids, hz, depth;
 	double duration;
-	bool all, threads, top, native;
+	bool all, threads, top, native, idle;
 };
 
 struct prof {
@@ -78,8 +78,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--threads]\n"
-		"                       [--depth N] [--format FORMAT] -o FILE\n"
-		"       pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] --top\n"
+		"                       [--idle] [--depth N] [--format FORMAT] -o FILE\n"
+		"       pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--idle] --top\n"
 		"\n"
 		"Sample the Python stacks of running threads and write where the time went.\n"
 		"  -c CMD         run CMD (split into words: blanks separate, quotes group) and profile it\n"
@@ -89,6 +89,8 @@ static void usage(FILE *f)
 		"  -F HZ          samples a second on each CPU (default %d, at most %d)\n"
 		"  -d DURATION    stop after DURATION seconds (decimals allowed)\n"
 		"  --threads      one root frame per thread (\"thread TID\")\n"
+		"  --idle         also the threads that are not running (3.11+), HZ times a second each,\n"
+		"                 their stacks ending in <idle>\n"
 		"  --depth N      frames kept per sample (default %d, at most %d); deeper stacks are cut at\n"
 		"                 the root end, marked <truncated>\n"
 		"  --format F     folded, speedscope or svg (default: from FILE's name: .svg, .json, else\n"
@@ -168,6 +170,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->all = true;
 		} else if (strcmp(a, "--threads") == 0) {
 			o->threads = true;
+		} else if (strcmp(a, "--idle") == 0) {
+			o->idle = true;
 		} else if (strcmp(a, "--top") == 0) {
 			o->top = true;
 		} else {
@@ -355,10 +359,12 @@ static void append_frame(struct prof *p, size_t *at, const char *text)
 	append(p, at, text, n > PROFILE_FRAME_MAX ? PROFILE_FRAME_MAX : n);
 }
 
-static void top_add(struct prof *p, const struct pysym_frame *fr, int nf)
+static void top_add(struct prof *p, const struct pysym_frame *fr, int nf, const bool *bad)
 {
 	char text[PROFILE_FRAME_MAX];
 	for (int k = 0; k < nf; k++) {
+		if (bad[k])
+			continue;
 		snprintf(text, sizeof(text), "%s (%s)", fr[k].name, fr[k].file);
 		for (char *c = text; *c; c++)
 			if (*c == ';')
@@ -371,6 +377,54 @@ static void top_add(struct prof *p, const struct pysym_frame *fr, int nf)
 			flame_add(p->top_total, text, 1);
 		if (k == 0)
 			flame_add(p->top_own, text, 1);
+	}
+}
+
+static void on_sample(void *ctx, const struct pystack_rec *r);
+
+/* Is thread TID of PID running (or about to: R)? Threads that are not are walked by --idle. */
+static bool running(pid_t pid, uint64_t tid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)pid, (unsigned long long)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return true;                    /* gone: nothing to walk */
+	struct pmap_stat st;
+	bool r = !fgets(line, sizeof(line), f) || pmap_stat_parse(line, &st) < 0 || st.state == 'R';
+	fclose(f);
+	return r;
+}
+
+/* --idle: threads that do not run take no cpu-clock samples, so user space walks them itself
+ * (pysym_walk, as dump does), once per sampling period; a thread that runs is left to the kernel.
+ * The kernel's thread id is needed to tell (3.11+). */
+static void idle_samples(struct prof *p)
+{
+	static struct pystack_rec r;
+	uint64_t states[PYSTACK_MAX_THREADS], tids[PYSTACK_MAX_THREADS];
+	for (int i = 0; i < p->nprocs; i++) {
+		struct proc *t = &p->procs[i];
+		if (!t->active || t->gone || !t->sym)
+			continue;
+		const struct pyo_target *tg = pysym_target(t->sym);
+		if (tg->off.tstate_native_id < 0)
+			continue;
+		int n = pysym_threads(tg, states, tids, PYSTACK_MAX_THREADS);
+		for (int k = 0; k < n; k++) {
+			if (running(t->pid, tids[k]))
+				continue;
+			unsigned flags;
+			int nf = pysym_walk(tg, states[k], r.frames, p->o.depth, &flags);
+			r.pid = (unsigned)t->pid;
+			r.tid = (unsigned)tids[k];
+			r.nframes = (unsigned short)nf;
+			r.flags = (unsigned short)(flags | PYSTACK_F_IDLE);
+			const char *base = strrchr(t->exe, '/') ? strrchr(t->exe, '/') + 1 : t->exe;
+			memset(r.comm, 0, sizeof(r.comm));
+			memcpy(r.comm, base, strnlen(base, sizeof(r.comm) - 1));
+			on_sample(p, &r);
+		}
 	}
 }
 
@@ -400,7 +454,7 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	for (int k = 0; k < nf; k++)
 		bad[k] = pysym_resolve(t->sym, &r->frames[k], &fr[k]) < 0;
 	if (p->o.top) {
-		top_add(p, fr, nf);
+		top_add(p, fr, nf, bad);
 		return;
 	}
 	size_t at = 0;
@@ -426,6 +480,8 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 			snprintf(text, sizeof(text), "%s (%s:%d)", fr[k].name, fr[k].file, fr[k].line);
 		append_frame(p, &at, text);
 	}
+	if (r->flags & PYSTACK_F_IDLE)
+		append_frame(p, &at, "<idle>");
 	if (at && flame_add(p->flame, p->buf, 1) < 0)
 		p->lost_local++;
 }
@@ -653,19 +709,29 @@ int profile_main(int argc, char **argv)
 		if (write(go, "g", 1) != 1) { /* the child is gone: found below */ }
 		close(go);
 	}
-	double t0 = now_s(), last_look = t0;
+	double t0 = now_s(), last_look = t0, next_idle = t0;
 	while (!stop_requested) {
 		/* while a target is still to be found (a -c command before its exec), look often: a
 		 * short program would otherwise end before it is seen */
 		bool pending = false;
 		for (int i = 0; i < p.nprocs && !pending; i++)
 			pending = p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone;
-		int n = pystack_poll(p.ps, pending ? 5 : 100, on_sample, &p);
+		int wait_ms = pending ? 5 : 100;
+		if (p.o.idle && wait_ms > 1000 / p.o.hz)
+			wait_ms = 1000 / p.o.hz > 0 ? 1000 / p.o.hz : 1;
+		int n = pystack_poll(p.ps, wait_ms, on_sample, &p);
 		if (n < 0 && n != -EINTR)
 			break;
 		double t = now_s();
 		if (p.o.duration > 0 && t - t0 >= p.o.duration)
 			break;
+		/* one walk of the idle threads per period elapsed (periods missed are not made up) */
+		if (p.o.idle && t >= next_idle) {
+			idle_samples(&p);
+			next_idle += 1.0 / p.o.hz;
+			if (next_idle < t)
+				next_idle = t + 1.0 / p.o.hz;
+		}
 		/* a -c command or an exec'd target not yet a CPython: look again, often at first */
 		for (int i = 0; i < p.nprocs; i++)
 			if (p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone)

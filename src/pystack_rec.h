@@ -19,6 +19,7 @@
 #define PYSTACK_F_CUT 2u         /* a frame could not be read (paged out, freed, scribbled on) */
 #define PYSTACK_F_NOTHREAD 4u    /* no Python thread state for this thread (a non-Python thread) */
 #define PYSTACK_F_EXEC 8u        /* not a sample: the process exec'd (user space drops its caches) */
+#define PYSTACK_F_IDLE 16u       /* (user space only) a walk of a thread that was not running */
 
 /* How the frame's instruction field reads (struct pystack_proc.instr_kind). */
 #define PYSTACK_INSTR_LASTI_BYTES 0   /* 3.8, 3.9: f_lasti, a byte offset (int) */

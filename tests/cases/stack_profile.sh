@@ -119,3 +119,21 @@ expect_grep "--top: burn runs most of the time (own), main is always on the stac
 	"^ +(9[0-9]|100)\.[0-9] +(9[0-9]|100)\.[0-9]  burn \(.*stack_fractions.py\)$" "$TMP/top"
 expect_grep "--top: main: no own samples, all in total" "^ +0\.0 +(9[0-9]|100)\.[0-9]  main \(" "$TMP/top"
 kill $pid 2>/dev/null
+
+# --idle: threads blocked in Event.wait take no cpu-clock samples; with --idle each is walked from
+# user space once per period, its stack ending in <idle>
+if need_py311 "--idle"; then
+	rm -f "$TMP/exp"
+	"$PY311" "$T/stack_threads.py" "$TMP/exp" & pid=$!
+	track $pid
+	wait_until test -e "$TMP/exp"
+	"$PYSCOPE" profile -p $pid -d 1 -o "$TMP/noidle.folded" 2>/dev/null
+	expect_eq "without --idle: blocked threads give no samples" 0 "$(wc -l <"$TMP/noidle.folded")"
+	"$PYSCOPE" profile -p $pid --idle -F 50 -d 1 -o "$TMP/idle.folded" 2>/dev/null
+	expect_eq "--idle: the 4 blocked threads, each stack ending in Condition.wait;<idle>" \
+		"4" "$(grep -c 'Event.wait (.*);Condition.wait (.*threading.py:[0-9]*);<idle> [0-9]*$' "$TMP/idle.folded")"
+	expect_eq "--idle: each about HZ samples a second (40 to 50 at -F 50 for 1 s)" "4" \
+		"$(awk '$NF >= 40 && $NF <= 50' "$TMP/idle.folded" | wc -l)"
+	expect_grep "--idle: the stacks are the threads' own" "^<module> .*;main_wait \(.*stack_threads.py:54\);Event.wait" "$TMP/idle.folded"
+	kill $pid
+fi
