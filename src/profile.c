@@ -767,6 +767,12 @@ int profile_main(int argc, char **argv)
 			progress(&p, true);
 			fprintf(stderr, "; wrote %s\n", p.o.output);
 		}
+		bool any = false;
+		for (int i = 0; i < p.nprocs && !any; i++)
+			any = p.procs[i].sampled;
+		if (!any && p.o.command)
+			fprintf(stderr, "pyscope: the command ran no CPython pyscope knows (3.%d to 3.%d): nothing sampled\n",
+				PYO_MIN_MINOR, PYO_MAX_MINOR);
 	}
 	pystack_close(p.ps);
 	for (int i = 0; i < p.nprocs; i++)

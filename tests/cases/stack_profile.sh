@@ -137,3 +137,10 @@ if need_py311 "--idle"; then
 	expect_grep "--idle: the stacks are the threads' own" "^<module> .*;main_wait \(.*stack_threads.py:54\);Event.wait" "$TMP/idle.folded"
 	kill $pid
 fi
+
+# a -c command that runs no CPython: an empty profile, said so, the command's status
+"$PYSCOPE" profile -c "sh -c 'exit 3'" -o "$TMP/none.folded" 2>"$TMP/err"
+expect_eq "no CPython in the command: its exit status" 3 "$?"
+expect_eq "... said in one line after the summary" \
+	"pyscope: 0 samples, 0 processes, 0 lost; wrote $TMP/none.folded
+pyscope: the command ran no CPython pyscope knows (3.8 to 3.13): nothing sampled" "$(cat "$TMP/err")"
