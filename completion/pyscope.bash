@@ -12,13 +12,15 @@ _pyscope() {
 	local opts
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list events dtrace doctor version help --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list events dtrace profile dump doctor version help --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
 	list)    opts="-p --pid -j --json -h --help" ;;
 	events)  opts="-c -p --all --markers --json --strsize -h --help" ;;
 	dtrace)  opts="-q -w -e -Z -s -n -c -p --replay -o -x -l -P -h --help" ;;
+	profile) opts="-c -p --all -F -d --threads --idle --depth --format -o --top -h --help" ;;
+	dump)    opts="-p --depth --locals -h --help" ;;
 	doctor|version) opts="-h --help" ;;
 	*)       return ;;
 	esac
@@ -38,6 +40,11 @@ _pyscope() {
 		return ;;
 	-x)
 		mapfile -t COMPREPLY < <(compgen -W "strsize= quiet" -- "$cur")
+		return ;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W "folded speedscope svg" -- "$cur")
+		return ;;
+	-F|-d|--depth)
 		return ;;
 	-c|-n|-P|--strsize)
 		return ;;

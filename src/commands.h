@@ -9,4 +9,6 @@ int events_main(int argc, char **argv);   /* events.c */
 int dtrace_main(int argc, char **argv);   /* dtrace.c */
 int doctor_main(int argc, char **argv);   /* doctor.c */
 int version_main(int argc, char **argv);  /* version.c */
+int dump_main(int argc, char **argv);     /* dump.c */
+int profile_main(int argc, char **argv);  /* profile.c */
 #endif

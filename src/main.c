@@ -15,6 +15,8 @@ static const struct command {
 	{ "list",   list_main,   "list the markers of a binary, a library or a process" },
 	{ "events", events_main, "print every marker hit of a command, processes or the whole system" },
 	{ "dtrace", dtrace_main, "run a D script (as dtrace(1) does)" },
+	{ "profile", profile_main, "sample the Python stacks of a command, processes or the machine" },
+	{ "dump",   dump_main,   "print every thread's current Python stack of a process" },
 	{ "doctor", doctor_main, "check what this machine allows and which Pythons have markers" },
 	{ "version", version_main, "the version, build and kernel features found (also --version)" },
 };

@@ -12,7 +12,7 @@ sorted() { tr ' ' '\n' | grep . | LC_ALL=C sort -u | paste -sd' '; }
 cmds=$("$PYSCOPE" --help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1}')
 expect_eq "commands: those of pyscope --help, and help, --help, --version" \
 	"$(printf '%s\n' $cmds help --help --version | sorted)" "$(complete_words pyscope '')"
-expect_eq "a command by its start" "doctor dtrace" "$(complete_words pyscope d)"
+expect_eq "a command by its start" "doctor dtrace dump" "$(complete_words pyscope d)"
 for c in $cmds; do
 	# The options --help lists at the start of its lines ("  -p, --pid PID", "  --all [BINARY]").
 	want=$( { "$PYSCOPE" "$c" --help | grep -oE '^ +-[a-zA-Z](, --[a-z-]+)?|^ +--[a-z-]+' |

@@ -25,8 +25,10 @@ expected="usr/local/bin/pyscope
 usr/local/share/bash-completion/completions/pyscope
 usr/local/share/man/man1/pyscope-doctor.1
 usr/local/share/man/man1/pyscope-dtrace.1
+usr/local/share/man/man1/pyscope-dump.1
 usr/local/share/man/man1/pyscope-events.1
 usr/local/share/man/man1/pyscope-list.1
+usr/local/share/man/man1/pyscope-profile.1
 usr/local/share/man/man1/pyscope-version.1
 usr/local/share/man/man1/pyscope.1
 usr/local/share/pyscope/README

@@ -1,0 +1,31 @@
+/*
+ * pystack.h — Python stacks sampled in the kernel (part of the capture room: the only other file
+ * that includes libbpf). Lifecycle: open (depth, native) -> add the processes to sample (their
+ * walking recipe, pyo_to_proc) -> start (a cpu-clock perf event per CPU at HZ) -> poll, which
+ * hands each record (struct pystack_rec, only nframes frames valid) to a callback -> close.
+ * Processes may be added and removed while sampling.
+ */
+#ifndef PYSCOPE_PYSTACK_H
+#define PYSCOPE_PYSTACK_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pystack_rec.h"
+
+#define PYSTACK_MAX_HZ 10000     /* highest sampling rate (per CPU) */
+
+struct pystack;
+/* 0, or a negative errno with a one-line reason in ERR. */
+int pystack_open(struct pystack **out, int depth, int native, char *err, int errlen);
+int pystack_add(struct pystack *s, pid_t pid, const struct pystack_proc *p);
+int pystack_remove(struct pystack *s, pid_t pid);
+int pystack_start(struct pystack *s, int hz, char *err, int errlen);
+typedef void (*pystack_cb)(void *ctx, const struct pystack_rec *r);
+/* Deliver the records waiting, waiting up to TIMEOUT_MS: the count, or a negative errno. */
+int pystack_poll(struct pystack *s, int timeout_ms, pystack_cb cb, void *ctx);
+/* Records the ring could not take, so far. */
+uint64_t pystack_lost(const struct pystack *s);
+/* --native: the user stack ID (instruction addresses, innermost first) into IPS; the count. */
+int pystack_native(const struct pystack *s, int id, uint64_t *ips, int max);
+void pystack_close(struct pystack *s);
+#endif

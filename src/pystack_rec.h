@@ -1,0 +1,64 @@
+/*
+ * pystack_rec.h — what the kernel half of the stack sampler (pystack.bpf.c) and user space share:
+ * the per-process walking recipe user space writes into a map (offsets of the target's CPython,
+ * where its runtime lives) and the record one sample becomes in the ring. Free of libc, as the
+ * BPF build has none. Frames carry only the code object's address and the instruction position
+ * (a pointer on 3.11+, f_lasti before): user space turns them into file, function and line.
+ */
+#ifndef PYSCOPE_PYSTACK_REC_H
+#define PYSCOPE_PYSTACK_REC_H
+
+#define PYSTACK_MAX_DEPTH 128    /* most frames one sample keeps (the default --depth too) */
+#define PYSTACK_MAX_THREADS 256  /* most thread states searched for the sampled thread */
+#define PYSTACK_MAX_PROCS 4096   /* most processes sampled at once */
+#define PYSTACK_MAX_CPUS 1024    /* (a power of two) lost counters kept per CPU */
+#define PYSTACK_NATIVE_DEPTH 127 /* native frames kept by --native (the kernel's limit) */
+
+/* Flags of a record. */
+#define PYSTACK_F_TRUNCATED 1u   /* more frames than the depth asked for: the root end is cut */
+#define PYSTACK_F_CUT 2u         /* a frame could not be read (paged out, freed, scribbled on) */
+#define PYSTACK_F_NOTHREAD 4u    /* no Python thread state for this thread (a non-Python thread) */
+#define PYSTACK_F_EXEC 8u        /* not a sample: the process exec'd (user space drops its caches) */
+#define PYSTACK_F_IDLE 16u       /* (user space only) a walk of a thread that was not running */
+
+/* How the frame's instruction field reads (struct pystack_proc.instr_kind). */
+#define PYSTACK_INSTR_LASTI_BYTES 0   /* 3.8, 3.9: f_lasti, a byte offset (int) */
+#define PYSTACK_INSTR_LASTI_UNITS 1   /* 3.10: f_lasti, in 2-byte code units (int) */
+#define PYSTACK_INSTR_POINTER 2       /* 3.11+: a pointer into co_code_adaptive */
+
+/* Offsets within the target's structures; -1: the version has no such field. */
+struct pystack_proc {
+	unsigned long long runtime;       /* run-time address of _PyRuntime */
+	short interp_head;                /* _PyRuntimeState.interpreters.head */
+	short threads_head;               /* PyInterpreterState: first thread state */
+	short tstate_next;
+	short tstate_thread_id;           /* pthread_self() of the thread (matched before 3.11) */
+	short tstate_native_id;           /* the kernel's thread id (3.11+; -1 before) */
+	short tstate_frame;               /* frame, cframe or current_frame */
+	short cframe_frame;               /* _PyCFrame.current_frame (3.11, 3.12; else -1) */
+	short frame_previous;
+	short frame_code;
+	short frame_instr;
+	short frame_owner;                /* 3.12+: frames owned by the C stack are shims, skipped */
+	unsigned char instr_kind;
+	unsigned char pad[5];
+};
+
+struct pystack_frame {
+	unsigned long long code;          /* PyCodeObject address */
+	unsigned long long instr;         /* see instr_kind */
+};
+
+struct pystack_rec {
+	unsigned int pid, tid;
+	unsigned int cpu;
+	unsigned short nframes;
+	unsigned short flags;
+	int ustack;                       /* --native: id in the user stack map; -1: none */
+	unsigned int pad;
+	unsigned long long ktime;
+	char comm[16];
+	struct pystack_frame frames[PYSTACK_MAX_DEPTH];  /* leaf first; only nframes are sent */
+};
+#define PYSTACK_REC_HDR ((unsigned long)&((struct pystack_rec *)0)->frames)
+#endif
