@@ -65,7 +65,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
-all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
+all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace provider
 
 # Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
 # are order-only for the objects: the .d files say which object really includes one.
@@ -112,6 +112,19 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(LIB_OBJS)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $(LDFLAGS) $(PS_LDFLAGS) \
 		$< tests/fuzz/fuzz_util.c $(LIB_OBJS) $(LDLIBS) $(PS_LDLIBS) -o $@
+
+# ---- The provider: markers for Pythons built without them (provider/, src/provider.c) ------------
+# provider/build compiles provider/pyscope_provider.c for every CPython 3.8-3.14 found
+# (/usr/bin/python3.N, pyenv's $(HOME)/.pyenv/versions/*/bin/python3.N), each against its own
+# headers (sysconfig INCLUDEPY, EXT_SUFFIX), into $(OUTPUT)/provider/X.Y/; a Python without headers,
+# with built-in markers or of another version is skipped with one line. PROVIDER_PYTHONS=... to
+# choose; the fuzz and sanitizer trees do without.
+PROVIDER_PYTHONS ?=
+.PHONY: provider
+provider: | $(OUTPUT)/.deps
+ifeq ($(SANITIZE)$(FUZZ),)
+	$(Q)CC=$(CC) provider/build $(OUTPUT) $(PROVIDER_PYTHONS)
+endif
 
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps

@@ -56,6 +56,7 @@
 #include "capture_rec.h"
 #include "capture.skel.h"
 #include "procmaps.h"
+#include "provider.h"
 #include "pythons.h"
 #include "sdt.h"
 
@@ -205,8 +206,8 @@ static int add_target(struct cap *c, pid_t pid, const char *open_path, const cha
 	t->sdt = sdt;
 	/* A venv's python3 is a symlink to the real interpreter: look at the name it resolves to. */
 	char real[PATH_MAX];
-	t->is_py311 = strstr(t->module, "python3.11") != NULL ||
-		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL);
+	t->is_py311 = !prov_is_module(path) && (strstr(t->module, "python3.11") != NULL ||
+		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL));
 	return t->open_path && t->path && t->module ? 0 : -ENOMEM;
 }
 
@@ -323,13 +324,33 @@ static int open_command(struct cap *c)
 		goto out;
 	}
 	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
-	char traced[PATH_MAX], interp[PATH_MAX];
-	if (!pys_markers(exe, traced, sizeof(traced), &sdt) &&
-	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
-	     !pys_markers(interp, traced, sizeof(traced), &sdt))) {
-		say_no_markers(exe);
-		rc = -ENOENT;
+	char traced[PATH_MAX], interp[PATH_MAX], so[PATH_MAX];
+	const char *python = exe;
+	bool has = pys_markers(exe, traced, sizeof(traced), &sdt), use_provider = false;
+	if (!has && script_interpreter(exe, interp, sizeof(interp)) == 0) {
+		python = interp;
+		has = pys_markers(interp, traced, sizeof(traced), &sdt);
+	}
+	if (has && c->cfg.provider > 0) {
+		fprintf(stderr, "pyscope: --provider: %s has built-in markers; the provider would "
+			"report every event twice\n", python);
+		sdt_free(sdt);
+		rc = -EINVAL;
 		goto out;
+	}
+	if (!has) {
+		/* A CPython without markers: pyscope's provider (provider.h) gives it them. */
+		rc = c->cfg.provider < 0 ? 0 : prov_find(python, c->cfg.provider > 0, so, sizeof(so));
+		if (rc <= 0 || !read_python(so, &sdt)) {
+			if (rc == 0)
+				say_no_markers(exe);
+			rc = rc < 0 ? rc : -ENOENT;
+			goto out;
+		}
+		snprintf(traced, sizeof(traced), "%s", so);
+		use_provider = true;
+		fprintf(stderr, "pyscope: %s has no python markers; loading pyscope's provider into it "
+			"(%s)\n", python, so);
 	}
 
 	int pipefd[2];
@@ -355,6 +376,8 @@ static int open_command(struct cap *c)
 		char go;
 		close(pipefd[1]);
 		if (read(pipefd[0], &go, 1) != 1)
+			_exit(127);
+		if (use_provider && prov_child_env(so) < 0)
 			_exit(127);
 		execv(exe, argv);
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", exe, strerror(errno));

@@ -29,6 +29,8 @@ struct cap_config {
 	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
 	bool floor;              /* benchmark floor: attach an empty program, deliver nothing */
+	int provider;            /* -c on a Python without markers: 0 load pyscope's provider
+	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 };
 
 struct cap;

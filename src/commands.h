@@ -9,4 +9,5 @@ int events_main(int argc, char **argv);   /* events.c */
 int dtrace_main(int argc, char **argv);   /* dtrace.c */
 int doctor_main(int argc, char **argv);   /* doctor.c */
 int version_main(int argc, char **argv);  /* version.c */
+int prov_main(int argc, char **argv);     /* provider.c */
 #endif

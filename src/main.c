@@ -15,6 +15,7 @@ static const struct command {
 	{ "list",   list_main,   "list the markers of a binary, a library or a process" },
 	{ "events", events_main, "print every marker hit of a command, processes or the whole system" },
 	{ "dtrace", dtrace_main, "run a D script (as dtrace(1) does)" },
+	{ "provider", prov_main, "markers for Pythons built without them: build, install, status" },
 	{ "doctor", doctor_main, "check what this machine allows and which Pythons have markers" },
 	{ "version", version_main, "the version, build and kernel features found (also --version)" },
 };
