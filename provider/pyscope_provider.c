@@ -130,8 +130,6 @@ static void cfunc_names(PyObject *f, const char **name, const char **mod)
 	}
 }
 
-/* ---- 3.8-3.11: the C profile and trace functions --------------------------------------------- */
-#if !PS_MONITORING
 #if PY_VERSION_HEX >= 0x030B0000
 #define FRAME_CODE(f) PyFrame_GetCode(f)               /* new references */
 #define FRAME_GLOBALS(f) PyFrame_GetGlobals(f)
@@ -141,6 +139,42 @@ static void cfunc_names(PyObject *f, const char **name, const char **mod)
 #define FRAME_GLOBALS(f) ((f)->f_globals)
 #define PUT(o) ((void)(o))
 #endif
+
+#define RUNNING_MAX 256          /* frames of the loading stack entered at load time (deeper: cut) */
+
+/* Loaded with a tracer already there (-c: the tracer attached before the interpreter started), the
+ * frames that are running the import of this module were entered while a --with-dtrace build
+ * would have seen them: give their entries, outermost first, so that their returns pair. */
+static void enter_running_frames(void)
+{
+	PyFrameObject *fr[RUNNING_MAX];
+	int n = 0;
+	PyFrameObject *f = PyEval_GetFrame();
+	Py_XINCREF(f);
+	while (f && n < RUNNING_MAX) {
+		fr[n++] = f;
+#if PY_VERSION_HEX >= 0x03090000
+		f = PyFrame_GetBack(f);
+#else
+		f = f->f_back;
+		Py_XINCREF(f);
+#endif
+	}
+	Py_XDECREF(f);
+	while (n-- > 0) {
+		PyCodeObject *co = FRAME_CODE(fr[n]);
+		PyObject *g = FRAME_GLOBALS(fr[n]);
+		const char *file = utf8(co->co_filename), *fn = utf8(co->co_name), *mod = module_of(g);
+		int lineno = PyFrame_GetLineNumber(fr[n]);
+		STAP_PROBE4(python, function__entry, file, fn, lineno, mod);
+		PUT(co);
+		PUT(g);
+		Py_DECREF(fr[n]);
+	}
+}
+
+/* ---- 3.8-3.11: the C profile and trace functions --------------------------------------------- */
+#if !PS_MONITORING
 
 static Py_tracefunc trampoline;  /* CPython's profile_trampoline: sys.setprofile's C function */
 static PyObject *orig_setprofile, *orig_getprofile, *thread_hook, *profile_str[8];
@@ -270,6 +304,10 @@ static PyObject *ps_setprofile(PyObject *self, PyObject *f)
 	    (ts->c_profilefunc == ps_prof || ts->c_profilefunc == NULL)) {
 		if (PySys_Audit("sys.setprofile", NULL) < 0)
 			return NULL;
+		/* A thread threading starts (through its profile hook: ours, or the program's):
+		 * give the entries of its _bootstrap frames, so that their returns pair. */
+		if (ts->c_profilefunc == NULL && (installed & G_CALLS) && python_function__entry_semaphore)
+			enter_running_frames();
 		muted++;
 		set_profile(ts, ps_prof, f == Py_None ? NULL : f);
 		muted--;
@@ -827,6 +865,8 @@ PyMODINIT_FUNC PyInit__pyscope_provider(void)
 	loaded = 1;
 	/* A tracer already waiting (pyscope -c attaches before the interpreter starts): from the
 	 * first line of the program on, not WATCH_MS later. */
+	if (python_function__entry_semaphore)
+		enter_running_frames();
 	apply(wanted(), NULL);
 	watcher_start();
 	return m;
