@@ -50,7 +50,7 @@
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 
-#define WATCH_MS 50              /* how often the watcher looks at the semaphores */
+#define WATCH_MS 25              /* how often the watcher looks at the semaphores */
 #define TOOL_NAME "pyscope"
 
 /* The semaphores: the kernel's uprobe reference counter raises them (sys/sdt.h names them). */
@@ -711,27 +711,37 @@ static void apply(int want, PyThreadState *skip)
 
 /* ---- the watcher --------------------------------------------------------------------------- */
 
+/* The watcher sleeps on a condition variable, so that stopping it (atexit, fork) is immediate. */
 static pthread_t watcher;
-static volatile int watcher_run, watcher_started;
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cv = PTHREAD_COND_INITIALIZER;
+static int watcher_run, watcher_started, restart_after_fork;
 
 static void *watch(void *arg)
 {
 	(void)arg;
-	struct timespec t = {0, WATCH_MS * 1000000L};
+	pthread_mutex_lock(&watch_mu);
 	while (watcher_run) {
-		nanosleep(&t, NULL);
-		if (!watcher_run)
-			break;
-		int w = wanted();
-		if (w == installed)
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += WATCH_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&watch_cv, &watch_mu, &t);
+		if (!watcher_run || wanted() == installed)
 			continue;
-		if (!Py_IsInitialized() || !watcher_run)
-			break;
+		pthread_mutex_unlock(&watch_mu);
+		if (!Py_IsInitialized())
+			return NULL;
 		PyGILState_STATE st = PyGILState_Ensure();
 		if (watcher_run)
 			apply(wanted(), PyThreadState_Get());
 		PyGILState_Release(st);
+		pthread_mutex_lock(&watch_mu);
 	}
+	pthread_mutex_unlock(&watch_mu);
 	return NULL;
 }
 
@@ -741,29 +751,51 @@ static void watcher_start(void)
 	watcher_started = pthread_create(&watcher, NULL, watch, NULL) == 0;
 }
 
-/* atexit: stop the watcher (without the GIL, which it may be waiting for), remove the hooks. */
+/* With the GIL: stop the watcher (releasing the GIL, which it may be waiting for). */
+static void watcher_stop(void)
+{
+	if (!watcher_started)
+		return;
+	pthread_mutex_lock(&watch_mu);
+	watcher_run = 0;
+	pthread_cond_signal(&watch_cv);
+	pthread_mutex_unlock(&watch_mu);
+	Py_BEGIN_ALLOW_THREADS
+	pthread_join(watcher, NULL);
+	Py_END_ALLOW_THREADS
+	watcher_started = 0;
+}
+
+/* atexit: stop the watcher, remove the hooks, before the interpreter goes. */
 static PyObject *at_exit(PyObject *self, PyObject *unused)
 {
 	(void)self;
 	(void)unused;
-	if (watcher_started) {
-		watcher_run = 0;
-		Py_BEGIN_ALLOW_THREADS
-		pthread_join(watcher, NULL);
-		Py_END_ALLOW_THREADS
-		watcher_started = 0;
-	}
+	watcher_stop();
 	apply(0, NULL);
 	Py_RETURN_NONE;
 }
 
-/* os.register_at_fork(after_in_child=...): the watcher thread did not come along. */
+/* os.register_at_fork: no thread of ours at the fork (CPython 3.12+ warns about forking a process
+ * with threads), then one again on each side. */
+static PyObject *before_fork(PyObject *self, PyObject *unused)
+{
+	(void)self;
+	(void)unused;
+	restart_after_fork = watcher_started;
+	watcher_stop();
+	Py_RETURN_NONE;
+}
+
 static PyObject *after_fork(PyObject *self, PyObject *unused)
 {
 	(void)self;
 	(void)unused;
-	if (watcher_started)
+	if (restart_after_fork && !watcher_started) {
+		pthread_mutex_init(&watch_mu, NULL);
+		pthread_cond_init(&watch_cv, NULL);
 		watcher_start();
+	}
 	Py_RETURN_NONE;
 }
 
@@ -788,6 +820,7 @@ static PyMethodDef module_defs[] = {
 	{"state", state, METH_NOARGS, "the hooks installed now (for tests)"},
 	{"_at_exit", at_exit, METH_NOARGS, NULL},
 	{"_after_fork", after_fork, METH_NOARGS, NULL},
+	{"_before_fork", before_fork, METH_NOARGS, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
@@ -860,7 +893,9 @@ PyMODINIT_FUNC PyInit__pyscope_provider(void)
 	if (PySys_AddAuditHook(audit_hook, NULL) < 0)
 		goto fail;
 	if (register_with("atexit", "register", m, NULL, "_at_exit") < 0 ||
-	    register_with("os", "register_at_fork", m, "after_in_child", "_after_fork") < 0)
+	    register_with("os", "register_at_fork", m, "before", "_before_fork") < 0 ||
+	    register_with("os", "register_at_fork", m, "after_in_child", "_after_fork") < 0 ||
+	    register_with("os", "register_at_fork", m, "after_in_parent", "_after_fork") < 0)
 		goto fail;
 	loaded = 1;
 	/* A tracer already waiting (pyscope -c attaches before the interpreter starts): from the
