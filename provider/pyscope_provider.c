@@ -799,6 +799,25 @@ static PyObject *after_fork(PyObject *self, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
+/* In the parent, the thread comes back once os.fork has returned: 3.13 counts the threads after
+ * the after_in_parent hooks, and would warn about ours. */
+static int restart_pending(void *arg)
+{
+	(void)arg;
+	PyObject *r = after_fork(NULL, NULL);
+	Py_XDECREF(r);
+	return 0;
+}
+
+static PyObject *after_fork_parent(PyObject *self, PyObject *unused)
+{
+	(void)self;
+	(void)unused;
+	if (Py_AddPendingCall(restart_pending, NULL) < 0)
+		return after_fork(NULL, NULL);
+	Py_RETURN_NONE;
+}
+
 /* For tests: the groups installed now ("calls", "line", "gc", "import"), and the tool id. */
 static PyObject *state(PyObject *self, PyObject *unused)
 {
@@ -821,6 +840,7 @@ static PyMethodDef module_defs[] = {
 	{"_at_exit", at_exit, METH_NOARGS, NULL},
 	{"_after_fork", after_fork, METH_NOARGS, NULL},
 	{"_before_fork", before_fork, METH_NOARGS, NULL},
+	{"_after_fork_parent", after_fork_parent, METH_NOARGS, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
@@ -895,7 +915,7 @@ PyMODINIT_FUNC PyInit__pyscope_provider(void)
 	if (register_with("atexit", "register", m, NULL, "_at_exit") < 0 ||
 	    register_with("os", "register_at_fork", m, "before", "_before_fork") < 0 ||
 	    register_with("os", "register_at_fork", m, "after_in_child", "_after_fork") < 0 ||
-	    register_with("os", "register_at_fork", m, "after_in_parent", "_after_fork") < 0)
+	    register_with("os", "register_at_fork", m, "after_in_parent", "_after_fork_parent") < 0)
 		goto fail;
 	loaded = 1;
 	/* A tracer already waiting (pyscope -c attaches before the interpreter starts): from the

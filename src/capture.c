@@ -430,8 +430,11 @@ static int open_pid(struct cap *c, pid_t pid)
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 		exe[n > 0 ? n : 0] = 0;
-		fprintf(stderr, "pyscope: no python markers in process %d (%s)\n", (int)pid,
-			n > 0 ? exe : "?");
+		bool prov = n > 0 && prov_supports(exe);   /* a CPython the provider can go into */
+		fprintf(stderr, "pyscope: no python markers in process %d (%s)%s%s%s\n", (int)pid,
+			n > 0 ? exe : "?", prov ? "; it has none built in: run it under pyscope -c, "
+			"or run 'pyscope provider install " : "", prov ? exe : "",
+			prov ? "' and restart it" : "");
 		rc = -ENOENT;
 	}
 	return rc;

@@ -4,8 +4,8 @@
  * child, and the `pyscope provider` command (build, install, uninstall, status).
  *
  * What an interpreter is (its version, whether it was built --with-dtrace, its extension suffix
- * and site-packages) is asked of the interpreter itself, with -S -E so that nothing of the user's
- * start-up runs: the one reliable answer, and it costs a few milliseconds before a trace starts.
+ * and site-packages) is asked of the interpreter itself, isolated (-I) from the user's environment
+ * and start-up: the one reliable answer, and it costs a few milliseconds before a trace starts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +81,9 @@ static int run_capture(char *const argv[], char *out, size_t len)
 static int py_info(const char *python, struct pyinfo *pi)
 {
 	char buf[INFO_MAX], *save = NULL;
-	char *argv[] = { (char *)python, "-S", "-E", "-c", (char *)info_code, NULL };
+	/* -I: no environment, no user site; site itself runs, as it is what finds a venv's
+	 * site-packages on older versions. */
+	char *argv[] = { (char *)python, "-I", "-c", (char *)info_code, NULL };
 	memset(pi, 0, sizeof(*pi));
 	if (run_capture(argv, buf, sizeof(buf)) < 0)
 		return -ENOEXEC;
@@ -193,6 +195,12 @@ int prov_find(const char *python, bool force, char *so, size_t len)
 	return 1;
 }
 
+int prov_supports(const char *python)
+{
+	struct pyinfo pi;
+	return named_python(python) && py_info(python, &pi) == 0 && supported(&pi) && !pi.dtrace;
+}
+
 int prov_child_env(const char *so)
 {
 	char dir[PATH_MAX], boot[PATH_MAX + 8], path[2 * PATH_MAX + 16];
@@ -294,11 +302,11 @@ static int all_pythons(struct pys_list *l)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		char real[PATH_MAX];
 		const char *b = strrchr(g.gl_pathv[i], '/');
-		if (strspn(b + 8, "0123456789") != strlen(b + 8) || !realpath(g.gl_pathv[i], real))
+		if (strspn(b + 9, "0123456789") != strlen(b + 9) || !realpath(g.gl_pathv[i], real))
 			continue;
-		bool seen = false;
+		bool seen = false;      /* (a venv's python is another Python, with its own site) */
 		for (int k = 0; k < l->n; k++)
-			seen |= strcmp(l->v[k].real, real) == 0;
+			seen |= strcmp(l->v[k].path, g.gl_pathv[i]) == 0;
 		if (seen)
 			continue;
 		struct pys_python *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
