@@ -118,13 +118,11 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(LIB_OBJS)
 # (/usr/bin/python3.N, pyenv's $(HOME)/.pyenv/versions/*/bin/python3.N), each against its own
 # headers (sysconfig INCLUDEPY, EXT_SUFFIX), into $(OUTPUT)/provider/X.Y/; a Python without headers,
 # with built-in markers or of another version is skipped with one line. PROVIDER_PYTHONS=... to
-# choose; the fuzz and sanitizer trees do without.
+# choose. (The module is built with its own flags, the same in every tree.)
 PROVIDER_PYTHONS ?=
 .PHONY: provider
 provider: | $(OUTPUT)/.deps
-ifeq ($(SANITIZE)$(FUZZ),)
-	$(Q)CC=$(CC) provider/build $(OUTPUT) $(PROVIDER_PYTHONS)
-endif
+	$(Q)CC=cc provider/build $(OUTPUT) $(PROVIDER_PYTHONS)
 
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps

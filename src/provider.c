@@ -107,6 +107,11 @@ static bool supported(const struct pyinfo *pi)
 	       pi->minor <= PROV_MAX_MINOR;
 }
 
+static const char *impl_name(const struct pyinfo *pi)
+{
+	return strcmp(pi->impl, "cpython") == 0 ? "CPython" : pi->impl;
+}
+
 static int self_dir(char *out, size_t len)
 {
 	char exe[PATH_MAX];
@@ -183,7 +188,7 @@ int prov_find(const char *python, bool force, char *so, size_t len)
 	}
 	if (!supported(&pi)) {
 		fprintf(stderr, "pyscope: no python markers in %s, and it is %s %d.%d: the provider "
-			"supports CPython 3.%d to 3.%d\n", python, pi.impl, pi.major, pi.minor,
+			"supports CPython 3.%d to 3.%d\n", python, impl_name(&pi), pi.major, pi.minor,
 			PROV_MIN_MINOR, PROV_MAX_MINOR);
 		return -ENOENT;
 	}
@@ -360,7 +365,7 @@ static int check_target(const char *python, struct pyinfo *pi, const char *verb)
 	}
 	if (!supported(pi)) {
 		fprintf(stderr, "pyscope: provider %s: %s is %s %d.%d; the provider supports CPython "
-			"3.%d to 3.%d\n", verb, python, pi->impl, pi->major, pi->minor, PROV_MIN_MINOR,
+			"3.%d to 3.%d\n", verb, python, impl_name(pi), pi->major, pi->minor, PROV_MIN_MINOR,
 			PROV_MAX_MINOR);
 		return 2;
 	}

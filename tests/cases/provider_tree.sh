@@ -1,9 +1,10 @@
 #!/bin/bash
 # A call-stack D script (in the manner of the page's call_stack.d) gives the same call tree through
 # the provider, on every CPython without markers found, as through the built-in markers of
-# /usr/bin/python3.11: calls, keyword and unpacked calls, a generator, an exception. CPython 3.8 and 3.9
-# own line tables (before 3.10's) put a generator's last return on the loop's line, so there the return lines are
-# left out of the comparison there. And bpftrace, when installed, sees the provider's function__entry. Live.
+# /usr/bin/python3.11: calls, keyword and unpacked calls, a generator, an exception. The line
+# tables of CPython 3.8 and 3.9 (before 3.10's) put a generator's last return on the loop's line,
+# so for them the return lines are left out of the comparison. And bpftrace, when installed, sees
+# the provider's function__entry. Live.
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/provider.lib"
