@@ -100,7 +100,8 @@ static void usage(FILE *f)
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
 		"  --provider     -c: load pyscope's provider into CMD (a CPython 3.8-3.14 without\n"
-		"                 markers; done by itself for one named python*); --no-provider: never\n"
+		"                 markers; done by itself for one named python*)\n"
+		"  --no-provider  -c: never load it (see pyscope provider --help)\n"
 		"Without -c, -p or --replay, every Python running is traced. Ctrl-C ends the trace.\n",
 		PS_STRSIZE_DEFAULT);
 }
