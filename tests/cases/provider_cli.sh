@@ -77,3 +77,11 @@ expect_eq "uninstall" "pyscope: removed the provider from $TMP/venv/bin/python3"
 expect_eq "uninstall: nothing left" "" "$(ls "$site" | grep -i pyscope)"
 "$PYSCOPE" provider uninstall "$TMP/venv/bin/python3" >"$TMP/out" 2>&1
 expect_eq "uninstall again" "pyscope: the provider is not installed in $TMP/venv/bin/python3" "$(cat "$TMP/out")"
+
+# doctor: a CPython without markers, with the provider built for it, is usable (ok, and how).
+d=$(dirname "$py")
+PATH=$d:/usr/bin:/bin "$PYSCOPE" doctor >"$TMP/doc" 2>&1
+first=$(PATH=$d:/usr/bin:/bin "$PYSCOPE" doctor 2>/dev/null | grep -m1 "^[a-z]* *python: $d/" | sed 's/^[a-z]* *python: \([^:]*\):.*/\1/')
+expect_eq "doctor: the provider's line for $first" \
+	"ok    python: $first: no built-in markers; pyscope's provider is built for it (-c loads it; for -p: pyscope provider install $first)" \
+	"$(grep "python: $d/" "$TMP/doc")"
