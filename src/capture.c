@@ -460,7 +460,9 @@ static int open_all(struct cap *c)
 	struct pys_list py;
 	int rc = pys_find(&py);
 	for (int i = 0; i < py.n && rc == 0; i++) {
-		if (!pys_markers(py.v[i].real, traced, sizeof(traced), &sdt))
+		/* built-in markers, else pyscope's provider installed in it (provider.h) */
+		if (!pys_markers(py.v[i].real, traced, sizeof(traced), &sdt) &&
+		    (!prov_installed(py.v[i].path, traced, sizeof(traced)) || !read_python(traced, &sdt)))
 			continue;
 		bool seen = false;      /* two Pythons using one libpython */
 		for (int k = 0; k < c->ntargets; k++)

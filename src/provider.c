@@ -251,6 +251,19 @@ static bool has_builtin_markers(const char *python)
 	return true;
 }
 
+int prov_installed(const char *python, char *so, size_t len)
+{
+	struct pyinfo pi;
+	char pth[PATH_MAX + 32];
+	struct stat st;
+	if (!prov_supports(python) || py_info(python, &pi) < 0 || pth_path(&pi, pth, sizeof(pth)) < 0 ||
+	    stat(pth, &st) != 0)
+		return 0;
+	if (snprintf(so, len, "%s/" PROV_MODULE "%s", pi.platlib, pi.suffix) >= (int)len)
+		return 0;
+	return stat(so, &st) == 0;
+}
+
 const char *prov_state(const char *python)
 {
 	struct pyinfo pi;

@@ -28,6 +28,8 @@ bool prov_is_module(const char *path);
 int prov_find(const char *python, bool force, char *so, size_t len);
 /* 1 when PYTHON is a CPython the provider can go into (runs it; 0 for anything else). */
 int prov_supports(const char *python);
+/* 1 with the module's path in SO when PYTHON has the provider installed (runs PYTHON). */
+int prov_installed(const char *python, char *so, size_t len);
 /* In a -c child, before exec: make the interpreter load SO at start-up (PYTHONPATH, environment). */
 int prov_child_env(const char *so);
 /* "installed", "built" (for its version), "unsupported" or "not built": PYTHON's provider state.

@@ -1,6 +1,6 @@
 #!/bin/bash
-# After `pyscope provider install`, a Python without markers is traced with -p like one with
-# built-in markers, and `pyscope list -p` shows the provider's markers; after uninstall, -p on a
+# After `pyscope provider install`, a Python without markers is traced with -p and --all like one
+# with built-in markers, and `pyscope list -p` shows the provider's markers; after uninstall, -p on a
 # new process says exactly what to do. On a venv (the machine's own Pythons are left alone). Live.
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
@@ -38,6 +38,20 @@ for m in $PROV_MINORS; do
 	fi
 	kill -INT "$spid"; wait "$spid"
 	kill "$tpid"; wait "$tpid" 2>/dev/null
+
+	# system-wide: the Pythons found (the venv's first on PATH) with the provider installed
+	PATH=$v/bin:$PATH "$PYSCOPE" events --all --markers function__entry >"$TMP/all$m" 2>"$TMP/allerr$m" &
+	spid=$!
+	track "$spid"
+	wait_for "$TMP/allerr$m" tracing
+	printf 'def pyscope_all():\n    pass\npyscope_all()\n' >"$TMP/all$m.py"
+	"$v/bin/python3" "$TMP/all$m.py"
+	if wait_for "$TMP/all$m" " function__entry $TMP/all$m.py pyscope_all 1 "; then
+		pass "3.$m: --all sees a Python started later with the provider installed"
+	else
+		fail "3.$m: --all sees a Python started later with the provider installed" "$(cat "$TMP/allerr$m")"
+	fi
+	kill -INT "$spid"; wait "$spid"
 
 	"$PYSCOPE" provider uninstall "$v/bin/python3" >/dev/null
 	"$v/bin/python3" "$TMP/app.py" "$TMP/up2$m" &
