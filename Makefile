@@ -166,6 +166,8 @@ MANPAGES := $(wildcard man/*.1)
 # What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
 DATA_FILES := share/pyscope/README
 EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py
+# The provider's source, for `pyscope provider build` (which builds into PREFIX/lib/pyscope/provider).
+PROVIDER_FILES := provider/build provider/pyscope_provider.c provider/sitecustomize.py
 # The version is defined once, in src/version.h.
 VERSION := $(shell sed -n 's/^\#define PYSCOPE_VERSION "\(.*\)"$$/\1/p' src/version.h)
 GIT_REV := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
@@ -187,6 +189,9 @@ install: all
 	$(Q)$(INSTALL) -m 644 completion/pyscope.bash $(DESTDIR)$(BASHCOMPDIR)/pyscope
 	$(Q)$(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
 	$(Q)$(INSTALL) -m 644 $(EXAMPLE_FILES) $(DESTDIR)$(DATADIR)/examples/
+	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/provider
+	$(Q)$(INSTALL) -m 644 $(PROVIDER_FILES) $(DESTDIR)$(DATADIR)/provider/
+	$(Q)chmod 755 $(DESTDIR)$(DATADIR)/provider/build
 
 # "dtrace" (and "stap", once pyscope runs SystemTap scripts) as names of pyscope; never over a real one.
 install-compat: install
@@ -202,7 +207,10 @@ uninstall:
 	$(Q)if [ "$$(readlink $(DESTDIR)$(BINDIR)/dtrace)" = pyscope ]; then rm -f $(DESTDIR)$(BINDIR)/dtrace; fi
 	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES))) \
 	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
-	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/provider/,$(notdir $(PROVIDER_FILES)))
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/lib/pyscope/provider
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/lib/pyscope 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/provider $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
 # log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).
