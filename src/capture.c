@@ -341,6 +341,11 @@ static int open_command(struct cap *c)
 	if (!has) {
 		/* A CPython without markers: pyscope's provider (provider.h) gives it them. */
 		rc = c->cfg.provider < 0 ? 0 : prov_find(python, c->cfg.provider > 0, so, sizeof(so));
+		if (rc == 0 && python != exe && c->cfg.provider == 0) {  /* a wrapper script named
+			python* (a pyenv shim): the interpreter it runs answers for it */
+			python = exe;
+			rc = prov_find(exe, false, so, sizeof(so));
+		}
 		if (rc <= 0 || !read_python(so, &sdt)) {
 			if (rc == 0)
 				say_no_markers(exe);

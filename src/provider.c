@@ -186,6 +186,8 @@ int prov_find(const char *python, bool force, char *so, size_t len)
 		fprintf(stderr, "pyscope: --provider: %s is not a CPython that runs here\n", python);
 		return -ENOENT;
 	}
+	if (pi.dtrace && !force)
+		return 0;       /* markers built in, behind a wrapper pyscope cannot see through */
 	if (!supported(&pi)) {
 		fprintf(stderr, "pyscope: no python markers in %s, and it is %s %d.%d: the provider "
 			"supports CPython 3.%d to 3.%d\n", python, impl_name(&pi), pi.major, pi.minor,

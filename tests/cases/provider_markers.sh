@@ -42,3 +42,17 @@ si.run_string(si.create(), code)' 2>&1)
 			"module _pyscope_provider does not support loading in subinterpreters" "$out"
 	fi
 done
+
+# A wrapper script named python* (as pyenv's shims are) in front of a CPython without markers:
+# the interpreter it runs is asked, and gets the provider.
+m=$(for m in $PROV_MINORS; do prov_python "$m" >/dev/null && echo "$m"; done | tail -1)
+if [ -n "$m" ]; then
+	mkdir -p "$TMP/shim"
+	printf '#!/bin/sh\nexec %s "$@"\n' "$(prov_python "$m")" >"$TMP/shim/python3"
+	chmod +x "$TMP/shim/python3"
+	"$PYSCOPE" events --markers function__entry -c "$TMP/shim/python3 $TMP/mod.py" >"$TMP/shim.out" 2>"$TMP/shim.err"
+	expect_eq "a python3 shim script: says it loads the provider" \
+		"pyscope: $TMP/shim/python3 has no python markers; loading pyscope's provider into it ($(prov_so "$m"))" \
+		"$(head -1 "$TMP/shim.err")"
+	expect_grep "a python3 shim script: the program's calls are seen" " function__entry $TMP/mod.py g 2 " "$TMP/shim.out"
+fi
