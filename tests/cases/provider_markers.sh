@@ -56,3 +56,23 @@ if [ -n "$m" ]; then
 		"$(head -1 "$TMP/shim.err")"
 	expect_grep "a python3 shim script: the program's calls are seen" " function__entry $TMP/mod.py g 2 " "$TMP/shim.out"
 fi
+
+# -c's bootstrap chains to the program's own sitecustomize and leaves no trace: PYTHONPATH as it
+# was, this directory off sys.path, no PYSCOPE_* variable for the program's children.
+if [ -n "$m" ]; then
+	mkdir -p "$TMP/user"
+	printf 'import sys\nsys.pyscope_user_site = True\n' >"$TMP/user/sitecustomize.py"
+	cat >"$TMP/env.py" <<'P'
+import os, sys
+print("user sitecustomize ran:", getattr(sys, "pyscope_user_site", False))
+print("PYTHONPATH:", os.environ.get("PYTHONPATH"))
+print("boot dir on sys.path:", any(p.endswith("/provider/boot") for p in sys.path))
+print("bootstrap variables:", sorted(k for k in os.environ if k in ("PYSCOPE_PROVIDER_SO", "PYSCOPE_PYTHONPATH")))
+print("provider loaded:", "_pyscope_provider" in sys.modules)
+P
+	PYTHONPATH=$TMP/user "$PYSCOPE" events --markers audit -c "$(prov_python "$m") $TMP/env.py" 2>/dev/null |
+		grep -v ' audit ' >"$TMP/env.out"
+	expect_eq "the bootstrap chains to the program's sitecustomize and leaves no trace" \
+		"user sitecustomize ran: True|PYTHONPATH: $TMP/user|boot dir on sys.path: False|bootstrap variables: []|provider loaded: True" \
+		"$(paste -sd'|' "$TMP/env.out")"
+fi
