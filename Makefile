@@ -65,7 +65,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
-all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
+all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace provider
 
 # Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
 # are order-only for the objects: the .d files say which object really includes one.
@@ -118,6 +118,17 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(PS_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $(LDFLAGS) $(PS_LDFLAGS) \
 		$< tests/fuzz/fuzz_util.c $(LIB_OBJS) $(LDLIBS) $(PS_LDLIBS) -o $@
 
+# ---- The provider: markers for Pythons built without them (provider/, src/provider.c) ------------
+# provider/build compiles provider/pyscope_provider.c for every CPython 3.8-3.14 found
+# (/usr/bin/python3.N, pyenv's $(HOME)/.pyenv/versions/*/bin/python3.N), each against its own
+# headers (sysconfig INCLUDEPY, EXT_SUFFIX), into $(OUTPUT)/provider/X.Y/; a Python without headers,
+# with built-in markers or of another version is skipped with one line. PROVIDER_PYTHONS=... to
+# choose. (The module is built with its own flags, the same in every tree.)
+PROVIDER_PYTHONS ?=
+.PHONY: provider
+provider: | $(OUTPUT)/.deps
+	$(Q)CC=cc provider/build $(OUTPUT) $(PROVIDER_PYTHONS)
+
 # Test targets keep their markers exactly as written: no optimisation.
 $(OUTPUT)/tests/%: tests/target/%.c | $(OUTPUT)/.deps
 	$(call msg,TARGET,$@)
@@ -160,6 +171,8 @@ MANPAGES := $(wildcard man/*.1)
 # What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
 DATA_FILES := share/pyscope/README
 EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py
+# The provider's source, for `pyscope provider build` (which builds into PREFIX/lib/pyscope/provider).
+PROVIDER_FILES := provider/build provider/pyscope_provider.c provider/sitecustomize.py
 # The version is defined once, in src/version.h.
 VERSION := $(shell sed -n 's/^\#define PYSCOPE_VERSION "\(.*\)"$$/\1/p' src/version.h)
 GIT_REV := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
@@ -181,6 +194,9 @@ install: all
 	$(Q)$(INSTALL) -m 644 completion/pyscope.bash $(DESTDIR)$(BASHCOMPDIR)/pyscope
 	$(Q)$(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
 	$(Q)$(INSTALL) -m 644 $(EXAMPLE_FILES) $(DESTDIR)$(DATADIR)/examples/
+	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/provider
+	$(Q)$(INSTALL) -m 644 $(PROVIDER_FILES) $(DESTDIR)$(DATADIR)/provider/
+	$(Q)chmod 755 $(DESTDIR)$(DATADIR)/provider/build
 
 # "dtrace" (and "stap", once pyscope runs SystemTap scripts) as names of pyscope; never over a real one.
 install-compat: install
@@ -196,7 +212,10 @@ uninstall:
 	$(Q)if [ "$$(readlink $(DESTDIR)$(BINDIR)/dtrace)" = pyscope ]; then rm -f $(DESTDIR)$(BINDIR)/dtrace; fi
 	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES))) \
 	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
-	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/provider/,$(notdir $(PROVIDER_FILES)))
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/lib/pyscope/provider
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/lib/pyscope 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/provider $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
 # log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).

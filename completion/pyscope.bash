@@ -12,15 +12,21 @@ _pyscope() {
 	local opts
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list events dtrace profile dump doctor version help --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list events dtrace profile dump provider doctor version help --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
 	list)    opts="-p --pid -j --json -h --help" ;;
-	events)  opts="-c -p --all --markers --json --strsize -h --help" ;;
-	dtrace)  opts="-q -w -e -Z -s -n -c -p --replay -o -x -l -P -h --help" ;;
+	events)  opts="-c -p --all --markers --json --strsize --provider --no-provider -h --help" ;;
+	dtrace)  opts="-q -w -e -Z -s -n -c -p --replay -o -x -l -P --provider --no-provider -h --help" ;;
 	profile) opts="-c -p --all -F -d --threads --idle --depth --format -o --top -h --help" ;;
 	dump)    opts="-p --depth --locals -h --help" ;;
+	provider) opts="-h --help"
+		# provider build|install|uninstall|status, then a Python (a file)
+		if [ "$COMP_CWORD" -eq 2 ] && [[ $cur != -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "build install uninstall status" -- "$cur")
+			return
+		fi ;;
 	doctor|version) opts="-h --help" ;;
 	*)       return ;;
 	esac
@@ -51,8 +57,8 @@ _pyscope() {
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-	elif [ "$cmd" = list ] || [ "$cmd" = events ]; then
-		# list's PATH, events --all's BINARY
+	elif [ "$cmd" = list ] || [ "$cmd" = events ] || [ "$cmd" = provider ]; then
+		# list's PATH, events --all's BINARY, provider's PYTHON
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	fi
 }

@@ -57,6 +57,7 @@
 #include "capture_sys.h"
 #include "capture.skel.h"
 #include "procmaps.h"
+#include "provider.h"
 #include "pythons.h"
 #include "sdt.h"
 
@@ -208,8 +209,8 @@ static int add_target(struct cap *c, pid_t pid, const char *open_path, const cha
 	t->sdt = sdt;
 	/* A venv's python3 is a symlink to the real interpreter: look at the name it resolves to. */
 	char real[PATH_MAX];
-	t->is_py311 = strstr(t->module, "python3.11") != NULL ||
-		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL);
+	t->is_py311 = !prov_is_module(path) && (strstr(t->module, "python3.11") != NULL ||
+		      (realpath(open_path, real) && strstr(real, "python3.11") != NULL));
 	return t->open_path && t->path && t->module ? 0 : -ENOMEM;
 }
 
@@ -326,13 +327,38 @@ static int open_command(struct cap *c)
 		goto out;
 	}
 	/* The executable (or its libpython), else the interpreter of a "#!" script (or its). */
-	char traced[PATH_MAX], interp[PATH_MAX];
-	if (!pys_markers(exe, traced, sizeof(traced), &sdt) &&
-	    (script_interpreter(exe, interp, sizeof(interp)) < 0 ||
-	     !pys_markers(interp, traced, sizeof(traced), &sdt))) {
-		say_no_markers(exe);
-		rc = -ENOENT;
+	char traced[PATH_MAX], interp[PATH_MAX], so[PATH_MAX];
+	const char *python = exe;
+	bool has = pys_markers(exe, traced, sizeof(traced), &sdt), use_provider = false;
+	if (!has && script_interpreter(exe, interp, sizeof(interp)) == 0) {
+		python = interp;
+		has = pys_markers(interp, traced, sizeof(traced), &sdt);
+	}
+	if (has && c->cfg.provider > 0) {
+		fprintf(stderr, "pyscope: --provider: %s has built-in markers; the provider would "
+			"report every event twice\n", python);
+		sdt_free(sdt);
+		rc = -EINVAL;
 		goto out;
+	}
+	if (!has) {
+		/* A CPython without markers: pyscope's provider (provider.h) gives it them. */
+		rc = c->cfg.provider < 0 ? 0 : prov_find(python, c->cfg.provider > 0, so, sizeof(so));
+		if (rc == 0 && python != exe && c->cfg.provider == 0) {  /* a wrapper script named
+			python* (a pyenv shim): the interpreter it runs answers for it */
+			python = exe;
+			rc = prov_find(exe, false, so, sizeof(so));
+		}
+		if (rc <= 0 || !read_python(so, &sdt)) {
+			if (rc == 0)
+				say_no_markers(exe);
+			rc = rc < 0 ? rc : -ENOENT;
+			goto out;
+		}
+		snprintf(traced, sizeof(traced), "%s", so);
+		use_provider = true;
+		fprintf(stderr, "pyscope: %s has no python markers; loading pyscope's provider into it "
+			"(%s)\n", python, so);
 	}
 
 	int pipefd[2];
@@ -358,6 +384,8 @@ static int open_command(struct cap *c)
 		char go;
 		close(pipefd[1]);
 		if (read(pipefd[0], &go, 1) != 1)
+			_exit(127);
+		if (use_provider && prov_child_env(so) < 0)
 			_exit(127);
 		execv(exe, argv);
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", exe, strerror(errno));
@@ -410,8 +438,11 @@ static int open_pid(struct cap *c, pid_t pid)
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 		exe[n > 0 ? n : 0] = 0;
-		fprintf(stderr, "pyscope: no python markers in process %d (%s)\n", (int)pid,
-			n > 0 ? exe : "?");
+		bool prov = n > 0 && prov_supports(exe);   /* a CPython the provider can go into */
+		fprintf(stderr, "pyscope: no python markers in process %d (%s)%s%s%s\n", (int)pid,
+			n > 0 ? exe : "?", prov ? "; it has none built in: run it under pyscope -c, "
+			"or run 'pyscope provider install " : "", prov ? exe : "",
+			prov ? "' and restart it" : "");
 		rc = -ENOENT;
 	}
 	return rc;
@@ -437,7 +468,9 @@ static int open_all(struct cap *c)
 	struct pys_list py;
 	int rc = pys_find(&py);
 	for (int i = 0; i < py.n && rc == 0; i++) {
-		if (!pys_markers(py.v[i].real, traced, sizeof(traced), &sdt))
+		/* built-in markers, else pyscope's provider installed in it (provider.h) */
+		if (!pys_markers(py.v[i].real, traced, sizeof(traced), &sdt) &&
+		    (!prov_installed(py.v[i].path, traced, sizeof(traced)) || !read_python(traced, &sdt)))
 			continue;
 		bool seen = false;      /* two Pythons using one libpython */
 		for (int k = 0; k < c->ntargets; k++)

@@ -34,6 +34,8 @@ struct cap_config {
 	const char *const *wants;
 	int nwants;
 	bool os_probes;          /* list the syscall, proc, profile and pid providers too */
+	int provider;            /* -c on a Python without markers: 0 load pyscope's provider
+	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 };
 
 struct cap;

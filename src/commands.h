@@ -11,4 +11,5 @@ int doctor_main(int argc, char **argv);   /* doctor.c */
 int version_main(int argc, char **argv);  /* version.c */
 int dump_main(int argc, char **argv);     /* dump.c */
 int profile_main(int argc, char **argv);  /* profile.c */
+int prov_main(int argc, char **argv);     /* provider.c */
 #endif

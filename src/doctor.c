@@ -13,6 +13,7 @@
 #include <string.h>
 #include "commands.h"
 #include "host.h"
+#include "provider.h"
 #include "pythons.h"
 #include "sdt.h"
 
@@ -135,8 +136,22 @@ static void check_pythons(struct doctor *d)
 	for (int i = 0; i < pys.n; i++) {
 		const char *path = pys.v[i].path;
 		if (!pys_markers(path, obj, sizeof(obj), &f)) {
-			line(d, WARN, "python: %s: no python markers (built without --with-dtrace), and no "
-			     "provider for it yet: trace a Python built --with-dtrace", path);
+			/* pyscope's provider (provider.h) gives a CPython 3.8-3.14 the markers */
+			const char *st = prov_supports(path) ? prov_state(path) : NULL;
+			if (st && strcmp(st, "installed") == 0) {
+				line(d, OK, "python: %s: no built-in markers; pyscope's provider is installed", path);
+				with++;
+			} else if (st && strcmp(st, "built") == 0) {
+				line(d, OK, "python: %s: no built-in markers; pyscope's provider is built for it "
+				     "(-c loads it; for -p: pyscope provider install %s)", path, path);
+				with++;
+			} else if (st) {
+				line(d, WARN, "python: %s: no python markers, and no provider built for it: run "
+				     "pyscope provider build %s", path, path);
+			} else {
+				line(d, WARN, "python: %s: no python markers (built without --with-dtrace), and no "
+				     "provider for it yet: trace a Python built --with-dtrace", path);
+			}
 			continue;
 		}
 		if (strcmp(obj, path) == 0)

@@ -66,6 +66,7 @@ struct opts {
 	int nsrc;
 	struct source *src;
 	const char *provider;    /* -P */
+	int use_provider;        /* --provider 1, --no-provider -1 (cap_config.provider) */
 	const char *command;     /* -c */
 	pid_t *pids;
 	int npids;
@@ -103,6 +104,9 @@ static void usage(FILE *f)
 		"  -w             allow destructive actions (accepted; there are none)\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
+		"  --provider     -c: load pyscope's provider into CMD (a CPython 3.8-3.14 without\n"
+		"                 markers; done by itself for one named python*)\n"
+		"  --no-provider  -c: never load it (see pyscope provider --help)\n"
 		"Without -c, -p or --replay, every Python running is traced. Ctrl-C ends the trace.\n",
 		PS_STRSIZE_DEFAULT);
 }
@@ -231,6 +235,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'H' },
+		{ "provider", no_argument, NULL, 'V' },
+		{ "no-provider", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -251,6 +257,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'c': o->command = optarg; break;
 		case 'o': o->outfile = optarg; break;
 		case 'R': o->replay = optarg; break;
+		case 'V': o->use_provider = 1; break;
+		case 'N': o->use_provider = -1; break;
 		case 's': {
 			char *t = read_file(optarg);
 			if (!t || add_source(o, optarg, t, true) < 0)
@@ -860,6 +868,7 @@ int dtrace_main(int argc, char **argv)
 			.npids = nnamed ? nnamed : o.npids,
 			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
 			.wants = (const char *const *)wants.v, .nwants = wants.n, .os_probes = true,
+			.provider = o.use_provider,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;

@@ -82,6 +82,9 @@ static void usage(FILE *f)
 		"  --json          JSON lines instead (the stream replay reads: one object per hit,\n"
 		"                  {\"lost\":N} when records were lost, {\"end\":{...}} last)\n"
 		"  --strsize N     bytes kept of each string, NUL included (default %d, at most %d)\n"
+		"  --provider      -c: load pyscope's provider into the command (a CPython 3.8-3.14\n"
+		"                  without markers; done by itself for one named python*)\n"
+		"  --no-provider   -c: never load it (see pyscope provider --help)\n"
 		"\n"
 		"Each line: TIME_NS PID TID CPU MARKER ARG..., separated by single spaces, where TIME_NS is\n"
 		"CLOCK_MONOTONIC nanoseconds taken at the hit and MARKER is in the stapsdt spelling.\n"
@@ -422,6 +425,8 @@ int events_main(int argc, char **argv)
 			if (parse_int("--ring-kb", val, 4, 1 << 20, &cfg.ring_kb) < 0)
 				goto out;
 			i++;
+		} else if (strcmp(a, "--provider") == 0 || strcmp(a, "--no-provider") == 0) {
+			cfg.provider = a[2] == 'p' ? 1 : -1;
 		} else if (strcmp(a, "--floor") == 0) {    /* undocumented: bench/run's floor */
 			cfg.floor = true;
 		} else {

@@ -17,6 +17,7 @@ static const struct command {
 	{ "dtrace", dtrace_main, "run a D script (as dtrace(1) does)" },
 	{ "profile", profile_main, "sample the Python stacks of a command, processes or the machine" },
 	{ "dump",   dump_main,   "print every thread's current Python stack of a process" },
+	{ "provider", prov_main, "markers for Pythons built without them: build, install, status" },
 	{ "doctor", doctor_main, "check what this machine allows and which Pythons have markers" },
 	{ "version", version_main, "the version, build and kernel features found (also --version)" },
 };
