@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include "arena.h"
+#include "bind.h"
 #include "procmaps.h"
 #include "rt.h"
 
@@ -112,7 +113,7 @@ struct enabling {
 	/* The processes the clause's descriptions name (python1234:::) when the probe itself is
 	 * system-wide: other processes' hits are skipped. npids 0: any process. */
 	int npids;
-	int pids[4];
+	int pids[BIND_MAX_PIDS];
 };
 
 static bool pid_wanted(const struct enabling *e, uint32_t pid)
@@ -1948,7 +1949,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	for (int i = 0; i <= r->maxid; i++)
 		r->byid[i] = -1;
 	r->ps = xcalloc((size_t)nprobes, sizeof(*r->ps));
-	int nextid = r->maxid + 1, epid = 0;
+	int nextid = r->maxid + 1;
 	static const struct rt_dialect dtrace_rules = { 0 };
 	r->d = o->dialect ? o->dialect : &dtrace_rules;
 	set_probe(&r->begin_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
@@ -1956,71 +1957,51 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	set_probe(&r->end_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
 		  r->d->end_name ? r->d->end_name : "END");
 
-	/* Enabled probe IDs go clause by clause, probe by probe, as DTrace numbers them. */
-	r->nmatched = xcalloc((size_t)p->nclauses, sizeof(int));
-	for (int ci = 0; ci < p->nclauses; ci++) {
-		int first = epid;
-		const struct pg_clause *c = &p->clauses[ci];
-		for (int d = 0; d < c->npdescs; d++) {
-			const struct pg_pdesc *pd = &c->pdescs[d];
-			if (pd->kind == PG_PD_BEGIN) {
-				add_enabling(&r->begin, &r->nbegin, ci, d, ++epid);
-			} else if (pd->kind == PG_PD_END) {
-				add_enabling(&r->end, &r->nend, ci, d, ++epid);
-			} else if (pd->kind == PG_PD_TICK) {
-				struct tick *t = NULL;
-				for (int k = 0; k < r->nticks && !t; k++)
-					if (strcmp(r->ticks[k].name, pd->name) == 0)
-						t = &r->ticks[k];
-				if (!t) {
-					r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
-					if (!r->ticks)
-						oom();
-					t = &r->ticks[r->nticks++];
-					memset(t, 0, sizeof(*t));
-					t->period = pd->period ? pd->period : 1000000000ull;
-					snprintf(t->name, sizeof(t->name), "%s", pd->name);
-					set_probe(&t->probe, nextid++, "profile", t->name);
-				}
-				add_enabling(&t->en, &t->nen, ci, d, ++epid);
+	/* Which clauses fire on which probes, numbered as DTrace numbers its enabled probes:
+	 * the shared pass bind_probes (bind.h). */
+	struct bind b;
+	if (bind_probes(p, probes, nprobes, o->target, &b) < 0)
+		oom();
+	r->nmatched = b.nmatched;
+	b.nmatched = NULL;
+	for (int k = 0; k < b.n; k++) {
+		const struct bind_enabling *e = &b.en[k];
+		const struct pg_pdesc *pd = &p->clauses[e->clause].pdescs[e->pdesc];
+		if (e->kind == PG_PD_BEGIN) {
+			add_enabling(&r->begin, &r->nbegin, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_END) {
+			add_enabling(&r->end, &r->nend, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_TICK) {
+			struct tick *t = NULL;
+			for (int i = 0; i < r->nticks && !t; i++)
+				if (strcmp(r->ticks[i].name, pd->name) == 0)
+					t = &r->ticks[i];
+			if (!t) {
+				r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
+				if (!r->ticks)
+					oom();
+				t = &r->ticks[r->nticks++];
+				memset(t, 0, sizeof(*t));
+				t->period = pd->period ? pd->period : 1000000000ull;
+				snprintf(t->name, sizeof(t->name), "%s", pd->name);
+				set_probe(&t->probe, nextid++, "profile", t->name);
 			}
-		}
-		for (int i = 0; i < nprobes; i++) {
-			bool hit = false, any = false;
-			int first_d = -1;
-			struct enabling pe = { 0 };   /* the processes the matching descriptions name */
-			for (int d = 0; d < c->npdescs; d++) {
-				const struct pg_pdesc *pd = &c->pdescs[d];
-				if (!pg_pdesc_match(pd, probes[i], o->target))
-					continue;
-				hit = true;
-				if (first_d < 0)
-					first_d = d;
-				int want = probes[i]->pid ? 0 : pd->pid == PG_PID_TARGET ? o->target : pd->pid;
-				if (want <= 0 || pe.npids == 4)   /* past 4 names: every process */
-					any = true;
-				else
-					pe.pids[pe.npids++] = want;
-			}
-			if (!hit || probes[i]->id < 1)   /* no slot in byid: its events are ignored */
-				continue;
-			if (any)
-				pe.npids = 0;
-			int id = probes[i]->id;
+			add_enabling(&t->en, &t->nen, e->clause, e->pdesc, e->epid);
+		} else {
+			const struct ps_probe *pr = probes[e->probe];
+			int id = pr->id;
 			if (r->byid[id] < 0) {
 				r->byid[id] = r->nps;
-				r->ps[r->nps++].probe = probes[i];
+				r->ps[r->nps++].probe = pr;
 			}
 			struct probe_state *s = &r->ps[r->byid[id]];
-			add_enabling(&s->en, &s->nen, ci, first_d, ++epid);
-			s->en[s->nen - 1].npids = pe.npids;
-			memcpy(s->en[s->nen - 1].pids, pe.pids, sizeof(pe.pids));
-			s->strargs |= c->strargs;
-			if (c->strargs_any)
-				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;
+			add_enabling(&s->en, &s->nen, e->clause, e->pdesc, e->epid);
+			s->en[s->nen - 1].npids = e->npids;
+			memcpy(s->en[s->nen - 1].pids, e->pids, sizeof(e->pids));
+			s->strargs |= bind_strargs(p, e->clause, pr->nargs);
 		}
-		r->nmatched[ci] = epid - first;
 	}
+	bind_free(&b);
 	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
 		r->ticks[i].probe.name = r->ticks[i].name;
 	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));
