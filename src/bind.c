@@ -129,3 +129,72 @@ uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs)
 		w.mask |= (1u << (nargs > 0 ? nargs : PS_MAX_ARGS)) - 1;
 	return w.mask;
 }
+
+/* ---- globals written and never read (SystemTap prints them at the end) ---- */
+
+struct uses {
+	const struct pg_prog *p;
+	unsigned char *read, *written;
+};
+
+static void mark(unsigned char *set, const struct pg_prog *p, int var)
+{
+	if (var >= 0 && var < p->nvars)
+		set[var] = 1;
+}
+
+static void uses_walk(struct uses *u, const struct pg_node *n, bool target)
+{
+	if (!n)
+		return;
+	const struct pg_prog *p = u->p;
+	switch (n->kind) {
+	case PG_E_VAR:
+		mark(target ? u->written : u->read, p, n->op);
+		for (int i = 0; i < n->nkids; i++)
+			uses_walk(u, n->kids[i], false);
+		return;
+	case PG_E_ASSIGN:
+	case PG_E_INCDEC:
+	case PG_S_STATADD:
+	case PG_S_DELETE:
+		/* the variable written; x++, x += v and x <<< v do not count as reads (stap) */
+		uses_walk(u, n->kids[0], true);
+		for (int i = 1; i < n->nkids; i++)
+			uses_walk(u, n->kids[i], false);
+		return;
+	case PG_S_FOREACH:
+		mark(u->read, p, n->fe->arr);
+		uses_walk(u, n->fe->limit, false);
+		uses_walk(u, n->fe->body, false);
+		return;
+	default:
+		for (int i = 0; i < n->nkids; i++)
+			uses_walk(u, n->kids[i], false);
+	}
+}
+
+int bind_unread_globals(struct pg_prog *p)
+{
+	struct uses u = { .p = p };
+	u.read = calloc((size_t)p->nvars + 1, 1);
+	u.written = calloc((size_t)p->nvars + 1, 1);
+	if (!u.read || !u.written) {
+		free(u.read);
+		free(u.written);
+		return -ENOMEM;
+	}
+	for (int c = 0; c < p->nclauses; c++) {
+		uses_walk(&u, p->clauses[c].pred, false);
+		for (int i = 0; i < p->clauses[c].nstmts; i++)
+			uses_walk(&u, p->clauses[c].stmts[i], false);
+	}
+	for (int f = 0; f < p->nfuncs; f++)
+		uses_walk(&u, p->funcs[f].body, false);
+	for (int v = 0; v < p->nvars; v++)
+		if (p->vars[v].scope == PG_SC_GLOBAL && (u.written[v] || p->vars[v].init) && !u.read[v])
+			p->vars[v].dump_at_end = true;
+	free(u.read);
+	free(u.written);
+	return 0;
+}

@@ -9,6 +9,7 @@
  *                 copy-string call (D's copyinstr, SystemTap's user_string*) on argument N asks
  *                 for N, one on any other address asks for every argument; user functions the
  *                 clause calls are followed
+ *   bind_unread_globals  which globals SystemTap prints at the end (written, never read)
  * The runtime (rt_new) consumes both; the capture enables what rt_enabled then lists.
  */
 #ifndef PYSCOPE_BIND_H
@@ -47,4 +48,9 @@ void bind_free(struct bind *b);
 /* The arguments (bit i: argument i) clause CI reads as strings, for a probe with NARGS arguments
  * (0: unknown, PS_MAX_ARGS assumed). */
 uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
+
+/* SystemTap's rule for its end-of-run print-out: mark dump_at_end on every global that is
+ * written (assigned, incremented, <<<'d, deleted, or given an initial value) and never read
+ * (as a value, by `in`, @count & co., @hist_*, or foreach). 0 or -ENOMEM. */
+int bind_unread_globals(struct pg_prog *p);
 #endif

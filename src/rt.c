@@ -193,6 +193,7 @@ struct rt {
 	int stacksize, fp, fsize, depth, maxnesting;
 	struct ps_value retval;
 	int64_t actions;                 /* statements run by the current handler */
+	int64_t maxaction;               /* their bound for this probe (0: none) */
 	int64_t *nelems;                 /* per variable: elements of an array */
 	int *locked;                     /* per variable: foreach loops iterating it */
 	struct agg_histdef *hists;       /* per variable: a statistic's histogram */
@@ -1446,7 +1447,7 @@ static int exec_list(struct rt *r, struct pg_node *const *stmts, int n)
 static int exec(struct rt *r, const struct pg_node *n)
 {
 	struct ps_value args[64], keys[PG_MAX_KEYS];
-	if (r->o.maxaction > 0 && ++r->actions > r->o.maxaction)
+	if (r->maxaction > 0 && ++r->actions > r->maxaction)
 		fault(r, RT_FAULT_MAXACTION, n, "MAXACTION exceeded");
 	switch (n->kind) {
 	case PG_S_EXPR:
@@ -1661,6 +1662,8 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 		    const struct enabling *en, int nen)
 {
 	start_event(r, ev, p);
+	/* stap's MAXACTION_INTERRUPTIBLE: begin and end probes may run ten times longer */
+	r->maxaction = r->o.maxaction * (p == &r->begin_probe || p == &r->end_probe ? 10 : 1);
 	for (int i = 0; i < nen && !r->fatal; i++)
 		if (pid_wanted(&en[i], ev->pid)) {
 			r->pdesc = &r->p->clauses[en[i].clause].pdescs[en[i].pdesc];

@@ -69,7 +69,8 @@ struct rt_opts {
 	const struct rt_dialect *dialect;   /* NULL: D's */
 	int64_t maxmapentries;   /* elements of a global array without [N] (0: no bound, D) */
 	int maxnesting;          /* user calls deep (0: RT_MAXNESTING_DEFAULT) */
-	int64_t maxaction;       /* statements run per handler (0: no bound, D) */
+	int64_t maxaction;       /* statements run per handler (0: no bound, D); begin and end
+				  * handlers get ten times as many (stap's MAXACTION_INTERRUPTIBLE) */
 	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
 	/* The dialect's default output, all NULL for none (D's -q): RECORD_BEGIN and RECORD_END
 	 * around the output of each clause that records something (D: the "CPU ID FUNCTION:NAME"

@@ -92,5 +92,36 @@ int main(void)
 	CHECK_INT("strargs: through a recursive user function", 1, bind_strargs(p, 1, 3));
 	CHECK_INT("strargs: an unknown address copies every argument", 7, bind_strargs(p, 2, 3));
 	pg_free(p);
+
+	/* globals written and never read: x++ only, x <<< v only, an initial value only */
+	p = pg_new();
+	int x = pg_add_var(p, "x", PG_SC_GLOBAL), y = pg_add_var(p, "y", PG_SC_GLOBAL);
+	int z = pg_add_var(p, "z", PG_SC_GLOBAL), st = pg_add_var(p, "st", PG_SC_GLOBAL);
+	int a = pg_add_var(p, "a", PG_SC_GLOBAL);
+	p->vars[z].init = pg_node(p, PG_E_INT, PS_V_INT, 0);
+	struct pg_node *vx = pg_node(p, PG_E_VAR, PS_V_INT, 0), *vy = pg_node(p, PG_E_VAR, PS_V_INT, 0);
+	struct pg_node *vst = pg_node(p, PG_E_VAR, PS_V_NONE, 0), *va = pg_node(p, PG_E_VAR, PS_V_INT, 0);
+	vx->op = x;
+	vy->op = y;
+	vst->op = st;
+	va->op = a;
+	struct pg_node *inc = pg_node(p, PG_E_INCDEC, PS_V_INT, 1), *asg = pg_node(p, PG_E_ASSIGN, PS_V_INT, 2);
+	inc->kids[0] = vx;
+	asg->kids[0] = va;       /* a = y: a written, y read */
+	asg->kids[1] = vy;
+	struct pg_node *add = pg_node(p, PG_S_STATADD, PS_V_NONE, 2);
+	add->kids[0] = vst;
+	add->kids[1] = pg_node(p, PG_E_INT, PS_V_INT, 0);
+	struct pg_node *blk = pg_node(p, PG_S_BLOCK, PS_V_NONE, 3);
+	blk->kids[0] = stmt(p, inc);
+	blk->kids[1] = stmt(p, asg);
+	blk->kids[2] = add;
+	clause(p, 1, &begin, blk);
+	CHECK_INT("bind_unread_globals", 0, bind_unread_globals(p));
+	CHECK("unread: x++ only, z's initial value, st <<< only, a assigned are printed",
+	      p->vars[x].dump_at_end && p->vars[z].dump_at_end && p->vars[st].dump_at_end &&
+	      p->vars[a].dump_at_end);
+	CHECK("unread: y is read: not printed", !p->vars[y].dump_at_end);
+	pg_free(p);
 	return unit_status();
 }
