@@ -348,4 +348,9 @@ bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int targ
 int pg_parse_size(const char *s, int64_t *out);
 /* Operator spelling for messages ("+", "&&"). */
 const char *pg_op_name(int op);
+/* The token a message names for node N, as SystemTap's "near ..." does: "operator '/'" for an
+ * operator (binary, compound assignment, @avg & co.), "identifier 'a'" for a variable, a user
+ * function call or a library call; "" when N is NULL. Writes at most LEN bytes to BUF; returns
+ * BUF. */
+const char *pg_node_token(const struct pg_prog *p, const struct pg_node *n, char *buf, size_t len);
 #endif

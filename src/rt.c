@@ -1615,8 +1615,10 @@ static void run_clause(struct rt *r, int ci, int epid)
 	r->nitems = 0;
 	for (int i = 0; i < c->nlocals; i++)
 		r->stack[i].type = PS_V_NONE;
-	int jumped = setjmp(r->fault);
-	if (jumped == 1) {            /* a fault */
+	switch (setjmp(r->fault)) {
+	case 0:
+		break;
+	case 1:                       /* a fault */
 		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
 		if (r->d->fault_keeps_output) {
 			flush_buf(r);
@@ -1629,8 +1631,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 			r->status = 1;
 		}
 		return;
-	}
-	if (jumped == 2) {            /* next: the handler ends here */
+	default:                      /* next: the handler ends here */
 		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
 		goto done;
 	}
