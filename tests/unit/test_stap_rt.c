@@ -488,6 +488,10 @@ static void test_library(void)
 	struct pg_clause *c2 = clause(PG_PD_MARKER, "x");
 	c2->pdescs[0].name = "function__return";
 	body(c2, 1, ti[2]);
+	if (outf)
+		fclose(outf);
+	free(out);
+	out = NULL;
 	outf = open_memstream(&out, &outlen);
 	struct rt_opts ro = { .out = outf, .replay = true, .on_fault = on_fault, .dialect = &stap };
 	struct rt *r;
