@@ -192,7 +192,8 @@ int bind_unread_globals(struct pg_prog *p)
 	for (int f = 0; f < p->nfuncs; f++)
 		uses_walk(&u, p->funcs[f].body, false);
 	for (int v = 0; v < p->nvars; v++)
-		if (p->vars[v].scope == PG_SC_GLOBAL && (u.written[v] || p->vars[v].init) && !u.read[v])
+		if (p->vars[v].scope == PG_SC_GLOBAL && !p->vars[v].file &&
+		    (u.written[v] || p->vars[v].init) && !u.read[v])
 			p->vars[v].dump_at_end = true;
 	free(u.read);
 	free(u.written);

@@ -51,6 +51,7 @@ uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
 
 /* SystemTap's rule for its end-of-run print-out: mark dump_at_end on every global that is
  * written (assigned, incremented, <<<'d, deleted, or given an initial value) and never read
- * (as a value, by `in`, @count & co., @hist_*, or foreach). 0 or -ENOMEM. */
+ * (as a value, by `in`, @count & co., @hist_*, or foreach), and declared in the script itself
+ * (pg_var.file NULL: a tapset's globals are never printed, as in stap). 0 or -ENOMEM. */
 int bind_unread_globals(struct pg_prog *p);
 #endif

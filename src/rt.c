@@ -1766,7 +1766,8 @@ int rt_tick(struct rt *r, uint64_t now)
 	}
 }
 
-static void dump_value(FILE *out, struct ps_value v)
+/* A key as stap's print-out formats it: "%#d" for numbers, "\"%#s\"" for strings. */
+static void dump_key(FILE *out, struct ps_value v)
 {
 	if (v.type == PS_V_STR)
 		fprintf(out, "\"%s\"", v.s);
@@ -1774,19 +1775,29 @@ static void dump_value(FILE *out, struct ps_value v)
 		fprintf(out, "%lld", (long long)v.i);
 }
 
+/* A value: "=\"%#s\"" for strings, "=%#x" for numbers (0x0 for 0, as stap's runtime). */
+static void dump_value(FILE *out, struct ps_value v)
+{
+	if (v.type == PS_V_STR)
+		fprintf(out, "=\"%s\"\n", v.s);
+	else
+		fprintf(out, "=0x%llx\n", (unsigned long long)v.i);
+}
+
 static void dump_stat(FILE *out, const struct agg_stat *s)
 {
 	if (!s || !s->count) {
-		fputs(" @count=0\n", out);
+		fputs(" @count=0x0\n", out);
 		return;
 	}
 	fprintf(out, " @count=%lld @min=%lld @max=%lld @sum=%lld @avg=%lld\n", (long long)s->count,
 		(long long)s->min, (long long)s->max, (long long)s->sum, (long long)agg_stat_avg(s));
 }
 
-/* SystemTap's end-of-run print-out of the globals the script wrote and never read: "x=5",
- * "s=\"abc\"", one "a[k1,\"k2\"]=v" line per element (in the order they were made), and a
- * statistic as "x @count=N @min=N @max=N @sum=N @avg=N". */
+/* SystemTap's end-of-run print-out of the globals the script wrote and never read, as stap's
+ * translator synthesizes it (elaborate.cxx, add_global_var_display): "x=0x5", "s=\"abc\"",
+ * one "a[1,\"k\"]=0x3" line per element sorted by value, descending (foreach in a-), and a
+ * statistic as "x @count=2 @min=4 @max=6 @sum=10 @avg=5" (decimal), "x @count=0x0" when empty. */
 static void dump_globals(struct rt *r)
 {
 	struct ps_event ev;
@@ -1799,16 +1810,14 @@ static void dump_globals(struct rt *r)
 		if (!v->nkeys) {
 			struct pg_node var = { .kind = PG_E_VAR, .type = v->type, .op = i };
 			fputs(v->name, r->buf);
-			if (v->stat) {
+			if (v->stat)
 				dump_stat(r->buf, stat_get(r, &var, NULL, false));
-			} else {
-				fputc('=', r->buf);
+			else
 				dump_value(r->buf, var_get(r, &var, NULL));
-				fputc('\n', r->buf);
-			}
 			continue;
 		}
-		struct pg_foreach fe = { .arr = i, .nkeys = v->nkeys, .valvar = -1 };
+		struct pg_foreach fe = { .arr = i, .nkeys = v->nkeys, .valvar = -1,
+					 .sort = PG_SORT_DESC, .sort_stat = PG_ST_COUNT };
 		r->nitems = 0;
 		collect(r, &fe);
 		for (size_t k = 0; k < r->nitems; k++) {
@@ -1817,16 +1826,13 @@ static void dump_globals(struct rt *r)
 			for (int j = 0; j < v->nkeys; j++) {
 				if (j)
 					fputc(',', r->buf);
-				dump_value(r->buf, it->keys[j]);
+				dump_key(r->buf, it->keys[j]);
 			}
 			fputc(']', r->buf);
-			if (v->stat) {
+			if (v->stat)
 				dump_stat(r->buf, (const struct agg_stat *)it->e->str);
-			} else {
-				fputc('=', r->buf);
+			else
 				dump_value(r->buf, it->e->v);
-				fputc('\n', r->buf);
-			}
 		}
 		r->nitems = 0;
 	}
