@@ -22,6 +22,11 @@ struct fmt_error {
 
 /* Compile TEXT. Returns NULL and fills ERR on a malformed format. */
 struct fmt *fmt_compile(const char *text, struct fmt_error *err);
+/* The same for a dialect: FMT_D is fmt_compile; FMT_STAP takes SystemTap's conversions
+ * (%d %i %u %x %X %o %s %c %p %b %% with flags, width, precision and '*'; %m and %M are
+ * refused: they read user memory) and prints %p as stap does ("0x" and 16 hex digits). */
+enum fmt_dialect { FMT_D, FMT_STAP };
+struct fmt *fmt_compile_dialect(const char *text, enum fmt_dialect d, struct fmt_error *err);
 void fmt_free(struct fmt *f);
 
 /* Arguments a call must pass after the format: one per conversion, plus one per '*'. */

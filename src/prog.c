@@ -27,6 +27,25 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_LLTOSTR]  = { "lltostr",   1, 2, S, { I, I } },
 	[PG_F_TOUPPER]  = { "toupper",   1, 1, S, { S } },
 	[PG_F_TOLOWER]  = { "tolower",   1, 1, S, { S } },
+	[PG_F_COPYSTR_WARN]   = { "user_string_warn", 1, 1, S, { I } },
+	[PG_F_THREAD_INDENT]  = { "thread_indent", 1, 1, S, { I } },
+	[PG_F_ISINSTR]        = { "isinstr",     2, 2, I, { S, S } },
+	[PG_F_TOKENIZE]       = { "tokenize",    2, 2, S, { S, S } },
+	[PG_F_STR_REPLACE]    = { "str_replace", 3, 3, S, { S, S, S } },
+	[PG_F_TEXT_STR]       = { "text_str",    1, 1, S, { S } },
+	[PG_F_STRINGAT]       = { "stringat",    2, 2, I, { S, I } },
+	[PG_F_CTIME]          = { "ctime",       1, 1, S, { I } },
+	[PG_F_ERROR]          = { "error",       1, 1, PS_V_NONE, { S } },
+	[PG_F_ANSI_CLEAR]     = { "ansi_clear_screen", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_COLOR]     = { "ansi_set_color", 1, 3, PS_V_NONE, { I, I, I } },
+	[PG_F_ANSI_RESET]     = { "ansi_reset_color", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_CURSOR]    = { "ansi_cursor_move", 2, 2, PS_V_NONE, { S, I } },
+	[PG_F_ANSI_CURSOR_XY] = { "ansi_cursor_move", 2, 2, PS_V_NONE, { I, I } },
+	[PG_F_ANSI_CURSOR_HIDE]    = { "ansi_cursor_hide", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_CURSOR_SHOW]    = { "ansi_cursor_show", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_CURSOR_SAVE]    = { "ansi_cursor_save", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_CURSOR_RESTORE] = { "ansi_cursor_restore", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_ANSI_NEW_LINE]  = { "ansi_new_line", 0, 0, PS_V_NONE, { 0 } },
 };
 #undef I
 #undef S
@@ -82,6 +101,7 @@ void pg_free(struct pg_prog *p)
 	free(p->clauses);
 	free(p->vars);
 	free(p->aggs);
+	free(p->funcs);
 	free(p);
 }
 
@@ -169,6 +189,28 @@ int pg_add_agg(struct pg_prog *p, const char *name)
 	return p->naggs - 1;
 }
 
+int pg_add_local(struct pg_prog *p, const char *name, int *nlocals)
+{
+	int v = pg_add_var(p, name, PG_SC_LOCAL);
+	p->vars[v].slot = (*nlocals)++;
+	return v;
+}
+
+int pg_add_func(struct pg_prog *p, const char *name)
+{
+	p->funcs = grow(p->funcs, &p->nfuncs, sizeof(p->funcs[0]));
+	p->funcs[p->nfuncs - 1].name = pg_strdup(p, name);
+	return p->nfuncs - 1;
+}
+
+int pg_find_func(const struct pg_prog *p, const char *name)
+{
+	for (int i = 0; i < p->nfuncs; i++)
+		if (strcmp(p->funcs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 int pg_find_agg(const struct pg_prog *p, const char *name)
 {
 	for (int i = 0; i < p->naggs; i++)
@@ -201,7 +243,7 @@ const char *pg_op_name(int op)
 		[PG_OP_LT] = "<", [PG_OP_LE] = "<=", [PG_OP_GT] = ">", [PG_OP_GE] = ">=",
 		[PG_OP_LAND] = "&&", [PG_OP_LOR] = "||", [PG_OP_LXOR] = "^^", [PG_OP_NOT] = "!",
 		[PG_OP_BNOT] = "~", [PG_OP_NEG] = "-", [PG_OP_PLUS] = "+", [PG_OP_SEXT] = "(cast)",
-		[PG_OP_ZEXT] = "(cast)",
+		[PG_OP_ZEXT] = "(cast)", [PG_OP_CONCAT] = ".",
 	};
 	return op > 0 && op < PG_OP_COUNT && names[op] ? names[op] : "?";
 }

@@ -23,6 +23,7 @@
 
 #define PG_MAX_KEYS 8            /* keys of an associative array or aggregation */
 #define PG_MAX_CALL_ARGS 16      /* arguments of a call after printf's format */
+#define PG_MAX_PARAMS 16         /* parameters of a user function (SystemTap's functions) */
 
 /* Expression and statement kinds. */
 enum pg_kind {
@@ -37,6 +38,15 @@ enum pg_kind {
 	PG_E_COND,               /* kids[0] ? kids[1] : kids[2] */
 	PG_E_ASSIGN,             /* kids[0] (a PG_E_VAR) = kids[1]; op: 0 or the compound operator */
 	PG_E_INCDEC,             /* kids[0] (a PG_E_VAR) += i (+1/-1); op: 1 prefix, 0 postfix */
+	/* SystemTap's additions (stap-ir.md says how a front-end builds each) */
+	PG_E_UCALL,              /* user function op (index in pg_prog.funcs); kids: arguments */
+	PG_E_IN,                 /* 1 when kids[0] (a PG_E_VAR of an array, keys as its kids) has
+				  * that element, else 0 */
+	PG_E_STAT,               /* op (enum pg_statop) of the statistic kids[0] (a PG_E_VAR of a
+				  * stat variable, keys as its kids): @count(x) etc. */
+	PG_E_SPRINTF,            /* fmt; kids: arguments; the printed text as a string */
+	PG_E_SPRINT,             /* as PG_S_PRINT, the text returned as a string (sprint, sprintln,
+				  * sprintd, sprintdln) */
 
 	PG_S_EXPR,               /* kids[0], value discarded */
 	PG_S_PRINTF,             /* fmt; kids: arguments */
@@ -50,6 +60,55 @@ enum pg_kind {
 	PG_S_NORMALIZE,          /* aggregation op; kids[0]: the divisor */
 	PG_S_IF,                 /* kids[0] condition, kids[1] then-block, kids[2] else-block or NULL */
 	PG_S_BLOCK,              /* kids: statements */
+	/* SystemTap's additions */
+	PG_S_WHILE,              /* kids[0] condition, kids[1] body */
+	PG_S_FOR,                /* kids[0] init (a statement or NULL), kids[1] condition (NULL:
+				  * true), kids[2] step (a statement or NULL), kids[3] body */
+	PG_S_BREAK, PG_S_CONTINUE,   /* of the innermost while/for/foreach */
+	PG_S_NEXT,               /* end the probe handler (also from inside a function) */
+	PG_S_RETURN,             /* kids[0]: the value, or nkids 0 (a void function) */
+	PG_S_DELETE,             /* kids[0]: a PG_E_VAR. An array with its keys: that element; an
+				  * array with nkids 0: every element; a scalar: back to 0 / "" /
+				  * an empty statistic */
+	PG_S_FOREACH,            /* fe (struct pg_foreach) */
+	PG_S_STATADD,            /* kids[0] (a PG_E_VAR of a stat variable) <<< kids[1] */
+	PG_S_PRINT,              /* kids: values printed back to back (print, println, printd,
+				  * printdln): op PG_PR_* flags, s the delimiter (printd) or NULL */
+	PG_S_HIST,               /* print(@hist_log(x)) / print(@hist_linear(x, lo, hi, step)):
+				  * op PG_HIST_LOG or PG_HIST_LINEAR, kids[0] a PG_E_VAR of a stat
+				  * variable; the variable's statdef says the buckets */
+};
+
+/* PG_S_PRINT / PG_E_SPRINT flags. */
+#define PG_PR_LN 1               /* a "\n" after the values (println, printdln) */
+
+/* What PG_E_STAT reads of a statistic (SystemTap's @count, @sum ...). */
+enum pg_statop {
+	PG_ST_COUNT, PG_ST_SUM, PG_ST_MIN, PG_ST_MAX, PG_ST_AVG, PG_ST_VARIANCE,
+};
+
+enum pg_hist { PG_HIST_NONE, PG_HIST_LOG, PG_HIST_LINEAR };
+
+/* A statistic variable's histogram (set by the front-end from the @hist_* uses; one kind per
+ * variable, as the runtime keeps one set of buckets). */
+struct pg_statdef {
+	enum pg_hist hist;
+	int64_t lo, hi, step;    /* PG_HIST_LINEAR */
+};
+
+/* foreach ([k1, k2] in arr sort limit N) body, or foreach (v = [k1, k2] in ...). */
+enum pg_sort { PG_SORT_NONE, PG_SORT_ASC, PG_SORT_DESC };
+struct pg_foreach {
+	int arr;                 /* the array (a global with nkeys > 0, or a stat array) */
+	int nkeys;               /* == the array's nkeys */
+	int keyvars[PG_MAX_KEYS];/* the local (PG_SC_LOCAL) each key is bound to */
+	int valvar;              /* the local the value is bound to (v = [...]), -1: none */
+	enum pg_sort sort;
+	int sort_key;            /* 0: by value; k (1..nkeys): by key k */
+	enum pg_statop sort_stat;   /* a stat array's value to sort by (default PG_ST_COUNT),
+				     * also what valvar receives */
+	struct pg_node *limit;   /* NULL: no limit; else an int expression evaluated once */
+	struct pg_node *body;
 };
 
 /* Operators; the runtime evaluates them from one table. */
@@ -62,6 +121,7 @@ enum pg_op {
 	PG_OP_NOT, PG_OP_BNOT, PG_OP_NEG, PG_OP_PLUS,
 	PG_OP_SEXT, PG_OP_ZEXT,  /* casts to a narrower integer: keep the low i bytes, then extend
 				  * the sign (signed types) or zeros (unsigned ones) */
+	PG_OP_CONCAT,            /* SystemTap's string "a . b" (and ".=" as PG_E_ASSIGN's op) */
 	PG_OP_COUNT,
 };
 
@@ -79,6 +139,15 @@ enum pg_builtin {
 	PG_B_PROBENAME_RAW,      /* name as the note spells it ("function__entry") */
 	PG_B_PROBEID,            /* the probe's id */
 	PG_B_TARGET,             /* pid of the -c command or the first -p process, 0 if none */
+	/* SystemTap's context functions without arguments (pid() is PG_B_PID etc.) */
+	PG_B_UID,                /* the process's real uid (from /proc; 0 when replayed) */
+	PG_B_GTOD_S, PG_B_GTOD_MS, PG_B_GTOD_US, PG_B_GTOD_NS,   /* gettimeofday_*: event time
+				  * on the wall clock */
+	PG_B_LOCAL_CLOCK_NS,     /* local_clock_ns(): the event's monotonic ns */
+	PG_B_CYCLES,             /* get_cycles(): the event's monotonic ns (no cycle counter) */
+	PG_B_PP,                 /* pp(): the probe point as stap resolved it:
+				  * process("PATH").mark("NAME"), or begin, end, timer.ms(N)... */
+	PG_B_PN,                 /* pn(): the probe point as the script wrote it (pg_pdesc.text) */
 	PG_B_COUNT,
 };
 
@@ -95,13 +164,32 @@ enum pg_func {
 	PG_F_RINDEX,             /* (s, t) offset of t's last occurrence, -1 if none */
 	PG_F_LLTOSTR,            /* (n[, base]) */
 	PG_F_TOUPPER, PG_F_TOLOWER,
+	/* SystemTap's function library (names in pg_funcs are stap's) */
+	PG_F_COPYSTR_WARN,       /* (addr) user_string_warn: "<unknown>" and a warning instead of
+				  * a fault when the string was not copied */
+	PG_F_THREAD_INDENT,      /* (delta) thread_indent: "%6d %s:%-*s" as stap's indent.stp */
+	PG_F_ISINSTR,            /* (s, t) 1 when t occurs in s */
+	PG_F_TOKENIZE,           /* (s, delim) stap's tokenize: "" continues the last string */
+	PG_F_STR_REPLACE,        /* (s, old, new) every occurrence */
+	PG_F_TEXT_STR,           /* (s) C-escaped, non-printables as \ooo */
+	PG_F_STRINGAT,           /* (s, i) the byte at i (fault past the end) */
+	PG_F_CTIME,              /* (secs) "Thu Nov 26 12:04:11 2026" in UTC, as stap's ctime */
+	PG_F_ERROR,              /* (msg) a run-time error with that message (void) */
+	PG_F_ANSI_CLEAR,         /* () ansi_clear_screen: prints "\033[1;1H\033[J" (void) */
+	PG_F_ANSI_COLOR,         /* (fg[, bg[, attr]]) ansi_set_color*: "\033[FG;BG;ATTRm" (void) */
+	PG_F_ANSI_RESET,         /* () ansi_reset_color: "\033[0;0m" (void) */
+	PG_F_ANSI_CURSOR,        /* (dir, n) ansi_cursor_move up/down/...: see rt.c (void) */
+	PG_F_ANSI_CURSOR_XY,     /* (x, y) ansi_cursor_move: "\033[Y;XH" (void) */
+	PG_F_ANSI_CURSOR_HIDE, PG_F_ANSI_CURSOR_SHOW, PG_F_ANSI_CURSOR_SAVE,
+	PG_F_ANSI_CURSOR_RESTORE, /* () (void) */
+	PG_F_ANSI_NEW_LINE,      /* () "\n" (void) */
 	PG_F_COUNT,
 };
 
 struct pg_funcsig {
 	const char *name;        /* for messages; front-ends map their own names to enum pg_func */
 	int minargs, maxargs;
-	enum ps_vtype ret;
+	enum ps_vtype ret;       /* PS_V_NONE: a procedure (prints, faults), used as a statement */
 	enum ps_vtype args[3];   /* type of each argument */
 };
 extern const struct pg_funcsig pg_funcs[PG_F_COUNT];
@@ -111,6 +199,8 @@ enum pg_scope {
 	PG_SC_GLOBAL,            /* one per program (or one per key tuple) */
 	PG_SC_THREAD,            /* one per thread (D's self->) */
 	PG_SC_CLAUSE,            /* zeroed for every event (D's this->) */
+	PG_SC_LOCAL,             /* a local of one probe handler or user function: slot `slot` of
+				  * its call frame, zeroed when the frame is made (recursion works) */
 };
 
 struct pg_var {
@@ -122,7 +212,34 @@ struct pg_var {
 	int isize;               /* an integer variable's bytes (as pg_node.isize); a value stored in
 				  * a narrower variable is cut to it, as C's assignment does */
 	bool is_unsigned;        /* ... and then zero-extended rather than sign-extended */
-	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D) */
+	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D;
+				  * rt_dialect.keep_zero sets it for every variable) */
+	/* SystemTap */
+	int slot;                /* PG_SC_LOCAL: index in its frame (pg_add_local) */
+	bool stat;               /* a statistic (x <<< v), read with PG_E_STAT; type PS_V_NONE */
+	struct pg_statdef statdef;
+	int64_t maxentries;      /* global a[N]: N; 0: rt_opts.maxmapentries (MAXMAPENTRIES) */
+	struct pg_node *init;    /* global x = 5: a PG_E_INT or PG_E_STR set before BEGIN; NULL */
+	bool dump_at_end;        /* printed at the end of the run (SystemTap: a global written and
+				  * never read; set by the front-end or pg_mark_unread_globals) */
+	int line, col;           /* where it was declared (0: not known) */
+	const char *file;
+};
+
+/* A SystemTap function (function name:type(a:type, ...) { body }). Its parameters are its
+ * first nparams locals (slots 0..nparams-1), bound by value at the call. */
+struct pg_ufunc {
+	const char *name;
+	enum ps_vtype ret;       /* PS_V_NONE: no value (a "return" with none; the call is a
+				  * statement) */
+	int nparams;
+	int params[PG_MAX_PARAMS];   /* their variable indices (PG_SC_LOCAL) */
+	int nlocals;             /* frame size: parameters and locals */
+	struct pg_node *body;    /* a PG_S_BLOCK */
+	uint32_t strargs;        /* probe arguments it reads as strings (as pg_clause.strargs) */
+	bool strargs_any;
+	int line, col;
+	const char *file;
 };
 
 struct pg_aggdef {
@@ -146,9 +263,11 @@ struct pg_node {
 	int nkids;
 	struct pg_node **kids;
 	int nkeys;               /* PG_S_AGG: how many of kids are keys */
+	struct pg_foreach *fe;   /* PG_S_FOREACH */
 	int isize;               /* an integer's bytes in the dialect's type system (1, 2, 4, 8;
 				  * 0: 8): how wide an aggregation key prints (agg_set_keysize) */
 	int line, col;           /* where it was written */
+	const char *file;        /* in which file (SystemTap's tapsets); NULL: the script */
 };
 
 /* Probe description. */
@@ -177,6 +296,7 @@ struct pg_clause {
 	struct pg_node **stmts;
 	uint32_t strargs;        /* arguments the clause reads as strings (bit i: argument i) */
 	bool strargs_any;        /* it reads strings through a pointer not known at compile time */
+	int nlocals;             /* frame size of its PG_SC_LOCAL variables (SystemTap) */
 };
 
 
@@ -193,6 +313,8 @@ struct pg_prog {
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
+	int nfuncs;
+	struct pg_ufunc *funcs;  /* SystemTap's user functions */
 	struct arena mem;        /* the program's allocations */
 };
 
@@ -210,6 +332,12 @@ int pg_add_clause(struct pg_prog *p);
 int pg_add_var(struct pg_prog *p, const char *name, enum pg_scope scope);
 int pg_find_var(const struct pg_prog *p, const char *name, enum pg_scope scope);
 int pg_add_agg(struct pg_prog *p, const char *name);
+/* A local (PG_SC_LOCAL) in the frame whose size is *NLOCALS (a clause's or a function's
+ * nlocals): its slot is *NLOCALS, which grows by one. */
+int pg_add_local(struct pg_prog *p, const char *name, int *nlocals);
+/* A user function; returns its index. Its fields are the caller's to fill. */
+int pg_add_func(struct pg_prog *p, const char *name);
+int pg_find_func(const struct pg_prog *p, const char *name);
 int pg_find_agg(const struct pg_prog *p, const char *name);
 
 /* Probe matching, the same for every dialect: PROVIDER matches "python" or "python1234", MODULE

@@ -21,8 +21,24 @@
 #include "prog.h"
 #include "event.h"
 
+/* What went wrong, for a dialect to word it (SystemTap: "division by 0", "MAXNESTING
+ * exceeded", "Array overflow, check MAXMAPENTRIES", ...). */
+enum rt_fault_kind {
+	RT_FAULT_ADDR,           /* a string address that was not copied at the hit */
+	RT_FAULT_DIV0,           /* division or modulo by 0; node: the PG_E_BINARY / PG_E_ASSIGN */
+	RT_FAULT_ILLOP,          /* illegal operation (lltostr base, normalize by <= 0) */
+	RT_FAULT_NESTING,        /* a user call past maxnesting; node: the PG_E_UCALL */
+	RT_FAULT_OVERFLOW,       /* a new element past the array's maxentries; node: the PG_E_VAR */
+	RT_FAULT_EMPTY,          /* @avg/@min/@max/@variance/@hist of an empty statistic */
+	RT_FAULT_MAXACTION,      /* more than maxaction statements in one handler */
+	RT_FAULT_USER,           /* error(msg): what is the message */
+	RT_FAULT_STRINGAT,       /* stringat past the end */
+};
+
 /* A runtime fault, for the front-end to report in its dialect's words. */
 struct rt_fault {
+	enum rt_fault_kind kind;
+	const struct pg_node *node;  /* the expression or statement that faulted (NULL: unknown) */
 	const char *what;        /* "invalid address (0x17)", "divide-by-zero", "illegal operation" */
 	const struct ps_probe *probe;
 	int clause;              /* index in the program */
@@ -31,7 +47,29 @@ struct rt_fault {
 	int line, col;           /* where that statement (or predicate) was written */
 };
 
+/* What a dialect decides beyond its words (fault and default-output callbacks are in rt_opts).
+ * NULL in rt_opts: DTrace's rules (all false). */
+struct rt_dialect {
+	bool keep_zero;          /* storing 0 / "" keeps an element (SystemTap); D deletes it */
+	bool fault_ends_run;     /* a fault ends the run (SystemTap's MAXERRORS 0): rt_* return
+				  * exited, status 1; END clauses still run from rt_end */
+	bool fault_keeps_output; /* what the faulting handler printed before the fault stays
+				  * (SystemTap); D drops the clause's output */
+	bool dump_globals;       /* at the end, print globals with dump_at_end, stap's way */
+	const char *begin_provider, *begin_name, *end_name;   /* the BEGIN/END probes' names for
+				  * probeprov/probename (NULL: "dtrace", "BEGIN", "END") */
+};
+
+/* SystemTap's limits, named as stap names them (-D NAME=VALUE changes them). */
+#define RT_MAXMAPENTRIES_DEFAULT 2048
+#define RT_MAXNESTING_DEFAULT 10
+#define RT_MAXACTION_DEFAULT 1000
+
 struct rt_opts {
+	const struct rt_dialect *dialect;   /* NULL: D's */
+	int64_t maxmapentries;   /* elements of a global array without [N] (0: no bound, D) */
+	int maxnesting;          /* user calls deep (0: RT_MAXNESTING_DEFAULT) */
+	int64_t maxaction;       /* statements run per handler (0: no bound, D) */
 	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
 	/* The dialect's default output, all NULL for none (D's -q): RECORD_BEGIN and RECORD_END
 	 * around the output of each clause that records something (D: the "CPU ID FUNCTION:NAME"
