@@ -32,6 +32,7 @@
  * would be -1 and their stddev not 0).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -778,4 +779,205 @@ void agg_normalize(struct agg *a, int64_t f)
 {
 	if (f > 0)
 		a->normal = f;
+}
+
+/* ---- SystemTap statistics ----
+ * Bucket numbering and the print-out follow stap's runtime (stat-common.c): a log histogram has
+ * AGG_HIST_LOG_BUCKETS buckets, bucket 64 holding 0, bucket 64 + k + 1 holding [2^k, 2^(k+1)),
+ * the mirror image below 64 for negative values; a linear one has an underflow bucket, one per
+ * step from lo, and an overflow bucket. The print-out shows the buckets from two before the
+ * first non-empty one to two after the last, a log histogram never going below 0 unless it holds
+ * negative values, a linear one without its under/overflow rows when they are empty; bars are
+ * count / scale '@'s where scale = ceil(max / 50) (1 up to 50); rows that are empty and have
+ * only empty rows within two of them are elided, one "~" row marking each elided run. */
+#define HIST_BUCKET0 64
+#define HIST_WIDTH 50
+#define HIST_ELISION 2
+
+static int hist_nbuckets(const struct agg_histdef *h)
+{
+	if (h->kind == AGG_HIST_LOG)
+		return AGG_HIST_LOG_BUCKETS;
+	if (h->kind != AGG_HIST_LINEAR)
+		return 0;
+	if (h->step <= 0 || h->hi < h->lo || (h->hi - h->lo) / h->step > AGG_HIST_MAX_BUCKETS - 3)
+		return -1;
+	return (int)((h->hi - h->lo) / h->step) + 3;
+}
+
+size_t agg_stat_size(const struct agg_histdef *h)
+{
+	int n = hist_nbuckets(h);
+	return n < 0 ? 0 : sizeof(struct agg_stat) + sizeof(int64_t) * (size_t)n;
+}
+
+void agg_stat_init(struct agg_stat *s, const struct agg_histdef *h)
+{
+	int n = hist_nbuckets(h);
+	memset(s, 0, sizeof(*s) + sizeof(int64_t) * (size_t)(n > 0 ? n : 0));
+	s->nbuckets = n > 0 ? n : 0;
+}
+
+static int log_bucket(int64_t v)
+{
+	if (v == 0)
+		return HIST_BUCKET0;
+	uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int bits = 64 - __builtin_clzll(m);      /* 1 for 1, 2 for 2..3, ... 64 for INT64_MIN */
+	int b = HIST_BUCKET0 + bits;
+	if (v < 0)
+		b = AGG_HIST_LOG_BUCKETS - b;
+	return b >= AGG_HIST_LOG_BUCKETS ? AGG_HIST_LOG_BUCKETS - 1 : b < 0 ? 0 : b;
+}
+
+static int64_t log_value(int b)
+{
+	if (b == HIST_BUCKET0)
+		return 0;
+	if (b < HIST_BUCKET0)     /* INT64_MIN >> b, as an arithmetic shift */
+		return b == 0 ? INT64_MIN : -(int64_t)(1ull << (63 - b));
+	return (int64_t)(1ull << (b - HIST_BUCKET0 - 1));
+}
+
+void agg_stat_add(struct agg_stat *s, const struct agg_histdef *h, int64_t v)
+{
+	if (s->count == 0) {
+		s->count = 1;
+		s->sum = s->min = s->max = v;
+		s->avg_s = v;
+		s->m2 = 0;
+	} else {
+		s->count++;
+		s->sum = wrap_add(s->sum, v);
+		if (v > s->max)
+			s->max = v;
+		if (v < s->min)
+			s->min = v;
+		int64_t delta = v - s->avg_s;
+		s->avg_s += delta / s->count;
+		s->m2 += delta * (v - s->avg_s);
+	}
+	if (!s->nbuckets)
+		return;
+	int b;
+	if (h->kind == AGG_HIST_LOG) {
+		b = log_bucket(v);
+	} else {
+		if (v < h->lo)
+			b = 0;
+		else if ((uint64_t)(v - h->lo) / (uint64_t)h->step >= (uint64_t)s->nbuckets - 2)
+			b = s->nbuckets - 1;
+		else
+			b = (int)((uint64_t)(v - h->lo) / (uint64_t)h->step) + 1;
+	}
+	s->buckets[b]++;
+}
+
+int64_t agg_stat_avg(const struct agg_stat *s)
+{
+	return s->count ? s->sum / s->count : 0;
+}
+
+int64_t agg_stat_variance(const struct agg_stat *s)
+{
+	return s->count > 1 ? s->m2 / (s->count - 1) : 0;
+}
+
+static int digits(int64_t v)
+{
+	char b[32];
+	return snprintf(b, sizeof(b), "%lld", (long long)v);
+}
+
+void agg_stat_print_hist(FILE *out, const struct agg_stat *s, const struct agg_histdef *h)
+{
+	int n = s->nbuckets, low = -1, high = 0;
+	bool under = false, over = false;
+	int64_t vmax = 0;
+	if (!n)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (s->buckets[i] > 0 && low < 0)
+			low = i;
+		if (s->buckets[i] > 0)
+			high = i;
+		if (s->buckets[i] > vmax)
+			vmax = s->buckets[i];
+	}
+	if (low < 0)      /* nothing recorded: stap starts from -1 as well */
+		low = -1;
+	for (int k = 0; k < 2; k++) {
+		if (h->kind == AGG_HIST_LOG) {
+			if (low != HIST_BUCKET0 && low > 0)
+				low--;
+		} else if (low > 0) {
+			low--;
+		}
+		if (high < n - 1)
+			high++;
+	}
+	if (h->kind == AGG_HIST_LINEAR) {
+		if (low == 0 && s->buckets[0] == 0)
+			low++;
+		if (high == n - 1 && s->buckets[high] == 0)
+			high--;
+		under = low == 0;
+		over = high == n - 1;
+	}
+	if (low < 0)
+		low = 0;
+	int64_t scale = vmax <= HIST_WIDTH ? 1 : (vmax + HIST_WIDTH - 1) / HIST_WIDTH;
+	int cnt_space = digits(vmax);
+	int val_space;
+	if (h->kind == AGG_HIST_LINEAR) {
+		int a = digits(h->lo) + under, b = digits(h->lo + h->step * high) + over;
+		val_space = a > b ? a : b;
+	} else {
+		int a = digits(log_value(high)), b = digits(log_value(low));
+		val_space = a > b ? a : b;
+	}
+	if (val_space < 5)
+		val_space = 5;
+	fprintf(out, "%*s |", val_space, "value");
+	for (int j = 0; j < HIST_WIDTH; j++)
+		fputc('-', out);
+	fputs(" count\n", out);
+	bool eliding = false;
+	for (int i = low; i <= high; i++) {
+		int from = i - HIST_ELISION > low ? i - HIST_ELISION : low;
+		int to = i + HIST_ELISION < high ? i + HIST_ELISION : high;
+		bool elide = true;
+		for (int k = from; k <= to; k++)
+			if (s->buckets[k])
+				elide = false;
+		if (elide) {
+			eliding = true;
+			continue;
+		}
+		if (eliding) {
+			fprintf(out, "%*s ~\n", val_space, "");
+			eliding = false;
+		}
+		const char *prefix = "";
+		int64_t val;
+		if (h->kind == AGG_HIST_LINEAR) {
+			if (i == 0) {
+				val = h->lo;
+				prefix = "<";
+			} else if (i == n - 1) {
+				val = h->lo + (int64_t)(i - 2) * h->step;
+				prefix = ">";
+			} else {
+				val = h->lo + (int64_t)(i - 1) * h->step;
+			}
+		} else {
+			val = log_value(i);
+		}
+		fprintf(out, "%*s%lld |", val_space - digits(val), prefix, (long long)val);
+		int64_t bar = s->buckets[i] / scale;
+		for (int64_t j = 0; j < bar; j++)
+			fputc('@', out);
+		fprintf(out, "%*lld\n", (int)(HIST_WIDTH - bar + 1 + cnt_space), (long long)s->buckets[i]);
+	}
+	fputc('\n', out);
 }

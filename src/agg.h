@@ -73,4 +73,32 @@ void agg_trunc(struct agg *a, int64_t n);     /* trunc(@a[, n]): keep the n larg
 void agg_normalize(struct agg *a, int64_t f); /* normalize(@a, f): print values divided by f;
                                                * f = 1 is denormalize(@a); f <= 0 is ignored */
 int agg_empty(const struct agg *a);
+
+/* ---- SystemTap's statistics (x <<< v): one accumulator per variable or array element ----
+ * The runtime keeps each in its store; these functions fold values in and print them. */
+enum agg_hist { AGG_HIST_NONE, AGG_HIST_LOG, AGG_HIST_LINEAR };
+struct agg_histdef {
+	enum agg_hist kind;
+	int64_t lo, hi, step;    /* AGG_HIST_LINEAR */
+};
+#define AGG_HIST_LOG_BUCKETS 128     /* stap's: 64 negative powers of two, 0, 63 positive */
+#define AGG_HIST_MAX_BUCKETS 128     /* stap's STP_MAX_BUCKETS for a linear histogram */
+struct agg_stat {
+	int64_t count, sum, min, max;
+	int64_t avg_s, m2;       /* Welford's running mean and sum of squared deviations */
+	int nbuckets;
+	int64_t buckets[];
+};
+/* Bytes of a statistic with histogram H (0 when H's linear bounds give no or too many buckets:
+ * (hi - lo) / step + 3 must be 3..AGG_HIST_MAX_BUCKETS). */
+size_t agg_stat_size(const struct agg_histdef *h);
+void agg_stat_init(struct agg_stat *s, const struct agg_histdef *h);
+void agg_stat_add(struct agg_stat *s, const struct agg_histdef *h, int64_t v);
+/* @avg (integer, C division) and @variance as stap computes them (0 below two values). */
+int64_t agg_stat_avg(const struct agg_stat *s);
+int64_t agg_stat_variance(const struct agg_stat *s);
+/* print(@hist_log(x)) / print(@hist_linear(...)) in stap's layout (stat-common.c): a
+ * "value |----...---- count" header, one row per bucket with '@' bars scaled to 50 columns,
+ * runs of empty rows elided as "~", then a blank line. */
+void agg_stat_print_hist(FILE *out, const struct agg_stat *s, const struct agg_histdef *h);
 #endif

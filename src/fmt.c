@@ -48,6 +48,8 @@ enum kind {
 	K_ESTR, K_ECHR,       /* %S, %C: the string or char with C escapes */
 	K_ADDR,               /* %a, %A: an address (0x-hex: pyscope has no symbol table) */
 	K_YTIME, K_RFCTIME,   /* %Y, %T: a nanosecond wall-clock time */
+	K_SPTR,               /* SystemTap's %p: "0x" and 16 hex digits */
+	K_BIN,                /* SystemTap's %b: the integer's bytes (width 1, 2, 4 or 8) */
 };
 
 /* Conversions whose argument is a string. */
@@ -93,6 +95,21 @@ static const struct convdef convdefs[] = {
 	{ '%', K_PCT, M_NONE, "void" },
 };
 
+/* SystemTap's conversions (stap's printf has no floating point, %S, %Y, ...). */
+static const struct convdef stap_convdefs[] = {
+	{ 'd', K_SINT, M_NONE | M_INT, "long" },
+	{ 'i', K_SINT, M_NONE | M_INT, "long" },
+	{ 'u', K_UINT, M_NONE | M_INT, "long" },
+	{ 'x', K_UINT, M_NONE | M_INT, "long" },
+	{ 'X', K_UINT, M_NONE | M_INT, "long" },
+	{ 'o', K_UINT, M_NONE | M_INT, "long" },
+	{ 'c', K_CHAR, M_NONE, "long" },
+	{ 's', K_STR, M_NONE, "string" },
+	{ 'p', K_SPTR, M_NONE, "long" },
+	{ 'b', K_BIN, M_NONE, "long" },
+	{ '%', K_PCT, M_NONE, "void" },
+};
+
 enum {
 	F_ALT = 1, F_ZPAD = 2, F_LEFT = 4, F_SPOS = 8, F_SPACE = 16, F_GROUP = 32,
 	F_DYNWIDTH = 64, F_DYNPREC = 128, F_AGG = 256,
@@ -120,6 +137,7 @@ struct argslot {
 };
 
 struct fmt {
+	enum fmt_dialect dialect;
 	struct fmt_conv *convs;
 	int nconvs;
 	struct argslot *args;
@@ -143,11 +161,14 @@ static int seterr(struct fmt_error *err, int offset, const char *f, ...)
 	return -EINVAL;
 }
 
-static const struct convdef *find_def(char ch)
+static const struct convdef *find_def(char ch, enum fmt_dialect d)
 {
-	for (size_t i = 0; i < sizeof(convdefs) / sizeof(convdefs[0]); i++)
-		if (convdefs[i].ch == ch)
-			return &convdefs[i];
+	const struct convdef *t = d == FMT_STAP ? stap_convdefs : convdefs;
+	size_t n = d == FMT_STAP ? sizeof(stap_convdefs) / sizeof(stap_convdefs[0])
+				 : sizeof(convdefs) / sizeof(convdefs[0]);
+	for (size_t i = 0; i < n; i++)
+		if (t[i].ch == ch)
+			return &t[i];
 	return NULL;
 }
 
@@ -192,7 +213,8 @@ static int add_arg(struct fmt *f, int *cap, int conv, int role)
 }
 
 /* Parse one conversion starting at the '%' at P; fill C; return the index just past it. */
-static int parse_conv(const char *text, int p, struct fmt_conv *c, struct fmt_error *err)
+static int parse_conv(const char *text, int p, struct fmt_conv *c, enum fmt_dialect d,
+		      struct fmt_error *err)
 {
 	int start = p, dot = 0, digits = 0;
 	char name[8];
@@ -220,6 +242,9 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, struct fmt_er
 			digits++;
 			continue;
 		}
+		if (d == FMT_STAP && (ch == '\'' || ch == '@' || ch == '?' || ch == '$'))
+			return seterr(err, start, "invalid or missing conversion specifier in "
+				      "conversion #%d", c->convno);
 		switch (ch) {
 		case '#': c->flags |= F_ALT; continue;
 		case '+': c->flags |= F_SPOS; continue;
@@ -271,7 +296,13 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, struct fmt_er
 		break;
 	}
 	memcpy(c->name, name, namelen + 1);
-	c->def = find_def(name[namelen - 1]);
+	c->def = find_def(name[namelen - 1], d);
+	if (d == FMT_STAP && !c->def && (name[namelen - 1] == 'm' || name[namelen - 1] == 'M'))
+		return seterr(err, start, "conversion #%d (%%%c) reads user memory, which pyscope "
+			      "does not capture", c->convno, name[namelen - 1]);
+	if (d == FMT_STAP && !c->def)
+		return seterr(err, start, "invalid or missing conversion specifier in conversion "
+			      "#%d: %%%s", c->convno, name);
 	int mods = M_NONE;
 	c->lmod = L_NONE;
 	if (c->def && namelen > 1) {
@@ -292,12 +323,18 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, struct fmt_er
 
 struct fmt *fmt_compile(const char *text, struct fmt_error *err)
 {
+	return fmt_compile_dialect(text, FMT_D, err);
+}
+
+struct fmt *fmt_compile_dialect(const char *text, enum fmt_dialect d, struct fmt_error *err)
+{
 	struct fmt *f = calloc(1, sizeof(*f));
 	int ccap = 0, acap = 0, q = 0, rc = 0;
 	if (!f) {
 		seterr(err, 0, "out of memory");
 		return NULL;
 	}
+	f->dialect = d;
 	f->empty = text[0] == '\0';
 	for (;;) {
 		const char *pct = strchr(text + q, '%');
@@ -317,7 +354,7 @@ struct fmt *fmt_compile(const char *text, struct fmt_error *err)
 		}
 		if (!pct)
 			break;
-		int next = parse_conv(text, p, c, err);
+		int next = parse_conv(text, p, c, d, err);
 		if (next < 0) {
 			rc = next;
 			goto fail;
@@ -538,6 +575,20 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 	case K_PTR:
 		cformat(cf, sizeof(cf), c, width, prec, "ll", 'x');
 		return fprintf(out, cf, (unsigned long long)i);
+	case K_SPTR:
+		snprintf(text, sizeof(text), "0x%016llx", (unsigned long long)i);
+		break;
+	case K_BIN: {
+		/* the value's low WIDTH bytes as the machine holds them, as stap's %b writes */
+		size_t n = width == 1 || width == 2 || width == 4 ? (size_t)width : 8;
+		unsigned char b[8];
+		uint64_t u = (uint64_t)i;
+		uint16_t one = 1;
+		memcpy(b, &u, sizeof(b));
+		if (n < 8 && *(unsigned char *)&one == 0)
+			memmove(b, b + 8 - n, n);      /* big-endian: the low bytes are last */
+		return fwrite(b, 1, n, out) == n ? (int)n : -1;
+	}
 	case K_CHAR:
 		cformat(cf, sizeof(cf), c, width, prec, "", 'c');
 		return fprintf(out, cf, (int)(unsigned char)i);
@@ -627,10 +678,4 @@ int fmt_print_agg(FILE *out, const struct fmt *f, const struct ps_value *args, i
 int fmt_print(FILE *out, const struct fmt *f, const struct ps_value *args, int nargs)
 {
 	return fmt_print_agg(out, f, args, nargs, NULL, NULL);
-}
-
-struct fmt *fmt_compile_dialect(const char *text, enum fmt_dialect d, struct fmt_error *err)
-{
-	(void)d;   /* FMT_STAP: stap's conversions (in progress: the D table for now) */
-	return fmt_compile(text, err);
 }

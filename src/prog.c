@@ -39,7 +39,6 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_ANSI_CLEAR]     = { "ansi_clear_screen", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_COLOR]     = { "ansi_set_color", 1, 3, PS_V_NONE, { I, I, I } },
 	[PG_F_ANSI_RESET]     = { "ansi_reset_color", 0, 0, PS_V_NONE, { 0 } },
-	[PG_F_ANSI_CURSOR]    = { "ansi_cursor_move", 2, 2, PS_V_NONE, { S, I } },
 	[PG_F_ANSI_CURSOR_XY] = { "ansi_cursor_move", 2, 2, PS_V_NONE, { I, I } },
 	[PG_F_ANSI_CURSOR_HIDE]    = { "ansi_cursor_hide", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_CURSOR_SHOW]    = { "ansi_cursor_show", 0, 0, PS_V_NONE, { 0 } },

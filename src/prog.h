@@ -178,7 +178,6 @@ enum pg_func {
 	PG_F_ANSI_CLEAR,         /* () ansi_clear_screen: prints "\033[1;1H\033[J" (void) */
 	PG_F_ANSI_COLOR,         /* (fg[, bg[, attr]]) ansi_set_color*: "\033[FG;BG;ATTRm" (void) */
 	PG_F_ANSI_RESET,         /* () ansi_reset_color: "\033[0;0m" (void) */
-	PG_F_ANSI_CURSOR,        /* (dir, n) ansi_cursor_move up/down/...: see rt.c (void) */
 	PG_F_ANSI_CURSOR_XY,     /* (x, y) ansi_cursor_move: "\033[Y;XH" (void) */
 	PG_F_ANSI_CURSOR_HIDE, PG_F_ANSI_CURSOR_SHOW, PG_F_ANSI_CURSOR_SAVE,
 	PG_F_ANSI_CURSOR_RESTORE, /* () (void) */

@@ -12,6 +12,7 @@
  * that, as in DTrace, a clause that faults prints nothing.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,9 @@ struct ent {
 	struct ent *next;
 	uint64_t hash;
 	int64_t cost;            /* bytes charged to dynvarsize (0: a global scalar, not charged) */
-	struct ps_value v;
-	char *str;               /* owned copy of v.s */
+	uint64_t seq;            /* order of creation: an unsorted foreach's order */
+	struct ps_value v;       /* a statistic: type PS_V_NONE, its struct agg_stat in str */
+	char *str;               /* owned copy of v.s, or a statistic's accumulator */
 	size_t klen, kcap;
 	unsigned char key[];
 };
@@ -105,6 +107,7 @@ static void store_free(struct store *s)
 
 struct enabling {
 	int clause;
+	int pdesc;               /* the clause's first description that matched (pn(), pp()) */
 	int epid;                /* DTrace's enabled probe ID, for fault messages */
 	/* The processes the clause's descriptions name (python1234:::) when the probe itself is
 	 * system-wide: other processes' hits are skipped. npids 0: any process. */
@@ -179,7 +182,30 @@ struct rt {
 	const struct ps_event *ev;
 	const struct ps_probe *probe;
 	int clause, epid, action;
+	const struct pg_pdesc *pdesc;
 	jmp_buf fault;
+	const struct pg_node *at;        /* the operator or call being evaluated, for faults */
+
+	/* SystemTap's additions */
+	const struct rt_dialect *d;
+	struct ps_value *stack;          /* call frames of PG_SC_LOCAL variables */
+	int stacksize, fp, fsize, depth, maxnesting;
+	struct ps_value retval;
+	int64_t actions;                 /* statements run by the current handler */
+	int64_t *nelems;                 /* per variable: elements of an array */
+	int *locked;                     /* per variable: foreach loops iterating it */
+	struct agg_histdef *hists;       /* per variable: a statistic's histogram */
+	uint64_t seq;
+	struct fitem *items;             /* foreach snapshots, nested loops stacked */
+	size_t nitems, capitems;
+	FILE *sbuf;                      /* sprintf's text until it is copied to the arena */
+	char *sbufmem;
+	size_t sbuflen;
+	char *tok;                       /* tokenize's string (strsize bytes) and position */
+	size_t tokpos;
+	bool inited;
+	bool fatal;                      /* a fault ended the run (rt_dialect.fault_ends_run) */
+	int uid_pid, uid_val;
 
 	int64_t wall_offset;             /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	bool exited;
@@ -204,11 +230,13 @@ static void *xcalloc(size_t n, size_t s)
 
 /* ---- faults ---- */
 
-static void fault(struct rt *r, const char *what)
+static void fault(struct rt *r, enum rt_fault_kind kind, const struct pg_node *node,
+		  const char *what)
 {
 	const struct pg_clause *c = &r->p->clauses[r->clause];
 	const struct pg_node *at = r->action ? c->stmts[r->action - 1] : c->pred;
 	struct rt_fault f = {
+		.kind = kind, .node = node,
 		.what = what, .probe = r->probe, .clause = r->clause, .epid = r->epid,
 		.action = r->action, .line = at ? at->line : 0, .col = at ? at->col : 0,
 	};
@@ -288,15 +316,101 @@ static void eval_keys(struct rt *r, const struct pg_node *n, struct ps_value *ke
 		keys[i] = eval(r, n->kids[i]);
 }
 
+static struct ps_value *local_slot(struct rt *r, const struct pg_var *v)
+{
+	return &r->stack[r->fp + v->slot];
+}
+
+/* The store slot of variable node N with KEYS: *pp is its entry, or NULL when it has none. */
+static struct ent **lookup(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
+			   uint64_t *hash, size_t *klen)
+{
+	*klen = make_key(r, n, keys);
+	*hash = fnv(r->kbuf, *klen);
+	if (r->st.n >= r->st.nb)
+		store_grow(&r->st);
+	return store_find(&r->st, r->kbuf, *klen, *hash);
+}
+
+static void unlink_ent(struct rt *r, struct ent **pp)
+{
+	struct ent *e = *pp;
+	int32_t var;
+	memcpy(&var, e->key, sizeof(var));
+	*pp = e->next;
+	r->st.used -= e->cost;
+	if (var >= 0 && var < r->p->nvars)
+		r->nelems[var]--;
+	free(e->str);
+	if (e->kcap == SMALL_KEY) {
+		e->next = r->st.spare;
+		r->st.spare = e;
+	} else {
+		free(e);
+	}
+	r->st.n--;
+}
+
+static void modify_locked(struct rt *r, const struct pg_node *n)
+{
+	if (r->locked[n->op])
+		fault(r, RT_FAULT_ILLOP, n, "array modified during foreach");
+}
+
+/* A new entry for N's key (in r->kbuf) at *PP, charged COST bytes; NULL when dynvarsize has no
+ * room (a drop). An array past its maxentries faults. */
+static struct ent *insert(struct rt *r, struct ent **pp, const struct pg_node *n, uint64_t h,
+			  size_t klen, int64_t cost)
+{
+	const struct pg_var *v = &r->p->vars[n->op];
+	if (v->nkeys > 0) {
+		int64_t lim = v->maxentries ? v->maxentries : r->o.maxmapentries;
+		if (lim > 0 && r->nelems[n->op] >= lim)
+			fault(r, RT_FAULT_OVERFLOW, n, "array overflow");
+		modify_locked(r, n);
+	}
+	if (r->st.limit && cost && r->st.used + cost > r->st.limit) {
+		r->st.drops++;       /* as DTrace: the store does not happen */
+		return NULL;
+	}
+	struct ent *e;
+	if (klen <= SMALL_KEY && r->st.spare) {
+		e = r->st.spare;
+		r->st.spare = e->next;
+	} else {
+		size_t cap = klen <= SMALL_KEY ? SMALL_KEY : klen;
+		e = malloc(sizeof(*e) + cap);
+		if (!e)
+			oom();
+		e->kcap = cap;
+	}
+	e->next = NULL;
+	e->cost = 0;
+	e->hash = h;
+	e->str = NULL;
+	e->klen = klen;
+	e->seq = r->seq++;
+	e->v = ps_int(0);
+	memcpy(e->key, r->kbuf, klen);
+	*pp = e;
+	r->st.n++;
+	r->nelems[n->op]++;
+	return e;
+}
+
 static struct ps_value var_get(struct rt *r, const struct pg_node *n, const struct ps_value *keys)
 {
 	const struct pg_var *v = &r->p->vars[n->op];
 	if (v->scope == PG_SC_CLAUSE)
 		return r->locals[n->op];
+	if (v->scope == PG_SC_LOCAL) {
+		struct ps_value val = *local_slot(r, v);
+		return val.type == PS_V_NONE ? zero_of(v->type) : val;
+	}
 	size_t klen = make_key(r, n, keys);
 	uint64_t h = fnv(r->kbuf, klen);
 	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
-	if (!pp || !*pp)
+	if (!pp || !*pp || (*pp)->v.type == PS_V_NONE)
 		return zero_of(v->type);
 	struct ps_value val = (*pp)->v;
 	if (val.type == PS_V_STR)
@@ -325,25 +439,20 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
 		return val;
 	}
-	size_t klen = make_key(r, n, keys);
-	uint64_t h = fnv(r->kbuf, klen);
-	if (r->st.n >= r->st.nb)
-		store_grow(&r->st);
-	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
-	bool zero = !v->keep_zero && (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
+	if (v->scope == PG_SC_LOCAL) {
+		*local_slot(r, v) = val;    /* likewise */
+		return val;
+	}
+	uint64_t h;
+	size_t klen;
+	struct ent **pp = lookup(r, n, keys, &h, &klen);
+	bool zero = !v->keep_zero && !r->d->keep_zero &&
+		    (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
 	if (zero) {
 		if (*pp) {
-			struct ent *e = *pp;
-			*pp = e->next;
-			r->st.used -= e->cost;
-			free(e->str);
-			if (e->kcap == SMALL_KEY) {
-				e->next = r->st.spare;
-				r->st.spare = e;
-			} else {
-				free(e);
-			}
-			r->st.n--;
+			if (v->nkeys > 0)
+				modify_locked(r, n);
+			unlink_ent(r, pp);
 		}
 		return val;
 	}
@@ -352,30 +461,12 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	size_t slen = val.type == PS_V_STR ? strlen(val.s) + 1 : 0;
 	int64_t cost = charged ? (int64_t)(sizeof(*e) + sizeof(e) +
 					   (klen <= SMALL_KEY ? SMALL_KEY : klen) + slen) : 0;
-	if (r->st.limit && cost > (e ? e->cost : 0) && r->st.used - (e ? e->cost : 0) + cost > r->st.limit) {
+	if (e && r->st.limit && cost > e->cost && r->st.used - e->cost + cost > r->st.limit) {
 		r->st.drops++;       /* as DTrace: the store does not happen */
 		return val;
 	}
-	if (!e) {
-		if (klen <= SMALL_KEY && r->st.spare) {
-			e = r->st.spare;
-			r->st.spare = e->next;
-		} else {
-			size_t cap = klen <= SMALL_KEY ? SMALL_KEY : klen;
-			e = malloc(sizeof(*e) + cap);
-			if (!e)
-				oom();
-			e->kcap = cap;
-		}
-		e->next = NULL;
-		e->cost = 0;
-		e->hash = h;
-		e->str = NULL;
-		e->klen = klen;
-		memcpy(e->key, r->kbuf, klen);
-		*pp = e;
-		r->st.n++;
-	}
+	if (!e && !(e = insert(r, pp, n, h, klen, cost)))
+		return val;
 	r->st.used += cost - e->cost;
 	e->cost = cost;
 	e->v = val;
@@ -390,6 +481,70 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	return val;
 }
 
+/* The statistic of N (a stat variable or element) with KEYS; NULL when it has none and CREATE is
+ * false, or when dynvarsize had no room for it. */
+static struct agg_stat *stat_get(struct rt *r, const struct pg_node *n, const struct ps_value *keys,
+				 bool create)
+{
+	uint64_t h;
+	size_t klen;
+	struct ent **pp = lookup(r, n, keys, &h, &klen);
+	if (*pp)
+		return (struct agg_stat *)(*pp)->str;
+	if (!create)
+		return NULL;
+	const struct pg_var *v = &r->p->vars[n->op];
+	size_t size = agg_stat_size(&r->hists[n->op]);
+	int64_t cost = v->nkeys > 0 ? (int64_t)(sizeof(struct ent) + sizeof(void *) +
+					       (klen <= SMALL_KEY ? SMALL_KEY : klen) + size) : 0;
+	struct ent *e = insert(r, pp, n, h, klen, cost);
+	if (!e)
+		return NULL;
+	e->cost = cost;
+	r->st.used += cost;
+	e->v.type = PS_V_NONE;
+	e->str = malloc(size);
+	if (!e->str)
+		oom();
+	agg_stat_init((struct agg_stat *)e->str, &r->hists[n->op]);
+	return (struct agg_stat *)e->str;
+}
+
+/* delete: an element, a whole array, or a scalar (back to zero / empty). */
+static void var_delete(struct rt *r, const struct pg_node *n, const struct ps_value *keys)
+{
+	const struct pg_var *v = &r->p->vars[n->op];
+	if (v->scope == PG_SC_CLAUSE) {
+		r->locals[n->op] = zero_of(v->type);
+		return;
+	}
+	if (v->scope == PG_SC_LOCAL) {
+		local_slot(r, v)->type = PS_V_NONE;
+		return;
+	}
+	if (v->nkeys > 0 && n->nkids == 0) {
+		modify_locked(r, n);
+		for (size_t i = 0; i < r->st.nb && r->nelems[n->op] > 0; i++)
+			for (struct ent **pp = &r->st.b[i]; *pp;) {
+				int32_t var;
+				memcpy(&var, (*pp)->key, sizeof(var));
+				if (var == n->op)
+					unlink_ent(r, pp);
+				else
+					pp = &(*pp)->next;
+			}
+		return;
+	}
+	uint64_t h;
+	size_t klen;
+	struct ent **pp = lookup(r, n, keys, &h, &klen);
+	if (*pp) {
+		if (v->nkeys > 0)
+			modify_locked(r, n);
+		unlink_ent(r, pp);
+	}
+}
+
 /* ---- built-ins ---- */
 
 static int ppid_of(struct rt *r, int pid)
@@ -401,6 +556,39 @@ static int ppid_of(struct rt *r, int pid)
 	r->ppid_pid = pid;
 	r->ppid_val = ppid;
 	return ppid;
+}
+
+/* The real uid of PID, from /proc/PID/status (one-entry cache, as ppid_of). */
+static int uid_of(struct rt *r, int pid)
+{
+	if (pid == r->uid_pid)
+		return r->uid_val;
+	char path[64], line[256];
+	int uid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "Uid:", 4) == 0) {
+				uid = atoi(line + 4);
+				break;
+			}
+		fclose(f);
+	}
+	r->uid_pid = pid;
+	r->uid_val = uid;
+	return uid;
+}
+
+/* pp(): the probe point as SystemTap resolves it. */
+static struct ps_value probe_point(struct rt *r)
+{
+	const struct ps_probe *p = r->probe;
+	if (p->marker == PS_M_OTHER && (!p->path || !p->path[0]))
+		return ps_str(r->pdesc ? r->pdesc->text : p->name);
+	char buf[PATH_MAX + 128];
+	snprintf(buf, sizeof(buf), "process(\"%s\").mark(\"%s\")", p->path, p->name);
+	return ps_str(str_n(r, buf, strlen(buf)));
 }
 
 static struct ps_value builtin(struct rt *r, int b)
@@ -429,6 +617,15 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_PROBENAME_RAW: return ps_str(p->name);
 	case PG_B_PROBEID: return ps_int(p->id);
 	case PG_B_TARGET: return ps_int(r->o.target);
+	case PG_B_UID: return ps_int(ev->pid && !r->o.replay ? uid_of(r, (int)ev->pid) : 0);
+	case PG_B_GTOD_S: return ps_int(((int64_t)ev->ts + r->wall_offset) / 1000000000);
+	case PG_B_GTOD_MS: return ps_int(((int64_t)ev->ts + r->wall_offset) / 1000000);
+	case PG_B_GTOD_US: return ps_int(((int64_t)ev->ts + r->wall_offset) / 1000);
+	case PG_B_GTOD_NS: return ps_int((int64_t)ev->ts + r->wall_offset);
+	case PG_B_LOCAL_CLOCK_NS:
+	case PG_B_CYCLES: return ps_int((int64_t)ev->ts);
+	case PG_B_PP: return probe_point(r);
+	case PG_B_PN: return ps_str(r->pdesc ? r->pdesc->text : p->name);
 	}
 	return ps_int(0);
 }
@@ -448,7 +645,7 @@ static struct ps_value f_copystr(struct rt *r, const struct ps_value *a, int n)
 		}
 	char what[64];
 	snprintf(what, sizeof(what), "invalid address (0x%llx)", (unsigned long long)a[0].i);
-	fault(r, what);
+	fault(r, RT_FAULT_ADDR, r->at, what);
 	return ps_int(0);
 }
 
@@ -568,7 +765,7 @@ static struct ps_value f_lltostr(struct rt *r, const struct ps_value *a, int n)
 	int64_t base = n > 1 ? a[1].i : 10;
 	char buf[80];
 	if (base < 2 || base > 36) {
-		fault(r, "illegal operation");
+		fault(r, RT_FAULT_ILLOP, r->at, "illegal operation");
 		return ps_int(0);
 	}
 	uint64_t v = a[0].i < 0 && base == 10 ? -(uint64_t)a[0].i : (uint64_t)a[0].i;
@@ -611,12 +808,248 @@ static struct ps_value f_tolower(struct rt *r, const struct ps_value *a, int n)
 	return f_case(r, a[0].s, 0);
 }
 
+
+/* ---- SystemTap's function library ---- */
+
+static struct ps_value f_copystr_warn(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	const struct ps_event *ev = r->ev;
+	for (int i = 0; i < ev->nargs; i++)
+		if (ev->str[i] && ev->args[i] == a[0].i)
+			return ps_str(str_of(r, ev->str[i]));
+	fflush(r->o.out);
+	fprintf(stderr, "WARNING: user string copy fault at 0x%llx (not a copied marker argument)\n",
+		(unsigned long long)a[0].i);
+	return ps_str("<unknown>");
+}
+
+/* Hidden per-thread state in the store (thread_indent's depth and first time): variable ids
+ * below 0 never collide with the program's. */
+#define INDENT_DEPTH (-1)
+#define INDENT_TIME (-2)
+
+static struct ent **hidden(struct rt *r, int32_t var, uint32_t tid, uint64_t *h, size_t *klen)
+{
+	*klen = 0;
+	kput(r, klen, &var, sizeof(var));
+	kput(r, klen, &tid, sizeof(tid));
+	*h = fnv(r->kbuf, *klen);
+	if (r->st.n >= r->st.nb)
+		store_grow(&r->st);
+	return store_find(&r->st, r->kbuf, *klen, *h);
+}
+
+static int64_t hidden_get(struct rt *r, int32_t var, uint32_t tid)
+{
+	uint64_t h;
+	size_t klen;
+	struct ent **pp = hidden(r, var, tid, &h, &klen);
+	return *pp ? (*pp)->v.i : 0;
+}
+
+static void hidden_set(struct rt *r, int32_t var, uint32_t tid, int64_t v)
+{
+	uint64_t h;
+	size_t klen;
+	struct ent **pp = hidden(r, var, tid, &h, &klen);
+	struct ent *e = *pp;
+	if (!e) {
+		if (klen <= SMALL_KEY && r->st.spare) {
+			e = r->st.spare;
+			r->st.spare = e->next;
+		} else {
+			e = malloc(sizeof(*e) + SMALL_KEY);
+			if (!e)
+				oom();
+			e->kcap = SMALL_KEY;
+		}
+		memset(e, 0, offsetof(struct ent, klen));
+		e->hash = h;
+		e->klen = klen;
+		memcpy(e->key, r->kbuf, klen);
+		*pp = e;
+		r->st.n++;
+	}
+	e->v = ps_int(v);
+}
+
+/* thread_indent(delta), as stap's indent.stp defines it: the microseconds since the thread's
+ * first indent (reset whenever its depth came back to 0), "execname(tid):", then depth - 1
+ * blanks, counting the depth before a return and after an entry. */
+static struct ps_value f_thread_indent(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	uint32_t tid = r->ev->tid;
+	int64_t delta = a[0].i, us = ((int64_t)r->ev->ts + r->wall_offset) / 1000;
+	int64_t depth = hidden_get(r, INDENT_DEPTH, tid);
+	if (!depth)
+		hidden_set(r, INDENT_TIME, tid, us);
+	int64_t x = depth + (delta > 0 ? delta : 0);
+	hidden_set(r, INDENT_DEPTH, tid, depth + delta);
+	int pad = x > 0 ? (int)(x - 1 > 4096 ? 4096 : x - 1) : 0;
+	char buf[256];
+	int len = snprintf(buf, sizeof(buf), "%6lld %.*s(%u):",
+			   (long long)(us - hidden_get(r, INDENT_TIME, tid)),
+			   (int)strnlen(r->ev->comm, PS_COMM_LEN), r->ev->comm, tid);
+	char *d = arena_alloc(&r->ar, (size_t)len + (size_t)pad + 1);
+	memcpy(d, buf, (size_t)len);
+	memset(d + len, ' ', (size_t)pad);
+	d[len + pad] = 0;
+	return ps_str(str_n(r, d, (size_t)len + (size_t)pad));
+}
+
+static struct ps_value f_isinstr(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)r; (void)n;
+	return ps_int(strstr(a[0].s, a[1].s) != NULL);
+}
+
+/* tokenize(s, delim): the first token of s; tokenize("", delim) the next one of the last s. Empty
+ * tokens are skipped, as stap's strsep loop does. */
+static struct ps_value f_tokenize(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	if (a[0].s[0]) {
+		snprintf(r->tok, (size_t)r->strsize, "%s", a[0].s);
+		r->tokpos = 0;
+	}
+	size_t len = strlen(r->tok);
+	while (r->tokpos < len) {
+		size_t start = r->tokpos, end = start;
+		while (end < len && !strchr(a[1].s, r->tok[end]))
+			end++;
+		r->tokpos = end < len ? end + 1 : len;
+		if (end > start)
+			return ps_str(str_n(r, r->tok + start, end - start));
+	}
+	return ps_str("");
+}
+
+static struct ps_value f_str_replace(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	size_t ol = strlen(a[1].s), nl = strlen(a[2].s), cap = (size_t)r->strsize;
+	if (!ol)
+		return a[0];
+	char *d = arena_alloc(&r->ar, cap);
+	size_t k = 0;
+	for (const char *p = a[0].s; *p && k < cap - 1;) {
+		if (strncmp(p, a[1].s, ol) == 0) {
+			for (size_t j = 0; j < nl && k < cap - 1; j++)
+				d[k++] = a[2].s[j];
+			p += ol;
+		} else {
+			d[k++] = *p++;
+		}
+	}
+	d[k] = 0;
+	return ps_str(d);
+}
+
+/* text_str(s): C escapes for the usual controls and quotes, \ooo for other unprintables. */
+static struct ps_value f_text_str(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	size_t cap = (size_t)r->strsize, k = 0;
+	char *d = arena_alloc(&r->ar, cap);
+	static const char from[] = "\n\t\v\b\f\r\a\"'\\", to[] = "ntvbfra\"'\\";
+	for (const unsigned char *p = (const unsigned char *)a[0].s; *p; p++) {
+		char e[5];
+		const char *q = *p ? strchr(from, *p) : NULL;
+		if (q)
+			snprintf(e, sizeof(e), "\\%c", to[q - from]);
+		else if (*p < 32 || *p > 126)
+			snprintf(e, sizeof(e), "\\%03o", *p);
+		else
+			snprintf(e, sizeof(e), "%c", *p);
+		size_t el = strlen(e);
+		if (k + el > cap - 1)
+			break;
+		memcpy(d + k, e, el);
+		k += el;
+	}
+	d[k] = 0;
+	return ps_str(d);
+}
+
+static struct ps_value f_stringat(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	int64_t len = (int64_t)strlen(a[0].s);
+	if (a[1].i < 0 || a[1].i >= len) {
+		char what[96];
+		snprintf(what, sizeof(what), "Accessing index %lld of string of length %lld",
+			 (long long)a[1].i, (long long)len);
+		fault(r, RT_FAULT_STRINGAT, r->at, str_of(r, what));
+	}
+	return ps_int((unsigned char)a[0].s[a[1].i]);
+}
+
+/* ctime(secs): "Wed Jun 30 21:49:08 1993" in UTC, as stap's ctime. */
+static struct ps_value f_ctime(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+					      "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)a[0].i;
+	struct tm tm;
+	if (a[0].i < 0 || a[0].i > 0x7fffffffll || !gmtime_r(&t, &tm))
+		return ps_str("<invalid time>");
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s %s %2d %02d:%02d:%02d %d", days[tm.tm_wday], months[tm.tm_mon],
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+	return ps_str(str_of(r, buf));
+}
+
+static struct ps_value f_error(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	fault(r, RT_FAULT_USER, r->at, str_of(r, a[0].s));
+	return ps_int(0);
+}
+
+static struct ps_value f_ansi(struct rt *r, const struct ps_value *a, int n)
+{
+	switch (r->at->op) {
+	case PG_F_ANSI_CLEAR: fputs("\033[1;1H\033[J", r->buf); break;
+	case PG_F_ANSI_COLOR:
+		if (n == 1)
+			fprintf(r->buf, "\033[%lldm", (long long)a[0].i);
+		else if (n == 2 || !a[2].i)
+			fprintf(r->buf, "\033[%lld;%lldm", (long long)a[0].i, (long long)a[1].i);
+		else
+			fprintf(r->buf, "\033[%lld;%lld;%lldm", (long long)a[0].i, (long long)a[1].i,
+				(long long)a[2].i);
+		break;
+	case PG_F_ANSI_RESET: fputs("\033[0;0m", r->buf); break;
+	case PG_F_ANSI_CURSOR_XY:
+		fprintf(r->buf, "\033[%lld;%lldH", (long long)a[1].i, (long long)a[0].i);
+		break;
+	case PG_F_ANSI_CURSOR_HIDE: fputs("\033[?25l", r->buf); break;
+	case PG_F_ANSI_CURSOR_SHOW: fputs("\033[?25h", r->buf); break;
+	case PG_F_ANSI_CURSOR_SAVE: fputs("\033[s", r->buf); break;
+	case PG_F_ANSI_CURSOR_RESTORE: fputs("\033[u", r->buf); break;
+	case PG_F_ANSI_NEW_LINE: fputs("\n", r->buf); break;
+	}
+	return ps_int(0);
+}
+
 static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_value *, int) = {
 	[PG_F_COPYSTR] = f_copystr, [PG_F_STRINGOF] = f_stringof, [PG_F_BASENAME] = f_basename,
 	[PG_F_DIRNAME] = f_dirname, [PG_F_STRLEN] = f_strlen, [PG_F_STRJOIN] = f_strjoin,
 	[PG_F_SUBSTR] = f_substr, [PG_F_STRSTR] = f_strstr, [PG_F_INDEX] = f_index,
 	[PG_F_RINDEX] = f_rindex, [PG_F_LLTOSTR] = f_lltostr, [PG_F_TOUPPER] = f_toupper,
-	[PG_F_TOLOWER] = f_tolower,
+	[PG_F_TOLOWER] = f_tolower, [PG_F_COPYSTR_WARN] = f_copystr_warn,
+	[PG_F_THREAD_INDENT] = f_thread_indent, [PG_F_ISINSTR] = f_isinstr,
+	[PG_F_TOKENIZE] = f_tokenize, [PG_F_STR_REPLACE] = f_str_replace,
+	[PG_F_TEXT_STR] = f_text_str, [PG_F_STRINGAT] = f_stringat, [PG_F_CTIME] = f_ctime,
+	[PG_F_ERROR] = f_error, [PG_F_ANSI_CLEAR] = f_ansi, [PG_F_ANSI_COLOR] = f_ansi,
+	[PG_F_ANSI_RESET] = f_ansi, [PG_F_ANSI_CURSOR_XY] = f_ansi,
+	[PG_F_ANSI_CURSOR_HIDE] = f_ansi, [PG_F_ANSI_CURSOR_SHOW] = f_ansi,
+	[PG_F_ANSI_CURSOR_SAVE] = f_ansi, [PG_F_ANSI_CURSOR_RESTORE] = f_ansi,
+	[PG_F_ANSI_NEW_LINE] = f_ansi,
 };
 
 /* ---- operators ---- */
@@ -631,7 +1064,7 @@ static int64_t arith(struct rt *r, int op, int64_t a, int64_t b)
 	case PG_OP_DIV:
 	case PG_OP_MOD:
 		if (b == 0)
-			fault(r, "divide-by-zero");
+			fault(r, RT_FAULT_DIV0, r->at, "divide-by-zero");
 		if (b == -1)      /* INT64_MIN / -1 overflows in C; DTrace wraps */
 			return op == PG_OP_DIV ? (int64_t)(0 - ua) : 0;
 		return op == PG_OP_DIV ? a / b : a % b;
@@ -662,6 +1095,20 @@ static bool truth(struct ps_value v)
 	return v.type == PS_V_STR ? v.s[0] != 0 : v.i != 0;
 }
 
+static struct ps_value concat(struct rt *r, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), cap = (size_t)r->strsize - 1;
+	if (la > cap)
+		la = cap;
+	if (lb > cap - la)
+		lb = cap - la;
+	char *d = arena_alloc(&r->ar, la + lb + 1);
+	memcpy(d, a, la);
+	memcpy(d + la, b, lb);
+	d[la + lb] = 0;
+	return ps_str(d);
+}
+
 static struct ps_value binary(struct rt *r, int op, struct ps_value a, struct ps_value b)
 {
 	if (op >= PG_OP_EQ && op <= PG_OP_GE) {
@@ -672,7 +1119,83 @@ static struct ps_value binary(struct rt *r, int op, struct ps_value a, struct ps
 			c = a.i < b.i ? -1 : a.i > b.i;
 		return ps_int(compare(op, c));
 	}
+	if (op == PG_OP_CONCAT)
+		return concat(r, a.type == PS_V_STR ? a.s : "", b.type == PS_V_STR ? b.s : "");
 	return ps_int(arith(r, op, a.i, b.i));
+}
+
+static int exec(struct rt *r, const struct pg_node *n);
+
+/* The text of print's values (print, println, printd, printdln) to OUT. */
+static void print_values(struct rt *r, FILE *out, const struct pg_node *n)
+{
+	struct ps_value v[PG_MAX_CALL_ARGS];
+	int k = n->nkids < PG_MAX_CALL_ARGS ? n->nkids : PG_MAX_CALL_ARGS;
+	for (int i = 0; i < k; i++)
+		v[i] = eval(r, n->kids[i]);
+	for (int i = 0; i < k; i++) {
+		if (i && n->s)
+			fputs(n->s, out);
+		if (v[i].type == PS_V_STR)
+			fputs(v[i].s, out);
+		else
+			fprintf(out, "%lld", (long long)v[i].i);
+	}
+	if (n->op & PG_PR_LN)
+		fputc('\n', out);
+}
+
+/* What r->sbuf holds, as a string of the event's arena; r->sbuf is emptied. */
+static struct ps_value sbuf_take(struct rt *r)
+{
+	fflush(r->sbuf);
+	long len = ftell(r->sbuf);
+	struct ps_value v = ps_str(str_n(r, r->sbufmem ? r->sbufmem : "", len > 0 ? (size_t)len : 0));
+	fseek(r->sbuf, 0, SEEK_SET);
+	return v;
+}
+
+static int64_t stat_value(struct rt *r, const struct agg_stat *s, int op, const struct pg_node *at)
+{
+	if (op == PG_ST_COUNT)
+		return s ? s->count : 0;
+	if (op == PG_ST_SUM)
+		return s ? s->sum : 0;
+	if (!s || !s->count)
+		fault(r, RT_FAULT_EMPTY, at, "empty aggregate");
+	switch (op) {
+	case PG_ST_MIN: return s->min;
+	case PG_ST_MAX: return s->max;
+	case PG_ST_AVG: return agg_stat_avg(s);
+	case PG_ST_VARIANCE: return agg_stat_variance(s);
+	}
+	return 0;
+}
+
+static struct ps_value call_user(struct rt *r, const struct pg_node *n)
+{
+	const struct pg_ufunc *f = &r->p->funcs[n->op];
+	struct ps_value args[PG_MAX_PARAMS];
+	for (int i = 0; i < n->nkids && i < PG_MAX_PARAMS; i++)
+		args[i] = eval(r, n->kids[i]);
+	int nfp = r->fp + r->fsize;
+	if (r->depth >= r->maxnesting || nfp + f->nlocals > r->stacksize)
+		fault(r, RT_FAULT_NESTING, n, "MAXNESTING exceeded");
+	int savefp = r->fp, savefs = r->fsize;
+	for (int i = 0; i < f->nlocals; i++)
+		r->stack[nfp + i].type = PS_V_NONE;
+	for (int i = 0; i < f->nparams && i < n->nkids; i++)
+		r->stack[nfp + r->p->vars[f->params[i]].slot] = args[i];
+	r->fp = nfp;
+	r->fsize = f->nlocals;
+	r->depth++;
+	r->retval = zero_of(f->ret == PS_V_STR ? PS_V_STR : PS_V_INT);
+	if (f->body)
+		exec(r, f->body);
+	r->depth--;
+	r->fp = savefp;
+	r->fsize = savefs;
+	return r->retval;
 }
 
 static struct ps_value eval(struct rt *r, const struct pg_node *n)
@@ -693,6 +1216,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 	case PG_E_CALL:
 		for (int i = 0; i < n->nkids; i++)
 			args[i] = eval(r, n->kids[i]);
+		r->at = n;
 		return funcs[n->op](r, args, n->nkids);
 	case PG_E_UNARY:
 		a = eval(r, n->kids[0]);
@@ -713,6 +1237,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		b = eval(r, n->kids[1]);
 		if (n->op == PG_OP_LXOR)
 			return ps_int(truth(a) != truth(b));
+		r->at = n;
 		return binary(r, n->op, a, b);
 	case PG_E_COND:
 		return truth(eval(r, n->kids[0])) ? eval(r, n->kids[1]) : eval(r, n->kids[2]);
@@ -722,6 +1247,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		b = eval(r, n->kids[1]);
 		if (n->op) {
 			a = var_get(r, v, keys);
+			r->at = n;
 			b = binary(r, n->op, a, b);
 		}
 		return var_set(r, v, keys, b);
@@ -734,6 +1260,30 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		b = var_set(r, v, keys, b);
 		return n->op ? b : a;
 	}
+	case PG_E_UCALL:
+		return call_user(r, n);
+	case PG_E_IN: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		uint64_t h;
+		size_t klen;
+		return ps_int(*lookup(r, v, keys, &h, &klen) != NULL);
+	}
+	case PG_E_STAT: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		return ps_int(stat_value(r, stat_get(r, v, keys, false), n->op, n));
+	}
+	case PG_E_SPRINTF: {
+		int k = n->nkids < PG_MAX_CALL_ARGS ? n->nkids : PG_MAX_CALL_ARGS;
+		for (int i = 0; i < k; i++)
+			args[i] = eval(r, n->kids[i]);
+		fmt_print(r->sbuf, n->fmt, args, k);
+		return sbuf_take(r);
+	}
+	case PG_E_SPRINT:
+		print_values(r, r->sbuf, n);
+		return sbuf_take(r);
 	default:
 		return ps_int(0);
 	}
@@ -741,17 +1291,162 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 
 /* ---- statements ---- */
 
-static void exec(struct rt *r, const struct pg_node *n);
+/* What a statement tells the statements around it. */
+enum { CTL_NONE, CTL_BREAK, CTL_CONTINUE, CTL_RETURN };
 
-static void exec_list(struct rt *r, struct pg_node *const *stmts, int n)
+/* One element of a foreach snapshot. */
+struct fitem {
+	struct ent *e;
+	struct ps_value keys[PG_MAX_KEYS];
+	struct ps_value val;
+};
+
+static struct {
+	const struct pg_foreach *fe;
+} sort_ctx;   /* qsort has no context argument; foreach is not reentrant during a sort */
+
+static int cmp_value(struct ps_value a, struct ps_value b)
 {
-	for (int i = 0; i < n; i++)
-		exec(r, stmts[i]);
+	if (a.type == PS_V_STR && b.type == PS_V_STR)
+		return strcmp(a.s, b.s);
+	return a.i < b.i ? -1 : a.i > b.i;
 }
 
-static void exec(struct rt *r, const struct pg_node *n)
+static int cmp_items(const void *pa, const void *pb)
+{
+	const struct fitem *a = pa, *b = pb;
+	const struct pg_foreach *fe = sort_ctx.fe;
+	int c = 0;
+	if (fe->sort == PG_SORT_NONE)
+		return a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
+	if (fe->sort_key == 0)
+		c = cmp_value(a->val, b->val);
+	else
+		c = cmp_value(a->keys[fe->sort_key - 1], b->keys[fe->sort_key - 1]);
+	if (fe->sort == PG_SORT_DESC)
+		c = -c;
+	for (int k = 0; !c && k < fe->nkeys; k++)   /* ties: by the keys, ascending */
+		c = cmp_value(a->keys[k], b->keys[k]);
+	if (!c)
+		c = a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
+	return c;
+}
+
+/* The keys a store entry's key bytes hold (make_key's layout). */
+static void decode_keys(const struct ent *e, int nkeys, struct ps_value *keys)
+{
+	size_t off = sizeof(int32_t) + sizeof(uint32_t);
+	for (int k = 0; k < nkeys && off < e->klen; k++) {
+		char tag = (char)e->key[off++];
+		if (tag == PS_V_STR) {
+			keys[k] = ps_str((const char *)e->key + off);
+			off += strlen((const char *)e->key + off) + 1;
+		} else {
+			keys[k].type = PS_V_INT;
+			keys[k].s = NULL;
+			memcpy(&keys[k].i, e->key + off, sizeof(int64_t));
+			off += sizeof(int64_t);
+		}
+	}
+}
+
+static struct ps_value item_value(const struct rt *r, const struct pg_foreach *fe,
+				  const struct ent *e)
+{
+	const struct pg_var *v = &r->p->vars[fe->arr];
+	if (!v->stat)
+		return e->v;
+	const struct agg_stat *s = (const struct agg_stat *)e->str;
+	switch (fe->sort_stat) {
+	case PG_ST_COUNT: return ps_int(s->count);
+	case PG_ST_SUM: return ps_int(s->sum);
+	case PG_ST_MIN: return ps_int(s->min);
+	case PG_ST_MAX: return ps_int(s->max);
+	case PG_ST_AVG: return ps_int(agg_stat_avg(s));
+	case PG_ST_VARIANCE: return ps_int(agg_stat_variance(s));
+	}
+	return ps_int(0);
+}
+
+static struct ps_value bind_value(struct rt *r, struct ps_value v)
+{
+	if (v.type == PS_V_STR)
+		v.s = str_of(r, v.s);   /* the element may change while the local holds it */
+	return v;
+}
+
+/* Append the elements of FE's array to r->items, sorted as FE says. */
+static void collect(struct rt *r, const struct pg_foreach *fe)
+{
+	size_t base = r->nitems;
+	for (size_t i = 0; i < r->st.nb && r->nelems[fe->arr] > 0; i++)
+		for (struct ent *e = r->st.b[i]; e; e = e->next) {
+			int32_t var;
+			memcpy(&var, e->key, sizeof(var));
+			if (var != fe->arr)
+				continue;
+			if (r->nitems == r->capitems) {
+				r->capitems = r->capitems ? r->capitems * 2 : 64;
+				r->items = realloc(r->items, r->capitems * sizeof(*r->items));
+				if (!r->items)
+					oom();
+			}
+			struct fitem *it = &r->items[r->nitems++];
+			it->e = e;
+			decode_keys(e, fe->nkeys, it->keys);
+			it->val = item_value(r, fe, e);
+		}
+	sort_ctx.fe = fe;
+	qsort(r->items + base, r->nitems - base, sizeof(*r->items), cmp_items);
+}
+
+static int exec_foreach(struct rt *r, const struct pg_node *n)
+{
+	const struct pg_foreach *fe = n->fe;
+	int64_t limit = fe->limit ? eval(r, fe->limit).i : -1;
+	size_t base = r->nitems;
+	collect(r, fe);
+	size_t end = r->nitems;
+	int ctl = CTL_NONE;
+	r->locked[fe->arr]++;
+	for (size_t i = base; i < end && (limit < 0 || (int64_t)(i - base) < limit); i++) {
+		const struct fitem *it = &r->items[i];
+		for (int k = 0; k < fe->nkeys; k++)
+			*local_slot(r, &r->p->vars[fe->keyvars[k]]) = bind_value(r, it->keys[k]);
+		if (fe->valvar >= 0)
+			*local_slot(r, &r->p->vars[fe->valvar]) = bind_value(r, item_value(r, fe, it->e));
+		ctl = exec(r, fe->body);
+		if (ctl == CTL_BREAK || ctl == CTL_RETURN)
+			break;
+		ctl = CTL_NONE;
+	}
+	r->locked[fe->arr]--;
+	r->nitems = base;
+	return ctl == CTL_RETURN ? CTL_RETURN : CTL_NONE;
+}
+
+/* A loop body's control: CTL_BREAK ends the loop, CTL_RETURN leaves it and the function. */
+static int loop_ctl(int ctl, bool *stop)
+{
+	*stop = ctl == CTL_BREAK || ctl == CTL_RETURN;
+	return ctl == CTL_RETURN ? CTL_RETURN : CTL_NONE;
+}
+
+static int exec_list(struct rt *r, struct pg_node *const *stmts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int ctl = exec(r, stmts[i]);
+		if (ctl)
+			return ctl;
+	}
+	return CTL_NONE;
+}
+
+static int exec(struct rt *r, const struct pg_node *n)
 {
 	struct ps_value args[64], keys[PG_MAX_KEYS];
+	if (r->o.maxaction > 0 && ++r->actions > r->o.maxaction)
+		fault(r, RT_FAULT_MAXACTION, n, "MAXACTION exceeded");
 	switch (n->kind) {
 	case PG_S_EXPR:
 		eval(r, n->kids[0]);
@@ -802,22 +1497,83 @@ static void exec(struct rt *r, const struct pg_node *n)
 	case PG_S_NORMALIZE: {
 		int64_t f = eval(r, n->kids[0]).i;
 		if (f <= 0)
-			fault(r, "illegal operation");
+			fault(r, RT_FAULT_ILLOP, n, "illegal operation");
 		agg_normalize(r->aggs[n->op], f);
 		break;
 	}
 	case PG_S_IF:
 		if (truth(eval(r, n->kids[0])))
-			exec(r, n->kids[1]);
-		else if (n->kids[2])
-			exec(r, n->kids[2]);
+			return exec(r, n->kids[1]);
+		if (n->kids[2])
+			return exec(r, n->kids[2]);
 		break;
 	case PG_S_BLOCK:
-		exec_list(r, n->kids, n->nkids);
+		return exec_list(r, n->kids, n->nkids);
+	case PG_S_WHILE:
+		while (truth(eval(r, n->kids[0]))) {
+			bool stop;
+			int ctl = loop_ctl(exec(r, n->kids[1]), &stop);
+			if (stop)
+				return ctl;
+		}
 		break;
+	case PG_S_FOR:
+		if (n->kids[0])
+			exec(r, n->kids[0]);
+		while (!n->kids[1] || truth(eval(r, n->kids[1]))) {
+			bool stop;
+			int ctl = loop_ctl(exec(r, n->kids[3]), &stop);
+			if (stop)
+				return ctl;
+			if (n->kids[2])
+				exec(r, n->kids[2]);
+		}
+		break;
+	case PG_S_BREAK:
+		return CTL_BREAK;
+	case PG_S_CONTINUE:
+		return CTL_CONTINUE;
+	case PG_S_NEXT:
+		longjmp(r->fault, 2);
+	case PG_S_RETURN:
+		if (n->nkids)
+			r->retval = eval(r, n->kids[0]);
+		return CTL_RETURN;
+	case PG_S_DELETE: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		var_delete(r, v, keys);
+		break;
+	}
+	case PG_S_FOREACH:
+		return exec_foreach(r, n);
+	case PG_S_STATADD: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		int64_t val = eval(r, n->kids[1]).i;
+		struct agg_stat *s = stat_get(r, v, keys, true);
+		if (s)
+			agg_stat_add(s, &r->hists[v->op], val);
+		break;
+	}
+	case PG_S_PRINT:
+		print_values(r, r->buf, n);
+		break;
+	case PG_S_HIST: {
+		const struct pg_node *v = n->kids[0];
+		eval_keys(r, v, keys);
+		struct agg_stat *s = stat_get(r, v, keys, false);
+		if (!s || !s->count)
+			fault(r, RT_FAULT_EMPTY, n, "empty aggregate");
+		agg_stat_print_hist(r->buf, s, &r->hists[v->op]);
+		if (n->i)
+			fputc('\n', r->buf);
+		break;
+	}
 	default:
 		break;
 	}
+	return CTL_NONE;
 }
 
 /* Whether a clause leaves a record: it has no statements or one that prints or exits (DTrace
@@ -850,10 +1606,31 @@ static void run_clause(struct rt *r, int ci, int epid)
 	r->clause = ci;
 	r->epid = epid;
 	r->action = 0;
-	if (setjmp(r->fault)) {
-		fflush(r->buf);
-		fseek(r->buf, 0, SEEK_SET);
+	r->fp = 0;
+	r->fsize = c->nlocals;
+	r->depth = 0;
+	r->actions = 0;
+	r->nitems = 0;
+	for (int i = 0; i < c->nlocals; i++)
+		r->stack[i].type = PS_V_NONE;
+	int jumped = setjmp(r->fault);
+	if (jumped == 1) {            /* a fault */
+		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
+		if (r->d->fault_keeps_output) {
+			flush_buf(r);
+		} else {
+			fflush(r->buf);
+			fseek(r->buf, 0, SEEK_SET);
+		}
+		if (r->d->fault_ends_run) {
+			r->exited = r->fatal = true;
+			r->status = 1;
+		}
 		return;
+	}
+	if (jumped == 2) {            /* next: the handler ends here */
+		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
+		goto done;
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
@@ -863,6 +1640,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 		r->action = i + 1;
 		exec(r, c->stmts[i]);
 	}
+done:
 	if (r->o.record_end && r->records[ci])
 		r->o.record_end(r->buf, r->o.output_ctx);
 	flush_buf(r);
@@ -882,9 +1660,11 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 		    const struct enabling *en, int nen)
 {
 	start_event(r, ev, p);
-	for (int i = 0; i < nen; i++)
-		if (pid_wanted(&en[i], ev->pid))
+	for (int i = 0; i < nen && !r->fatal; i++)
+		if (pid_wanted(&en[i], ev->pid)) {
+			r->pdesc = &r->p->clauses[en[i].clause].pdescs[en[i].pdesc];
 			run_clause(r, en[i].clause, en[i].epid);
+		}
 	return r->exited;
 }
 
@@ -902,10 +1682,27 @@ static void synth(struct ps_event *ev, const struct ps_probe *p, uint64_t now)
 	ev->probe = p;
 }
 
+/* global x = 5: stored once, before the first BEGIN clause. */
+static void init_globals(struct rt *r, const struct ps_event *ev)
+{
+	r->inited = true;
+	r->ev = ev;
+	for (int i = 0; i < r->p->nvars; i++) {
+		const struct pg_var *v = &r->p->vars[i];
+		if (!v->init || v->nkeys || v->stat || v->scope != PG_SC_GLOBAL)
+			continue;
+		struct pg_node var = { .kind = PG_E_VAR, .type = v->type, .op = i };
+		var_set(r, &var, NULL, v->init->kind == PG_E_STR ? ps_str(v->init->s)
+								: ps_int(v->init->i));
+	}
+}
+
 int rt_begin(struct rt *r, uint64_t now)
 {
 	struct ps_event ev;
 	synth(&ev, &r->begin_probe, now);
+	if (!r->inited)
+		init_globals(r, &ev);
 	for (int i = 0; i < r->nticks; i++)
 		r->ticks[i].next = add_sat(now, r->ticks[i].period);
 	return run_list(r, &ev, &r->begin_probe, r->begin, r->nbegin);
@@ -964,6 +1761,72 @@ int rt_tick(struct rt *r, uint64_t now)
 	}
 }
 
+static void dump_value(FILE *out, struct ps_value v)
+{
+	if (v.type == PS_V_STR)
+		fprintf(out, "\"%s\"", v.s);
+	else
+		fprintf(out, "%lld", (long long)v.i);
+}
+
+static void dump_stat(FILE *out, const struct agg_stat *s)
+{
+	if (!s || !s->count) {
+		fputs(" @count=0\n", out);
+		return;
+	}
+	fprintf(out, " @count=%lld @min=%lld @max=%lld @sum=%lld @avg=%lld\n", (long long)s->count,
+		(long long)s->min, (long long)s->max, (long long)s->sum, (long long)agg_stat_avg(s));
+}
+
+/* SystemTap's end-of-run print-out of the globals the script wrote and never read: "x=5",
+ * "s=\"abc\"", one "a[k1,\"k2\"]=v" line per element (in the order they were made), and a
+ * statistic as "x @count=N @min=N @max=N @sum=N @avg=N". */
+static void dump_globals(struct rt *r)
+{
+	struct ps_event ev;
+	synth(&ev, &r->end_probe, 0);
+	start_event(r, &ev, &r->end_probe);
+	for (int i = 0; i < r->p->nvars; i++) {
+		const struct pg_var *v = &r->p->vars[i];
+		if (!v->dump_at_end || v->scope != PG_SC_GLOBAL)
+			continue;
+		if (!v->nkeys) {
+			struct pg_node var = { .kind = PG_E_VAR, .type = v->type, .op = i };
+			fputs(v->name, r->buf);
+			if (v->stat) {
+				dump_stat(r->buf, stat_get(r, &var, NULL, false));
+			} else {
+				fputc('=', r->buf);
+				dump_value(r->buf, var_get(r, &var, NULL));
+				fputc('\n', r->buf);
+			}
+			continue;
+		}
+		struct pg_foreach fe = { .arr = i, .nkeys = v->nkeys, .valvar = -1 };
+		r->nitems = 0;
+		collect(r, &fe);
+		for (size_t k = 0; k < r->nitems; k++) {
+			const struct fitem *it = &r->items[k];
+			fprintf(r->buf, "%s[", v->name);
+			for (int j = 0; j < v->nkeys; j++) {
+				if (j)
+					fputc(',', r->buf);
+				dump_value(r->buf, it->keys[j]);
+			}
+			fputc(']', r->buf);
+			if (v->stat) {
+				dump_stat(r->buf, (const struct agg_stat *)it->e->str);
+			} else {
+				fputc('=', r->buf);
+				dump_value(r->buf, it->e->v);
+				fputc('\n', r->buf);
+			}
+		}
+		r->nitems = 0;
+	}
+}
+
 void rt_report_drops(struct rt *r)
 {
 	uint64_t dyn = r->st.drops - r->reported_dyndrops, agg = r->aggb.drops - r->reported_aggdrops;
@@ -988,9 +1851,16 @@ int rt_end(struct rt *r, uint64_t now)
 {
 	struct ps_event ev;
 	synth(&ev, &r->end_probe, now);
-	r->exited = false;           /* END clauses run even after exit() */
+	if (!r->inited)
+		init_globals(r, &ev);
+	r->exited = false;           /* END clauses run even after exit() or a fatal fault */
+	bool fatal = r->fatal;
+	r->fatal = false;
 	run_list(r, &ev, &r->end_probe, r->end, r->nend);
+	r->fatal |= fatal;
 	r->exited = true;
+	if (r->d->dump_globals)
+		dump_globals(r);
 	rt_report_drops(r);
 	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
 	 * Departure: with nothing left to print, pyscope prints no "\n" either (dtrace prints it
@@ -1037,12 +1907,12 @@ const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
 	return r->ps[i].probe;
 }
 
-static void add_enabling(struct enabling **arr, int *n, int clause, int epid)
+static void add_enabling(struct enabling **arr, int *n, int clause, int pdesc, int epid)
 {
 	struct enabling *a = realloc(*arr, sizeof(**arr) * (size_t)(*n + 1));
 	if (!a)
 		oom();
-	a[*n] = (struct enabling){ .clause = clause, .epid = epid };
+	a[*n] = (struct enabling){ .clause = clause, .pdesc = pdesc, .epid = epid };
 	*arr = a;
 	(*n)++;
 }
@@ -1079,8 +1949,12 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		r->byid[i] = -1;
 	r->ps = xcalloc((size_t)nprobes, sizeof(*r->ps));
 	int nextid = r->maxid + 1, epid = 0;
-	set_probe(&r->begin_probe, nextid++, "dtrace", "BEGIN");
-	set_probe(&r->end_probe, nextid++, "dtrace", "END");
+	static const struct rt_dialect dtrace_rules = { 0 };
+	r->d = o->dialect ? o->dialect : &dtrace_rules;
+	set_probe(&r->begin_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
+		  r->d->begin_name ? r->d->begin_name : "BEGIN");
+	set_probe(&r->end_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
+		  r->d->end_name ? r->d->end_name : "END");
 
 	/* Enabled probe IDs go clause by clause, probe by probe, as DTrace numbers them. */
 	r->nmatched = xcalloc((size_t)p->nclauses, sizeof(int));
@@ -1090,9 +1964,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		for (int d = 0; d < c->npdescs; d++) {
 			const struct pg_pdesc *pd = &c->pdescs[d];
 			if (pd->kind == PG_PD_BEGIN) {
-				add_enabling(&r->begin, &r->nbegin, ci, ++epid);
+				add_enabling(&r->begin, &r->nbegin, ci, d, ++epid);
 			} else if (pd->kind == PG_PD_END) {
-				add_enabling(&r->end, &r->nend, ci, ++epid);
+				add_enabling(&r->end, &r->nend, ci, d, ++epid);
 			} else if (pd->kind == PG_PD_TICK) {
 				struct tick *t = NULL;
 				for (int k = 0; k < r->nticks && !t; k++)
@@ -1108,17 +1982,20 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 					snprintf(t->name, sizeof(t->name), "%s", pd->name);
 					set_probe(&t->probe, nextid++, "profile", t->name);
 				}
-				add_enabling(&t->en, &t->nen, ci, ++epid);
+				add_enabling(&t->en, &t->nen, ci, d, ++epid);
 			}
 		}
 		for (int i = 0; i < nprobes; i++) {
 			bool hit = false, any = false;
+			int first_d = -1;
 			struct enabling pe = { 0 };   /* the processes the matching descriptions name */
 			for (int d = 0; d < c->npdescs; d++) {
 				const struct pg_pdesc *pd = &c->pdescs[d];
 				if (!pg_pdesc_match(pd, probes[i], o->target))
 					continue;
 				hit = true;
+				if (first_d < 0)
+					first_d = d;
 				int want = probes[i]->pid ? 0 : pd->pid == PG_PID_TARGET ? o->target : pd->pid;
 				if (want <= 0 || pe.npids == 4)   /* past 4 names: every process */
 					any = true;
@@ -1135,7 +2012,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 				r->ps[r->nps++].probe = probes[i];
 			}
 			struct probe_state *s = &r->ps[r->byid[id]];
-			add_enabling(&s->en, &s->nen, ci, ++epid);
+			add_enabling(&s->en, &s->nen, ci, first_d, ++epid);
 			s->en[s->nen - 1].npids = pe.npids;
 			memcpy(s->en[s->nen - 1].pids, pe.pids, sizeof(pe.pids));
 			s->strargs |= c->strargs;
@@ -1171,6 +2048,36 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	for (int i = 0; i < p->nclauses; i++)
 		r->records[i] = clause_records(&p->clauses[i]);
 	r->locals = xcalloc((size_t)p->nvars, sizeof(*r->locals));
+	r->nelems = xcalloc((size_t)p->nvars, sizeof(*r->nelems));
+	r->locked = xcalloc((size_t)p->nvars, sizeof(*r->locked));
+	r->hists = xcalloc((size_t)p->nvars, sizeof(*r->hists));
+	for (int i = 0; i < p->nvars; i++) {
+		const struct pg_statdef *sd = &p->vars[i].statdef;
+		r->hists[i] = (struct agg_histdef){
+			.kind = sd->hist == PG_HIST_LOG ? AGG_HIST_LOG : sd->hist == PG_HIST_LINEAR
+				? AGG_HIST_LINEAR : AGG_HIST_NONE,
+			.lo = sd->lo, .hi = sd->hi, .step = sd->step,
+		};
+		if (p->vars[i].stat && !agg_stat_size(&r->hists[i])) {
+			fprintf(stderr, "pyscope: %s: a linear histogram needs 1 to %d buckets\n",
+				p->vars[i].name, AGG_HIST_MAX_BUCKETS - 2);
+			rt_free(r);
+			return -EINVAL;
+		}
+	}
+	/* Call frames: the largest handler's or function's locals, maxnesting + 1 deep. */
+	r->maxnesting = o->maxnesting > 0 ? o->maxnesting : RT_MAXNESTING_DEFAULT;
+	int maxl = 1;
+	for (int i = 0; i < p->nclauses; i++)
+		maxl = p->clauses[i].nlocals > maxl ? p->clauses[i].nlocals : maxl;
+	for (int i = 0; i < p->nfuncs; i++)
+		maxl = p->funcs[i].nlocals > maxl ? p->funcs[i].nlocals : maxl;
+	r->stacksize = maxl * (r->maxnesting + 1);
+	r->stack = xcalloc((size_t)r->stacksize, sizeof(*r->stack));
+	r->tok = xcalloc((size_t)r->strsize, 1);
+	r->sbuf = open_memstream(&r->sbufmem, &r->sbuflen);
+	if (!r->sbuf)
+		oom();
 	r->kcap = 1024;
 	r->kbuf = xcalloc(r->kcap, 1);
 	r->buf = open_memstream(&r->bufmem, &r->buflen);
@@ -1181,6 +2088,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	clock_gettime(CLOCK_MONOTONIC, &mt);
 	r->wall_offset = ((int64_t)rt.tv_sec - mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
 	r->ppid_pid = -1;
+	r->uid_pid = -1;
 	*out = r;
 	return 0;
 }
@@ -1205,6 +2113,15 @@ void rt_free(struct rt *r)
 	free(r->nmatched);
 	store_free(&r->st);
 	free(r->locals);
+	free(r->nelems);
+	free(r->locked);
+	free(r->hists);
+	free(r->stack);
+	free(r->tok);
+	free(r->items);
+	if (r->sbuf)
+		fclose(r->sbuf);
+	free(r->sbufmem);
 	arena_free(&r->ar);
 	free(r->kbuf);
 	if (r->buf)
