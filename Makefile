@@ -65,7 +65,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
-all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace
+all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace $(OUTPUT)/stap
 
 # Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
 # are order-only for the objects: the .d files say which object really includes one.
@@ -99,6 +99,10 @@ $(OUTPUT)/pyscope: $(OBJS)
 
 # Started under the name "dtrace", pyscope behaves as "pyscope dtrace".
 $(OUTPUT)/dtrace: $(OUTPUT)/pyscope
+	$(Q)ln -sf pyscope $@
+
+# Started under the name "stap", pyscope behaves as "pyscope stap".
+$(OUTPUT)/stap: $(OUTPUT)/pyscope
 	$(Q)ln -sf pyscope $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
