@@ -346,6 +346,18 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A tapset of that file name is already loaded from an earlier directory (stap: an -I directory's
+ * python.stp shadows the built-in python.stp). */
+static bool shadowed(const struct units *u, const char *name)
+{
+	for (int i = 1; i < u->n; i++) {
+		const char *b = strrchr(u->v[i]->src.name, '/');
+		if (!strcmp(b ? b + 1 : u->v[i]->src.name, name))
+			return true;
+	}
+	return false;
+}
+
 /* Every .stp file of DIR (sorted), parsed into U. A missing built-in directory is no error. */
 static int add_tapset_dir(struct units *u, const char *dir, bool must_exist, const struct stp_ppenv *env)
 {
@@ -361,7 +373,7 @@ static int add_tapset_dir(struct units *u, const char *dir, bool must_exist, con
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
-		if (len < 5 || strcmp(e->d_name + len - 4, ".stp"))
+		if (len < 5 || strcmp(e->d_name + len - 4, ".stp") || shadowed(u, e->d_name))
 			continue;
 		if (n == STAP_MAX_TAPSET_FILES) {
 			fprintf(stderr, "pyscope: too many tapsets in %s (at most %d)\n", dir,
@@ -499,6 +511,7 @@ static void markers_free(struct markers *mk)
 
 struct faults {
 	const char *script;          /* the main script's name (a node's file NULL) */
+	const struct pg_prog *p;
 	uint64_t n;
 };
 
@@ -520,7 +533,11 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 	struct faults *fs = ctx;
 	const struct pg_node *n = f->node;
 	fs->n++;
-	fprintf(stderr, "ERROR: %s", fault_what(f));
+	unsigned long long addr;
+	if (f->kind == RT_FAULT_ADDR && f->what && sscanf(f->what, "invalid address (%llx)", &addr) == 1)
+		fprintf(stderr, "ERROR: user string copy fault -14 at %016llx [man error::fault]", addr);
+	else
+		fprintf(stderr, "ERROR: %s", fault_what(f));
 	if (n) {
 		char near[128] = "";
 		switch (n->kind) {
@@ -530,7 +547,14 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 				 n->kind == PG_E_ASSIGN ? "=" : "");
 			break;
 		case PG_E_CALL:
-			snprintf(near, sizeof(near), "identifier '%s'", pg_funcs[n->op].name);
+			snprintf(near, sizeof(near), "identifier '%s'", n->op == PG_F_COPYSTR ?
+				 (n->nkids > 1 ? "user_string_n" : "user_string") : pg_funcs[n->op].name);
+			break;
+		case PG_E_VAR:
+			snprintf(near, sizeof(near), "identifier '%s'", fs->p->vars[n->op].name);
+			break;
+		case PG_E_UCALL:
+			snprintf(near, sizeof(near), "identifier '%s'", fs->p->funcs[n->op].name);
 			break;
 		default:
 			snprintf(near, sizeof(near), "token");
@@ -950,7 +974,7 @@ int stap_main(int argc, char **argv)
 	} else {
 		out = stop_stdout();
 	}
-	struct faults fs = { u.v[0]->src.name, 0 };
+	struct faults fs = { u.v[0]->src.name, prog, 0 };
 	struct rt_opts ro = {
 		.dialect = &stap_dialect, .out = out, .strsize = strsize, .target = so.target,
 		.replay = rp != NULL, .on_fault = report_fault, .fault_ctx = &fs,

@@ -82,6 +82,7 @@ struct handler {
 struct sema {
 	struct stp_file **files;     /* 0: the script; then tapsets */
 	bool *used;
+	bool *done;                  /* files whose globals and probes are in */
 	int nfiles;
 	const struct stp_sema_opts *o;
 	struct pg_prog *p;
@@ -378,6 +379,8 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 			if (s->info->npids < 8)
 				s->info->pids[s->info->npids++] = (int)c->n;
 		} else {
+			if (!s->o->target_exe && pp->optional)
+				return 0;
 			if (!s->o->target_exe)
 				fail(s, c->tok, "while resolving probe point: process.mark(...) names the target "
 				     "process: give -c COMMAND or -x PID");
@@ -426,6 +429,16 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 		}
 		if (!lib && !s->o->replay)
 			pt.d.module = pg_strdup(s->p, hit[0]->module);
+		/* as stap's pp() and -p2 show it: the executable found, the mark as written */
+		char text[PATH_MAX + 600];
+		if (lib)
+			snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
+				 obj, mark->s);
+		else if (c->arg == 1)
+			snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
+		else
+			snprintf(text, sizeof(text), "process(\"%s\").mark(\"%s\")", exe, mark->s);
+		pt.d.text = pg_strdup(s->p, text);
 		pt.probes = (const struct ps_probe *const *)hit;
 		pt.nprobes = nhit;
 		new_handler(s, &pt, blocks, nblocks, file);
@@ -1162,10 +1175,11 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 		v.n = mk(s, PG_E_UCALL, f->ret, n->nkids, n->tok);
 		for (int i = 0; i < n->nkids; i++) {
 			struct val a = expr(s, n->kids[i]);
-			learn(s, &f->ptypes[i], NULL, a.t, n->kids[i]->tok);
+			struct lsym *pl = &f->fr.v[i];   /* parameters are the frame's first locals */
+			learn(s, &pl->type, &pl->first, a.t, n->kids[i]->tok);
 			if (s->emit) {
-				if (a.t != f->ptypes[i])
-					fail(s, n->kids[i]->tok, "type mismatch (%s vs. %s)", tname(f->ptypes[i]),
+				if (a.t != pl->type)
+					fail(s, n->kids[i]->tok, "type mismatch (%s vs. %s)", tname(pl->type),
 					     tname(a.t));
 				v.n->kids[i] = a.n;
 			}
@@ -1872,7 +1886,7 @@ static void setup_function(struct sema *s, struct fsym *f)
 				fail(s, fn->tok, "duplicate parameter '%s'", fn->params[k]);
 		if (fn->nparams > PG_MAX_PARAMS)
 			fail(s, fn->tok, "too many parameters (at most %d)", PG_MAX_PARAMS);
-		add_local(s, &f->fr, fn->params[k], fn->tok);
+		add_local(s, &f->fr, fn->params[k], fn->tok)->type = f->ptypes[k];
 	}
 }
 
@@ -1999,6 +2013,7 @@ static void sema_free(struct sema *s)
 	free(s->fn);
 	free(s->files);
 	free(s->used);
+	free(s->done);
 }
 
 int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int ntapsets,
@@ -2008,7 +2023,8 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 	s.nfiles = ntapsets + 1;
 	s.files = calloc((size_t)s.nfiles, sizeof(s.files[0]));
 	s.used = calloc((size_t)s.nfiles, sizeof(s.used[0]));
-	bool *done = calloc((size_t)s.nfiles, sizeof(bool));
+	s.done = calloc((size_t)s.nfiles, sizeof(bool));
+	bool *done = s.done;
 	if (!s.files || !s.used || !done) {
 		perror("pyscope: out of memory");
 		exit(70);
@@ -2018,7 +2034,6 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 		s.files[i + 1] = tapsets[i];
 	s.used[0] = true;
 	if (setjmp(s.fail)) {
-		free(done);
 		sema_free(&s);
 		return -EINVAL;
 	}
@@ -2062,7 +2077,6 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 		if (!more && !s.changed)
 			break;
 	}
-	free(done);
 	bool any_probe = false;
 	for (int i = 0; i < main->nprobes; i++)
 		any_probe |= !main->probes[i].alias;
