@@ -889,7 +889,7 @@ static void keys(struct sema *s, struct gsym *g, const struct stp_node *n, int n
 static struct val var(struct sema *s, const struct stp_node *n, bool write, bool read)
 {
 	struct val v = { T_NONE, NULL };
-	struct ref r = lookup(s, n->s, n->tok, true);
+	struct ref r = lookup(s, n->s, n->tok, !n->nkids);
 	if (n->nkids) {
 		if (!r.g) {
 			if (s->emit)
@@ -933,7 +933,7 @@ static struct val var(struct sema *s, const struct stp_node *n, bool write, bool
 static struct val target_var(struct sema *s, const struct stp_node *n, int t, bool read,
 			     const struct stp_token *at)
 {
-	struct ref r = lookup(s, n->s, n->tok, true);
+	struct ref r = lookup(s, n->s, n->tok, !n->nkids);
 	if (r.l)
 		learn(s, &r.l->type, &r.l->first, t, at);
 	else if (r.g)
