@@ -7,6 +7,7 @@
  * exactly as `pyscope dtrace` does, with stap's words for what goes wrong.
  *
  *   pyscope stap [OPTIONS] SCRIPT [ARG...] | -e SCRIPT [ARG...] | -l PROBE | -L PROBE
+ * (options may come after the script too, as stap takes them; "--" ends them)
  *
  * Tapsets: the -I directories (in order), then the built-in one (share/pyscope/tapset beside the
  * binary: ../share/pyscope/tapset from its directory); only those the script uses are resolved.
@@ -159,7 +160,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->globals = calloc((size_t)argc, sizeof(char *));
 	if (!o->globals)
 		return -ENOMEM;
-	while ((c = getopt_long(argc, argv, "+c:x:e:I:o:G:T:D:p:l:L:uvkgh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:x:e:I:o:G:T:D:p:l:L:uvkgh", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'c': o->command = optarg; break;

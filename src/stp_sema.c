@@ -379,6 +379,7 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 			if (s->info->npids < 8)
 				s->info->pids[s->info->npids++] = (int)c->n;
 		} else {
+			pt.d.pid = PG_PID_TARGET;
 			if (!s->o->target_exe && pp->optional)
 				return 0;
 			if (!s->o->target_exe)
@@ -397,6 +398,9 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 		s->info->uses_markers = true;
 		if (c->arg != 1 && c->arg)
 			add_info_binary(s, exe);
+		/* with -c or -x, the target only (stap would see every process running PATH) */
+		if (c->arg == 2 && s->o->target_exe && !s->o->replay)
+			pt.d.pid = PG_PID_TARGET;
 		const char *base = strrchr(obj, '/');
 		pt.d.kind = PG_PD_MARKER;
 		pt.d.module = lib ? pg_strdup(s->p, base ? base + 1 : obj) : "";
