@@ -158,7 +158,7 @@ INSTALL ?= install
 MANPAGES := $(wildcard man/*.1)
 # What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
 DATA_FILES := share/pyscope/README
-EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py
+EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py examples/call_hierarchy.stp examples/top.stp
 # The version is defined once, in src/version.h.
 VERSION := $(shell sed -n 's/^\#define PYSCOPE_VERSION "\(.*\)"$$/\1/p' src/version.h)
 GIT_REV := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
