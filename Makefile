@@ -1,5 +1,5 @@
 # pyscope — one Makefile in the libbpf-tools style.
-#   make          build build/pyscope (and the build/dtrace symlink)
+#   make          build build/pyscope (and the build/dtrace and build/stap symlinks)
 #   make check    build everything and run every test; last line "N passed, N failed, N skipped"
 #   make check-fast  the tests that need no kernel (unit, golden, replay, CLI errors), in seconds
 #   make check-san   check-fast on a sanitizer build (ASan + UBSan, in build-san/)
@@ -146,7 +146,7 @@ demo: all
 
 # ---- Shipping: version stamp, install, uninstall, the Debian package, manual pages ----------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, manual pages, bash completion, data
-#   make install-compat                           also the name "dtrace" (shadows a real dtrace)
+#   make install-compat                           also the names "dtrace" and "stap" (never over real ones)
 #   make uninstall [PREFIX=...] [DESTDIR=]        removes exactly what install (and -compat) put
 #   make deb                                      build/deb/pyscope_VERSION_ARCH.deb (dpkg-buildpackage)
 PREFIX  ?= /usr/local
@@ -158,6 +158,7 @@ INSTALL ?= install
 MANPAGES := $(wildcard man/*.1)
 # What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
 DATA_FILES := share/pyscope/README
+TAPSET_FILES := $(wildcard share/pyscope/tapset/*.stp)
 EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py examples/call_hierarchy.stp examples/top.stp
 # The version is defined once, in src/version.h.
 VERSION := $(shell sed -n 's/^\#define PYSCOPE_VERSION "\(.*\)"$$/\1/p' src/version.h)
@@ -174,28 +175,31 @@ $(OUTPUT)/version.o: $(OUTPUT)/gitrev.h
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(DATADIR)/examples
+	    $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/tapset
 	$(Q)$(INSTALL) -m 755 $(OUTPUT)/pyscope $(DESTDIR)$(BINDIR)/pyscope
 	$(Q)$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
 	$(Q)$(INSTALL) -m 644 completion/pyscope.bash $(DESTDIR)$(BASHCOMPDIR)/pyscope
 	$(Q)$(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
 	$(Q)$(INSTALL) -m 644 $(EXAMPLE_FILES) $(DESTDIR)$(DATADIR)/examples/
+	$(Q)$(INSTALL) -m 644 $(TAPSET_FILES) $(DESTDIR)$(DATADIR)/tapset/
 
-# "dtrace" (and "stap", once pyscope runs SystemTap scripts) as names of pyscope; never over a real one.
+# "dtrace" and "stap" as names of pyscope; never over a real one.
 install-compat: install
-	$(Q)t=$(DESTDIR)$(BINDIR)/dtrace; \
+	$(Q)for n in dtrace stap; do t=$(DESTDIR)$(BINDIR)/$$n; \
 	if [ -e "$$t" ] && [ "$$(readlink "$$t")" != pyscope ]; then \
 	  echo "pyscope: $$t exists and is not pyscope; remove it first" >&2; exit 1; fi; \
-	ln -sf pyscope "$$t"
+	ln -sf pyscope "$$t"; done
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/pyscope $(DESTDIR)$(BASHCOMPDIR)/pyscope \
 	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES)))
-	$(Q)if [ "$$(readlink $(DESTDIR)$(BINDIR)/dtrace)" = pyscope ]; then rm -f $(DESTDIR)$(BINDIR)/dtrace; fi
+	$(Q)for n in dtrace stap; do if [ "$$(readlink $(DESTDIR)$(BINDIR)/$$n)" = pyscope ]; then \
+	  rm -f $(DESTDIR)$(BINDIR)/$$n; fi; done
 	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES))) \
-	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
-	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES))) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/tapset/,$(notdir $(TAPSET_FILES)))
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/tapset $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
 # log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).
