@@ -579,6 +579,18 @@ static void declare_globals(struct sema *s, int fi)
 			g->nkeys = 0;
 			g->first = d->init->tok;
 		}
+		/* -G NAME=VALUE types the script's global as its value does, as an initializer would */
+		for (int i = 0; fi == 0 && i < s->o->nglobals_set; i++) {
+			const char *a = s->o->globals_set[i], *eq = strchr(a, '=');
+			if (!eq || strlen(g->name) != (size_t)(eq - a) || strncmp(g->name, a, (size_t)(eq - a)))
+				continue;
+			if (g->type == T_NONE) {
+				char *end;
+				strtoll(eq + 1, &end, 0);
+				g->type = eq[1] && !*end ? T_INT : T_STR;
+			}
+			g->nkeys = 0;
+		}
 	}
 }
 
@@ -1952,6 +1964,23 @@ static void emit_vars(struct sema *s)
 	}
 }
 
+/* Every -G names a global of the script. */
+static void check_globals_set(struct sema *s)
+{
+	for (int i = 0; i < s->o->nglobals_set; i++) {
+		const char *a = s->o->globals_set[i], *eq = strchr(a, '=');
+		size_t len = eq ? (size_t)(eq - a) : strlen(a);
+		bool found = false;
+		for (int k = 0; k < s->ng && !found; k++)
+			found = s->g[k].file == 0 && strlen(s->g[k].name) == len && !strncmp(s->g[k].name, a, len);
+		if (!found) {
+			fprintf(stderr, "semantic error: -G %s: no global '%.*s' in the script\n", a, (int)len, a);
+			fprintf(stderr, "\nPass 2: analysis failed.  [man error::pass2]\n");
+			longjmp(s->fail, 1);
+		}
+	}
+}
+
 /* -G NAME=VALUE: a global's starting value, typed as the script uses it. */
 static void set_globals(struct sema *s)
 {
@@ -2094,6 +2123,7 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 		return 0;
 	}
 	s.emit = true;
+	check_globals_set(&s);
 	emit_vars(&s);
 	walk_all(&s);
 	set_globals(&s);
