@@ -389,7 +389,8 @@ static int add_tapset_dir(struct units *u, const char *dir, bool must_exist, con
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(names[0]), cmp_names);
+	if (n)
+		qsort(names, (size_t)n, sizeof(names[0]), cmp_names);
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX];

@@ -13,12 +13,21 @@
 #include <string.h>
 #include "stp_parse.h"
 
+struct tokbuf {
+	struct stp_token *v;
+	int n, cap;
+};
+
+
 struct parser {
 	struct stp_file *f;
 	const struct stp_token *t;     /* preprocessed tokens */
 	int n, pos;
 	int depth;
 	jmp_buf fail;
+	/* the preprocessor's working buffers, freed on every way out (a failure longjmps) */
+	struct tokbuf rest, out, fin;
+	void *macros;
 };
 
 static void *alloc(struct stp_file *f, size_t n)
@@ -140,11 +149,6 @@ static void nest(struct parser *ps)
 }
 
 /* ---- preprocessor ---- */
-
-struct tokbuf {
-	struct stp_token *v;
-	int n, cap;
-};
 
 static void tb_push(struct tokbuf *b, const struct stp_token *t)
 {
@@ -403,7 +407,10 @@ static void preprocess(struct parser *ps, const struct stp_toks *toks, const str
 {
 	const struct stp_token *in = toks->v;
 	struct macros m = { 0 };
-	struct tokbuf rest = { 0 }, out = { 0 }, fin = { 0 };
+	struct tokbuf *rest_ = &ps->rest, *out_ = &ps->out, *fin_ = &ps->fin;
+#define rest (*rest_)
+#define out (*out_)
+#define fin (*fin_)
 	for (int i = 0; i < toks->n;) {
 		const struct stp_token *t = &in[i];
 		if (!is_kw(t, "@define")) {
@@ -452,23 +459,31 @@ static void preprocess(struct parser *ps, const struct stp_toks *toks, const str
 		if (!m.v)
 			exit(70);
 		m.v[m.n++] = mac;
+		ps->macros = m.v;
 	}
 	expand(ps, &m, rest.v, rest.n, &out, NULL, NULL, NULL, 0);
 	free(rest.v);
+	rest.v = NULL;
 	free(m.v);
+	ps->macros = NULL;
 	struct pp p = { ps, env, out.v, out.n, 0 };
 	const struct stp_token *e = pp_copy(&p, &fin, true);
 	if (e->kind != STP_EOF)
 		fail(ps, e, "incomplete conditional at end of file");
 	tb_push(&fin, e);
 	free(out.v);
+	out.v = NULL;
 	/* the tokens move into the file's arena (their texts stay the lexer's) */
 	ps->f->toks = alloc(ps->f, sizeof(fin.v[0]) * (size_t)fin.n);
 	memcpy(ps->f->toks, fin.v, sizeof(fin.v[0]) * (size_t)fin.n);
 	ps->f->ntoks = fin.n;
 	free(fin.v);
+	fin.v = NULL;
 	ps->t = ps->f->toks;
 	ps->n = ps->f->ntoks;
+#undef rest
+#undef out
+#undef fin
 }
 
 /* ---- expressions ---- */
@@ -1115,8 +1130,13 @@ int stp_parse(struct stp_toks *toks, const struct stp_src *src, const struct stp
 {
 	struct parser ps = { .f = f };
 	f->src = src;
-	if (setjmp(ps.fail))
+	if (setjmp(ps.fail)) {
+		free(ps.rest.v);
+		free(ps.out.v);
+		free(ps.fin.v);
+		free(ps.macros);
 		return -EINVAL;
+	}
 	preprocess(&ps, toks, env);
 	for (;;) {
 		const struct stp_token *t = next(&ps);

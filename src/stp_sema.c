@@ -45,7 +45,8 @@ struct lsym {                    /* a local of one frame */
 struct frame {
 	struct lsym *v;
 	int n, cap;
-	int *nlocals;                /* the pg frame's size */
+	int clause, func;            /* whose pg frame (its nlocals): one of them, the other -1 (the
+				      * program's arrays move as they grow: indices, not pointers) */
 };
 
 struct fsym {                    /* a user function */
@@ -846,7 +847,9 @@ static struct ref lookup(struct sema *s, const char *name, const struct stp_toke
 static int local_var(struct sema *s, struct lsym *l)
 {
 	if (l->var < 0) {
-		l->var = pg_add_local(s->p, l->name, s->fr->nlocals);
+		int *nlocals = s->fr->func >= 0 ? &s->p->funcs[s->fr->func].nlocals
+						 : &s->p->clauses[s->fr->clause].nlocals;
+		l->var = pg_add_local(s->p, l->name, nlocals);
 		s->p->vars[l->var].type = (enum ps_vtype)l->type;
 	}
 	return l->var;
@@ -1649,7 +1652,7 @@ static struct pg_node *foreach_stmt(struct sema *s, const struct stp_node *n)
 		g->nkeys = fe->nkeys;
 		s->changed = true;
 	}
-	if (s->emit && g->nkeys != fe->nkeys)
+	if (g->nkeys != fe->nkeys)
 		fail(s, fe->array_tok, "inconsistent array arity: %s has %d key%s, foreach names %d", g->name,
 		     g->nkeys, g->nkeys == 1 ? "" : "s", fe->nkeys);
 	struct pg_foreach *pf = s->emit ? pg_alloc(s->p, sizeof(*pf)) : NULL;
@@ -1919,7 +1922,8 @@ static void emit_vars(struct sema *s)
 		u->line = f->fn->tok->line;
 		u->col = f->fn->tok->col;
 		u->file = node_file(s, f->fn->tok);
-		f->fr.nlocals = &u->nlocals;
+		f->fr.func = f->idx;
+		f->fr.clause = -1;
 		for (int k = 0; k < f->fn->nparams; k++) {
 			struct lsym *l = &f->fr.v[k];
 			if (l->type == T_NONE)
@@ -1928,22 +1932,17 @@ static void emit_vars(struct sema *s)
 			s->fr = &f->fr;
 			u->params[k] = local_var(s, l);
 		}
-		for (int k = f->fn->nparams; k < f->fr.n; k++)
-			if (f->fr.v[k].type == T_NONE)
-				fail(s, f->fr.v[k].first, "unresolved type");
 	}
 	for (int i = 0; i < s->nh; i++) {
 		struct handler *h = &s->h[i];
 		h->clause = pg_add_clause(s->p);
 		struct pg_clause *c = &s->p->clauses[h->clause];
-		h->fr.nlocals = &c->nlocals;
+		h->fr.clause = h->clause;
+		h->fr.func = -1;
 		c->npdescs = h->npts;
 		c->pdescs = pg_alloc(s->p, sizeof(c->pdescs[0]) * (size_t)h->npts);
 		for (int k = 0; k < h->npts; k++)
 			c->pdescs[k] = h->pts[k].d;
-		for (int k = 0; k < h->fr.n; k++)
-			if (h->fr.v[k].type == T_NONE)
-				fail(s, h->fr.v[k].first, "unresolved type");
 	}
 	for (int i = 0; i < s->ng; i++) {
 		struct gsym *g = &s->g[i];
