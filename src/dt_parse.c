@@ -474,17 +474,6 @@ static struct pg_node *variable(struct parser *ps, enum pg_scope scope, int line
 	return v;
 }
 
-/* Record that the clause reads argument N (or some unknown pointer) as a string. */
-static void note_string_read(struct parser *ps, const struct pg_node *addr)
-{
-	if (!ps->clause)
-		return;
-	if (addr->kind == PG_E_ARG)
-		ps->clause->strargs |= 1u << addr->i;
-	else
-		ps->clause->strargs_any = true;
-}
-
 /* call -> IDENT '(' [expr {',' expr}] ')' */
 static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name, int line, int col)
 {
@@ -517,8 +506,6 @@ static struct pg_node *call(struct parser *ps, enum pg_func f, const char *name,
 			errnode(ps, args[i], "%s( ) argument #%d must be %s, not %s", name, i + 1,
 				sig->args[i] == PS_V_STR ? "a string" : "an integer",
 				args[i]->type == PS_V_STR ? "a string" : "an integer");
-	if (f == PG_F_COPYSTR)
-		note_string_read(ps, args[0]);
 	struct pg_node *c = mknode(ps, PG_E_CALL, sig->ret, n, line, col);
 	c->op = f;
 	copy_kids(c->kids, args, n);

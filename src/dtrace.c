@@ -836,7 +836,12 @@ int dtrace_main(int argc, char **argv)
 	bool quiet = o.quiet || prog->quiet == 1;
 	int strsize = o.strsize ? o.strsize : prog->strsize > 0 ? prog->strsize : 0;
 	static bool header_done;
-	struct rt_opts ro = { .out = out, .strsize = strsize, .target = target,
+	/* D's rules for the shared runtime: storing 0 deletes, a fault abandons its clause (and
+	 * its output) and the run goes on, BEGIN and END are dtrace:::BEGIN and dtrace:::END */
+	static const struct rt_dialect d_rules = {
+		.begin_provider = "dtrace", .begin_name = "BEGIN", .end_name = "END",
+	};
+	struct rt_opts ro = { .dialect = &d_rules, .out = out, .strsize = strsize, .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested };

@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -127,6 +128,7 @@ struct fmt_conv {
 	int width, prec;              /* prec -1: none */
 	enum lmod lmod;
 	char name[8];                 /* modifiers + conversion character, e.g. "lld" */
+	bool stap;                    /* compiled as SystemTap's (FMT_STAP) */
 };
 
 /* One argument slot: which conversion it feeds, and whether it is a '*'. */
@@ -297,6 +299,7 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, enum fmt_dial
 	}
 	memcpy(c->name, name, namelen + 1);
 	c->def = find_def(name[namelen - 1], d);
+	c->stap = d == FMT_STAP;
 	if (d == FMT_STAP && !c->def && (name[namelen - 1] == 'm' || name[namelen - 1] == 'M'))
 		return seterr(err, start, "conversion #%d (%%%c) reads user memory, which pyscope "
 			      "does not capture", c->convno, name[namelen - 1]);
@@ -540,6 +543,16 @@ static void wallclock(char *buf, size_t len, int64_t ns, int rfc822)
 	strftime(buf, len, rfc822 ? "%a, %d %b %G %T %Z" : "%Y %b %e %T", &tm);
 }
 
+/* TEXT in C's width, left-justified with '-', no other flag (SystemTap's %p and "0x0"). */
+static int print_padded(FILE *out, const struct fmt_conv *c, int width, const char *text)
+{
+	char cf[48];
+	struct fmt_conv plain = *c;
+	plain.flags &= F_LEFT;
+	cformat(cf, sizeof(cf), &plain, width, 0, "", 's');
+	return fprintf(out, cf, text);
+}
+
 static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, struct ps_value v)
 {
 	char cf[48], num[32];
@@ -569,6 +582,11 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 		uint64_t u = (uint64_t)i;
 		if (c->lmod == L_HH) u = (unsigned char)u;
 		else if (c->lmod == L_H) u = (unsigned short)u;
+		if (c->stap && u == 0 && (c->flags & F_ALT) && (c->def->ch == 'x' || c->def->ch == 'X')) {
+			/* stap's runtime (as the kernel's vsprintf) prefixes 0 too: "0x0" */
+			snprintf(text, sizeof(text), "0%c0", c->def->ch);
+			return print_padded(out, c, width, text);
+		}
 		cformat(cf, sizeof(cf), c, width, prec, "ll", c->def->ch);
 		return fprintf(out, cf, (unsigned long long)u);
 	}
@@ -577,7 +595,7 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 		return fprintf(out, cf, (unsigned long long)i);
 	case K_SPTR:
 		snprintf(text, sizeof(text), "0x%016llx", (unsigned long long)i);
-		break;
+		return print_padded(out, c, width, text);
 	case K_BIN: {
 		/* the value's low WIDTH bytes as the machine holds them, as stap's %b writes */
 		size_t n = width == 1 || width == 2 || width == 4 ? (size_t)width : 8;

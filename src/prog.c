@@ -246,3 +246,45 @@ const char *pg_op_name(int op)
 	};
 	return op > 0 && op < PG_OP_COUNT && names[op] ? names[op] : "?";
 }
+
+const char *pg_node_token(const struct pg_prog *p, const struct pg_node *n, char *buf, size_t len)
+{
+	static const char *const stats[] = { "@count", "@sum", "@min", "@max", "@avg", "@variance" };
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!n)
+		return buf;
+	switch (n->kind) {
+	case PG_E_BINARY:
+		snprintf(buf, len, "operator '%s'", pg_op_name(n->op));
+		break;
+	case PG_E_ASSIGN:
+		if (n->op)
+			snprintf(buf, len, "operator '%s='", pg_op_name(n->op));
+		else
+			snprintf(buf, len, "operator '='");
+		break;
+	case PG_E_STAT:
+		snprintf(buf, len, "operator '%s'", n->op >= 0 && n->op <= PG_ST_VARIANCE ? stats[n->op] : "@");
+		break;
+	case PG_S_HIST:
+		snprintf(buf, len, "operator '%s'", n->op == PG_HIST_LINEAR ? "@hist_linear" : "@hist_log");
+		break;
+	case PG_E_VAR:
+	case PG_E_IN:
+	case PG_S_STATADD:
+		n = n->kind == PG_E_VAR ? n : n->kids[0];
+		snprintf(buf, len, "identifier '%s'", n->op >= 0 && n->op < p->nvars ? p->vars[n->op].name : "?");
+		break;
+	case PG_E_UCALL:
+		snprintf(buf, len, "identifier '%s'", n->op >= 0 && n->op < p->nfuncs ? p->funcs[n->op].name : "?");
+		break;
+	case PG_E_CALL:
+		snprintf(buf, len, "identifier '%s'", n->op >= 0 && n->op < PG_F_COUNT ? pg_funcs[n->op].name : "?");
+		break;
+	default:
+		break;
+	}
+	return buf;
+}

@@ -235,8 +235,6 @@ struct pg_ufunc {
 	int params[PG_MAX_PARAMS];   /* their variable indices (PG_SC_LOCAL) */
 	int nlocals;             /* frame size: parameters and locals */
 	struct pg_node *body;    /* a PG_S_BLOCK */
-	uint32_t strargs;        /* probe arguments it reads as strings (as pg_clause.strargs) */
-	bool strargs_any;
 	int line, col;
 	const char *file;
 };
@@ -287,14 +285,14 @@ struct pg_pdesc {
 };
 #define PG_PID_TARGET (-1)
 
+/* Which arguments a clause reads as strings is not stored: the shared pass bind_strargs
+ * (bind.h) works it out from the clause's copy-string calls. */
 struct pg_clause {
 	int npdescs;
 	struct pg_pdesc *pdescs;
 	struct pg_node *pred;    /* NULL: always */
 	int nstmts;
 	struct pg_node **stmts;
-	uint32_t strargs;        /* arguments the clause reads as strings (bit i: argument i) */
-	bool strargs_any;        /* it reads strings through a pointer not known at compile time */
 	int nlocals;             /* frame size of its PG_SC_LOCAL variables (SystemTap) */
 };
 
@@ -350,4 +348,9 @@ bool pg_pdesc_match(const struct pg_pdesc *d, const struct ps_probe *p, int targ
 int pg_parse_size(const char *s, int64_t *out);
 /* Operator spelling for messages ("+", "&&"). */
 const char *pg_op_name(int op);
+/* The token a message names for node N, as SystemTap's "near ..." does: "operator '/'" for an
+ * operator (binary, compound assignment, @avg & co.), "identifier 'a'" for a variable, a user
+ * function call or a library call; "" when N is NULL. Writes at most LEN bytes to BUF; returns
+ * BUF. */
+const char *pg_node_token(const struct pg_prog *p, const struct pg_node *n, char *buf, size_t len);
 #endif

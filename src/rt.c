@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include "arena.h"
+#include "bind.h"
 #include "procmaps.h"
 #include "rt.h"
 
@@ -112,7 +113,7 @@ struct enabling {
 	/* The processes the clause's descriptions name (python1234:::) when the probe itself is
 	 * system-wide: other processes' hits are skipped. npids 0: any process. */
 	int npids;
-	int pids[4];
+	int pids[BIND_MAX_PIDS];
 };
 
 static bool pid_wanted(const struct enabling *e, uint32_t pid)
@@ -192,6 +193,7 @@ struct rt {
 	int stacksize, fp, fsize, depth, maxnesting;
 	struct ps_value retval;
 	int64_t actions;                 /* statements run by the current handler */
+	int64_t maxaction;               /* their bound for this probe (0: none) */
 	int64_t *nelems;                 /* per variable: elements of an array */
 	int *locked;                     /* per variable: foreach loops iterating it */
 	struct agg_histdef *hists;       /* per variable: a statistic's histogram */
@@ -1445,7 +1447,7 @@ static int exec_list(struct rt *r, struct pg_node *const *stmts, int n)
 static int exec(struct rt *r, const struct pg_node *n)
 {
 	struct ps_value args[64], keys[PG_MAX_KEYS];
-	if (r->o.maxaction > 0 && ++r->actions > r->o.maxaction)
+	if (r->maxaction > 0 && ++r->actions > r->maxaction)
 		fault(r, RT_FAULT_MAXACTION, n, "MAXACTION exceeded");
 	switch (n->kind) {
 	case PG_S_EXPR:
@@ -1613,8 +1615,10 @@ static void run_clause(struct rt *r, int ci, int epid)
 	r->nitems = 0;
 	for (int i = 0; i < c->nlocals; i++)
 		r->stack[i].type = PS_V_NONE;
-	int jumped = setjmp(r->fault);
-	if (jumped == 1) {            /* a fault */
+	switch (setjmp(r->fault)) {
+	case 0:
+		break;
+	case 1:                       /* a fault */
 		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
 		if (r->d->fault_keeps_output) {
 			flush_buf(r);
@@ -1627,8 +1631,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 			r->status = 1;
 		}
 		return;
-	}
-	if (jumped == 2) {            /* next: the handler ends here */
+	default:                      /* next: the handler ends here */
 		memset(r->locked, 0, sizeof(*r->locked) * (size_t)r->p->nvars);
 		goto done;
 	}
@@ -1660,6 +1663,8 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 		    const struct enabling *en, int nen)
 {
 	start_event(r, ev, p);
+	/* stap's MAXACTION_INTERRUPTIBLE: begin and end probes may run ten times longer */
+	r->maxaction = r->o.maxaction * (p == &r->begin_probe || p == &r->end_probe ? 10 : 1);
 	for (int i = 0; i < nen && !r->fatal; i++)
 		if (pid_wanted(&en[i], ev->pid)) {
 			r->pdesc = &r->p->clauses[en[i].clause].pdescs[en[i].pdesc];
@@ -1761,7 +1766,8 @@ int rt_tick(struct rt *r, uint64_t now)
 	}
 }
 
-static void dump_value(FILE *out, struct ps_value v)
+/* A key as stap's print-out formats it: "%#d" for numbers, "\"%#s\"" for strings. */
+static void dump_key(FILE *out, struct ps_value v)
 {
 	if (v.type == PS_V_STR)
 		fprintf(out, "\"%s\"", v.s);
@@ -1769,19 +1775,29 @@ static void dump_value(FILE *out, struct ps_value v)
 		fprintf(out, "%lld", (long long)v.i);
 }
 
+/* A value: "=\"%#s\"" for strings, "=%#x" for numbers (0x0 for 0, as stap's runtime). */
+static void dump_value(FILE *out, struct ps_value v)
+{
+	if (v.type == PS_V_STR)
+		fprintf(out, "=\"%s\"\n", v.s);
+	else
+		fprintf(out, "=0x%llx\n", (unsigned long long)v.i);
+}
+
 static void dump_stat(FILE *out, const struct agg_stat *s)
 {
 	if (!s || !s->count) {
-		fputs(" @count=0\n", out);
+		fputs(" @count=0x0\n", out);
 		return;
 	}
 	fprintf(out, " @count=%lld @min=%lld @max=%lld @sum=%lld @avg=%lld\n", (long long)s->count,
 		(long long)s->min, (long long)s->max, (long long)s->sum, (long long)agg_stat_avg(s));
 }
 
-/* SystemTap's end-of-run print-out of the globals the script wrote and never read: "x=5",
- * "s=\"abc\"", one "a[k1,\"k2\"]=v" line per element (in the order they were made), and a
- * statistic as "x @count=N @min=N @max=N @sum=N @avg=N". */
+/* SystemTap's end-of-run print-out of the globals the script wrote and never read, as stap's
+ * translator synthesizes it (elaborate.cxx, add_global_var_display): "x=0x5", "s=\"abc\"",
+ * one "a[1,\"k\"]=0x3" line per element sorted by value, descending (foreach in a-), and a
+ * statistic as "x @count=2 @min=4 @max=6 @sum=10 @avg=5" (decimal), "x @count=0x0" when empty. */
 static void dump_globals(struct rt *r)
 {
 	struct ps_event ev;
@@ -1794,16 +1810,14 @@ static void dump_globals(struct rt *r)
 		if (!v->nkeys) {
 			struct pg_node var = { .kind = PG_E_VAR, .type = v->type, .op = i };
 			fputs(v->name, r->buf);
-			if (v->stat) {
+			if (v->stat)
 				dump_stat(r->buf, stat_get(r, &var, NULL, false));
-			} else {
-				fputc('=', r->buf);
+			else
 				dump_value(r->buf, var_get(r, &var, NULL));
-				fputc('\n', r->buf);
-			}
 			continue;
 		}
-		struct pg_foreach fe = { .arr = i, .nkeys = v->nkeys, .valvar = -1 };
+		struct pg_foreach fe = { .arr = i, .nkeys = v->nkeys, .valvar = -1,
+					 .sort = PG_SORT_DESC, .sort_stat = PG_ST_COUNT };
 		r->nitems = 0;
 		collect(r, &fe);
 		for (size_t k = 0; k < r->nitems; k++) {
@@ -1812,16 +1826,13 @@ static void dump_globals(struct rt *r)
 			for (int j = 0; j < v->nkeys; j++) {
 				if (j)
 					fputc(',', r->buf);
-				dump_value(r->buf, it->keys[j]);
+				dump_key(r->buf, it->keys[j]);
 			}
 			fputc(']', r->buf);
-			if (v->stat) {
+			if (v->stat)
 				dump_stat(r->buf, (const struct agg_stat *)it->e->str);
-			} else {
-				fputc('=', r->buf);
+			else
 				dump_value(r->buf, it->e->v);
-				fputc('\n', r->buf);
-			}
 		}
 		r->nitems = 0;
 	}
@@ -1948,7 +1959,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	for (int i = 0; i <= r->maxid; i++)
 		r->byid[i] = -1;
 	r->ps = xcalloc((size_t)nprobes, sizeof(*r->ps));
-	int nextid = r->maxid + 1, epid = 0;
+	int nextid = r->maxid + 1;
 	static const struct rt_dialect dtrace_rules = { 0 };
 	r->d = o->dialect ? o->dialect : &dtrace_rules;
 	set_probe(&r->begin_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
@@ -1956,71 +1967,51 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	set_probe(&r->end_probe, nextid++, r->d->begin_provider ? r->d->begin_provider : "dtrace",
 		  r->d->end_name ? r->d->end_name : "END");
 
-	/* Enabled probe IDs go clause by clause, probe by probe, as DTrace numbers them. */
-	r->nmatched = xcalloc((size_t)p->nclauses, sizeof(int));
-	for (int ci = 0; ci < p->nclauses; ci++) {
-		int first = epid;
-		const struct pg_clause *c = &p->clauses[ci];
-		for (int d = 0; d < c->npdescs; d++) {
-			const struct pg_pdesc *pd = &c->pdescs[d];
-			if (pd->kind == PG_PD_BEGIN) {
-				add_enabling(&r->begin, &r->nbegin, ci, d, ++epid);
-			} else if (pd->kind == PG_PD_END) {
-				add_enabling(&r->end, &r->nend, ci, d, ++epid);
-			} else if (pd->kind == PG_PD_TICK) {
-				struct tick *t = NULL;
-				for (int k = 0; k < r->nticks && !t; k++)
-					if (strcmp(r->ticks[k].name, pd->name) == 0)
-						t = &r->ticks[k];
-				if (!t) {
-					r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
-					if (!r->ticks)
-						oom();
-					t = &r->ticks[r->nticks++];
-					memset(t, 0, sizeof(*t));
-					t->period = pd->period ? pd->period : 1000000000ull;
-					snprintf(t->name, sizeof(t->name), "%s", pd->name);
-					set_probe(&t->probe, nextid++, "profile", t->name);
-				}
-				add_enabling(&t->en, &t->nen, ci, d, ++epid);
+	/* Which clauses fire on which probes, numbered as DTrace numbers its enabled probes:
+	 * the shared pass bind_probes (bind.h). */
+	struct bind b;
+	if (bind_probes(p, probes, nprobes, o->target, &b) < 0)
+		oom();
+	r->nmatched = b.nmatched;
+	b.nmatched = NULL;
+	for (int k = 0; k < b.n; k++) {
+		const struct bind_enabling *e = &b.en[k];
+		const struct pg_pdesc *pd = &p->clauses[e->clause].pdescs[e->pdesc];
+		if (e->kind == PG_PD_BEGIN) {
+			add_enabling(&r->begin, &r->nbegin, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_END) {
+			add_enabling(&r->end, &r->nend, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_TICK) {
+			struct tick *t = NULL;
+			for (int i = 0; i < r->nticks && !t; i++)
+				if (strcmp(r->ticks[i].name, pd->name) == 0)
+					t = &r->ticks[i];
+			if (!t) {
+				r->ticks = realloc(r->ticks, sizeof(*r->ticks) * (size_t)(r->nticks + 1));
+				if (!r->ticks)
+					oom();
+				t = &r->ticks[r->nticks++];
+				memset(t, 0, sizeof(*t));
+				t->period = pd->period ? pd->period : 1000000000ull;
+				snprintf(t->name, sizeof(t->name), "%s", pd->name);
+				set_probe(&t->probe, nextid++, "profile", t->name);
 			}
-		}
-		for (int i = 0; i < nprobes; i++) {
-			bool hit = false, any = false;
-			int first_d = -1;
-			struct enabling pe = { 0 };   /* the processes the matching descriptions name */
-			for (int d = 0; d < c->npdescs; d++) {
-				const struct pg_pdesc *pd = &c->pdescs[d];
-				if (!pg_pdesc_match(pd, probes[i], o->target))
-					continue;
-				hit = true;
-				if (first_d < 0)
-					first_d = d;
-				int want = probes[i]->pid ? 0 : pd->pid == PG_PID_TARGET ? o->target : pd->pid;
-				if (want <= 0 || pe.npids == 4)   /* past 4 names: every process */
-					any = true;
-				else
-					pe.pids[pe.npids++] = want;
-			}
-			if (!hit || probes[i]->id < 1)   /* no slot in byid: its events are ignored */
-				continue;
-			if (any)
-				pe.npids = 0;
-			int id = probes[i]->id;
+			add_enabling(&t->en, &t->nen, e->clause, e->pdesc, e->epid);
+		} else {
+			const struct ps_probe *pr = probes[e->probe];
+			int id = pr->id;
 			if (r->byid[id] < 0) {
 				r->byid[id] = r->nps;
-				r->ps[r->nps++].probe = probes[i];
+				r->ps[r->nps++].probe = pr;
 			}
 			struct probe_state *s = &r->ps[r->byid[id]];
-			add_enabling(&s->en, &s->nen, ci, first_d, ++epid);
-			s->en[s->nen - 1].npids = pe.npids;
-			memcpy(s->en[s->nen - 1].pids, pe.pids, sizeof(pe.pids));
-			s->strargs |= c->strargs;
-			if (c->strargs_any)
-				s->strargs |= (1u << (probes[i]->nargs > 0 ? probes[i]->nargs : PS_MAX_ARGS)) - 1;
+			add_enabling(&s->en, &s->nen, e->clause, e->pdesc, e->epid);
+			s->en[s->nen - 1].npids = e->npids;
+			memcpy(s->en[s->nen - 1].pids, e->pids, sizeof(e->pids));
+			s->strargs |= bind_strargs(p, e->clause, pr->nargs);
 		}
-		r->nmatched[ci] = epid - first;
 	}
+	bind_free(&b);
 	for (int i = 0; i < r->nticks; i++)   /* the array moved while it grew */
 		r->ticks[i].probe.name = r->ticks[i].name;
 	r->aggs = xcalloc((size_t)p->naggs, sizeof(*r->aggs));

@@ -9,8 +9,12 @@
  *   rt_tick     tick-N clauses that are due at a time (rt_next_tick says when the next one is)
  *   rt_end      END clauses, then every aggregation not yet printed
  * Faults in a clause (an address that was not copied as a string, a division by zero) abort that
- * clause only; they are counted and handed to the caller's reporter (rt_opts.on_fault), which
- * words them in its dialect's terms.
+ * clause; they are counted and handed to the caller's reporter (rt_opts.on_fault), which words
+ * them in its dialect's terms. What else differs between dialects is data, not code: struct
+ * rt_dialect (a fault ends the clause or the whole run, storing 0 deletes or keeps, the faulting
+ * clause's output dropped or kept, SystemTap's end-of-run print-out of unread globals) and the
+ * default-output callbacks below. Which probes a clause fires on, and which arguments are
+ * copied, come from the shared passes in bind.h.
  */
 #ifndef PYSCOPE_RT_H
 #define PYSCOPE_RT_H
@@ -69,7 +73,8 @@ struct rt_opts {
 	const struct rt_dialect *dialect;   /* NULL: D's */
 	int64_t maxmapentries;   /* elements of a global array without [N] (0: no bound, D) */
 	int maxnesting;          /* user calls deep (0: RT_MAXNESTING_DEFAULT) */
-	int64_t maxaction;       /* statements run per handler (0: no bound, D) */
+	int64_t maxaction;       /* statements run per handler (0: no bound, D); begin and end
+				  * handlers get ten times as many (stap's MAXACTION_INTERRUPTIBLE) */
 	FILE *out;               /* where printf and friends write (stdout, or -o FILE) */
 	/* The dialect's default output, all NULL for none (D's -q): RECORD_BEGIN and RECORD_END
 	 * around the output of each clause that records something (D: the "CPU ID FUNCTION:NAME"

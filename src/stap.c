@@ -542,27 +542,9 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 	else
 		fprintf(stderr, "ERROR: %s", fault_what(f));
 	if (n) {
-		char near[128] = "";
-		switch (n->kind) {
-		case PG_E_BINARY:
-		case PG_E_ASSIGN:
-			snprintf(near, sizeof(near), "operator '%s%s'", pg_op_name(n->op),
-				 n->kind == PG_E_ASSIGN ? "=" : "");
-			break;
-		case PG_E_CALL:
-			snprintf(near, sizeof(near), "identifier '%s'", n->op == PG_F_COPYSTR ?
-				 (n->nkids > 1 ? "user_string_n" : "user_string") : pg_funcs[n->op].name);
-			break;
-		case PG_E_VAR:
-			snprintf(near, sizeof(near), "identifier '%s'", fs->p->vars[n->op].name);
-			break;
-		case PG_E_UCALL:
-			snprintf(near, sizeof(near), "identifier '%s'", fs->p->funcs[n->op].name);
-			break;
-		default:
-			snprintf(near, sizeof(near), "token");
-		}
-		fprintf(stderr, " near %s at %s:%d:%d", near, n->file ? n->file : fs->script, n->line, n->col);
+		char near[128];
+		fprintf(stderr, " near %s at %s:%d:%d", pg_node_token(fs->p, n, near, sizeof(near)),
+			n->file ? n->file : fs->script, n->line, n->col);
 	}
 	fputc('\n', stderr);
 }

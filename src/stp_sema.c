@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "bind.h"
 #include "stp_sema.h"
 
 enum { T_NONE = PS_V_NONE, T_INT = PS_V_INT, T_STR = PS_V_STR, T_STAT = 3 };
@@ -1084,18 +1085,6 @@ static struct pg_node *formatted(struct sema *s, const struct stp_node *n, enum 
 	return out;
 }
 
-static void note_strarg(struct sema *s, const struct pg_node *addr)
-{
-	if (!s->emit)
-		return;
-	uint32_t *mask = s->curfn ? &s->p->funcs[s->curfn->idx].strargs : &s->p->clauses[s->cur->clause].strargs;
-	if (addr->kind == PG_E_ARG && addr->i >= 0 && addr->i < 32)
-		*mask |= 1u << addr->i;
-	else if (s->curfn)
-		s->p->funcs[s->curfn->idx].strargs_any = true;
-	else
-		s->p->clauses[s->cur->clause].strargs_any = true;
-}
 
 static struct pg_node *stat_var(struct sema *s, const struct stp_node *v, bool add)
 {
@@ -1279,11 +1268,8 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 			if (s->emit)
 				v.n->kids[k] = a.n;
 		}
-		if (s->emit) {
-			v.n->op = libfns[i].f;
-			if (libfns[i].f == PG_F_COPYSTR || libfns[i].f == PG_F_COPYSTR_WARN)
-				note_strarg(s, v.n->kids[0]);
-		}
+		if (s->emit)
+			v.n->op = libfns[i].f;   /* what capture copies: bind_strargs (bind.c) */
 		if (as_stmt && s->emit) {
 			*st = mk(s, PG_S_EXPR, T_NONE, 1, n->tok);
 			(*st)->kids[0] = v.n;
@@ -1959,7 +1945,6 @@ static void emit_vars(struct sema *s)
 			in->s = g->type == T_STR ? pg_strdup(s->p, g->decl->init->s) : NULL;
 			pv->init = in;
 		}
-		pv->dump_at_end = g->written && !g->read && g->file == 0;
 	}
 }
 
@@ -2126,13 +2111,11 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 	emit_vars(&s);
 	walk_all(&s);
 	set_globals(&s);
-	/* until the shared capture pass: what the functions read as strings, every marker clause
-	 * copies */
-	for (int i = 0; i < p->nfuncs; i++)
-		for (int k = 0; k < p->nclauses; k++) {
-			p->clauses[k].strargs |= p->funcs[i].strargs;
-			p->clauses[k].strargs_any |= p->funcs[i].strargs_any;
-		}
+	/* stap's end-of-run print-out: the script's globals written and never read */
+	if (bind_unread_globals(p) < 0) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
 	sema_free(&s);
 	return 0;
 }

@@ -51,6 +51,8 @@ int main(void)
 		  print("[%*s][%.*s]", (struct ps_value[]){ ps_int(6), a[2], ps_int(2), ps_str("abc") },
 			4, NULL));
 	CHECK_STR("%c and %%", "A%", print("%c%%", &a[3], 1, NULL));
+	CHECK_STR("%#x: 0x even for 0, as stap", "0x0 0xff 0X0",
+		  print("%#x %#x %#X", (struct ps_value[]){ ps_int(0), a[1], ps_int(0) }, 3, NULL));
 	CHECK_STR("%p: 0x and 16 digits", "0x00000000000000ff", print("%p", &a[1], 1, NULL));
 	size_t len = 0;
 	const char *b = print("%1b%4b", (struct ps_value[]){ ps_int(0x41), ps_int(0x44434241) }, 2,

@@ -245,6 +245,9 @@ static void test_functions(void)
 	CHECK_INT("MAXNESTING: its kind", RT_FAULT_NESTING, last.kind);
 	CHECK("MAXNESTING: at the recursive call", last.node == rec);
 	CHECK_STR("MAXNESTING: what", "MAXNESTING exceeded", last.what);
+	char tok[64];
+	CHECK_STR("MAXNESTING: near identifier 'down'", "identifier 'down'",
+		  pg_node_token(P, last.node, tok, sizeof(tok)));
 	CHECK("MAXNESTING: the run ends (stap's MAXERRORS 0)", rt_exited(r));
 	rt_end(r, 2000);
 	fflush(outf);
@@ -282,6 +285,9 @@ static void test_arrays(void)
 	run(0, NULL);
 	CHECK_INT("global a[2]: overflow on the third", RT_FAULT_OVERFLOW, last.kind);
 	CHECK("global a[2]: at the element's node", last.node == third);
+	char tok[64];
+	CHECK_STR("global a[2]: near identifier 'a'", "identifier 'a'",
+		  pg_node_token(P, last.node, tok, sizeof(tok)));
 	finish();
 
 	/* MAXMAPENTRIES bounds arrays without [N] */
@@ -455,11 +461,17 @@ static void test_faults_and_dump(void)
 	     N(PG_S_STATADD, PS_V_NONE, 0, 2, V(st, 0), I(4)),
 	     N(PG_S_STATADD, PS_V_NONE, 0, 2, V(st, 0), I(6)),
 	     PRINTLN(S("printed")), PRINTLN(div));
-	CHECK_STR("division by 0: output before it kept, globals dumped at end",
-		  "printed\nx=5\ns=\"abc\"\na[\"k\",1]=3\na[\"j\",2]=4\n"
+	CHECK_STR("division by 0: output before it kept; globals dumped at end as stap's synthesized "
+		  "end probe prints them (%#x values, arrays by value descending)",
+		  "printed\nx=0x5\ns=\"abc\"\na[\"j\",2]=0x4\na[\"k\",1]=0x3\n"
 		  "t @count=2 @min=4 @max=6 @sum=10 @avg=5\n", run(0, NULL));
 	CHECK_INT("division by 0: kind", RT_FAULT_DIV0, last.kind);
 	CHECK("division by 0: at the operator", last.node == div);
+	char tok[64];
+	CHECK_STR("division by 0: near operator '/'", "operator '/'",
+		  pg_node_token(P, last.node, tok, sizeof(tok)));
+	CHECK_STR("pg_node_token: a variable", "identifier 's'",
+		  pg_node_token(P, V(s, 0), tok, sizeof(tok)));
 	finish();
 }
 
@@ -477,6 +489,10 @@ static void test_library(void)
 	struct pg_clause *c2 = clause(PG_PD_MARKER, "x");
 	c2->pdescs[0].name = "function__return";
 	body(c2, 1, ti[2]);
+	if (outf)
+		fclose(outf);
+	free(out);
+	out = NULL;
 	outf = open_memstream(&out, &outlen);
 	struct rt_opts ro = { .out = outf, .replay = true, .on_fault = on_fault, .dialect = &stap };
 	struct rt *r;

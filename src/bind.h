@@ -1,0 +1,57 @@
+/*
+ * bind.h — the shared passes over a compiled program (prog.h) that every dialect's front-end
+ * gets for free, run before anything is attached:
+ *   bind_probes   which probes each clause fires on: its probe descriptions matched against the
+ *                 probes that exist (markers by pg_pdesc_match; BEGIN, END and ticks as they
+ *                 are), each (clause, probe) pair numbered clause by clause, probe by probe
+ *                 (DTrace's enabled probe IDs; any dialect may show or ignore them)
+ *   bind_strargs  which arguments of a probe the capture must copy as strings for a clause: a
+ *                 copy-string call (D's copyinstr, SystemTap's user_string*) on argument N asks
+ *                 for N, one on any other address asks for every argument; user functions the
+ *                 clause calls are followed
+ *   bind_unread_globals  which globals SystemTap prints at the end (written, never read)
+ * The runtime (rt_new) consumes both; the capture enables what rt_enabled then lists.
+ */
+#ifndef PYSCOPE_BIND_H
+#define PYSCOPE_BIND_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "prog.h"
+#include "event.h"
+
+#define BIND_MAX_PIDS 4          /* processes one enabling filters on; past it: any process */
+
+/* One (clause, probe) pair. */
+struct bind_enabling {
+	int clause;
+	int pdesc;               /* the clause's first description that matched */
+	enum pg_pdkind kind;     /* PG_PD_MARKER: probe is set; else BEGIN, END or a tick */
+	int probe;               /* index in the probes given (markers), -1 otherwise */
+	int epid;                /* 1-based, in the order above */
+	/* The processes the matching descriptions name (python1234:::) when the probe itself is
+	 * system-wide: other processes' hits are skipped. npids 0: any process. */
+	int npids;
+	int pids[BIND_MAX_PIDS];
+};
+
+struct bind {
+	int n;
+	struct bind_enabling *en;    /* in epid order */
+	int *nmatched;               /* per clause: its enablings */
+};
+
+/* Match P's clauses against PROBES; TARGET resolves $target / process.mark. 0 or -ENOMEM. */
+int bind_probes(const struct pg_prog *p, const struct ps_probe *const *probes, int nprobes,
+		int target, struct bind *out);
+void bind_free(struct bind *b);
+
+/* The arguments (bit i: argument i) clause CI reads as strings, for a probe with NARGS arguments
+ * (0: unknown, PS_MAX_ARGS assumed). */
+uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
+
+/* SystemTap's rule for its end-of-run print-out: mark dump_at_end on every global that is
+ * written (assigned, incremented, <<<'d, deleted, or given an initial value) and never read
+ * (as a value, by `in`, @count & co., @hist_*, or foreach), and declared in the script itself
+ * (pg_var.file NULL: a tapset's globals are never printed, as in stap). 0 or -ENOMEM. */
+int bind_unread_globals(struct pg_prog *p);
+#endif
