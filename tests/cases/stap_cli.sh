@@ -24,8 +24,8 @@ S -T 1 -e 'probe timer.ms(300) { println("tick") } probe end { println("end") }'
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_eq "-T 1: ends after a second, end probe run" "0 tick tick tick end" "$? $(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
 expect_eq "-T 1: about a second" yes "$([ "$took" -ge 900 ] && [ "$took" -lt 5000 ] && echo yes || echo "no ($took ms)")"
-S -D MAXACTION=5 -e 'probe begin { for (i = 0; i < 10; i++) x++; exit() }' >"$TMP/out" 2>"$TMP/err"
-expect_eq "-D MAXACTION=5: stap's error, status 1" "1 ERROR: MAXACTION exceeded" "$? $(head -1 "$TMP/err" | cut -c1-25)"
+S -D MAXACTION=5 -e 'probe begin { for (i = 0; i < 100; i++) x++; exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-D MAXACTION=5 (begin: 10 times that, as stap): stap's error, status 1" "1 ERROR: MAXACTION exceeded" "$? $(head -1 "$TMP/err" | cut -c1-25)"
 S -D MAXNESTING=3 -e 'function f(n) { return n ? f(n - 1) : 0 } probe begin { println(f(5)); exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_grep "-D MAXNESTING=3: stap's error" "^ERROR: MAXNESTING exceeded near identifier 'f'" "$TMP/err"
 S -D MAXMAPENTRIES=2 -e 'global a; probe begin { a[1] = 1; a[2] = 2; a[3] = 3; exit() }' >"$TMP/out" 2>"$TMP/err"
