@@ -117,3 +117,25 @@ if [ -f "$SEED/top.stp" ]; then
 else
 	skip "the page's top.stp live" "../shared/seed-scripts absent"
 fi
+
+# -x PID and process(PID): a running program, traced until exit().
+cat >"$TMP/wait.py" <<'PY'
+import os, sys, time
+def hit():
+    pass
+while not os.path.exists(sys.argv[1]):
+    hit()
+    time.sleep(0.01)
+PY
+"$PY311" "$TMP/wait.py" "$TMP/stop" &
+wpid=$!
+track "$wpid"
+wait_exec "$wpid" "$PY311"
+timeout 20 "$PYSCOPE" stap -x "$wpid" -e 'probe process.mark("function__entry") {
+	if (user_string($arg2) == "hit") { printf("%d %d\n", pid(), target()); exit() } }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-x PID: process.mark on the running process, target() its pid" "$wpid $wpid" "$(cat "$TMP/out" "$TMP/err")"
+timeout 20 "$PYSCOPE" stap -e 'probe process('"$wpid"').mark("function-entry") {
+	if (user_string($arg2) == "hit") { printf("%d\n", pid()); exit() } }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "process(PID).mark: that process" "$wpid" "$(cat "$TMP/out" "$TMP/err")"
+touch "$TMP/stop"
+wait "$wpid" 2>/dev/null
