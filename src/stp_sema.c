@@ -342,6 +342,8 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 		if (pt.d.period > 365ull * 86400 * 1000000000ull)
 			fail(s, u->tok, "while resolving probe point: timer period above pyscope's longest "
 			     "(365 days)");
+		/* the runtime keeps one timer per name: one per point as written */
+		pt.d.name = pt.d.text;
 		s->info->uses_ticks = true;
 		new_handler(s, &pt, blocks, nblocks, file);
 		return 1;

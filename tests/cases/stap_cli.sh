@@ -72,3 +72,6 @@ if need_py311 "stap -l/-L"; then
 	expect_eq "-l: both spellings, no variables" "process(\"$PY311\").mark(\"gc__done\") process(\"$PY311\").mark(\"gc__start\")" \
 		"$(LC_ALL=C sort "$TMP/out" | tr '\n' ' ' | sed 's/ $//')"
 fi
+# Two timers of different periods are two timers (the faster fires more often).
+S -T 1 -e 'global a, b; probe timer.ms(100) { a++ } probe timer.ms(400) { b++ } probe end { printf("%d %d\n", a, b) }' >"$TMP/out" 2>&1
+expect_eq "two timers: each its own period" yes "$(awk '{ print ($1 >= 7 && $1 <= 11 && $2 >= 1 && $2 <= 3) ? "yes" : "no: " $0 }' "$TMP/out")"
