@@ -539,6 +539,10 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 	unsigned long long addr;
 	if (f->kind == RT_FAULT_ADDR && f->what && sscanf(f->what, "invalid address (%llx)", &addr) == 1)
 		fprintf(stderr, "ERROR: user string copy fault -14 at %016llx [man error::fault]", addr);
+	else if (f->kind == RT_FAULT_OVERFLOW && n && n->kind == PG_E_VAR && fs->p->vars[n->op].maxentries)
+		/* global a[N]: stap names the array's own size */
+		fprintf(stderr, "ERROR: Array overflow, check size limit (%lld)",
+			(long long)fs->p->vars[n->op].maxentries);
 	else
 		fprintf(stderr, "ERROR: %s", fault_what(f));
 	if (n) {
