@@ -125,12 +125,13 @@ static int parse_D(struct opts *o, const char *arg)
 	size_t n = (size_t)(eq - arg);
 	bool num = eq[1] && !*end && !errno && v > 0;
 	if (n == 12 && !strncmp(arg, "MAXSTRINGLEN", n)) {
-		if (!num || v + 1 < PS_STRSIZE_MIN || v + 1 > PS_STRSIZE_MAX) {
+		/* stap's buffers are MAXSTRINGLEN bytes, NUL included, as pyscope's strsize */
+		if (!num || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX) {
 			fprintf(stderr, "pyscope: -D MAXSTRINGLEN wants a number from %d to %d, not '%s'\n",
-				PS_STRSIZE_MIN - 1, PS_STRSIZE_MAX - 1, eq + 1);
+				PS_STRSIZE_MIN, PS_STRSIZE_MAX, eq + 1);
 			return -EINVAL;
 		}
-		o->strsize = (int)v + 1;
+		o->strsize = (int)v;
 	} else if (n == 13 && !strncmp(arg, "MAXMAPENTRIES", n)) {
 		if (!num || v > 100000000)
 			return bad("-D MAXMAPENTRIES wants a number from 1 to 100000000, not '%s'", eq + 1);
