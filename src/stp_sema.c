@@ -280,6 +280,166 @@ static int64_t comp_num(struct sema *s, const struct stp_ppcomp *c, const struct
 }
 
 /* A point no alias names: stap's own. Returns the number of points it made (0: none matched). */
+/* timer.s(N), .ms, .us, .ns, .hz, .jiffies, .profile: a tick of that period. */
+static int timer_point(struct sema *s, const struct stp_pp *pp, struct rpoint pt,
+			struct stp_node **blocks, int nblocks, int file)
+{
+	const struct stp_ppcomp *c = pp->comps;
+	static const struct { const char *name; uint64_t mul; bool hz; } units[] = {
+		{ "s", 1000000000ull, false }, { "sec", 1000000000ull, false },
+		{ "ms", 1000000ull, false }, { "msec", 1000000ull, false },
+		{ "us", 1000ull, false }, { "usec", 1000ull, false },
+		{ "ns", 1ull, false }, { "nsec", 1ull, false },
+		{ "jiffies", 4000000ull, false }, { "hz", 0, true },
+	};
+	const struct stp_ppcomp *u = &c[1];
+	if (comp_is(u, "profile") && !u->arg) {
+		pt.d.kind = PG_PD_TICK;
+		pt.d.period = 4000000ull;   /* a jiffy at HZ=250 */
+	} else {
+		size_t k = 0;
+		while (k < sizeof(units) / sizeof(units[0]) && !comp_is(u, units[k].name))
+			k++;
+		if (k == sizeof(units) / sizeof(units[0]))
+			fail(s, u->tok, "while resolving probe point: no match for timer.%s (known: s, ms, "
+			     "us, ns, hz, jiffies, profile)", u->name);
+		int64_t v = comp_num(s, u, pp);
+		pt.d.kind = PG_PD_TICK;
+		if (units[k].hz) {
+			if (v > 5000)
+				fail(s, u->tok, "while resolving probe point: timer.hz(%lld) is faster than "
+				     "pyscope's fastest timer (5000 Hz)", (long long)v);
+			pt.d.period = 1000000000ull / (uint64_t)v;
+		} else {
+			if ((uint64_t)v > UINT64_MAX / units[k].mul)
+				fail(s, u->tok, "while resolving probe point: timer period too long");
+			pt.d.period = (uint64_t)v * units[k].mul;
+		}
+	}
+	if (pt.d.period < 200000ull)
+		fail(s, u->tok, "while resolving probe point: timer period below pyscope's shortest "
+		     "(200us)");
+	if (pt.d.period > 365ull * 86400 * 1000000000ull)
+		fail(s, u->tok, "while resolving probe point: timer period above pyscope's longest "
+		     "(365 days)");
+	/* the runtime keeps one timer per name: one per point as written */
+	pt.d.name = pt.d.text;
+	s->info->uses_ticks = true;
+	new_handler(s, &pt, blocks, nblocks, file);
+	return 1;
+}
+
+/* process["(PATH)" | "(PID)"] [.library("LIB")] .mark("NAME"): the markers it names, checked
+ * against those that exist. */
+static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint pt,
+			struct stp_node **blocks, int nblocks, int file)
+{
+	const struct stp_ppcomp *c = pp->comps;
+	int n = pp->ncomps;
+	/* process["(PATH)" | "(PID)"] ["." library("LIB")] "." mark("NAME") */
+	char exe[PATH_MAX] = "";
+	int k = 1;
+	const struct stp_ppcomp *lib = NULL, *mark = NULL;
+	if (k < n && comp_is(&c[k], "library") && c[k].arg == 2)
+		lib = &c[k++];
+	if (k < n && comp_is(&c[k], "mark") && c[k].arg == 2)
+		mark = &c[k++];
+	if (!mark || k != n)
+		fail(s, c->tok, "while resolving probe point: pyscope knows process(...).mark(\"NAME\") "
+		     "and process(...).library(\"LIB\").mark(\"NAME\") only, not %s", pt.d.text);
+	if (c->arg == 2) {
+		if (resolve_exe(c->s, exe, sizeof(exe)) < 0 && s->o->replay) {
+			snprintf(exe, sizeof(exe), "%s", c->s);
+		} else if (exe[0] == 0) {
+			if (pp->optional)
+				return 0;
+			if (!strchr(c->s, '/'))
+				fail(s, c->tok, "while resolving probe point: cannot find executable '%s' on "
+				     "PATH (Debian's python-is-python3 package provides 'python'; or write "
+				     "process(\"/usr/bin/python3.11\"))", c->s);
+			fail(s, c->tok, "while resolving probe point: cannot find executable '%s'", c->s);
+		}
+	} else if (c->arg == 1) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%lld/exe", (long long)c->n);
+		ssize_t r = readlink(link, exe, sizeof(exe) - 1);
+		if (c->n <= 0 || c->n > INT_MAX || r < 0)
+			fail(s, c->tok, "while resolving probe point: no process %lld", (long long)c->n);
+		exe[r] = 0;
+		pt.d.pid = (int)c->n;
+		if (s->info->npids < 8)
+			s->info->pids[s->info->npids++] = (int)c->n;
+	} else {
+		pt.d.pid = PG_PID_TARGET;
+		if (!s->o->target_exe && pp->optional)
+			return 0;
+		if (!s->o->target_exe)
+			fail(s, c->tok, "while resolving probe point: process.mark(...) names the target "
+			     "process: give -c COMMAND or -x PID");
+		snprintf(exe, sizeof(exe), "%s", s->o->target_exe);
+		s->info->uses_target_process = true;
+	}
+	const char *obj = exe;
+	char libpath[PATH_MAX];
+	if (lib) {
+		if (resolve_exe(lib->s, libpath, sizeof(libpath)) < 0)
+			snprintf(libpath, sizeof(libpath), "%s", lib->s);
+		obj = libpath;
+	}
+	s->info->uses_markers = true;
+	if (c->arg != 1 && c->arg)
+		add_info_binary(s, exe);
+	/* with -c or -x, the target only (stap would see every process running PATH) */
+	if (c->arg == 2 && s->o->target_exe && !s->o->replay)
+		pt.d.pid = PG_PID_TARGET;
+	const char *base = strrchr(obj, '/');
+	pt.d.kind = PG_PD_MARKER;
+	pt.d.module = lib ? pg_strdup(s->p, base ? base + 1 : obj) : "";
+	pt.d.name = pg_strdup(s->p, mark->s);
+	if (!s->o->markers)
+		return 1;
+	const struct ps_probe *const *probes = NULL;
+	int np = s->o->markers(exe, &probes, s->o->markers_ctx);
+	if (np < 0)
+		fail(s, c->tok, "while resolving probe point: cannot read the markers of %s", exe);
+	/* the points' markers: matched by name (either spelling) and library */
+	const struct ps_probe **hit = xalloc(s, sizeof(hit[0]) * (size_t)(np + 1));
+	int nhit = 0;
+	for (int i = 0; i < np; i++) {
+		struct pg_pdesc d = pt.d;
+		d.pid = 0;
+		if (pg_pdesc_match(&d, probes[i], 0))
+			hit[nhit++] = probes[i];
+	}
+	if (!nhit) {
+		if (pp->optional)
+			return 0;
+		char names[512];
+		mark_names(probes, np, names, sizeof(names));
+		if (!np)
+			fail(s, c->tok, "while resolving probe point: no match: %s has no markers (a Python "
+			     "built without --with-dtrace?)", obj);
+		fail(s, mark->tok, "while resolving probe point: no match for mark(\"%s\") in %s (its "
+		     "marks: %s)", mark->s, obj, names);
+	}
+	if (!lib && !s->o->replay)
+		pt.d.module = pg_strdup(s->p, hit[0]->module);
+	/* as stap's pp() and -p2 show it: the executable found, the mark as written */
+	char text[PATH_MAX + 600];
+	if (lib)
+		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
+			 obj, mark->s);
+	else if (c->arg == 1)
+		snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
+	else
+		snprintf(text, sizeof(text), "process(\"%s\").mark(\"%s\")", exe, mark->s);
+	pt.d.text = pg_strdup(s->p, text);
+	pt.probes = (const struct ps_probe *const *)hit;
+	pt.nprobes = nhit;
+	new_handler(s, &pt, blocks, nblocks, file);
+	return 1;
+}
+
 static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_node **blocks,
 			 int nblocks, int file)
 {
@@ -304,154 +464,10 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	if (n == 1 && comp_is(c, "error"))
 		fail(s, c->tok, "while resolving probe point: pyscope has no 'error' probe (stap runs it "
 		     "when a handler faults); use 'end'");
-	if (comp_is(c, "timer") && n == 2) {
-		static const struct { const char *name; uint64_t mul; bool hz; } units[] = {
-			{ "s", 1000000000ull, false }, { "sec", 1000000000ull, false },
-			{ "ms", 1000000ull, false }, { "msec", 1000000ull, false },
-			{ "us", 1000ull, false }, { "usec", 1000ull, false },
-			{ "ns", 1ull, false }, { "nsec", 1ull, false },
-			{ "jiffies", 4000000ull, false }, { "hz", 0, true },
-		};
-		const struct stp_ppcomp *u = &c[1];
-		if (comp_is(u, "profile") && !u->arg) {
-			pt.d.kind = PG_PD_TICK;
-			pt.d.period = 4000000ull;   /* a jiffy at HZ=250 */
-		} else {
-			size_t k = 0;
-			while (k < sizeof(units) / sizeof(units[0]) && !comp_is(u, units[k].name))
-				k++;
-			if (k == sizeof(units) / sizeof(units[0]))
-				fail(s, u->tok, "while resolving probe point: no match for timer.%s (known: s, ms, "
-				     "us, ns, hz, jiffies, profile)", u->name);
-			int64_t v = comp_num(s, u, pp);
-			pt.d.kind = PG_PD_TICK;
-			if (units[k].hz) {
-				if (v > 5000)
-					fail(s, u->tok, "while resolving probe point: timer.hz(%lld) is faster than "
-					     "pyscope's fastest timer (5000 Hz)", (long long)v);
-				pt.d.period = 1000000000ull / (uint64_t)v;
-			} else {
-				if ((uint64_t)v > UINT64_MAX / units[k].mul)
-					fail(s, u->tok, "while resolving probe point: timer period too long");
-				pt.d.period = (uint64_t)v * units[k].mul;
-			}
-		}
-		if (pt.d.period < 200000ull)
-			fail(s, u->tok, "while resolving probe point: timer period below pyscope's shortest "
-			     "(200us)");
-		if (pt.d.period > 365ull * 86400 * 1000000000ull)
-			fail(s, u->tok, "while resolving probe point: timer period above pyscope's longest "
-			     "(365 days)");
-		/* the runtime keeps one timer per name: one per point as written */
-		pt.d.name = pt.d.text;
-		s->info->uses_ticks = true;
-		new_handler(s, &pt, blocks, nblocks, file);
-		return 1;
-	}
-	if (comp_is(c, "process")) {
-		/* process["(PATH)" | "(PID)"] ["." library("LIB")] "." mark("NAME") */
-		char exe[PATH_MAX] = "";
-		int k = 1;
-		const struct stp_ppcomp *lib = NULL, *mark = NULL;
-		if (k < n && comp_is(&c[k], "library") && c[k].arg == 2)
-			lib = &c[k++];
-		if (k < n && comp_is(&c[k], "mark") && c[k].arg == 2)
-			mark = &c[k++];
-		if (!mark || k != n)
-			fail(s, c->tok, "while resolving probe point: pyscope knows process(...).mark(\"NAME\") "
-			     "and process(...).library(\"LIB\").mark(\"NAME\") only, not %s", pt.d.text);
-		if (c->arg == 2) {
-			if (resolve_exe(c->s, exe, sizeof(exe)) < 0 && s->o->replay) {
-				snprintf(exe, sizeof(exe), "%s", c->s);
-			} else if (exe[0] == 0) {
-				if (pp->optional)
-					return 0;
-				if (!strchr(c->s, '/'))
-					fail(s, c->tok, "while resolving probe point: cannot find executable '%s' on "
-					     "PATH (Debian's python-is-python3 package provides 'python'; or write "
-					     "process(\"/usr/bin/python3.11\"))", c->s);
-				fail(s, c->tok, "while resolving probe point: cannot find executable '%s'", c->s);
-			}
-		} else if (c->arg == 1) {
-			char link[64];
-			snprintf(link, sizeof(link), "/proc/%lld/exe", (long long)c->n);
-			ssize_t r = readlink(link, exe, sizeof(exe) - 1);
-			if (c->n <= 0 || c->n > INT_MAX || r < 0)
-				fail(s, c->tok, "while resolving probe point: no process %lld", (long long)c->n);
-			exe[r] = 0;
-			pt.d.pid = (int)c->n;
-			if (s->info->npids < 8)
-				s->info->pids[s->info->npids++] = (int)c->n;
-		} else {
-			pt.d.pid = PG_PID_TARGET;
-			if (!s->o->target_exe && pp->optional)
-				return 0;
-			if (!s->o->target_exe)
-				fail(s, c->tok, "while resolving probe point: process.mark(...) names the target "
-				     "process: give -c COMMAND or -x PID");
-			snprintf(exe, sizeof(exe), "%s", s->o->target_exe);
-			s->info->uses_target_process = true;
-		}
-		const char *obj = exe;
-		char libpath[PATH_MAX];
-		if (lib) {
-			if (resolve_exe(lib->s, libpath, sizeof(libpath)) < 0)
-				snprintf(libpath, sizeof(libpath), "%s", lib->s);
-			obj = libpath;
-		}
-		s->info->uses_markers = true;
-		if (c->arg != 1 && c->arg)
-			add_info_binary(s, exe);
-		/* with -c or -x, the target only (stap would see every process running PATH) */
-		if (c->arg == 2 && s->o->target_exe && !s->o->replay)
-			pt.d.pid = PG_PID_TARGET;
-		const char *base = strrchr(obj, '/');
-		pt.d.kind = PG_PD_MARKER;
-		pt.d.module = lib ? pg_strdup(s->p, base ? base + 1 : obj) : "";
-		pt.d.name = pg_strdup(s->p, mark->s);
-		if (!s->o->markers)
-			return 1;
-		const struct ps_probe *const *probes = NULL;
-		int np = s->o->markers(exe, &probes, s->o->markers_ctx);
-		if (np < 0)
-			fail(s, c->tok, "while resolving probe point: cannot read the markers of %s", exe);
-		/* the points' markers: matched by name (either spelling) and library */
-		const struct ps_probe **hit = xalloc(s, sizeof(hit[0]) * (size_t)(np + 1));
-		int nhit = 0;
-		for (int i = 0; i < np; i++) {
-			struct pg_pdesc d = pt.d;
-			d.pid = 0;
-			if (pg_pdesc_match(&d, probes[i], 0))
-				hit[nhit++] = probes[i];
-		}
-		if (!nhit) {
-			if (pp->optional)
-				return 0;
-			char names[512];
-			mark_names(probes, np, names, sizeof(names));
-			if (!np)
-				fail(s, c->tok, "while resolving probe point: no match: %s has no markers (a Python "
-				     "built without --with-dtrace?)", obj);
-			fail(s, mark->tok, "while resolving probe point: no match for mark(\"%s\") in %s (its "
-			     "marks: %s)", mark->s, obj, names);
-		}
-		if (!lib && !s->o->replay)
-			pt.d.module = pg_strdup(s->p, hit[0]->module);
-		/* as stap's pp() and -p2 show it: the executable found, the mark as written */
-		char text[PATH_MAX + 600];
-		if (lib)
-			snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
-				 obj, mark->s);
-		else if (c->arg == 1)
-			snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
-		else
-			snprintf(text, sizeof(text), "process(\"%s\").mark(\"%s\")", exe, mark->s);
-		pt.d.text = pg_strdup(s->p, text);
-		pt.probes = (const struct ps_probe *const *)hit;
-		pt.nprobes = nhit;
-		new_handler(s, &pt, blocks, nblocks, file);
-		return 1;
-	}
+	if (comp_is(c, "timer") && n == 2)
+		return timer_point(s, pp, pt, blocks, nblocks, file);
+	if (comp_is(c, "process"))
+		return process_point(s, pp, pt, blocks, nblocks, file);
 	return -1;
 }
 
