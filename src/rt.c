@@ -878,12 +878,14 @@ static void hidden_set(struct rt *r, int32_t var, uint32_t tid, int64_t v)
 
 /* thread_indent(delta), as stap's indent.stp defines it: the microseconds since the thread's
  * first indent (reset whenever its depth came back to 0), "execname(tid):", then depth - 1
- * blanks, counting the depth before a return and after an entry. */
+ * blanks, counting the depth before a return and after an entry. Only a difference is
+ * printed, so it is taken on the event's monotonic clock: a replay prints the same numbers
+ * every time (the wall clock's offset would move the rounding to microseconds). */
 static struct ps_value f_thread_indent(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)n;
 	uint32_t tid = r->ev->tid;
-	int64_t delta = a[0].i, us = ((int64_t)r->ev->ts + r->wall_offset) / 1000;
+	int64_t delta = a[0].i, us = (int64_t)(r->ev->ts / 1000);
 	int64_t depth = hidden_get(r, INDENT_DEPTH, tid);
 	if (!depth)
 		hidden_set(r, INDENT_TIME, tid, us);
@@ -1399,7 +1401,8 @@ static void collect(struct rt *r, const struct pg_foreach *fe)
 			it->val = item_value(r, fe, e);
 		}
 	sort_ctx.fe = fe;
-	qsort(r->items + base, r->nitems - base, sizeof(*r->items), cmp_items);
+	if (r->nitems - base > 1)
+		qsort(r->items + base, r->nitems - base, sizeof(*r->items), cmp_items);
 }
 
 static int exec_foreach(struct rt *r, const struct pg_node *n)

@@ -365,6 +365,28 @@ static void test_foreach(void)
 		     BLOCK(2, PRINTLN(V(k[0], 0)), STMT(PG_S_BREAK))),
 	     foreach(a, 1, k, -1, PG_SORT_ASC, 1, -1, N(PG_S_DELETE, PS_V_NONE, 0, 1, V(a, 0))));
 	CHECK_STR("foreach: break", "1\n", run(0, NULL));
+	finish();
+
+	/* over an empty array: nothing to sort (UBSan: no qsort of a NULL array) */
+	start();
+	a = global("a", PS_V_INT, 1);
+	c = clause(PG_PD_BEGIN, "begin");
+	k[0] = pg_add_local(P, "k", &c->nlocals);
+	P->vars[k[0]].type = PS_V_INT;
+	body(c, 2, foreach(a, 1, k, -1, PG_SORT_DESC, 0, 20, PRINTLN(V(k[0], 0))), PRINTLN(S("empty")));
+	CHECK_STR("foreach: an empty array", "empty\n", run(0, NULL));
+	finish();
+
+	start();
+	a = global("a", PS_V_INT, 1);
+	c = clause(PG_PD_BEGIN, "begin");
+	k[0] = pg_add_local(P, "k", &c->nlocals);
+	P->vars[k[0]].type = PS_V_INT;
+	body(c, 4, SET(V(a, 1, I(1)), I(1)), SET(V(a, 1, I(2)), I(2)),
+	     foreach(a, 1, k, -1, PG_SORT_ASC, 1, -1,
+		     BLOCK(2, PRINTLN(V(k[0], 0)), STMT(PG_S_BREAK))),
+	     foreach(a, 1, k, -1, PG_SORT_ASC, 1, -1, N(PG_S_DELETE, PS_V_NONE, 0, 1, V(a, 0))));
+	run(0, NULL);
 	CHECK_INT("foreach: modifying the array faults", RT_FAULT_ILLOP, last.kind);
 	finish();
 }
@@ -510,13 +532,21 @@ static void test_library(void)
 	e.ts += 2000000;       /* back at depth 0: the next entry starts the clock again */
 	e.probe = &probes[0];
 	rt_event(r, &e);
+	/* times that are not whole microseconds: the monotonic clock's microseconds, so a
+	 * replay prints the same every time (the wall clock's offset moved the rounding) */
+	e.ts = 100000500;
+	rt_event(r, &e);
+	e.ts += 15999600;
+	rt_event(r, &e);
 	fflush(outf);
 	CHECK_STR("thread_indent: stap's \"%6d %s:%-*s\" with execname(tid)",
 		  "     0 python3.11(8274):|\n"
 		  " 11408 python3.11(8274): |\n"
 		  " 11409 python3.11(8274): |\n"
 		  " 11409 python3.11(8274):|\n"
-		  "     0 python3.11(8274):|\n", out);
+		  "     0 python3.11(8274):|\n"
+		  " 81591 python3.11(8274): |\n"
+		  " 97591 python3.11(8274):  |\n", out);
 	rt_end(r, 1);
 	rt_free(r);
 	fclose(outf);
