@@ -88,7 +88,7 @@ PY
 top_run() {   # top_run NAME SCRIPT [OPTIONS...]
 	local name=$1 script=$2; shift 2
 	rm -f "$TMP/done1" "$TMP/done2"
-	S -T 5 "$@" "$script" >"$TMP/top" 2>"$TMP/toperr" &
+	S -T 60 "$@" "$script" >"$TMP/top" 2>"$TMP/toperr" &
 	local tpid=$!
 	track "$tpid"
 	if ! wait_for "$TMP/top" 'PID +FILENAME'; then
@@ -102,6 +102,12 @@ top_run() {   # top_run NAME SCRIPT [OPTIONS...]
 	local p2=$!
 	track "$p2"
 	wait_until test -e "$TMP/done1" -a -e "$TMP/done2"
+	# two more tables after both are done: the window holding their calls has been printed
+	local n
+	n=$(grep -cE 'PID +FILENAME' "$TMP/top")
+	headers_past() { [ "$(grep -cE 'PID +FILENAME' "$TMP/top")" -ge "$1" ]; }
+	wait_until headers_past $((n + 2))
+	kill -INT "$tpid"
 	wait "$tpid"
 	kill "$p1" "$p2" 2>/dev/null
 	wait "$p1" "$p2" 2>/dev/null
