@@ -1,5 +1,5 @@
 # pyscope — one Makefile in the libbpf-tools style.
-#   make          build build/pyscope (and the build/dtrace symlink)
+#   make          build build/pyscope (and the build/dtrace and build/stap symlinks)
 #   make check    build everything and run every test; last line "N passed, N failed, N skipped"
 #   make check-fast  the tests that need no kernel (unit, golden, replay, CLI errors), in seconds
 #   make check-san   check-fast on a sanitizer build (ASan + UBSan, in build-san/)
@@ -65,7 +65,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
-all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace provider
+all: $(OUTPUT)/pyscope $(OUTPUT)/dtrace $(OUTPUT)/stap provider
 
 # Header dependencies: each compile writes a .d file next to its object (-MMD -MP). The skeletons
 # are order-only for the objects: the .d files say which object really includes one.
@@ -104,6 +104,10 @@ $(OUTPUT)/pyscope: $(OBJS)
 
 # Started under the name "dtrace", pyscope behaves as "pyscope dtrace".
 $(OUTPUT)/dtrace: $(OUTPUT)/pyscope
+	$(Q)ln -sf pyscope $@
+
+# Started under the name "stap", pyscope behaves as "pyscope stap".
+$(OUTPUT)/stap: $(OUTPUT)/pyscope
 	$(Q)ln -sf pyscope $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
@@ -158,7 +162,7 @@ demo: all
 
 # ---- Shipping: version stamp, install, uninstall, the Debian package, manual pages ----------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, manual pages, bash completion, data
-#   make install-compat                           also the name "dtrace" (shadows a real dtrace)
+#   make install-compat                           also the names "dtrace" and "stap" (never over real ones)
 #   make uninstall [PREFIX=...] [DESTDIR=]        removes exactly what install (and -compat) put
 #   make deb                                      build/deb/pyscope_VERSION_ARCH.deb (dpkg-buildpackage)
 PREFIX  ?= /usr/local
@@ -170,7 +174,8 @@ INSTALL ?= install
 MANPAGES := $(wildcard man/*.1)
 # What lands in DATADIR (found by the binary as ../share/pyscope; the SystemTap tapset goes here too).
 DATA_FILES := share/pyscope/README
-EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py
+TAPSET_FILES := $(wildcard share/pyscope/tapset/*.stp)
+EXAMPLE_FILES := examples/call_hierarchy.d examples/orders.py examples/call_hierarchy.stp examples/top.stp
 # The provider's source, for `pyscope provider build` (which builds into PREFIX/lib/pyscope/provider).
 PROVIDER_FILES := provider/build provider/pyscope_provider.c provider/sitecustomize.py
 # The version is defined once, in src/version.h.
@@ -188,7 +193,7 @@ $(OUTPUT)/version.o: $(OUTPUT)/gitrev.h
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(DATADIR)/examples
+	    $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/tapset
 	$(Q)$(INSTALL) -m 755 $(OUTPUT)/pyscope $(DESTDIR)$(BINDIR)/pyscope
 	$(Q)$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
 	$(Q)$(INSTALL) -m 644 completion/pyscope.bash $(DESTDIR)$(BASHCOMPDIR)/pyscope
@@ -197,25 +202,28 @@ install: all
 	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/provider
 	$(Q)$(INSTALL) -m 644 $(PROVIDER_FILES) $(DESTDIR)$(DATADIR)/provider/
 	$(Q)chmod 755 $(DESTDIR)$(DATADIR)/provider/build
+	$(Q)$(INSTALL) -m 644 $(TAPSET_FILES) $(DESTDIR)$(DATADIR)/tapset/
 
-# "dtrace" (and "stap", once pyscope runs SystemTap scripts) as names of pyscope; never over a real one.
+# "dtrace" and "stap" as names of pyscope; never over a real one.
 install-compat: install
-	$(Q)t=$(DESTDIR)$(BINDIR)/dtrace; \
+	$(Q)for n in dtrace stap; do t=$(DESTDIR)$(BINDIR)/$$n; \
 	if [ -e "$$t" ] && [ "$$(readlink "$$t")" != pyscope ]; then \
 	  echo "pyscope: $$t exists and is not pyscope; remove it first" >&2; exit 1; fi; \
-	ln -sf pyscope "$$t"
+	ln -sf pyscope "$$t"; done
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/pyscope $(DESTDIR)$(BASHCOMPDIR)/pyscope \
 	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES)))
-	$(Q)if [ "$$(readlink $(DESTDIR)$(BINDIR)/dtrace)" = pyscope ]; then rm -f $(DESTDIR)$(BINDIR)/dtrace; fi
+	$(Q)for n in dtrace stap; do if [ "$$(readlink $(DESTDIR)$(BINDIR)/$$n)" = pyscope ]; then \
+	  rm -f $(DESTDIR)$(BINDIR)/$$n; fi; done
 	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES))) \
-	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES)))
+	    $(addprefix $(DESTDIR)$(DATADIR)/examples/,$(notdir $(EXAMPLE_FILES))) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/tapset/,$(notdir $(TAPSET_FILES)))
 	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/provider/,$(notdir $(PROVIDER_FILES)))
 	$(Q)rm -rf $(DESTDIR)$(PREFIX)/lib/pyscope/provider
 	$(Q)rmdir $(DESTDIR)$(PREFIX)/lib/pyscope 2>/dev/null || true
-	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/provider $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/tapset $(DESTDIR)$(DATADIR)/provider $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # dpkg-buildpackage writes to the parent directory; the results are moved to $(OUTPUT)/deb/, its
 # log kept in $(OUTPUT)/deb/build.log. The package builds in debian/build, not in $(OUTPUT).

@@ -1,7 +1,7 @@
 # bash completion for pyscope -- commands, each command's options, the python marker names after
-# --markers (both spellings, in a comma-separated list), files after options that take one, and
-# process IDs after -p. Installed as share/bash-completion/completions/pyscope; needs nothing from
-# the bash-completion package.
+# --markers (both spellings, in a comma-separated list), files after options that take one,
+# process IDs after -p (stap: -x), directories after stap's -I, limits after its -D. Installed
+# as share/bash-completion/completions/pyscope; needs nothing from the bash-completion package.
 
 _pyscope_markers="function__entry function-entry function__return function-return line
 gc__start gc-start gc__done gc-done import__find__load__start import-find-load-start
@@ -12,7 +12,7 @@ _pyscope() {
 	local opts
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list events dtrace profile dump provider doctor version help --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list events dtrace profile dump provider stap doctor version help --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
@@ -27,6 +27,7 @@ _pyscope() {
 			mapfile -t COMPREPLY < <(compgen -W "build install uninstall status" -- "$cur")
 			return
 		fi ;;
+	stap)    opts="-e -c -x --replay -I -o -G -D -T -p -l -L -u -v -k -g --dump-functions -h --help" ;;
 	doctor|version) opts="-h --help" ;;
 	*)       return ;;
 	esac
@@ -38,7 +39,25 @@ _pyscope() {
 		mapfile -t COMPREPLY < <(compgen -P "$head" -W "$_pyscope_markers" -- "$last")
 		compopt -o nospace 2>/dev/null
 		return ;;
+	-x)
+		if [ "$cmd" = stap ]; then
+			mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s ' [0-9]*)" -- "$cur")
+			return
+		fi
+		mapfile -t COMPREPLY < <(compgen -W "strsize= quiet" -- "$cur")
+		return ;;
+	-I)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return ;;
+	-D)
+		mapfile -t COMPREPLY < <(compgen -W "MAXSTRINGLEN= MAXMAPENTRIES= MAXACTION= MAXNESTING=" -- "$cur")
+		compopt -o nospace 2>/dev/null
+		return ;;
 	-p|--pid)
+		if [ "$cmd" = stap ]; then
+			mapfile -t COMPREPLY < <(compgen -W "1 2 3 4 5" -- "$cur")
+			return
+		fi
 		mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s ' [0-9]*)" -- "$cur")
 		return ;;
 	-s|-o|--replay)
@@ -52,13 +71,13 @@ _pyscope() {
 		return ;;
 	-F|-d|--depth)
 		return ;;
-	-c|-n|-P|--strsize)
+	-c|-n|-P|--strsize|-e|-G|-T|-l|-L)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-	elif [ "$cmd" = list ] || [ "$cmd" = events ] || [ "$cmd" = provider ]; then
-		# list's PATH, events --all's BINARY, provider's PYTHON
+	elif [ "$cmd" = list ] || [ "$cmd" = events ] || [ "$cmd" = provider ] || [ "$cmd" = stap ]; then
+		# list's PATH, events --all's BINARY, provider's PYTHON, stap's SCRIPT
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	fi
 }

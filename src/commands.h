@@ -7,6 +7,7 @@
 int list_main(int argc, char **argv);     /* list.c */
 int events_main(int argc, char **argv);   /* events.c */
 int dtrace_main(int argc, char **argv);   /* dtrace.c */
+int stap_main(int argc, char **argv);     /* stap.c */
 int doctor_main(int argc, char **argv);   /* doctor.c */
 int version_main(int argc, char **argv);  /* version.c */
 int dump_main(int argc, char **argv);     /* dump.c */

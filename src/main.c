@@ -1,6 +1,7 @@
 /*
  * main.c — pyscope's entry point: picks the subcommand and hands it the rest of the command line.
- * Started under the name "dtrace" (a symlink), pyscope behaves as "pyscope dtrace".
+ * Started under the name "dtrace" (a symlink), pyscope behaves as "pyscope dtrace"; under the name
+ * "stap", as "pyscope stap".
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const struct command {
 	{ "profile", profile_main, "sample the Python stacks of a command, processes or the machine" },
 	{ "dump",   dump_main,   "print every thread's current Python stack of a process" },
 	{ "provider", prov_main, "markers for Pythons built without them: build, install, status" },
+	{ "stap",   stap_main,   "run a SystemTap script (as stap(1) does)" },
 	{ "doctor", doctor_main, "check what this machine allows and which Pythons have markers" },
 	{ "version", version_main, "the version, build and kernel features found (also --version)" },
 };
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
 	snprintf(argv0, sizeof(argv0), "%s", argv[0]);
 	if (strcmp(basename(argv0), "dtrace") == 0)
 		return dtrace_main(argc, argv);
+	if (strcmp(basename(argv0), "stap") == 0)
+		return stap_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -30,14 +30,18 @@ usr/local/share/man/man1/pyscope-events.1
 usr/local/share/man/man1/pyscope-list.1
 usr/local/share/man/man1/pyscope-profile.1
 usr/local/share/man/man1/pyscope-provider.1
+usr/local/share/man/man1/pyscope-stap.1
 usr/local/share/man/man1/pyscope-version.1
 usr/local/share/man/man1/pyscope.1
 usr/local/share/pyscope/README
 usr/local/share/pyscope/examples/call_hierarchy.d
+usr/local/share/pyscope/examples/call_hierarchy.stp
 usr/local/share/pyscope/examples/orders.py
+usr/local/share/pyscope/examples/top.stp
 usr/local/share/pyscope/provider/build
 usr/local/share/pyscope/provider/pyscope_provider.c
-usr/local/share/pyscope/provider/sitecustomize.py"
+usr/local/share/pyscope/provider/sitecustomize.py
+usr/local/share/pyscope/tapset/python.stp"
 installed() { (cd "$root" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=C sort); }
 expect_eq "install: exactly these files" "$expected" "$(installed)"
 expect_eq "install: no dtrace name by default" "no" "$([ -e "$root/usr/local/bin/dtrace" ] && echo yes || echo no)"

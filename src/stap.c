@@ -1,0 +1,1030 @@
+/*
+ * stap.c — `pyscope stap` (also pyscope started as `stap`): SystemTap scripts as stap(1) runs
+ * them, on the python markers of a command (-c), a process (-x), every process running the
+ * executables the script names (neither), or a recorded stream (--replay FILE, no kernel needed).
+ * The script and the tapsets it uses are parsed (stp_parse.c) and elaborated (stp_sema.c) into the
+ * shared program before anything is attached; the shared runtime runs it on the shared capture,
+ * exactly as `pyscope dtrace` does, with stap's words for what goes wrong.
+ *
+ *   pyscope stap [OPTIONS] SCRIPT [ARG...] | -e SCRIPT [ARG...] | -l PROBE | -L PROBE
+ * (options may come after the script too, as stap takes them; "--" ends them)
+ *
+ * Tapsets: the -I directories (in order), then the built-in one (share/pyscope/tapset beside the
+ * binary: ../share/pyscope/tapset from its directory); only those the script uses are resolved.
+ *
+ * Where it differs from stap, and why:
+ *   - No kernel module is built: -p3 and -p4 have nothing to show, -k nothing to keep, -g (guru
+ *     mode, embedded C) is refused.
+ *   - process("PATH") probes trace the -c command or the -x process when one is given (stap would
+ *     also see other processes running PATH); without either, every process running PATH.
+ *   - $argN are 64-bit numbers; user_string() sees only strings copied at the hit (the
+ *     arguments a handler reads as strings), as `pyscope dtrace`'s copyinstr() does; reading
+ *     other user memory (user_long, ...) is refused at compile time.
+ *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe is refused.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "commands.h"
+#include "prog.h"
+#include "pythons.h"
+#include "replay.h"
+#include "rt.h"
+#include "sdt.h"
+#include "stop.h"
+#include "stp_lex.h"
+#include "stp_parse.h"
+#include "stp_sema.h"
+#include "version.h"
+
+#define STAP_MAXSTRINGLEN 128    /* stap's default MAXSTRINGLEN (bytes, NUL included) */
+#define STAP_MAX_TAPSET_FILES 1000
+#define STAP_MAX_INCLUDES 32
+
+struct opts {
+	const char *script_file;     /* NULL with -e */
+	const char *script_text;     /* -e */
+	const char *command;         /* -c */
+	pid_t pid;                   /* -x */
+	const char *includes[STAP_MAX_INCLUDES];
+	int nincludes;
+	const char *outfile;
+	char **globals;              /* -G */
+	int nglobals;
+	int64_t timeout_s;           /* -T */
+	int pass;                    /* -p N (0: run) */
+	const char *list;            /* -l / -L PROBE */
+	bool list_args;              /* -L */
+	bool dump_functions, unoptimized, verbose;
+	const char *replay;
+	int strsize;
+	int64_t maxmapentries, maxaction;
+	int maxnesting;
+	char **argv;                 /* $1.. */
+	int argc;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pyscope stap [-c CMD | -x PID | --replay FILE] [-I DIR]... [-o FILE] [-G NAME=VALUE]...\n"
+		"                    [-D NAME=VALUE]... [-T SECS] [-p N] [-u] [-v] SCRIPT [ARG...]\n"
+		"       pyscope stap [OPTIONS] -e 'SCRIPT' [ARG...]\n"
+		"       pyscope stap [-c CMD | -x PID] [-I DIR]... -l PROBE | -L PROBE\n"
+		"       pyscope stap [-I DIR]... --dump-functions\n"
+		"\n"
+		"Run a SystemTap script on the python markers, as stap(1) does.\n"
+		"  SCRIPT         the script file ('-': standard input); ARGs are $1/@1, $2/@2...\n"
+		"  -e SCRIPT      the script on the command line\n"
+		"  -c CMD         run CMD (split into words) and trace it; target() is its pid; the\n"
+		"                 run ends when it exits\n"
+		"  -x PID         trace process PID; target() is PID\n"
+		"  --replay FILE  run on a recorded stream (pyscope events --json)\n"
+		"  -I DIR         look for tapsets in DIR too (before the built-in tapset)\n"
+		"  -o FILE        write the output to FILE\n"
+		"  -G NAME=VALUE  set a global variable of the script\n"
+		"  -D NAME=VALUE  MAXSTRINGLEN, MAXMAPENTRIES, MAXACTION, MAXNESTING\n"
+		"  -T SECS        end the run after SECS seconds\n"
+		"  -p N           stop after pass N: 1 parse, 2 elaborate (prints the resolved probes)\n"
+		"  -l PROBE       list the probe points PROBE matches\n"
+		"  -L PROBE       the same, with their $arg variables\n"
+		"  -u             unoptimized: keep assignments to locals nobody reads\n"
+		"  -v             say which probes were resolved (on stderr)\n"
+		"  -k             accepted (pyscope keeps no temporary files)\n"
+		"  -g             refused: pyscope has no guru mode (embedded C)\n"
+		"  --dump-functions  the functions scripts can call\n"
+		"Without -c, -x or --replay, every process running the executables the script names is\n"
+		"traced. Ctrl-C ends the run (end probes run).\n");
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pyscope: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static int parse_D(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq)
+		return bad("-D wants NAME=VALUE, not '%s'", arg);
+	char *end;
+	errno = 0;
+	long long v = strtoll(eq + 1, &end, 0);
+	size_t n = (size_t)(eq - arg);
+	bool num = eq[1] && !*end && !errno && v > 0;
+	if (n == 12 && !strncmp(arg, "MAXSTRINGLEN", n)) {
+		/* stap's buffers are MAXSTRINGLEN bytes, NUL included, as pyscope's strsize */
+		if (!num || v < PS_STRSIZE_MIN || v > PS_STRSIZE_MAX) {
+			fprintf(stderr, "pyscope: -D MAXSTRINGLEN wants a number from %d to %d, not '%s'\n",
+				PS_STRSIZE_MIN, PS_STRSIZE_MAX, eq + 1);
+			return -EINVAL;
+		}
+		o->strsize = (int)v;
+	} else if (n == 13 && !strncmp(arg, "MAXMAPENTRIES", n)) {
+		if (!num || v > 100000000)
+			return bad("-D MAXMAPENTRIES wants a number from 1 to 100000000, not '%s'", eq + 1);
+		o->maxmapentries = v;
+	} else if (n == 9 && !strncmp(arg, "MAXACTION", n)) {
+		if (!num)
+			return bad("-D MAXACTION wants a positive number, not '%s'", eq + 1);
+		o->maxaction = v;
+	} else if (n == 10 && !strncmp(arg, "MAXNESTING", n)) {
+		if (!num || v > 1000)
+			return bad("-D MAXNESTING wants a number from 1 to 1000, not '%s'", eq + 1);
+		o->maxnesting = (int)v;
+	}
+	/* other names are C macros for stap's module: nothing to set here */
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "replay", required_argument, NULL, 'R' },
+		{ "dump-functions", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	o->globals = calloc((size_t)argc, sizeof(char *));
+	if (!o->globals)
+		return -ENOMEM;
+	while ((c = getopt_long(argc, argv, "c:x:e:I:o:G:T:D:p:l:L:uvkgh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'c': o->command = optarg; break;
+		case 'e': o->script_text = optarg; break;
+		case 'o': o->outfile = optarg; break;
+		case 'R': o->replay = optarg; break;
+		case 'F': o->dump_functions = true; break;
+		case 'u': o->unoptimized = true; break;
+		case 'v': o->verbose = true; break;
+		case 'k': break;
+		case 'G':
+			if (!strchr(optarg, '='))
+				return bad("-G wants NAME=VALUE, not '%s'", optarg);
+			o->globals[o->nglobals++] = optarg;
+			break;
+		case 'g':
+			fprintf(stderr, "pyscope: -g (guru mode) is refused: pyscope runs no embedded C\n");
+			return -EINVAL;
+		case 'I':
+			if (o->nincludes == STAP_MAX_INCLUDES) {
+				fprintf(stderr, "pyscope: too many -I directories (at most %d)\n", STAP_MAX_INCLUDES);
+				return -EINVAL;
+			}
+			o->includes[o->nincludes++] = optarg;
+			break;
+		case 'x': {
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || errno || v > INT32_MAX)
+				return bad("-x wants a process id, not '%s'", optarg);
+			o->pid = (pid_t)v;
+			break;
+		}
+		case 'T': {
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || errno || v > 365L * 86400)
+				return bad("-T wants seconds from 1 to 31536000, not '%s'", optarg);
+			o->timeout_s = v;
+			break;
+		}
+		case 'D':
+			if (parse_D(o, optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'p':
+			if (!strchr("12345", optarg[0]) || optarg[1])
+				return bad("-p wants a pass from 1 to 5, not '%s'", optarg);
+			o->pass = optarg[0] - '0';
+			break;
+		case 'l':
+		case 'L':
+			o->list = optarg;
+			o->list_args = c == 'L';
+			break;
+		case 'H':
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (!o->script_text && !o->list && !o->dump_functions) {
+		if (optind >= argc) {
+			fprintf(stderr, "pyscope: stap needs a script: SCRIPT, -e 'SCRIPT', -l PROBE or "
+				"--dump-functions\n");
+			usage(stderr);
+			return -EINVAL;
+		}
+		o->script_file = argv[optind++];
+	}
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	if (o->command && (o->pid || o->replay))
+		return bad("-c cannot be combined with %s", o->replay ? "--replay" : "-x");
+	if (o->pid && o->replay)
+		return bad("%s", "-x cannot be combined with --replay");
+	return 0;
+}
+
+/* A script or tapset's text, or NULL after saying why. */
+static char *read_text(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "pyscope: cannot read %s: it is a directory\n", path);
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	size_t cap = 4096, len = 0, n;
+	char *s = malloc(cap);
+	int err = 0;
+	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len > STP_MAX_SOURCE) {
+			err = EFBIG;
+			break;
+		}
+		if (len + 1 == cap) {
+			char *t = realloc(s, cap *= 2);
+			if (!t)
+				free(s);
+			s = t;
+		}
+	}
+	if (!s)
+		err = ENOMEM;
+	else if (!err && ferror(f))
+		err = errno ? errno : EIO;
+	if (f != stdin)
+		fclose(f);
+	if (err == EFBIG)
+		fprintf(stderr, "pyscope: cannot read %s: a script may be at most %d MiB\n", path,
+			STP_MAX_SOURCE >> 20);
+	else if (err)
+		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(err));
+	if (err) {
+		free(s);
+		return NULL;
+	}
+	s[len] = 0;
+	if (memchr(s, 0, len)) {
+		fprintf(stderr, "pyscope: cannot read %s: it holds a NUL byte (a script is text)\n", path);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- sources: the script and the tapsets ---- */
+
+struct unit {
+	struct stp_src src;
+	struct stp_toks toks;
+	struct stp_file file;
+};
+
+struct units {
+	struct unit **v;
+	int n;
+};
+
+static void units_free(struct units *u)
+{
+	for (int i = 0; i < u->n; i++) {
+		stp_file_free(&u->v[i]->file);
+		stp_toks_free(&u->v[i]->toks);
+		free(u->v[i]->src.name);
+		free(u->v[i]->src.text);
+		free(u->v[i]);
+	}
+	free(u->v);
+	u->v = NULL;
+	u->n = 0;
+}
+
+static int add_unit(struct units *u, const char *name, char *text, const struct stp_ppenv *env)
+{
+	struct unit *x = calloc(1, sizeof(*x));
+	struct unit **v = realloc(u->v, sizeof(u->v[0]) * (size_t)(u->n + 1));
+	if (!x || !v) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	u->v = v;
+	u->v[u->n++] = x;
+	x->src.name = strdup(name);
+	x->src.text = text;
+	if (stp_lex(&x->src, &x->toks) < 0 || stp_parse(&x->toks, &x->src, env, &x->file) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A tapset of that file name is already loaded from an earlier directory (stap: an -I directory's
+ * python.stp shadows the built-in python.stp). */
+static bool shadowed(const struct units *u, const char *name)
+{
+	for (int i = 1; i < u->n; i++) {
+		const char *b = strrchr(u->v[i]->src.name, '/');
+		if (!strcmp(b ? b + 1 : u->v[i]->src.name, name))
+			return true;
+	}
+	return false;
+}
+
+/* Every .stp file of DIR (sorted), parsed into U. A missing built-in directory is no error. */
+static int add_tapset_dir(struct units *u, const char *dir, bool must_exist, const struct stp_ppenv *env)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (!must_exist)
+			return 0;
+		fprintf(stderr, "pyscope: cannot read tapset directory %s: %s\n", dir, strerror(errno));
+		return -EINVAL;
+	}
+	char **names = NULL;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".stp") || shadowed(u, e->d_name))
+			continue;
+		if (n == STAP_MAX_TAPSET_FILES) {
+			fprintf(stderr, "pyscope: too many tapsets in %s (at most %d)\n", dir,
+				STAP_MAX_TAPSET_FILES);
+			break;
+		}
+		char **t = realloc(names, sizeof(names[0]) * (size_t)(n + 1));
+		if (!t)
+			exit(70);
+		names = t;
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, (size_t)n, sizeof(names[0]), cmp_names);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		char *text = rc ? NULL : read_text(path);
+		if (!rc && (!text || add_unit(u, path, text, env) < 0))
+			rc = -EINVAL;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* ---- markers: read from the binary (before the capture), then the capture's or recording's ---- */
+
+struct markers {
+	/* read from the ELF notes */
+	struct mfile {
+		char *exe;
+		struct ps_probe *store;
+		const struct ps_probe **ptrs;
+		char **strs;
+		int n, nstrs;
+	} files[16];
+	int nfiles;
+	/* the session's (capture or replay), when there is one */
+	const struct ps_probe *const *probes;
+	int nprobes;
+	bool replay;
+	const struct ps_probe **out;
+};
+
+static char *keep(struct mfile *m, const char *s)
+{
+	char **t = realloc(m->strs, sizeof(m->strs[0]) * (size_t)(m->nstrs + 1));
+	if (!t)
+		exit(70);
+	m->strs = t;
+	return m->strs[m->nstrs++] = strdup(s ? s : "-");
+}
+
+static int markers_cb(const char *exe, const struct ps_probe *const **probes, void *ctx)
+{
+	struct markers *mk = ctx;
+	if (mk->replay) {
+		/* a recording is of one Python: every one of its probes, wherever it ran */
+		*probes = mk->probes;
+		return mk->nprobes;
+	}
+	char obj[PATH_MAX], real[PATH_MAX];
+	struct sdt_file *sdt = NULL;
+	int has = pys_markers(exe, obj, sizeof(obj), &sdt);
+	if (mk->probes) {
+		free(mk->out);
+		mk->out = calloc((size_t)mk->nprobes + 1, sizeof(mk->out[0]));
+		int n = 0;
+		if (has > 0 && realpath(obj, real))
+			for (int i = 0; i < mk->nprobes; i++) {
+				char pr[PATH_MAX];
+				const char *pp = mk->probes[i]->path;
+				if (pp && (!strcmp(pp, obj) || !strcmp(pp, real) ||
+					   (realpath(pp, pr) && !strcmp(pr, real))))
+					mk->out[n++] = mk->probes[i];
+			}
+		sdt_free(sdt);
+		*probes = mk->out;
+		return n;
+	}
+	for (int i = 0; i < mk->nfiles; i++)
+		if (!strcmp(mk->files[i].exe, exe)) {
+			sdt_free(sdt);
+			*probes = mk->files[i].ptrs;
+			return mk->files[i].n;
+		}
+	if (mk->nfiles == 16) {
+		sdt_free(sdt);
+		return -1;
+	}
+	struct mfile *m = &mk->files[mk->nfiles++];
+	memset(m, 0, sizeof(*m));
+	m->exe = strdup(exe);
+	int n = has > 0 ? sdt->nnotes : 0;
+	m->store = calloc((size_t)n + 1, sizeof(m->store[0]));
+	m->ptrs = calloc((size_t)n + 1, sizeof(m->ptrs[0]));
+	const char *base = strrchr(obj, '/');
+	for (int i = 0; i < n; i++) {
+		struct sdt_note *no = &sdt->notes[i];
+		struct ps_probe *p = &m->store[i];
+		p->id = i + 1;
+		p->marker = ps_marker_from_name(no->name);
+		p->provider = keep(m, no->provider);
+		p->name = keep(m, no->name);
+		p->module = keep(m, base ? base + 1 : obj);
+		p->path = keep(m, obj);
+		p->function = keep(m, no->function);
+		p->nargs = no->nargs;
+		m->ptrs[i] = p;
+	}
+	m->n = n;
+	sdt_free(sdt);
+	*probes = m->ptrs;
+	return n;
+}
+
+static void markers_free(struct markers *mk)
+{
+	for (int i = 0; i < mk->nfiles; i++) {
+		struct mfile *m = &mk->files[i];
+		for (int k = 0; k < m->nstrs; k++)
+			free(m->strs[k]);
+		free(m->strs);
+		free(m->store);
+		free(m->ptrs);
+		free(m->exe);
+	}
+	free(mk->out);
+	memset(mk, 0, sizeof(*mk));
+}
+
+/* ---- run-time messages, stap's words ---- */
+
+struct faults {
+	const char *script;          /* the main script's name (a node's file NULL) */
+	const struct pg_prog *p;
+	uint64_t n;
+};
+
+static const char *fault_what(const struct rt_fault *f)
+{
+	switch (f->kind) {
+	case RT_FAULT_DIV0: return "division by 0";
+	case RT_FAULT_OVERFLOW: return "Array overflow, check MAXMAPENTRIES";
+	case RT_FAULT_NESTING: return "MAXNESTING exceeded";
+	case RT_FAULT_EMPTY: return "empty aggregate";
+	case RT_FAULT_MAXACTION: return "MAXACTION exceeded";
+	default: return f->what ? f->what : "error";
+	}
+}
+
+/* ERROR: division by 0 near operator '/' at top.stp:3:12 */
+static void report_fault(const struct rt_fault *f, void *ctx)
+{
+	struct faults *fs = ctx;
+	const struct pg_node *n = f->node;
+	fs->n++;
+	unsigned long long addr;
+	if (f->kind == RT_FAULT_ADDR && f->what && sscanf(f->what, "invalid address (%llx)", &addr) == 1)
+		fprintf(stderr, "ERROR: user string copy fault -14 at %016llx [man error::fault]", addr);
+	else if (f->kind == RT_FAULT_OVERFLOW && n && n->kind == PG_E_VAR && fs->p->vars[n->op].maxentries)
+		/* global a[N]: stap names the array's own size */
+		fprintf(stderr, "ERROR: Array overflow, check size limit (%lld)",
+			(long long)fs->p->vars[n->op].maxentries);
+	else
+		fprintf(stderr, "ERROR: %s", fault_what(f));
+	if (n) {
+		char near[128];
+		fprintf(stderr, " near %s at %s:%d:%d", pg_node_token(fs->p, n, near, sizeof(near)),
+			n->file ? n->file : fs->script, n->line, n->col);
+	}
+	fputc('\n', stderr);
+}
+
+static void report_lost(uint64_t lost, int cpu, void *ctx)
+{
+	(void)ctx;
+	(void)cpu;
+	fprintf(stderr, "WARNING: %llu marker hit%s lost (the buffer was full)\n",
+		(unsigned long long)lost, lost == 1 ? "" : "s");
+}
+
+static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
+{
+	(void)ctx;
+	if (aggdrops + dyndrops)
+		fprintf(stderr, "WARNING: %llu array entr%s not stored (memory bound)\n",
+			(unsigned long long)(aggdrops + dyndrops), aggdrops + dyndrops == 1 ? "y" : "ies");
+}
+
+/* ---- --dump-functions ---- */
+
+static void dump_functions(FILE *out, struct units *u)
+{
+	static const char *const lib[] = {
+		"cpu:long ()", "ctime:string (epochsecs:long)", "error (msg:string)",
+		"execname:string ()", "exit ()", "get_cycles:long ()", "gettimeofday_ms:long ()",
+		"gettimeofday_ns:long ()", "gettimeofday_s:long ()", "gettimeofday_us:long ()",
+		"isinstr:long (s1:string, s2:string)", "local_clock_ns:long ()", "pid:long ()",
+		"pn:string ()", "pp:string ()", "ppid:long ()", "print (...)", "printd (delim:string, ...)",
+		"printdln (delim:string, ...)", "printf (fmt:string, ...)", "println (...)",
+		"sprint:string (...)", "sprintf:string (fmt:string, ...)", "sprintln:string (...)",
+		"str_replace:string (prnt_str:string, srch_str:string, rplc_str:string)",
+		"stringat:long (str:string, pos:long)", "strlen:long (s:string)",
+		"substr:string (str:string, start:long, length:long)", "target:long ()",
+		"text_str:string (input:string)", "thread_indent:string (delta:long)", "tid:long ()",
+		"tokenize:string (input:string, delim:string)", "uid:long ()",
+		"user_string:string (addr:long)", "user_string_n:string (addr:long, n:long)",
+		"user_string_warn:string (addr:long)", "ansi_clear_screen ()", "ansi_cursor_hide ()",
+		"ansi_cursor_move (x:long, y:long)", "ansi_cursor_restore ()", "ansi_cursor_save ()",
+		"ansi_cursor_show ()", "ansi_new_line ()", "ansi_reset_color ()",
+		"ansi_set_color (fg:long)", "ansi_set_color2 (fg:long, bg:long)",
+		"ansi_set_color3 (fg:long, bg:long, attr:long)",
+	};
+	for (size_t i = 0; i < sizeof(lib) / sizeof(lib[0]); i++)
+		fprintf(out, "%s\n", lib[i]);
+	for (int i = 0; i < u->n; i++) {
+		const struct stp_file *f = &u->v[i]->file;
+		for (int k = 0; k < f->nfuncs; k++) {
+			const struct stp_func *fn = &f->funcs[k];
+			fprintf(out, "%s%s (", fn->name, fn->rettype == 1 ? ":long" : fn->rettype == 2 ? ":string" : "");
+			for (int j = 0; j < fn->nparams; j++)
+				fprintf(out, "%s%s%s", j ? ", " : "", fn->params[j],
+					fn->ptypes[j] == 1 ? ":long" : fn->ptypes[j] == 2 ? ":string" : "");
+			fprintf(out, ")\n");
+		}
+	}
+}
+
+/* ---- -l / -L ---- */
+
+/* The markers a point resolved to, one line each (-L: with their $arg variables). */
+static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
+			const struct stp_info *info, bool args)
+{
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++) {
+			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
+			if (d->kind != PG_PD_MARKER) {
+				fprintf(out, "%s\n", d->text);
+				continue;
+			}
+			for (int b = 0; b < info->nbinaries; b++) {
+				const struct ps_probe *const *pr;
+				int n = markers_cb(info->binaries[b], &pr, mk);
+				for (int j = 0; j < n; j++) {
+					bool dup = false;
+					for (int q = 0; q < j && !dup; q++)
+						dup = !strcmp(pr[q]->name, pr[j]->name);
+					struct pg_pdesc dd = *d;
+					dd.pid = 0;
+					if (dup || !pg_pdesc_match(&dd, pr[j], 0))
+						continue;
+					fprintf(out, "process(\"%s\").mark(\"%s\")", info->binaries[b], pr[j]->name);
+					for (int a = 0; args && a < pr[j]->nargs; a++)
+						fprintf(out, " $arg%d:long", a + 1);
+					fputc('\n', out);
+				}
+			}
+		}
+}
+
+/* ---- runs ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+#define FLUSH_NS 200000000ull
+#define TICK_BUDGET_NS 20000000ull
+
+struct live {
+	struct rt *r;
+	FILE *out;
+	uint64_t flushed;
+	uint64_t deadline;           /* -T: CLOCK_MONOTONIC ns (0: none) */
+};
+
+static int catch_up(struct rt *r, uint64_t until, uint64_t budget)
+{
+	if (!budget)
+		return rt_tick(r, until);
+	uint64_t start = now_ns(), next;
+	unsigned n = 0;
+	while (!stop_requested && !rt_exited(r) && (next = rt_next_tick(r)) && next <= until) {
+		rt_tick(r, next);
+		if (++n % 64 == 0 && now_ns() - start > budget)
+			break;
+	}
+	return rt_exited(r);
+}
+
+static int live_event(const struct ps_event *ev, void *ctx)
+{
+	struct live *l = ctx;
+	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
+		return 1;
+	return rt_event(l->r, ev);
+}
+
+static int live_between(void *ctx, int delivered)
+{
+	struct live *l = ctx;
+	uint64_t now = now_ns();
+	if (!delivered || now - l->flushed >= FLUSH_NS) {
+		fflush(l->out);
+		l->flushed = now;
+	}
+	if (l->deadline && now >= l->deadline)
+		return -1;
+	if (catch_up(l->r, now, TICK_BUDGET_NS))
+		return -1;
+	uint64_t next = rt_next_tick(l->r);
+	now = now_ns();
+	if (l->deadline && (!next || next > l->deadline))
+		next = l->deadline;
+	if (!next)
+		return CAP_WAIT_MS;
+	if (next <= now)
+		return 0;
+	return next - now >= (uint64_t)CAP_WAIT_MS * 1000000 ? CAP_WAIT_MS
+							       : (int)((next - now) / 1000000 + 1);
+}
+
+static int run_replay(struct rt *r, struct replay *rp)
+{
+	uint64_t first = replay_first_ts(rp);
+	const struct ps_event *ev;
+	uint64_t lost;
+	if (!rt_begin(r, first))
+		while (!stop_requested) {
+			ev = replay_next(rp, &lost);
+			if (lost)
+				report_lost(lost, -1, NULL);
+			if (!ev || catch_up(r, ev->ts, 0) || rt_event(r, ev))
+				break;
+		}
+	uint64_t last = replay_last_ts(rp);
+	if (!rt_exited(r))
+		catch_up(r, last, 0);
+	return rt_end(r, last);
+}
+
+static int run_live(struct rt *r, struct cap *c, FILE *out, uint64_t deadline)
+{
+	struct live l = { r, out, now_ns(), deadline };
+	struct ps_sink sink = { live_event, report_lost, &l };
+	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
+	if (cap_attach(c) < 0)
+		return 2;
+	if (rt_begin(r, now_ns()))
+		return rt_end(r, now_ns());
+	if (cap_start(c) < 0) {
+		fprintf(stderr, "pyscope: cannot start the command\n");
+		return 2;
+	}
+	cap_run(c, &loop);
+	return rt_end(r, now_ns());
+}
+
+static int run_ticks(struct rt *r, uint64_t deadline)
+{
+	if (!rt_begin(r, now_ns()))
+		while (!stop_requested && !rt_exited(r)) {
+			uint64_t next = rt_next_tick(r), now = now_ns();
+			if (deadline && now >= deadline)
+				break;
+			if (!next || next > now) {
+				uint64_t ns = (uint64_t)CAP_WAIT_MS * 1000000;
+				if (next && next - now < ns)
+					ns = next - now;
+				struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			catch_up(r, now, 0);
+		}
+	return rt_end(r, now_ns());
+}
+
+/* The executable of the -c command (its first word, found on PATH) or of the -x process. */
+static int target_exe(const struct opts *o, char *buf, size_t len)
+{
+	if (o->pid) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)o->pid);
+		ssize_t n = readlink(link, buf, len - 1);
+		if (n < 0) {
+			fprintf(stderr, "pyscope: -x %d: no such process (or not readable: %s)\n", (int)o->pid,
+				strerror(errno));
+			return -ESRCH;
+		}
+		buf[n] = 0;
+		return 0;
+	}
+	char word[PATH_MAX];
+	size_t k = strspn(o->command, " \t");
+	size_t n = strcspn(o->command + k, " \t");
+	snprintf(word, sizeof(word), "%.*s", (int)n, o->command + k);
+	if (strchr(word, '/')) {
+		if (!realpath(word, buf))
+			snprintf(buf, len, "%s", word);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	for (path = path ? path : "/usr/bin:/bin"; *path;) {
+		size_t m = strcspn(path, ":");
+		char cand[2 * PATH_MAX + 2];
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)m, path, word);
+		if (access(cand, X_OK) == 0 && realpath(cand, buf))
+			return 0;
+		path += m + (path[m] == ':');
+	}
+	snprintf(buf, len, "%s", word);
+	return 0;
+}
+
+static void ppenv(struct stp_ppenv *e, struct utsname *u, char *kv, size_t len, const struct opts *o)
+{
+	uname(u);
+	snprintf(kv, len, "%.*s", (int)strspn(u->release, "0123456789."), u->release);
+	e->kernel_v = kv;
+	e->kernel_vr = u->release;
+	e->arch = !strcmp(u->machine, "aarch64") ? "arm64" : u->machine;
+	e->argc = o->argc;
+	e->argv = o->argv;
+}
+
+static int elaborate(struct units *u, const struct opts *o, struct stp_sema_opts *so,
+		     struct pg_prog **out, struct stp_info *info)
+{
+	struct stp_file **taps = calloc((size_t)u->n + 1, sizeof(taps[0]));
+	if (!taps)
+		exit(70);
+	for (int i = 1; i < u->n; i++)
+		taps[i - 1] = &u->v[i]->file;
+	struct pg_prog *p = pg_new();
+	stp_info_free(info);
+	(void)o;
+	int rc = stp_elaborate(&u->v[0]->file, taps, u->n - 1, so, p, info);
+	free(taps);
+	if (rc < 0) {
+		pg_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+static const struct rt_dialect stap_dialect = {
+	.keep_zero = true, .fault_ends_run = true, .fault_keeps_output = true, .dump_globals = true,
+	.begin_provider = "", .begin_name = "begin", .end_name = "end",
+};
+
+int stap_main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct units u = { 0 };
+	struct markers mk = { 0 };
+	struct stp_info info = { 0 };
+	struct replay *rp = NULL;
+	struct cap *cap = NULL;
+	struct pg_prog *prog = NULL;
+	struct rt *r = NULL;
+	FILE *out = stdout;
+	int status = 2, rc;
+	char exe[PATH_MAX];
+	struct utsname uts;
+	char kv[64];
+	struct stp_ppenv env = { 0 };
+
+	rc = parse_args(argc, argv, &o);
+	if (rc) {
+		status = rc > 0 ? 0 : 2;
+		goto done;
+	}
+	ppenv(&env, &uts, kv, sizeof(kv), &o);
+
+	/* the script first, then the -I directories, then the built-in tapset */
+	char *text;
+	if (o.list) {
+		size_t n = strlen(o.list) + 16;
+		text = malloc(n);
+		if (!text)
+			exit(70);
+		snprintf(text, n, "probe %s {}\n", o.list);
+		if (add_unit(&u, "<input>", text, &env) < 0)
+			goto done;
+	} else if (o.script_text || o.dump_functions) {
+		text = strdup(o.script_text ? o.script_text : "");
+		if (!text || add_unit(&u, "<input>", text, &env) < 0)
+			goto done;
+	} else {
+		text = read_text(o.script_file);
+		if (!text || add_unit(&u, strcmp(o.script_file, "-") ? o.script_file : "<input>", text, &env) < 0)
+			goto done;
+	}
+	for (int i = 0; i < o.nincludes; i++)
+		if (add_tapset_dir(&u, o.includes[i], true, &env) < 0)
+			goto done;
+	char data[PATH_MAX], dir[PATH_MAX + 16];
+	if (version_datadir(data, sizeof(data)) == 0) {
+		snprintf(dir, sizeof(dir), "%s/tapset", data);
+		if (add_tapset_dir(&u, dir, false, &env) < 0)
+			goto done;
+	}
+	if (o.dump_functions) {
+		dump_functions(stdout, &u);
+		status = 0;
+		goto done;
+	}
+	if (o.pass == 1) {
+		status = 0;
+		goto done;
+	}
+
+	struct stp_sema_opts so = {
+		.markers = markers_cb, .markers_ctx = &mk, .argc = o.argc, .argv = o.argv,
+		.globals_set = o.globals, .nglobals_set = o.nglobals, .no_elide = o.unoptimized,
+	};
+	if (o.command || o.pid) {
+		if (target_exe(&o, exe, sizeof(exe)) < 0)
+			goto done;
+		so.target_exe = exe;
+		so.target = o.pid;
+	}
+	if (o.replay) {
+		if (replay_open(o.replay, &rp) < 0)
+			goto done;
+		mk.nprobes = replay_probes(rp, &mk.probes);
+		mk.replay = true;
+		so.replay = true;
+		so.target = replay_target(rp);
+	}
+	/* pass 2 against the binaries' own notes: errors before anything runs */
+	if (elaborate(&u, &o, &so, &prog, &info) < 0)
+		goto done;
+	if (o.list) {
+		list_points(stdout, prog, &mk, &info, o.list_args);
+		status = 0;
+		goto done;
+	}
+	if (o.pass >= 2 && o.pass <= 4) {
+		if (o.pass > 2)
+			fprintf(stderr, "pyscope: -p%d: pyscope translates to no C and builds no module; this is "
+				"pass 2's result\n", o.pass);
+		stp_print_resolved(stdout, prog);
+		status = 0;
+		goto done;
+	}
+	int strsize = o.strsize ? o.strsize : STAP_MAXSTRINGLEN;
+	if (!rp && info.uses_markers) {
+		struct cap_config cfg = {
+			.command = o.command, .pids = o.pid ? &o.pid : (pid_t *)info.pids,
+			.npids = o.pid ? 1 : info.npids, .strsize = strsize,
+		};
+		if (!o.command && !o.pid && !info.npids) {
+			cfg.all = true;
+			cfg.binary = info.nbinaries == 1 ? info.binaries[0] : NULL;
+		}
+		if (cap_open(&cfg, &cap) < 0)
+			goto done;
+		mk.nprobes = cap_probes(cap, &mk.probes);
+		if (o.command)
+			so.target = (int)cap_command_pid(cap);
+		/* pass 2 again, on the markers the capture found */
+		pg_free(prog);
+		prog = NULL;
+		if (elaborate(&u, &o, &so, &prog, &info) < 0)
+			goto done;
+	}
+	if (o.outfile) {
+		out = fopen(o.outfile, "w");
+		if (!out) {
+			fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
+			out = stdout;
+			goto done;
+		}
+	} else {
+		out = stop_stdout();
+	}
+	struct faults fs = { u.v[0]->src.name, prog, 0 };
+	struct rt_opts ro = {
+		.dialect = &stap_dialect, .out = out, .strsize = strsize, .target = so.target,
+		.replay = rp != NULL, .on_fault = report_fault, .fault_ctx = &fs,
+		.on_drops = report_drops, .stop = &stop_requested,
+		.maxmapentries = o.maxmapentries ? o.maxmapentries : RT_MAXMAPENTRIES_DEFAULT,
+		.maxnesting = o.maxnesting ? o.maxnesting : RT_MAXNESTING_DEFAULT,
+		.maxaction = o.maxaction ? o.maxaction : RT_MAXACTION_DEFAULT,
+	};
+	if (rt_new(prog, mk.probes, mk.nprobes, &ro, &r) < 0)
+		goto done;
+	uint32_t strargs;
+	const struct ps_probe *p;
+	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
+		if (rp)
+			replay_enable(rp, p->id, strargs);
+		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+			goto done;
+	}
+	if (o.verbose)
+		for (int i = 0; i < prog->nclauses; i++)
+			for (int k = 0; k < prog->clauses[i].npdescs; k++)
+				fprintf(stderr, "pyscope: probe %s\n", prog->clauses[i].pdescs[k].text);
+	stop_catch();
+	uint64_t deadline = o.timeout_s ? now_ns() + (uint64_t)o.timeout_s * 1000000000ull : 0;
+	if (rp)
+		status = run_replay(r, rp);
+	else if (cap)
+		status = run_live(r, cap, out, deadline);
+	else
+		status = run_ticks(r, deadline);
+	fflush(out);
+	if (status == 0 && (fs.n || rt_faults(r))) {
+		fprintf(stderr, "WARNING: Number of errors: %llu, skipped probes: 0\n",
+			(unsigned long long)(fs.n ? fs.n : rt_faults(r)));
+		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
+		status = 1;
+	} else if (fs.n) {
+		fprintf(stderr, "WARNING: Number of errors: %llu, skipped probes: 0\n",
+			(unsigned long long)fs.n);
+		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
+	}
+done:
+	if (out && stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
+	    (fflush(out) != 0 || ferror(out))) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile ? o.outfile : "the output",
+			strerror(errno ? errno : EIO));
+		status = 2;
+	}
+	rt_free(r);
+	pg_free(prog);
+	replay_close(rp);
+	cap_close(cap);
+	stp_info_free(&info);
+	markers_free(&mk);
+	units_free(&u);
+	free(o.globals);
+	if (out != stdout && fclose(out) != 0 && status != 2) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
+		status = 2;
+	}
+	fflush(stdout);
+	return status;
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# pyscope stap's command line, no kernel needed (begin/timer scripts and recordings): -e, a
+# script on stdin, -o, -G, -T, -D, -p1/-p2, -l/-L, --dump-functions, -u, -g/-k/-v, bad options,
+# script arguments, and options after the script as stap takes them.
+source "$(dirname "$0")/../lib.sh"
+G=$PYSCOPE_ROOT/tests/golden/stp
+S() { "$PYSCOPE" stap "$@"; }
+
+expect_eq "-e: a begin probe" "hi" "$(S -e 'probe begin { println("hi"); exit() }' 2>&1)"
+expect_eq "script on stdin (-)" "stdin" "$(echo 'probe begin { println("stdin"); exit() }' | S - 2>&1)"
+echo 'probe begin { printf("%s %d %d\n", @1, $2, $#); exit() }' >"$TMP/args.stp"
+expect_eq "script arguments: @1 \$2 \$#" "a 5 2" "$(S "$TMP/args.stp" a 5 2>&1)"
+expect_eq "options after the script, as stap takes them" "a 5 2" \
+	"$(S "$TMP/args.stp" -o "$TMP/after.txt" a 5 2>&1; cat "$TMP/after.txt")"
+S -o "$TMP/o.txt" -e 'probe begin { println("to a file"); exit() }' >"$TMP/out" 2>&1
+expect_eq "-o FILE: the output there, none on stdout" "to a file|" "$(cat "$TMP/o.txt")|$(cat "$TMP/out")"
+expect_eq "-G NAME=VALUE: a number and a string" "7 abc" \
+	"$(S -G n=7 -G s=abc -e 'global n, s; probe begin { printf("%d %s\n", n, s); exit() }' 2>&1)"
+S -G nosuch=1 -e 'global n; probe begin { println(n); exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-G of an unknown global: status 2, said" "2 semantic error: -G nosuch=1: no global 'nosuch' in the script" \
+	"$? $(head -1 "$TMP/err")"
+start=$(date +%s%N)
+S -T 1 -e 'probe timer.ms(300) { println("tick") } probe end { println("end") }' >"$TMP/out" 2>&1
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "-T 1: ends after a second, end probe run" "0 tick tick tick end" "$? $(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
+expect_eq "-T 1: about a second" yes "$([ "$took" -ge 900 ] && [ "$took" -lt 5000 ] && echo yes || echo "no ($took ms)")"
+S -D MAXACTION=5 -e 'probe begin { for (i = 0; i < 100; i++) x++; exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-D MAXACTION=5 (begin: 10 times that, as stap): stap's error, status 1" "1 ERROR: MAXACTION exceeded" "$? $(head -1 "$TMP/err" | cut -c1-25)"
+S -D MAXNESTING=3 -e 'function f(n) { return n ? f(n - 1) : 0 } probe begin { println(f(5)); exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_grep "-D MAXNESTING=3: stap's error" "^ERROR: MAXNESTING exceeded near identifier 'f'" "$TMP/err"
+S -D MAXMAPENTRIES=2 -e 'global a; probe begin { a[1] = 1; a[2] = 2; a[3] = 3; exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_grep "-D MAXMAPENTRIES=2: array overflow" "^ERROR: Array overflow, check MAXMAPENTRIES near identifier 'a'" "$TMP/err"
+expect_status "-D MAXSTRINGLEN=0: refused" 2 S -D MAXSTRINGLEN=0 -e 'probe begin { exit() }'
+expect_grep "-D MAXSTRINGLEN=0: says the range" "^pyscope: -D MAXSTRINGLEN wants a number from" "$TMP/err"
+expect_status "-g: refused" 2 S -g -e 'probe begin { exit() }'
+expect_eq "-g: says why" "pyscope: -g (guru mode) is refused: pyscope runs no embedded C" "$(cat "$TMP/err")"
+expect_eq "-k: accepted" "k" "$(S -k -e 'probe begin { println("k"); exit() }' 2>&1)"
+expect_status "-x not a pid: refused" 2 S -x abc -e 'probe begin { exit() }'
+expect_status "-c with --replay: refused" 2 S -c true --replay "$G/prog.events" -e 'probe begin { exit() }'
+expect_status "-p 9: refused" 2 S -p 9 -e 'probe begin { exit() }'
+expect_status "no script: usage" 2 S
+expect_status "a directory as script" 2 S "$TMP"
+expect_eq "a directory as script: said" "pyscope: cannot read $TMP: it is a directory" "$(cat "$TMP/err")"
+expect_status "-p1: parse only" 0 S -p1 -e 'probe begin { undefined_fn() }'
+expect_eq "-p1: nothing printed" "" "$(cat "$TMP/out")"
+expect_status "-p2: elaborate (an unknown function is an error there)" 2 S -p2 -e 'probe begin { undefined_fn() }'
+S -p2 --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("gc__*"), begin, timer.s(2) { }' >"$TMP/out" 2>&1
+expect_eq "-p2: the resolved probe points" 'process("/usr/bin/python3.11").mark("gc__*") begin timer.s(2)' \
+	"$(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
+S --dump-functions >"$TMP/out" 2>&1
+expect_grep "--dump-functions: thread_indent" '^thread_indent:string \(delta:long\)$' "$TMP/out"
+expect_grep "--dump-functions: user_string" '^user_string:string \(addr:long\)$' "$TMP/out"
+# -u keeps the page's tapset's unused frameptr = $arg4, which then is the error it is in stap -u.
+S -u --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.function.entry { exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-u: the unused \$arg4 is an error" "2 semantic error: invalid argument number" "$? $(head -1 "$TMP/err" | cut -c1-39)"
+S --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.function.entry { println(funcname); exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "without -u: elided, the run goes" "0 <module>" "$? $(cat "$TMP/out" "$TMP/err")"
+S -v --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("audit") { exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-v: the resolved probes on stderr" 'pyscope: probe process("/usr/bin/python3.11").mark("audit")' "$(cat "$TMP/err")"
+# A run-time fault ends the run (MAXERRORS 0): end probes still run, status 1.
+S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "fault: status 1, end probe ran" "1 end ran" "$? $(cat "$TMP/out")"
+expect_file "fault: stap's words" <(printf '%s\n' "ERROR: division by 0 near operator '/' at <input>:1:33" \
+	"WARNING: Number of errors: 1, skipped probes: 0" "Pass 5: run failed.  [man error::pass5]") "$TMP/err"
+# Listing: -l/-L read the binary's notes (no kernel).
+if need_py311 "stap -l/-L"; then
+	S -L 'process("'"$PY311"'").mark("function__*")' >"$TMP/out" 2>&1
+	expect_file "-L: the marks with their \$arg variables" <(printf '%s\n' \
+		"process(\"$PY311\").mark(\"function__entry\") \$arg1:long \$arg2:long \$arg3:long" \
+		"process(\"$PY311\").mark(\"function__return\") \$arg1:long \$arg2:long \$arg3:long") "$TMP/out"
+	S -l 'process("'"$PY311"'").mark("gc-*")' >"$TMP/out" 2>&1
+	expect_eq "-l: both spellings, no variables" "process(\"$PY311\").mark(\"gc__done\") process(\"$PY311\").mark(\"gc__start\")" \
+		"$(LC_ALL=C sort "$TMP/out" | tr '\n' ' ' | sed 's/ $//')"
+fi
+# Two timers of different periods are two timers (the faster fires more often).
+S -T 1 -e 'global a, b; probe timer.ms(100) { a++ } probe timer.ms(400) { b++ } probe end { printf("%d %d\n", a, b) }' >"$TMP/out" 2>&1
+expect_eq "two timers: each its own period" yes "$(awk '{ print ($1 >= 7 && $1 <= 11 && $2 >= 1 && $2 <= 3) ? "yes" : "no: " $0 }' "$TMP/out")"
