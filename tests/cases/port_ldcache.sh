@@ -11,8 +11,11 @@ if ! command -v ldconfig >/dev/null && [ ! -x /sbin/ldconfig ]; then
 fi
 LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
 DRV=$TMP/port_ldcache
-B=$PYSCOPE_ROOT/build
-cc -std=c11 -D_GNU_SOURCE -I"$PYSCOPE_ROOT/src" -o "$DRV" "$PYSCOPE_ROOT/tests/cases/port_ldcache.c" \
+B=$PYSCOPE_ROOT/$PYSCOPE_BUILD
+san=   # objects of the sanitizer build (make check-san) link only with the sanitizers' runtimes
+case $PYSCOPE_BUILD in *san*) san="-fsanitize=address,undefined" ;; esac
+# shellcheck disable=SC2086
+cc $san -std=c11 -D_GNU_SOURCE -I"$PYSCOPE_ROOT/src" -o "$DRV" "$PYSCOPE_ROOT/tests/cases/port_ldcache.c" \
 	"$B/sdt.o" "$B/argspec.o" "$B/event.o" -lelf 2>"$TMP/cc.err" ||
 	{ fail "build the driver" "$(cat "$TMP/cc.err")"; exit 0; }
 

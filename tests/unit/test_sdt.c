@@ -1,6 +1,6 @@
 /*
  * test_sdt.c — the ELF note reader, the marker filter and the process-map reader.
- * Notes are read from the test target (build/tests/sdt_target, ET_DYN with semaphores) and the
+ * Notes are read from the test target ($PYSCOPE_BUILD/tests/sdt_target, build/ by default, ET_DYN with semaphores) and the
  * real /usr/bin/python3.11 (ET_EXEC); the exact values are cross-checked against readelf by
  * tests/cases/list_readelf.sh, here the structure and the derived fields are pinned.
  * Run from the repository root (tests/run does that).
@@ -25,7 +25,11 @@ static void check_target(void)
 {
 	struct sdt_file *f;
 	char err[256];
-	int rc = sdt_read("build/tests/sdt_target", &f, err, sizeof(err));
+	/* the build this test belongs to: build/, or build-san/ under make check-san */
+	const char *b = getenv("PYSCOPE_BUILD");
+	char target[512];
+	snprintf(target, sizeof(target), "%s/tests/sdt_target", b && *b ? b : "build");
+	int rc = sdt_read(target, &f, err, sizeof(err));
 	CHECK_INT("sdt_read sdt_target", 0, rc);
 	if (rc < 0) {
 		printf("  %s\n", err);
