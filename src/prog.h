@@ -273,6 +273,8 @@ enum pg_pdkind {
 	PG_PD_MARKER,            /* a marker probe, matched by globs */
 	PG_PD_BEGIN, PG_PD_END,
 	PG_PD_TICK,              /* every period ns, on one CPU */
+	PG_PD_ERROR,             /* SystemTap's `error`: at the end, instead of the end probes,
+				  * when a fault ended the run (rt_dialect.error_skips_end) */
 };
 
 struct pg_pdesc {

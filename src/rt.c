@@ -157,8 +157,8 @@ struct rt {
 	struct probe_state *ps;          /* marker probes with clauses */
 	int maxid;
 	int *byid;                       /* probe id -> index in ps, -1 */
-	int nbegin, nend;
-	struct enabling *begin, *end;
+	int nbegin, nend, nerror;
+	struct enabling *begin, *end, *error;
 	struct ps_probe begin_probe, end_probe;
 	int nticks;
 	struct tick *ticks;
@@ -1871,10 +1871,16 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() or a fatal fault */
 	bool fatal = r->fatal;
 	r->fatal = false;
-	run_list(r, &ev, &r->end_probe, r->end, r->nend);
+	/* stap's error state: the error probes instead of the end probes (and of the synthesized
+	 * end probe that prints the globals) */
+	bool err_state = fatal && r->d->error_skips_end;
+	if (err_state)
+		run_list(r, &ev, &r->end_probe, r->error, r->nerror);
+	else
+		run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->fatal |= fatal;
 	r->exited = true;
-	if (r->d->dump_globals)
+	if (r->d->dump_globals && !err_state)
 		dump_globals(r);
 	rt_report_drops(r);
 	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
@@ -1985,6 +1991,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			add_enabling(&r->begin, &r->nbegin, e->clause, e->pdesc, e->epid);
 		} else if (e->kind == PG_PD_END) {
 			add_enabling(&r->end, &r->nend, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_ERROR) {
+			add_enabling(&r->error, &r->nerror, e->clause, e->pdesc, e->epid);
 		} else if (e->kind == PG_PD_TICK) {
 			struct tick *t = NULL;
 			for (int i = 0; i < r->nticks && !t; i++)
@@ -2098,6 +2106,7 @@ void rt_free(struct rt *r)
 	free(r->byid);
 	free(r->begin);
 	free(r->end);
+	free(r->error);
 	for (int i = 0; i < r->nticks; i++)
 		free(r->ticks[i].en);
 	free(r->ticks);

@@ -20,7 +20,8 @@
  *   - $argN are 64-bit numbers; user_string() sees only strings copied at the hit (the
  *     arguments a handler reads as strings), as `pyscope dtrace`'s copyinstr() does; reading
  *     other user memory (user_long, ...) is refused at compile time.
- *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe is refused.
+ *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
+ *     instead of the end probes when a fault ended the run, as stap's does.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -834,6 +835,7 @@ static int elaborate(struct units *u, const struct opts *o, struct stp_sema_opts
 
 static const struct rt_dialect stap_dialect = {
 	.keep_zero = true, .fault_ends_run = true, .fault_keeps_output = true, .dump_globals = true,
+	.error_skips_end = true,
 	.begin_provider = "", .begin_name = "begin", .end_name = "end",
 };
 

@@ -461,9 +461,13 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	}
 	if (n == 1 && comp_is(c, "never"))
 		return 1;
-	if (n == 1 && comp_is(c, "error"))
-		fail(s, c->tok, "while resolving probe point: pyscope has no 'error' probe (stap runs it "
-		     "when a handler faults); use 'end'");
+	if (n == 1 && comp_is(c, "error")) {
+		/* stap's error probe: run at the end instead of the end probes when a fault ended
+		 * the run (rt_dialect.error_skips_end) */
+		pt.d.kind = PG_PD_ERROR;
+		new_handler(s, &pt, blocks, nblocks, file);
+		return 1;
+	}
 	if (comp_is(c, "timer") && n == 2)
 		return timer_point(s, pp, pt, blocks, nblocks, file);
 	if (comp_is(c, "process"))

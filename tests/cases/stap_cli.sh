@@ -57,9 +57,10 @@ S --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.function.
 expect_eq "without -u: elided, the run goes" "0 <module>" "$? $(cat "$TMP/out" "$TMP/err")"
 S -v --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("audit") { exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "-v: the resolved probes on stderr" 'pyscope: probe process("/usr/bin/python3.11").mark("audit")' "$(cat "$TMP/err")"
-# A run-time fault ends the run (MAXERRORS 0): end probes still run, status 1.
-S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") }' >"$TMP/out" 2>"$TMP/err"
-expect_eq "fault: status 1, end probe ran" "1 end ran" "$? $(cat "$TMP/out")"
+# A run-time fault ends the run (MAXERRORS 0): stap's error state skips the end probes and runs
+# the error probes; status 1.
+S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") } probe error { println("error ran") }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "fault: status 1, error probe ran, end probe did not" "1 error ran" "$? $(cat "$TMP/out")"
 expect_file "fault: stap's words" <(printf '%s\n' "ERROR: division by 0 near operator '/' at <input>:1:33" \
 	"WARNING: Number of errors: 1, skipped probes: 0" "Pass 5: run failed.  [man error::pass5]") "$TMP/err"
 # Listing: -l/-L read the binary's notes (no kernel).
