@@ -23,6 +23,7 @@
  *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
  *     instead of the end probes when a fault ended the run, as stap's does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -571,6 +572,262 @@ static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
 			(unsigned long long)(aggdrops + dyndrops), aggdrops + dyndrops == 1 ? "y" : "ies");
 }
 
+/* ---- -p1: the parse tree, printed back in stap's pass-1 style ---- */
+
+/* As stap's staptree prints its nodes: every operand of an operator in parentheses, one
+ * statement per line, no indentation. */
+static void p1_expr(FILE *out, const struct stp_node *n);
+
+static void p1_list(FILE *out, struct stp_node *const *kids, int nkids)
+{
+	for (int i = 0; i < nkids; i++) {
+		if (i)
+			fputs(", ", out);
+		p1_expr(out, kids[i]);
+	}
+}
+
+static void p1_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", out);
+		else if (*s == '\t')
+			fputs("\\t", out);
+		else if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (!isprint((unsigned char)*s))
+			fprintf(out, "\\%03o", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void p1_expr(FILE *out, const struct stp_node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case STP_N_NUM: fprintf(out, "%lld", (long long)n->n); break;
+	case STP_N_STR: p1_str(out, n->s); break;
+	case STP_N_VAR:
+		fputs(n->s, out);
+		if (n->nkids) {
+			fputc('[', out);
+			p1_list(out, n->kids, n->nkids);
+			fputc(']', out);
+		}
+		break;
+	case STP_N_TARGET: fputs(n->s, out); break;
+	case STP_N_ARGV: fprintf(out, "%s%lld", n->op ? n->op : "$", (long long)n->n); break;
+	case STP_N_ARGC: fputs(n->op && *n->op == '@' ? "@#" : "$#", out); break;
+	case STP_N_CALL:
+		fprintf(out, "%s(", n->s);
+		p1_list(out, n->kids, n->nkids);
+		fputc(')', out);
+		break;
+	case STP_N_STAT:
+		fprintf(out, "@%s(", n->s);
+		p1_list(out, n->kids, n->nkids);
+		fputc(')', out);
+		break;
+	case STP_N_UNARY:
+		fprintf(out, "%s(", n->op);
+		p1_expr(out, n->kids[0]);
+		fputc(')', out);
+		break;
+	case STP_N_BINARY:
+		fputc('(', out);
+		p1_expr(out, n->kids[0]);
+		fprintf(out, ") %s (", n->op);
+		p1_expr(out, n->kids[1]);
+		fputc(')', out);
+		break;
+	case STP_N_COND:
+		fputc('(', out);
+		p1_expr(out, n->kids[0]);
+		fputs(")?(", out);
+		p1_expr(out, n->kids[1]);
+		fputs("):(", out);
+		p1_expr(out, n->kids[2]);
+		fputc(')', out);
+		break;
+	case STP_N_ASSIGN:
+		p1_expr(out, n->kids[0]);
+		fprintf(out, " %s ", n->op);
+		p1_expr(out, n->kids[1]);
+		break;
+	case STP_N_INCDEC:
+		if (n->n)
+			fputs(n->op, out);
+		p1_expr(out, n->kids[0]);
+		if (!n->n)
+			fputs(n->op, out);
+		break;
+	case STP_N_IN:
+		fputc('[', out);
+		p1_list(out, n->kids, n->nkids - 1);
+		fputs("] in ", out);
+		p1_expr(out, n->kids[n->nkids - 1]);
+		break;
+	case STP_N_DEFINED:
+		fputs("@defined(", out);
+		p1_expr(out, n->kids[0]);
+		fputc(')', out);
+		break;
+	default:
+		break;
+	}
+}
+
+static void p1_stmt(FILE *out, const struct stp_node *n)
+{
+	if (!n) {
+		fputc(';', out);
+		return;
+	}
+	switch (n->kind) {
+	case STP_S_BLOCK:
+		fputs("{\n", out);
+		for (int i = 0; i < n->nkids; i++) {
+			p1_stmt(out, n->kids[i]);
+			fputc('\n', out);
+		}
+		fputc('}', out);
+		break;
+	case STP_S_EXPR: p1_expr(out, n->kids[0]); break;
+	case STP_S_IF:
+		fputs("if (", out);
+		p1_expr(out, n->kids[0]);
+		fputs(") ", out);
+		p1_stmt(out, n->kids[1]);
+		if (n->nkids > 2 && n->kids[2]) {
+			fputs("\nelse ", out);
+			p1_stmt(out, n->kids[2]);
+		}
+		break;
+	case STP_S_WHILE:             /* stap parses while as a for loop */
+		fputs("for (;", out);
+		p1_expr(out, n->kids[0]);
+		fputs(";) ", out);
+		p1_stmt(out, n->kids[1]);
+		break;
+	case STP_S_FOR:
+		fputs("for (", out);
+		if (n->kids[0])
+			p1_stmt(out, n->kids[0]);
+		fputs("; ", out);
+		p1_expr(out, n->kids[1]);
+		fputs("; ", out);
+		if (n->kids[2])
+			p1_stmt(out, n->kids[2]);
+		fputs(") ", out);
+		p1_stmt(out, n->kids[3]);
+		break;
+	case STP_S_FOREACH: {
+		const struct stp_foreach *fe = n->fe;
+		fputs("foreach (", out);
+		if (fe->value)
+			fprintf(out, "%s%s = ", fe->value,
+				!fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		fputc('[', out);
+		for (int i = 0; i < fe->nkeys; i++)
+			fprintf(out, "%s%s%s", i ? ", " : "", fe->keys[i],
+				fe->sort_key == i + 1 ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		fprintf(out, "] in %s%s", fe->array,
+			!fe->value && !fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		if (n->nkids > 1 && n->kids[1]) {
+			fputs(" limit ", out);
+			p1_expr(out, n->kids[1]);
+		}
+		fputs(") ", out);
+		p1_stmt(out, n->kids[0]);
+		break;
+	}
+	case STP_S_DELETE: fputs("delete ", out); p1_expr(out, n->kids[0]); break;
+	case STP_S_NEXT: fputs("next", out); break;
+	case STP_S_BREAK: fputs("break", out); break;
+	case STP_S_CONTINUE: fputs("continue", out); break;
+	case STP_S_RETURN:
+		fputs("return", out);
+		if (n->nkids && n->kids[0]) {
+			fputc(' ', out);
+			p1_expr(out, n->kids[0]);
+		}
+		break;
+	case STP_S_NULL: fputc(';', out); break;
+	default: p1_expr(out, n); break;
+	}
+}
+
+static void p1_point(FILE *out, const struct stp_pp *pp)
+{
+	for (int c = 0; c < pp->ncomps; c++) {
+		const struct stp_ppcomp *k = &pp->comps[c];
+		fprintf(out, "%s%s", c ? "." : "", k->name);
+		if (k->arg == 1)
+			fprintf(out, "(%lld)", (long long)k->n);
+		else if (k->arg == 2) {
+			fputc('(', out);
+			p1_str(out, k->s);
+			fputc(')', out);
+		}
+	}
+	fputs(pp->optional ? "?" : pp->sufficient ? "!" : "", out);
+}
+
+static const char *const p1_types[] = { "", ":long", ":string" };
+
+/* The script (not the tapsets), as stap -p1 prints it: a header, then its globals, probes and
+ * aliases, then its functions. */
+static void p1_dump(FILE *out, const struct stp_file *f, const char *name)
+{
+	fprintf(out, "# parse tree dump\n# file %s\n", name);
+	for (int i = 0; i < f->nglobals; i++) {
+		const struct stp_global *g = &f->globals[i];
+		fprintf(out, "%sglobal %s", g->is_private ? "private " : "", g->name);
+		if (g->size)
+			fprintf(out, "[%lld]", (long long)g->size);
+		if (g->init) {
+			fputs(" = ", out);
+			p1_expr(out, g->init);
+		}
+		fputc('\n', out);
+	}
+	for (int i = 0; i < f->nprobes; i++) {
+		const struct stp_probe *pr = &f->probes[i];
+		fputs("probe ", out);
+		for (int k = 0; pr->alias && k < pr->nnames; k++) {
+			if (k)
+				fputs(", ", out);
+			p1_point(out, &pr->names[k]);
+		}
+		if (pr->alias)
+			fputs(pr->epilogue ? " += " : " = ", out);
+		for (int k = 0; k < pr->npps; k++) {
+			if (k)
+				fputs(", ", out);
+			p1_point(out, &pr->pps[k]);
+		}
+		p1_stmt(out, pr->body);
+		fputc('\n', out);
+	}
+	for (int i = 0; i < f->nfuncs; i++) {
+		const struct stp_func *fn = &f->funcs[i];
+		int rt = fn->rettype >= 0 && fn->rettype <= 2 ? fn->rettype : 0;
+		fprintf(out, "function %s%s (", fn->name, p1_types[rt]);
+		for (int k = 0; k < fn->nparams; k++) {
+			int t = fn->ptypes && fn->ptypes[k] >= 0 && fn->ptypes[k] <= 2 ? fn->ptypes[k] : 0;
+			fprintf(out, "%s%s%s", k ? ", " : "", fn->params[k], p1_types[t]);
+		}
+		fputs(")\n", out);
+		p1_stmt(out, fn->body);
+		fputc('\n', out);
+	}
+}
+
 /* ---- --dump-functions ---- */
 
 static void dump_functions(FILE *out, struct units *u)
@@ -897,6 +1154,7 @@ int stap_main(int argc, char **argv)
 		goto done;
 	}
 	if (o.pass == 1) {
+		p1_dump(stdout, &u.v[0]->file, u.v[0]->src.name);
 		status = 0;
 		goto done;
 	}
