@@ -1015,6 +1015,23 @@ static struct ps_value f_error(struct rt *r, const struct ps_value *a, int n)
 	return ps_int(0);
 }
 
+/* What the handler printed so far goes to the old file, the rest to the new one. */
+static void flush_buf(struct rt *r);
+
+static struct ps_value f_switch_file(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)a;
+	(void)n;
+	if (!r->o.switch_file)
+		return ps_int(0);
+	flush_buf(r);
+	fflush(r->o.out);
+	FILE *f = r->o.switch_file(r->o.switch_ctx);
+	if (f)
+		r->o.out = f;
+	return ps_int(0);
+}
+
 static struct ps_value f_ansi(struct rt *r, const struct ps_value *a, int n)
 {
 	switch (r->at->op) {
@@ -1050,7 +1067,7 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_THREAD_INDENT] = f_thread_indent, [PG_F_ISINSTR] = f_isinstr,
 	[PG_F_TOKENIZE] = f_tokenize, [PG_F_STR_REPLACE] = f_str_replace,
 	[PG_F_TEXT_STR] = f_text_str, [PG_F_STRINGAT] = f_stringat, [PG_F_CTIME] = f_ctime,
-	[PG_F_ERROR] = f_error, [PG_F_ANSI_CLEAR] = f_ansi, [PG_F_ANSI_COLOR] = f_ansi,
+	[PG_F_ERROR] = f_error, [PG_F_SWITCH_FILE] = f_switch_file, [PG_F_ANSI_CLEAR] = f_ansi, [PG_F_ANSI_COLOR] = f_ansi,
 	[PG_F_ANSI_RESET] = f_ansi, [PG_F_ANSI_CURSOR_XY] = f_ansi,
 	[PG_F_ANSI_CURSOR_HIDE] = f_ansi, [PG_F_ANSI_CURSOR_SHOW] = f_ansi,
 	[PG_F_ANSI_CURSOR_SAVE] = f_ansi, [PG_F_ANSI_CURSOR_RESTORE] = f_ansi,

@@ -88,6 +88,10 @@ struct rt_opts {
 	void (*record_end)(FILE *out, void *ctx);
 	void (*trace)(FILE *out, struct ps_value v, int isize, void *ctx);
 	void *output_ctx;
+	/* switch_file() (SystemTap): close the output and open the next; returns the new one, or
+	 * NULL to keep writing where it writes (no -o file, or the next could not be opened). */
+	FILE *(*switch_file)(void *ctx);
+	void *switch_ctx;
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
 	/* Report a fault (the clause is then abandoned); NULL: a plain "pyscope: ..." line. */

@@ -842,7 +842,7 @@ static void dump_functions(FILE *out, struct units *u)
 		"sprint:string (...)", "sprintf:string (fmt:string, ...)", "sprintln:string (...)",
 		"str_replace:string (prnt_str:string, srch_str:string, rplc_str:string)",
 		"stringat:long (str:string, pos:long)", "strlen:long (s:string)",
-		"substr:string (str:string, start:long, length:long)", "target:long ()",
+		"substr:string (str:string, start:long, length:long)", "switch_file ()", "target:long ()",
 		"text_str:string (input:string)", "thread_indent:string (delta:long)", "tid:long ()",
 		"tokenize:string (input:string, delim:string)", "uid:long ()",
 		"user_string:string (addr:long)", "user_string_n:string (addr:long, n:long)",
@@ -912,9 +912,48 @@ static uint64_t now_ns(void)
 #define FLUSH_NS 200000000ull
 #define TICK_BUDGET_NS 20000000ull
 
+/* ---- -o FILE and switch_file() ---- */
+
+/* switch_file(): stap's staprun closes the output file and opens the next, named FILE.N with N
+ * counting the switches (1, 2, ...). Without -o the output stays on stdout, as stap's does. */
+struct outfiles {
+	const char *base;            /* -o FILE, or NULL */
+	FILE **out;
+	int n;                       /* switches so far */
+	int err;                     /* a file could not be written or opened: exit 2 */
+};
+
+static FILE *switch_output(void *ctx)
+{
+	struct outfiles *of = ctx;
+	if (!of->base)
+		return NULL;
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s.%d", of->base, of->n + 1) >= (int)sizeof(path)) {
+		fprintf(stderr, "pyscope: switch_file: output file name too long\n");
+		of->err = 1;
+		return NULL;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", path, strerror(errno));
+		of->err = 1;
+		return NULL;
+	}
+	if (fclose(*of->out) != 0) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", of->base, strerror(errno));
+		of->err = 1;
+	}
+	of->n++;
+	*of->out = f;
+	return f;
+}
+
+/* ---- running ---- */
+
 struct live {
 	struct rt *r;
-	FILE *out;
+	FILE **out;                  /* the current output (switch_file() changes it) */
 	uint64_t flushed;
 	uint64_t deadline;           /* -T: CLOCK_MONOTONIC ns (0: none) */
 };
@@ -946,7 +985,7 @@ static int live_between(void *ctx, int delivered)
 	struct live *l = ctx;
 	uint64_t now = now_ns();
 	if (!delivered || now - l->flushed >= FLUSH_NS) {
-		fflush(l->out);
+		fflush(*l->out);
 		l->flushed = now;
 	}
 	if (l->deadline && now >= l->deadline)
@@ -984,7 +1023,7 @@ static int run_replay(struct rt *r, struct replay *rp)
 	return rt_end(r, last);
 }
 
-static int run_live(struct rt *r, struct cap *c, FILE *out, uint64_t deadline)
+static int run_live(struct rt *r, struct cap *c, FILE **out, uint64_t deadline)
 {
 	struct live l = { r, out, now_ns(), deadline };
 	struct ps_sink sink = { live_event, report_lost, &l };
@@ -1225,7 +1264,9 @@ int stap_main(int argc, char **argv)
 		out = stop_stdout();
 	}
 	struct faults fs = { u.v[0]->src.name, prog, 0 };
+	struct outfiles of = { o.outfile, &out, 0, 0 };
 	struct rt_opts ro = {
+		.switch_file = switch_output, .switch_ctx = &of,
 		.dialect = &stap_dialect, .out = out, .strsize = strsize, .target = so.target,
 		.replay = rp != NULL, .on_fault = report_fault, .fault_ctx = &fs,
 		.on_drops = report_drops, .stop = &stop_requested,
@@ -1252,7 +1293,7 @@ int stap_main(int argc, char **argv)
 	if (rp)
 		status = run_replay(r, rp);
 	else if (cap)
-		status = run_live(r, cap, out, deadline);
+		status = run_live(r, cap, &out, deadline);
 	else
 		status = run_ticks(r, deadline);
 	fflush(out);
@@ -1266,6 +1307,8 @@ int stap_main(int argc, char **argv)
 			(unsigned long long)fs.n);
 		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
 	}
+	if (of.err)
+		status = 2;
 done:
 	if (out && stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
 	    (fflush(out) != 0 || ferror(out))) {

@@ -999,6 +999,7 @@ static const struct { const char *name; enum pg_func f; int minargs, maxargs; } 
 	{ "tokenize", PG_F_TOKENIZE, 2, 2 }, { "str_replace", PG_F_STR_REPLACE, 3, 3 },
 	{ "text_str", PG_F_TEXT_STR, 1, 1 }, { "stringat", PG_F_STRINGAT, 2, 2 },
 	{ "ctime", PG_F_CTIME, 1, 1 }, { "error", PG_F_ERROR, 1, 1 },
+	{ "switch_file", PG_F_SWITCH_FILE, 0, 0 },
 	{ "thread_indent", PG_F_THREAD_INDENT, 1, 1 },
 	{ "ansi_clear_screen", PG_F_ANSI_CLEAR, 0, 0 }, { "ansi_set_color", PG_F_ANSI_COLOR, 1, 1 },
 	{ "ansi_set_color2", PG_F_ANSI_COLOR, 2, 2 }, { "ansi_set_color3", PG_F_ANSI_COLOR, 3, 3 },
