@@ -402,6 +402,29 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	int np = s->o->markers(exe, &probes, s->o->markers_ctx);
 	if (np < 0)
 		fail(s, c->tok, "while resolving probe point: cannot read the markers of %s", exe);
+	/* a library none of the markers is in: say so, naming the ones that have markers (not
+	 * "no match for mark" with the other libraries' marks) */
+	if (lib && np > 0) {
+		bool found = false;
+		char libs[512] = "";
+		size_t used = 0;
+		for (int i = 0; i < np; i++) {
+			struct pg_pdesc d = pt.d;
+			d.pid = 0;
+			d.name = "";
+			found |= pg_pdesc_match(&d, probes[i], 0);
+			const char *m = probes[i]->module ? probes[i]->module : "";
+			if (*m && !strstr(libs, m) && used + strlen(m) + 3 < sizeof(libs))
+				used += (size_t)snprintf(libs + used, sizeof(libs) - used, "%s%s",
+							 used ? ", " : "", m);
+		}
+		if (!found) {
+			if (pp->optional)
+				return 0;
+			fail(s, lib->tok, "while resolving probe point: no library \"%s\" with markers in "
+			     "%s (its libraries with markers: %s)", lib->s, exe, *libs ? libs : "none");
+		}
+	}
 	/* the points' markers: matched by name (either spelling) and library */
 	const struct ps_probe **hit = xalloc(s, sizeof(hit[0]) * (size_t)(np + 1));
 	int nhit = 0;
