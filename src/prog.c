@@ -36,6 +36,7 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_STRINGAT]       = { "stringat",    2, 2, I, { S, I } },
 	[PG_F_CTIME]          = { "ctime",       1, 1, S, { I } },
 	[PG_F_ERROR]          = { "error",       1, 1, PS_V_NONE, { S } },
+	[PG_F_SWITCH_FILE]    = { "switch_file", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_CLEAR]     = { "ansi_clear_screen", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_COLOR]     = { "ansi_set_color", 1, 3, PS_V_NONE, { I, I, I } },
 	[PG_F_ANSI_RESET]     = { "ansi_reset_color", 0, 0, PS_V_NONE, { 0 } },

@@ -176,6 +176,7 @@ enum pg_func {
 	PG_F_STRINGAT,           /* (s, i) the byte at i (fault past the end) */
 	PG_F_CTIME,              /* (secs) "Thu Nov 26 12:04:11 2026" in UTC, as stap's ctime */
 	PG_F_ERROR,              /* (msg) a run-time error with that message (void) */
+	PG_F_SWITCH_FILE,        /* () SystemTap's switch_file: output to the next -o file (void) */
 	PG_F_ANSI_CLEAR,         /* () ansi_clear_screen: prints "\033[1;1H\033[J" (void) */
 	PG_F_ANSI_COLOR,         /* (fg[, bg[, attr]]) ansi_set_color*: "\033[FG;BG;ATTRm" (void) */
 	PG_F_ANSI_RESET,         /* () ansi_reset_color: "\033[0;0m" (void) */
@@ -273,6 +274,8 @@ enum pg_pdkind {
 	PG_PD_MARKER,            /* a marker probe, matched by globs */
 	PG_PD_BEGIN, PG_PD_END,
 	PG_PD_TICK,              /* every period ns, on one CPU */
+	PG_PD_ERROR,             /* SystemTap's `error`: at the end, instead of the end probes,
+				  * when a fault ended the run (rt_dialect.error_skips_end) */
 };
 
 struct pg_pdesc {

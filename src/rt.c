@@ -157,8 +157,8 @@ struct rt {
 	struct probe_state *ps;          /* marker probes with clauses */
 	int maxid;
 	int *byid;                       /* probe id -> index in ps, -1 */
-	int nbegin, nend;
-	struct enabling *begin, *end;
+	int nbegin, nend, nerror;
+	struct enabling *begin, *end, *error;
 	struct ps_probe begin_probe, end_probe;
 	int nticks;
 	struct tick *ticks;
@@ -1015,6 +1015,23 @@ static struct ps_value f_error(struct rt *r, const struct ps_value *a, int n)
 	return ps_int(0);
 }
 
+/* What the handler printed so far goes to the old file, the rest to the new one. */
+static void flush_buf(struct rt *r);
+
+static struct ps_value f_switch_file(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)a;
+	(void)n;
+	if (!r->o.switch_file)
+		return ps_int(0);
+	flush_buf(r);
+	fflush(r->o.out);
+	FILE *f = r->o.switch_file(r->o.switch_ctx);
+	if (f)
+		r->o.out = f;
+	return ps_int(0);
+}
+
 static struct ps_value f_ansi(struct rt *r, const struct ps_value *a, int n)
 {
 	switch (r->at->op) {
@@ -1050,7 +1067,7 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_THREAD_INDENT] = f_thread_indent, [PG_F_ISINSTR] = f_isinstr,
 	[PG_F_TOKENIZE] = f_tokenize, [PG_F_STR_REPLACE] = f_str_replace,
 	[PG_F_TEXT_STR] = f_text_str, [PG_F_STRINGAT] = f_stringat, [PG_F_CTIME] = f_ctime,
-	[PG_F_ERROR] = f_error, [PG_F_ANSI_CLEAR] = f_ansi, [PG_F_ANSI_COLOR] = f_ansi,
+	[PG_F_ERROR] = f_error, [PG_F_SWITCH_FILE] = f_switch_file, [PG_F_ANSI_CLEAR] = f_ansi, [PG_F_ANSI_COLOR] = f_ansi,
 	[PG_F_ANSI_RESET] = f_ansi, [PG_F_ANSI_CURSOR_XY] = f_ansi,
 	[PG_F_ANSI_CURSOR_HIDE] = f_ansi, [PG_F_ANSI_CURSOR_SHOW] = f_ansi,
 	[PG_F_ANSI_CURSOR_SAVE] = f_ansi, [PG_F_ANSI_CURSOR_RESTORE] = f_ansi,
@@ -1871,10 +1888,16 @@ int rt_end(struct rt *r, uint64_t now)
 	r->exited = false;           /* END clauses run even after exit() or a fatal fault */
 	bool fatal = r->fatal;
 	r->fatal = false;
-	run_list(r, &ev, &r->end_probe, r->end, r->nend);
+	/* stap's error state: the error probes instead of the end probes (and of the synthesized
+	 * end probe that prints the globals) */
+	bool err_state = fatal && r->d->error_skips_end;
+	if (err_state)
+		run_list(r, &ev, &r->end_probe, r->error, r->nerror);
+	else
+		run_list(r, &ev, &r->end_probe, r->end, r->nend);
 	r->fatal |= fatal;
 	r->exited = true;
-	if (r->d->dump_globals)
+	if (r->d->dump_globals && !err_state)
 		dump_globals(r);
 	rt_report_drops(r);
 	/* dtrace(1) prints one "\n", then every aggregation no printa() printed, back to back.
@@ -1985,6 +2008,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			add_enabling(&r->begin, &r->nbegin, e->clause, e->pdesc, e->epid);
 		} else if (e->kind == PG_PD_END) {
 			add_enabling(&r->end, &r->nend, e->clause, e->pdesc, e->epid);
+		} else if (e->kind == PG_PD_ERROR) {
+			add_enabling(&r->error, &r->nerror, e->clause, e->pdesc, e->epid);
 		} else if (e->kind == PG_PD_TICK) {
 			struct tick *t = NULL;
 			for (int i = 0; i < r->nticks && !t; i++)
@@ -2098,6 +2123,7 @@ void rt_free(struct rt *r)
 	free(r->byid);
 	free(r->begin);
 	free(r->end);
+	free(r->error);
 	for (int i = 0; i < r->nticks; i++)
 		free(r->ticks[i].en);
 	free(r->ticks);

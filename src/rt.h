@@ -56,10 +56,14 @@ struct rt_fault {
 struct rt_dialect {
 	bool keep_zero;          /* storing 0 / "" keeps an element (SystemTap); D deletes it */
 	bool fault_ends_run;     /* a fault ends the run (SystemTap's MAXERRORS 0): rt_* return
-				  * exited, status 1; END clauses still run from rt_end */
+				  * exited, status 1; END clauses still run from rt_end
+				  * unless error_skips_end */
 	bool fault_keeps_output; /* what the faulting handler printed before the fault stays
 				  * (SystemTap); D drops the clause's output */
 	bool dump_globals;       /* at the end, print globals with dump_at_end, stap's way */
+	bool error_skips_end;    /* SystemTap: after a fatal fault rt_end runs the PG_PD_ERROR
+				  * clauses and skips the end clauses and the globals' dump
+				  * (stap's STAP_SESSION_ERROR state); D runs END clauses */
 	const char *begin_provider, *begin_name, *end_name;   /* the BEGIN/END probes' names for
 				  * probeprov/probename (NULL: "dtrace", "BEGIN", "END") */
 };
@@ -84,6 +88,10 @@ struct rt_opts {
 	void (*record_end)(FILE *out, void *ctx);
 	void (*trace)(FILE *out, struct ps_value v, int isize, void *ctx);
 	void *output_ctx;
+	/* switch_file() (SystemTap): close the output and open the next; returns the new one, or
+	 * NULL to keep writing where it writes (no -o file, or the next could not be opened). */
+	FILE *(*switch_file)(void *ctx);
+	void *switch_ctx;
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
 	/* Report a fault (the clause is then abandoned); NULL: a plain "pyscope: ..." line. */

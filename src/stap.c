@@ -20,8 +20,10 @@
  *   - $argN are 64-bit numbers; user_string() sees only strings copied at the hit (the
  *     arguments a handler reads as strings), as `pyscope dtrace`'s copyinstr() does; reading
  *     other user memory (user_long, ...) is refused at compile time.
- *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe is refused.
+ *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
+ *     instead of the end probes when a fault ended the run, as stap's does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -570,6 +572,262 @@ static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
 			(unsigned long long)(aggdrops + dyndrops), aggdrops + dyndrops == 1 ? "y" : "ies");
 }
 
+/* ---- -p1: the parse tree, printed back in stap's pass-1 style ---- */
+
+/* As stap's staptree prints its nodes: every operand of an operator in parentheses, one
+ * statement per line, no indentation. */
+static void p1_expr(FILE *out, const struct stp_node *n);
+
+static void p1_list(FILE *out, struct stp_node *const *kids, int nkids)
+{
+	for (int i = 0; i < nkids; i++) {
+		if (i)
+			fputs(", ", out);
+		p1_expr(out, kids[i]);
+	}
+}
+
+static void p1_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", out);
+		else if (*s == '\t')
+			fputs("\\t", out);
+		else if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (!isprint((unsigned char)*s))
+			fprintf(out, "\\%03o", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void p1_expr(FILE *out, const struct stp_node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case STP_N_NUM: fprintf(out, "%lld", (long long)n->n); break;
+	case STP_N_STR: p1_str(out, n->s); break;
+	case STP_N_VAR:
+		fputs(n->s, out);
+		if (n->nkids) {
+			fputc('[', out);
+			p1_list(out, n->kids, n->nkids);
+			fputc(']', out);
+		}
+		break;
+	case STP_N_TARGET: fputs(n->s, out); break;
+	case STP_N_ARGV: fprintf(out, "%s%lld", n->op ? n->op : "$", (long long)n->n); break;
+	case STP_N_ARGC: fputs(n->op && *n->op == '@' ? "@#" : "$#", out); break;
+	case STP_N_CALL:
+		fprintf(out, "%s(", n->s);
+		p1_list(out, n->kids, n->nkids);
+		fputc(')', out);
+		break;
+	case STP_N_STAT:
+		fprintf(out, "@%s(", n->s);
+		p1_list(out, n->kids, n->nkids);
+		fputc(')', out);
+		break;
+	case STP_N_UNARY:
+		fprintf(out, "%s(", n->op);
+		p1_expr(out, n->kids[0]);
+		fputc(')', out);
+		break;
+	case STP_N_BINARY:
+		fputc('(', out);
+		p1_expr(out, n->kids[0]);
+		fprintf(out, ") %s (", n->op);
+		p1_expr(out, n->kids[1]);
+		fputc(')', out);
+		break;
+	case STP_N_COND:
+		fputc('(', out);
+		p1_expr(out, n->kids[0]);
+		fputs(")?(", out);
+		p1_expr(out, n->kids[1]);
+		fputs("):(", out);
+		p1_expr(out, n->kids[2]);
+		fputc(')', out);
+		break;
+	case STP_N_ASSIGN:
+		p1_expr(out, n->kids[0]);
+		fprintf(out, " %s ", n->op);
+		p1_expr(out, n->kids[1]);
+		break;
+	case STP_N_INCDEC:
+		if (n->n)
+			fputs(n->op, out);
+		p1_expr(out, n->kids[0]);
+		if (!n->n)
+			fputs(n->op, out);
+		break;
+	case STP_N_IN:
+		fputc('[', out);
+		p1_list(out, n->kids, n->nkids - 1);
+		fputs("] in ", out);
+		p1_expr(out, n->kids[n->nkids - 1]);
+		break;
+	case STP_N_DEFINED:
+		fputs("@defined(", out);
+		p1_expr(out, n->kids[0]);
+		fputc(')', out);
+		break;
+	default:
+		break;
+	}
+}
+
+static void p1_stmt(FILE *out, const struct stp_node *n)
+{
+	if (!n) {
+		fputc(';', out);
+		return;
+	}
+	switch (n->kind) {
+	case STP_S_BLOCK:
+		fputs("{\n", out);
+		for (int i = 0; i < n->nkids; i++) {
+			p1_stmt(out, n->kids[i]);
+			fputc('\n', out);
+		}
+		fputc('}', out);
+		break;
+	case STP_S_EXPR: p1_expr(out, n->kids[0]); break;
+	case STP_S_IF:
+		fputs("if (", out);
+		p1_expr(out, n->kids[0]);
+		fputs(") ", out);
+		p1_stmt(out, n->kids[1]);
+		if (n->nkids > 2 && n->kids[2]) {
+			fputs("\nelse ", out);
+			p1_stmt(out, n->kids[2]);
+		}
+		break;
+	case STP_S_WHILE:             /* stap parses while as a for loop */
+		fputs("for (;", out);
+		p1_expr(out, n->kids[0]);
+		fputs(";) ", out);
+		p1_stmt(out, n->kids[1]);
+		break;
+	case STP_S_FOR:
+		fputs("for (", out);
+		if (n->kids[0])
+			p1_stmt(out, n->kids[0]);
+		fputs("; ", out);
+		p1_expr(out, n->kids[1]);
+		fputs("; ", out);
+		if (n->kids[2])
+			p1_stmt(out, n->kids[2]);
+		fputs(") ", out);
+		p1_stmt(out, n->kids[3]);
+		break;
+	case STP_S_FOREACH: {
+		const struct stp_foreach *fe = n->fe;
+		fputs("foreach (", out);
+		if (fe->value)
+			fprintf(out, "%s%s = ", fe->value,
+				!fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		fputc('[', out);
+		for (int i = 0; i < fe->nkeys; i++)
+			fprintf(out, "%s%s%s", i ? ", " : "", fe->keys[i],
+				fe->sort_key == i + 1 ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		fprintf(out, "] in %s%s", fe->array,
+			!fe->value && !fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		if (n->nkids > 1 && n->kids[1]) {
+			fputs(" limit ", out);
+			p1_expr(out, n->kids[1]);
+		}
+		fputs(") ", out);
+		p1_stmt(out, n->kids[0]);
+		break;
+	}
+	case STP_S_DELETE: fputs("delete ", out); p1_expr(out, n->kids[0]); break;
+	case STP_S_NEXT: fputs("next", out); break;
+	case STP_S_BREAK: fputs("break", out); break;
+	case STP_S_CONTINUE: fputs("continue", out); break;
+	case STP_S_RETURN:
+		fputs("return", out);
+		if (n->nkids && n->kids[0]) {
+			fputc(' ', out);
+			p1_expr(out, n->kids[0]);
+		}
+		break;
+	case STP_S_NULL: fputc(';', out); break;
+	default: p1_expr(out, n); break;
+	}
+}
+
+static void p1_point(FILE *out, const struct stp_pp *pp)
+{
+	for (int c = 0; c < pp->ncomps; c++) {
+		const struct stp_ppcomp *k = &pp->comps[c];
+		fprintf(out, "%s%s", c ? "." : "", k->name);
+		if (k->arg == 1)
+			fprintf(out, "(%lld)", (long long)k->n);
+		else if (k->arg == 2) {
+			fputc('(', out);
+			p1_str(out, k->s);
+			fputc(')', out);
+		}
+	}
+	fputs(pp->optional ? "?" : pp->sufficient ? "!" : "", out);
+}
+
+static const char *const p1_types[] = { "", ":long", ":string" };
+
+/* The script (not the tapsets), as stap -p1 prints it: a header, then its globals, probes and
+ * aliases, then its functions. */
+static void p1_dump(FILE *out, const struct stp_file *f, const char *name)
+{
+	fprintf(out, "# parse tree dump\n# file %s\n", name);
+	for (int i = 0; i < f->nglobals; i++) {
+		const struct stp_global *g = &f->globals[i];
+		fprintf(out, "%sglobal %s", g->is_private ? "private " : "", g->name);
+		if (g->size)
+			fprintf(out, "[%lld]", (long long)g->size);
+		if (g->init) {
+			fputs(" = ", out);
+			p1_expr(out, g->init);
+		}
+		fputc('\n', out);
+	}
+	for (int i = 0; i < f->nprobes; i++) {
+		const struct stp_probe *pr = &f->probes[i];
+		fputs("probe ", out);
+		for (int k = 0; pr->alias && k < pr->nnames; k++) {
+			if (k)
+				fputs(", ", out);
+			p1_point(out, &pr->names[k]);
+		}
+		if (pr->alias)
+			fputs(pr->epilogue ? " += " : " = ", out);
+		for (int k = 0; k < pr->npps; k++) {
+			if (k)
+				fputs(", ", out);
+			p1_point(out, &pr->pps[k]);
+		}
+		p1_stmt(out, pr->body);
+		fputc('\n', out);
+	}
+	for (int i = 0; i < f->nfuncs; i++) {
+		const struct stp_func *fn = &f->funcs[i];
+		int rt = fn->rettype >= 0 && fn->rettype <= 2 ? fn->rettype : 0;
+		fprintf(out, "function %s%s (", fn->name, p1_types[rt]);
+		for (int k = 0; k < fn->nparams; k++) {
+			int t = fn->ptypes && fn->ptypes[k] >= 0 && fn->ptypes[k] <= 2 ? fn->ptypes[k] : 0;
+			fprintf(out, "%s%s%s", k ? ", " : "", fn->params[k], p1_types[t]);
+		}
+		fputs(")\n", out);
+		p1_stmt(out, fn->body);
+		fputc('\n', out);
+	}
+}
+
 /* ---- --dump-functions ---- */
 
 static void dump_functions(FILE *out, struct units *u)
@@ -584,7 +842,7 @@ static void dump_functions(FILE *out, struct units *u)
 		"sprint:string (...)", "sprintf:string (fmt:string, ...)", "sprintln:string (...)",
 		"str_replace:string (prnt_str:string, srch_str:string, rplc_str:string)",
 		"stringat:long (str:string, pos:long)", "strlen:long (s:string)",
-		"substr:string (str:string, start:long, length:long)", "target:long ()",
+		"substr:string (str:string, start:long, length:long)", "switch_file ()", "target:long ()",
 		"text_str:string (input:string)", "thread_indent:string (delta:long)", "tid:long ()",
 		"tokenize:string (input:string, delim:string)", "uid:long ()",
 		"user_string:string (addr:long)", "user_string_n:string (addr:long, n:long)",
@@ -654,9 +912,48 @@ static uint64_t now_ns(void)
 #define FLUSH_NS 200000000ull
 #define TICK_BUDGET_NS 20000000ull
 
+/* ---- -o FILE and switch_file() ---- */
+
+/* switch_file(): stap's staprun closes the output file and opens the next, named FILE.N with N
+ * counting the switches (1, 2, ...). Without -o the output stays on stdout, as stap's does. */
+struct outfiles {
+	const char *base;            /* -o FILE, or NULL */
+	FILE **out;
+	int n;                       /* switches so far */
+	int err;                     /* a file could not be written or opened: exit 2 */
+};
+
+static FILE *switch_output(void *ctx)
+{
+	struct outfiles *of = ctx;
+	if (!of->base)
+		return NULL;
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s.%d", of->base, of->n + 1) >= (int)sizeof(path)) {
+		fprintf(stderr, "pyscope: switch_file: output file name too long\n");
+		of->err = 1;
+		return NULL;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", path, strerror(errno));
+		of->err = 1;
+		return NULL;
+	}
+	if (fclose(*of->out) != 0) {
+		fprintf(stderr, "pyscope: cannot write %s: %s\n", of->base, strerror(errno));
+		of->err = 1;
+	}
+	of->n++;
+	*of->out = f;
+	return f;
+}
+
+/* ---- running ---- */
+
 struct live {
 	struct rt *r;
-	FILE *out;
+	FILE **out;                  /* the current output (switch_file() changes it) */
 	uint64_t flushed;
 	uint64_t deadline;           /* -T: CLOCK_MONOTONIC ns (0: none) */
 };
@@ -688,7 +985,7 @@ static int live_between(void *ctx, int delivered)
 	struct live *l = ctx;
 	uint64_t now = now_ns();
 	if (!delivered || now - l->flushed >= FLUSH_NS) {
-		fflush(l->out);
+		fflush(*l->out);
 		l->flushed = now;
 	}
 	if (l->deadline && now >= l->deadline)
@@ -726,7 +1023,7 @@ static int run_replay(struct rt *r, struct replay *rp)
 	return rt_end(r, last);
 }
 
-static int run_live(struct rt *r, struct cap *c, FILE *out, uint64_t deadline)
+static int run_live(struct rt *r, struct cap *c, FILE **out, uint64_t deadline)
 {
 	struct live l = { r, out, now_ns(), deadline };
 	struct ps_sink sink = { live_event, report_lost, &l };
@@ -834,6 +1131,7 @@ static int elaborate(struct units *u, const struct opts *o, struct stp_sema_opts
 
 static const struct rt_dialect stap_dialect = {
 	.keep_zero = true, .fault_ends_run = true, .fault_keeps_output = true, .dump_globals = true,
+	.error_skips_end = true,
 	.begin_provider = "", .begin_name = "begin", .end_name = "end",
 };
 
@@ -895,6 +1193,7 @@ int stap_main(int argc, char **argv)
 		goto done;
 	}
 	if (o.pass == 1) {
+		p1_dump(stdout, &u.v[0]->file, u.v[0]->src.name);
 		status = 0;
 		goto done;
 	}
@@ -965,7 +1264,9 @@ int stap_main(int argc, char **argv)
 		out = stop_stdout();
 	}
 	struct faults fs = { u.v[0]->src.name, prog, 0 };
+	struct outfiles of = { o.outfile, &out, 0, 0 };
 	struct rt_opts ro = {
+		.switch_file = switch_output, .switch_ctx = &of,
 		.dialect = &stap_dialect, .out = out, .strsize = strsize, .target = so.target,
 		.replay = rp != NULL, .on_fault = report_fault, .fault_ctx = &fs,
 		.on_drops = report_drops, .stop = &stop_requested,
@@ -992,7 +1293,7 @@ int stap_main(int argc, char **argv)
 	if (rp)
 		status = run_replay(r, rp);
 	else if (cap)
-		status = run_live(r, cap, out, deadline);
+		status = run_live(r, cap, &out, deadline);
 	else
 		status = run_ticks(r, deadline);
 	fflush(out);
@@ -1006,6 +1307,8 @@ int stap_main(int argc, char **argv)
 			(unsigned long long)fs.n);
 		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
 	}
+	if (of.err)
+		status = 2;
 done:
 	if (out && stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
 	    (fflush(out) != 0 || ferror(out))) {

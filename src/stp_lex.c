@@ -3,6 +3,7 @@
  * preprocessor and the alias expansion want to look ahead and splice, which a token stream read
  * one at a time makes awkward. stap's comments are all three of `#`, `//` and `/ * * /`.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -70,7 +71,23 @@ const char *stp_tok_desc(const struct stp_token *t, char *buf, size_t n)
 	switch (t->kind) {
 	case STP_EOF: snprintf(buf, n, "end of input"); break;
 	case STP_NUM: snprintf(buf, n, "number '%lld'", (long long)t->ival); break;
-	case STP_STR: snprintf(buf, n, "string '%.60s'", t->text); break;
+	case STP_STR: {
+		/* stap's token keeps the escapes as written: a newline shows as \n, never as a
+		 * line break in the message; other unprintables as '?', as stap prints them */
+		char esc[128];
+		size_t k = 0;
+		for (const char *c = t->text; *c && k + 2 < sizeof(esc) && k < 60; c++) {
+			if (*c == '\n' || *c == '\t') {
+				esc[k++] = '\\';
+				esc[k++] = *c == '\n' ? 'n' : 't';
+			} else {
+				esc[k++] = isprint((unsigned char)*c) ? *c : '?';
+			}
+		}
+		esc[k] = 0;
+		snprintf(buf, n, "string '%s'", esc);
+		break;
+	}
 	case STP_IDENT: snprintf(buf, n, "identifier '%.60s'", t->text); break;
 	case STP_OP: snprintf(buf, n, "operator '%s'", t->text); break;
 	case STP_EMBED: snprintf(buf, n, "embedded-code"); break;

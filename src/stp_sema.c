@@ -402,6 +402,29 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	int np = s->o->markers(exe, &probes, s->o->markers_ctx);
 	if (np < 0)
 		fail(s, c->tok, "while resolving probe point: cannot read the markers of %s", exe);
+	/* a library none of the markers is in: say so, naming the ones that have markers (not
+	 * "no match for mark" with the other libraries' marks) */
+	if (lib && np > 0) {
+		bool found = false;
+		char libs[512] = "";
+		size_t used = 0;
+		for (int i = 0; i < np; i++) {
+			struct pg_pdesc d = pt.d;
+			d.pid = 0;
+			d.name = "";
+			found |= pg_pdesc_match(&d, probes[i], 0);
+			const char *m = probes[i]->module ? probes[i]->module : "";
+			if (*m && !strstr(libs, m) && used + strlen(m) + 3 < sizeof(libs))
+				used += (size_t)snprintf(libs + used, sizeof(libs) - used, "%s%s",
+							 used ? ", " : "", m);
+		}
+		if (!found) {
+			if (pp->optional)
+				return 0;
+			fail(s, lib->tok, "while resolving probe point: no library \"%s\" with markers in "
+			     "%s (its libraries with markers: %s)", lib->s, exe, *libs ? libs : "none");
+		}
+	}
 	/* the points' markers: matched by name (either spelling) and library */
 	const struct ps_probe **hit = xalloc(s, sizeof(hit[0]) * (size_t)(np + 1));
 	int nhit = 0;
@@ -461,9 +484,13 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	}
 	if (n == 1 && comp_is(c, "never"))
 		return 1;
-	if (n == 1 && comp_is(c, "error"))
-		fail(s, c->tok, "while resolving probe point: pyscope has no 'error' probe (stap runs it "
-		     "when a handler faults); use 'end'");
+	if (n == 1 && comp_is(c, "error")) {
+		/* stap's error probe: run at the end instead of the end probes when a fault ended
+		 * the run (rt_dialect.error_skips_end) */
+		pt.d.kind = PG_PD_ERROR;
+		new_handler(s, &pt, blocks, nblocks, file);
+		return 1;
+	}
 	if (comp_is(c, "timer") && n == 2)
 		return timer_point(s, pp, pt, blocks, nblocks, file);
 	if (comp_is(c, "process"))
@@ -995,6 +1022,7 @@ static const struct { const char *name; enum pg_func f; int minargs, maxargs; } 
 	{ "tokenize", PG_F_TOKENIZE, 2, 2 }, { "str_replace", PG_F_STR_REPLACE, 3, 3 },
 	{ "text_str", PG_F_TEXT_STR, 1, 1 }, { "stringat", PG_F_STRINGAT, 2, 2 },
 	{ "ctime", PG_F_CTIME, 1, 1 }, { "error", PG_F_ERROR, 1, 1 },
+	{ "switch_file", PG_F_SWITCH_FILE, 0, 0 },
 	{ "thread_indent", PG_F_THREAD_INDENT, 1, 1 },
 	{ "ansi_clear_screen", PG_F_ANSI_CLEAR, 0, 0 }, { "ansi_set_color", PG_F_ANSI_COLOR, 1, 1 },
 	{ "ansi_set_color2", PG_F_ANSI_COLOR, 2, 2 }, { "ansi_set_color3", PG_F_ANSI_COLOR, 3, 3 },
