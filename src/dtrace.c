@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include "capture.h"
 #include "commands.h"
@@ -52,6 +51,7 @@
 #include "prog.h"
 #include "replay.h"
 #include "rt.h"
+#include "source.h"
 #include "stop.h"
 
 struct source {
@@ -128,55 +128,13 @@ static int check_nul(const char *name, const char *text, size_t len)
 	return -EINVAL;
 }
 
-/* A script's text, or NULL after saying why: unreadable, a directory, larger than DT_MAX_SOURCE
- * (/dev/zero would otherwise fill the memory), or holding a NUL byte. */
+/* A script's text, or NULL after saying why: what source_read refuses (unreadable, a directory,
+ * larger than DT_MAX_SOURCE), or a NUL byte, reported at its line and column. */
 static char *read_file(const char *path)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "pyscope: cannot read %s: it is a directory\n", path);
-		if (f != stdin)
-			fclose(f);
-		return NULL;
-	}
-	size_t cap = 4096, len = 0, n;
-	char *s = malloc(cap);
-	int err = 0;
-	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len > DT_MAX_SOURCE) {
-			err = EFBIG;
-			break;
-		}
-		if (len + 1 == cap) {
-			char *t = realloc(s, cap *= 2);
-			if (!t)
-				free(s);
-			s = t;
-		}
-	}
-	if (!s)
-		err = ENOMEM;
-	else if (!err && ferror(f))
-		err = errno ? errno : EIO;
-	if (f != stdin)
-		fclose(f);
-	if (err == EFBIG)
-		fprintf(stderr, "pyscope: cannot read %s: a script may be at most %d MiB\n", path,
-			DT_MAX_SOURCE >> 20);
-	else if (err)
-		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(err));
-	if (err) {
-		free(s);
-		return NULL;
-	}
-	s[len] = 0;
-	if (check_nul(path, s, len) < 0) {
+	size_t len;
+	char *s = source_read(path, DT_MAX_SOURCE, &len);
+	if (s && check_nul(path, s, len) < 0) {
 		free(s);
 		return NULL;
 	}

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +41,7 @@
 #include "replay.h"
 #include "rt.h"
 #include "sdt.h"
+#include "source.h"
 #include "stop.h"
 #include "stp_lex.h"
 #include "stp_parse.h"
@@ -247,54 +247,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* A script or tapset's text, or NULL after saying why. */
+/* A script or tapset's text, or NULL after saying why (source_read's refusals, or a NUL byte). */
 static char *read_text(const char *path)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "pyscope: cannot read %s: it is a directory\n", path);
-		if (f != stdin)
-			fclose(f);
-		return NULL;
-	}
-	size_t cap = 4096, len = 0, n;
-	char *s = malloc(cap);
-	int err = 0;
-	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len > STP_MAX_SOURCE) {
-			err = EFBIG;
-			break;
-		}
-		if (len + 1 == cap) {
-			char *t = realloc(s, cap *= 2);
-			if (!t)
-				free(s);
-			s = t;
-		}
-	}
-	if (!s)
-		err = ENOMEM;
-	else if (!err && ferror(f))
-		err = errno ? errno : EIO;
-	if (f != stdin)
-		fclose(f);
-	if (err == EFBIG)
-		fprintf(stderr, "pyscope: cannot read %s: a script may be at most %d MiB\n", path,
-			STP_MAX_SOURCE >> 20);
-	else if (err)
-		fprintf(stderr, "pyscope: cannot read %s: %s\n", path, strerror(err));
-	if (err) {
-		free(s);
-		return NULL;
-	}
-	s[len] = 0;
-	if (memchr(s, 0, len)) {
+	size_t len;
+	char *s = source_read(path, STP_MAX_SOURCE, &len);
+	if (s && memchr(s, 0, len)) {
 		fprintf(stderr, "pyscope: cannot read %s: it holds a NUL byte (a script is text)\n", path);
 		free(s);
 		return NULL;
