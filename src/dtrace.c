@@ -51,6 +51,7 @@
 #include "prog.h"
 #include "replay.h"
 #include "rt.h"
+#include "session.h"
 #include "source.h"
 #include "stop.h"
 
@@ -271,13 +272,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
 /* ---- -l ---- */
@@ -638,141 +632,23 @@ static void report_lost(uint64_t lost, int cpu, void *ctx)
 	fputc('\n', stderr);
 }
 
-/* ---- runs ---- */
-
-/* Every loop below looks at stop_requested (stop.h) at least every CAP_WAIT_MS, and so does
- * rt_tick between two firings. Live, ticks run one due time per rt_tick call within a time
- * budget, so late ticks cannot starve the events; replayed, and with no capture, rt_tick runs
- * them all up to UNTIL at once, where its burst limit (RT_MAX_TICK_BURST missed firings of one
- * tick, then a skip ahead, as DTrace's cyclics do not backlog) bounds a gap of any length. */
-#define TICK_BUDGET_NS 20000000ull   /* live: longest spent on late ticks before the events */
-
-/* Run the ticks due up to UNTIL; with BUDGET (ns, live), one due time at a time, giving up after
- * that long and leaving the rest for the next call. rt_exited(). */
-static int catch_up(struct rt *r, uint64_t until, uint64_t budget)
+/* dtrace's notice when the -c command ends (dtrace.c's prochandler, on stderr). Like every
+ * notice it is kept out of quiet output (-q, or #pragma D option quiet). */
+static void command_gone(pid_t pid, int code, int sig, void *ctx)
 {
-	if (!budget)
-		return rt_tick(r, until);
-	uint64_t start = now_ns(), next;
-	unsigned n = 0;
-	while (!stop_requested && !rt_exited(r) && (next = rt_next_tick(r)) && next <= until) {
-		rt_tick(r, next);
-		if (++n % 64 == 0 && now_ns() - start > budget)
-			break;
+	if (*(const bool *)ctx)
+		return;
+	if (sig) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev)
+			fprintf(stderr, "dtrace: pid %d terminated by SIG%s\n", (int)pid, abbrev);
+		else
+			fprintf(stderr, "dtrace: pid %d terminated by signal %d\n", (int)pid, sig);
+	} else if (code) {
+		fprintf(stderr, "dtrace: pid %d exited with status %d\n", (int)pid, code);
+	} else {
+		fprintf(stderr, "dtrace: pid %d has exited\n", (int)pid);
 	}
-	return rt_exited(r);
-}
-
-static int run_replay(struct rt *r, struct replay *rp)
-{
-	uint64_t first = replay_first_ts(rp);
-	const struct ps_event *ev;
-	uint64_t lost;
-	if (!rt_begin(r, first))
-		while (!stop_requested) {
-			ev = replay_next(rp, &lost);
-			if (lost)       /* also the drops recorded after the last event */
-				report_lost(lost, -1, NULL);
-			if (!ev || catch_up(r, ev->ts, 0) || rt_event(r, ev))
-				break;
-		}
-	uint64_t last = replay_last_ts(rp);
-	if (!rt_exited(r))
-		catch_up(r, last, 0);
-	return rt_end(r, last);
-}
-
-#define FLUSH_NS 200000000ull       /* live: longest printed output waits in the buffer */
-
-struct live {
-	struct rt *r;
-	FILE *out;
-	uint64_t flushed;
-};
-
-static int live_event(const struct ps_event *ev, void *ctx)
-{
-	struct live *l = ctx;
-	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
-		return 1;
-	return rt_event(l->r, ev);
-}
-
-/* Between two waits of the capture loop: the ticks now due; the next wait ends at the next.
- * What the clauses printed is shown when idle and at least every FLUSH_NS (a pipe's buffer
- * would hold it back, and a reader that left is only noticed at a write). */
-static int live_between(void *ctx, int delivered)
-{
-	struct live *l = ctx;
-	struct rt *r = l->r;
-	if (!delivered || now_ns() - l->flushed >= FLUSH_NS) {
-		fflush(l->out);
-		l->flushed = now_ns();
-	}
-	if (catch_up(r, now_ns(), TICK_BUDGET_NS))
-		return -1;
-	uint64_t next = rt_next_tick(r), now = now_ns();
-	if (!next)
-		return CAP_WAIT_MS;
-	if (next <= now)
-		return 0;
-	return next - now >= (uint64_t)CAP_WAIT_MS * 1000000 ? CAP_WAIT_MS
-							       : (int)((next - now) / 1000000 + 1);
-}
-
-static int run_live(const struct opts *o, struct rt *r, struct cap *c, FILE *out)
-{
-	struct live l = { r, out, now_ns() };
-	struct ps_sink sink = { live_event, report_lost, &l };
-	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
-	if (cap_attach(c) < 0)
-		return 2;
-	if (rt_begin(r, now_ns()))
-		return rt_end(r, now_ns());
-	if (cap_start(c) < 0) {
-		fprintf(stderr, "pyscope: cannot start the command\n");
-		return 2;
-	}
-	int end = cap_run(c, &loop);
-	if (end == CAP_END_GONE && !o->quiet && o->command)
-		fprintf(stderr, "dtrace: pid %d has exited\n", (int)cap_command_pid(c));
-	return rt_end(r, now_ns());
-}
-
-/* BEGIN, END and ticks only: no capture; run until exit() or a stop, sleeping toward the next
- * tick in steps short enough to see a stop. */
-static int run_ticks(struct rt *r)
-{
-	if (!rt_begin(r, now_ns()))
-		while (!stop_requested && !rt_exited(r)) {
-			uint64_t next = rt_next_tick(r), now = now_ns();
-			if (!next || next > now) {
-				uint64_t ns = (uint64_t)CAP_WAIT_MS * 1000000;
-				if (next && next - now < ns)
-					ns = next - now;
-				struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			catch_up(r, now, 0);
-		}
-	return rt_end(r, now_ns());
-}
-
-/* The output's last flush: a write that failed (a full disk, a closed pipe) is reported in one
- * line and fails the run, not lost. The runtime's own flushes leave the error on the stream and
- * errno as that failure set it. Returns 0, or -EIO after saying so. */
-static int check_output(FILE *out, const char *name)
-{
-	int earlier = errno;
-	errno = 0;
-	bool flushed = fflush(out) == 0;
-	int err = !flushed && errno ? errno : earlier;
-	if (flushed && !ferror(out))
-		return 0;
-	fprintf(stderr, "pyscope: cannot write %s: %s\n", name ? name : "the output",
-		strerror(err ? err : EIO));
-	return -EIO;
 }
 
 int dtrace_main(int argc, char **argv)
@@ -780,6 +656,7 @@ int dtrace_main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct replay *rp = NULL;
 	struct cap *cap = NULL;
+	struct ses_command *cmd = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
 	struct pidlist named = { 0 };
@@ -833,6 +710,12 @@ int dtrace_main(int argc, char **argv)
 		nprobes = cap_probes(cap, &probes);
 		if (o.command)
 			target = (int)cap_command_pid(cap);
+	} else if (o.command && !o.compile_only) {
+		/* -c with a program that needs no capture: the command still runs, is $target,
+		 * and its end ends the trace (session.h) */
+		if (ses_command_open(o.command, &cmd) < 0)
+			goto done;
+		target = (int)ses_command_pid(cmd);
 	}
 	if (o.outfile) {
 		out = fopen(o.outfile, "a");   /* dtrace appends */
@@ -886,25 +769,20 @@ int dtrace_main(int argc, char **argv)
 		matched_messages(&o, r);
 
 	stop_catch();
-	if (rp)
-		status = run_replay(r, rp);
-	else if (cap)
-		status = run_live(&o, r, cap, out);   /* cap_close ends a -c command still running */
-	else
-		status = run_ticks(r);
+	/* dtrace's words: drops, and the end of the -c command (a notice: not under quiet) */
+	const struct ses_dialect words = { report_lost, command_gone, &quiet };
+	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out,
+				     .dialect = &words };
+	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
 	fflush(out);
-	if (stop_out_error() == -ETIMEDOUT)
-		fprintf(stderr, "pyscope: output cut short: its reader stopped reading\n");
 done:
-	/* A reader that went away (EPIPE) is a way to stop, not an error; a reader given up after a
-	 * stop (ETIMEDOUT) was reported above. */
-	if (stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
-	    check_output(out, o.outfile) < 0)
+	if (ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);
+	ses_command_close(cmd);
 	for (int i = 0; i < o.nsrc; i++)
 		free(o.src[i].text);
 	free(o.src);

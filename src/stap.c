@@ -41,6 +41,7 @@
 #include "replay.h"
 #include "rt.h"
 #include "sdt.h"
+#include "session.h"
 #include "source.h"
 #include "stop.h"
 #include "stp_lex.h"
@@ -858,18 +859,6 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 		}
 }
 
-/* ---- runs ---- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-#define FLUSH_NS 200000000ull
-#define TICK_BUDGET_NS 20000000ull
-
 /* ---- -o FILE and switch_file() ---- */
 
 /* switch_file(): stap's staprun closes the output file and opens the next, named FILE.N with N
@@ -905,117 +894,6 @@ static FILE *switch_output(void *ctx)
 	of->n++;
 	*of->out = f;
 	return f;
-}
-
-/* ---- running ---- */
-
-struct live {
-	struct rt *r;
-	FILE **out;                  /* the current output (switch_file() changes it) */
-	uint64_t flushed;
-	uint64_t deadline;           /* -T: CLOCK_MONOTONIC ns (0: none) */
-};
-
-static int catch_up(struct rt *r, uint64_t until, uint64_t budget)
-{
-	if (!budget)
-		return rt_tick(r, until);
-	uint64_t start = now_ns(), next;
-	unsigned n = 0;
-	while (!stop_requested && !rt_exited(r) && (next = rt_next_tick(r)) && next <= until) {
-		rt_tick(r, next);
-		if (++n % 64 == 0 && now_ns() - start > budget)
-			break;
-	}
-	return rt_exited(r);
-}
-
-static int live_event(const struct ps_event *ev, void *ctx)
-{
-	struct live *l = ctx;
-	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
-		return 1;
-	return rt_event(l->r, ev);
-}
-
-static int live_between(void *ctx, int delivered)
-{
-	struct live *l = ctx;
-	uint64_t now = now_ns();
-	if (!delivered || now - l->flushed >= FLUSH_NS) {
-		fflush(*l->out);
-		l->flushed = now;
-	}
-	if (l->deadline && now >= l->deadline)
-		return -1;
-	if (catch_up(l->r, now, TICK_BUDGET_NS))
-		return -1;
-	uint64_t next = rt_next_tick(l->r);
-	now = now_ns();
-	if (l->deadline && (!next || next > l->deadline))
-		next = l->deadline;
-	if (!next)
-		return CAP_WAIT_MS;
-	if (next <= now)
-		return 0;
-	return next - now >= (uint64_t)CAP_WAIT_MS * 1000000 ? CAP_WAIT_MS
-							       : (int)((next - now) / 1000000 + 1);
-}
-
-static int run_replay(struct rt *r, struct replay *rp)
-{
-	uint64_t first = replay_first_ts(rp);
-	const struct ps_event *ev;
-	uint64_t lost;
-	if (!rt_begin(r, first))
-		while (!stop_requested) {
-			ev = replay_next(rp, &lost);
-			if (lost)
-				report_lost(lost, -1, NULL);
-			if (!ev || catch_up(r, ev->ts, 0) || rt_event(r, ev))
-				break;
-		}
-	uint64_t last = replay_last_ts(rp);
-	if (!rt_exited(r))
-		catch_up(r, last, 0);
-	return rt_end(r, last);
-}
-
-static int run_live(struct rt *r, struct cap *c, FILE **out, uint64_t deadline)
-{
-	struct live l = { r, out, now_ns(), deadline };
-	struct ps_sink sink = { live_event, report_lost, &l };
-	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
-	if (cap_attach(c) < 0)
-		return 2;
-	if (rt_begin(r, now_ns()))
-		return rt_end(r, now_ns());
-	if (cap_start(c) < 0) {
-		fprintf(stderr, "pyscope: cannot start the command\n");
-		return 2;
-	}
-	cap_run(c, &loop);
-	return rt_end(r, now_ns());
-}
-
-static int run_ticks(struct rt *r, uint64_t deadline)
-{
-	if (!rt_begin(r, now_ns()))
-		while (!stop_requested && !rt_exited(r)) {
-			uint64_t next = rt_next_tick(r), now = now_ns();
-			if (deadline && now >= deadline)
-				break;
-			if (!next || next > now) {
-				uint64_t ns = (uint64_t)CAP_WAIT_MS * 1000000;
-				if (next && next - now < ns)
-					ns = next - now;
-				struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			catch_up(r, now, 0);
-		}
-	return rt_end(r, now_ns());
 }
 
 /* The executable of the -c command (its first word, found on PATH) or of the -x process. */
@@ -1101,6 +979,7 @@ int stap_main(int argc, char **argv)
 	struct stp_info info = { 0 };
 	struct replay *rp = NULL;
 	struct cap *cap = NULL;
+	struct ses_command *cmd = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
 	FILE *out = stdout;
@@ -1210,6 +1089,12 @@ int stap_main(int argc, char **argv)
 		prog = NULL;
 		if (elaborate(&u, &o, &so, &prog, &info) < 0)
 			goto done;
+	} else if (!rp && o.command) {
+		/* -c with begin, end and timer probes only: the command still runs, is target(),
+		 * and its end ends the run (session.h) */
+		if (ses_command_open(o.command, &cmd) < 0)
+			goto done;
+		so.target = (int)ses_command_pid(cmd);
 	}
 	if (o.outfile) {
 		out = fopen(o.outfile, "w");
@@ -1247,13 +1132,12 @@ int stap_main(int argc, char **argv)
 			for (int k = 0; k < prog->clauses[i].npdescs; k++)
 				fprintf(stderr, "pyscope: probe %s\n", prog->clauses[i].pdescs[k].text);
 	stop_catch();
-	uint64_t deadline = o.timeout_s ? now_ns() + (uint64_t)o.timeout_s * 1000000000ull : 0;
-	if (rp)
-		status = run_replay(r, rp);
-	else if (cap)
-		status = run_live(r, cap, &out, deadline);
-	else
-		status = run_ticks(r, deadline);
+	static const struct ses_dialect words = { .on_lost = report_lost };
+	const struct ses_run run = {
+		.r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out, .dialect = &words,
+		.deadline = o.timeout_s ? ses_now_ns() + (uint64_t)o.timeout_s * 1000000000ull : 0,
+	};
+	status = ses_run(&run);
 	fflush(out);
 	if (status == 0 && (fs.n || rt_faults(r))) {
 		fprintf(stderr, "WARNING: Number of errors: %llu, skipped probes: 0\n",
@@ -1268,16 +1152,13 @@ int stap_main(int argc, char **argv)
 	if (of.err)
 		status = 2;
 done:
-	if (out && stop_out_error() != -EPIPE && stop_out_error() != -ETIMEDOUT &&
-	    (fflush(out) != 0 || ferror(out))) {
-		fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile ? o.outfile : "the output",
-			strerror(errno ? errno : EIO));
+	if (out && ses_check_output(out, o.outfile) < 0)
 		status = 2;
-	}
 	rt_free(r);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);
+	ses_command_close(cmd);
 	stp_info_free(&info);
 	markers_free(&mk);
 	units_free(&u);

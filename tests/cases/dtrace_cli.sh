@@ -112,3 +112,32 @@ D -P python --replay "$G/call_stack.events" >"$TMP/out" 2>"$TMP/err"
 expect_eq "-P: matched line" "dtrace: description 'python:::' matched 8 probes" "$(cat "$TMP/err")"
 expect_eq "-P: one line per event, and the header" 21 "$(wc -l <"$TMP/out")"
 expect_grep "-P: probe lines" '^  0      2                 :function-return $' "$TMP/out"
+
+# -c with a program that needs no capture (BEGIN, END, ticks): the command still runs, its pid is
+# $target, and its end ends the trace (END runs, aggregations print), with dtrace's notice on
+# stderr unless quiet (dtrace.c's notice() is silent under -q and #pragma D option quiet).
+D -n 'BEGIN { printf("target %d\n", $target); } END { printf("END ran\n"); }' \
+	-c "/bin/sh -c 'echo child \$\$'" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t=$(sed -n 's/.*target \([0-9]*\).*/\1/p' "$TMP/out")
+expect_eq "-c, BEGIN/END only: exit 0, the command ran as \$target" "0 child $t" \
+	"$rc $(grep '^child' "$TMP/out")"
+expect_grep "-c, BEGIN/END only: END ran" 'END ran' "$TMP/out"
+expect_eq "-c, BEGIN/END only: dtrace's notice, last on stderr" "dtrace: pid $t has exited" "$(tail -1 "$TMP/err")"
+D -q -n 'BEGIN { printf("%d\n", $target > 0); } tick-10ms { @ticks = count(); } END { printf("end\n"); }' \
+	-c '/bin/sleep 0.3' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-c -q, ticks: ends with the command, the aggregation printed" "1 end  ok" \
+	"$(head -2 "$TMP/out" | tr '\n' ' ')$(awk 'NR == 4 && $1 >= 10 && $1 <= 40 { print " ok" }' "$TMP/out")"
+expect_eq "-c -q: no notice" "" "$(cat "$TMP/err")"
+printf '#pragma D option quiet\nEND { printf("end\\n"); }\n' >"$TMP/quiet.d"
+expect_eq "-c, #pragma D option quiet: no notice either" "end|" \
+	"$(D -s "$TMP/quiet.d" -c /bin/true 2>"$TMP/err")|$(cat "$TMP/err")"
+D -n 'END { }' -c "/bin/sh -c 'exit 3'" >/dev/null 2>"$TMP/err"
+expect_grep "-c: a failing command's status, in dtrace's words" '^dtrace: pid [0-9]+ exited with status 3$' "$TMP/err"
+D -n 'END { }' -c "/bin/sh -c 'kill -TERM \$\$'" >/dev/null 2>"$TMP/err"
+expect_grep "-c: a killed command, in dtrace's words" '^dtrace: pid [0-9]+ terminated by SIGTERM$' "$TMP/err"
+expect_status "-c: exit() in BEGIN never lets the command run" 0 \
+	"$PYSCOPE" dtrace -qn 'BEGIN { exit(0); }' -c "/bin/touch $TMP/ran"
+expect_eq "... nothing ran" "no file" "$([ -e "$TMP/ran" ] && echo ran || echo no file)"
+expect_status "-c: a command that is not there" 2 "$PYSCOPE" dtrace -qn 'END {}' -c "$TMP/none"
+expect_eq "... message (capture's words)" "pyscope: cannot run '$TMP/none': command not found" "$(cat "$TMP/err")"
