@@ -111,6 +111,7 @@ struct cap {
 	int nlinks;
 
 	pid_t child;             /* -c */
+	char command_exe[PATH_MAX];   /* -c without markers (cfg.markers_optional): its executable */
 	int child_go;            /* write end of the pipe the child waits on, -1 once released */
 	bool child_reaped;
 	int child_status;
@@ -341,7 +342,7 @@ static int open_command(struct cap *c)
 		rc = -EINVAL;
 		goto out;
 	}
-	if (!has) {
+	if (!has && !c->cfg.markers_optional) {
 		/* A CPython without markers: pyscope's provider (provider.h) gives it them. */
 		rc = c->cfg.provider < 0 ? 0 : prov_find(python, c->cfg.provider > 0, so, sizeof(so));
 		if (rc == 0 && python != exe && c->cfg.provider == 0) {  /* a wrapper script named
@@ -394,7 +395,9 @@ static int open_command(struct cap *c)
 	close(pipefd[0]);
 	c->child = pid;
 	c->child_go = pipefd[1];
-	rc = add_target(c, pid, traced, traced, sdt);
+	if (!has && !use_provider)       /* markers_optional: the OS probes only */
+		snprintf(c->command_exe, sizeof(c->command_exe), "%s", exe);
+	rc = has || use_provider ? add_target(c, pid, traced, traced, sdt) : 0;
 out:
 	if (nw > 0)
 		free(argv[0]);
@@ -540,7 +543,8 @@ static int list_probes(struct cap *c)
 static int open_sys(struct cap *c)
 {
 	pid_t pid = c->child > 0 ? c->child : c->npids > 0 ? c->pids[0] : 0;
-	const char *obj = c->child > 0 && c->ntargets > 0 ? c->targets[0].open_path : NULL;
+	const char *obj = c->child > 0 && c->ntargets > 0 ? c->targets[0].open_path :
+			  c->command_exe[0] ? c->command_exe : NULL;
 	const struct ps_probe *const *sp;
 	int rc = cap_sys_open(&c->cfg, pid, obj, c->nprobes + 1, &c->sys);
 	if (rc < 0)

@@ -36,6 +36,8 @@ struct cap_config {
 	bool os_probes;          /* list the syscall, proc, profile and pid providers too */
 	int provider;            /* -c on a Python without markers: 0 load pyscope's provider
 	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
+	bool markers_optional;   /* -c: a command without python markers still runs, seen by the
+	                            operating system's probes only (the script names no python probe) */
 };
 
 struct cap;

@@ -39,6 +39,7 @@
  * firing; ending the trace before a -c command is done kills the command.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,19 @@ static bool uses_markers(const struct pg_prog *p)
 	return false;
 }
 
+/* Some description may name a python marker (its provider glob matches "python", or is empty):
+ * without one, a -c command need not carry markers (syscall, proc, pid, profile only). */
+static bool names_python(const struct pg_prog *p)
+{
+	for (int i = 0; i < p->nclauses; i++)
+		for (int k = 0; k < p->clauses[i].npdescs; k++) {
+			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
+			if (d->kind == PG_PD_MARKER && fnmatch(d->provider, "python", 0) == 0)
+				return true;
+		}
+	return false;
+}
+
 /* The processes descriptions name, each once, in the order first named (no limit). */
 struct pidlist {
 	pid_t *v;
@@ -672,7 +686,7 @@ int dtrace_main(int argc, char **argv)
 
 	const struct ps_probe *const *probes = NULL;
 	int nprobes = 0, target = o.npids ? o.pids[0] : 0, nnamed = 0;
-	bool need_markers = o.list;
+	bool need_markers = o.list, python = o.list;
 	if (o.list && !o.command && !o.npids && (o.nsrc || o.provider))
 		nnamed = listed_pids(&o, &named);
 	if (o.list)
@@ -682,6 +696,7 @@ int dtrace_main(int argc, char **argv)
 		if (compile(&o, NULL, 0, target, true, &prog) < 0)
 			goto done;
 		need_markers = uses_markers(prog);
+		python = names_python(prog);
 		/* #pragma D option strsize sizes the strings capture copies, as -x strsize does */
 		if (!o.strsize && prog->strsize > 0)
 			o.strsize = prog->strsize;
@@ -703,7 +718,7 @@ int dtrace_main(int argc, char **argv)
 			.npids = nnamed ? nnamed : o.npids,
 			.all = !o.command && !o.npids && !nnamed, .strsize = o.strsize,
 			.wants = (const char *const *)wants.v, .nwants = wants.n, .os_probes = true,
-			.provider = o.use_provider,
+			.provider = o.use_provider, .markers_optional = o.command && !python,
 		};
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;

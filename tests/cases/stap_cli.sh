@@ -76,3 +76,13 @@ fi
 # Two timers of different periods are two timers (the faster fires more often).
 S -T 1 -e 'global a, b; probe timer.ms(100) { a++ } probe timer.ms(400) { b++ } probe end { printf("%d %d\n", a, b) }' >"$TMP/out" 2>&1
 expect_eq "two timers: each its own period" yes "$(awk '{ print ($1 >= 7 && $1 <= 11 && $2 >= 1 && $2 <= 3) ? "yes" : "no: " $0 }' "$TMP/out")"
+# -c with begin, end and timer probes only (no capture): the command runs, target() is its pid, the
+# run ends when it does (end probes run), with nothing on stderr (stap has no notice for it). The
+# command's lines and the script's reach the file in no fixed order: compare them sorted.
+S -e 'global n; probe begin { printf("target %d\n", target()) } probe timer.ms(10) { n++ }
+	probe end { printf("end %s\n", n > 3 ? "ticked" : "no ticks") }' \
+	-c "/bin/sh -c 'echo child \$\$; sleep 0.3'" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t=$(sed -n 's/^target \([0-9]*\)$/\1/p' "$TMP/out")
+expect_eq "-c, begin/end/timer only: the command ran as target(), the run ended with it" \
+	"0 child $t|end ticked|target $t|" "$rc $(LC_ALL=C sort "$TMP/out" | tr '\n' '|')$(cat "$TMP/err")"
