@@ -49,7 +49,10 @@
 #include "stp_sema.h"
 #include "version.h"
 
-#define STAP_MAXSTRINGLEN 128    /* stap's default MAXSTRINGLEN (bytes, NUL included) */
+/* stap's default MAXSTRINGLEN (bytes, NUL included): its runtime_defines.h has 256 where
+ * BITS_PER_LONG is 32 and 512 otherwise (PR10486: strings hold backtraces). The language
+ * reference's "128" is from before that change. */
+#define STAP_MAXSTRINGLEN ((int)(sizeof(long) == 4 ? 256 : 512))
 #define STAP_MAX_TAPSET_FILES 1000
 #define STAP_MAX_INCLUDES 32
 

@@ -86,3 +86,11 @@ rc=$?
 t=$(sed -n 's/^target \([0-9]*\)$/\1/p' "$TMP/out")
 expect_eq "-c, begin/end/timer only: the command ran as target(), the run ended with it" \
 	"0 child $t|end ticked|target $t|" "$rc $(LC_ALL=C sort "$TMP/out" | tr '\n' '|')$(cat "$TMP/err")"
+# MAXSTRINGLEN: stap's runtime default (runtime_defines.h) is 512 bytes on a 64-bit machine, NUL
+# included, so a string holds 511 characters; -D lowers it.
+if [ "$(getconf LONG_BIT)" = 64 ]; then
+	expect_eq "MAXSTRINGLEN default 512 (64-bit): a string keeps 511 characters" 511 \
+		"$(S -e 'probe begin { s = "x"; for (i = 0; i < 10; i++) s .= s; println(strlen(s)); exit() }' 2>&1)"
+fi
+expect_eq "-D MAXSTRINGLEN=16: 15 characters" 15 \
+	"$(S -D MAXSTRINGLEN=16 -e 'probe begin { s = "x"; for (i = 0; i < 10; i++) s .= s; println(strlen(s)); exit() }' 2>&1)"
