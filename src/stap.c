@@ -831,35 +831,94 @@ static void dump_functions(FILE *out, struct units *u)
 
 /* ---- -l / -L ---- */
 
-/* The markers a point resolved to, one line each (-L: with their $arg variables). */
+/* -l / -L as stap lists (main.cxx printscript): each matching probe point once, in its
+ * well-formed name (sdt_query::convert_location: the executable's full path, the mark's own
+ * name; build_library_probe: a library by its full path), sorted by that name (a std::map),
+ * -L with the point's $arg variables. */
+struct listed {
+	char *name;
+	int nargs;
+};
+
+static int cmp_listed(const void *a, const void *b)
+{
+	return strcmp(((const struct listed *)a)->name, ((const struct listed *)b)->name);
+}
+
+static void listed_add(struct listed **v, int *n, const char *name, int nargs)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].name, name))
+			return;
+	struct listed *t = realloc(*v, sizeof(**v) * (size_t)(*n + 1));
+	char *d = strdup(name);
+	if (!t || !d) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	*v = t;
+	(*v)[(*n)++] = (struct listed){ d, nargs };
+}
+
+/* The executable a marker point's text names: process("EXE")... (empty for process(PID)). */
+static void point_exe(const char *text, char *exe, size_t len)
+{
+	exe[0] = 0;
+	if (strncmp(text, "process(\"", 9) == 0) {
+		const char *end = strstr(text + 9, "\")");
+		if (end)
+			snprintf(exe, len, "%.*s", (int)(end - text - 9), text + 9);
+	}
+}
+
 static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 			const struct stp_info *info, bool args)
 {
+	struct listed *v = NULL;
+	int n = 0;
 	for (int i = 0; i < p->nclauses; i++)
 		for (int k = 0; k < p->clauses[i].npdescs; k++) {
 			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
 			if (d->kind != PG_PD_MARKER) {
-				fprintf(out, "%s\n", d->text);
+				listed_add(&v, &n, d->text, 0);
 				continue;
 			}
-			for (int b = 0; b < info->nbinaries; b++) {
+			char exe[PATH_MAX];
+			point_exe(d->text, exe, sizeof(exe));
+			bool library = strstr(d->text, "\").library(\"") != NULL;
+			for (int b = 0; b < (exe[0] ? 1 : info->nbinaries); b++) {
+				const char *bin = exe[0] ? exe : info->binaries[b];
 				const struct ps_probe *const *pr;
-				int n = markers_cb(info->binaries[b], &pr, mk);
-				for (int j = 0; j < n; j++) {
-					bool dup = false;
-					for (int q = 0; q < j && !dup; q++)
-						dup = !strcmp(pr[q]->name, pr[j]->name);
+				int np = markers_cb(bin, &pr, mk);
+				for (int j = 0; j < np; j++) {
 					struct pg_pdesc dd = *d;
 					dd.pid = 0;
-					if (dup || !pg_pdesc_match(&dd, pr[j], 0))
+					if (!pg_pdesc_match(&dd, pr[j], 0))
 						continue;
-					fprintf(out, "process(\"%s\").mark(\"%s\")", info->binaries[b], pr[j]->name);
-					for (int a = 0; args && a < pr[j]->nargs; a++)
-						fprintf(out, " $arg%d:long", a + 1);
-					fputc('\n', out);
+					char name[3 * PATH_MAX + 128], lib[PATH_MAX];
+					if (library) {
+						if (!pr[j]->path || !realpath(pr[j]->path, lib))
+							snprintf(lib, sizeof(lib), "%s", pr[j]->path ? pr[j]->path : "");
+						snprintf(name, sizeof(name), "process(\"%s\").library(\"%s\").mark(\"%s\")",
+							 bin, lib, pr[j]->name);
+					} else {
+						snprintf(name, sizeof(name), "process(\"%s\").mark(\"%s\")", bin,
+							 pr[j]->name);
+					}
+					listed_add(&v, &n, name, pr[j]->nargs);
 				}
 			}
 		}
+	if (n)
+		qsort(v, (size_t)n, sizeof(v[0]), cmp_listed);
+	for (int i = 0; i < n; i++) {
+		fputs(v[i].name, out);
+		for (int a = 0; args && a < v[i].nargs; a++)
+			fprintf(out, " $arg%d:long", a + 1);
+		fputc('\n', out);
+		free(v[i].name);
+	}
+	free(v);
 }
 
 /* ---- -o FILE and switch_file() ---- */

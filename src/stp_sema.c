@@ -449,6 +449,9 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 		pt.d.module = pg_strdup(s->p, hit[0]->module);
 	/* as stap's pp() and -p2 show it: the executable found, the mark as written */
 	char text[PATH_MAX + 600];
+	char libreal[PATH_MAX];
+	if (lib && hit[0]->path && !s->o->replay && realpath(hit[0]->path, libreal))
+		obj = libreal;       /* stap's build_library_probe: the library by its full path */
 	if (lib)
 		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
 			 obj, mark->s);

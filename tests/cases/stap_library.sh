@@ -5,7 +5,6 @@
 # load with markers is a semantic error naming the ones it has. Live.
 # kind: live
 source "$(dirname "$0")/../lib.sh"
-if ! can_trace; then skip "stap library marks" "needs root and BPF"; exit 0; fi
 CONFIG=/usr/bin/python3.11-config
 [ -x "$CONFIG" ] || { skip "stap library marks" "no $CONFIG (python3.11-dev)"; exit 0; }
 PYSHARED=$TMP/pyshared
@@ -13,6 +12,25 @@ PYSHARED=$TMP/pyshared
 cc -O0 -o "$PYSHARED" "$PYSCOPE_ROOT/tests/cases/pyshared.c" $("$CONFIG" --embed --cflags --ldflags) \
 	2>"$TMP/cc.err" || { fail "build pyshared" "$(cat "$TMP/cc.err")"; exit 0; }
 LIB=libpython3.11.so.1.0
+
+# Listing and pass 2 (no kernel): stap names a library point by the executable's and the library's
+# full paths (tapsets.cxx build_library_probe, sdt_query::convert_location) and the mark's own
+# name; -l/-L print each point once, sorted (main.cxx printscript's std::map).
+LIBPATH=$(ldd "$PYSHARED" | awk -v l="$LIB" '$1 == l { print $3 }')
+LIBREAL=$(realpath "$LIBPATH")
+"$PYSCOPE" stap -l "process(\"$PYSHARED\").library(\"$LIB\").mark(\"gc*\")" >"$TMP/out" 2>&1
+expect_eq "-l library marks: full paths, the marks' own names, sorted" \
+	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"gc__done\")|process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"gc__start\")" \
+	"$(paste -sd'|' "$TMP/out")"
+"$PYSCOPE" stap -L "process(\"$PYSHARED\").library(\"$LIB\").mark(\"function-entry\")" >"$TMP/out" 2>&1
+expect_eq "-L library mark: the dashed spelling resolves, \$arg variables" \
+	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"function__entry\") \$arg1:long \$arg2:long \$arg3:long" \
+	"$(cat "$TMP/out")"
+"$PYSCOPE" stap -p2 -e "probe process(\"$PYSHARED\").library(\"$LIB\").mark(\"gc__start\") { }" >"$TMP/out" 2>&1
+expect_eq "-p2 library point: the library by its full path" \
+	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"gc__start\")" "$(cat "$TMP/out")"
+
+if ! can_trace; then skip "stap library marks, live" "needs root and BPF"; exit 0; fi
 timeout 60 "$PYSCOPE" stap -e "probe process(\"$PYSHARED\").library(\"$LIB\").mark(\"function__entry\") {
 	if (user_string(\$arg2) == \"f\") printf(\"%s %s:%d\\n\", user_string(\$arg2), user_string(\$arg1), \$arg3)
 }
