@@ -536,8 +536,10 @@ static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
 
 /* ---- -p1: the parse tree, printed back in stap's pass-1 style ---- */
 
-/* As stap's staptree prints its nodes: every operand of an operator in parentheses, one
- * statement per line, no indentation. */
+/* As stap's staptree.cxx prints its nodes (stapfile::print and the print methods): every operand
+ * of an operator in parentheses (an assignment is a binary expression there too), one statement
+ * per line, no indentation, an if followed by an empty line; strings as the source wrote them
+ * (stap keeps escapes for the C compiler), a print format quoted once more (lex_cast_qstring). */
 static void p1_expr(FILE *out, const struct stp_node *n);
 
 static void p1_list(FILE *out, struct stp_node *const *kids, int nkids)
@@ -549,22 +551,65 @@ static void p1_list(FILE *out, struct stp_node *const *kids, int nkids)
 	}
 }
 
+/* The string as its source spelled it (pyscope's lexer decodes escapes; stap's keeps them). */
+static void p1_raw(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < len; s++) {
+		if (*s == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else if (*s == '\t')
+			o += (size_t)snprintf(buf + o, len - o, "\\t");
+		else if (*s == '"' || *s == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", *s);
+		else if (!isprint((unsigned char)*s))
+			o += (size_t)snprintf(buf + o, len - o, "\\%03o", (unsigned char)*s);
+		else
+			buf[o++] = *s;
+	}
+	buf[o] = 0;
+}
+
+/* literal_string::print: the source's spelling, '"' escaped once more. */
 static void p1_str(FILE *out, const char *s)
 {
+	char raw[4 * 4096 + 8];
+	p1_raw(raw, sizeof(raw), s);
 	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '\n')
-			fputs("\\n", out);
-		else if (*s == '\t')
-			fputs("\\t", out);
-		else if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if (!isprint((unsigned char)*s))
-			fprintf(out, "\\%03o", (unsigned char)*s);
-		else
-			fputc(*s, out);
+	for (const char *c = raw; *c; c++) {
+		if (*c == '"')
+			fputc('\\', out);
+		fputc(*c, out);
 	}
 	fputc('"', out);
+}
+
+/* print_format::print: the format through lex_cast_qstring ('"' and '\\' escaped, others in
+ * octal), so printf("%d\n") reads printf("%d\\n"). */
+static void p1_format(FILE *out, const char *s)
+{
+	char raw[4 * 4096 + 8];
+	p1_raw(raw, sizeof(raw), s);
+	fputc('"', out);
+	for (const char *c = raw; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (!isprint((unsigned char)*c))
+			fprintf(out, "\\%03o", (unsigned char)*c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static bool p1_is_format_call(const char *name)
+{
+	static const char *const fmts[] = { "printf", "sprintf", "printd", "printdln", "sprintd",
+					    "sprintdln" };
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		if (!strcmp(name, fmts[i]))
+			return true;
+	return false;
 }
 
 static void p1_expr(FILE *out, const struct stp_node *n)
@@ -587,7 +632,15 @@ static void p1_expr(FILE *out, const struct stp_node *n)
 	case STP_N_ARGC: fputs(n->op && *n->op == '@' ? "@#" : "$#", out); break;
 	case STP_N_CALL:
 		fprintf(out, "%s(", n->s);
-		p1_list(out, n->kids, n->nkids);
+		if (n->nkids && n->kids[0] && n->kids[0]->kind == STP_N_STR && p1_is_format_call(n->s)) {
+			p1_format(out, n->kids[0]->s);
+			for (int i = 1; i < n->nkids; i++) {
+				fputs(", ", out);
+				p1_expr(out, n->kids[i]);
+			}
+		} else {
+			p1_list(out, n->kids, n->nkids);
+		}
 		fputc(')', out);
 		break;
 	case STP_N_STAT:
@@ -616,15 +669,20 @@ static void p1_expr(FILE *out, const struct stp_node *n)
 		p1_expr(out, n->kids[2]);
 		fputc(')', out);
 		break;
-	case STP_N_ASSIGN:
+	case STP_N_ASSIGN:           /* a binary_expression in staptree */
+		fputc('(', out);
 		p1_expr(out, n->kids[0]);
-		fprintf(out, " %s ", n->op);
+		fprintf(out, ") %s (", n->op);
 		p1_expr(out, n->kids[1]);
+		fputc(')', out);
 		break;
-	case STP_N_INCDEC:
+	case STP_N_INCDEC:           /* pre_crement as a unary: ++(x); post_crement: (x)++ */
 		if (n->n)
-			fputs(n->op, out);
+			fprintf(out, "%s(", n->op);
+		else
+			fputc('(', out);
 		p1_expr(out, n->kids[0]);
+		fputc(')', out);
 		if (!n->n)
 			fputs(n->op, out);
 		break;
@@ -665,15 +723,17 @@ static void p1_stmt(FILE *out, const struct stp_node *n)
 		p1_expr(out, n->kids[0]);
 		fputs(") ", out);
 		p1_stmt(out, n->kids[1]);
+		fputc('\n', out);
 		if (n->nkids > 2 && n->kids[2]) {
-			fputs("\nelse ", out);
+			fputs("else ", out);
 			p1_stmt(out, n->kids[2]);
+			fputc('\n', out);
 		}
 		break;
 	case STP_S_WHILE:             /* stap parses while as a for loop */
-		fputs("for (;", out);
+		fputs("for (; ", out);
 		p1_expr(out, n->kids[0]);
-		fputs(";) ", out);
+		fputs("; ) ", out);
 		p1_stmt(out, n->kids[1]);
 		break;
 	case STP_S_FOR:
@@ -692,14 +752,14 @@ static void p1_stmt(FILE *out, const struct stp_node *n)
 		const struct stp_foreach *fe = n->fe;
 		fputs("foreach (", out);
 		if (fe->value)
-			fprintf(out, "%s%s = ", fe->value,
-				!fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+			fprintf(out, "%s = ", fe->value);
 		fputc('[', out);
 		for (int i = 0; i < fe->nkeys; i++)
 			fprintf(out, "%s%s%s", i ? ", " : "", fe->keys[i],
 				fe->sort_key == i + 1 ? (fe->sort_dir > 0 ? "+" : "-") : "");
+		/* sort_column 0 (the values) is marked after the array, however it was written */
 		fprintf(out, "] in %s%s", fe->array,
-			!fe->value && !fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
+			!fe->sort_key && fe->sort_dir ? (fe->sort_dir > 0 ? "+" : "-") : "");
 		if (n->nkids > 1 && n->kids[1]) {
 			fputs(" limit ", out);
 			p1_expr(out, n->kids[1]);
@@ -740,8 +800,6 @@ static void p1_point(FILE *out, const struct stp_pp *pp)
 	fputs(pp->optional ? "?" : pp->sufficient ? "!" : "", out);
 }
 
-static const char *const p1_types[] = { "", ":long", ":string" };
-
 /* The script (not the tapsets), as stap -p1 prints it: a header, then its globals, probes and
  * aliases, then its functions. */
 static void p1_dump(FILE *out, const struct stp_file *f, const char *name)
@@ -758,36 +816,39 @@ static void p1_dump(FILE *out, const struct stp_file *f, const char *name)
 		}
 		fputc('\n', out);
 	}
-	for (int i = 0; i < f->nprobes; i++) {
-		const struct stp_probe *pr = &f->probes[i];
-		fputs("probe ", out);
-		for (int k = 0; pr->alias && k < pr->nnames; k++) {
-			if (k)
-				fputs(", ", out);
-			p1_point(out, &pr->names[k]);
+	/* the aliases, then the probes (stapfile keeps them apart) */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < f->nprobes; i++) {
+			const struct stp_probe *pr = &f->probes[i];
+			if (!pr->alias != pass)
+				continue;
+			fputs("probe ", out);
+			for (int k = 0; pr->alias && k < pr->nnames; k++) {
+				if (k)
+					fputs(" = ", out);    /* probe_alias::printsig */
+				p1_point(out, &pr->names[k]);
+			}
+			if (pr->alias)
+				fputs(pr->epilogue ? " += " : " = ", out);
+			for (int k = 0; k < pr->npps; k++) {
+				if (k)
+					fputs(pr->alias ? ", " : ",", out);
+				p1_point(out, &pr->pps[k]);
+			}
+			p1_stmt(out, pr->body);
+			fputc('\n', out);
 		}
-		if (pr->alias)
-			fputs(pr->epilogue ? " += " : " = ", out);
-		for (int k = 0; k < pr->npps; k++) {
-			if (k)
-				fputs(", ", out);
-			p1_point(out, &pr->pps[k]);
-		}
-		p1_stmt(out, pr->body);
-		fputc('\n', out);
-	}
+	/* functiondecl::print: the parameters' names only */
 	for (int i = 0; i < f->nfuncs; i++) {
 		const struct stp_func *fn = &f->funcs[i];
-		int rt = fn->rettype >= 0 && fn->rettype <= 2 ? fn->rettype : 0;
-		fprintf(out, "function %s%s (", fn->name, p1_types[rt]);
-		for (int k = 0; k < fn->nparams; k++) {
-			int t = fn->ptypes && fn->ptypes[k] >= 0 && fn->ptypes[k] <= 2 ? fn->ptypes[k] : 0;
-			fprintf(out, "%s%s%s", k ? ", " : "", fn->params[k], p1_types[t]);
-		}
+		fprintf(out, "function %s (", fn->name);
+		for (int k = 0; k < fn->nparams; k++)
+			fprintf(out, "%s%s", k ? ", " : "", fn->params[k]);
 		fputs(")\n", out);
 		p1_stmt(out, fn->body);
 		fputc('\n', out);
 	}
+	fputc('\n', out);       /* main.cxx: an endl after the user's files */
 }
 
 /* ---- --dump-functions ---- */
