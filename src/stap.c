@@ -538,7 +538,7 @@ static void report_drops(uint64_t aggdrops, uint64_t dyndrops, void *ctx)
 
 /* As stap's staptree.cxx prints its nodes (stapfile::print and the print methods): every operand
  * of an operator in parentheses (an assignment is a binary expression there too), one statement
- * per line, no indentation, an if followed by an empty line; strings as the source wrote them
+ * per line ending in ";", no indentation; strings as the source wrote them
  * (stap keeps escapes for the C compiler), a print format quoted once more (lex_cast_qstring). */
 static void p1_expr(FILE *out, const struct stp_node *n);
 
@@ -551,7 +551,8 @@ static void p1_list(FILE *out, struct stp_node *const *kids, int nkids)
 	}
 }
 
-/* The string as its source spelled it (pyscope's lexer decodes escapes; stap's keeps them). */
+/* The string as stap's lexer keeps it: escapes passed through for the C compiler, except \"
+ * (pyscope's lexer decodes them all). */
 static void p1_raw(char *buf, size_t len, const char *s)
 {
 	size_t o = 0;
@@ -560,12 +561,12 @@ static void p1_raw(char *buf, size_t len, const char *s)
 			o += (size_t)snprintf(buf + o, len - o, "\\n");
 		else if (*s == '\t')
 			o += (size_t)snprintf(buf + o, len - o, "\\t");
-		else if (*s == '"' || *s == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\%c", *s);
+		else if (*s == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\\\");
 		else if (!isprint((unsigned char)*s))
 			o += (size_t)snprintf(buf + o, len - o, "\\%03o", (unsigned char)*s);
 		else
-			buf[o++] = *s;
+			buf[o++] = *s;        /* \" is no escape left for C: a plain '"' */
 	}
 	buf[o] = 0;
 }
@@ -709,11 +710,11 @@ static void p1_stmt(FILE *out, const struct stp_node *n)
 		return;
 	}
 	switch (n->kind) {
-	case STP_S_BLOCK:
+	case STP_S_BLOCK:            /* block::print: each statement, then ";" and a newline */
 		fputs("{\n", out);
 		for (int i = 0; i < n->nkids; i++) {
 			p1_stmt(out, n->kids[i]);
-			fputc('\n', out);
+			fputs(";\n", out);
 		}
 		fputc('}', out);
 		break;

@@ -42,7 +42,7 @@ expect_status "no script: usage" 2 S
 expect_status "a directory as script" 2 S "$TMP"
 expect_eq "a directory as script: said" "pyscope: cannot read $TMP: it is a directory" "$(cat "$TMP/err")"
 expect_status "-p1: parse only" 0 S -p1 -e 'probe begin { undefined_fn() }'
-expect_eq "-p1: the parse tree, no semantic check, an empty line last (main.cxx)" "# parse tree dump|# file <input>|probe begin{|undefined_fn()|}||" "$(tr '\n' '|' <"$TMP/out")"
+expect_eq "-p1: the parse tree, no semantic check, an empty line last (main.cxx)" "# parse tree dump|# file <input>|probe begin{|undefined_fn();|}||" "$(tr '\n' '|' <"$TMP/out")"
 expect_status "-p2: elaborate (an unknown function is an error there)" 2 S -p2 -e 'probe begin { undefined_fn() }'
 S -p2 --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("gc__*"), begin, timer.s(2) { }' >"$TMP/out" 2>&1
 expect_eq "-p2: the resolved probe points" 'process("/usr/bin/python3.11").mark("gc__*") begin timer.s(2)' \
@@ -95,15 +95,16 @@ fi
 expect_eq "-D MAXSTRINGLEN=16: 15 characters" 15 \
 	"$(S -D MAXSTRINGLEN=16 -e 'probe begin { s = "x"; for (i = 0; i < 10; i++) s .= s; println(strlen(s)); exit() }' 2>&1)"
 # -p1 as stap's staptree.cxx prints a file: globals, aliases, then probes (points joined by ","),
-# functions with their parameters' names; operands and assignments in parentheses, ++(x) and (x)++,
-# while as for (; c; ), an if followed by an empty line, a print format quoted once more.
+# functions with their parameters' names; each statement of a block ends in ";" (an if's in a line
+# of its own), operands and assignments in parentheses, ++(x) and (x)++, while as for (; c; ), a
+# print format quoted once more.
 printf '%s\n' 'global a, n = 3' 'probe begin, timer.s(1) {' \
 	'  if (n > 1) printf("%d\n", f(n)); else println("no")' '  n++; --n' '  while (n < 5) n += 1' \
 	'  foreach (v = [k] in a- limit 2) delete a[k]' '}' 'function f:long (v:long) { return v * 2 }' \
 	'probe x.y = begin, end { z = 1 }' >"$TMP/p1.stp"
 S -p1 "$TMP/p1.stp" >"$TMP/out" 2>&1
 expect_file "-p1: stap's layout" <(printf '%s\n' '# parse tree dump' "# file $TMP/p1.stp" 'global a' 'global n = 3' \
-	'probe x.y = begin, end{' '(z) = (1)' '}' 'probe begin,timer.s(1){' \
-	'if ((n) > (1)) printf("%d\\n", f(n))' 'else println("no")' '' '(n)++' '--(n)' \
-	'for (; (n) < (5); ) (n) += (1)' 'foreach (v = [k] in a- limit 2) delete a[k]' '}' \
-	'function f (v)' '{' 'return (v) * (2)' '}' '') "$TMP/out"
+	'probe x.y = begin, end{' '(z) = (1);' '}' 'probe begin,timer.s(1){' \
+	'if ((n) > (1)) printf("%d\\n", f(n))' 'else println("no")' ';' '(n)++;' '--(n);' \
+	'for (; (n) < (5); ) (n) += (1);' 'foreach (v = [k] in a- limit 2) delete a[k];' '}' \
+	'function f (v)' '{' 'return (v) * (2);' '}' '') "$TMP/out"
