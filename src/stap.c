@@ -986,7 +986,11 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 /* ---- -o FILE and switch_file() ---- */
 
 /* switch_file(): stap's staprun closes the output file and opens the next, named FILE.N with N
- * counting the switches (1, 2, ...). Without -o the output stays on stdout, as stap's does. */
+ * counting the switches (1, 2, ...): relay.c's switch_outfile and common.c's make_outfile_name in
+ * stream mode (without -S the first file is FILE itself). Without -o the output stays on stdout,
+ * as stap's does. FILE may hold strftime(3) conversions, expanded in local time at each open, as
+ * staprun's stap_strfloctime does ("-o FILE  Send output to FILE. This supports strftime(3)
+ * formats for FILE."). */
 struct outfiles {
 	const char *base;            /* -o FILE, or NULL */
 	FILE **out;
@@ -994,13 +998,33 @@ struct outfiles {
 	int err;                     /* a file could not be written or opened: exit 2 */
 };
 
+/* -o FILE's name now: its strftime conversions expanded. Returns 0, or -EINVAL after saying so. */
+static int out_name(const char *fmt, char *buf, size_t len)
+{
+	if (!strchr(fmt, '%')) {
+		snprintf(buf, len, "%s", fmt);
+		return 0;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm) || strftime(buf, len, fmt, &tm) == 0) {
+		fprintf(stderr, "pyscope: -o %s: invalid FILE name format\n", fmt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static FILE *switch_output(void *ctx)
 {
 	struct outfiles *of = ctx;
 	if (!of->base)
 		return NULL;
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s.%d", of->base, of->n + 1) >= (int)sizeof(path)) {
+	char path[PATH_MAX], base[PATH_MAX];
+	if (out_name(of->base, base, sizeof(base)) < 0) {
+		of->err = 1;
+		return NULL;
+	}
+	if (snprintf(path, sizeof(path), "%s.%d", base, of->n + 1) >= (int)sizeof(path)) {
 		fprintf(stderr, "pyscope: switch_file: output file name too long\n");
 		of->err = 1;
 		return NULL;
@@ -1220,10 +1244,13 @@ int stap_main(int argc, char **argv)
 			goto done;
 		so.target = (int)ses_command_pid(cmd);
 	}
+	char outname[PATH_MAX];
+	if (o.outfile && out_name(o.outfile, outname, sizeof(outname)) < 0)
+		goto done;
 	if (o.outfile) {
-		out = fopen(o.outfile, "w");
+		out = fopen(outname, "w");
 		if (!out) {
-			fprintf(stderr, "pyscope: cannot write %s: %s\n", o.outfile, strerror(errno));
+			fprintf(stderr, "pyscope: cannot write %s: %s\n", outname, strerror(errno));
 			out = stdout;
 			goto done;
 		}
