@@ -108,3 +108,10 @@ expect_file "-p1: stap's layout" <(printf '%s\n' '# parse tree dump' "# file $TM
 	'if ((n) > (1)) printf("%d\\n", f(n))' 'else println("no")' ';' '(n)++;' '--(n);' \
 	'for (; (n) < (5); ) (n) += (1);' 'foreach (v = [k] in a- limit 2) delete a[k];' '}' \
 	'function f (v)' '{' 'return (v) * (2);' '}' '') "$TMP/out"
+# pp() and pn() of the built-in points are their names as written (stap's be_derived_probe and
+# timer points are their own script location): begin, error, timer.ms(100).
+S -e 'global x; probe begin { printf("%s|%s\n", pp(), pn()); x = 1 / 0 }
+	probe error { printf("%s|%s\n", pp(), pn()) }' >"$TMP/out" 2>/dev/null
+expect_eq "pp()/pn() in begin and in the error probe" "begin|begin error|error" "$(paste -sd' ' "$TMP/out")"
+expect_eq "pp()/pn() in a timer" "timer.ms(100)|timer.ms(100)" \
+	"$(S -e 'probe timer.ms(100) { printf("%s|%s\n", pp(), pn()); exit() }' 2>&1)"
