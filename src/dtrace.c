@@ -28,6 +28,9 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
+ *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
+ *     terms, an exit code above 128 reads as a signal.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
  *     probes exist for the functions the script's descriptions name.

@@ -22,6 +22,12 @@
  *     other user memory (user_long, ...) is refused at compile time.
  *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
  *     instead of the end probes when a fault ended the run, as stap's does.
+ *   - pn() of a point reached through an alias is the point the alias names, resolved (stap's is
+ *     the alias's own name, python.function.entry); -l/-L list such points resolved too, without
+ *     the alias's locals. pp() of a library point reads process("LIB").mark("NAME") (stap's:
+ *     process("EXE").library("LIB").mark("NAME"), as -l, -L and -p2 print it here).
+ *   - -p2 prints the resolved points one per line, not stap's "# globals / # functions /
+ *     # probes" listing with derivation chains.
  */
 #include <ctype.h>
 #include <errno.h>
