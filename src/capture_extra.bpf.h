@@ -18,11 +18,32 @@
 #define PYSCOPE_CAPTURE_EXTRA_BPF_H
 
 #define CAP_EXTRA_ROOM 4096      /* the largest a section item takes, rounded up */
-#define CAP_EXTRA_LAST (CAP_SCRATCH - CAP_EXTRA_ROOM)
+#define CAP_EXTRA_LAST (CAP_SCRATCH - CAP_EXTRA_ROOM - 8)   /* 8: the slot below */
 _Static_assert(sizeof(struct cap_mem_hdr) + CAP_MEM_SIZE_MAX + 1 <= CAP_EXTRA_ROOM &&
 	       2 + 8 * CAP_USTACK_MAX <= CAP_EXTRA_ROOM, "a section item fits its room");
 _Static_assert(CAP_SCRATCH / 2 + 2 + PS_STRSIZE_MAX + 1 <= CAP_EXTRA_LAST,
 	       "the strings end before the sections' room");
+
+/* The last 4 bytes of the scratch, which no record reaches. An offset passed through them comes
+ * back as a number the verifier knows only by its bounds: without that, it walks the sections once
+ * for every exact offset each combination of strings left, and gives up (E2BIG). */
+#define CAP_OFF_SLOT (CAP_SCRATCH - 4)
+_Static_assert(CAP_EXTRA_LAST + CAP_EXTRA_ROOM <= CAP_OFF_SLOT, "no record reaches the slot");
+
+static __always_inline __u64 blur(struct scratch *s, __u64 off)
+{
+	*(volatile __u32 *)(s->buf + CAP_OFF_SLOT) = off;
+	return *(volatile __u32 *)(s->buf + CAP_OFF_SLOT);
+}
+
+/* OFF, which the caller has found at most CAP_EXTRA_LAST, with that bound on the very register
+ * the verifier checks the access with (0 past it, which does not happen): in assembly, so that the
+ * compiler can neither drop the test as redundant nor test a copy. */
+static __always_inline __u64 clamp(__u64 off)
+{
+	asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(off) : "i"(CAP_EXTRA_LAST));
+	return off;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -40,12 +61,12 @@ struct task_struct___cap {
 } __attribute__((preserve_access_index));
 
 /* CAP_SEC_MEM: the reads of CFG, in order; each may start from an earlier one's value. */
-static __always_inline __u32 extra_mem(struct scratch *s, struct cap_rec *r, int n,
-				       const struct cap_probe_cfg *cfg, __u32 off)
+static __always_inline __u64 extra_mem(struct scratch *s, struct cap_rec *r, int n,
+				       const struct cap_probe_cfg *cfg, __u64 off)
 {
 	__u64 vals[CAP_MEM_MAX] = {};
 	__u32 strmax = strsize < CAP_MEM_SIZE_MAX ? strsize : CAP_MEM_SIZE_MAX;
-	__u32 cnt_at = off;
+	__u64 cnt_at = off;
 	__u8 cnt = 0;
 
 	off += 1;
@@ -61,7 +82,7 @@ static __always_inline __u32 extra_mem(struct scratch *s, struct cap_rec *r, int
 		__u64 addr = base + m->off;
 		if (off > CAP_EXTRA_LAST)
 			break;
-		off &= CAP_SCRATCH - 1;
+		off = clamp(off);
 		struct cap_mem_hdr h = { .addr = addr, .index = i };
 		__u8 *dst = s->buf + off + sizeof(h);
 		if (m->str) {
@@ -89,7 +110,7 @@ static __always_inline __u32 extra_mem(struct scratch *s, struct cap_rec *r, int
 			}
 		}
 		__builtin_memcpy(s->buf + off, &h, sizeof(h));
-		off += sizeof(h) + h.len;
+		off = blur(s, off + sizeof(h) + h.len);
 		cnt++;
 	}
 	s->buf[cnt_at & (CAP_SCRATCH - 1)] = cnt;
@@ -97,19 +118,20 @@ static __always_inline __u32 extra_mem(struct scratch *s, struct cap_rec *r, int
 }
 
 /* The sections CFG asks for, from OFF (where the strings ended); the new end. */
-static __always_inline __u32 extra_sections(void *ctx, struct scratch *s, struct cap_rec *r, int n,
-					    __u32 off)
+static __always_inline __u64 extra_sections(void *ctx, struct scratch *s, struct cap_rec *r, int n,
+					    __u64 off)
 {
 	__u32 id = r->id;
 	const struct cap_probe_cfg *cfg = bpf_map_lookup_elem(&probe_cfg, &id);
 	if (!cfg || !cfg->sections)
 		return off;
+	off = blur(s, off);
 	if ((cfg->sections & CAP_SEC_MEM) && off <= CAP_EXTRA_LAST) {
 		off = extra_mem(s, r, n, cfg, off);
 		r->sections |= CAP_SEC_MEM;
 	}
 	if ((cfg->sections & CAP_SEC_USTACK) && off <= CAP_EXTRA_LAST) {
-		off &= CAP_SCRATCH - 1;
+		off = clamp(off);
 		__u32 frames = cfg->ustack_frames;
 		if (frames > CAP_USTACK_MAX || frames == 0)
 			frames = CAP_USTACK_MAX;
@@ -122,7 +144,7 @@ static __always_inline __u32 extra_sections(void *ctx, struct scratch *s, struct
 		r->sections |= CAP_SEC_USTACK;
 	}
 	if ((cfg->sections & CAP_SEC_VTS) && off <= CAP_EXTRA_LAST) {
-		off &= CAP_SCRATCH - 1;
+		off = clamp(off);
 		/* sum_exec_runtime moves at the scheduler's updates (each tick, each switch): the
 		 * on-CPU time up to the last of them, within a tick of now */
 		struct task_struct___cap *t = (void *)bpf_get_current_task();
