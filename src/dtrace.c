@@ -879,7 +879,7 @@ int dtrace_main(int argc, char **argv)
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+		else if (cap && cap_want(cap, p->id, rt_capture(r, i)) < 0)
 			goto done;
 	}
 	if (!quiet)
