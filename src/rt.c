@@ -602,7 +602,7 @@ static struct ps_value builtin(struct rt *r, int b)
 	const struct ps_probe *p = r->probe;
 	char buf[128];
 	switch (b) {
-	case PG_B_TIMESTAMP:
+	case PG_B_TIMESTAMP: return ps_int((int64_t)ev->ts);
 	case PG_B_VTIMESTAMP:
 		/* not captured (BEGIN, a recording without it): the event time, as before */
 		return ps_int((int64_t)(ev->sections & PS_SEC_VTS ? ev->vts : ev->ts));
