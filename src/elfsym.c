@@ -229,6 +229,7 @@ static void fill(struct esym_hit *out, const struct file *f, const char *path, u
 	const char *slash = strrchr(path, '/');
 	out->path = path;
 	out->module = slash ? slash + 1 : path;
+	out->rel = vaddr;
 	const struct sym *s = f ? find_sym(f, vaddr) : NULL;
 	if (s) {
 		out->sym = s->name;

@@ -23,6 +23,7 @@ struct esym_hit {
 	const char *sym;
 	uint64_t off;            /* addr - the symbol's start */
 	uint64_t size;           /* the symbol's size (0: not known) */
+	uint64_t rel;            /* the address in the object's own terms (minus the load bias) */
 };
 
 struct esym_cache *esym_new(void);

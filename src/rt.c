@@ -739,9 +739,10 @@ static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, 
 		if (h.sym)
 			snprintf(buf + k, len - (size_t)k, "%s+0x%llx/0x%llx [%s]", h.sym, off, size,
 				 style == SYM_STAP_BT ? h.path : h.module);
+		else if (h.module && style == SYM_STAP_BT)
+			snprintf(buf, len, " 0x%016llx [%s+0x%llx]", a, h.path, (unsigned long long)h.rel);
 		else if (h.module)
-			snprintf(buf + k, len - (size_t)k, "0x%llx [%s]", a,
-				 style == SYM_STAP_BT ? h.path : h.module);
+			snprintf(buf + k, len - (size_t)k, "0x%llx [%s]", a, h.module);
 		else
 			snprintf(buf + k, len - (size_t)k, "0x%llx", a);
 		break;
