@@ -138,9 +138,7 @@ struct cw {
 	struct ps_capture *cap;
 	unsigned char *seen;
 	bool any;                /* a copy-string call on an address not computable: every arg */
-	int err;
-	char *msg;
-	size_t msglen;
+	struct bind_err *err;
 };
 
 /* A read like M in CAP (its index), added when new; -1 when there is no room. */
@@ -222,11 +220,13 @@ bool bind_addr_known(const struct pg_node *addr)
 
 static void cw_fail(struct cw *w, const struct pg_node *n, int err, const char *what)
 {
-	if (w->err)
+	if (w->err->err)
 		return;
-	w->err = err;
-	snprintf(w->msg, w->msglen, "%s%s%d:%d: %s() %s", n->file ? n->file : "",
-		 n->file ? ":" : "", n->line, n->col, pg_funcs[n->op].name, what);
+	w->err->err = err;
+	w->err->line = n->line;
+	w->err->col = n->col;
+	w->err->file = n->file;
+	snprintf(w->err->msg, sizeof(w->err->msg), "%s() %s", pg_funcs[n->op].name, what);
 }
 
 static void cw_walk(struct cw *w, const struct pg_node *n)
@@ -308,11 +308,12 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 		cw_walk(w, n->kids[i]);
 }
 
-int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io, char *msg,
-		 size_t msglen)
+int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io,
+		 struct bind_err *err)
 {
 	const struct pg_clause *c = &p->clauses[ci];
-	struct cw w = { .p = p, .cap = io, .msg = msg, .msglen = msglen };
+	struct cw w = { .p = p, .cap = io, .err = err };
+	memset(err, 0, sizeof(*err));
 	w.seen = calloc((size_t)p->nfuncs + 1, 1);
 	if (!w.seen)
 		return -ENOMEM;
@@ -322,7 +323,7 @@ int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *
 	free(w.seen);
 	if (w.any)
 		io->strargs |= (1u << (nargs > 0 ? nargs : PS_MAX_ARGS)) - 1;
-	return w.err;
+	return err->err;
 }
 
 /* ---- globals written and never read (SystemTap prints them at the end) ---- */

@@ -54,11 +54,17 @@ uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
  * *IO: strings as bind_strargs finds them, memory at the addresses of D's copyin, SystemTap's
  * user_long & co. and copy-string calls on computed addresses (kernel-computable ones: an
  * argument, a constant, an 8-byte read of one, plus or minus constants), the native stack
- * (ustack, ucaller, *ubacktrace), vtimestamp. 0; -EINVAL or -E2BIG with a one-line reason in
- * MSG ("FILE:LINE:COL: user_long() reads ..."): an address the kernel cannot compute, more reads
- * than PS_MEM_MAX; -ENOMEM. */
-int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io, char *msg,
-		 size_t msglen);
+ * (ustack, ucaller, *ubacktrace), vtimestamp. 0; -EINVAL or -E2BIG with the call and a one-line
+ * reason in *ERR ("copyin() reads ..."): an address the kernel cannot compute, more reads than
+ * PS_MEM_MAX; -ENOMEM. */
+struct bind_err {
+	int err;
+	int line, col;
+	const char *file;        /* the node's (NULL: the script) */
+	char msg[256];
+};
+int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io,
+		 struct bind_err *err);
 /* Whether the kernel can compute ADDR at the hit (a front-end checks its memory reads with it,
  * to refuse at the call's line and column). */
 bool bind_addr_known(const struct pg_node *addr);

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bind.h"
 #include "capture.h"
 #include "commands.h"
 #include "dt_lex.h"
@@ -390,6 +391,19 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 			return -EINVAL;
 		}
 		o->src[i].end_clause = p->nclauses;
+		/* what the kernel must read at the hit, checked here to point at the call */
+		for (int c = o->src[i].first_clause; c < p->nclauses; c++) {
+			struct ps_capture cap = { 0 };
+			struct bind_err be;
+			if (bind_capture(p, c, 0, &cap, &be) < 0) {
+				struct dt_lex lx;
+				dt_lex_init(&lx, o->src[i].name, o->src[i].text);
+				dt_lex_report(&lx, be.line, be.col, be.msg);
+				dt_lex_free(&lx);
+				pg_free(p);
+				return -EINVAL;
+			}
+		}
 	}
 	*out = p;
 	return 0;

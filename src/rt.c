@@ -2237,12 +2237,13 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			add_enabling(&s->en, &s->nen, e->clause, e->pdesc, e->epid);
 			s->en[s->nen - 1].npids = e->npids;
 			memcpy(s->en[s->nen - 1].pids, e->pids, sizeof(e->pids));
-			char msg[512];
-			int rc = bind_capture(p, e->clause, pr->nargs, &s->cap, msg, sizeof(msg));
+			struct bind_err be;
+			int rc = bind_capture(p, e->clause, pr->nargs, &s->cap, &be);
 			if (rc == -ENOMEM)
 				oom();
-			if (rc < 0) {
-				fprintf(stderr, "pyscope: %s\n", msg);
+			if (rc < 0) {     /* front-ends have checked: not seen */
+				fprintf(stderr, "pyscope: %s%s%d:%d: %s\n", be.file ? be.file : "",
+					be.file ? ":" : "", be.line, be.col, be.msg);
 				bind_free(&b);
 				rt_free(r);
 				return rc;
