@@ -743,6 +743,8 @@ static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, 
 			snprintf(buf, len, " 0x%016llx [%s+0x%llx]", a, h.path, (unsigned long long)h.rel);
 		else if (h.module)
 			snprintf(buf + k, len - (size_t)k, "0x%llx [%s]", a, h.module);
+		else if (style == SYM_STAP_BT)
+			snprintf(buf, len, " 0x%016llx", a);    /* stap: the address alone */
 		else
 			snprintf(buf + k, len - (size_t)k, "0x%llx", a);
 		break;
