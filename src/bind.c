@@ -218,7 +218,8 @@ bool bind_addr_known(const struct pg_node *addr)
 	return addr_of(NULL, addr, &m) == 0;
 }
 
-static void cw_fail(struct cw *w, const struct pg_node *n, int err, const char *what)
+static void cw_fail(struct cw *w, const struct pg_node *n, const char *name, int err,
+		    const char *what)
 {
 	if (w->err->err)
 		return;
@@ -226,7 +227,7 @@ static void cw_fail(struct cw *w, const struct pg_node *n, int err, const char *
 	w->err->line = n->line;
 	w->err->col = n->col;
 	w->err->file = n->file;
-	snprintf(w->err->msg, sizeof(w->err->msg), "%s() %s", pg_funcs[n->op].name, what);
+	snprintf(w->err->msg, sizeof(w->err->msg), "%s %s", name, what);
 }
 
 static void cw_walk(struct cw *w, const struct pg_node *n)
@@ -236,8 +237,11 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 	struct ps_capture *cap = w->cap;
 	if (n->kind == PG_E_BUILTIN && n->op == PG_B_VTIMESTAMP)
 		cap->sections |= PS_SEC_VTS;
-	if (n->kind == PG_E_BUILTIN && n->op == PG_B_UCALLER)
+	if (n->kind == PG_E_BUILTIN && n->op == PG_B_UCALLER) {
 		cap->sections |= PS_SEC_USTACK;
+		if (cap->ustack_frames < 2)
+			cap->ustack_frames = 2;      /* the caller is the second frame */
+	}
 	if (n->kind == PG_E_CALL) {
 		struct ps_memread m;
 		int size = pg_memfn(n->op, NULL);
@@ -261,7 +265,7 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 		case PG_F_COPYIN:
 			size = n->nkids > 1 && n->kids[1]->kind == PG_E_INT ? (int)n->kids[1]->i : -1;
 			if (size < 1 || size > PS_MEM_SIZE_MAX) {
-				cw_fail(w, n, -EINVAL, "needs a constant size from 1 to 1024 bytes: the "
+				cw_fail(w, n, "copyin()", -EINVAL, "needs a constant size from 1 to 1024 bytes: the "
 					"kernel copies the bytes at the hit");
 				break;
 			}
@@ -275,27 +279,56 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 				rc = add_read(cap, &m) < 0 ? -2 : 0;
 			}
 			break;
-		case PG_F_USTACK:
-			if (n->nkids > 0 && n->kids[0]->kind == PG_E_INT && n->kids[0]->i > 0 &&
-			    n->kids[0]->i > cap->ustack_frames)
-				cap->ustack_frames = (int)n->kids[0]->i;
-			else if (n->nkids == 0 || n->kids[0]->kind != PG_E_INT)
-				cap->ustack_frames = PS_USTACK_MAX;
+		case PG_F_USTACK: {
+			/* ustack(N) keeps N frames; ustack() the option's ustackframes */
+			int want = n->nkids > 0 && n->kids[0]->kind == PG_E_INT ? (int)n->kids[0]->i
+				   : n->nkids > 0 ? PS_USTACK_MAX
+				   : w->p->ustackframes > 0 ? w->p->ustackframes : PS_USTACK_MAX;
+			if (want > cap->ustack_frames)
+				cap->ustack_frames = want < PS_USTACK_MAX ? want : PS_USTACK_MAX;
+		}
 			/* fall through */
 		case PG_F_UBACKTRACE:
 		case PG_F_SPRINT_UBACKTRACE:
 		case PG_F_PRINT_UBACKTRACE:
+			if (n->op != PG_F_USTACK)
+				cap->ustack_frames = PS_USTACK_MAX;
 			cap->sections |= PS_SEC_USTACK;
 			break;
 		}
+		char name[64];
+		snprintf(name, sizeof(name), "%s()", pg_funcs[n->op].name);
 		if (rc == -1)
-			cw_fail(w, n, -EINVAL, "reads user memory at an address the kernel cannot "
+			cw_fail(w, n, name, -EINVAL, "reads user memory at an address the kernel cannot "
 				"compute at the hit (it is computed in user space after the hit); use a "
 				"probe argument, an argument plus a constant, or a read of one");
 		else if (rc == -2)
-			cw_fail(w, n, -E2BIG, "is one read of user memory too many: the capture "
+			cw_fail(w, n, name, -E2BIG, "is one read of user memory too many: the capture "
 				"reads at most 8 places per probe");
 	}
+	if ((n->kind == PG_S_PRINTF || n->kind == PG_E_SPRINTF) && n->fmt)
+		for (int i = 0; i < n->nkids; i++) {
+			int prec, ch = fmt_argmem(n->fmt, i, &prec);
+			if (ch != 'm' && ch != 'M')
+				continue;
+			/* %.Nm: N bytes (default 1); %.*m: up to 256, read whole or not at all */
+			struct ps_memread m;
+			char name[32];
+			int rc = addr_of(cap, n->kids[i], &m);
+			snprintf(name, sizeof(name), "printf's %%%c", ch);
+			if (rc == 0) {
+				m.size = prec > 0 ? prec : prec == 0 ? 1 : 256;
+				rc = add_read(cap, &m) < 0 ? -2 : 0;
+			}
+			if (rc == -1)
+				cw_fail(w, n->kids[i], name, -EINVAL, "reads user memory at an address the "
+					"kernel cannot compute at the hit (it is computed in user space after "
+					"the hit); use a probe argument, an argument plus a constant, or a read "
+					"of one");
+			else if (rc == -2)
+				cw_fail(w, n->kids[i], name, -E2BIG, "is one read of user memory too "
+					"many: the capture reads at most 8 places per probe");
+		}
 	if (n->kind == PG_E_UCALL && n->op >= 0 && n->op < w->p->nfuncs && !w->seen[n->op]) {
 		w->seen[n->op] = 1;
 		cw_walk(w, w->p->funcs[n->op].body);

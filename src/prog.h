@@ -333,6 +333,8 @@ struct pg_prog {
 	int quiet;
 	int strsize;
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
+	int ustackframes;        /* frames ustack() keeps (option ustackframes; 0: not set, the
+				  * capture's limit, 127 frames) */
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	int nfuncs;

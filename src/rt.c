@@ -752,6 +752,39 @@ static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, 
 	}
 }
 
+/* printf's address conversions get the text they print (fmt_argmem): D's %A the symbol of a
+ * user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
+ * (as many as the precision says; a read that faulted is the dialect's address fault). */
+static void addr_args(struct rt *r, const struct fmt *f, struct ps_value *args, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int prec, ch = fmt_argmem(f, i, &prec);
+		if (!ch || ch == 'a' || args[i].type != PS_V_INT)
+			continue;
+		if (ch == 'A') {
+			char buf[1024];
+			sym_text(r, (uint64_t)args[i].i, SYM_D_ADDR, buf, sizeof(buf));
+			args[i] = ps_str(str_of(r, buf));
+			continue;
+		}
+		int64_t want = prec >= 0 ? (prec ? prec : 1) : i > 0 ? args[i - 1].i : 1;
+		if (want < 1 || want > PS_MEM_SIZE_MAX)
+			continue;
+		const struct ps_mem *m = mem_at(r, args[i].i, (int)want, false);
+		if (!m)
+			addr_fault(r, args[i].i);
+		char text[2 * PS_MEM_SIZE_MAX + 1];
+		if (ch == 'M') {
+			for (int64_t k = 0; k < want; k++)
+				snprintf(text + 2 * k, 3, "%02x", m->bytes[k]);
+		} else {
+			memcpy(text, m->bytes, (size_t)want);
+			text[want] = 0;
+		}
+		args[i] = ps_str(str_of(r, text));
+	}
+}
+
 static struct ps_value f_usym(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)n;
@@ -777,8 +810,10 @@ static struct ps_value f_ustack(struct rt *r, const struct ps_value *a, int n)
 	const struct ps_event *ev = r->ev;
 	int op = r->at && r->at->kind == PG_E_CALL ? r->at->op : PG_F_USTACK;
 	int frames = ev->nustack;
-	if (op == PG_F_USTACK && n > 0 && a[0].i >= 0 && a[0].i < frames)
-		frames = (int)a[0].i;
+	int keep = op != PG_F_USTACK ? frames : n > 0 ? (int)a[0].i
+		   : r->p->ustackframes > 0 ? r->p->ustackframes : frames;
+	if (keep >= 0 && keep < frames)
+		frames = keep;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -1493,6 +1528,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		int k = n->nkids < PG_MAX_CALL_ARGS ? n->nkids : PG_MAX_CALL_ARGS;
 		for (int i = 0; i < k; i++)
 			args[i] = eval(r, n->kids[i]);
+		addr_args(r, n->fmt, args, k);
 		fmt_print(r->sbuf, n->fmt, args, k);
 		return sbuf_take(r);
 	}
@@ -1674,6 +1710,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 	case PG_S_PRINTF:
 		for (int i = 0; i < n->nkids && i < 64; i++)
 			args[i] = eval(r, n->kids[i]);
+		addr_args(r, n->fmt, args, n->nkids < 64 ? n->nkids : 64);
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
 	case PG_S_PRINTA:

@@ -4,7 +4,7 @@
 #   - vtimestamp: a function that sleeps 300 ms has a wall time of at least 250 ms and an on-CPU
 #     time under 50 ms; one that spins has an on-CPU time above zero and not above its wall time
 #   - memory: D copyin and copyinstr on an argument plus a constant, SystemTap's user_char,
-#     user_short, user_int and user_long against the bytes the marker's strings hold, a
+#     user_short, user_int, user_long, printf's %m and %M against the bytes the marker's strings hold, a
 #     dereference (the audit marker's tuple: its type's tp_name); a faulting read is dtrace's
 #     "invalid address" and gives 0 to user_long
 #   - native stacks on sdt_target (built -O0, with frame pointers): ustack() and print_ubacktrace()
@@ -71,8 +71,9 @@ expect_eq "D copyin, copyinstr on an argument plus a constant" "slee|${TMP#/}/pr
 cat >"$TMP/m.stp" <<'S'
 probe process.mark("function__entry") {
 	if (user_string($arg2) == "sleeper")
-		printf("%d %d %d %x %s %s\n", user_char($arg2), user_short($arg2), user_int($arg2),
-		       user_long($arg1), user_string($arg1 + 1), user_string_n($arg2, 5))
+		printf("%d %d %d %x %s %s %.4m %.2M\n", user_char($arg2), user_short($arg2),
+		       user_int($arg2), user_long($arg1), user_string($arg1 + 1),
+		       user_string_n($arg2, 5), $arg2, $arg2)
 }
 probe process.mark("audit") {
 	if (user_string($arg1) == "os.listdir")
@@ -85,8 +86,8 @@ want=$("$PY311" -c '
 import sys
 n, p = b"sleeper", sys.argv[1].encode()
 print(n[0], int.from_bytes(n[:2], "little"), int.from_bytes(n[:4], "little"),
-      "%x" % int.from_bytes(p[:8], "little"), p[1:].decode(), "sleep")' "$TMP/prog.py")
-expect_eq "stap user_char, user_short, user_int, user_long, user_string(\$arg + 1), user_string_n" \
+      "%x" % int.from_bytes(p[:8], "little"), p[1:].decode(), "sleep", "slee", "736c")' "$TMP/prog.py")
+expect_eq "stap user_char, user_short, user_int, user_long, user_string(\$arg + 1), user_string_n, %m, %M" \
 	"$want" "$(grep -v '^audit' "$TMP/m")"
 expect_eq "stap: one level of dereference read at the hit (the audit tuple's type name)" \
 	"audit tuple" "$(grep '^audit' "$TMP/m" | head -1)"
@@ -104,13 +105,13 @@ expect_eq "stap user_long: a read that faulted at the hit gives 0" "0" "$(cat "$
 
 # ---- native stacks ----
 cat >"$TMP/u.d" <<'D'
-python$target:::function-entry { ustack(); printf("caller %s\n", usym(ucaller)); }
+python$target:::function-entry { ustack(); printf("caller %s %A\n", usym(ucaller), ucaller); }
 D
 "$PYSCOPE" dtrace -q -s "$TMP/u.d" -c "$TARGET call:1 sleep:300" >"$TMP/u" 2>"$TMP/err"
 frames=$(grep -E '^ {14}[^ ]' "$TMP/u" | head -3 | sed -E 's/^ +//; s/\+0x[0-9a-f]+$//' | tr '\n' ' ')
 expect_eq "D ustack(): frames in dtrace's layout, innermost first" \
 	"sdt_target\`fire_call sdt_target\`run_ops sdt_target\`main " "$frames"
-expect_grep "D ucaller and usym()" '^caller sdt_target`run_ops$' "$TMP/u"
+expect_grep "D ucaller, usym() and printf's %A" '^caller sdt_target`run_ops sdt_target`run_ops\+0x[0-9a-f]+$' "$TMP/u"
 printf 'probe process.mark("function__entry") { print_ubacktrace() }\n' >"$TMP/u.stp"
 "$PYSCOPE" stap "$TMP/u.stp" -c "$TARGET call:1 sleep:300" >"$TMP/u" 2>"$TMP/err"
 expect_grep "stap print_ubacktrace(): stap's layout" \

@@ -11,6 +11,7 @@ python$target:::function-entry
 	self->vts = vtimestamp;
 	printf("%s %s\n", copyinstr(arg0 + 5), copyin(arg1, 4));
 	printf("%s %s %s %s\n", uaddr(ucaller), usym(ucaller), umod(ucaller), ufunc(ucaller));
+	printf("%A|%a|%20A|\n", ucaller, ucaller, ucaller);
 	ustack();
 	ustack(1);
 }
