@@ -1135,6 +1135,11 @@ static struct pg_node *formatted(struct sema *s, const struct stp_node *n, enum 
 		if ((int)fmt_argtype(f, i) != v.t)
 			fail(s, n->kids[i + 1]->tok, "type mismatch (%s vs. %s)", tname((int)fmt_argtype(f, i)),
 			     tname(v.t));
+		int prec, ch = fmt_argmem(f, i, &prec);
+		if ((ch == 'm' || ch == 'M') && !bind_addr_known(v.n))
+			fail(s, n->kids[i + 1]->tok, "%%%c: the address is computed in user space after the "
+			     "hit, and the kernel reads memory at the hit: use $argN, $argN plus a "
+			     "constant, or user_long() of one", ch);
 		out->kids[i] = v.n;
 	}
 	return out;
