@@ -413,7 +413,7 @@ int fmt_argmem(const struct fmt *f, int i, int *prec)
 	const struct fmt_conv *c = &f->convs[f->args[i].conv];
 	if (!c->def || (c->def->kind != K_MEM && c->def->kind != K_ADDR))
 		return 0;
-	*prec = c->flags & F_DYNPREC ? -1 : c->prec;
+	*prec = c->flags & F_DYNPREC ? -1 : c->prec > 0 ? c->prec : 0;
 	return c->def->ch;
 }
 

@@ -57,7 +57,8 @@ struct replay {
 	uint64_t first_ts, last_ts;
 	struct ps_event ev;
 	char strbuf[PS_MAX_ARGS][PS_STRSIZE_MAX];
-	unsigned char membuf[PS_MEM_MAX][PS_MEM_SIZE_MAX + 1];   /* "mem" reads' bytes */
+	unsigned char membuf[PS_MEM_MAX + 1][PS_MEM_SIZE_MAX + 1];   /* "mem" reads' bytes; the
+								      * last for reads past PS_MEM_MAX */
 };
 
 #define STR(x) #x
@@ -493,7 +494,7 @@ static void read_mem(struct replay *r, struct jr *j)
 	bool af = true;
 	while (jelem(j, &af) && !j->err) {
 		struct ps_mem m = { 0 };
-		unsigned char *b = r->membuf[ev->nmem < PS_MEM_MAX ? ev->nmem : PS_MEM_MAX - 1];
+		unsigned char *b = r->membuf[ev->nmem < PS_MEM_MAX ? ev->nmem : PS_MEM_MAX];
 		bool of = true;
 		while (jmember(j, &of, key, sizeof(key)) && !j->err) {
 			if (strcmp(key, "addr") == 0) {

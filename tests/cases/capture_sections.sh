@@ -118,3 +118,16 @@ expect_grep "stap print_ubacktrace(): stap's layout" \
 	"^ 0x[0-9a-f]{16} : fire_call\+0x[0-9a-f]+/0x[0-9a-f]+ \[$TARGET\]$" "$TMP/u"
 frames=$(sed -E 's/^ 0x[0-9a-f]+ : ([^+]+)\+.*/\1/' "$TMP/u" | head -3 | tr '\n' ' ')
 expect_eq "stap print_ubacktrace(): innermost first" "fire_call run_ops main " "$frames"
+
+# profile-N with ustack() as an aggregation key: dtrace's layout (a blank line, the frames
+# indented 14, the count right-aligned in 17 columns)
+cat >"$TMP/p.d" <<'D'
+profile-199 /pid == $target/ { @[ustack(3)] = count(); }
+D
+"$PYSCOPE" dtrace -q -s "$TMP/p.d" -c "$TARGET call:100000000" >"$TMP/p" 2>"$TMP/err"
+if grep -qE '^ {14}sdt_target`(fire_call|run_ops|main)\+0x[0-9a-f]+$' "$TMP/p" &&
+   grep -qE '^ {15,}[0-9]+$' "$TMP/p" && ! grep -qE '^  +[^ ].* {10,}[0-9]+$' "$TMP/p"; then
+	pass "profile-N: ustack() as an aggregation key, in dtrace's layout"
+else
+	fail "profile-N: ustack() as an aggregation key, in dtrace's layout" "$(head -20 "$TMP/p" "$TMP/err")"
+fi
