@@ -5,8 +5,10 @@
  * per-CPU scratch area — timestamp, pid/tid, CPU, comm, probe id, every argument as a sign-extended
  * 64-bit value (decoded from the argument specs libbpf's USDT support keeps in __bpf_usdt_specs:
  * registers, memory operands and constants; the spec is looked up once per hit), and the
- * strings the consumer asked for, copied now because the memory may be gone later — and hands it to
- * the ring buffer. Policy (filtering, formatting, aggregation) lives in user space.
+ * strings the consumer asked for, copied now because the memory may be gone later, then the optional
+ * sections the probe's clauses need (capture_extra.bpf.h: user memory, the native stack,
+ * vtimestamp) — and hands it to the ring buffer. Policy (filtering, formatting, aggregation)
+ * lives in user space.
  *
  * Wake-ups are batched: records are committed without waking the reader, which polls on a short
  * timeout, unless the ring is filling past wake_at bytes, when the reader is woken at once.
