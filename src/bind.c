@@ -262,6 +262,10 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 				rc = 0;
 			}
 			break;
+		case PG_F_COPYINTO:
+			cw_fail(w, n, "copyinto()", -EINVAL, "is not supported: pyscope has no scratch "
+				"memory to copy into; copyin(addr, size) gives the bytes as a value");
+			break;
 		case PG_F_COPYIN:
 			size = n->nkids > 1 && n->kids[1]->kind == PG_E_INT ? (int)n->kids[1]->i : -1;
 			if (size < 1 || size > PS_MEM_SIZE_MAX) {

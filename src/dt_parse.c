@@ -47,6 +47,7 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "copyin", PG_F_COPYIN, 0 },     { "ustack", PG_F_USTACK, 0 },
 	{ "usym", PG_F_USYM, 0 },         { "ufunc", PG_F_UFUNC, 0 },
 	{ "umod", PG_F_UMOD, 0 },         { "uaddr", PG_F_UADDR, 0 },
+	{ "copyinto", PG_F_COPYINTO, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */

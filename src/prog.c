@@ -64,6 +64,7 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_UADDR]    = { "uaddr",    1, 1, S, { I } },
 	[PG_F_USYMNAME] = { "usymname", 1, 1, S, { I } },
 	[PG_F_USYMDATA] = { "usymdata", 1, 1, S, { I } },
+	[PG_F_COPYINTO] = { "copyinto", 3, 3, PS_V_NONE, { I, I, PS_V_NONE } },
 };
 
 static const struct { int f, size; bool is_signed; } memfns[] = {

@@ -202,6 +202,8 @@ enum pg_func {
 	PG_F_UADDR,              /* (pc) D: "module`symbol+0x1f" */
 	PG_F_USYMNAME,           /* (pc) stap: "symbol" */
 	PG_F_USYMDATA,           /* (pc) stap: "symbol+0x1f/0x40 [module]" */
+	PG_F_COPYINTO,           /* (addr, size, dest) D's copyinto: refused by bind_capture (D's
+				  * copyin gives the bytes as a value; no scratch memory to fill) */
 	PG_F_COUNT,
 };
 
