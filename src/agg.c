@@ -635,6 +635,10 @@ static const char *const int_key_fmt[9] = {
 
 static void print_key(FILE *out, const struct agg *a, int k, const struct ps_value *v)
 {
+	if (v->type == PS_V_STR && v->s[0] == '\n') {
+		fputs(v->s, out);     /* a stack (ustack()): its frames' lines, as dtrace prints them */
+		return;
+	}
 	if (v->type == PS_V_STR) {
 		fprintf(out, "  %-50s", v->s);
 		return;

@@ -3,6 +3,7 @@
  * front-end and the runtime; as passes over prog.h they serve every dialect the same way.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bind.h"
@@ -128,6 +129,238 @@ uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs)
 	if (w.any)
 		w.mask |= (1u << (nargs > 0 ? nargs : PS_MAX_ARGS)) - 1;
 	return w.mask;
+}
+
+/* ---- what else the kernel reads at the hit: memory, the native stack, vtimestamp ---- */
+
+struct cw {
+	const struct pg_prog *p;
+	struct ps_capture *cap;
+	unsigned char *seen;
+	bool any;                /* a copy-string call on an address not computable: every arg */
+	struct bind_err *err;
+};
+
+/* A read like M in CAP (its index), added when new; -1 when there is no room. */
+static int add_read(struct ps_capture *cap, const struct ps_memread *m)
+{
+	for (int i = 0; i < cap->nmem; i++) {
+		const struct ps_memread *o = &cap->mem[i];
+		if (o->base == m->base && o->index == m->index && o->off == m->off &&
+		    o->str == m->str && (m->str || o->size == m->size))
+			return i;
+	}
+	if (cap->nmem == PS_MEM_MAX)
+		return -1;
+	cap->mem[cap->nmem] = *m;
+	cap->sections |= PS_SEC_MEM;
+	return cap->nmem++;
+}
+
+/* Whether the kernel can compute address N at the hit, and how, into *OUT (base, index, off):
+ * an argument, a constant, an 8-byte read of such an address (CAP given: the read is added to
+ * it), each plus or minus a constant, through casts that keep 64 bits. 0, -1 when it cannot,
+ * -2 when CAP has no room for the reads. */
+static int addr_of(struct ps_capture *cap, const struct pg_node *n, struct ps_memread *out)
+{
+	if (!n)
+		return -1;
+	switch (n->kind) {
+	case PG_E_ARG:
+		if (n->i < 0 || n->i >= PS_MAX_ARGS)
+			return -1;
+		*out = (struct ps_memread){ .base = PS_MEM_ARG, .index = (int)n->i };
+		return 0;
+	case PG_E_INT:
+		*out = (struct ps_memread){ .base = PS_MEM_ABS, .off = n->i };
+		return 0;
+	case PG_E_UNARY:
+		if (n->op == PG_OP_PLUS || ((n->op == PG_OP_SEXT || n->op == PG_OP_ZEXT) && n->i >= 8))
+			return addr_of(cap, n->kids[0], out);
+		return -1;
+	case PG_E_BINARY: {
+		const struct pg_node *a = n->kids[0], *b = n->kids[1];
+		if (n->op == PG_OP_ADD && a->kind == PG_E_INT) {
+			const struct pg_node *t = a;
+			a = b;
+			b = t;
+		}
+		if ((n->op != PG_OP_ADD && n->op != PG_OP_SUB) || b->kind != PG_E_INT)
+			return -1;
+		int rc = addr_of(cap, a, out);
+		if (rc == 0)
+			out->off = n->op == PG_OP_ADD ? (int64_t)((uint64_t)out->off + (uint64_t)b->i)
+						       : (int64_t)((uint64_t)out->off - (uint64_t)b->i);
+		return rc;
+	}
+	case PG_E_CALL: {
+		if (pg_memfn(n->op, NULL) != 8 || n->nkids < 1)
+			return -1;
+		struct ps_memread in;
+		int rc = addr_of(cap, n->kids[0], &in);
+		if (rc < 0 || !cap)
+			return rc;
+		in.size = 8;
+		int k = add_read(cap, &in);
+		if (k < 0)
+			return -2;
+		*out = (struct ps_memread){ .base = PS_MEM_READ, .index = k };
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+bool bind_addr_known(const struct pg_node *addr)
+{
+	struct ps_memread m;
+	return addr_of(NULL, addr, &m) == 0;
+}
+
+static void cw_fail(struct cw *w, const struct pg_node *n, const char *name, int err,
+		    const char *what)
+{
+	if (w->err->err)
+		return;
+	w->err->err = err;
+	w->err->line = n->line;
+	w->err->col = n->col;
+	w->err->file = n->file;
+	snprintf(w->err->msg, sizeof(w->err->msg), "%s %s", name, what);
+}
+
+static void cw_walk(struct cw *w, const struct pg_node *n)
+{
+	if (!n)
+		return;
+	struct ps_capture *cap = w->cap;
+	if (n->kind == PG_E_BUILTIN && n->op == PG_B_VTIMESTAMP)
+		cap->sections |= PS_SEC_VTS;
+	if (n->kind == PG_E_BUILTIN && n->op == PG_B_UCALLER) {
+		cap->sections |= PS_SEC_USTACK;
+		if (cap->ustack_frames < 2)
+			cap->ustack_frames = 2;      /* the caller is the second frame */
+	}
+	if (n->kind == PG_E_CALL) {
+		struct ps_memread m;
+		int size = pg_memfn(n->op, NULL);
+		int rc = 0;
+		switch (n->op) {
+		case PG_F_COPYSTR:
+		case PG_F_COPYSTR_WARN:
+			if (n->nkids < 1)
+				break;
+			if (n->kids[0]->kind == PG_E_ARG && n->kids[0]->i >= 0 && n->kids[0]->i < 32)
+				cap->strargs |= 1u << n->kids[0]->i;
+			else if ((rc = addr_of(cap, n->kids[0], &m)) == 0) {
+				m.str = true;
+				rc = add_read(cap, &m) < 0 ? -2 : 0;
+			} else if (rc == -1) {
+				/* a pointer the clause keeps (this->p = arg0): an argument it may be */
+				w->any = true;
+				rc = 0;
+			}
+			break;
+		case PG_F_COPYINTO:
+			cw_fail(w, n, "copyinto()", -EINVAL, "is not supported: pyscope has no scratch "
+				"memory to copy into; copyin(addr, size) gives the bytes as a value");
+			break;
+		case PG_F_COPYIN:
+			size = n->nkids > 1 && n->kids[1]->kind == PG_E_INT ? (int)n->kids[1]->i : -1;
+			if (size < 1 || size > PS_MEM_SIZE_MAX) {
+				cw_fail(w, n, "copyin()", -EINVAL, "needs a constant size from 1 to 1024 bytes: the "
+					"kernel copies the bytes at the hit");
+				break;
+			}
+			/* fall through */
+		default:
+			if (size <= 0)
+				break;
+			rc = addr_of(cap, n->kids[0], &m);
+			if (rc == 0) {
+				m.size = size;
+				rc = add_read(cap, &m) < 0 ? -2 : 0;
+			}
+			break;
+		case PG_F_USTACK: {
+			/* ustack(N) keeps N frames; ustack() the option's ustackframes */
+			int want = n->nkids > 0 && n->kids[0]->kind == PG_E_INT ? (int)n->kids[0]->i
+				   : n->nkids > 0 ? PS_USTACK_MAX
+				   : w->p->ustackframes > 0 ? w->p->ustackframes : PS_USTACK_MAX;
+			if (want > cap->ustack_frames)
+				cap->ustack_frames = want < PS_USTACK_MAX ? want : PS_USTACK_MAX;
+		}
+			/* fall through */
+		case PG_F_UBACKTRACE:
+		case PG_F_SPRINT_UBACKTRACE:
+		case PG_F_PRINT_UBACKTRACE:
+			if (n->op != PG_F_USTACK)
+				cap->ustack_frames = PS_USTACK_MAX;
+			cap->sections |= PS_SEC_USTACK;
+			break;
+		}
+		char name[64];
+		snprintf(name, sizeof(name), "%s()", pg_funcs[n->op].name);
+		if (rc == -1)
+			cw_fail(w, n, name, -EINVAL, "reads user memory at an address the kernel cannot "
+				"compute at the hit (it is computed in user space after the hit); use a "
+				"probe argument, an argument plus a constant, or a read of one");
+		else if (rc == -2)
+			cw_fail(w, n, name, -E2BIG, "is one read of user memory too many: the capture "
+				"reads at most 8 places per probe");
+	}
+	if ((n->kind == PG_S_PRINTF || n->kind == PG_E_SPRINTF) && n->fmt)
+		for (int i = 0; i < n->nkids; i++) {
+			int prec, ch = fmt_argmem(n->fmt, i, &prec);
+			if (ch != 'm' && ch != 'M')
+				continue;
+			/* %.Nm: N bytes (default 1); %.*m: up to 256, read whole or not at all */
+			struct ps_memread m;
+			char name[32];
+			int rc = addr_of(cap, n->kids[i], &m);
+			snprintf(name, sizeof(name), "printf's %%%c", ch);
+			if (rc == 0) {
+				m.size = prec > 0 ? prec : prec == 0 ? 1 : 256;
+				rc = add_read(cap, &m) < 0 ? -2 : 0;
+			}
+			if (rc == -1)
+				cw_fail(w, n->kids[i], name, -EINVAL, "reads user memory at an address the "
+					"kernel cannot compute at the hit (it is computed in user space after "
+					"the hit); use a probe argument, an argument plus a constant, or a read "
+					"of one");
+			else if (rc == -2)
+				cw_fail(w, n->kids[i], name, -E2BIG, "is one read of user memory too "
+					"many: the capture reads at most 8 places per probe");
+		}
+	if (n->kind == PG_E_UCALL && n->op >= 0 && n->op < w->p->nfuncs && !w->seen[n->op]) {
+		w->seen[n->op] = 1;
+		cw_walk(w, w->p->funcs[n->op].body);
+	}
+	if (n->kind == PG_S_FOREACH && n->fe) {
+		cw_walk(w, n->fe->limit);
+		cw_walk(w, n->fe->body);
+	}
+	for (int i = 0; i < n->nkids; i++)
+		cw_walk(w, n->kids[i]);
+}
+
+int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io,
+		 struct bind_err *err)
+{
+	const struct pg_clause *c = &p->clauses[ci];
+	struct cw w = { .p = p, .cap = io, .err = err };
+	memset(err, 0, sizeof(*err));
+	w.seen = calloc((size_t)p->nfuncs + 1, 1);
+	if (!w.seen)
+		return -ENOMEM;
+	cw_walk(&w, c->pred);
+	for (int i = 0; i < c->nstmts; i++)
+		cw_walk(&w, c->stmts[i]);
+	free(w.seen);
+	if (w.any)
+		io->strargs |= (1u << (nargs > 0 ? nargs : PS_MAX_ARGS)) - 1;
+	return err->err;
 }
 
 /* ---- globals written and never read (SystemTap prints them at the end) ---- */

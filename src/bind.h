@@ -9,6 +9,7 @@
  *                 copy-string call (D's copyinstr, SystemTap's user_string*) on argument N asks
  *                 for N, one on any other address asks for every argument; user functions the
  *                 clause calls are followed
+ *   bind_capture  bind_strargs and the rest the kernel reads at a hit (memory, stacks, vtimestamp)
  *   bind_unread_globals  which globals SystemTap prints at the end (written, never read)
  * The runtime (rt_new) consumes both; the capture enables what rt_enabled then lists.
  */
@@ -48,6 +49,25 @@ void bind_free(struct bind *b);
 /* The arguments (bit i: argument i) clause CI reads as strings, for a probe with NARGS arguments
  * (0: unknown, PS_MAX_ARGS assumed). */
 uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
+
+/* What clause CI asks the kernel to read at the hits of a probe with NARGS arguments, merged into
+ * *IO: strings as bind_strargs finds them, memory at the addresses of D's copyin, SystemTap's
+ * user_long & co. and copy-string calls on computed addresses (kernel-computable ones: an
+ * argument, a constant, an 8-byte read of one, plus or minus constants), the native stack
+ * (ustack, ucaller, *ubacktrace), vtimestamp. 0; -EINVAL or -E2BIG with the call and a one-line
+ * reason in *ERR ("copyin() reads ..."): an address the kernel cannot compute, more reads than
+ * PS_MEM_MAX; -ENOMEM. */
+struct bind_err {
+	int err;
+	int line, col;
+	const char *file;        /* the node's (NULL: the script) */
+	char msg[256];
+};
+int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *io,
+		 struct bind_err *err);
+/* Whether the kernel can compute ADDR at the hit (a front-end checks its memory reads with it,
+ * to refuse at the call's line and column). */
+bool bind_addr_known(const struct pg_node *addr);
 
 /* SystemTap's rule for its end-of-run print-out: mark dump_at_end on every global that is
  * written (assigned, incremented, <<<'d, deleted, or given an initial value) and never read

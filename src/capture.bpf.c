@@ -5,8 +5,10 @@
  * per-CPU scratch area — timestamp, pid/tid, CPU, comm, probe id, every argument as a sign-extended
  * 64-bit value (decoded from the argument specs libbpf's USDT support keeps in __bpf_usdt_specs:
  * registers, memory operands and constants; the spec is looked up once per hit), and the
- * strings the consumer asked for, copied now because the memory may be gone later — and hands it to
- * the ring buffer. Policy (filtering, formatting, aggregation) lives in user space.
+ * strings the consumer asked for, copied now because the memory may be gone later, then the optional
+ * sections the probe's clauses need (capture_extra.bpf.h: user memory, the native stack,
+ * vtimestamp) — and hands it to the ring buffer. Policy (filtering, formatting, aggregation)
+ * lives in user space.
  *
  * Wake-ups are batched: records are committed without waking the reader, which polls on a short
  * timeout, unless the ring is filling past wake_at bytes, when the reader is woken at once.
@@ -138,9 +140,13 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 	return 0;    /* a number no kind has: a spec libbpf did not write */
 }
 
+#include "capture_extra.bpf.h"
+
 /* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
- * (copied now, from the process), then the record into the ring (or counted lost on CPU). */
-static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, __u32 strmask, __u32 cpu)
+ * (copied now, from the process), the sections the probe's config asks for
+ * (capture_extra.bpf.h), then the record into the ring (or counted lost on CPU). */
+static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *r, int n,
+				  __u32 strmask, __u32 cpu)
 {
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
@@ -171,6 +177,7 @@ static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, _
 		copied |= 1u << i;
 	}
 	r->strmask = copied;
+	off = extra_sections(ctx, s, r, n, off);
 
 	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
@@ -211,7 +218,7 @@ int ps_hit(struct pt_regs *ctx)
 	r->id = CAP_COOKIE_ID(cookie);
 	r->cpu = cpu;
 	r->nargs = n;
-	r->pad = 0;
+	r->sections = 0;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
@@ -219,7 +226,7 @@ int ps_hit(struct pt_regs *ctx)
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
 		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
 
-	return finish(s, r, n, strmask, cpu);
+	return finish(ctx, s, r, n, strmask, cpu);
 }
 
 SEC("usdt")
@@ -289,7 +296,8 @@ static __always_inline bool wanted(__u32 tgid)
 
 /* A record of probe ID with the N values of ARGS, in the current thread (TID: another thread's
  * id, or 0 for the current one). */
-static __always_inline int emit(__u32 id, const long *args, int n, __u32 strmask, __u32 tid)
+static __always_inline int emit(void *ctx, __u32 id, const long *args, int n, __u32 strmask,
+				__u32 tid)
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
@@ -304,12 +312,12 @@ static __always_inline int emit(__u32 id, const long *args, int n, __u32 strmask
 	r->id = id;
 	r->cpu = cpu;
 	r->nargs = n;
-	r->pad = 0;
+	r->sections = 0;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	for (int i = 0; i < CAP_SYS_ARGS && i < n; i++)
 		r->args[i] = args[i];
-	return finish(s, r, n, strmask, cpu);
+	return finish(ctx, s, r, n, strmask, cpu);
 }
 
 SEC("raw_tp/sys_enter")
@@ -323,7 +331,7 @@ int ps_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), (void *)ctx->args[0]))
 		return 0;
 	long args[CAP_SYS_ARGS] = SYS_ARGS(f->regs);
-	return emit(on->entry, args, CAP_SYS_ARGS, on->entry_strmask, 0);
+	return emit(ctx, on->entry, args, CAP_SYS_ARGS, on->entry_strmask, 0);
 }
 
 SEC("raw_tp/sys_exit")
@@ -344,7 +352,7 @@ int ps_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!on || !on->ret || !wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	long args[2] = { (long)ctx->args[1], (long)ctx->args[1] };
-	return emit(on->ret, args, 2, 0, 0);
+	return emit(ctx, on->ret, args, 2, 0, 0);
 }
 
 SEC("raw_tp/sched_process_fork")
@@ -361,10 +369,10 @@ int ps_fork(struct bpf_raw_tracepoint_args *ctx)
 			bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
 		long args[1] = { ctgid };
 		if (proc_id[CAP_PROC_CREATE])
-			emit(proc_id[CAP_PROC_CREATE], args, 1, 0, 0);
+			emit(ctx, proc_id[CAP_PROC_CREATE], args, 1, 0, 0);
 	} else if (proc_id[CAP_PROC_LWP_START]) {
 		long args[1] = { cpid };
-		emit(proc_id[CAP_PROC_LWP_START], args, 1, 0, cpid);
+		emit(ctx, proc_id[CAP_PROC_LWP_START], args, 1, 0, cpid);
 	}
 	return 0;
 }
@@ -374,7 +382,7 @@ int ps_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	long args[1] = { 0 };
 	if (proc_id[CAP_PROC_EXEC_SUCCESS] && wanted(bpf_get_current_pid_tgid() >> 32))
-		emit(proc_id[CAP_PROC_EXEC_SUCCESS], args, 0, 0, 0);
+		emit(ctx, proc_id[CAP_PROC_EXEC_SUCCESS], args, 0, 0, 0);
 	return 0;
 }
 
@@ -393,12 +401,12 @@ int ps_exit(struct bpf_raw_tracepoint_args *ctx)
 		long args[2] = { (code & 0x7f) == 0 ? 1 : (code & 0x80) ? 3 : 2,
 				 (code & 0x7f) == 0 ? (code >> 8) & 0xff : code & 0x7f };
 		if (proc_id[CAP_PROC_EXIT])
-			emit(proc_id[CAP_PROC_EXIT], args, 2, 0, 0);
+			emit(ctx, proc_id[CAP_PROC_EXIT], args, 2, 0, 0);
 		if (filter_pids)
 			bpf_map_delete_elem(&traced, &tgid);
 	} else if (proc_id[CAP_PROC_LWP_EXIT]) {
 		long args[1] = { bpf_get_current_pid_tgid() & 0xffffffff };
-		emit(proc_id[CAP_PROC_LWP_EXIT], args, 1, 0, 0);
+		emit(ctx, proc_id[CAP_PROC_LWP_EXIT], args, 1, 0, 0);
 	}
 	return 0;
 }
@@ -414,7 +422,7 @@ int ps_profile(void *ctx)
 	__u64 pc = REGS_PC(regs);
 	bool user = REGS_USER(regs);
 	long args[2] = { user ? 0 : (long)pc, user ? (long)pc : 0 };
-	return emit((__u32)bpf_get_attach_cookie(ctx), args, 2, 0, 0);
+	return emit(ctx, (__u32)bpf_get_attach_cookie(ctx), args, 2, 0, 0);
 }
 
 /* pid provider: a uprobe on a function's entry (or an offset in it), a uretprobe on its return;
@@ -428,7 +436,7 @@ int ps_uentry(struct pt_regs *ctx)
 	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
 		return 0;
 	long args[CAP_SYS_ARGS] = FN_ARGS(f->regs);
-	return emit(CAP_COOKIE_ID(cookie), args, CAP_SYS_ARGS, CAP_COOKIE_STRMASK(cookie), 0);
+	return emit(ctx, CAP_COOKIE_ID(cookie), args, CAP_SYS_ARGS, CAP_COOKIE_STRMASK(cookie), 0);
 }
 
 SEC("uretprobe")
@@ -440,5 +448,5 @@ int ps_ureturn(struct pt_regs *ctx)
 	if (!f || bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
 		return 0;
 	long args[2] = { 0, (long)FN_RET(f->regs) };
-	return emit(CAP_COOKIE_ID(cookie), args, 2, 0, 0);
+	return emit(ctx, CAP_COOKIE_ID(cookie), args, 2, 0, 0);
 }

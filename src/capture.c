@@ -103,6 +103,9 @@ struct cap {
 	int nprobes;             /* markers */
 	struct cap_sys *sys;     /* the operating system's providers (capture_sys.c) */
 	int nall;                /* markers and sys's probes */
+	struct cap_probe_cfg *cfgs;  /* per probe id - 1: the sections its records carry (NULL:
+				      * none asked for), the probe_cfg map's contents */
+	bool any_cfg;
 
 	struct capture_bpf *skel;
 	struct ring_buffer *rb;
@@ -632,6 +635,50 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 	return 0;
 }
 
+int cap_want(struct cap *c, int id, const struct ps_capture *w)
+{
+	int rc = cap_enable(c, id, w->strargs);
+	if (rc < 0 || !w->sections)
+		return rc;
+	if (id < 1 || id > c->nall || w->nmem > CAP_MEM_MAX)
+		return -EINVAL;
+	if (!c->cfgs && !(c->cfgs = calloc((size_t)c->nall, sizeof(*c->cfgs))))
+		return -ENOMEM;
+	struct cap_probe_cfg *cfg = &c->cfgs[id - 1];
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sections = w->sections & (CAP_SEC_MEM | CAP_SEC_USTACK | CAP_SEC_VTS);
+	cfg->nmem = w->nmem;
+	cfg->ustack_frames = w->ustack_frames > 0 && w->ustack_frames < CAP_USTACK_MAX ?
+		w->ustack_frames : CAP_USTACK_MAX;
+	for (int i = 0; i < w->nmem; i++) {
+		const struct ps_memread *m = &w->mem[i];
+		cfg->mem[i] = (struct cap_mem_read){
+			.base = m->base == PS_MEM_ARG ? CAP_MEM_ARG : m->base == PS_MEM_READ ?
+				CAP_MEM_READ : CAP_MEM_ABS,
+			.index = (unsigned char)m->index, .str = m->str,
+			.size = (unsigned short)(m->size < CAP_MEM_SIZE_MAX ? m->size : CAP_MEM_SIZE_MAX),
+			.off = m->off,
+		};
+	}
+	c->any_cfg = true;
+	return 0;
+}
+
+/* The probe_cfg map from c->cfgs, once loaded. */
+static int load_cfgs(struct cap *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.probe_cfg);
+	for (int i = 0; c->cfgs && i < c->nall; i++) {
+		__u32 key = (__u32)i + 1;
+		if (c->cfgs[i].sections && bpf_map_update_elem(fd, &key, &c->cfgs[i], BPF_ANY) < 0) {
+			int rc = -errno;
+			fprintf(stderr, "pyscope: cannot configure the capture: %s\n", strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int add_link(struct cap *c, struct bpf_link *l)
 {
 	struct bpf_link **nl = realloc(c->links, (c->nlinks + 1) * sizeof(*nl));
@@ -715,6 +762,7 @@ int cap_attach(struct cap *c)
 	c->skel->rodata->wake_at = rb / 8;
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
+	bpf_map__set_max_entries(c->skel->maps.probe_cfg, (__u32)c->nall + 1);
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
@@ -727,6 +775,8 @@ int cap_attach(struct cap *c)
 			libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
 		return rc;
 	}
+	if ((rc = load_cfgs(c)) < 0)
+		return rc;
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
 		c->ncpus = CAP_MAX_CPUS;
@@ -803,6 +853,54 @@ int cap_start(struct cap *c)
 	return rc;
 }
 
+/* The sections after the strings (capture_rec.h), from P to END, into EV. A section cut short
+ * (it cannot be, unless the record is not ours) ends the decoding. */
+static void decode_sections(const struct cap *c, const struct cap_rec *r, struct ps_event *ev,
+			    const char *p, const char *end)
+{
+	const struct cap_probe_cfg *cfg = c->cfgs ? &c->cfgs[r->id - 1] : NULL;
+	if ((r->sections & CAP_SEC_MEM) && cfg && p < end) {
+		int n = (unsigned char)*p++;
+		for (int i = 0; i < n && i < PS_MEM_MAX; i++) {
+			struct cap_mem_hdr h;
+			if (p + sizeof(h) > end)
+				return;
+			memcpy(&h, p, sizeof(h));
+			p += sizeof(h);
+			if (p + h.len > end || h.index >= CAP_MEM_MAX)
+				return;
+			struct ps_mem *m = &ev->mem[ev->nmem++];
+			const struct cap_mem_read *want = &cfg->mem[h.index];
+			*m = (struct ps_mem){ .addr = h.addr, .len = h.len, .ok = h.flags & CAP_MEM_OK,
+					      .str = want->str, .cut = h.flags & CAP_MEM_CUT,
+					      .size = want->size, .bytes = (const unsigned char *)p };
+			if (m->str && m->ok && (m->len == 0 || p[m->len - 1] != 0))
+				m->ok = false;      /* not a string after all: not ours */
+			p += h.len;
+		}
+		ev->sections |= PS_SEC_MEM;
+	}
+	if (r->sections & CAP_SEC_USTACK) {
+		unsigned short n;
+		if (p + 2 > end)
+			return;
+		memcpy(&n, p, 2);
+		p += 2;
+		if (n > PS_USTACK_MAX || p + n * 8 > end)
+			return;
+		memcpy(ev->ustack, p, (size_t)n * 8);
+		ev->nustack = n;
+		p += n * 8;
+		ev->sections |= PS_SEC_USTACK;
+	}
+	if (r->sections & CAP_SEC_VTS) {
+		if (p + 8 > end)
+			return;
+		memcpy(&ev->vts, p, 8);
+		ev->sections |= PS_SEC_VTS;
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct cap *c = ctx;
@@ -837,6 +935,11 @@ static int on_record(void *ctx, void *data, size_t len)
 			ev->str[i] = p;
 		p += n;
 	}
+	ev->sections = 0;
+	ev->nmem = 0;
+	ev->nustack = 0;
+	if (r->sections)
+		decode_sections(c, r, ev, p, end);
 	cap_sys_decode(c->sys, ev);
 	c->delivered++;
 	int rc = c->sink->on_event(ev, c->sink->ctx);
@@ -1030,6 +1133,7 @@ void cap_close(struct cap *c)
 	free(c->targets);
 	free(c->probes);
 	free(c->probe_ptrs);
+	free(c->cfgs);
 	cap_sys_close(c->sys);
 	free(c->pids);
 	free(c->lost_cpu);

@@ -4,7 +4,8 @@
  * anything is attached:
  *   cap_open     resolve the targets (start the -c command stopped before exec, read the maps of
  *                -p processes, find the Pythons for --all) and list their markers; nothing attached
- *   cap_enable   choose markers and which of their arguments to copy as strings
+ *   cap_enable   choose markers and which of their arguments to copy as strings (cap_want:
+ *                and what else the kernel reads at their hits)
  *   cap_attach   load the BPF program, attach, raise semaphores (kernel reference counted)
  *   cap_start    let the -c command run
  *   cap_run      deliver events to a sink until a stop, the sink, or the targets end it; then
@@ -49,6 +50,9 @@ int cap_open(const struct cap_config *cfg, struct cap **out);
 int cap_probes(const struct cap *c, const struct ps_probe *const **probes);
 /* Enable probe ID; STRARGS bit i: copy argument i as a string at the hit. */
 int cap_enable(struct cap *c, int id, uint32_t strargs);
+/* Enable probe ID with everything W asks the kernel to read at its hits (event.h: strings,
+ * memory, the native stack, vtimestamp). 0 or a negative errno. */
+int cap_want(struct cap *c, int id, const struct ps_capture *w);
 /* The string arguments CPython's marker documents (e.g. function__entry: 0 and 1). */
 uint32_t cap_default_strargs(int marker);
 int cap_attach(struct cap *c);

@@ -8,8 +8,20 @@
  * many bytes. Strings are copied at the hit, in the kernel, because the memory they live in may be
  * gone by the time user space looks.
  *
- * The attach cookie carries everything per-attachment the BPF program needs: the probe id in the
- * low 32 bits, the string mask in the next PS_MAX_ARGS bits.
+ * After the strings come the optional sections the probe's clauses need, in the order of their bit
+ * in cap_rec.sections (capture_extra.bpf.h writes them, capture.c reads them):
+ *   bit 0 CAP_SEC_MEM     user memory read at the hit: a 1-byte count, then per read a
+ *                         struct cap_mem_hdr (the address read, the bytes that follow, flags)
+ *                         and the bytes; a read that faulted has no bytes and no CAP_MEM_OK
+ *   bit 1 CAP_SEC_USTACK  the native user stack: a 2-byte frame count, then 8 bytes per frame
+ *                         (return addresses from bpf_get_stack(BPF_F_USER_STACK), innermost first)
+ *   bit 2 CAP_SEC_VTS     the thread's on-CPU nanoseconds (8 bytes: task->se.sum_exec_runtime)
+ *   bit 3                 reserved: the Python stack (jstack)
+ * Sections are byte-packed: readers memcpy.
+ *
+ * The attach cookie carries the probe id in the low 32 bits and the string mask in the next
+ * PS_MAX_ARGS bits; everything else per probe sits in the probe_cfg map (struct cap_probe_cfg,
+ * keyed by probe id), which has one member per section so that a section adds its own.
  */
 #ifndef PYSCOPE_CAPTURE_REC_H
 #define PYSCOPE_CAPTURE_REC_H
@@ -45,13 +57,55 @@ enum cap_proc_kind {
 	CAP_PROC_COUNT,
 };
 
+/* Optional record sections (cap_rec.sections, cap_probe_cfg.sections). */
+#define CAP_SEC_MEM 0x1u
+#define CAP_SEC_USTACK 0x2u
+#define CAP_SEC_VTS 0x4u
+
+#define CAP_MEM_MAX 8            /* reads of user memory per probe */
+#define CAP_MEM_SIZE_MAX 1024    /* bytes one read copies at most (power of two) */
+#define CAP_USTACK_MAX 127       /* native frames kept at most */
+
+/* One read of user memory at the hit: SIZE bytes (a string of at most strsize bytes when
+ * CAP_MEM_STR) at base + OFF, where base is argument INDEX (CAP_MEM_ARG), the 8-byte value read by
+ * read INDEX (CAP_MEM_READ, an earlier read: one level of dereference each), or 0 (CAP_MEM_ABS). */
+enum cap_mem_base { CAP_MEM_ARG, CAP_MEM_READ, CAP_MEM_ABS };
+struct cap_mem_read {
+	unsigned char base;      /* enum cap_mem_base */
+	unsigned char index;
+	unsigned char str;       /* 1: a NUL-terminated string (bpf_probe_read_user_str) */
+	unsigned char pad;
+	unsigned short size;
+	unsigned short pad2;
+	long long off;
+};
+
+/* Per probe (the probe_cfg map, keyed by probe id): which sections its records carry and what
+ * each needs. */
+struct cap_probe_cfg {
+	unsigned int sections;   /* CAP_SEC_* */
+	unsigned short nmem;
+	unsigned short ustack_frames;
+	struct cap_mem_read mem[CAP_MEM_MAX];
+};
+
+/* The head of one read in the CAP_SEC_MEM section. */
+#define CAP_MEM_OK 0x1           /* the read succeeded: len bytes follow */
+#define CAP_MEM_CUT 0x2          /* a string longer than strsize, cut */
+struct cap_mem_hdr {
+	unsigned long long addr;
+	unsigned short len;
+	unsigned char flags;
+	unsigned char index;     /* which cap_mem_read of the probe's config */
+};
+
 struct cap_rec {
 	unsigned long long ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	unsigned int pid, tid;
 	unsigned int id;         /* probe id (from the cookie) */
 	unsigned short cpu;
 	unsigned char nargs;
-	unsigned char pad;
+	unsigned char sections;  /* CAP_SEC_*: the sections after the strings */
 	unsigned short strmask;  /* arguments that were copied as strings (in order after args) */
 	unsigned short cut;      /* bit i: string i was longer than strsize and cut */
 	char comm[16];

@@ -32,6 +32,7 @@ static const struct { const char *name; int b; enum ps_vtype type; int size; } b
 	{ "probefunc", PG_B_PROBEFUNC, S, 0 },  { "probename", PG_B_PROBENAME, S, 0 },
 	{ "id", PG_B_PROBEID, I, 4 },
 	{ "errno", PG_B_ERRNO, I, 4 },          /* p-sys: syscall return probes */
+	{ "ucaller", PG_B_UCALLER, I, 8 },
 };
 
 /* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
@@ -43,6 +44,10 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
 	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
 	{ "tolower", PG_F_TOLOWER, 0 },
+	{ "copyin", PG_F_COPYIN, 0 },     { "ustack", PG_F_USTACK, 0 },
+	{ "usym", PG_F_USYM, 0 },         { "ufunc", PG_F_UFUNC, 0 },
+	{ "umod", PG_F_UMOD, 0 },         { "uaddr", PG_F_UADDR, 0 },
+	{ "copyinto", PG_F_COPYINTO, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */

@@ -9,13 +9,18 @@
  *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
  * Where it differs from DTrace, and why:
- *   - vtimestamp is timestamp (there is no per-thread virtual clock at a uprobe); ppid is read from
+ *   - vtimestamp is the scheduler's count of the thread's on-CPU time, which the kernel brings up
+ *     to date at each tick and context switch: within a tick of dtrace's. ppid is read from
  *     /proc at the event (0 in a replay); walltimestamp is timestamp shifted by the clock offset
  *     taken at start.
  *   - copyinstr() only sees strings copied at the hit: an argument the clause names directly
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
- *     a variable makes the probe copy every argument, and only works at the same hit. Anything
- *     else faults with "invalid address", as a bad pointer does in DTrace.
+ *     a variable makes the probe copy every argument, and only works at the same hit. An
+ *     argument plus a constant (or an 8-byte read of one) is read by the kernel at the hit, as
+ *     copyin(addr, SIZE) is; copyin at any other address is a compile error (the address is
+ *     known only after the hit). A read that faults is "invalid address", as in DTrace.
+ *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
+ *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
  *   - Aggregations not printed by printa() are printed at the end even with -q, after one
  *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
  *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
@@ -48,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bind.h"
 #include "capture.h"
 #include "commands.h"
 #include "dt_lex.h"
@@ -388,6 +394,19 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 			return -EINVAL;
 		}
 		o->src[i].end_clause = p->nclauses;
+		/* what the kernel must read at the hit, checked here to point at the call */
+		for (int c = o->src[i].first_clause; c < p->nclauses; c++) {
+			struct ps_capture cap = { 0 };
+			struct bind_err be;
+			if (bind_capture(p, c, 0, &cap, &be) < 0) {
+				struct dt_lex lx;
+				dt_lex_init(&lx, o->src[i].name, o->src[i].text);
+				dt_lex_report(&lx, be.line, be.col, be.msg);
+				dt_lex_free(&lx);
+				pg_free(p);
+				return -EINVAL;
+			}
+		}
 	}
 	*out = p;
 	return 0;
@@ -780,7 +799,7 @@ int dtrace_main(int argc, char **argv)
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+		else if (cap && cap_want(cap, p->id, rt_capture(r, i)) < 0)
 			goto done;
 	}
 	if (!quiet)

@@ -85,6 +85,43 @@ struct ps_probe {
 	int nargs;
 };
 
+/* What a consumer asks the capture to read at a probe's hit besides the arguments (the shared
+ * capture pass bind_capture works it out from a program; capture hands it to the kernel):
+ * arguments copied as strings, reads of user memory, the native user stack, the thread's on-CPU
+ * time. A read of memory starts from argument INDEX (PS_MEM_ARG), from the 8 bytes read INDEX
+ * found (PS_MEM_READ: one dereference; an earlier read), or from 0 (PS_MEM_ABS), plus OFF. */
+#define PS_SEC_MEM 0x1u
+#define PS_SEC_USTACK 0x2u
+#define PS_SEC_VTS 0x4u
+#define PS_MEM_MAX 8             /* reads of memory per probe */
+#define PS_MEM_SIZE_MAX 1024     /* bytes per read (a string read keeps min(strsize, this)) */
+#define PS_USTACK_MAX 127        /* native frames */
+enum ps_mem_base { PS_MEM_ARG, PS_MEM_READ, PS_MEM_ABS };
+struct ps_memread {
+	enum ps_mem_base base;
+	int index;
+	int64_t off;
+	int size;                /* bytes (not for strings) */
+	bool str;                /* a NUL-terminated string, at most strsize bytes */
+};
+struct ps_capture {
+	uint32_t strargs;        /* bit i: argument i as a string */
+	uint32_t sections;       /* PS_SEC_* */
+	int nmem;
+	struct ps_memread mem[PS_MEM_MAX];
+	int ustack_frames;       /* 0: PS_USTACK_MAX */
+};
+
+/* One read of user memory made at the hit. */
+struct ps_mem {
+	uint64_t addr;           /* where it read (the base's value plus the offset) */
+	uint32_t len;            /* bytes in BYTES (a string's include its NUL) */
+	bool ok;                 /* false: the read faulted, BYTES is empty */
+	bool str, cut;           /* a string read; cut at strsize */
+	int size;                /* what was asked (not for strings) */
+	const unsigned char *bytes;
+};
+
 struct ps_event {
 	uint64_t ts;             /* CLOCK_MONOTONIC nanoseconds, taken in the kernel at the hit */
 	uint32_t pid, tid, cpu;
@@ -95,6 +132,14 @@ struct ps_event {
 	uint32_t cut;                     /* bit i: str[i] was cut at strsize */
 	char comm[PS_COMM_LEN];
 	int err;                          /* errno: a syscall return probe's on failure, else 0 */
+	/* What the probe's ps_capture asked for beyond the arguments (sections: PS_SEC_* that were
+	 * captured; a section not captured reads as absent) */
+	uint32_t sections;
+	int nmem;
+	struct ps_mem mem[PS_MEM_MAX];
+	uint64_t vts;                     /* PS_SEC_VTS: the thread's on-CPU ns at the hit */
+	int nustack;                      /* PS_SEC_USTACK: return addresses, innermost first */
+	uint64_t ustack[PS_USTACK_MAX];
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */

@@ -51,6 +51,8 @@ enum kind {
 	K_YTIME, K_RFCTIME,   /* %Y, %T: a nanosecond wall-clock time */
 	K_SPTR,               /* SystemTap's %p: "0x" and 16 hex digits */
 	K_BIN,                /* SystemTap's %b: the integer's bytes (width 1, 2, 4 or 8) */
+	K_MEM,                /* SystemTap's %m, %M: PRECISION bytes at the address, raw or hex;
+			       * the runtime hands over what the kernel read there (fmt_argmem) */
 };
 
 /* Conversions whose argument is a string. */
@@ -108,6 +110,8 @@ static const struct convdef stap_convdefs[] = {
 	{ 's', K_STR, M_NONE, "string" },
 	{ 'p', K_SPTR, M_NONE, "long" },
 	{ 'b', K_BIN, M_NONE, "long" },
+	{ 'm', K_MEM, M_NONE, "long" },
+	{ 'M', K_MEM, M_NONE, "long" },
 	{ '%', K_PCT, M_NONE, "void" },
 };
 
@@ -300,9 +304,6 @@ static int parse_conv(const char *text, int p, struct fmt_conv *c, enum fmt_dial
 	memcpy(c->name, name, namelen + 1);
 	c->def = find_def(name[namelen - 1], d);
 	c->stap = d == FMT_STAP;
-	if (d == FMT_STAP && !c->def && (name[namelen - 1] == 'm' || name[namelen - 1] == 'M'))
-		return seterr(err, start, "conversion #%d (%%%c) reads user memory, which pyscope "
-			      "does not capture", c->convno, name[namelen - 1]);
 	if (d == FMT_STAP && !c->def)
 		return seterr(err, start, "invalid or missing conversion specifier in conversion "
 			      "#%d: %%%s", c->convno, name);
@@ -403,6 +404,17 @@ enum ps_vtype fmt_argtype(const struct fmt *f, int i)
 	if (a->role == A_VALUE && takes_str(f->convs[a->conv].def->kind))
 		return PS_V_STR;
 	return PS_V_INT;
+}
+
+int fmt_argmem(const struct fmt *f, int i, int *prec)
+{
+	if (i < 0 || i >= f->nargs || f->args[i].role != A_VALUE)
+		return 0;
+	const struct fmt_conv *c = &f->convs[f->args[i].conv];
+	if (!c->def || (c->def->kind != K_MEM && c->def->kind != K_ADDR))
+		return 0;
+	*prec = c->flags & F_DYNPREC ? -1 : c->prec > 0 ? c->prec : 0;
+	return c->def->ch;
 }
 
 const char *fmt_argconv(const struct fmt *f, int i)
@@ -631,6 +643,7 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 		return n;
 	}
 	case K_ADDR:
+	case K_MEM:          /* not read (the runtime gives what was): the address */
 		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)i);
 		break;
 	case K_YTIME:

@@ -35,6 +35,11 @@ int fmt_nargs(const struct fmt *f);
 enum ps_vtype fmt_argtype(const struct fmt *f, int i);
 /* Conversion text for argument I ("%d", "%*s" for a width star), for error messages. */
 const char *fmt_argconv(const struct fmt *f, int i);
+/* For argument I, the value of an address conversion — D's %a/%A, SystemTap's %m/%M — its
+ * character (0 for any other argument) and *PREC its precision (0: none; -1: a '*' argument,
+ * the one before I; for %m/%M the bytes to print). The runtime hands such a conversion the text it
+ * prints: the symbol, the bytes read at the hit. */
+int fmt_argmem(const struct fmt *f, int i, int *prec);
 /* True when the format holds %@ conversions (a printa format). */
 int fmt_is_printa(const struct fmt *f);
 

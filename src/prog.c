@@ -46,7 +46,43 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_ANSI_CURSOR_SAVE]    = { "ansi_cursor_save", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_CURSOR_RESTORE] = { "ansi_cursor_restore", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_NEW_LINE]  = { "ansi_new_line", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_USER_S8]  = { "user_char",   1, 1, I, { I } },
+	[PG_F_USER_U8]  = { "user_uint8",  1, 1, I, { I } },
+	[PG_F_USER_S16] = { "user_short",  1, 1, I, { I } },
+	[PG_F_USER_U16] = { "user_ushort", 1, 1, I, { I } },
+	[PG_F_USER_S32] = { "user_int",    1, 1, I, { I } },
+	[PG_F_USER_U32] = { "user_uint32", 1, 1, I, { I } },
+	[PG_F_USER_S64] = { "user_long",   1, 1, I, { I } },
+	[PG_F_COPYIN]   = { "copyin",      2, 2, S, { I, I } },
+	[PG_F_USTACK]   = { "ustack",      0, 1, S, { I } },
+	[PG_F_UBACKTRACE]        = { "ubacktrace", 0, 0, S, { 0 } },
+	[PG_F_SPRINT_UBACKTRACE] = { "sprint_ubacktrace", 0, 0, S, { 0 } },
+	[PG_F_PRINT_UBACKTRACE]  = { "print_ubacktrace", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_USYM]     = { "usym",     1, 1, S, { I } },
+	[PG_F_UFUNC]    = { "ufunc",    1, 1, S, { I } },
+	[PG_F_UMOD]     = { "umod",     1, 1, S, { I } },
+	[PG_F_UADDR]    = { "uaddr",    1, 1, S, { I } },
+	[PG_F_USYMNAME] = { "usymname", 1, 1, S, { I } },
+	[PG_F_USYMDATA] = { "usymdata", 1, 1, S, { I } },
+	[PG_F_COPYINTO] = { "copyinto", 3, 3, PS_V_NONE, { I, I, PS_V_NONE } },
 };
+
+static const struct { int f, size; bool is_signed; } memfns[] = {
+	{ PG_F_USER_S8, 1, true },  { PG_F_USER_U8, 1, false },  { PG_F_USER_S16, 2, true },
+	{ PG_F_USER_U16, 2, false }, { PG_F_USER_S32, 4, true }, { PG_F_USER_U32, 4, false },
+	{ PG_F_USER_S64, 8, true },
+};
+
+int pg_memfn(int f, bool *is_signed)
+{
+	for (size_t i = 0; i < sizeof(memfns) / sizeof(memfns[0]); i++)
+		if (memfns[i].f == f) {
+			if (is_signed)
+				*is_signed = memfns[i].is_signed;
+			return memfns[i].size;
+		}
+	return 0;
+}
 #undef I
 #undef S
 

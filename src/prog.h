@@ -128,7 +128,8 @@ enum pg_op {
 /* Built-in variables (values of the event being processed). */
 enum pg_builtin {
 	PG_B_TIMESTAMP,          /* event time, monotonic ns */
-	PG_B_VTIMESTAMP,         /* approximated as PG_B_TIMESTAMP (no per-thread CPU clock) */
+	PG_B_VTIMESTAMP,         /* the thread's on-CPU ns at the hit (read by the kernel: the
+				  * capture pass asks for it) */
 	PG_B_WALLTIMESTAMP,      /* event time as ns since the epoch */
 	PG_B_PID, PG_B_PPID, PG_B_TID, PG_B_CPU,
 	PG_B_EXECNAME,           /* the thread's comm */
@@ -149,6 +150,8 @@ enum pg_builtin {
 	PG_B_PP,                 /* pp(): the probe point as stap resolved it:
 				  * process("PATH").mark("NAME"), or begin, end, timer.ms(N)... */
 	PG_B_PN,                 /* pn(): the probe point as the script wrote it (pg_pdesc.text) */
+	PG_B_UCALLER,            /* D's ucaller: the return address of the native function that
+				  * fired (the native stack's second frame; 0 if not captured) */
 	PG_B_COUNT,
 };
 
@@ -184,6 +187,23 @@ enum pg_func {
 	PG_F_ANSI_CURSOR_HIDE, PG_F_ANSI_CURSOR_SHOW, PG_F_ANSI_CURSOR_SAVE,
 	PG_F_ANSI_CURSOR_RESTORE, /* () (void) */
 	PG_F_ANSI_NEW_LINE,      /* () "\n" (void) */
+	/* Reads of user memory and of the native stack, made by the kernel at the hit (the capture
+	 * pass bind_capture asks for them; an address must be one the kernel can compute there) */
+	PG_F_USER_S8, PG_F_USER_U8, PG_F_USER_S16, PG_F_USER_U16,
+	PG_F_USER_S32, PG_F_USER_U32, PG_F_USER_S64,   /* (addr) an integer of that width
+				  * (SystemTap's user_char, user_int, user_long ...); pg_memfn */
+	PG_F_COPYIN,             /* (addr, size) D's copyin: the bytes, as a string up to a NUL */
+	PG_F_USTACK,             /* ([frames]) D's ustack(): the native stack, one frame a line */
+	PG_F_UBACKTRACE,         /* () stap's ubacktrace(): the frames' addresses in hex */
+	PG_F_SPRINT_UBACKTRACE,  /* () stap's sprint_ubacktrace(): symbolized, one frame a line */
+	PG_F_PRINT_UBACKTRACE,   /* () stap's print_ubacktrace() (void) */
+	PG_F_USYM, PG_F_UFUNC,   /* (pc) D: "module`symbol" */
+	PG_F_UMOD,               /* (pc) D: "module" */
+	PG_F_UADDR,              /* (pc) D: "module`symbol+0x1f" */
+	PG_F_USYMNAME,           /* (pc) stap: "symbol" */
+	PG_F_USYMDATA,           /* (pc) stap: "symbol+0x1f/0x40 [module]" */
+	PG_F_COPYINTO,           /* (addr, size, dest) D's copyinto: refused by bind_capture (D's
+				  * copyin gives the bytes as a value; no scratch memory to fill) */
 	PG_F_COUNT,
 };
 
@@ -194,6 +214,9 @@ struct pg_funcsig {
 	enum ps_vtype args[3];   /* type of each argument */
 };
 extern const struct pg_funcsig pg_funcs[PG_F_COUNT];
+/* The bytes function F reads at its address (PG_F_USER_*), 0 for any other function; *IS_SIGNED
+ * (may be NULL): whether the value is sign-extended. */
+int pg_memfn(int f, bool *is_signed);
 
 /* Variable scopes. */
 enum pg_scope {
@@ -312,6 +335,8 @@ struct pg_prog {
 	int quiet;
 	int strsize;
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
+	int ustackframes;        /* frames ustack() keeps (option ustackframes; 0: not set, the
+				  * capture's limit, 127 frames) */
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	int nfuncs;

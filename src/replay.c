@@ -57,6 +57,8 @@ struct replay {
 	uint64_t first_ts, last_ts;
 	struct ps_event ev;
 	char strbuf[PS_MAX_ARGS][PS_STRSIZE_MAX];
+	unsigned char membuf[PS_MEM_MAX + 1][PS_MEM_SIZE_MAX + 1];   /* "mem" reads' bytes; the
+								      * last for reads past PS_MEM_MAX */
 };
 
 #define STR(x) #x
@@ -482,6 +484,50 @@ static const char *printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* "mem":[{"addr":N,"hex":"2f746d7000","str":1},{"addr":N,"hex":"2a000000"},{"addr":N}] — the reads of user memory made at
+ * the hit (capture_rec.h's memory section): the bytes in hex (a string's with its NUL), absent
+ * when the read faulted. */
+static void read_mem(struct replay *r, struct jr *j)
+{
+	struct ps_event *ev = &r->ev;
+	char key[16], hex[2 * PS_MEM_SIZE_MAX + 3];
+	bool af = true;
+	while (jelem(j, &af) && !j->err) {
+		struct ps_mem m = { 0 };
+		unsigned char *b = r->membuf[ev->nmem < PS_MEM_MAX ? ev->nmem : PS_MEM_MAX];
+		bool of = true;
+		while (jmember(j, &of, key, sizeof(key)) && !j->err) {
+			if (strcmp(key, "addr") == 0) {
+				m.addr = (uint64_t)jint(j);
+			} else if (strcmp(key, "str") == 0) {
+				m.str = jint(j) != 0;
+			} else if (strcmp(key, "hex") == 0 && jstr(j, hex, sizeof(hex))) {
+				size_t n = strlen(hex) / 2;
+				for (size_t i = 0; i < n && i < PS_MEM_SIZE_MAX; i++) {
+					unsigned v;
+					if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+						j->err = "\"hex\" must be pairs of hex digits";
+						return;
+					}
+					b[i] = (unsigned char)v;
+				}
+				b[n < PS_MEM_SIZE_MAX ? n : PS_MEM_SIZE_MAX] = 0;
+				m.len = (uint32_t)(n < PS_MEM_SIZE_MAX ? n : PS_MEM_SIZE_MAX);
+				m.ok = true;
+			} else {
+				jskip(j);
+			}
+		}
+		m.bytes = b;
+		m.size = (int)m.len;
+		if (m.str && m.ok && (m.len == 0 || b[m.len - 1] != 0))
+			m.ok = false;
+		if (ev->nmem < PS_MEM_MAX)
+			ev->mem[ev->nmem++] = m;
+	}
+	ev->sections |= PS_SEC_MEM;
+}
+
 /* Decode one event line into r->ev (probe resolved or added when ADD). Returns 1 for an event,
  * 0 for another kind of line (LOST set for a "lost" line), negative on a malformed line. */
 static int read_line(struct replay *r, const char *line, bool add, uint64_t *lost)
@@ -492,6 +538,8 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 	bool first = true, is_event = false;
 	int nargs = 0, nstr = 0;
 	memset(ev, 0, offsetof(struct ps_event, comm));
+	ev->sections = 0;
+	ev->nmem = ev->nustack = 0;
 	while (jmember(&j, &first, key, sizeof(key))) {
 		if (strcmp(key, "ts") == 0) {
 			/* Negative times would run the tick clauses through the whole 64-bit
@@ -533,6 +581,19 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 				if (v >= 0 && v < PS_MAX_ARGS)
 					ev->cut |= 1u << v;
 			}
+		} else if (strcmp(key, "vts") == 0) {
+			ev->vts = (uint64_t)jint_in(&j, 0, INT64_MAX, "\"vts\" must not be negative");
+			ev->sections |= PS_SEC_VTS;
+		} else if (strcmp(key, "ustack") == 0) {
+			bool af = true;
+			while (jelem(&j, &af)) {
+				int64_t v = jint(&j);
+				if (ev->nustack < PS_USTACK_MAX)
+					ev->ustack[ev->nustack++] = (uint64_t)v;
+			}
+			ev->sections |= PS_SEC_USTACK;
+		} else if (strcmp(key, "mem") == 0) {
+			read_mem(r, &j);
 		} else if (strcmp(key, "lost") == 0) {
 			uint64_t n = (uint64_t)jint_in(&j, 0, INT64_MAX, "\"lost\" must not be negative");
 			if (lost)

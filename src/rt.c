@@ -20,6 +20,7 @@
 #include <time.h>
 #include "arena.h"
 #include "bind.h"
+#include "elfsym.h"
 #include "procmaps.h"
 #include "rt.h"
 
@@ -129,6 +130,7 @@ static bool pid_wanted(const struct enabling *e, uint32_t pid)
 struct probe_state {
 	const struct ps_probe *probe;
 	uint32_t strargs;
+	struct ps_capture cap;           /* what the kernel reads at its hits (bind_capture) */
 	int nen;
 	struct enabling *en;
 };
@@ -198,6 +200,7 @@ struct rt {
 	int *locked;                     /* per variable: foreach loops iterating it */
 	struct agg_histdef *hists;       /* per variable: a statistic's histogram */
 	uint64_t seq;
+	struct esym_cache *esym;         /* native symbols, made at the first use */
 	struct fitem *items;             /* foreach snapshots, nested loops stacked */
 	size_t nitems, capitems;
 	FILE *sbuf;                      /* sprintf's text until it is copied to the arena */
@@ -599,8 +602,10 @@ static struct ps_value builtin(struct rt *r, int b)
 	const struct ps_probe *p = r->probe;
 	char buf[128];
 	switch (b) {
-	case PG_B_TIMESTAMP:
-	case PG_B_VTIMESTAMP: return ps_int((int64_t)ev->ts);
+	case PG_B_TIMESTAMP: return ps_int((int64_t)ev->ts);
+	case PG_B_VTIMESTAMP:
+		/* not captured (BEGIN, a recording without it): the event time, as before */
+		return ps_int((int64_t)(ev->sections & PS_SEC_VTS ? ev->vts : ev->ts));
 	case PG_B_WALLTIMESTAMP: return ps_int((int64_t)ev->ts + r->wall_offset);
 	case PG_B_PID: return ps_int(ev->pid);
 	case PG_B_PPID: return ps_int(ev->pid && !r->o.replay ? ppid_of(r, (int)ev->pid) : 0);
@@ -629,11 +634,219 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_CYCLES: return ps_int((int64_t)ev->ts);
 	case PG_B_PP: return probe_point(r);
 	case PG_B_PN: return ps_str(r->pdesc ? r->pdesc->text : p->name);
+	case PG_B_UCALLER: return ps_int(ev->nustack > 1 ? (int64_t)ev->ustack[1] : 0);
 	}
 	return ps_int(0);
 }
 
 /* ---- functions ---- */
+
+/* The read of user memory the kernel made at ADDR for this event (SIZE bytes at least, or a
+ * string), or NULL: not read, or the read faulted (a fault, in the dialect's words, for D). */
+static const struct ps_mem *mem_at(struct rt *r, int64_t addr, int size, bool str)
+{
+	const struct ps_event *ev = r->ev;
+	for (int i = 0; i < ev->nmem; i++) {
+		const struct ps_mem *m = &ev->mem[i];
+		if (m->addr == (uint64_t)addr && m->str == str && m->ok && (str || (int)m->len >= size))
+			return m;
+	}
+	return NULL;
+}
+
+static void addr_fault(struct rt *r, int64_t addr)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "invalid address (0x%llx)", (unsigned long long)addr);
+	fault(r, RT_FAULT_ADDR, r->at, what);
+}
+
+/* user_long & co.: the integer read at the hit; 0 when the read faulted, as SystemTap's
+ * documented user_* functions return. */
+static struct ps_value f_user(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	bool sgn = false;
+	int size = pg_memfn(r->at && r->at->kind == PG_E_CALL ? r->at->op : PG_F_USER_S64, &sgn);
+	const struct ps_mem *m = mem_at(r, a[0].i, size, false);
+	if (!m)
+		return ps_int(0);
+	uint64_t v = 0;
+	memcpy(&v, m->bytes, (size_t)size);    /* little-endian: the low bytes first */
+	if (size < 8) {
+		int sh = 64 - 8 * size;
+		v = sgn ? (uint64_t)((int64_t)(v << sh) >> sh) : v;
+	}
+	return ps_int((int64_t)v);
+}
+
+/* D's copyin(addr, size): the bytes read at the hit, as a string up to the first NUL. */
+static struct ps_value f_copyin(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	const struct ps_mem *m = mem_at(r, a[0].i, (int)a[1].i, false);
+	if (!m)
+		addr_fault(r, a[0].i);
+	size_t len = (size_t)a[1].i < m->len ? (size_t)a[1].i : m->len;
+	return ps_str(str_n(r, (const char *)m->bytes, strnlen((const char *)m->bytes, len)));
+}
+
+/* ---- native symbols (elfsym.h) ---- */
+
+enum symstyle { SYM_D_SYM, SYM_D_ADDR, SYM_D_MOD, SYM_STAP_NAME, SYM_STAP_DATA, SYM_STAP_BT };
+
+/* PC of the event's process as STYLE writes it: D's "mod`sym", "mod`sym+0x1f", "mod";
+ * stap's "sym", "sym+0x1f/0x40 [mod]", " 0x...: sym+0x1f/0x40 [path]". Addresses nothing maps
+ * (a replay, a process gone) are written in hex. */
+static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, size_t len)
+{
+	struct esym_hit h = { 0 };
+	if (!r->o.replay && r->ev->pid) {
+		if (!r->esym && !(r->esym = esym_new()))
+			oom();
+		esym_lookup(r->esym, (pid_t)r->ev->pid, pc, &h);
+	}
+	unsigned long long a = pc, off = h.off, size = h.size;
+	switch (style) {
+	case SYM_D_SYM:
+	case SYM_D_ADDR:
+		if (h.sym && (style == SYM_D_SYM || off == 0))
+			snprintf(buf, len, "%s`%s", h.module, h.sym);
+		else if (h.sym)
+			snprintf(buf, len, "%s`%s+0x%llx", h.module, h.sym, off);
+		else if (h.module)
+			snprintf(buf, len, "%s`0x%llx", h.module, a);
+		else
+			snprintf(buf, len, "0x%llx", a);
+		break;
+	case SYM_D_MOD:
+		if (h.module)
+			snprintf(buf, len, "%s", h.module);
+		else
+			snprintf(buf, len, "0x%llx", a);
+		break;
+	case SYM_STAP_NAME:
+		if (h.sym)
+			snprintf(buf, len, "%s", h.sym);
+		else
+			snprintf(buf, len, "0x%llx", a);
+		break;
+	case SYM_STAP_DATA:
+	case SYM_STAP_BT: {
+		int k = style == SYM_STAP_BT ? snprintf(buf, len, " 0x%016llx : ", a) : 0;
+		if (k < 0 || (size_t)k >= len)
+			return;
+		if (h.sym)
+			snprintf(buf + k, len - (size_t)k, "%s+0x%llx/0x%llx [%s]", h.sym, off, size,
+				 style == SYM_STAP_BT ? h.path : h.module);
+		else if (h.module && style == SYM_STAP_BT)
+			snprintf(buf, len, " 0x%016llx [%s+0x%llx]", a, h.path, (unsigned long long)h.rel);
+		else if (h.module)
+			snprintf(buf + k, len - (size_t)k, "0x%llx [%s]", a, h.module);
+		else if (style == SYM_STAP_BT)
+			snprintf(buf, len, " 0x%016llx", a);    /* stap: the address alone */
+		else
+			snprintf(buf + k, len - (size_t)k, "0x%llx", a);
+		break;
+	}
+	}
+}
+
+/* printf's address conversions get the text they print (fmt_argmem): D's %A the symbol of a
+ * user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
+ * (as many as the precision says; a read that faulted is the dialect's address fault). */
+static void addr_args(struct rt *r, const struct fmt *f, struct ps_value *args, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int prec, ch = fmt_argmem(f, i, &prec);
+		if (!ch || ch == 'a' || args[i].type != PS_V_INT)
+			continue;
+		if (ch == 'A') {
+			char buf[1024];
+			sym_text(r, (uint64_t)args[i].i, SYM_D_ADDR, buf, sizeof(buf));
+			args[i] = ps_str(str_of(r, buf));
+			continue;
+		}
+		int64_t want = prec >= 0 ? (prec ? prec : 1) : i > 0 ? args[i - 1].i : 1;
+		if (want < 1 || want > PS_MEM_SIZE_MAX)
+			continue;
+		const struct ps_mem *m = mem_at(r, args[i].i, (int)want, false);
+		if (!m)
+			addr_fault(r, args[i].i);
+		char text[2 * PS_MEM_SIZE_MAX + 1];
+		if (ch == 'M') {
+			for (int64_t k = 0; k < want; k++)
+				snprintf(text + 2 * k, 3, "%02x", m->bytes[k]);
+		} else {
+			memcpy(text, m->bytes, (size_t)want);
+			text[want] = 0;
+		}
+		args[i] = ps_str(str_of(r, text));
+	}
+}
+
+static struct ps_value f_usym(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	static const struct { int f; enum symstyle style; } styles[] = {
+		{ PG_F_USYM, SYM_D_SYM }, { PG_F_UFUNC, SYM_D_SYM }, { PG_F_UADDR, SYM_D_ADDR },
+		{ PG_F_UMOD, SYM_D_MOD }, { PG_F_USYMNAME, SYM_STAP_NAME },
+		{ PG_F_USYMDATA, SYM_STAP_DATA },
+	};
+	enum symstyle style = SYM_D_SYM;
+	for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
+		if (r->at && r->at->kind == PG_E_CALL && r->at->op == styles[i].f)
+			style = styles[i].style;
+	char buf[1024];
+	sym_text(r, (uint64_t)a[0].i, style, buf, sizeof(buf));
+	return ps_str(str_of(r, buf));
+}
+
+/* The event's native stack, as the function at r->at writes it: D's ustack (a newline, then a
+ * frame a line, indented 14 as dtrace's stkindent), stap's ubacktrace (hex addresses),
+ * sprint_ubacktrace and print_ubacktrace (a frame a line, as stap prints them). */
+static struct ps_value f_ustack(struct rt *r, const struct ps_value *a, int n)
+{
+	const struct ps_event *ev = r->ev;
+	int op = r->at && r->at->kind == PG_E_CALL ? r->at->op : PG_F_USTACK;
+	int frames = ev->nustack;
+	int keep = op != PG_F_USTACK ? frames : n > 0 ? (int)a[0].i
+		   : r->p->ustackframes > 0 ? r->p->ustackframes : frames;
+	if (keep >= 0 && keep < frames)
+		frames = keep;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		oom();
+	if (op == PG_F_USTACK)
+		fputc('\n', f);
+	for (int i = 0; i < frames; i++) {
+		char buf[1024];
+		switch (op) {
+		case PG_F_UBACKTRACE:
+			fprintf(f, "%s0x%llx", i ? " " : "", (unsigned long long)ev->ustack[i]);
+			break;
+		case PG_F_USTACK:
+			sym_text(r, ev->ustack[i], SYM_D_ADDR, buf, sizeof(buf));
+			fprintf(f, "%14s%s\n", "", buf);
+			break;
+		default:
+			sym_text(r, ev->ustack[i], SYM_STAP_BT, buf, sizeof(buf));
+			fprintf(f, "%s\n", buf);
+		}
+	}
+	if (fclose(f) != 0)
+		oom();
+	if (op == PG_F_PRINT_UBACKTRACE) {
+		fputs(text, r->buf);
+		free(text);
+		return ps_int(0);
+	}
+	struct ps_value v = ps_str(str_n(r, text, len));
+	free(text);
+	return v;
+}
 
 static struct ps_value f_copystr(struct rt *r, const struct ps_value *a, int n)
 {
@@ -646,6 +859,14 @@ static struct ps_value f_copystr(struct rt *r, const struct ps_value *a, int n)
 				len = (size_t)a[1].i;
 			return ps_str(str_n(r, ev->str[i], len));
 		}
+	/* ... or a string read at a computed address (bind_capture) */
+	const struct ps_mem *m = mem_at(r, a[0].i, 0, true);
+	if (m) {
+		size_t len = strnlen((const char *)m->bytes, m->len);
+		if (n > 1 && a[1].i >= 0 && (size_t)a[1].i < len)
+			len = (size_t)a[1].i;
+		return ps_str(str_n(r, (const char *)m->bytes, len));
+	}
 	char what[64];
 	snprintf(what, sizeof(what), "invalid address (0x%llx)", (unsigned long long)a[0].i);
 	fault(r, RT_FAULT_ADDR, r->at, what);
@@ -1072,6 +1293,13 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_ANSI_CURSOR_HIDE] = f_ansi, [PG_F_ANSI_CURSOR_SHOW] = f_ansi,
 	[PG_F_ANSI_CURSOR_SAVE] = f_ansi, [PG_F_ANSI_CURSOR_RESTORE] = f_ansi,
 	[PG_F_ANSI_NEW_LINE] = f_ansi,
+	[PG_F_USER_S8] = f_user, [PG_F_USER_U8] = f_user, [PG_F_USER_S16] = f_user,
+	[PG_F_USER_U16] = f_user, [PG_F_USER_S32] = f_user, [PG_F_USER_U32] = f_user,
+	[PG_F_USER_S64] = f_user, [PG_F_COPYIN] = f_copyin, [PG_F_USTACK] = f_ustack,
+	[PG_F_UBACKTRACE] = f_ustack, [PG_F_SPRINT_UBACKTRACE] = f_ustack,
+	[PG_F_PRINT_UBACKTRACE] = f_ustack, [PG_F_USYM] = f_usym, [PG_F_UFUNC] = f_usym,
+	[PG_F_UMOD] = f_usym, [PG_F_UADDR] = f_usym, [PG_F_USYMNAME] = f_usym,
+	[PG_F_USYMDATA] = f_usym,
 };
 
 /* ---- operators ---- */
@@ -1300,6 +1528,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		int k = n->nkids < PG_MAX_CALL_ARGS ? n->nkids : PG_MAX_CALL_ARGS;
 		for (int i = 0; i < k; i++)
 			args[i] = eval(r, n->kids[i]);
+		addr_args(r, n->fmt, args, k);
 		fmt_print(r->sbuf, n->fmt, args, k);
 		return sbuf_take(r);
 	}
@@ -1471,12 +1700,17 @@ static int exec(struct rt *r, const struct pg_node *n)
 	if (r->maxaction > 0 && ++r->actions > r->maxaction)
 		fault(r, RT_FAULT_MAXACTION, n, "MAXACTION exceeded");
 	switch (n->kind) {
-	case PG_S_EXPR:
-		eval(r, n->kids[0]);
+	case PG_S_EXPR: {
+		struct ps_value v = eval(r, n->kids[0]);
+		/* D's ustack() as a statement is an action: it prints the stack */
+		if (n->kids[0]->kind == PG_E_CALL && n->kids[0]->op == PG_F_USTACK)
+			fputs(v.s, r->buf);
 		break;
+	}
 	case PG_S_PRINTF:
 		for (int i = 0; i < n->nkids && i < 64; i++)
 			args[i] = eval(r, n->kids[i]);
+		addr_args(r, n->fmt, args, n->nkids < 64 ? n->nkids : 64);
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
 	case PG_S_PRINTA:
@@ -1936,6 +2170,11 @@ int rt_nmatched(const struct rt *r, int from, int to)
 	return n;
 }
 
+const struct ps_capture *rt_capture(const struct rt *r, int i)
+{
+	return i >= 0 && i < r->nps ? &r->ps[i].cap : NULL;
+}
+
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
 {
 	if (i < 0 || i >= r->nps)
@@ -2037,7 +2276,18 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			add_enabling(&s->en, &s->nen, e->clause, e->pdesc, e->epid);
 			s->en[s->nen - 1].npids = e->npids;
 			memcpy(s->en[s->nen - 1].pids, e->pids, sizeof(e->pids));
-			s->strargs |= bind_strargs(p, e->clause, pr->nargs);
+			struct bind_err be;
+			int rc = bind_capture(p, e->clause, pr->nargs, &s->cap, &be);
+			if (rc == -ENOMEM)
+				oom();
+			if (rc < 0) {     /* front-ends have checked: not seen */
+				fprintf(stderr, "pyscope: %s%s%d:%d: %s\n", be.file ? be.file : "",
+					be.file ? ":" : "", be.line, be.col, be.msg);
+				bind_free(&b);
+				rt_free(r);
+				return rc;
+			}
+			s->strargs = s->cap.strargs;
 		}
 	}
 	bind_free(&b);
@@ -2120,6 +2370,7 @@ void rt_free(struct rt *r)
 	for (int i = 0; i < r->nps; i++)
 		free(r->ps[i].en);
 	free(r->ps);
+	esym_free(r->esym);
 	free(r->byid);
 	free(r->begin);
 	free(r->end);

@@ -126,6 +126,9 @@ void rt_free(struct rt *r);
 /* The I-th marker probe that at least one clause fires on (NULL past the last), with the
  * arguments its clauses read as strings. */
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs);
+/* Everything the I-th probe's clauses ask the kernel to read at its hits (strings, memory, the
+ * native stack, vtimestamp: the capture pass bind_capture), for cap_want. NULL past the last. */
+const struct ps_capture *rt_capture(const struct rt *r, int i);
 /* How many (clause, probe) pairs clauses FROM..TO-1 enabled, BEGIN/END/tick included (DTrace's
  * "matched N probes"). */
 int rt_nmatched(const struct rt *r, int from, int to);

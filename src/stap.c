@@ -17,9 +17,10 @@
  *     mode, embedded C) is refused.
  *   - process("PATH") probes trace the -c command or the -x process when one is given (stap would
  *     also see other processes running PATH); without either, every process running PATH.
- *   - $argN are 64-bit numbers; user_string() sees only strings copied at the hit (the
- *     arguments a handler reads as strings), as `pyscope dtrace`'s copyinstr() does; reading
- *     other user memory (user_long, ...) is refused at compile time.
+ *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
+ *     at the hit, so its address must be one the kernel computes there ($argN, plus a
+ *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
+ *     pointers.
  *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
  *     instead of the end probes when a fault ended the run, as stap's does.
  *   - pn() of a point reached through an alias is the point the alias names, resolved (stap's is
@@ -1281,7 +1282,7 @@ int stap_main(int argc, char **argv)
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+		else if (cap && cap_want(cap, p->id, rt_capture(r, i)) < 0)
 			goto done;
 	}
 	if (o.verbose)

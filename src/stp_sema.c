@@ -1020,7 +1020,18 @@ static const struct { const char *name; int b; int t; } ctxfns[] = {
 
 static const struct { const char *name; enum pg_func f; int minargs, maxargs; } libfns[] = {
 	{ "user_string", PG_F_COPYSTR, 1, 1 }, { "user_string_n", PG_F_COPYSTR, 2, 2 },
-	{ "user_string_warn", PG_F_COPYSTR_WARN, 1, 1 }, { "strlen", PG_F_STRLEN, 1, 1 },
+	{ "user_string_warn", PG_F_COPYSTR_WARN, 1, 1 },
+	{ "user_char", PG_F_USER_S8, 1, 1 }, { "user_int8", PG_F_USER_S8, 1, 1 },
+	{ "user_uint8", PG_F_USER_U8, 1, 1 }, { "user_short", PG_F_USER_S16, 1, 1 },
+	{ "user_int16", PG_F_USER_S16, 1, 1 }, { "user_ushort", PG_F_USER_U16, 1, 1 },
+	{ "user_uint16", PG_F_USER_U16, 1, 1 }, { "user_int", PG_F_USER_S32, 1, 1 },
+	{ "user_int32", PG_F_USER_S32, 1, 1 }, { "user_uint32", PG_F_USER_U32, 1, 1 },
+	{ "user_long", PG_F_USER_S64, 1, 1 }, { "user_ulong", PG_F_USER_S64, 1, 1 },
+	{ "user_int64", PG_F_USER_S64, 1, 1 }, { "user_uint64", PG_F_USER_S64, 1, 1 },
+	{ "ubacktrace", PG_F_UBACKTRACE, 0, 0 },
+	{ "sprint_ubacktrace", PG_F_SPRINT_UBACKTRACE, 0, 0 },
+	{ "print_ubacktrace", PG_F_PRINT_UBACKTRACE, 0, 0 },
+	{ "usymname", PG_F_USYMNAME, 1, 1 }, { "usymdata", PG_F_USYMDATA, 1, 1 }, { "strlen", PG_F_STRLEN, 1, 1 },
 	{ "substr", PG_F_SUBSTR, 3, 3 }, { "isinstr", PG_F_ISINSTR, 2, 2 },
 	{ "tokenize", PG_F_TOKENIZE, 2, 2 }, { "str_replace", PG_F_STR_REPLACE, 3, 3 },
 	{ "text_str", PG_F_TEXT_STR, 1, 1 }, { "stringat", PG_F_STRINGAT, 2, 2 },
@@ -1042,9 +1053,7 @@ static const char *const printfns[] = {
 };
 
 static const char *const memfns[] = {
-	"user_long", "user_int", "user_short", "user_char", "user_int8", "user_int16", "user_int32",
-	"user_int64", "user_uint8", "user_uint16", "user_uint32", "user_uint64", "user_ulong",
-	"user_ushort", "kernel_string", "kernel_long", "kernel_int", "user_buffer_quoted",
+	"kernel_string", "kernel_long", "kernel_int", "user_buffer_quoted",
 };
 
 static int distance(const char *a, const char *b)
@@ -1129,6 +1138,11 @@ static struct pg_node *formatted(struct sema *s, const struct stp_node *n, enum 
 		if ((int)fmt_argtype(f, i) != v.t)
 			fail(s, n->kids[i + 1]->tok, "type mismatch (%s vs. %s)", tname((int)fmt_argtype(f, i)),
 			     tname(v.t));
+		int prec, ch = fmt_argmem(f, i, &prec);
+		if ((ch == 'm' || ch == 'M') && !bind_addr_known(v.n))
+			fail(s, n->kids[i + 1]->tok, "%%%c: the address is computed in user space after the "
+			     "hit, and the kernel reads memory at the hit: use $argN, $argN plus a "
+			     "constant, or user_long() of one", ch);
 		out->kids[i] = v.n;
 	}
 	return out;
@@ -1314,11 +1328,15 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 			if (libfns[i].f == PG_F_COPYSTR && k == 1)
 				at = T_INT;
 			struct val a = want(s, n->kids[k], at);
+			if (k == 0 && a.n && pg_memfn(libfns[i].f, NULL) && !bind_addr_known(a.n))
+				fail(s, n->kids[0]->tok, "%s: the address is computed in user space after "
+				     "the hit, and the kernel reads memory at the hit: use $argN, $argN "
+				     "plus a constant, or user_long() of one", name);
 			if (s->emit)
 				v.n->kids[k] = a.n;
 		}
 		if (s->emit)
-			v.n->op = libfns[i].f;   /* what capture copies: bind_strargs (bind.c) */
+			v.n->op = libfns[i].f;   /* what capture copies: bind_capture (bind.c) */
 		if (as_stmt && s->emit) {
 			*st = mk(s, PG_S_EXPR, T_NONE, 1, n->tok);
 			(*st)->kids[0] = v.n;

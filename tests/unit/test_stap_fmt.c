@@ -60,8 +60,19 @@ int main(void)
 	CHECK_INT("%1b%4b: five bytes", 5, len);
 	CHECK("%1b%4b: the bytes in the machine's order", memcmp(b, "AABCD", 5) == 0 ||
 	      memcmp(b, "ADCBA", 5) == 0);
-	CHECK_STR("%m refused", "conversion #1 (%m) reads user memory, which pyscope does not capture",
-		  error_of("%m", FMT_STAP));
+	CHECK_STR("%m compiles", "(compiled)", error_of("%m", FMT_STAP));
+	{
+		struct fmt_error err;
+		struct fmt *f = fmt_compile_dialect("%m %8.4M %.*m %d", FMT_STAP, &err);
+		int prec = 99;
+		CHECK("%m: argument 0 is a memory conversion, precision none (0)",
+		      f && fmt_argmem(f, 0, &prec) == 'm' && prec == 0);
+		CHECK("%8.4M: argument 1, precision 4", f && fmt_argmem(f, 1, &prec) == 'M' && prec == 4);
+		CHECK("%.*m: the star is not one, the value is, precision from it",
+		      f && fmt_argmem(f, 2, &prec) == 0 && fmt_argmem(f, 3, &prec) == 'm' && prec == -1);
+		CHECK("%d is no memory conversion", f && fmt_argmem(f, 4, &prec) == 0);
+		fmt_free(f);
+	}
 	CHECK_STR("%f is not stap's", "invalid or missing conversion specifier in conversion #1: %f",
 		  error_of("%f", FMT_STAP));
 	CHECK_STR("%@d is not stap's", "invalid or missing conversion specifier in conversion #1",
