@@ -138,6 +138,8 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 	return 0;    /* a number no kind has: a spec libbpf did not write */
 }
 
+#include "capture_pystack.bpf.h"
+
 /* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
  * (copied now, from the process), then the record into the ring (or counted lost on CPU). */
 static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, __u32 strmask, __u32 cpu)
@@ -145,6 +147,7 @@ static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, _
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
+	bool pystack = cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++) {
@@ -171,6 +174,8 @@ static __always_inline int finish(struct scratch *s, struct cap_rec *r, int n, _
 		copied |= 1u << i;
 	}
 	r->strmask = copied;
+	if (pystack)
+		cap_pystack_append(s, r, &off);
 
 	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
@@ -211,7 +216,7 @@ int ps_hit(struct pt_regs *ctx)
 	r->id = CAP_COOKIE_ID(cookie);
 	r->cpu = cpu;
 	r->nargs = n;
-	r->pad = 0;
+	r->sections = 0;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
@@ -304,7 +309,7 @@ static __always_inline int emit(__u32 id, const long *args, int n, __u32 strmask
 	r->id = id;
 	r->cpu = cpu;
 	r->nargs = n;
-	r->pad = 0;
+	r->sections = 0;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	for (int i = 0; i < CAP_SYS_ARGS && i < n; i++)

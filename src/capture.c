@@ -54,6 +54,7 @@
 #include <bpf/bpf.h>
 #include "capture.h"
 #include "capture_rec.h"
+#include "capture_pystack.h"
 #include "capture_sys.h"
 #include "capture.skel.h"
 #include "procmaps.h"
@@ -102,6 +103,7 @@ struct cap {
 	const struct ps_probe **probe_ptrs;  /* the markers', then sys's */
 	int nprobes;             /* markers */
 	struct cap_sys *sys;     /* the operating system's providers (capture_sys.c) */
+	struct capy *py;         /* Python stacks at hits (capture_pystack.c) */
 	int nall;                /* markers and sys's probes */
 
 	struct capture_bpf *skel;
@@ -619,6 +621,10 @@ int cap_probes(const struct cap *c, const struct ps_probe *const **probes)
 
 int cap_enable(struct cap *c, int id, uint32_t strargs)
 {
+	if ((strargs & CAP_STRARGS_PYSTACK) && (!c->py && !(c->py = capy_new())))
+		return -ENOMEM;
+	if ((strargs & CAP_STRARGS_PYSTACK) && capy_want(c->py, id, c->cfg.pystack_frames) < 0)
+		return -ENOMEM;
 	if (cap_sys_has(c->sys, id))
 		return cap_sys_enable(c->sys, id, strargs);
 	if (id < 1 || id > c->nprobes)
@@ -712,6 +718,8 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
+	if (capy_any(c->py))
+		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
@@ -722,6 +730,16 @@ int cap_attach(struct cap *c)
 		fprintf(stderr, "pyscope: cannot load the BPF program: %s%s%s\n", strerror(-rc),
 			libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
 		return rc;
+	}
+	if (capy_any(c->py)) {
+		rc = capy_load(c->py, c->skel->maps.pystack_want, c->skel->maps.pystack_procs);
+		for (int i = 0; i < c->npids && rc >= 0; i++)
+			rc = capy_track(c->py, c->pids[i], true);
+		if (rc < 0) {
+			fprintf(stderr, "pyscope: cannot hand the Python stack walker its offsets: %s\n",
+				strerror(-rc));
+			return rc;
+		}
 	}
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
@@ -796,6 +814,14 @@ int cap_start(struct cap *c)
 	int rc = write(c->child_go, "g", 1) == 1 ? 0 : -errno;
 	close(c->child_go);
 	c->child_go = -1;
+	/* Python stacks: the command's recipe is wanted before its first hit, so look for its
+	 * CPython as soon as it has exec'd (the interpreter starts for some ms before any call). */
+	for (int i = 0; rc == 0 && capy_any(c->py) && i < 20000; i++) {
+		if (capy_track(c->py, c->child, true) != 0)
+			break;
+		struct timespec ts = { 0, 25000 };
+		nanosleep(&ts, NULL);
+	}
 	return rc;
 }
 
@@ -832,6 +858,15 @@ static int on_record(void *ctx, void *data, size_t len)
 		if (p[n - 1] == 0)
 			ev->str[i] = p;
 		p += n;
+	}
+	ev->pyframes = NULL;
+	ev->npyframes = 0;
+	ev->pyflags = 0;
+	if (r->sections & CAP_SEC_PYSTACK) {
+		/* sections start 8-byte aligned from the record's start (capture_rec.h) */
+		p = (const char *)data + (((size_t)(p - (const char *)data) + 7) & ~(size_t)7);
+		if (c->py && p <= end)
+			capy_decode(c->py, p, end, ev);
 	}
 	cap_sys_decode(c->sys, ev);
 	c->delivered++;
@@ -1005,6 +1040,7 @@ void cap_close(struct cap *c)
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
 	capture_bpf__destroy(c->skel);
+	capy_free(c->py);
 	if (c->child_go >= 0) {
 		/* Never released: the child exits without running the command. */
 		close(c->child_go);

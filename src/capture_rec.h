@@ -45,13 +45,25 @@ enum cap_proc_kind {
 	CAP_PROC_COUNT,
 };
 
+/* Sections a record may carry after its strings (struct cap_rec.sections), each starting at the
+ * next multiple of 8 bytes from the record's start. */
+#define CAP_SEC_PYSTACK (1u << 3)  /* the thread's Python frames (capture_pystack.bpf.h) */
+
+/* CAP_SEC_PYSTACK: this header, then nframes struct pystack_frame (pystack_rec.h), leaf first. */
+struct cap_pystack_sec {
+	unsigned short nframes;
+	unsigned short flags;    /* PYSTACK_F_*; PYSTACK_F_NOTHREAD also when the process's recipe
+	                            is not in the kernel yet */
+	unsigned int pad;
+};
+
 struct cap_rec {
 	unsigned long long ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	unsigned int pid, tid;
 	unsigned int id;         /* probe id (from the cookie) */
 	unsigned short cpu;
 	unsigned char nargs;
-	unsigned char pad;
+	unsigned char sections;  /* CAP_SEC_* present after the strings, in bit order */
 	unsigned short strmask;  /* arguments that were copied as strings (in order after args) */
 	unsigned short cut;      /* bit i: string i was longer than strsize and cut */
 	char comm[16];

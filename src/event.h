@@ -85,6 +85,16 @@ struct ps_probe {
 	int nargs;
 };
 
+/* One Python frame of the thread at the hit (D's jstack(), stap's pybacktrace(), events --stack):
+ * the function, its file and the line it is at. */
+struct ps_pyframe {
+	const char *file, *func;
+	int line;                /* 0: not known */
+};
+#define PS_PYSTACK_TRUNCATED 1u  /* more frames than were asked for (the root end is missing) */
+#define PS_PYSTACK_CUT 2u        /* a frame could not be read: the stack ends early */
+#define PS_PYSTACK_NOTHREAD 4u   /* the thread runs no Python (or its process was not known yet) */
+
 struct ps_event {
 	uint64_t ts;             /* CLOCK_MONOTONIC nanoseconds, taken in the kernel at the hit */
 	uint32_t pid, tid, cpu;
@@ -95,6 +105,9 @@ struct ps_event {
 	uint32_t cut;                     /* bit i: str[i] was cut at strsize */
 	char comm[PS_COMM_LEN];
 	int err;                          /* errno: a syscall return probe's on failure, else 0 */
+	const struct ps_pyframe *pyframes; /* innermost first; NULL: no Python stack captured */
+	int npyframes;
+	unsigned pyflags;                 /* PS_PYSTACK_* */
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */

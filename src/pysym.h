@@ -6,6 +6,7 @@
  */
 #ifndef PYSCOPE_PYSYM_H
 #define PYSCOPE_PYSYM_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "pyoffsets.h"
@@ -26,6 +27,9 @@ struct pysym_proc;
 struct pysym_proc *pysym_open(const struct pyo_target *t);
 void pysym_close(struct pysym_proc *p);
 const struct pyo_target *pysym_target(const struct pysym_proc *p);
+/* ON: check a cached code object is still the one at its address at each look-up (one read of
+ * the target per frame), for names exact at the moment of a marker hit. */
+void pysym_verify(struct pysym_proc *p, bool on);
 /* F's file, function and line. 0; -EFAULT when the code object cannot be read (OUT then says
  * "<unreadable>"), -ESRCH when the process is gone. */
 int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct pysym_frame *out);
