@@ -42,7 +42,7 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "substr", PG_F_SUBSTR, 0 },     { "strstr", PG_F_STRSTR, 0 },
 	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
 	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
-	{ "tolower", PG_F_TOLOWER, 0 },
+	{ "tolower", PG_F_TOLOWER, 0 },   { "jstack", PG_F_JSTACK, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */

@@ -46,6 +46,9 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_ANSI_CURSOR_SAVE]    = { "ansi_cursor_save", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_CURSOR_RESTORE] = { "ansi_cursor_restore", 0, 0, PS_V_NONE, { 0 } },
 	[PG_F_ANSI_NEW_LINE]  = { "ansi_new_line", 0, 0, PS_V_NONE, { 0 } },
+	[PG_F_JSTACK]         = { "jstack", 0, 2, S, { I, I } },
+	[PG_F_PYBACKTRACE]    = { "pybacktrace", 0, 0, S, { 0 } },
+	[PG_F_PRINT_PYBACKTRACE] = { "print_pybacktrace", 0, 0, PS_V_NONE, { 0 } },
 };
 #undef I
 #undef S

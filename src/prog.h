@@ -184,6 +184,10 @@ enum pg_func {
 	PG_F_ANSI_CURSOR_HIDE, PG_F_ANSI_CURSOR_SHOW, PG_F_ANSI_CURSOR_SAVE,
 	PG_F_ANSI_CURSOR_RESTORE, /* () (void) */
 	PG_F_ANSI_NEW_LINE,      /* () "\n" (void) */
+	/* the Python stack captured at the hit (ps_event.pyframes), as text */
+	PG_F_JSTACK,             /* ([frames[, strsize]]) D's jstack(): as ustack() prints */
+	PG_F_PYBACKTRACE,        /* () stap's pybacktrace(): one " func (file:line)" a line */
+	PG_F_PRINT_PYBACKTRACE,  /* () print_pybacktrace(): prints pybacktrace() (void) */
 	PG_F_COUNT,
 };
 
