@@ -100,6 +100,8 @@ static void usage(FILE *f)
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
 		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
+		"  -x jstackframes=N, -x jstackstrsize=N  jstack(): frames printed (default 50, at\n"
+		"                 most 128) and bytes of each frame's text (default 512)\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
