@@ -83,7 +83,7 @@ expect_eq "-Z: a description may match nothing" "ok" "$(cat "$TMP/out")"
 expect_status "-x strsize out of range" 2 "$PYSCOPE" dtrace -x strsize=1 -n 'BEGIN{}'
 expect_eq "-x strsize message" "pyscope: -x strsize wants a number from 2 to 4096, not '1'" "$(cat "$TMP/err")"
 expect_status "-x unknown option" 2 "$PYSCOPE" dtrace -x turbo -n 'BEGIN{}'
-expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
+expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
 
 # $target in a replay is the stream's process; -p overrides it.
 expect_status "-p with --replay sets \$target" 2 "$PYSCOPE" dtrace -q -p 999 --replay "$G/prog.events" -n 'python$target:::gc-start { }'
@@ -112,3 +112,6 @@ D -P python --replay "$G/call_stack.events" >"$TMP/out" 2>"$TMP/err"
 expect_eq "-P: matched line" "dtrace: description 'python:::' matched 8 probes" "$(cat "$TMP/err")"
 expect_eq "-P: one line per event, and the header" 21 "$(wc -l <"$TMP/out")"
 expect_grep "-P: probe lines" '^  0      2                 :function-return $' "$TMP/out"
+# -x jstackframes: a number from 1 to 128 (what the kernel keeps)
+"$PYSCOPE" dtrace -e -x jstackframes=0 -n 'BEGIN { jstack(); }' >"$TMP/out" 2>&1
+expect_eq "-x jstackframes=0 refused" "pyscope: -x jstackframes wants a number from 1 to 128, not '0'" "$(cat "$TMP/out")"
