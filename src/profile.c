@@ -77,6 +77,7 @@ struct prof {
 	bool child_done;
 	/* --top: per function (name and file) own and total samples, cleared each second */
 	struct flame *top_own, *top_total;
+	const char *idle_why;            /* --idle: what the thread walked now is doing */
 };
 
 static void usage(FILE *f)
@@ -95,7 +96,8 @@ static void usage(FILE *f)
 		"  -d DURATION    stop after DURATION seconds (decimals allowed)\n"
 		"  --threads      one root frame per thread (\"thread TID\")\n"
 		"  --idle         also the threads that are not running (3.11+), HZ times a second each,\n"
-		"                 their stacks ending in <idle>\n"
+		"                 their stacks ending in what they wait for: <idle: waiting for the GIL>,\n"
+		"                 <idle: waiting on a lock>, <idle: in SYSCALL>\n"
 		"  --native       mixed stacks: the native frames (the kernel's user stack, named from\n"
 		"                 ELF symbols, \"module`function\") with the Python frames in place of\n"
 		"                 the eval loop's; needs frame pointers in the interpreter (said when not)\n"
@@ -472,20 +474,6 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 		py_frame(p, at, fr, bad, py--);
 }
 
-/* Is thread TID of PID running (or about to: R)? Threads that are not are walked by --idle. */
-static bool running(pid_t pid, uint64_t tid)
-{
-	char path[64], line[1024];
-	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)pid, (unsigned long long)tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return true;                    /* gone: nothing to walk */
-	struct pmap_stat st;
-	bool r = !fgets(line, sizeof(line), f) || pmap_stat_parse(line, &st) < 0 || st.state == 'R';
-	fclose(f);
-	return r;
-}
-
 /* --idle: threads that do not run take no cpu-clock samples, so user space walks them itself
  * (pysym_walk, as dump does), once per sampling period; a thread that runs is left to the kernel.
  * The kernel's thread id is needed to tell (3.11+). */
@@ -502,8 +490,11 @@ static void idle_samples(struct prof *p)
 			continue;
 		int n = pysym_threads(tg, states, tids, PYSTACK_MAX_THREADS);
 		for (int k = 0; k < n; k++) {
-			if (running(t->pid, tids[k]))
-				continue;
+			char why[64];
+			const char *w = pysym_wait(tg, tids[k], why, sizeof(why));
+			if (!w || strcmp(w, "running") == 0)
+				continue;           /* gone, or sampled by the kernel */
+			p->idle_why = w;
 			unsigned flags;
 			int nf = pysym_walk(tg, states[k], r.frames, p->o.depth, &flags);
 			r.pid = (unsigned)t->pid;
@@ -570,8 +561,10 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	else
 		for (int k = nf - 1; k >= 0; k--)
 			py_frame(p, &at, fr, bad, k);
-	if (r->flags & PYSTACK_F_IDLE)
-		append_frame(p, &at, "<idle>");
+	if (r->flags & PYSTACK_F_IDLE) {        /* "<idle: waiting for the GIL>" ... */
+		snprintf(text, sizeof(text), "<idle: %s>", p->idle_why ? p->idle_why : "sleeping");
+		append_frame(p, &at, text);
+	}
 	if (at && flame_add(p->flame, p->buf, 1) < 0)
 		p->lost_local++;
 }

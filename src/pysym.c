@@ -19,6 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pysym.h"
+#include "procmaps.h"
+
+/* System call names by number, for this machine's architecture (scripts/gen-syscalls). */
+static const char *const syscall_names[] = {
+#include "syscalls.h"
+};
 
 struct code {
 	uint64_t addr;
@@ -461,4 +467,43 @@ int pysym_walk(const struct pyo_target *t, uint64_t tstate, struct pystack_frame
 		frame = prev;
 	}
 	return n;
+}
+
+const char *pysym_wait(const struct pyo_target *t, uint64_t tid, char *buf, size_t len)
+{
+	char path[96], line[512];
+	struct pmap_stat st;
+	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)t->pid, (unsigned long long)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	int ok = fgets(line, sizeof(line), f) && pmap_stat_parse(line, &st) == 0;
+	fclose(f);
+	if (!ok)
+		return NULL;
+	if (st.state == 'R')
+		return "running";
+	if (st.state == 'Z' || st.state == 'X')
+		return "zombie";
+	if (st.state == 'T' || st.state == 't')
+		return "stopped";
+	/* "NR ARG0 ... ARG5 SP PC" while blocked in a system call ("-1 SP PC" outside one) */
+	snprintf(path, sizeof(path), "/proc/%d/task/%llu/syscall", (int)t->pid, (unsigned long long)tid);
+	f = fopen(path, "re");
+	long nr = -1;
+	unsigned long long a0 = 0;
+	ok = f && fgets(line, sizeof(line), f) && sscanf(line, "%ld %llx", &nr, &a0) >= 1;
+	if (f)
+		fclose(f);
+	const char *name = ok && nr >= 0 && (size_t)nr < sizeof(syscall_names) / sizeof(syscall_names[0]) ?
+			   syscall_names[nr] : NULL;
+	if (!name)
+		return "sleeping";
+	if (strncmp(name, "futex", 5) == 0) {
+		if (t->runtime_size && a0 >= t->runtime && a0 < t->runtime + t->runtime_size)
+			return "waiting for the GIL";
+		return "waiting on a lock";
+	}
+	snprintf(buf, len, "in %s", name);
+	return buf;
 }

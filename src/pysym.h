@@ -43,6 +43,14 @@ int pysym_locals(struct pysym_proc *p, uint64_t code, char *buf, size_t len);
  * object whose first line is FIRST; 0 when the table does not say. */
 int pysym_line(int minor, const unsigned char *lt, size_t len, int first, long off);
 
+/* What thread TID (the kernel's id) of T is doing, as /proc tells (its state, and the system
+ * call it is blocked in, with that call's arguments): "running"; "waiting for the GIL" (a futex
+ * wait on an address inside _PyRuntime, where the main interpreter's GIL condition and mutex
+ * live); "waiting on a lock" (another futex: Lock.acquire, Event.wait, queue.get...); "in
+ * SYSCALL" (read, clock_nanosleep, epoll_wait...); "sleeping" (blocked, the call not readable);
+ * "stopped", "zombie". NULL when the thread is gone. */
+const char *pysym_wait(const struct pyo_target *t, uint64_t tid, char *buf, size_t len);
+
 /* The thread states of T's main interpreter: up to MAX of them into STATES and their thread ids
  * into TIDS (the kernel's on 3.11+, pthread_self() before). The count, or a negative errno. */
 int pysym_threads(const struct pyo_target *t, uint64_t *states, uint64_t *tids, int max);
