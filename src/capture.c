@@ -718,8 +718,12 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
-	if (capy_any(c->py))
+	if (capy_any(c->py)) {
 		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
+		c->skel->rodata->pystack_on = true;
+	} else {
+		bpf_map__set_max_entries(c->skel->maps.pystack_procs, 1);
+	}
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
@@ -817,8 +821,8 @@ int cap_start(struct cap *c)
 	/* Python stacks: the command's recipe is wanted before its first hit, so look for its
 	 * CPython as soon as it has exec'd (the interpreter starts for some ms before any call). */
 	for (int i = 0; rc == 0 && capy_any(c->py) && i < 20000; i++) {
-		if (capy_track(c->py, c->child, true) != 0)
-			break;
+		if (capy_track(c->py, c->child, true) > 0)
+			break;              /* else not mapped yet (or mapped but not readable yet) */
 		struct timespec ts = { 0, 25000 };
 		nanosleep(&ts, NULL);
 	}

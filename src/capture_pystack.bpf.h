@@ -19,6 +19,10 @@
 _Static_assert(CAP_SCRATCH / 2 + PS_STRSIZE_MAX + 16 + CAP_PYSTACK_SEC_MAX <= CAP_SCRATCH,
 	       "the largest stack fits after the largest strings");
 
+/* Set by user space when some probe wants frames: otherwise the verifier drops the code below and
+ * a hit pays nothing for it. */
+const volatile bool pystack_on = false;
+
 /* Frames wanted per probe id (0: none); sized by user space to the probe count. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -47,6 +51,8 @@ struct {
 static __always_inline bool cap_pystack_walk(__u32 id, __u32 pid, __u32 tid)
 {
 	__u32 zero = 0;
+	if (!pystack_on)
+		return false;
 	__u32 *want = bpf_map_lookup_elem(&pystack_want, &id);
 	struct pystack_rec *pr = bpf_map_lookup_elem(&pystack_scratch, &zero);
 	if (!want || !*want || !pr)

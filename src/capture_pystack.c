@@ -18,7 +18,7 @@
 _Static_assert(PS_PYSTACK_TRUNCATED == PYSTACK_F_TRUNCATED && PS_PYSTACK_CUT == PYSTACK_F_CUT &&
 	       PS_PYSTACK_NOTHREAD == PYSTACK_F_NOTHREAD, "event.h's flags are the walker's");
 
-#define CAPY_RETRY_NS 200000000ull   /* a process that was no CPython: looked at again after this */
+#define CAPY_RETRY_NS 20000000ull    /* a process that was no CPython: looked at again after this */
 
 struct capy_proc {
 	pid_t pid;
@@ -133,8 +133,8 @@ int capy_track(struct capy *y, pid_t pid, bool force)
 	struct pyo_target t;
 	char err[256];
 	int rc = pyo_target_find(pid, &t, err, sizeof(err));
-	if (rc < 0)
-		return rc == -ENOENT || rc == -ESRCH ? 0 : rc;
+	if (rc < 0)        /* not a CPython, gone, or its libpython mapped but not readable yet */
+		return rc == -ENOENT || rc == -ESRCH || rc == -EFAULT ? 0 : rc;
 	struct pystack_proc rec;
 	pyo_to_proc(&t, &rec);
 	uint32_t key = (uint32_t)pid;

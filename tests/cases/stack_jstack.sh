@@ -83,11 +83,12 @@ def outer():
 outer()
 P
 	"$PYSCOPE" dtrace -q -n 'profile-97 /pid == $target/ { @[jstack()] = count(); }' -c "/usr/bin/python3.11 $TMP/busy.py" >"$TMP/prof" 2>/dev/null
-	n=$(awk '/busy.py:3 \(spin\)/{s=1; next} s==1 && /busy.py:6 \(outer\)/{s=2; next} s==2 && /busy.py:7 \(<module>\)/{s=3; next} s==3 && /^ *[0-9]+$/{print $1; exit} {s=0}' "$TMP/prof")
-	if [ "${n:-0}" -ge 40 ]; then
-		pass "profile-97 with jstack(): spin < outer < <module> in $n samples of the busy second"
+	read -r n total < <(awk '/busy.py:[34] \(spin\)/{s=1; next} s==1 && /busy.py:6 \(outer\)/{s=2; next} s==2 && /busy.py:7 \(<module>\)/{s=3; next} /^ *[0-9]+$/{t += $1; if (s==3) n += $1} {s=0} END {print n + 0, t + 0}' "$TMP/prof")
+	# the machine may be shared: at least 10 samples, and most of them in the busy second
+	if [ "$n" -ge 10 ] && [ $((2 * n)) -ge "$total" ]; then
+		pass "profile-97 with jstack(): spin < outer < <module> in $n of $total samples"
 	else
-		fail "profile-97 with jstack(): spin < outer < <module> in most samples" "$(tail -12 "$TMP/prof")"
+		fail "profile-97 with jstack(): spin < outer < <module> in most samples" "$n of $total" "$(tail -12 "$TMP/prof")"
 	fi
 else
 	skip "jstack on python3.11 with markers" "no /usr/bin/python3.11"
