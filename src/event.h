@@ -16,7 +16,9 @@
  *    "str":["call_stack.py","start",null],"cut":[]}
  * "args" holds every argument as a signed 64-bit integer (pointers as their numeric value); "str"
  * holds, per argument, the string copied at the hit or null; "cut" lists the argument indexes whose
- * string was cut at strsize. A line {"lost":N,"cpu":C} reports N records the ring could not take
+ * string was cut at strsize. With `events --stack`, an event also carries
+ * "pystack":[{"func":F,"file":P,"line":N},...] (the thread's Python frames, innermost first) and,
+ * when not 0, "pyflags":N (PS_PYSTACK_*). A line {"lost":N,"cpu":C} reports N records the ring could not take
  * on CPU C ("cpu" may be absent: not known), and the
  * stream's last line is {"end":{"events":N,"lost":N}}. Readers ignore keys they do not know.
  * A stream may start with a header line listing its probes, so that probes that never fired exist
