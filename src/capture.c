@@ -811,6 +811,8 @@ int cap_attach(struct cap *c)
 	return 0;
 }
 
+static long now_ms(void);
+
 int cap_start(struct cap *c)
 {
 	if (c->child_go < 0)
@@ -820,10 +822,11 @@ int cap_start(struct cap *c)
 	c->child_go = -1;
 	/* Python stacks: the command's recipe is wanted before its first hit, so look for its
 	 * CPython as soon as it has exec'd (the interpreter starts for some ms before any call). */
-	for (int i = 0; rc == 0 && capy_any(c->py) && i < 20000; i++) {
+	long until = now_ms() + 1000;
+	while (rc == 0 && capy_any(c->py) && now_ms() < until && !pmap_end(c->child)) {
 		if (capy_track(c->py, c->child, true) > 0)
 			break;              /* else not mapped yet (or mapped but not readable yet) */
-		struct timespec ts = { 0, 25000 };
+		struct timespec ts = { 0, 50000 };
 		nanosleep(&ts, NULL);
 	}
 	return rc;

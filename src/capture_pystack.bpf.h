@@ -46,17 +46,17 @@ struct {
 } pystack_scratch SEC(".maps");
 
 /* Walk the current thread's Python frames into the per-CPU pystack_scratch when probe ID wants
- * them (done before the strings are copied: the verifier then sees the walk once, not once per
- * way through the string loop). False when the probe wants none. */
-static __always_inline bool cap_pystack_walk(__u32 id, __u32 pid, __u32 tid)
+ * them (done before the strings are copied). 1, or 0 when the probe wants none. A global function:
+ * the verifier checks it once per program, on its own, not once per state of its callers. */
+__noinline int cap_pystack_walk(__u32 id, __u32 pid, __u32 tid)
 {
 	__u32 zero = 0;
 	if (!pystack_on)
-		return false;
+		return 0;
 	__u32 *want = bpf_map_lookup_elem(&pystack_want, &id);
 	struct pystack_rec *pr = bpf_map_lookup_elem(&pystack_scratch, &zero);
 	if (!want || !*want || !pr)
-		return false;
+		return 0;
 	const struct pystack_proc *p = bpf_map_lookup_elem(&pystack_procs, &pid);
 	if (p && tid == (__u32)bpf_get_current_pid_tgid()) {
 		pystack_walk_n(p, pr, *want);
@@ -64,7 +64,7 @@ static __always_inline bool cap_pystack_walk(__u32 id, __u32 pid, __u32 tid)
 		pr->nframes = 0;
 		pr->flags = PYSTACK_F_NOTHREAD;  /* no recipe (yet), or a record of another thread */
 	}
-	return true;
+	return 1;
 }
 
 /* Append the frames cap_pystack_walk left to record R (in S, *OFF bytes so far). */

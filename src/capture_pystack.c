@@ -172,8 +172,10 @@ const char *capy_decode(struct capy *y, const char *p, const char *end, struct p
 	if (h.nframes > PYSTACK_MAX_DEPTH || (size_t)(end - p) < h.nframes * sizeof(struct pystack_frame))
 		return NULL;
 	struct capy_proc *pr = find(y, (pid_t)ev->pid);
-	if (h.flags & PYSTACK_F_NOTHREAD && (!pr || !pr->sym))
+	if (h.flags & PYSTACK_F_NOTHREAD && (!pr || !pr->sym)) {
 		capy_track(y, (pid_t)ev->pid, false);  /* no recipe yet: the next hits will have one */
+		pr = find(y, (pid_t)ev->pid);          /* (the table may have moved) */
+	}
 	ev->pyflags = h.flags & (PS_PYSTACK_TRUNCATED | PS_PYSTACK_CUT | PS_PYSTACK_NOTHREAD);
 	ev->npyframes = 0;
 	ev->pyframes = y->frames;

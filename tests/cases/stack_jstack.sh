@@ -58,7 +58,7 @@ if [ -x /usr/bin/python3.11 ]; then
 	"$PYSCOPE" events --stack --markers function__entry -c "/usr/bin/python3.11 $PROG" >"$TMP/ev" 2>/dev/null
 	got=$(awk '/function__entry .*jstack_prog.py leaf /{on=1; next} on && /^    /{sub(/ \(.*\/jstack_prog.py:/, " "); sub(/\)$/, ""); printf "%s|", $0; next} on{exit}' "$TMP/ev")
 	expect_eq "events --stack: leaf's stack, innermost first, with lines" \
-		"    leaf 6|    middle 11|    top.<locals>.<listcomp> 15|    top 15|    <module> 18|" "$got"
+		"    leaf 7|    middle 12|    top.<locals>.<listcomp> 16|    top 16|    <module> 19|" "$got"
 	"$PYSCOPE" events --stack --json --markers function__entry -c "/usr/bin/python3.11 $PROG" >"$TMP/evj" 2>/dev/null
 	got=$(python3 -c '
 import json, sys
@@ -67,7 +67,7 @@ for l in open(sys.argv[1]):
     if o.get("str", [None, None])[1] == "leaf":
         print("|".join("%s %d" % (f["func"], f["line"]) for f in o["pystack"])); break' "$TMP/evj")
 	expect_eq "events --stack --json: \"pystack\" of leaf's entry" \
-		"leaf 6|middle 11|top.<locals>.<listcomp> 15|top 15|<module> 18" "$got"
+		"leaf 7|middle 12|top.<locals>.<listcomp> 16|top 16|<module> 19" "$got"
 	"$PYSCOPE" stap -e 'probe process("/usr/bin/python3.11").mark("function__entry") { if (user_string($arg2) == "leaf") { print_pybacktrace(); exit() } }' \
 		-c "/usr/bin/python3.11 $PROG" >"$TMP/stp" 2>"$TMP/stp.err"
 	expect_eq "stap print_pybacktrace(): leaf's stack" \
@@ -84,8 +84,8 @@ outer()
 P
 	"$PYSCOPE" dtrace -q -n 'profile-97 /pid == $target/ { @[jstack()] = count(); }' -c "/usr/bin/python3.11 $TMP/busy.py" >"$TMP/prof" 2>/dev/null
 	read -r n total < <(awk '/busy.py:[34] \(spin\)/{s=1; next} s==1 && /busy.py:6 \(outer\)/{s=2; next} s==2 && /busy.py:7 \(<module>\)/{s=3; next} /^ *[0-9]+$/{t += $1; if (s==3) n += $1} {s=0} END {print n + 0, t + 0}' "$TMP/prof")
-	# the machine may be shared: at least 10 samples, and most of them in the busy second
-	if [ "$n" -ge 10 ] && [ $((2 * n)) -ge "$total" ]; then
+	# the machine may be shared: at least 5 samples, and most of them in the busy second
+	if [ "$n" -ge 5 ] && [ $((2 * n)) -ge "$total" ]; then
 		pass "profile-97 with jstack(): spin < outer < <module> in $n of $total samples"
 	else
 		fail "profile-97 with jstack(): spin < outer < <module> in most samples" "$n of $total" "$(tail -12 "$TMP/prof")"

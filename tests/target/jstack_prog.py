@@ -1,5 +1,6 @@
 # jstack() and pybacktrace() tests: a known call hierarchy (top -> <listcomp> -> middle -> leaf),
-# then a pause so that the tracer names every frame while the process is still there.
+# then a pause so that the tracer names every frame while the process is still there (it reads
+# the code objects from the process when the hits are delivered: on a loaded machine, late).
 import time
 
 
@@ -16,4 +17,4 @@ def top():
 
 
 top()
-time.sleep(0.3)
+time.sleep(1.5)
