@@ -100,6 +100,9 @@ static void walk(struct walk *w, const struct pg_node *n)
 		else
 			w->any = true;
 	}
+	if (n->kind == PG_E_CALL && (n->op == PG_F_JSTACK || n->op == PG_F_PYBACKTRACE ||
+				     n->op == PG_F_PRINT_PYBACKTRACE))
+		w->mask |= BIND_PYSTACK;
 	if (n->kind == PG_E_UCALL && n->op >= 0 && n->op < w->p->nfuncs && !w->seen[n->op]) {
 		w->seen[n->op] = 1;
 		walk(w, w->p->funcs[n->op].body);

@@ -48,6 +48,9 @@ void bind_free(struct bind *b);
 
 /* The arguments (bit i: argument i) clause CI reads as strings, for a probe with NARGS arguments
  * (0: unknown, PS_MAX_ARGS assumed). */
+/* Bit BIND_PYSTACK of the mask: the clause wants the thread's Python stack (jstack(),
+ * pybacktrace()); it is capture.h's CAP_STRARGS_PYSTACK. */
+#define BIND_PYSTACK (1u << 31)
 uint32_t bind_strargs(const struct pg_prog *p, int ci, int nargs);
 
 /* What clause CI asks the kernel to read at the hits of a probe with NARGS arguments, merged into

@@ -140,6 +140,7 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 	return 0;    /* a number no kind has: a spec libbpf did not write */
 }
 
+#include "capture_pystack.bpf.h"
 #include "capture_extra.bpf.h"
 
 /* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
@@ -151,6 +152,7 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
+	bool pystack = cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++) {
@@ -177,6 +179,10 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 		copied |= 1u << i;
 	}
 	r->strmask = copied;
+	/* The Python stack first: its room is sized from the end of the strings
+	 * (capture_pystack.bpf.h); the other sections fit what is left (capture_extra.bpf.h). */
+	if (pystack)
+		cap_pystack_append(s, r, &off);
 	off = extra_sections(ctx, s, r, n, off);
 
 	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?

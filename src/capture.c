@@ -54,6 +54,8 @@
 #include <bpf/bpf.h>
 #include "capture.h"
 #include "capture_rec.h"
+#include "capture_pystack.h"
+#include "pystack_rec.h"          /* struct pystack_frame: the Python stack section */
 #include "capture_sys.h"
 #include "capture.skel.h"
 #include "procmaps.h"
@@ -102,6 +104,7 @@ struct cap {
 	const struct ps_probe **probe_ptrs;  /* the markers', then sys's */
 	int nprobes;             /* markers */
 	struct cap_sys *sys;     /* the operating system's providers (capture_sys.c) */
+	struct capy *py;         /* Python stacks at hits (capture_pystack.c) */
 	int nall;                /* markers and sys's probes */
 	struct cap_probe_cfg *cfgs;  /* per probe id - 1: the sections its records carry (NULL:
 				      * none asked for), the probe_cfg map's contents */
@@ -626,6 +629,10 @@ int cap_probes(const struct cap *c, const struct ps_probe *const **probes)
 
 int cap_enable(struct cap *c, int id, uint32_t strargs)
 {
+	if ((strargs & CAP_STRARGS_PYSTACK) && (!c->py && !(c->py = capy_new())))
+		return -ENOMEM;
+	if ((strargs & CAP_STRARGS_PYSTACK) && capy_want(c->py, id, c->cfg.pystack_frames) < 0)
+		return -ENOMEM;
 	if (cap_sys_has(c->sys, id))
 		return cap_sys_enable(c->sys, id, strargs);
 	if (id < 1 || id > c->nprobes)
@@ -764,6 +771,12 @@ int cap_attach(struct cap *c)
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	bpf_map__set_max_entries(c->skel->maps.probe_cfg, (__u32)c->nall + 1);
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
+	if (capy_any(c->py)) {
+		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
+		c->skel->rodata->pystack_on = true;
+	} else {
+		bpf_map__set_max_entries(c->skel->maps.pystack_procs, 1);
+	}
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
 		fprintf(stderr, "pyscope: not allowed to load BPF programs: run pyscope as root "
@@ -777,6 +790,16 @@ int cap_attach(struct cap *c)
 	}
 	if ((rc = load_cfgs(c)) < 0)
 		return rc;
+	if (capy_any(c->py)) {
+		rc = capy_load(c->py, c->skel->maps.pystack_want, c->skel->maps.pystack_procs);
+		for (int i = 0; i < c->npids && rc >= 0; i++)
+			rc = capy_track(c->py, c->pids[i], true);
+		if (rc < 0) {
+			fprintf(stderr, "pyscope: cannot hand the Python stack walker its offsets: %s\n",
+				strerror(-rc));
+			return rc;
+		}
+	}
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
 		c->ncpus = CAP_MAX_CPUS;
@@ -843,6 +866,8 @@ int cap_attach(struct cap *c)
 	return 0;
 }
 
+static long now_ms(void);
+
 int cap_start(struct cap *c)
 {
 	if (c->child_go < 0)
@@ -850,6 +875,15 @@ int cap_start(struct cap *c)
 	int rc = write(c->child_go, "g", 1) == 1 ? 0 : -errno;
 	close(c->child_go);
 	c->child_go = -1;
+	/* Python stacks: the command's recipe is wanted before its first hit, so look for its
+	 * CPython as soon as it has exec'd (the interpreter starts for some ms before any call). */
+	long until = now_ms() + 1000;
+	while (rc == 0 && capy_any(c->py) && now_ms() < until && !pmap_end(c->child)) {
+		if (capy_track(c->py, c->child, true) > 0)
+			break;              /* else not mapped yet (or mapped but not readable yet) */
+		struct timespec ts = { 0, 50000 };
+		nanosleep(&ts, NULL);
+	}
 	return rc;
 }
 
@@ -938,8 +972,25 @@ static int on_record(void *ctx, void *data, size_t len)
 	ev->sections = 0;
 	ev->nmem = 0;
 	ev->nustack = 0;
-	if (r->sections)
+	ev->pyframes = NULL;
+	ev->npyframes = 0;
+	ev->pyflags = 0;
+	if (r->sections & CAP_SEC_PYSTACK) {
+		/* first, 8-byte aligned from the record's start (capture_rec.h) */
+		p = (const char *)data + (((size_t)(p - (const char *)data) + 7) & ~(size_t)7);
+		struct cap_pystack_sec h;
+		if (p + sizeof(h) > end)
+			goto done;
+		memcpy(&h, p, sizeof(h));
+		if (c->py)
+			capy_decode(c->py, p, end, ev);
+		p += sizeof(h) + (size_t)h.nframes * sizeof(struct pystack_frame);
+		if (p > end)
+			goto done;
+	}
+	if (r->sections & (CAP_SEC_MEM | CAP_SEC_USTACK | CAP_SEC_VTS))
 		decode_sections(c, r, ev, p, end);
+done:
 	cap_sys_decode(c->sys, ev);
 	c->delivered++;
 	int rc = c->sink->on_event(ev, c->sink->ctx);
@@ -1112,6 +1163,7 @@ void cap_close(struct cap *c)
 	if (c->wake_fd >= 0)
 		close(c->wake_fd);
 	capture_bpf__destroy(c->skel);
+	capy_free(c->py);
 	if (c->child_go >= 0) {
 		/* Never released: the child exits without running the command. */
 		close(c->child_go);

@@ -35,6 +35,7 @@ struct cap_config {
 	const char *const *wants;
 	int nwants;
 	bool os_probes;          /* list the syscall, proc, profile and pid providers too */
+	int pystack_frames;      /* Python frames kept at a hit that wants them (0: PYSTACK_MAX_DEPTH) */
 	int provider;            /* -c on a Python without markers: 0 load pyscope's provider
 	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 	bool markers_optional;   /* -c: a command without python markers still runs, seen by the
@@ -48,7 +49,9 @@ int cap_open(const struct cap_config *cfg, struct cap **out);
 /* Every marker found in the targets, each as a probe with a stable id (nothing enabled yet),
  * then the operating system's probes: syscall, proc, profile, and pid for the wanted functions. */
 int cap_probes(const struct cap *c, const struct ps_probe *const **probes);
-/* Enable probe ID; STRARGS bit i: copy argument i as a string at the hit. */
+/* Enable probe ID; STRARGS bit i: copy argument i as a string at the hit; CAP_STRARGS_PYSTACK:
+ * the thread's Python stack too (D's jstack(), events --stack). */
+#define CAP_STRARGS_PYSTACK (1u << 31)
 int cap_enable(struct cap *c, int id, uint32_t strargs);
 /* Enable probe ID with everything W asks the kernel to read at its hits (event.h: strings,
  * memory, the native stack, vtimestamp). 0 or a negative errno. */

@@ -8,16 +8,19 @@
  * many bytes. Strings are copied at the hit, in the kernel, because the memory they live in may be
  * gone by the time user space looks.
  *
- * After the strings come the optional sections the probe's clauses need, in the order of their bit
- * in cap_rec.sections (capture_extra.bpf.h writes them, capture.c reads them):
+ * After the strings come the optional sections the probe's clauses need. The Python stack comes
+ * first (its room is counted from where the strings end), 8-byte aligned from the record's start;
+ * the others follow byte-packed in the order of their bit in cap_rec.sections
+ * (capture_pystack.bpf.h and capture_extra.bpf.h write them, capture.c reads them):
+ *   bit 3 CAP_SEC_PYSTACK the thread's Python frames: struct cap_pystack_sec, then nframes
+ *                         struct pystack_frame (pystack_rec.h), leaf first
  *   bit 0 CAP_SEC_MEM     user memory read at the hit: a 1-byte count, then per read a
  *                         struct cap_mem_hdr (the address read, the bytes that follow, flags)
  *                         and the bytes; a read that faulted has no bytes and no CAP_MEM_OK
  *   bit 1 CAP_SEC_USTACK  the native user stack: a 2-byte frame count, then 8 bytes per frame
  *                         (return addresses from bpf_get_stack(BPF_F_USER_STACK), innermost first)
  *   bit 2 CAP_SEC_VTS     the thread's on-CPU nanoseconds (8 bytes: task->se.sum_exec_runtime)
- *   bit 3                 reserved: the Python stack (jstack)
- * Sections are byte-packed: readers memcpy.
+ * Readers memcpy.
  *
  * The attach cookie carries the probe id in the low 32 bits and the string mask in the next
  * PS_MAX_ARGS bits; everything else per probe sits in the probe_cfg map (struct cap_probe_cfg,
@@ -99,13 +102,23 @@ struct cap_mem_hdr {
 	unsigned char index;     /* which cap_mem_read of the probe's config */
 };
 
+#define CAP_SEC_PYSTACK (1u << 3)  /* the thread's Python frames (capture_pystack.bpf.h) */
+
+/* CAP_SEC_PYSTACK: this header, then nframes struct pystack_frame (pystack_rec.h), leaf first. */
+struct cap_pystack_sec {
+	unsigned short nframes;
+	unsigned short flags;    /* PYSTACK_F_*; PYSTACK_F_NOTHREAD also when the process's recipe
+	                            is not in the kernel yet */
+	unsigned int pad;
+};
+
 struct cap_rec {
 	unsigned long long ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	unsigned int pid, tid;
 	unsigned int id;         /* probe id (from the cookie) */
 	unsigned short cpu;
 	unsigned char nargs;
-	unsigned char sections;  /* CAP_SEC_*: the sections after the strings */
+	unsigned char sections;  /* CAP_SEC_*: the sections after the strings (order: see the top) */
 	unsigned short strmask;  /* arguments that were copied as strings (in order after args) */
 	unsigned short cut;      /* bit i: string i was longer than strsize and cut */
 	char comm[16];

@@ -43,7 +43,7 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "substr", PG_F_SUBSTR, 0 },     { "strstr", PG_F_STRSTR, 0 },
 	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
 	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
-	{ "tolower", PG_F_TOLOWER, 0 },
+	{ "tolower", PG_F_TOLOWER, 0 },   { "jstack", PG_F_JSTACK, 0 },
 	{ "copyin", PG_F_COPYIN, 0 },     { "ustack", PG_F_USTACK, 0 },
 	{ "usym", PG_F_USYM, 0 },         { "ufunc", PG_F_UFUNC, 0 },
 	{ "umod", PG_F_UMOD, 0 },         { "uaddr", PG_F_UADDR, 0 },

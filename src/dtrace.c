@@ -84,6 +84,7 @@ struct opts {
 	const char *outfile;
 	const char *replay;
 	int strsize;
+	int jstackframes, jstackstrsize;   /* -x jstackframes=N, jstackstrsize=N (0: default) */
 	int64_t aggsize, dynvarsize;   /* -x aggsize=, dynvarsize= (0: not given) */
 	char **macros;
 	int nmacros;
@@ -110,6 +111,8 @@ static void usage(FILE *f)
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
 		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
+		"  -x jstackframes=N, -x jstackstrsize=N  jstack(): frames printed (default 50, at\n"
+		"                 most 128) and bytes of each frame's text (default 512)\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
@@ -177,6 +180,16 @@ static int parse_x(struct opts *o, const char *arg)
 			return -EINVAL;
 		}
 		o->strsize = (int)v;
+	} else if (((n == 12 && strncmp(arg, "jstackframes", 12) == 0) ||
+		    (n == 13 && strncmp(arg, "jstackstrsize", 13) == 0)) && eq) {
+		char *end;
+		long v = strtol(eq + 1, &end, 0);
+		if (*end || v < 1 || v > (n == 12 ? 128 : PS_STRSIZE_MAX)) {
+			fprintf(stderr, "pyscope: -x %.*s wants a number from 1 to %d, not '%s'\n", (int)n,
+				arg, n == 12 ? 128 : PS_STRSIZE_MAX, eq + 1);
+			return -EINVAL;
+		}
+		*(n == 12 ? &o->jstackframes : &o->jstackstrsize) = (int)v;
 	} else if (n == 5 && strncmp(arg, "quiet", 5) == 0) {
 		o->quiet = true;
 	} else if (n == 11 && strncmp(arg, "destructive", 11) == 0) {
@@ -193,7 +206,7 @@ static int parse_x(struct opts *o, const char *arg)
 		/* DTrace's kernel buffer tuning: nothing to tune here */
 	} else {
 		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, aggsize=SIZE, "
-			"dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)\n", arg);
+			"dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive; bufsize and switchrate are accepted and ignored)\n", arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -785,7 +798,8 @@ int dtrace_main(int argc, char **argv)
 	struct rt_opts ro = { .dialect = &d_rules, .out = out, .strsize = strsize, .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
-			      .stop = &stop_requested };
+			      .stop = &stop_requested, .jstackframes = o.jstackframes,
+			      .jstackstrsize = o.jstackstrsize };
 	if (!quiet) {
 		ro.record_begin = record_begin;
 		ro.record_end = record_end;

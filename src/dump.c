@@ -6,7 +6,8 @@
  * most threads a dump is asked about are exactly those. The walk reads the target's memory with
  * process_vm_readv, following the same recipe pystack.bpf.c follows (pysym_walk), bounded the
  * same way; the target is not stopped, so a running thread's stack is a snapshot that may be cut
- * (marked so).
+ * (marked so). Each thread says what it is doing when the kernel's thread id is known (3.11+):
+ * running, waiting for the GIL, waiting on a lock, in a system call (pysym_wait).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,25 +41,6 @@ static int parse_num(const char *opt, const char *s, long lo, long hi, long *out
 	}
 	*out = v;
 	return 0;
-}
-
-/* One thread's state as /proc says: "running", "sleeping", ... (the kernel's thread id only). */
-static const char *thread_state(pid_t pid, uint64_t tid, int native)
-{
-	char path[64];
-	if (!native)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)pid, (unsigned long long)tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[1024];
-	struct pmap_stat st;
-	int ok = fgets(line, sizeof(line), f) && pmap_stat_parse(line, &st) == 0;
-	fclose(f);
-	if (!ok)
-		return NULL;
-	return st.state == 'R' ? "running" : st.state == 'S' || st.state == 'D' ? "sleeping" : "stopped";
 }
 
 int dump_main(int argc, char **argv)
@@ -113,7 +95,8 @@ int dump_main(int argc, char **argv)
 	for (int i = n - 1; i >= 0; i--) {
 		unsigned flags;
 		int nf = pysym_walk(&t, states[i], frames, (int)depth, &flags);
-		const char *st = thread_state((pid_t)pid, tids[i], native);
+		char why[64];
+		const char *st = native ? pysym_wait(&t, tids[i], why, sizeof(why)) : NULL;
 		if (native)
 			printf("\nThread %llu%s%s%s\n", (unsigned long long)tids[i], st ? " (" : "", st ? st : "", st ? ")" : "");
 		else

@@ -16,7 +16,9 @@
  *    "str":["call_stack.py","start",null],"cut":[]}
  * "args" holds every argument as a signed 64-bit integer (pointers as their numeric value); "str"
  * holds, per argument, the string copied at the hit or null; "cut" lists the argument indexes whose
- * string was cut at strsize. A line {"lost":N,"cpu":C} reports N records the ring could not take
+ * string was cut at strsize. With `events --stack`, an event also carries
+ * "pystack":[{"func":F,"file":P,"line":N},...] (the thread's Python frames, innermost first) and,
+ * when not 0, "pyflags":N (PS_PYSTACK_*). A line {"lost":N,"cpu":C} reports N records the ring could not take
  * on CPU C ("cpu" may be absent: not known), and the
  * stream's last line is {"end":{"events":N,"lost":N}}. Readers ignore keys they do not know.
  * A stream may start with a header line listing its probes, so that probes that never fired exist
@@ -121,6 +123,15 @@ struct ps_mem {
 	int size;                /* what was asked (not for strings) */
 	const unsigned char *bytes;
 };
+/* One Python frame of the thread at the hit (D's jstack(), stap's pybacktrace(), events --stack):
+ * the function, its file and the line it is at. */
+struct ps_pyframe {
+	const char *file, *func;
+	int line;                /* 0: not known */
+};
+#define PS_PYSTACK_TRUNCATED 1u  /* more frames than were asked for (the root end is missing) */
+#define PS_PYSTACK_CUT 2u        /* a frame could not be read: the stack ends early */
+#define PS_PYSTACK_NOTHREAD 4u   /* the thread runs no Python (or its process was not known yet) */
 
 struct ps_event {
 	uint64_t ts;             /* CLOCK_MONOTONIC nanoseconds, taken in the kernel at the hit */
@@ -140,6 +151,9 @@ struct ps_event {
 	uint64_t vts;                     /* PS_SEC_VTS: the thread's on-CPU ns at the hit */
 	int nustack;                      /* PS_SEC_USTACK: return addresses, innermost first */
 	uint64_t ustack[PS_USTACK_MAX];
+	const struct ps_pyframe *pyframes; /* innermost first; NULL: no Python stack captured */
+	int npyframes;
+	unsigned pyflags;                 /* PS_PYSTACK_* */
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */

@@ -67,7 +67,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json]\n"
-		"                      [--strsize N]\n"
+		"                      [--strsize N] [--stack]\n"
 		"\n"
 		"Print every python marker hit, one line per hit.\n"
 		"  -c CMD          run CMD (split into words like dtrace -c: blanks separate, quotes group)\n"
@@ -82,6 +82,8 @@ static void usage(FILE *f)
 		"  --json          JSON lines instead (the stream replay reads: one object per hit,\n"
 		"                  {\"lost\":N} when records were lost, {\"end\":{...}} last)\n"
 		"  --strsize N     bytes kept of each string, NUL included (default %d, at most %d)\n"
+		"  --stack         under each hit, the thread's Python stack, innermost first, walked in\n"
+		"                  the kernel at the hit (\"    func (file:line)\"; JSON: \"pystack\")\n"
 		"  --provider      -c: load pyscope's provider into the command (a CPython 3.8-3.14\n"
 		"                  without markers; done by itself for one named python*)\n"
 		"  --no-provider   -c: never load it (see pyscope provider --help)\n"
@@ -173,6 +175,20 @@ static bool plain_string(const char *s)
 	return !high || jsonw_text_safe(s);
 }
 
+/* --stack: the Python frames under the event, as `pyscope dump` prints them. */
+static void print_pystack(FILE *f, const struct ps_event *ev)
+{
+	for (int i = 0; i < ev->npyframes; i++)
+		fprintf(f, "    %s (%s:%d)\n", ev->pyframes[i].func, ev->pyframes[i].file,
+			ev->pyframes[i].line);
+	if (ev->pyflags & PS_PYSTACK_CUT)
+		put_str(f, "    <cut: the next frame could not be read>\n");
+	if (ev->pyflags & PS_PYSTACK_TRUNCATED)
+		put_str(f, "    <truncated>\n");
+	if (!ev->npyframes && !(ev->pyflags & PS_PYSTACK_CUT))
+		put_str(f, "    <no python stack>\n");
+}
+
 static int print_human(const struct ps_event *ev, struct out *o)
 {
 	FILE *f = o->f;
@@ -205,6 +221,8 @@ static int print_human(const struct ps_event *ev, struct out *o)
 		}
 	}
 	putc_unlocked('\n', f);
+	if (ev->pyframes)
+		print_pystack(f, ev);
 	return 0;
 }
 
@@ -241,6 +259,25 @@ static int print_json(const struct ps_event *ev, struct out *o)
 				putc_unlocked(',', f);
 			put_u64(f, i);
 		}
+	if (ev->pyframes) {
+		/* "pystack": innermost first; "pyflags": event.h's PS_PYSTACK_* when not 0 */
+		put_str(f, "],\"pystack\":[");
+		for (int i = 0; i < ev->npyframes; i++) {
+			put_str(f, i ? ",{\"func\":" : "{\"func\":");
+			put_json_str(f, ev->pyframes[i].func);
+			put_str(f, ",\"file\":");
+			put_json_str(f, ev->pyframes[i].file);
+			put_str(f, ",\"line\":");
+			put_i64(f, ev->pyframes[i].line);
+			putc_unlocked('}', f);
+		}
+		if (ev->pyflags) {
+			put_str(f, "],\"pyflags\":");
+			put_u64(f, ev->pyflags);
+			put_str(f, "}\n");
+			return 0;
+		}
+	}
 	put_str(f, "]}\n");
 	return 0;
 }
@@ -327,7 +364,7 @@ static int build_probe_names(struct out *o, const struct ps_probe *const *probes
 }
 
 /* --markers: every item must match some probe; enable what matches. */
-static int enable_markers(struct cap *c, const char *list)
+static int enable_markers(struct cap *c, const char *list, bool stack)
 {
 	const struct ps_probe *const *probes;
 	int n = cap_probes(c, &probes), rc = 0;
@@ -339,7 +376,8 @@ static int enable_markers(struct cap *c, const char *list)
 		int hits = 0;
 		for (int i = 0; i < n; i++)
 			if (sdt_match(item, probes[i]->provider, probes[i]->name)) {
-				cap_enable(c, probes[i]->id, cap_default_strargs(probes[i]->marker));
+				cap_enable(c, probes[i]->id, cap_default_strargs(probes[i]->marker) |
+					   (stack ? CAP_STRARGS_PYSTACK : 0));
 				hits++;
 			}
 		if (hits)
@@ -377,7 +415,7 @@ int events_main(int argc, char **argv)
 {
 	struct cap_config cfg = { 0 };
 	const char *markers = NULL;
-	bool json = false;
+	bool json = false, stack = false;
 	pid_t *pids = calloc(argc, sizeof(pid_t));
 	int modes = 0, status = 2;
 	struct cap *c = NULL;
@@ -416,6 +454,8 @@ int events_main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--stack") == 0) {
+			stack = true;
 		} else if (strcmp(a, "--strsize") == 0 && val) {
 			if (parse_int("--strsize", val, PS_STRSIZE_MIN, PS_STRSIZE_MAX,
 				      &cfg.strsize) < 0)
@@ -447,7 +487,7 @@ int events_main(int argc, char **argv)
 		goto out;
 	}
 
-	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers) < 0 || cap_attach(c) < 0)
+	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers, stack) < 0 || cap_attach(c) < 0)
 		goto out;
 	const struct ps_probe *const *probes;
 	int nprobes = cap_probes(c, &probes);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "flame.h"
+#include "nsym.h"
 #include "procmaps.h"
 #include "pyoffsets.h"
 #include "pysym.h"
@@ -47,6 +48,8 @@ struct proc {
 	bool sampled;                    /* was active at some time (the summary counts these) */
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
+	struct nsym *nsym;               /* --native: its objects' function symbols */
+	double nsym_at;                  /* when nsym was read (re-read for an address outside it) */
 };
 
 struct opts {
@@ -65,6 +68,8 @@ struct prof {
 	int nprocs;
 	struct flame *flame;
 	uint64_t samples, nopy, lost_local;
+	uint64_t native, native_short;   /* --native: samples with a user stack; of them, not
+	                                    reaching the eval loop (no frame pointers) */
 	char *buf;                       /* one stack's text */
 	size_t bufcap;
 	pid_t child;
@@ -72,13 +77,14 @@ struct prof {
 	bool child_done;
 	/* --top: per function (name and file) own and total samples, cleared each second */
 	struct flame *top_own, *top_total;
+	const char *idle_why;            /* --idle: what the thread walked now is doing */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--threads]\n"
-		"                       [--idle] [--depth N] [--format FORMAT] -o FILE\n"
+		"                       [--idle] [--native] [--depth N] [--format FORMAT] -o FILE\n"
 		"       pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--idle] --top\n"
 		"\n"
 		"Sample the Python stacks of running threads and write where the time went.\n"
@@ -90,7 +96,11 @@ static void usage(FILE *f)
 		"  -d DURATION    stop after DURATION seconds (decimals allowed)\n"
 		"  --threads      one root frame per thread (\"thread TID\")\n"
 		"  --idle         also the threads that are not running (3.11+), HZ times a second each,\n"
-		"                 their stacks ending in <idle>\n"
+		"                 their stacks ending in what they wait for: <idle: waiting for the GIL>,\n"
+		"                 <idle: waiting on a lock>, <idle: in SYSCALL>\n"
+		"  --native       mixed stacks: the native frames (the kernel's user stack, named from\n"
+		"                 ELF symbols, \"module`function\") with the Python frames in place of\n"
+		"                 the eval loop's; needs frame pointers in the interpreter (said when not)\n"
 		"  --depth N      frames kept per sample (default %d, at most %d); deeper stacks are cut at\n"
 		"                 the root end, marked <truncated>\n"
 		"  --format F     folded, speedscope or svg (default: from FILE's name: .svg, .json, else\n"
@@ -172,6 +182,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->threads = true;
 		} else if (strcmp(a, "--idle") == 0) {
 			o->idle = true;
+		} else if (strcmp(a, "--native") == 0) {
+			o->native = true;
 		} else if (strcmp(a, "--top") == 0) {
 			o->top = true;
 		} else {
@@ -382,18 +394,84 @@ static void top_add(struct prof *p, const struct pysym_frame *fr, int nf, const 
 
 static void on_sample(void *ctx, const struct pystack_rec *r);
 
-/* Is thread TID of PID running (or about to: R)? Threads that are not are walked by --idle. */
-static bool running(pid_t pid, uint64_t tid)
+static double now_s(void);
+
+/* Python frame K of a sample, appended to the stack's text. */
+static void py_frame(struct prof *p, size_t *at, const struct pysym_frame *fr, const bool *bad, int k)
 {
-	char path[64], line[1024];
-	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)pid, (unsigned long long)tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return true;                    /* gone: nothing to walk */
-	struct pmap_stat st;
-	bool r = !fgets(line, sizeof(line), f) || pmap_stat_parse(line, &st) < 0 || st.state == 'R';
-	fclose(f);
-	return r;
+	char text[PROFILE_FRAME_MAX + 64];
+	if (bad[k])             /* freed before it was named, or not a code object */
+		snprintf(text, sizeof(text), "<unreadable>");
+	else
+		snprintf(text, sizeof(text), "%s (%s:%d)", fr[k].name, fr[k].file, fr[k].line);
+	append_frame(p, at, text);
+}
+
+/* The eval loop's C function: where --native puts Python frames (py-spy --native's splice). */
+static bool is_eval(const char *fn)
+{
+	return fn && (strcmp(fn, "_PyEval_EvalFrameDefault") == 0 || strcmp(fn, "PyEval_EvalFrameEx") == 0);
+}
+
+/* --native: sample R's native frames, root first, named from ELF symbols ("module`function"),
+ * each eval-loop frame replaced by Python frames: one per eval frame from the root, the innermost
+ * eval frame taking the rest (3.11+ runs Python-to-Python calls in one C frame: without the
+ * frames' entry marks, the split between eval frames is a guess, the order is not). When the
+ * kernel's user stack does not reach the eval loop (the interpreter has no frame pointers, so the
+ * unwind stops after a frame or two), the Python stack comes first and the native frames that
+ * could be named are put above it, the leaf's the last. */
+static void native_frames(struct prof *p, struct proc *t, const struct pystack_rec *r,
+			  const struct pysym_frame *fr, const bool *bad, int nf, size_t *at)
+{
+	uint64_t ips[PYSTACK_NATIVE_DEPTH];
+	const char *fn[PYSTACK_NATIVE_DEPTH], *mod[PYSTACK_NATIVE_DEPTH];
+	char text[PROFILE_FRAME_MAX + 64];
+	int n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH), nev = 0;
+	if (!t->nsym)
+		t->nsym = nsym_open(t->pid), t->nsym_at = now_s();
+	for (int i = 0; i < n; i++) {
+		nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+		if (!mod[i] && now_s() - t->nsym_at > 1.0) {   /* a library mapped since: look again */
+			nsym_close(t->nsym);
+			t->nsym = nsym_open(t->pid);
+			t->nsym_at = now_s();
+			nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+		}
+	}
+	/* an address in no mapped object: the unwind went wrong there, drop it and what is above */
+	int keep = 0;
+	while (keep < n && mod[keep])
+		nev += is_eval(fn[keep++]);
+	p->native++;
+	const char *root = keep ? fn[keep - 1] : NULL;
+	if (!root || keep < n || (!strstr(root, "_start") && strcmp(root, "clone") != 0 &&
+				  strcmp(root, "clone3") != 0 && strcmp(root, "start_thread") != 0))
+		p->native_short++;          /* not unwound to the thread's start */
+	if (!nev)
+		for (int k = nf - 1; k >= 0; k--)
+			py_frame(p, at, fr, bad, k);
+	int e = 0, py = nf - 1;
+	for (int i = keep - 1; i >= 0; i--) {
+		if (nev && is_eval(fn[i])) {
+			if (++e < nev) {            /* the E-th eval frame from the root */
+				if (py >= 0)
+					py_frame(p, at, fr, bad, py--);
+			} else {
+				while (py >= 0)
+					py_frame(p, at, fr, bad, py--);
+			}
+			continue;
+		}
+		if (fn[i])
+			snprintf(text, sizeof(text), "%s`%s", mod[i], fn[i]);
+		else if (mod[i])
+			snprintf(text, sizeof(text), "%s`0x%llx", mod[i], (unsigned long long)ips[i]);
+		else
+			snprintf(text, sizeof(text), "0x%llx", (unsigned long long)ips[i]);
+		append_frame(p, at, text);
+	}
+	while (nev && py >= 0)                      /* more Python frames than eval frames seen */
+		py_frame(p, at, fr, bad, py--);
 }
 
 /* --idle: threads that do not run take no cpu-clock samples, so user space walks them itself
@@ -412,8 +490,11 @@ static void idle_samples(struct prof *p)
 			continue;
 		int n = pysym_threads(tg, states, tids, PYSTACK_MAX_THREADS);
 		for (int k = 0; k < n; k++) {
-			if (running(t->pid, tids[k]))
-				continue;
+			char why[64];
+			const char *w = pysym_wait(tg, tids[k], why, sizeof(why));
+			if (!w || strcmp(w, "running") == 0)
+				continue;           /* gone, or sampled by the kernel */
+			p->idle_why = w;
 			unsigned flags;
 			int nf = pysym_walk(tg, states[k], r.frames, p->o.depth, &flags);
 			r.pid = (unsigned)t->pid;
@@ -437,6 +518,8 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 			t->active = false;
 			pysym_close(t->sym);
 			t->sym = NULL;
+			nsym_close(t->nsym);
+			t->nsym = NULL;
 			t->exe[0] = '\0';       /* look at it again */
 		}
 		return;
@@ -473,15 +556,15 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 		append_frame(p, &at, "<cut>");
 	if (r->flags & PYSTACK_F_TRUNCATED)
 		append_frame(p, &at, "<truncated>");
-	for (int k = nf - 1; k >= 0; k--) {
-		if (bad[k])             /* freed before it was named, or not a code object */
-			snprintf(text, sizeof(text), "<unreadable>");
-		else
-			snprintf(text, sizeof(text), "%s (%s:%d)", fr[k].name, fr[k].file, fr[k].line);
+	if (p->o.native && r->ustack >= 0 && !(r->flags & PYSTACK_F_IDLE))
+		native_frames(p, t, r, fr, bad, nf, &at);
+	else
+		for (int k = nf - 1; k >= 0; k--)
+			py_frame(p, &at, fr, bad, k);
+	if (r->flags & PYSTACK_F_IDLE) {        /* "<idle: waiting for the GIL>" ... */
+		snprintf(text, sizeof(text), "<idle: %s>", p->idle_why ? p->idle_why : "sleeping");
 		append_frame(p, &at, text);
 	}
-	if (r->flags & PYSTACK_F_IDLE)
-		append_frame(p, &at, "<idle>");
 	if (at && flame_add(p->flame, p->buf, 1) < 0)
 		p->lost_local++;
 }
@@ -678,7 +761,7 @@ int profile_main(int argc, char **argv)
 			new_proc(&p, p.o.pids[i], true);
 	}
 	stop_catch();
-	if (pystack_open(&p.ps, p.o.depth, 0, err, sizeof(err)) < 0) {
+	if (pystack_open(&p.ps, p.o.depth, p.o.native, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		return 1;
 	}
@@ -770,13 +853,21 @@ int profile_main(int argc, char **argv)
 		bool any = false;
 		for (int i = 0; i < p.nprocs && !any; i++)
 			any = p.procs[i].sampled;
+		if (p.o.native && p.native_short)
+			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
+				"(code without frame pointers, which the kernel's unwinder needs); where the eval "
+				"loop is not among what was unwound, the Python frames come first, then the "
+				"native ones\n",
+				(unsigned long long)p.native_short, (unsigned long long)p.native);
 		if (!any && p.o.command)
 			fprintf(stderr, "pyscope: the command ran no CPython pyscope knows (3.%d to 3.%d): nothing sampled\n",
 				PYO_MIN_MINOR, PYO_MAX_MINOR);
 	}
 	pystack_close(p.ps);
-	for (int i = 0; i < p.nprocs; i++)
+	for (int i = 0; i < p.nprocs; i++) {
 		pysym_close(p.procs[i].sym);
+		nsym_close(p.procs[i].nsym);
+	}
 	free(p.procs);
 	free(p.buf);
 	flame_free(p.flame);

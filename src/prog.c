@@ -65,6 +65,9 @@ const struct pg_funcsig pg_funcs[PG_F_COUNT] = {
 	[PG_F_USYMNAME] = { "usymname", 1, 1, S, { I } },
 	[PG_F_USYMDATA] = { "usymdata", 1, 1, S, { I } },
 	[PG_F_COPYINTO] = { "copyinto", 3, 3, PS_V_NONE, { I, I, PS_V_NONE } },
+	[PG_F_JSTACK]         = { "jstack", 0, 2, S, { I, I } },
+	[PG_F_PYBACKTRACE]    = { "pybacktrace", 0, 0, S, { 0 } },
+	[PG_F_PRINT_PYBACKTRACE] = { "print_pybacktrace", 0, 0, PS_V_NONE, { 0 } },
 };
 
 static const struct { int f, size; bool is_signed; } memfns[] = {

@@ -204,6 +204,10 @@ enum pg_func {
 	PG_F_USYMDATA,           /* (pc) stap: "symbol+0x1f/0x40 [module]" */
 	PG_F_COPYINTO,           /* (addr, size, dest) D's copyinto: refused by bind_capture (D's
 				  * copyin gives the bytes as a value; no scratch memory to fill) */
+	/* the Python stack captured at the hit (ps_event.pyframes), as text */
+	PG_F_JSTACK,             /* ([frames[, strsize]]) D's jstack(): as ustack() prints */
+	PG_F_PYBACKTRACE,        /* () stap's pybacktrace(): one " func (file:line)" a line */
+	PG_F_PRINT_PYBACKTRACE,  /* () print_pybacktrace(): prints pybacktrace() (void) */
 	PG_F_COUNT,
 };
 

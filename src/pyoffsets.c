@@ -149,9 +149,10 @@ static int minor_from_name(const char *path)
 
 #define ELF_MAX_SIZE (1ul << 31)    /* an object larger than 2 GiB is not a CPython */
 
-/* The ELF virtual address of symbol NAME in the file at PATH, and the file's first PT_LOAD
+/* The ELF virtual address (and *SYMSIZE) of symbol NAME in the file at PATH, and the file's first PT_LOAD
  * p_vaddr - p_offset and type; 0, or -ENOENT (no such symbol, or not a 64-bit ELF file). */
-static int elf_symbol(const char *path, const char *name, uint64_t *value, uint64_t *vaddr0, int *is_dyn)
+static int elf_symbol(const char *path, const char *name, uint64_t *value, uint64_t *vaddr0, int *is_dyn,
+		      uint64_t *symsize)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -202,6 +203,7 @@ static int elf_symbol(const char *path, const char *name, uint64_t *value, uint6
 				const char *s = (const char *)m + strs->sh_offset + sym[k].st_name;
 				if (memcmp(s, name, nlen + 1) == 0) {
 					*value = sym[k].st_value;
+					*symsize = sym[k].st_size;
 					rc = 0;
 					break;
 				}
@@ -231,10 +233,10 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 		if (minor == -1)
 			continue;
 		char path[4096];
-		uint64_t value = 0, vaddr0 = 0;
+		uint64_t value = 0, vaddr0 = 0, size = 0;
 		int is_dyn = 0;
 		if (pmap_open_path(pid, objs[i].path, path, sizeof(path)) < 0 ||
-		    elf_symbol(path, "_PyRuntime", &value, &vaddr0, &is_dyn) < 0)
+		    elf_symbol(path, "_PyRuntime", &value, &vaddr0, &is_dyn, &t->runtime_size) < 0)
 			continue;
 		snprintf(t->object, sizeof(t->object), "%s", objs[i].path);
 		if (minor == -2) {
@@ -244,7 +246,7 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 		}
 		t->minor = minor;
 		t->runtime = is_dyn ? objs[i].load - vaddr0 + value : value;
-		if (elf_symbol(path, "PyCode_Type", &value, &vaddr0, &is_dyn) == 0)
+		if (elf_symbol(path, "PyCode_Type", &value, &vaddr0, &is_dyn, &size) == 0)
 			t->code_type = is_dyn ? objs[i].load - vaddr0 + value : value;
 		rc = 0;
 	}

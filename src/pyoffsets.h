@@ -39,6 +39,9 @@ struct pyo_target {
 	pid_t pid;
 	int minor;
 	uint64_t runtime;                /* run-time address of _PyRuntime */
+	uint64_t runtime_size;           /* its size (the symbol's): the main interpreter's GIL lies
+	                                    inside it on every version known (3.8-3.11: ceval.gil;
+	                                    3.12+: _main_interpreter._gil) */
 	uint64_t code_type;              /* run-time address of PyCode_Type (0: not found) */
 	char object[4096];               /* the object that defines it (python3.X or libpython3.X) */
 	struct pyo_offsets off;

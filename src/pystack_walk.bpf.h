@@ -3,7 +3,8 @@
  * thread's Python stack: pystack.bpf.c's sampler, and later a marker program (D's jstack(),
  * `events --stack`), which would include this header, look up the process's recipe
  * (struct pystack_proc, pystack_rec.h) and call pystack_walk into its own record.
- * Needs: bpf_helpers.h, bpf_core_read.h, pystack_rec.h, and a `max_depth` the includer defines.
+ * Needs: bpf_helpers.h, bpf_core_read.h, pystack_rec.h. pystack_walk() keeps up to a `max_depth`
+ * the includer defines; pystack_walk_n() takes the limit per call (capture: per probe).
  *
  * The thread state is found in the main interpreter's list, matched by the kernel's thread id
  * (3.11+) or by pthread_self(), which is the thread pointer (fsbase on x86-64, tpidr_el0 on arm64),
@@ -13,13 +14,15 @@
 #ifndef PYSCOPE_PYSTACK_WALK_BPF_H
 #define PYSCOPE_PYSTACK_WALK_BPF_H
 
+/* The kernel's types under "flavored" names (CO-RE drops what follows "___"), so that an includer
+ * with its own partial struct task_struct (capture.bpf.c) does not clash with this one. */
 #if defined(__TARGET_ARCH_x86)
-struct thread_struct {
+struct thread_struct___pyw {
 	unsigned long fsbase;
 } __attribute__((preserve_access_index));
 #define TP_FIELD thread.fsbase
 #elif defined(__TARGET_ARCH_arm64)
-struct thread_struct {
+struct thread_struct___pyw {
 	struct {
 		unsigned long tp_value;
 	} uw;
@@ -28,8 +31,8 @@ struct thread_struct {
 #else
 #error "pyscope: pystack_walk.bpf.h is written for x86 and arm64"
 #endif
-struct task_struct {
-	struct thread_struct thread;
+struct task_struct___pyw {
+	struct thread_struct___pyw thread;
 } __attribute__((preserve_access_index));
 
 static __always_inline int pyw_rd(__u64 *v, __u64 addr)
@@ -76,7 +79,7 @@ struct pyw_walk_ctx {
 	const struct pystack_proc *p;
 	struct pystack_rec *r;
 	__u64 frame;
-	__u32 n;
+	__u32 n, limit;
 };
 
 static long pyw_walk_step(__u32 i, void *data)
@@ -88,7 +91,7 @@ static long pyw_walk_step(__u32 i, void *data)
 	__u8 owner = 0;
 	if (!frame)
 		return 1;
-	if (c->n >= max_depth || c->n >= PYSTACK_MAX_DEPTH) {
+	if (c->n >= c->limit || c->n >= PYSTACK_MAX_DEPTH) {
 		r->flags |= PYSTACK_F_TRUNCATED;
 		return 1;
 	}
@@ -111,11 +114,12 @@ static long pyw_walk_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Walk the current thread's Python frames (process recipe P) into R->frames, leaf first:
- * R->nframes and R->flags (PYSTACK_F_*) are set. */
-static __always_inline void pystack_walk(const struct pystack_proc *p, struct pystack_rec *r)
+/* Walk the current thread's Python frames (process recipe P) into R->frames, leaf first, at most
+ * LIMIT: R->nframes and R->flags (PYSTACK_F_*) are set. */
+static __always_inline void pystack_walk_n(const struct pystack_proc *p, struct pystack_rec *r,
+					   __u32 limit)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct___pyw *task = (struct task_struct___pyw *)bpf_get_current_task();
 	__u64 tp = BPF_CORE_READ(task, TP_FIELD), frame = 0;
 	__u64 ts = pyw_find_tstate(p, (__u32)bpf_get_current_pid_tgid(), tp);
 	r->nframes = 0;
@@ -130,8 +134,15 @@ static __always_inline void pystack_walk(const struct pystack_proc *p, struct py
 		return;
 	}
 	/* shims skipped do not count: a few more steps than frames kept */
-	struct pyw_walk_ctx c = { .p = p, .r = r, .frame = frame };
+	struct pyw_walk_ctx c = { .p = p, .r = r, .frame = frame, .limit = limit };
 	bpf_loop(PYSTACK_MAX_DEPTH + 16, pyw_walk_step, &c, 0);
 	r->nframes = (unsigned short)c.n;
 }
+
+#ifndef PYW_NO_MAX_DEPTH
+static __always_inline void pystack_walk(const struct pystack_proc *p, struct pystack_rec *r)
+{
+	pystack_walk_n(p, r, max_depth);
+}
+#endif
 #endif

@@ -8,17 +8,27 @@
  * into UTF-8 here). Every length read from the target is checked against a limit before use.
  * Code objects live until their function dies: one freed before its samples are named reads as
  * "<unreadable>" (its type is no longer PyCode_Type); an address reused by a new code object
- * after one was cached is not noticed (a sampler reading another process's memory races with it
- * either way).
+ * after one was cached is not noticed by default (a sampler reading another process's memory
+ * races with it either way), and is with pysym_verify: each look-up then reads the code object's
+ * first bytes again and compares the pointers to its file, name and line table (one read per
+ * frame: what exactness at a marker hit costs; a short program's import machinery frees and
+ * reuses code objects within milliseconds).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pysym.h"
+#include "procmaps.h"
+
+/* System call names by number, for this machine's architecture (scripts/gen-syscalls). */
+static const char *const syscall_names[] = {
+#include "syscalls.h"
+};
 
 struct code {
 	uint64_t addr;
+	uint64_t file_at, name_at, lt_at;   /* where they were read from (pysym_verify) */
 	char *file, *name;
 	int first;
 	unsigned char *lt;
@@ -29,7 +39,13 @@ struct pysym_proc {
 	struct pyo_target t;
 	struct code *v;             /* open addressing, addr 0 = empty */
 	size_t cap, n;
+	bool verify;
 };
+
+void pysym_verify(struct pysym_proc *p, bool on)
+{
+	p->verify = on;
+}
 
 struct pysym_proc *pysym_open(const struct pyo_target *t)
 {
@@ -175,17 +191,33 @@ static int kind_len(const struct pyo_target *t, uint64_t addr, size_t *len)
 static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 {
 	*err = 0;
-	if (p->cap) {
-		struct code *c = &p->v[slot(p, addr)];
-		if (c->addr)
-			return c;
-	}
 	const struct pyo_offsets *o = &p->t.off;
 	unsigned char co[256];
 	int need = o->code_linetable + 8;
 	if (o->code_firstlineno + 4 > need)
 		need = o->code_firstlineno + 4;
-	if ((*err = pyo_read(p->t.pid, addr, co, (size_t)need)) < 0)
+	if (o->code_filename + 8 > need)
+		need = o->code_filename + 8;
+	if (o->code_name + 8 > need)
+		need = o->code_name + 8;
+	struct code *old = NULL;
+	if (p->cap) {
+		struct code *c = &p->v[slot(p, addr)];
+		if (c->addr && !p->verify)
+			return c;
+		if (c->addr) {
+			uint64_t f, nm, l;
+			if (pyo_read(p->t.pid, addr, co, (size_t)need) < 0)
+				return c;   /* gone (exited, or freed): what was read before is the best left */
+			memcpy(&f, co + o->code_filename, 8);
+			memcpy(&nm, co + o->code_name, 8);
+			memcpy(&l, co + o->code_linetable, 8);
+			if (f == c->file_at && nm == c->name_at && l == c->lt_at)
+				return c;
+			old = c;            /* another code object at the address now: read it anew */
+		}
+	}
+	if (!old && (*err = pyo_read(p->t.pid, addr, co, (size_t)need)) < 0)
 		return NULL;
 	uint64_t file, name, lt, type;
 	int first;
@@ -200,7 +232,7 @@ static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 	memcpy(&name, co + o->code_name, 8);
 	memcpy(&lt, co + o->code_linetable, 8);
 	memcpy(&first, co + o->code_firstlineno, 4);
-	struct code c = { .addr = addr, .first = first };
+	struct code c = { .addr = addr, .first = first, .file_at = file, .name_at = name, .lt_at = lt };
 	c.file = read_str(&p->t, file);
 	c.name = read_str(&p->t, name);
 	if (!c.file || !c.name) {
@@ -210,6 +242,13 @@ static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 		return NULL;
 	}
 	c.lt = read_bytes(&p->t, lt, &c.ltlen);
+	if (old) {
+		free(old->file);
+		free(old->name);
+		free(old->lt);
+		*old = c;
+		return old;
+	}
 	if (grow(p) < 0) {
 		free(c.file);
 		free(c.name);
@@ -428,4 +467,43 @@ int pysym_walk(const struct pyo_target *t, uint64_t tstate, struct pystack_frame
 		frame = prev;
 	}
 	return n;
+}
+
+const char *pysym_wait(const struct pyo_target *t, uint64_t tid, char *buf, size_t len)
+{
+	char path[96], line[512];
+	struct pmap_stat st;
+	snprintf(path, sizeof(path), "/proc/%d/task/%llu/stat", (int)t->pid, (unsigned long long)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	int ok = fgets(line, sizeof(line), f) && pmap_stat_parse(line, &st) == 0;
+	fclose(f);
+	if (!ok)
+		return NULL;
+	if (st.state == 'R')
+		return "running";
+	if (st.state == 'Z' || st.state == 'X')
+		return "zombie";
+	if (st.state == 'T' || st.state == 't')
+		return "stopped";
+	/* "NR ARG0 ... ARG5 SP PC" while blocked in a system call ("-1 SP PC" outside one) */
+	snprintf(path, sizeof(path), "/proc/%d/task/%llu/syscall", (int)t->pid, (unsigned long long)tid);
+	f = fopen(path, "re");
+	long nr = -1;
+	unsigned long long a0 = 0;
+	ok = f && fgets(line, sizeof(line), f) && sscanf(line, "%ld %llx", &nr, &a0) >= 1;
+	if (f)
+		fclose(f);
+	const char *name = ok && nr >= 0 && (size_t)nr < sizeof(syscall_names) / sizeof(syscall_names[0]) ?
+			   syscall_names[nr] : NULL;
+	if (!name)
+		return "sleeping";
+	if (strncmp(name, "futex", 5) == 0) {
+		if (t->runtime_size && a0 >= t->runtime && a0 < t->runtime + t->runtime_size)
+			return "waiting for the GIL";
+		return "waiting on a lock";
+	}
+	snprintf(buf, len, "in %s", name);
+	return buf;
 }

@@ -6,6 +6,7 @@
  */
 #ifndef PYSCOPE_PYSYM_H
 #define PYSCOPE_PYSYM_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "pyoffsets.h"
@@ -26,6 +27,9 @@ struct pysym_proc;
 struct pysym_proc *pysym_open(const struct pyo_target *t);
 void pysym_close(struct pysym_proc *p);
 const struct pyo_target *pysym_target(const struct pysym_proc *p);
+/* ON: check a cached code object is still the one at its address at each look-up (one read of
+ * the target per frame), for names exact at the moment of a marker hit. */
+void pysym_verify(struct pysym_proc *p, bool on);
 /* F's file, function and line. 0; -EFAULT when the code object cannot be read (OUT then says
  * "<unreadable>"), -ESRCH when the process is gone. */
 int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct pysym_frame *out);
@@ -38,6 +42,14 @@ int pysym_locals(struct pysym_proc *p, uint64_t code, char *buf, size_t len);
 /* The line of code unit offset OFF (byte offset for 3.8/3.9) in line table LT of a 3.MINOR code
  * object whose first line is FIRST; 0 when the table does not say. */
 int pysym_line(int minor, const unsigned char *lt, size_t len, int first, long off);
+
+/* What thread TID (the kernel's id) of T is doing, as /proc tells (its state, and the system
+ * call it is blocked in, with that call's arguments): "running"; "waiting for the GIL" (a futex
+ * wait on an address inside _PyRuntime, where the main interpreter's GIL condition and mutex
+ * live); "waiting on a lock" (another futex: Lock.acquire, Event.wait, queue.get...); "in
+ * SYSCALL" (read, clock_nanosleep, epoll_wait...); "sleeping" (blocked, the call not readable);
+ * "stopped", "zombie". NULL when the thread is gone. */
+const char *pysym_wait(const struct pyo_target *t, uint64_t tid, char *buf, size_t len);
 
 /* The thread states of T's main interpreter: up to MAX of them into STATES and their thread ids
  * into TIDS (the kernel's on 3.11+, pthread_self() before). The count, or a negative errno. */

@@ -37,6 +37,9 @@ struct probe {
 	bool enabled;
 };
 
+#define REPLAY_MAX_PYFRAMES 128  /* a recorded Python stack's frames kept (the walker's most) */
+#define PYSTR_MAX 512            /* bytes kept of a frame's file or function name */
+
 struct replay {
 	const char *file;
 	char *text;
@@ -59,6 +62,9 @@ struct replay {
 	char strbuf[PS_MAX_ARGS][PS_STRSIZE_MAX];
 	unsigned char membuf[PS_MEM_MAX + 1][PS_MEM_SIZE_MAX + 1];   /* "mem" reads' bytes; the
 								      * last for reads past PS_MEM_MAX */
+	/* "pystack" (events --stack): the frames and their names */
+	struct ps_pyframe pyf[REPLAY_MAX_PYFRAMES];
+	char pystr[REPLAY_MAX_PYFRAMES][2][PYSTR_MAX];
 };
 
 #define STR(x) #x
@@ -540,6 +546,9 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 	memset(ev, 0, offsetof(struct ps_event, comm));
 	ev->sections = 0;
 	ev->nmem = ev->nustack = 0;
+	ev->pyframes = NULL;
+	ev->npyframes = 0;
+	ev->pyflags = 0;
 	while (jmember(&j, &first, key, sizeof(key))) {
 		if (strcmp(key, "ts") == 0) {
 			/* Negative times would run the tick clauses through the whole 64-bit
@@ -594,6 +603,31 @@ static int read_line(struct replay *r, const char *line, bool add, uint64_t *los
 			ev->sections |= PS_SEC_USTACK;
 		} else if (strcmp(key, "mem") == 0) {
 			read_mem(r, &j);
+		} else if (strcmp(key, "pystack") == 0) {
+			bool af = true;
+			ev->pyframes = r->pyf;
+			while (jelem(&j, &af)) {
+				int k = ev->npyframes < REPLAY_MAX_PYFRAMES ? ev->npyframes++ : REPLAY_MAX_PYFRAMES - 1;
+				struct ps_pyframe *f = &r->pyf[k];
+				bool of = true;
+				*f = (struct ps_pyframe){ "", "", 0 };
+				while (jmember(&j, &of, key, sizeof(key))) {
+					if (strcmp(key, "func") == 0)
+						f->func = jstr(&j, r->pystr[k][0], PYSTR_MAX);
+					else if (strcmp(key, "file") == 0)
+						f->file = jstr(&j, r->pystr[k][1], PYSTR_MAX);
+					else if (strcmp(key, "line") == 0)
+						f->line = (int)jint_in(&j, 0, INT_MAX, "a frame's \"line\" must not be negative");
+					else
+						jskip(&j);
+				}
+				if (!f->func)
+					f->func = "";
+				if (!f->file)
+					f->file = "";
+			}
+		} else if (strcmp(key, "pyflags") == 0) {
+			ev->pyflags = (unsigned)jint_in(&j, 0, 7, "\"pyflags\" must be from 0 to 7");
 		} else if (strcmp(key, "lost") == 0) {
 			uint64_t n = (uint64_t)jint_in(&j, 0, INT64_MAX, "\"lost\" must not be negative");
 			if (lost)

@@ -1279,6 +1279,55 @@ static struct ps_value f_ansi(struct rt *r, const struct ps_value *a, int n)
 	return ps_int(0);
 }
 
+/* The Python stack captured at the hit (capture_pystack: ps_event.pyframes), innermost first.
+ * D's jstack([frames[, strsize]]) as DTrace prints ustack(): a newline, then one frame a line
+ * indented 14, each as the Solaris python ustack helper wrote a Python frame,
+ * "[ file:line (function) ]", cut at strsize bytes; a walk that could not go on ends in
+ * "[ <cut> ]". stap's pybacktrace() as print_ubacktrace() prints: one " function (file:line)"
+ * a line. No stack captured (BEGIN, END, a replay without one): D's newline alone, stap's "". */
+static struct ps_value f_pystack(struct rt *r, const struct ps_value *a, int n)
+{
+	const struct ps_event *ev = r->ev;
+	bool d = r->at->op == PG_F_JSTACK;
+	int64_t max = !d ? INT64_MAX : n > 0 ? a[0].i : r->o.jstackframes > 0 ? r->o.jstackframes : RT_JSTACKFRAMES;
+	int64_t width = n > 1 ? a[1].i : r->o.jstackstrsize > 0 ? r->o.jstackstrsize : RT_JSTACKSTRSIZE;
+	char *buf = NULL, line[PS_STRSIZE_MAX + 1];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		oom();
+	if (width < 1)
+		width = 1;
+	if (width > PS_STRSIZE_MAX)
+		width = PS_STRSIZE_MAX;
+	if (d)
+		fputc('\n', f);
+	for (int i = 0; ev && ev->pyframes && i < ev->npyframes && i < max; i++) {
+		const struct ps_pyframe *fr = &ev->pyframes[i];
+		if (d) {
+			snprintf(line, (size_t)width + 1, "[ %s:%d (%s) ]", fr->file, fr->line, fr->func);
+			fprintf(f, "%14s%s\n", "", line);
+		} else {
+			fprintf(f, " %s (%s:%d)\n", fr->func, fr->file, fr->line);
+		}
+	}
+	if (ev && ev->pyframes && (ev->pyflags & PS_PYSTACK_CUT) && ev->npyframes < max)
+		fprintf(f, d ? "%14s[ <cut> ]\n" : "%s <cut>\n", "");
+	fclose(f);
+	if (r->at->op == PG_F_PRINT_PYBACKTRACE) {   /* printed whole; the string is cut at strsize */
+		fputs(buf, r->buf);
+		free(buf);
+		return ps_int(0);
+	}
+	/* D's stack is a record of its own, not a string: strsize does not cut it (stap's is) */
+	char *whole = d ? arena_alloc(&r->ar, len + 1) : NULL;
+	if (whole)
+		memcpy(whole, buf, len + 1);
+	struct ps_value v = ps_str(whole ? whole : str_n(r, buf, len));
+	free(buf);
+	return v;
+}
+
 static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_value *, int) = {
 	[PG_F_COPYSTR] = f_copystr, [PG_F_STRINGOF] = f_stringof, [PG_F_BASENAME] = f_basename,
 	[PG_F_DIRNAME] = f_dirname, [PG_F_STRLEN] = f_strlen, [PG_F_STRJOIN] = f_strjoin,
@@ -1300,6 +1349,7 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_PRINT_UBACKTRACE] = f_ustack, [PG_F_USYM] = f_usym, [PG_F_UFUNC] = f_usym,
 	[PG_F_UMOD] = f_usym, [PG_F_UADDR] = f_usym, [PG_F_USYMNAME] = f_usym,
 	[PG_F_USYMDATA] = f_usym,
+	[PG_F_JSTACK] = f_pystack, [PG_F_PYBACKTRACE] = f_pystack, [PG_F_PRINT_PYBACKTRACE] = f_pystack,
 };
 
 /* ---- operators ---- */
@@ -1375,6 +1425,13 @@ static struct ps_value binary(struct rt *r, int op, struct ps_value a, struct ps
 }
 
 static int exec(struct rt *r, const struct pg_node *n);
+
+/* A statement that is D's jstack() call alone (an action that prints its stack). */
+static bool is_jstack(const struct pg_node *n)
+{
+	return n->kind == PG_S_EXPR && n->nkids > 0 && n->kids[0]->kind == PG_E_CALL &&
+	       n->kids[0]->op == PG_F_JSTACK;
+}
 
 /* The text of print's values (print, println, printd, printdln) to OUT. */
 static void print_values(struct rt *r, FILE *out, const struct pg_node *n)
@@ -1702,8 +1759,8 @@ static int exec(struct rt *r, const struct pg_node *n)
 	switch (n->kind) {
 	case PG_S_EXPR: {
 		struct ps_value v = eval(r, n->kids[0]);
-		/* D's ustack() as a statement is an action: it prints the stack */
-		if (n->kids[0]->kind == PG_E_CALL && n->kids[0]->op == PG_F_USTACK)
+		/* D's ustack() and jstack() as statements are actions: they print the stack */
+		if (is_jstack(n) || (n->kids[0]->kind == PG_E_CALL && n->kids[0]->op == PG_F_USTACK))
 			fputs(v.s, r->buf);
 		break;
 	}
@@ -1834,14 +1891,15 @@ static int exec(struct rt *r, const struct pg_node *n)
 }
 
 /* Whether a clause leaves a record: it has no statements or one that prints or exits (DTrace
- * shows such clauses' probe lines in its default output). */
+ * shows such clauses' probe lines in its default output); jstack() alone prints. */
 static bool clause_records(const struct pg_clause *c)
 {
 	if (!c->nstmts)
 		return true;
 	for (int i = 0; i < c->nstmts; i++) {
 		enum pg_kind k = c->stmts[i]->kind;
-		if (k == PG_S_PRINTF || k == PG_S_PRINTA || k == PG_S_TRACE || k == PG_S_EXIT)
+		if (k == PG_S_PRINTF || k == PG_S_PRINTA || k == PG_S_TRACE || k == PG_S_EXIT ||
+		    is_jstack(c->stmts[i]))
 			return true;
 	}
 	return false;

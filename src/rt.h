@@ -93,6 +93,8 @@ struct rt_opts {
 	FILE *(*switch_file)(void *ctx);
 	void *switch_ctx;
 	int strsize;             /* bytes kept of a string, NUL included (0: PS_STRSIZE_DEFAULT) */
+	int jstackframes;        /* D's options: frames jstack() prints (0: RT_JSTACKFRAMES) */
+	int jstackstrsize;       /* bytes of one jstack() frame's text (0: RT_JSTACKSTRSIZE) */
 	int target;              /* $target: pid of the -c command or first -p process; 0 if none */
 	/* Report a fault (the clause is then abandoned); NULL: a plain "pyscope: ..." line. */
 	void (*on_fault)(const struct rt_fault *f, void *ctx);
@@ -109,6 +111,10 @@ struct rt_opts {
 	/* When non-NULL and set (by a signal handler), rt_tick fires nothing more and returns. */
 	const volatile sig_atomic_t *stop;
 };
+
+/* DTrace's defaults for the jstackframes and jstackstrsize options. */
+#define RT_JSTACKFRAMES 50
+#define RT_JSTACKSTRSIZE 512
 
 /* DTrace's defaults for aggsize and dynvarsize. pyscope charges the bytes it really holds per
  * entry (some 150-250 for a count() keyed by two strings), so these bound memory to a few MB:

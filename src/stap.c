@@ -882,6 +882,7 @@ static void dump_functions(FILE *out, struct units *u)
 		"ansi_cursor_show ()", "ansi_new_line ()", "ansi_reset_color ()",
 		"ansi_set_color (fg:long)", "ansi_set_color2 (fg:long, bg:long)",
 		"ansi_set_color3 (fg:long, bg:long, attr:long)",
+		"print_pybacktrace ()", "pybacktrace:string ()",
 	};
 	for (size_t i = 0; i < sizeof(lib) / sizeof(lib[0]); i++)
 		fprintf(out, "%s\n", lib[i]);

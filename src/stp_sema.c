@@ -1046,6 +1046,8 @@ static const struct { const char *name; enum pg_func f; int minargs, maxargs; } 
 	{ "ansi_cursor_save", PG_F_ANSI_CURSOR_SAVE, 0, 0 },
 	{ "ansi_cursor_restore", PG_F_ANSI_CURSOR_RESTORE, 0, 0 },
 	{ "ansi_new_line", PG_F_ANSI_NEW_LINE, 0, 0 },
+	{ "pybacktrace", PG_F_PYBACKTRACE, 0, 0 },
+	{ "print_pybacktrace", PG_F_PRINT_PYBACKTRACE, 0, 0 },
 };
 
 static const char *const printfns[] = {

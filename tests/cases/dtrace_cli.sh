@@ -83,7 +83,7 @@ expect_eq "-Z: a description may match nothing" "ok" "$(cat "$TMP/out")"
 expect_status "-x strsize out of range" 2 "$PYSCOPE" dtrace -x strsize=1 -n 'BEGIN{}'
 expect_eq "-x strsize message" "pyscope: -x strsize wants a number from 2 to 4096, not '1'" "$(cat "$TMP/err")"
 expect_status "-x unknown option" 2 "$PYSCOPE" dtrace -x turbo -n 'BEGIN{}'
-expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
+expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
 
 # $target in a replay is the stream's process; -p overrides it.
 expect_status "-p with --replay sets \$target" 2 "$PYSCOPE" dtrace -q -p 999 --replay "$G/prog.events" -n 'python$target:::gc-start { }'
@@ -141,3 +141,6 @@ expect_status "-c: exit() in BEGIN never lets the command run" 0 \
 expect_eq "... nothing ran" "no file" "$([ -e "$TMP/ran" ] && echo ran || echo no file)"
 expect_status "-c: a command that is not there" 2 "$PYSCOPE" dtrace -qn 'END {}' -c "$TMP/none"
 expect_eq "... message (capture's words)" "pyscope: cannot run '$TMP/none': command not found" "$(cat "$TMP/err")"
+# -x jstackframes: a number from 1 to 128 (what the kernel keeps)
+"$PYSCOPE" dtrace -e -x jstackframes=0 -n 'BEGIN { jstack(); }' >"$TMP/out" 2>&1
+expect_eq "-x jstackframes=0 refused" "pyscope: -x jstackframes wants a number from 1 to 128, not '0'" "$(cat "$TMP/out")"

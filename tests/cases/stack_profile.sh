@@ -130,8 +130,8 @@ if need_py311 "--idle"; then
 	"$PYSCOPE" profile -p $pid -d 1 -o "$TMP/noidle.folded" 2>/dev/null
 	expect_eq "without --idle: blocked threads give no samples" 0 "$(wc -l <"$TMP/noidle.folded")"
 	"$PYSCOPE" profile -p $pid --idle -F 50 -d 1 -o "$TMP/idle.folded" 2>/dev/null
-	expect_eq "--idle: the 4 blocked threads, each stack ending in Condition.wait;<idle>" \
-		"4" "$(grep -c 'Event.wait (.*);Condition.wait (.*threading.py:[0-9]*);<idle> [0-9]*$' "$TMP/idle.folded")"
+	expect_eq "--idle: the 4 blocked threads, each stack ending in Condition.wait;<idle: waiting on a lock>" \
+		"4" "$(grep -c 'Event.wait (.*);Condition.wait (.*threading.py:[0-9]*);<idle: waiting on a lock> [0-9]*$' "$TMP/idle.folded")"
 	expect_eq "--idle: each about HZ samples a second (40 to 50 at -F 50 for 1 s)" "4" \
 		"$(awk '$NF >= 40 && $NF <= 50' "$TMP/idle.folded" | wc -l)"
 	expect_grep "--idle: the stacks are the threads' own" "^<module> .*;main_wait \(.*stack_threads.py:54\);Event.wait" "$TMP/idle.folded"
