@@ -51,7 +51,7 @@ struct cap_rec {
 	unsigned int id;         /* probe id (from the cookie) */
 	unsigned short cpu;
 	unsigned char nargs;
-	unsigned char pad;
+	unsigned char pad;       /* kernel clauses this hit missed (kagg_rec.h): user space runs them */
 	unsigned short strmask;  /* arguments that were copied as strings (in order after args) */
 	unsigned short cut;      /* bit i: string i was longer than strsize and cut */
 	char comm[16];

@@ -48,6 +48,7 @@
 #include "commands.h"
 #include "dt_lex.h"
 #include "dt_parse.h"
+#include "kagg.h"
 #include "prog.h"
 #include "replay.h"
 #include "rt.h"
@@ -63,6 +64,7 @@ struct source {
 
 struct opts {
 	bool quiet, list, destructive, zero_ok, compile_only;
+	bool verbose;            /* -v: where each clause runs (kernel or user space) */
 	int nsrc;
 	struct source *src;
 	const char *provider;    /* -P */
@@ -203,10 +205,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (!o->pids)
 		return -ENOMEM;
 	/* '+': options stop at the first operand, which starts the macro arguments */
-	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZeh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZehv", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'q': o->quiet = true; break;
+		case 'v': o->verbose = true; break;
 		case 'l': o->list = true; break;
 		case 'w': o->destructive = true; break;
 		case 'Z': o->zero_ok = true; break;
@@ -690,6 +693,25 @@ struct live {
 	uint64_t flushed;
 };
 
+/* Aggregation in the kernel (kagg.h): what the kernel counted, folded into the runtime's
+ * aggregations whenever they are read. */
+struct ksync {
+	struct kagg *k;
+	struct cap *cap;
+};
+
+static void kagg_sync(void *ctx)
+{
+	struct ksync *ks = ctx;
+	if (ks->k && ks->cap)
+		cap_kagg_read(ks->cap, kagg_fold, ks->k);
+}
+
+static bool kagg_probe_ok(const struct ps_probe *p, void *ctx)
+{
+	return cap_is_marker(ctx, p->id);
+}
+
 static int live_event(const struct ps_event *ev, void *ctx)
 {
 	struct live *l = ctx;
@@ -782,6 +804,7 @@ int dtrace_main(int argc, char **argv)
 	struct cap *cap = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
+	struct ksync ks = { 0 };
 	struct pidlist named = { 0 };
 	struct wants wants = { 0 };
 	FILE *out = stdout;
@@ -872,14 +895,40 @@ int dtrace_main(int argc, char **argv)
 		ro.trace = trace_value;
 		ro.output_ctx = &header_done;
 	}
+	if (cap) {
+		ro.sync_aggs = kagg_sync;
+		ro.sync_ctx = &ks;
+	}
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
+	if (cap && !(ks.k = kagg_new(prog, cap_strsize(cap) == (strsize ? strsize : PS_STRSIZE_DEFAULT)
+				     ? strsize : -1))) {
+		perror("pyscope");
+		goto done;
+	}
+	ks.cap = cap;
+	if (ks.k) {
+		int nk, nstrs, entries;
+		kagg_bind(ks.k, r, kagg_probe_ok, cap);
+		const struct kagg_clause *tab = kagg_table(ks.k, &nk, &nstrs, &entries);
+		if (cap_kagg_set(cap, tab, nk, nstrs, entries) < 0)
+			goto done;
+	}
+	for (int ci = 0; o.verbose && ci < prog->nclauses; ci++) {
+		char where[96];
+		fprintf(stderr, "dtrace: clause %d (line %d) runs in %s\n", ci + 1,
+			prog->clauses[ci].npdescs ? prog->clauses[ci].pdescs[0].line : 0,
+			ks.k ? kagg_where(ks.k, ci, where, sizeof(where)) : "user space");
+	}
 	uint32_t strargs;
 	const struct ps_probe *p;
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
+		bool user;
+		uint32_t kmask = ks.k ? rt_kernel_mask(r, i, &user) : 0;
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_enable(cap, p->id, strargs) < 0)
+		else if (cap && (cap_enable(cap, p->id, strargs) < 0 ||
+				 (kmask && cap_enable_kagg(cap, p->id, kmask, !user) < 0)))
 			goto done;
 	}
 	if (!quiet)
@@ -902,6 +951,7 @@ done:
 	    check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);
+	kagg_free(ks.k);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);

@@ -95,6 +95,7 @@ struct ps_event {
 	uint32_t cut;                     /* bit i: str[i] was cut at strsize */
 	char comm[PS_COMM_LEN];
 	int err;                          /* errno: a syscall return probe's on failure, else 0 */
+	uint32_t kmiss;                   /* kernel clauses (kagg) that missed this hit: run here */
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */
