@@ -691,6 +691,7 @@ struct live {
 	struct rt *r;
 	FILE *out;
 	uint64_t flushed;
+	uint64_t events;         /* records that reached user space (-v says how many) */
 };
 
 /* Aggregation in the kernel (kagg.h): what the kernel counted, folded into the runtime's
@@ -715,6 +716,7 @@ static bool kagg_probe_ok(const struct ps_probe *p, void *ctx)
 static int live_event(const struct ps_event *ev, void *ctx)
 {
 	struct live *l = ctx;
+	l->events++;
 	if (catch_up(l->r, ev->ts, TICK_BUDGET_NS))
 		return 1;
 	return rt_event(l->r, ev);
@@ -744,7 +746,7 @@ static int live_between(void *ctx, int delivered)
 
 static int run_live(const struct opts *o, struct rt *r, struct cap *c, FILE *out)
 {
-	struct live l = { r, out, now_ns() };
+	struct live l = { r, out, now_ns(), 0 };
 	struct ps_sink sink = { live_event, report_lost, &l };
 	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
 	if (cap_attach(c) < 0)
@@ -758,7 +760,10 @@ static int run_live(const struct opts *o, struct rt *r, struct cap *c, FILE *out
 	int end = cap_run(c, &loop);
 	if (end == CAP_END_GONE && !o->quiet && o->command)
 		fprintf(stderr, "dtrace: pid %d has exited\n", (int)cap_command_pid(c));
-	return rt_end(r, now_ns());
+	int status = rt_end(r, now_ns());
+	if (o->verbose)
+		fprintf(stderr, "dtrace: %llu events reached user space\n", (unsigned long long)l.events);
+	return status;
 }
 
 /* BEGIN, END and ticks only: no capture; run until exit() or a stop, sleeping toward the next
