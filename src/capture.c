@@ -131,7 +131,7 @@ struct cap {
 	int delivered;
 	struct ps_event ev;      /* reused for every record */
 	struct kagg_clause *ktab;   /* aggregation in the kernel: cap_kagg_set */
-	int nktab, knstrs, kentries;
+	int nktab, knstrs, kroom, kentries;
 };
 
 /* libbpf's messages: kept quiet (pyscope says what failed itself), the last warning remembered
@@ -635,9 +635,11 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 	return 0;
 }
 
-int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int entries)
+int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int room,
+		 int entries)
 {
-	if (n < 0 || n > KAGG_MAX_CLAUSES || nstrs < 0 || nstrs > KAGG_MAX_STRS)
+	if (n < 0 || n > KAGG_MAX_CLAUSES || nstrs < 0 || nstrs > KAGG_MAX_STRS || room < 2 ||
+	    room > KAGG_ROOM_MAX || room > c->cfg.strsize)
 		return -EINVAL;
 	free(c->ktab);
 	c->ktab = NULL;
@@ -648,6 +650,7 @@ int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs,
 		memcpy(c->ktab, tab, n * sizeof(*tab));
 	c->nktab = n;
 	c->knstrs = nstrs;
+	c->kroom = room;
 	c->kentries = entries;
 	return 0;
 }
@@ -813,9 +816,11 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	if (c->nktab > 0) {
-		uint32_t ksz = KAGG_STR_OFF + c->knstrs * c->cfg.strsize;
+		uint32_t ksz = KAGG_STR_OFF + c->knstrs * c->kroom;
 		int ent = c->kentries > 0 ? c->kentries : KAGG_ENTRIES_DEFAULT;
 		c->skel->rodata->kagg_nstrs = c->knstrs;
+		c->skel->rodata->kagg_room = c->kroom;
+		c->skel->rodata->kagg_cut = c->kroom < c->cfg.strsize;
 		if (bpf_map__set_key_size(c->skel->maps.kagg_map, ksz) ||
 		    bpf_map__set_key_size(c->skel->maps.kagg_hmap, ksz) ||
 		    bpf_map__set_max_entries(c->skel->maps.kagg_map, ent) ||

@@ -13,12 +13,16 @@
 #include "kagg_rec.h"
 
 const volatile __u32 kagg_nstrs = 0;       /* string rooms in the key (max over clauses) */
+const volatile __u32 kagg_room = 64;       /* bytes of a string room, NUL included */
+const volatile __u32 kagg_cut = 0;         /* 1: the room is smaller than strsize, so a string
+					    * that fills it may be longer: user space takes it */
 
 /* All zeros: the new value put in the maps, and what clears a string room's tail. */
 static const char kagg_zeros[PS_STRSIZE_MAX + 8];
 
 struct kagg_keybuf {
 	__u8 b[KAGG_KEY_ROOM];
+	__u32 len[KAGG_MAX_STRS];    /* bytes each string room holds up to its zeros */
 };
 
 struct {
@@ -35,7 +39,7 @@ struct {
 	__type(value, struct kagg_keybuf);
 } kagg_key SEC(".maps");
 
-/* key_size is set by user space before load (KAGG_STR_OFF + kagg_nstrs * strsize); the entries
+/* key_size is set by user space before load (KAGG_STR_OFF + kagg_nstrs * kagg_room); the entries
  * too. Made as they come (no preallocation): most scripts fill a few hundred keys. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -136,7 +140,7 @@ static __always_inline void kagg_fold(const struct kagg_clause *c, struct kagg_v
  * whatever the table holds). */
 struct kagg_ctx {
 	__u64 pid_tgid;
-	__u32 kmask, miss, cpu, kc, strs_done, bad;
+	__u32 kmask, miss, cpu, strs_done;
 	int nargs;
 };
 
@@ -147,42 +151,31 @@ static __always_inline const long *kagg_args(void)
 	return s ? (const long *)((struct cap_rec *)s->buf)->args : NULL;
 }
 
-/* Key part P of clause X->kc into the key buffer. */
-static long kagg_part_cb(__u32 p, void *ctx)
+/* Key part PT of a clause into the key buffer KB; 1 when the kernel cannot make the key. */
+static __always_inline int kagg_part(struct kagg_ctx *x, const struct kagg_part *pt,
+				     struct kagg_keybuf *kb, const long *args)
 {
-	struct kagg_ctx *x = ctx;
-	__u32 zero = 0, kc = x->kc;
-	const struct kagg_clause *c = bpf_map_lookup_elem(&kagg_clauses, &kc);
-	struct kagg_keybuf *kb = bpf_map_lookup_elem(&kagg_key, &zero);
-	const long *args = kagg_args();
-	if (!c || !kb || !args) {
-		x->bad = 1;
-		return 1;
-	}
-	if (p >= c->nparts)
-		return 1;
-	asm volatile("" : "+r"(p));   /* keep the mask below: it is what the verifier checks */
-	const struct kagg_part *pt = &c->parts[p & (KAGG_MAX_PARTS - 1)];
 	__u64 *w = (__u64 *)kb->b;
-	__u32 size = strsize;
+	__u32 size = kagg_room;
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	if (pt->src == KAGG_S_COMM) {
 		bpf_get_current_comm(&w[1 + (pt->off & 7)], 16);
 	} else if (pt->src == KAGG_S_STR) {
-		/* string room j (off) at KAGG_STR_OFF + j * strsize */
+		/* string room j (off) at KAGG_STR_OFF + j * room */
 		__u32 j = pt->off & 1;
 		__u32 off = (KAGG_STR_OFF + j * size) & (KAGG_KEY_ROOM / 2 - 1);
 		long got = -1;
 		if (pt->arg < x->nargs)
 			got = bpf_probe_read_user_str(kb->b + off, size, (const void *)args[pt->arg & 15]);
-		if (got <= 0) {
-			x->bad = 1;      /* user space faults as it would */
-			return 1;
-		}
-		if ((__u32)got < size)
-			bpf_probe_read_kernel(kb->b + ((off + got) & (KAGG_KEY_ROOM / 2 - 1)),
-					      (size - got) & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		/* the rest of the room: zeros (what the last string left there, past this one) */
+		__u32 prev = kb->len[j], now = got > 0 ? got : 0;
+		if (prev > now)
+			bpf_probe_read_kernel(kb->b + ((off + now) & (KAGG_KEY_ROOM / 2 - 1)),
+					      (prev - now) & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[j] = got > 0 ? now : 0;   /* a failed read zeroes the room */
+		if (got <= 0 || (kagg_cut && got >= size))
+			return 1;        /* user space faults, or copies the whole string, as it would */
 		x->strs_done |= 1u << j;
 	} else {
 		w[1 + (pt->off & 7)] = kagg_src(pt, args, x->nargs, x->pid_tgid, x->cpu);
@@ -208,23 +201,28 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 	w[0] = kc;
 	for (int i = 1; i < KAGG_STR_OFF / 8; i++)
 		w[i] = 0;
-	x->kc = kc;
 	x->strs_done = 0;
-	x->bad = 0;
-	bpf_loop(KAGG_MAX_PARTS, kagg_part_cb, x, 0);
-	if (x->bad) {
-		x->miss |= 1u << kc;
-		return 0;
+	for (int p = 0; p < KAGG_MAX_PARTS; p++) {
+		if (p >= c->nparts)
+			break;
+		if (kagg_part(x, &c->parts[p], kb, args)) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
 	}
-	__u32 size = strsize;
+	__u32 size = kagg_room;
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	/* string rooms this clause does not use: zeros (another clause may have used them) */
-	if (kagg_nstrs > 0 && !(x->strs_done & 1))
-		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF, size, kagg_zeros);
-	if (kagg_nstrs > 1 && !(x->strs_done & 2))
-		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF + (size & (2 * PS_STRSIZE_MAX - 1)), size,
-				      kagg_zeros);
+	if (kagg_nstrs > 0 && !(x->strs_done & 1) && kb->len[0]) {
+		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF, kb->len[0] & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[0] = 0;
+	}
+	if (kagg_nstrs > 1 && !(x->strs_done & 2) && kb->len[1]) {
+		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF + (size & (2 * PS_STRSIZE_MAX - 1)),
+				      kb->len[1] & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[1] = 0;
+	}
 
 	long v = kagg_src(&c->val, args, x->nargs, x->pid_tgid, x->cpu);
 	if (c->hist) {
@@ -262,7 +260,11 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __u32 cpu)
 {
 	struct kagg_ctx x = { .pid_tgid = pid_tgid, .kmask = kmask, .cpu = cpu, .nargs = nargs };
-	if (bpf_loop(KAGG_MAX_CLAUSES, kagg_clause_cb, &x, 0) < 0)
+	__u32 nr = 0;            /* up to the highest clause named */
+	for (int i = 0; i < KAGG_MAX_CLAUSES; i++)
+		if (kmask >> i)
+			nr = i + 1;
+	if (bpf_loop(nr, kagg_clause_cb, &x, 0) < 0)
 		return kmask;
 	return x.miss;
 }

@@ -30,6 +30,7 @@ struct kagg {
 	const struct pg_prog *p;
 	struct rt *r;
 	int strsize;
+	int room;                /* bytes of a string room in the key (KAGG_ROOM_DEFAULT) */
 	struct plan *plans;      /* per clause */
 	int nrows;
 	struct kagg_clause rows[KAGG_MAX_CLAUSES];
@@ -200,7 +201,13 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 	k->p = p;
 	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
+	const char *room = getenv("PYSCOPE_KAGG_ROOM");
 	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
+	k->room = room && atoi(room) >= 2 ? atoi(room) : KAGG_ROOM_DEFAULT;
+	if (k->room > KAGG_ROOM_MAX)
+		k->room = KAGG_ROOM_MAX;
+	if (k->room > k->strsize)
+		k->room = k->strsize;
 	for (int ci = 0; ci < p->nclauses; ci++) {
 		if ((off && strcmp(off, "0") == 0) || strsize < 0) {
 			k->plans[ci].why = strsize < 0 ? "strsize is not the capture's" : "PYSCOPE_KAGG=0";
@@ -249,9 +256,11 @@ int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p,
 	return k->nrows;
 }
 
-const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *entries)
+const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
+				     int *entries)
 {
 	*n = k->nrows;
+	*room = k->room;
 	*nstrs = k->nstrs;
 	*entries = k->entries;
 	return k->rows;
@@ -382,11 +391,11 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 		const struct kagg_part *pt = &row->parts[i];
 		size_t off = KAGG_HDR + (size_t)pt->off * 8;
 		if (pt->src == KAGG_S_STR) {
-			off = KAGG_STR_OFF + (size_t)pt->off * (size_t)k->strsize;
-			if (off + (size_t)k->strsize > (size_t)keysize)
+			off = KAGG_STR_OFF + (size_t)pt->off * (size_t)k->room;
+			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;
 			const char *str = (const char *)key + off;
-			if (!memchr(str, 0, (size_t)k->strsize))
+			if (!memchr(str, 0, (size_t)k->room))
 				return 0;
 			keys[i] = ps_str(str);
 		} else if (pt->src == KAGG_S_COMM) {

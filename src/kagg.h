@@ -11,7 +11,9 @@
  * grew. A full map loses nothing: the kernel sends the hit to user space, which runs the clause.
  *
  * PYSCOPE_KAGG=0 in the environment keeps every clause in user space (to compare);
- * PYSCOPE_KAGG_ENTRIES=N sizes each map (tests force a full map with a tiny one).
+ * PYSCOPE_KAGG_ENTRIES=N sizes each map (tests force a full map with a tiny one);
+ * PYSCOPE_KAGG_ROOM=N the bytes of a string in the kernel's key (KAGG_ROOM_DEFAULT, at most
+ * strsize): a string that does not fit takes the hit to user space.
  */
 #ifndef PYSCOPE_KAGG_H
 #define PYSCOPE_KAGG_H
@@ -32,8 +34,10 @@ void kagg_free(struct kagg *k);
  * on. Returns how many kernel clauses there are. */
 int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p, void *ctx),
 	      void *ctx);
-/* The table for the BPF side: N rows, NSTRS string rooms in a key, ENTRIES per map. */
-const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *entries);
+/* The table for the BPF side: N rows, NSTRS string rooms of ROOM bytes in a key, ENTRIES per
+ * map (0: the default). */
+const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
+				     int *entries);
 /* Where clause CI runs, one line without its newline: "kernel" or "user space (why)". */
 const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len);
 /* One entry of the kernel's maps (as cap_kagg_read hands them over): fold what is new into R's

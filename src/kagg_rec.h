@@ -28,6 +28,11 @@
 #define KAGG_KEY_ROOM 16384      /* the per-CPU key buffer: a power of two above KAGG_KEY_MAX */
 #define KAGG_NBUCKETS 128        /* quantize's 127, lquantize's levels + 2 at most */
 #define KAGG_ENTRIES_DEFAULT 16384
+/* A string key's room in the kernel's key: strings that fill it go to user space (which keeps
+ * strsize bytes of them), so a small room is never wrong, and the key stays short to hash:
+ * keying by a 64-byte room costs what keying by the string's address does (bench/kagg). */
+#define KAGG_ROOM_DEFAULT 64
+#define KAGG_ROOM_MAX 2048
 
 /* Where a key part or the value comes from. */
 enum kagg_src {

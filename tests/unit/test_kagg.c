@@ -94,8 +94,9 @@ static void test_fold(void)
 	}
 	struct kagg *k = kagg_new(p, 16);
 	CHECK_INT("fold: one kernel clause", 1, kagg_bind(k, r, yes, NULL));
-	int n, nstrs, entries;
-	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &entries);
+	int n, nstrs, room, entries;
+	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &room, &entries);
+	CHECK_INT("fold: a room of strsize when it is below the default", 16, room);
 	CHECK_INT("fold: one string room", 1, nstrs);
 	CHECK_INT("fold: string part in room 0", 0, tab[0].parts[0].off);
 	CHECK_INT("fold: pid in slot 0", KAGG_S_PID, tab[0].parts[1].src);
