@@ -183,6 +183,39 @@ static __always_inline int kagg_part(struct kagg_ctx *x, const struct kagg_part 
 	return 0;
 }
 
+/* A predicate term: 1 holds, 0 does not, -1 the kernel cannot tell (a string it cannot read:
+ * user space faults on it as it would). */
+static __always_inline int kagg_term(struct kagg_ctx *x, const struct kagg_clause *c,
+				     const struct kagg_pred *t, struct kagg_keybuf *kb, const long *args)
+{
+	if (t->is_str) {
+		/* read one byte more than the constant: a longer string is not equal */
+		__u8 *tmp = kb->b + KAGG_KEY_ROOM / 2;
+		if (t->lhs.arg >= x->nargs)
+			return -1;
+		long got = bpf_probe_read_user_str(tmp, KAGG_SCONST, (const void *)args[t->lhs.arg & 15]);
+		if (got <= 0)
+			return -1;
+		bool eq = got == t->slen + 1;
+		for (int i = 0; i < KAGG_SCONST && eq; i++) {
+			if (i >= t->slen)
+				break;
+			if (tmp[i] != (__u8)c->sconst[i])
+				eq = false;
+		}
+		return t->op == KAGG_EQ ? eq : !eq;
+	}
+	long v = kagg_src(&t->lhs, args, x->nargs, x->pid_tgid, x->cpu), r = t->rhs;
+	switch (t->op) {
+	case KAGG_EQ: return v == r;
+	case KAGG_NE: return v != r;
+	case KAGG_LT: return v < r;
+	case KAGG_LE: return v <= r;
+	case KAGG_GT: return v > r;
+	default: return v >= r;
+	}
+}
+
 /* Kernel clause KC, when the cookie names it. */
 static long kagg_clause_cb(__u32 kc, void *ctx)
 {
@@ -196,6 +229,18 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 	if (!c || !kb || !args) {
 		x->miss |= 1u << kc;
 		return 0;
+	}
+	/* the predicate: a term that does not hold ends the clause here (and in user space) */
+	for (int i = 0; i < KAGG_MAX_PREDS; i++) {
+		if (i >= c->npreds)
+			break;
+		int t = kagg_term(x, c, &c->preds[i], kb, args);
+		if (t < 0) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
+		if (!t)
+			return 0;
 	}
 	__u64 *w = (__u64 *)kb->b;
 	w[0] = kc;

@@ -104,7 +104,76 @@ static bool agg_touched(const struct pg_prog *p, int ai)
 	return false;
 }
 
-static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl)
+static const int op_of[PG_OP_COUNT] = {
+	[PG_OP_EQ] = KAGG_EQ + 1, [PG_OP_NE] = KAGG_NE + 1, [PG_OP_LT] = KAGG_LT + 1,
+	[PG_OP_LE] = KAGG_LE + 1, [PG_OP_GT] = KAGG_GT + 1, [PG_OP_GE] = KAGG_GE + 1,
+};
+/* a < b is b > a */
+static const unsigned char flipped[] = {
+	[KAGG_EQ] = KAGG_EQ, [KAGG_NE] = KAGG_NE, [KAGG_LT] = KAGG_GT, [KAGG_LE] = KAGG_GE,
+	[KAGG_GT] = KAGG_LT, [KAGG_GE] = KAGG_LE,
+};
+
+/* The terms of predicate N (joined by &&) into ROW; -1 when the kernel cannot compute one. */
+static int terms(const struct pg_node *n, struct kagg_clause *row, int strsize)
+{
+	if (n->kind == PG_E_BINARY && n->op == PG_OP_LAND)
+		return terms(n->kids[0], row, strsize) < 0 ? -1 : terms(n->kids[1], row, strsize);
+	if (row->npreds == KAGG_MAX_PREDS)
+		return -1;
+	struct kagg_pred *t = &row->preds[row->npreds];
+	memset(t, 0, sizeof(*t));
+	const struct pg_node *k = n->kind == PG_E_UNARY && n->op == PG_OP_NOT ? n->kids[0] : NULL;
+	if (k && k->kind == PG_E_BINARY && k->op >= 0 && k->op < PG_OP_COUNT && op_of[k->op]) {
+		/* !(a < b) is a >= b */
+		static const unsigned char negated[] = {
+			[KAGG_EQ] = KAGG_NE, [KAGG_NE] = KAGG_EQ, [KAGG_LT] = KAGG_GE,
+			[KAGG_LE] = KAGG_GT, [KAGG_GT] = KAGG_LE, [KAGG_GE] = KAGG_LT,
+		};
+		if (terms(k, row, strsize) < 0)
+			return -1;
+		t->op = negated[t->op];
+		return 0;
+	}
+	if (n->kind == PG_E_UNARY && n->op == PG_OP_NOT && n->kids[0]->type == PS_V_INT) {
+		t->op = KAGG_EQ;     /* !x: x == 0 */
+		n = n->kids[0];
+	} else if (n->kind == PG_E_BINARY && n->op >= 0 && n->op < PG_OP_COUNT && op_of[n->op]) {
+		const struct pg_node *a = n->kids[0], *b = n->kids[1];
+		int op = op_of[n->op] - 1;
+		if (a->kind == PG_E_INT || a->kind == PG_E_STR) {
+			const struct pg_node *x = a;
+			a = b;
+			b = x;
+			op = flipped[op];
+		}
+		if (source(a, &t->lhs) < 0 || t->lhs.src == KAGG_S_COMM)
+			return -1;
+		if (t->lhs.src == KAGG_S_STR) {
+			size_t len = b->kind == PG_E_STR && b->s ? strlen(b->s) : SIZE_MAX;
+			if ((op != KAGG_EQ && op != KAGG_NE) || len > KAGG_SCONST - 2 ||
+			    len + 2 > (size_t)strsize || row->sconst[0])
+				return -1;   /* one string constant a clause, shorter than strsize */
+			memcpy(row->sconst, b->s, len + 1);
+			t->is_str = 1;
+			t->slen = (unsigned short)len;
+		} else if (b->kind != PG_E_INT) {
+			return -1;
+		}
+		t->op = (unsigned char)op;
+		t->rhs = b->kind == PG_E_INT ? b->i : 0;
+		row->npreds++;
+		return 0;
+	} else {
+		t->op = KAGG_NE;     /* x: x != 0 */
+	}
+	if (source(n, &t->lhs) < 0 || t->lhs.src == KAGG_S_STR || t->lhs.src == KAGG_S_COMM)
+		return -1;
+	row->npreds++;
+	return 0;
+}
+
+static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int strsize)
 {
 	const struct pg_clause *c = &p->clauses[ci];
 	struct kagg_clause *row = &pl->row;
@@ -121,8 +190,8 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl)
 				  : "a probe of one process";
 			return;
 		}
-	if (c->pred) {
-		pl->why = "a predicate";
+	if (c->pred && terms(c->pred, row, strsize) < 0) {
+		pl->why = "a predicate the kernel cannot compute";
 		return;
 	}
 	if (c->nstmts != 1 || c->stmts[0]->kind != PG_S_AGG) {
@@ -214,7 +283,7 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 			k->plans[ci].kc = -1;
 			continue;
 		}
-		plan_clause(p, ci, &k->plans[ci]);
+		plan_clause(p, ci, &k->plans[ci], k->strsize);
 	}
 	return k;
 }

@@ -3,8 +3,9 @@
  * agree on: the table of kernel clauses, the key and value layouts of the aggregation maps.
  * Included by the BPF side, so plain C types only.
  *
- * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` with no predicate whose keys and value
- * come straight from the hit: marker arguments, the strings they point to, pid, tid, cpu,
+ * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` whose keys, value and predicate (terms
+ * `x OP constant` joined by &&, or a string argument == / != a string constant) come straight
+ * from the hit: marker arguments, the strings they point to, pid, tid, cpu,
  * execname or constants. Its row in the table says where each key part comes from and where it
  * goes in the key: integers (and execname's 16 bytes) in the first KAGG_INTS bytes after the
  * header, strings each in a room of strsize bytes after them. The header is the clause's index,
@@ -58,15 +59,31 @@ struct kagg_part {
 	long long val;           /* KAGG_S_CONST */
 };
 
+/* A predicate term: LHS OP RHS, signed (agg.c's and rt.c's comparisons); a string term compares
+ * the string argument LHS.arg with the clause's sconst (SLEN bytes, NUL excluded): EQ or NE. */
+enum kagg_op { KAGG_EQ, KAGG_NE, KAGG_LT, KAGG_LE, KAGG_GT, KAGG_GE };
+#define KAGG_MAX_PREDS 4
+#define KAGG_SCONST 48           /* a string constant's bytes, NUL included */
+struct kagg_pred {
+	unsigned char op;        /* enum kagg_op */
+	unsigned char is_str;
+	unsigned short slen;
+	unsigned int pad;
+	struct kagg_part lhs;
+	long long rhs;
+};
+
 struct kagg_clause {
 	unsigned char fn;        /* enum kagg_fn */
 	unsigned char nparts;
 	unsigned char hist;      /* 1: the value lives in the histogram map */
-	unsigned char pad;
+	unsigned char npreds;    /* terms of the predicate, all must hold */
 	unsigned int lq_levels;
 	long long lq_low, lq_step;
 	struct kagg_part val;
 	struct kagg_part parts[KAGG_MAX_PARTS];
+	struct kagg_pred preds[KAGG_MAX_PREDS];
+	char sconst[KAGG_SCONST];
 };
 
 /* One CPU's value. count counts hits for every function (min and max use it to know a value is

@@ -51,15 +51,23 @@ python*:::function-entry { @mn[copyinstr(arg1)] = min(arg2); }
 python*:::function-entry { @av[pid, tid] = avg(arg2); }
 python*:::function-entry { @sd = stddev(arg2); }
 python*:::function-entry { @e[copyinstr(arg1), arg2] = count(); }
-python*:::function-entry /copyinstr(arg1) == "m"/ { @user[copyinstr(arg1)] = count(); }
+python*:::function-entry /timestamp > 0/ { @user[copyinstr(arg1)] = count(); }
 END { printa(@calls); trunc(@calls, 5); printa("%s %@d\n", @calls); clear(@e); }
+DS
+cat >"$TMP/pred.d" <<'DS'
+python*:::function-return /copyinstr(arg1) == "m"/ { @m[copyinstr(arg0)] = count(); }
+python*:::function-return /copyinstr(arg1) != "gen" && arg2 > 10/ { @g[copyinstr(arg1)] = sum(arg2); }
+python*:::function-return /!(arg2 >= 100) && pid != 0 && 5 < arg2/ { @q = quantize(arg2); }
+python*:::function-return /copyinstr(arg0) == "<frozen codecs>"/ { @c = count(); }
+python*:::function-return /arg2/ { @n = count(); }
+python*:::function-return /!arg2/ { @z = count(); }
 DS
 D -q -s "$TMP/all.d" -c "$RUN" >"$TMP/user.out" 2>"$TMP/user.err" </dev/null
 # (-v writes to stderr before the command starts, which then is not at offset 0 of its stderr
 # file: Python's encoder makes one setstate() call more. Outputs compared are made without -v.)
 D -q -s "$TMP/all.d" -c "$RUN" >"$TMP/kernel.out" 2>"$TMP/kernel.err" </dev/null
 D -v -q -s "$TMP/all.d" -c "$RUN" >/dev/null 2>"$TMP/kernel.err" </dev/null
-expect_eq "clauses in the kernel: all but a predicate, a computed key and END" \
+expect_eq "clauses in the kernel: all but a computed predicate, a computed key and END" \
 	"8 kernel, 3 user" \
 	"$(grep -c 'runs in kernel$' "$TMP/kernel.err") kernel, $(grep -c 'runs in user space' "$TMP/kernel.err") user"
 [ -s "$TMP/user.out" ] && [ "$(wc -l <"$TMP/user.out")" -gt 100 ] && pass "user-space reference printed" \
@@ -78,6 +86,23 @@ PYSCOPE_KAGG_ENTRIES=2 D -q -s "$TMP/all.d" -c "$RUN" >"$TMP/tiny.out" 2>"$TMP/t
 pids "$TMP/tiny.out"
 expect_file "a full kernel map: the same output (hits it cannot take run in user space)" \
 	"$TMP/user.out.p" "$TMP/tiny.out.p"
+
+# Strings longer than the kernel's room for them (here 8 bytes): those hits run in user space.
+PYSCOPE_KAGG_ROOM=8 D -q -s "$TMP/all.d" -c "$RUN" >"$TMP/room.out" 2>"$TMP/room.err" </dev/null
+pids "$TMP/room.out"
+expect_file "an 8-byte string room: the same output (longer strings counted in user space)" \
+	"$TMP/user.out.p" "$TMP/room.out.p"
+
+# Predicates in the kernel: comparisons with constants, a string argument == / != a constant.
+PYSCOPE_KAGG=0 D -q -s "$TMP/pred.d" -c "$RUN" >"$TMP/pu.out" 2>&1 </dev/null
+D -v -q -s "$TMP/pred.d" -c "$RUN" >/dev/null 2>"$TMP/pk.err" </dev/null
+expect_eq "predicates: every clause runs in the kernel" "6" "$(grep -c 'runs in kernel$' "$TMP/pk.err")"
+D -q -s "$TMP/pred.d" -c "$RUN" >"$TMP/pk.out" 2>&1 </dev/null
+expect_file "predicates: the same output in the kernel as in user space" "$TMP/pu.out" "$TMP/pk.out"
+expect_eq "predicates: C.m counted 300 times" "300" \
+	"$(awk -v f="$TMP/work.py" '$1 == f { print $2 }' "$TMP/pk.out")"
+PYSCOPE_KAGG_ENTRIES=1 D -q -s "$TMP/pred.d" -c "$RUN" >"$TMP/pt.out" 2>&1 </dev/null
+expect_file "predicates, 1-entry maps: the same output" "$TMP/pu.out" "$TMP/pt.out"
 
 # A probe whose clauses all run in the kernel sends nothing to user space.
 S='python*:::function-return { @[copyinstr(arg1)] = count(); }'
