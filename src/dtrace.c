@@ -5,7 +5,7 @@
  * against the probes that exist before anything is attached; only the markers it names are
  * enabled, and an argument is copied as a string only where the script reads it as one.
  *
- *   pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
+ *   pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
  *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
  * Where it differs from DTrace, and why:
@@ -83,7 +83,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
+		"usage: pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
 		"                      [--replay FILE] [-o FILE] [-x strsize=N] [-l] [-P PROVIDER]\n"
 		"                      [ARG...]\n"
 		"\n"
@@ -97,6 +97,8 @@ static void usage(FILE *f)
 		"  --replay FILE  run on a recorded stream (pyscope events --json) instead of live\n"
 		"                 markers; $target is the stream's first pid (or -p PID)\n"
 		"  -q             quiet: only what the program prints\n"
+		"  -v             say where each clause runs (kernel or user space, and why) and, at\n"
+		"                 the end, how many events reached user space\n"
 		"  -o FILE        append the program's output to FILE\n"
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
