@@ -131,7 +131,7 @@ struct cap {
 	int delivered;
 	struct ps_event ev;      /* reused for every record */
 	struct kagg_clause *ktab;   /* aggregation in the kernel: cap_kagg_set */
-	int nktab, knstrs, kroom, kentries;
+	int nktab, knstrs, kroom, kstr_off, kentries;
 };
 
 /* libbpf's messages: kept quiet (pyscope says what failed itself), the last warning remembered
@@ -636,10 +636,11 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 }
 
 int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int room,
-		 int entries)
+		 int str_off, int entries)
 {
 	if (n < 0 || n > KAGG_MAX_CLAUSES || nstrs < 0 || nstrs > KAGG_MAX_STRS || room < 2 ||
-	    room > KAGG_ROOM_MAX || room > c->cfg.strsize)
+	    room > KAGG_ROOM_MAX || room > c->cfg.strsize || str_off < KAGG_HDR ||
+	    str_off > KAGG_STR_OFF || str_off % 8)
 		return -EINVAL;
 	free(c->ktab);
 	c->ktab = NULL;
@@ -651,6 +652,7 @@ int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs,
 	c->nktab = n;
 	c->knstrs = nstrs;
 	c->kroom = room;
+	c->kstr_off = str_off;
 	c->kentries = entries;
 	return 0;
 }
@@ -816,10 +818,11 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	if (c->nktab > 0) {
-		uint32_t ksz = KAGG_STR_OFF + c->knstrs * c->kroom;
+		uint32_t ksz = c->kstr_off + c->knstrs * c->kroom;
 		int ent = c->kentries > 0 ? c->kentries : KAGG_ENTRIES_DEFAULT;
 		c->skel->rodata->kagg_nstrs = c->knstrs;
 		c->skel->rodata->kagg_room = c->kroom;
+		c->skel->rodata->kagg_str_off = c->kstr_off;
 		c->skel->rodata->kagg_cut = c->kroom < c->cfg.strsize;
 		if (bpf_map__set_key_size(c->skel->maps.kagg_map, ksz) ||
 		    bpf_map__set_key_size(c->skel->maps.kagg_hmap, ksz) ||

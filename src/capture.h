@@ -49,15 +49,15 @@ int cap_probes(const struct cap *c, const struct ps_probe *const **probes);
 int cap_enable(struct cap *c, int id, uint32_t strargs);
 
 /* Aggregation in the kernel (kagg_rec.h, kagg.c). Before cap_attach: the table of N kernel
- * clauses, the string rooms of the key (NSTRS of ROOM bytes) and the entries of each map (0:
- * the default).
+ * clauses, the string rooms of the key (NSTRS of ROOM bytes, from STR_OFF) and the entries of
+ * each map (0: the default).
  * cap_enable_kagg: the kernel clauses (bit kc) that run on marker ID, and whether the probe has
  * no other clause (then the kernel sends a record only for a hit a kernel clause missed).
  * cap_is_marker: ID is a python marker (kernel clauses run only there). */
 struct kagg_clause;
 struct kagg_hval;
 int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int room,
-		 int entries);
+		 int str_off, int entries);
 int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord);
 bool cap_is_marker(const struct cap *c, int id);
 /* The bytes capture keeps of a string (cap_config.strsize, or its default). */

@@ -915,10 +915,10 @@ int dtrace_main(int argc, char **argv)
 	}
 	ks.cap = cap;
 	if (ks.k) {
-		int nk, nstrs, room, entries;
+		int nk, nstrs, room, str_off, entries;
 		kagg_bind(ks.k, r, kagg_probe_ok, cap);
-		const struct kagg_clause *tab = kagg_table(ks.k, &nk, &nstrs, &room, &entries);
-		if (cap_kagg_set(cap, tab, nk, nstrs, room, entries) < 0)
+		const struct kagg_clause *tab = kagg_table(ks.k, &nk, &nstrs, &room, &str_off, &entries);
+		if (cap_kagg_set(cap, tab, nk, nstrs, room, str_off, entries) < 0)
 			goto done;
 	}
 	for (int ci = 0; o.verbose && ci < prog->nclauses; ci++) {

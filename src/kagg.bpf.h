@@ -14,7 +14,9 @@
 
 const volatile __u32 kagg_nstrs = 0;       /* string rooms in the key (max over clauses) */
 const volatile __u32 kagg_room = 64;       /* bytes of a string room, NUL included */
-const volatile __u32 kagg_cut = 0;         /* 1: the room is smaller than strsize, so a string
+const volatile __u32 kagg_cut = 0;
+const volatile __u32 kagg_str_off = KAGG_STR_OFF;   /* where the string rooms start: after
+					    * the header and the integer slots the clauses use */         /* 1: the room is smaller than strsize, so a string
 					    * that fills it may be longer: user space takes it */
 
 /* All zeros: the new value put in the maps, and what clears a string room's tail. */
@@ -39,7 +41,7 @@ struct {
 	__type(value, struct kagg_keybuf);
 } kagg_key SEC(".maps");
 
-/* key_size is set by user space before load (KAGG_STR_OFF + kagg_nstrs * kagg_room); the entries
+/* key_size is set by user space before load (kagg_str_off + kagg_nstrs * kagg_room); the entries
  * too. Made as they come (no preallocation): most scripts fill a few hundred keys. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -162,9 +164,9 @@ static __always_inline int kagg_part(struct kagg_ctx *x, const struct kagg_part 
 	if (pt->src == KAGG_S_COMM) {
 		bpf_get_current_comm(&w[1 + (pt->off & 7)], 16);
 	} else if (pt->src == KAGG_S_STR) {
-		/* string room j (off) at KAGG_STR_OFF + j * room */
+		/* string room j (off) at kagg_str_off + j * room */
 		__u32 j = pt->off & 1;
-		__u32 off = (KAGG_STR_OFF + j * size) & (KAGG_KEY_ROOM / 2 - 1);
+		__u32 off = ((kagg_str_off & (KAGG_INTS * 2 - 1)) + j * size) & (KAGG_KEY_ROOM / 2 - 1);
 		long got = -1;
 		if (pt->arg < x->nargs)
 			got = bpf_probe_read_user_str(kb->b + off, size, (const void *)args[pt->arg & 15]);
@@ -245,7 +247,8 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 	__u64 *w = (__u64 *)kb->b;
 	w[0] = kc;
 	for (int i = 1; i < KAGG_STR_OFF / 8; i++)
-		w[i] = 0;
+		if (i * 8 < kagg_str_off)
+			w[i] = 0;
 	x->strs_done = 0;
 	for (int p = 0; p < KAGG_MAX_PARTS; p++) {
 		if (p >= c->nparts)
@@ -260,11 +263,13 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 		size = PS_STRSIZE_MAX;
 	/* string rooms this clause does not use: zeros (another clause may have used them) */
 	if (kagg_nstrs > 0 && !(x->strs_done & 1) && kb->len[0]) {
-		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF, kb->len[0] & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		bpf_probe_read_kernel(kb->b + (kagg_str_off & (KAGG_INTS * 2 - 1)),
+				      kb->len[0] & (PS_STRSIZE_MAX - 1), kagg_zeros);
 		kb->len[0] = 0;
 	}
 	if (kagg_nstrs > 1 && !(x->strs_done & 2) && kb->len[1]) {
-		bpf_probe_read_kernel(kb->b + KAGG_STR_OFF + (size & (2 * PS_STRSIZE_MAX - 1)),
+		bpf_probe_read_kernel(kb->b + (kagg_str_off & (KAGG_INTS * 2 - 1)) +
+				      (size & (2 * PS_STRSIZE_MAX - 1)),
 				      kb->len[1] & (PS_STRSIZE_MAX - 1), kagg_zeros);
 		kb->len[1] = 0;
 	}

@@ -17,6 +17,7 @@ struct plan {
 	int kc;                  /* its row in the table, -1 */
 	struct kagg_clause row;
 	int nstrs;
+	int nslots;
 };
 
 /* What the kernel folded of one key, last time kagg looked. */
@@ -36,6 +37,7 @@ struct kagg {
 	struct kagg_clause rows[KAGG_MAX_CLAUSES];
 	int rowclause[KAGG_MAX_CLAUSES];
 	int nstrs;
+	int nslots;              /* integer slots the bound clauses use: rooms start after them */
 	int entries;
 	struct shadow *sh;
 	size_t nsh, capsh;
@@ -248,6 +250,7 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 		pt->off = (unsigned short)slot;
 		slot += need;
 	}
+	pl->nslots = slot;
 	row->nparts = (unsigned char)s->nkeys;
 	if (def->fn != AGG_COUNT) {
 		if (source(s->kids[s->nkeys], &row->val) < 0 || row->val.src == KAGG_S_STR ||
@@ -321,14 +324,17 @@ int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p,
 		k->rowclause[k->nrows++] = ci;
 		if (pl->nstrs > k->nstrs)
 			k->nstrs = pl->nstrs;
+		if (pl->nslots > k->nslots)
+			k->nslots = pl->nslots;
 	}
 	return k->nrows;
 }
 
 const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
-				     int *entries)
+				     int *str_off, int *entries)
 {
 	*n = k->nrows;
+	*str_off = KAGG_HDR + 8 * k->nslots;
 	*room = k->room;
 	*nstrs = k->nstrs;
 	*entries = k->entries;
@@ -420,7 +426,8 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 	struct kagg *k = ctx;
 	const unsigned char *key = keyp;
 	uint64_t kc;
-	if (keysize < KAGG_STR_OFF)
+	size_t str_off = KAGG_HDR + 8 * (size_t)k->nslots;
+	if ((size_t)keysize < str_off)
 		return 0;
 	memcpy(&kc, key, 8);
 	if (kc >= (uint64_t)k->nrows)
@@ -460,7 +467,7 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 		const struct kagg_part *pt = &row->parts[i];
 		size_t off = KAGG_HDR + (size_t)pt->off * 8;
 		if (pt->src == KAGG_S_STR) {
-			off = KAGG_STR_OFF + (size_t)pt->off * (size_t)k->room;
+			off = str_off + (size_t)pt->off * (size_t)k->room;
 			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;
 			const char *str = (const char *)key + off;

@@ -34,10 +34,10 @@ void kagg_free(struct kagg *k);
  * on. Returns how many kernel clauses there are. */
 int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p, void *ctx),
 	      void *ctx);
-/* The table for the BPF side: N rows, NSTRS string rooms of ROOM bytes in a key, ENTRIES per
- * map (0: the default). */
+/* The table for the BPF side: N rows, NSTRS string rooms of ROOM bytes from STR_OFF in a key,
+ * ENTRIES per map (0: the default). */
 const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
-				     int *entries);
+				     int *str_off, int *entries);
 /* Where clause CI runs, one line without its newline: "kernel" or "user space (why)". */
 const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len);
 /* One entry of the kernel's maps (as cap_kagg_read hands them over): fold what is new into R's

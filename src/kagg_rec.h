@@ -7,8 +7,9 @@
  * `x OP constant` joined by &&, or a string argument == / != a string constant) come straight
  * from the hit: marker arguments, the strings they point to, pid, tid, cpu,
  * execname or constants. Its row in the table says where each key part comes from and where it
- * goes in the key: integers (and execname's 16 bytes) in the first KAGG_INTS bytes after the
- * header, strings each in a room of strsize bytes after them. The header is the clause's index,
+ * goes in the key: integers (and execname's 16 bytes) in 8-byte slots after the header (as many
+ * as the clauses use, KAGG_INTS bytes at most), strings each in a room after them (64 bytes, see
+ * KAGG_ROOM_DEFAULT). The header is the clause's index,
  * so that one map holds every kernel clause.
  *
  * Values are summed per CPU; user space adds the CPUs up and folds what is new since its last
@@ -24,7 +25,7 @@
 #define KAGG_MAX_STRS 2          /* string key parts of one clause */
 #define KAGG_HDR 8               /* the clause index, then zeros */
 #define KAGG_INTS 64             /* bytes for the integer parts (8 each; execname takes 16) */
-#define KAGG_STR_OFF (KAGG_HDR + KAGG_INTS)
+#define KAGG_STR_OFF (KAGG_HDR + KAGG_INTS)   /* the most: rooms start after the slots used */
 #define KAGG_KEY_MAX (KAGG_STR_OFF + KAGG_MAX_STRS * PS_STRSIZE_MAX)
 #define KAGG_KEY_ROOM 16384      /* the per-CPU key buffer: a power of two above KAGG_KEY_MAX */
 #define KAGG_NBUCKETS 128        /* quantize's 127, lquantize's levels + 2 at most */

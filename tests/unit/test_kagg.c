@@ -102,16 +102,17 @@ static void test_fold(void)
 	}
 	struct kagg *k = kagg_new(p, 16);
 	CHECK_INT("fold: one kernel clause", 1, kagg_bind(k, r, yes, NULL));
-	int n, nstrs, room, entries;
-	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &room, &entries);
+	int n, nstrs, room, str_off, entries;
+	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &room, &str_off, &entries);
+	CHECK_INT("fold: strings after the one integer slot used", KAGG_HDR + 8, str_off);
 	CHECK_INT("fold: a room of strsize when it is below the default", 16, room);
 	CHECK_INT("fold: one string room", 1, nstrs);
 	CHECK_INT("fold: string part in room 0", 0, tab[0].parts[0].off);
 	CHECK_INT("fold: pid in slot 0", KAGG_S_PID, tab[0].parts[1].src);
-	unsigned char key[KAGG_STR_OFF + 16] = { 0 };
+	unsigned char key[KAGG_HDR + 8 + 16] = { 0 };
 	long long pid = 4242;
 	memcpy(key + KAGG_HDR, &pid, 8);
-	strcpy((char *)key + KAGG_STR_OFF, "main");
+	strcpy((char *)key + KAGG_HDR + 8, "main");
 	struct kagg_hval tot = { .v = { .count = 2, .sum_lo = 30 } };
 	kagg_fold(key, sizeof(key), &tot, false, k);
 	tot.v.count = 5;
