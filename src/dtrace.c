@@ -28,6 +28,10 @@
  *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
  *     aggregation keys and trace() output, and to printf's unsigned conversions.
  *   - printa() takes one aggregation.
+ *   - Aggregations counted in the kernel (kagg.h; -v names the clauses) are folded in when
+ *     printa, clear, trunc, normalize or the end read them, with the hits the kernel has counted
+ *     by then: a hit that lands after exit() but before tracing stops counts, and an aggregation
+ *     printed by a clause of another probe includes hits of that moment the ring still holds.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
  *     probes exist for the functions the script's descriptions name.
