@@ -93,6 +93,13 @@ pids "$TMP/room.out"
 expect_file "an 8-byte string room: the same output (longer strings counted in user space)" \
 	"$TMP/user.out.p" "$TMP/room.out.p"
 
+# strsize below the room: strings cut at strsize in the kernel's key as in user space.
+PYSCOPE_KAGG=0 D -q -x strsize=12 -s "$TMP/all.d" -c "$RUN" >"$TMP/s12u.out" 2>&1 </dev/null
+D -q -x strsize=12 -s "$TMP/all.d" -c "$RUN" >"$TMP/s12k.out" 2>&1 </dev/null
+pids "$TMP/s12u.out"
+pids "$TMP/s12k.out"
+expect_file "strsize=12: strings cut the same in the kernel" "$TMP/s12u.out.p" "$TMP/s12k.out.p"
+
 # Predicates in the kernel: comparisons with constants, a string argument == / != a constant.
 PYSCOPE_KAGG=0 D -q -s "$TMP/pred.d" -c "$RUN" >"$TMP/pu.out" 2>&1 </dev/null
 D -v -q -s "$TMP/pred.d" -c "$RUN" >/dev/null 2>"$TMP/pk.err" </dev/null
