@@ -411,6 +411,65 @@ int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t va
 	return 0;
 }
 
+int agg_nbuckets(const struct agg *a)
+{
+	return nbuckets(a);
+}
+
+int agg_merge(struct agg *a, const struct ps_value *keys, int nkeys, const struct agg_part *p)
+{
+	if (nkeys < 0 || nkeys > MAX_KEYS || (a->nkeys >= 0 && nkeys != a->nkeys) ||
+	    (p->buckets && p->nbuckets != nbuckets(a)))
+		return -EINVAL;
+	if (p->count == 0)
+		return 0;
+	a->nkeys = nkeys;
+	struct ps_value k[MAX_KEYS];
+	for (int i = 0; i < nkeys; i++)
+		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
+	errno = 0;
+	struct entry *e = find_or_add(a, k, nkeys);
+	if (!e) {
+		if (errno != ENOSPC)
+			return -ENOMEM;
+		a->budget->drops += (uint64_t)p->count - 1;   /* one per update, as agg_update */
+		return -ENOSPC;
+	}
+	i128 sum = (i128)(((u128)(uint64_t)p->sum_hi << 64) | p->sum_lo);
+	switch (a->fn) {
+	case AGG_COUNT:
+		e->count = wrap_add(e->count, p->count);
+		break;
+	case AGG_SUM:
+		e->sum = wrap_add(e->sum, (int64_t)p->sum_lo);
+		break;
+	case AGG_AVG:
+		e->count += p->count;
+		e->sum128 += sum;
+		break;
+	case AGG_MIN:
+		if (e->fresh || p->min < e->min)
+			e->min = p->min;
+		break;
+	case AGG_MAX:
+		if (e->fresh || p->max > e->max)
+			e->max = p->max;
+		break;
+	case AGG_STDDEV:
+		e->count += p->count;
+		e->sum128 += sum;
+		e->sumsq += ((u128)p->sq_hi << 64) | p->sq_lo;
+		break;
+	case AGG_QUANTIZE:
+	case AGG_LQUANTIZE:
+		for (int i = 0; p->buckets && i < p->nbuckets; i++)
+			e->buckets[i] = wrap_add(e->buckets[i], p->buckets[i]);
+		break;
+	}
+	e->fresh = 0;
+	return 0;
+}
+
 /* ---- values ---- */
 
 static u128 isqrt128(u128 x)

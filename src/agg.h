@@ -50,6 +50,24 @@ void agg_set_budget(struct agg *a, struct agg_budget *b);
  * for a new entry (a drop, counted there), -ENOMEM, or -EINVAL for a wrong key count. */
 int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t value, int64_t incr);
 
+/* What many updates of one entry add up to, folded in at once (aggregation in the kernel,
+ * kagg.c): COUNT updates; SUM of their values (128 bits: SUM_LO, SUM_HI), SQ of their squares
+ * (128 bits, stddev), MIN and MAX of them; BUCKETS the histogram's counts (NBUCKETS of them:
+ * quantize's 127, lquantize's levels + 2). The result is the one COUNT agg_update calls would
+ * give (with an increment of 1); when the budget has no room for a new entry, COUNT drops. */
+struct agg_part {
+	int64_t count;
+	uint64_t sum_lo;
+	int64_t sum_hi;
+	uint64_t sq_lo, sq_hi;
+	int64_t min, max;
+	const int64_t *buckets;
+	int nbuckets;
+};
+int agg_merge(struct agg *a, const struct ps_value *keys, int nkeys, const struct agg_part *p);
+/* quantize's and lquantize's buckets (0 for the other functions). */
+int agg_nbuckets(const struct agg *a);
+
 /* printa(@a): DTrace's default layout, preceded by a blank line (the end-of-run print-out is agg_print_all). */
 void agg_print(FILE *out, const struct agg *a);
 /* printa("format", @a): FMT's ordinary conversions take the keys in order, its %@ the value. */

@@ -240,6 +240,9 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 	struct ps_capture *cap = w->cap;
 	if (n->kind == PG_E_BUILTIN && n->op == PG_B_VTIMESTAMP)
 		cap->sections |= PS_SEC_VTS;
+	if (n->kind == PG_E_CALL && (n->op == PG_F_JSTACK || n->op == PG_F_PYBACKTRACE ||
+				     n->op == PG_F_PRINT_PYBACKTRACE))
+		cap->sections |= PS_SEC_PYSTACK;
 	if (n->kind == PG_E_BUILTIN && n->op == PG_B_UCALLER) {
 		cap->sections |= PS_SEC_USTACK;
 		if (cap->ustack_frames < 2)

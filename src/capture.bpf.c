@@ -89,6 +89,8 @@ struct {
 	__type(value, struct frame);
 } frame SEC(".maps");
 
+#include "kagg.bpf.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);     /* resized by user space before load */
@@ -218,6 +220,18 @@ int ps_hit(struct pt_regs *ctx)
 		n = 0;
 	if (n > PS_MAX_ARGS)
 		n = PS_MAX_ARGS;
+	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
+		n = 0;
+	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
+		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
+	/* Kernel clauses (kagg.bpf.h); a probe that has no other clause sends a record only for
+	 * what they missed. */
+	__u32 kmask = KAGG_COOKIE_MASK(cookie), kmiss = 0;
+	if (kmask) {
+		kmiss = kagg_run(kmask, n, pid_tgid, cpu);
+		if (!kmiss && KAGG_COOKIE_NORECORD(cookie))
+			return 0;
+	}
 	r->ts = bpf_ktime_get_ns();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
@@ -225,12 +239,9 @@ int ps_hit(struct pt_regs *ctx)
 	r->cpu = cpu;
 	r->nargs = n;
 	r->sections = 0;
+	r->kmiss = kmiss;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
-		n = 0;
-	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
-		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
 
 	return finish(ctx, s, r, n, strmask, cpu);
 }

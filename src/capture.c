@@ -19,9 +19,11 @@
  * the uprobe is installed in and lowers it when the perf event is closed — including when pyscope
  * is killed — so nothing is left behind.
  *
- * CPython 3.11. Its eval loop reaches the function__entry/return markers only on the path it takes
- * for frames entered from C, or when tracing is on; raising the `line` semaphore counts as tracing,
- * and then every Python function passes through them. pyscope raises it — through the kernel's
+ * CPython 3.11. Its eval loop reaches the function__entry marker only on the path it takes for
+ * frames entered from C, or when tracing is on; raising the `line` semaphore counts as tracing,
+ * and then every Python function passes through it. function__return fires on every return
+ * (generators, exceptions and coroutines included) either way, so only function-entry raises it:
+ * the semaphore costs the interpreter some 0.2 us per call. pyscope raises it — through the kernel's
  * reference counting again — by attaching the empty program ps_nop to a spot that never runs
  * (Py_FatalError) with ref_ctr_offset = the line semaphore, instead of attaching to `line` itself,
  * which would cost a uprobe hit per line. The kernel wants a single ref_ctr_offset per
@@ -57,6 +59,7 @@
 #include "capture_pystack.h"
 #include "pystack_rec.h"          /* struct pystack_frame: the Python stack section */
 #include "capture_sys.h"
+#include "kagg_rec.h"
 #include "capture.skel.h"
 #include "procmaps.h"
 #include "provider.h"
@@ -94,6 +97,8 @@ struct probe {
 	int target;
 	bool enabled;
 	uint32_t strargs;
+	uint32_t kmask;          /* kernel clauses on this probe (kagg_rec.h) */
+	bool norecord;           /* ... and no other clause */
 };
 
 struct cap {
@@ -132,6 +137,8 @@ struct cap {
 	int sink_ret;
 	int delivered;
 	struct ps_event ev;      /* reused for every record */
+	struct kagg_clause *ktab;   /* aggregation in the kernel: cap_kagg_set */
+	int nktab, knstrs, kroom, kstr_off, kentries;
 };
 
 /* libbpf's messages: kept quiet (pyscope says what failed itself), the last warning remembered
@@ -644,8 +651,9 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 
 int cap_want(struct cap *c, int id, const struct ps_capture *w)
 {
-	int rc = cap_enable(c, id, w->strargs);
-	if (rc < 0 || !w->sections)
+	int rc = cap_enable(c, id, w->strargs |
+			    (w->sections & PS_SEC_PYSTACK ? CAP_STRARGS_PYSTACK : 0));
+	if (rc < 0 || !(w->sections & (PS_SEC_MEM | PS_SEC_USTACK | PS_SEC_VTS)))
 		return rc;
 	if (id < 1 || id > c->nall || w->nmem > CAP_MEM_MAX)
 		return -EINVAL;
@@ -684,6 +692,105 @@ static int load_cfgs(struct cap *c)
 		}
 	}
 	return 0;
+}
+
+int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int room,
+		 int str_off, int entries)
+{
+	if (n < 0 || n > KAGG_MAX_CLAUSES || nstrs < 0 || nstrs > KAGG_MAX_STRS || room < 2 ||
+	    room > KAGG_ROOM_MAX || room > c->cfg.strsize || str_off < KAGG_HDR ||
+	    str_off > KAGG_STR_OFF || str_off % 8)
+		return -EINVAL;
+	free(c->ktab);
+	c->ktab = NULL;
+	c->nktab = 0;
+	if (n > 0 && !(c->ktab = malloc(n * sizeof(*tab))))
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(c->ktab, tab, n * sizeof(*tab));
+	c->nktab = n;
+	c->knstrs = nstrs;
+	c->kroom = room;
+	c->kstr_off = str_off;
+	c->kentries = entries;
+	return 0;
+}
+
+int cap_strsize(const struct cap *c)
+{
+	return c->cfg.strsize;
+}
+
+bool cap_is_marker(const struct cap *c, int id)
+{
+	return id >= 1 && id <= c->nprobes;
+}
+
+int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord)
+{
+	if (!cap_is_marker(c, id))
+		return -ENOENT;
+	c->probes[id - 1].kmask = kmask & ((1u << KAGG_MAX_CLAUSES) - 1);
+	c->probes[id - 1].norecord = kmask && norecord;
+	return 0;
+}
+
+/* One map's entries: per-CPU values added up. Counts and sums wrap at 64 bits as agg.c's do;
+ * the 128-bit sums carry. */
+static int kagg_read_map(struct cap *c, struct bpf_map *m, bool hist,
+			 int (*cb)(const void *, int, const struct kagg_hval *, bool, void *), void *ctx)
+{
+	int fd = bpf_map__fd(m);
+	uint32_t ksz = bpf_map__key_size(m);
+	size_t vsz = hist ? sizeof(struct kagg_hval) : sizeof(struct kagg_val);
+	unsigned char *key = calloc(2, ksz), *next = key + ksz;
+	unsigned char *vals = calloc(c->ncpus, vsz);
+	struct kagg_hval *tot = calloc(1, sizeof(*tot));
+	int rc = key && vals && tot ? 0 : -ENOMEM;
+	void *prev = NULL;
+	while (rc == 0 && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals) < 0)
+			continue;            /* gone meanwhile */
+		memset(tot, 0, sizeof(*tot));
+		bool any = false;
+		for (int i = 0; i < c->ncpus; i++) {
+			const struct kagg_hval *v = (const void *)(vals + i * vsz);
+			if (v->v.count == 0)
+				continue;
+			unsigned long long lo = tot->v.sum_lo + v->v.sum_lo;
+			tot->v.sum_hi += v->v.sum_hi + (lo < tot->v.sum_lo);
+			tot->v.sum_lo = lo;
+			lo = tot->v.sq_lo + v->v.sq_lo;
+			tot->v.sq_hi += v->v.sq_hi + (lo < tot->v.sq_lo);
+			tot->v.sq_lo = lo;
+			if (!any || v->v.min < tot->v.min)
+				tot->v.min = v->v.min;
+			if (!any || v->v.max > tot->v.max)
+				tot->v.max = v->v.max;
+			tot->v.count = (long long)((unsigned long long)tot->v.count + v->v.count);
+			for (int b = 0; hist && b < KAGG_NBUCKETS; b++)
+				tot->buckets[b] = (long long)((unsigned long long)tot->buckets[b] +
+							      (unsigned long long)v->buckets[b]);
+			any = true;
+		}
+		if (any)
+			rc = cb(key, (int)ksz, tot, hist, ctx);
+	}
+	free(key);
+	free(vals);
+	free(tot);
+	return rc;
+}
+
+int cap_kagg_read(struct cap *c, int (*cb)(const void *key, int keysize, const struct kagg_hval *total,
+					   bool hist, void *ctx), void *ctx)
+{
+	if (!c->skel || c->nktab == 0)
+		return 0;
+	int rc = kagg_read_map(c, c->skel->maps.kagg_map, false, cb, ctx);
+	return rc ? rc : kagg_read_map(c, c->skel->maps.kagg_hmap, true, cb, ctx);
 }
 
 static int add_link(struct cap *c, struct bpf_link *l)
@@ -770,6 +877,19 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	bpf_map__set_max_entries(c->skel->maps.probe_cfg, (__u32)c->nall + 1);
+	if (c->nktab > 0) {
+		uint32_t ksz = c->kstr_off + c->knstrs * c->kroom;
+		int ent = c->kentries > 0 ? c->kentries : KAGG_ENTRIES_DEFAULT;
+		c->skel->rodata->kagg_nstrs = c->knstrs;
+		c->skel->rodata->kagg_room = c->kroom;
+		c->skel->rodata->kagg_str_off = c->kstr_off;
+		c->skel->rodata->kagg_cut = c->kroom < c->cfg.strsize;
+		if (bpf_map__set_key_size(c->skel->maps.kagg_map, ksz) ||
+		    bpf_map__set_key_size(c->skel->maps.kagg_hmap, ksz) ||
+		    bpf_map__set_max_entries(c->skel->maps.kagg_map, ent) ||
+		    bpf_map__set_max_entries(c->skel->maps.kagg_hmap, ent))
+			return -EINVAL;
+	}
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
 	if (capy_any(c->py)) {
 		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
@@ -800,6 +920,12 @@ int cap_attach(struct cap *c)
 			return rc;
 		}
 	}
+	for (int i = 0; i < c->nktab; i++) {
+		uint32_t k = i;
+		if (bpf_map__update_elem(c->skel->maps.kagg_clauses, &k, sizeof(k), &c->ktab[i],
+					 sizeof(c->ktab[i]), BPF_ANY) < 0)
+			return -errno;
+	}
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0 || c->ncpus > CAP_MAX_CPUS)
 		c->ncpus = CAP_MAX_CPUS;
@@ -820,7 +946,8 @@ int cap_attach(struct cap *c)
 		const struct target *t = &c->targets[p->target];
 		if (!p->enabled)
 			continue;
-		LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = CAP_COOKIE(p->pub.id, p->strargs));
+		LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = CAP_COOKIE(p->pub.id, p->strargs) |
+			    KAGG_COOKIE(p->kmask, p->norecord));
 		libbpf_last[0] = 0;
 		struct bpf_link *l = bpf_program__attach_usdt(
 			floor ? c->skel->progs.ps_nop : c->skel->progs.ps_hit, t->pid, t->open_path,
@@ -833,7 +960,8 @@ int cap_attach(struct cap *c)
 			break;
 		}
 		rc = add_link(c, l);
-		if (p->pub.marker == PS_M_FUNCTION_ENTRY || p->pub.marker == PS_M_FUNCTION_RETURN)
+		/* function-return fires for every frame without it (tests/cases/kagg_line_sem.sh) */
+		if (p->pub.marker == PS_M_FUNCTION_ENTRY)
 			want_sem[p->target] = true;
 		if (p->pub.marker == PS_M_LINE)
 			has_line[p->target] = true;
@@ -952,6 +1080,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	ev->probe = c->probe_ptrs[r->id - 1];
 	ev->nargs = r->nargs;
 	ev->cut = r->cut;
+	ev->kmiss = r->kmiss;
 	memcpy(ev->comm, r->comm, PS_COMM_LEN);
 	ev->comm[PS_COMM_LEN - 1] = 0;
 	const char *p = (const char *)&r->args[r->nargs];
@@ -1189,5 +1318,6 @@ void cap_close(struct cap *c)
 	cap_sys_close(c->sys);
 	free(c->pids);
 	free(c->lost_cpu);
+	free(c->ktab);
 	free(c);
 }

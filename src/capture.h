@@ -56,6 +56,25 @@ int cap_enable(struct cap *c, int id, uint32_t strargs);
 /* Enable probe ID with everything W asks the kernel to read at its hits (event.h: strings,
  * memory, the native stack, vtimestamp). 0 or a negative errno. */
 int cap_want(struct cap *c, int id, const struct ps_capture *w);
+
+/* Aggregation in the kernel (kagg_rec.h, kagg.c). Before cap_attach: the table of N kernel
+ * clauses, the string rooms of the key (NSTRS of ROOM bytes, from STR_OFF) and the entries of
+ * each map (0: the default).
+ * cap_enable_kagg: the kernel clauses (bit kc) that run on marker ID, and whether the probe has
+ * no other clause (then the kernel sends a record only for a hit a kernel clause missed).
+ * cap_is_marker: ID is a python marker (kernel clauses run only there). */
+struct kagg_clause;
+struct kagg_hval;
+int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs, int room,
+		 int str_off, int entries);
+int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord);
+bool cap_is_marker(const struct cap *c, int id);
+/* The bytes capture keeps of a string (cap_config.strsize, or its default). */
+int cap_strsize(const struct cap *c);
+/* Every entry of the kernel's maps, its CPUs added up (in TOTAL.v; the buckets too for HIST),
+ * handed to CB with its key (KEYSIZE bytes). Returns 0 or CB's first non-zero return. */
+int cap_kagg_read(struct cap *c, int (*cb)(const void *key, int keysize, const struct kagg_hval *total,
+					   bool hist, void *ctx), void *ctx);
 /* The string arguments CPython's marker documents (e.g. function__entry: 0 and 1). */
 uint32_t cap_default_strargs(int marker);
 int cap_attach(struct cap *c);

@@ -122,6 +122,8 @@ struct cap_rec {
 	unsigned short strmask;  /* arguments that were copied as strings (in order after args) */
 	unsigned short cut;      /* bit i: string i was longer than strsize and cut */
 	char comm[16];
+	unsigned char kmiss;     /* kernel clauses this hit missed (kagg_rec.h): user space runs them */
+	unsigned char pad[5];    /* (the arguments start 8-byte aligned anyway) */
 	long long args[];        /* nargs values, then the strings */
 };
 #endif

@@ -5,7 +5,7 @@
  * against the probes that exist before anything is attached; only the markers it names are
  * enabled, and an argument is copied as a string only where the script reads it as one.
  *
- *   pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
+ *   pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
  *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
  * Where it differs from DTrace, and why:
@@ -36,6 +36,10 @@
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
  *     terms, an exit code above 128 reads as a signal.
+ *   - Aggregations counted in the kernel (kagg.h; -v names the clauses) are folded in when
+ *     printa, clear, trunc, normalize or the end read them, with the hits the kernel has counted
+ *     by then: a hit that lands after exit() but before tracing stops counts, and an aggregation
+ *     printed by a clause of another probe includes hits of that moment the ring still holds.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
  *     probes exist for the functions the script's descriptions name.
@@ -58,6 +62,7 @@
 #include "commands.h"
 #include "dt_lex.h"
 #include "dt_parse.h"
+#include "kagg.h"
 #include "prog.h"
 #include "replay.h"
 #include "rt.h"
@@ -74,6 +79,7 @@ struct source {
 
 struct opts {
 	bool quiet, list, destructive, zero_ok, compile_only;
+	bool verbose;            /* -v: where each clause runs (kernel or user space) */
 	int nsrc;
 	struct source *src;
 	const char *provider;    /* -P */
@@ -93,7 +99,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
+		"usage: pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
 		"                      [--replay FILE] [-o FILE] [-x strsize=N] [-l] [-P PROVIDER]\n"
 		"                      [ARG...]\n"
 		"\n"
@@ -107,6 +113,8 @@ static void usage(FILE *f)
 		"  --replay FILE  run on a recorded stream (pyscope events --json) instead of live\n"
 		"                 markers; $target is the stream's first pid (or -p PID)\n"
 		"  -q             quiet: only what the program prints\n"
+		"  -v             say where each clause runs (kernel or user space, and why) and, at\n"
+		"                 the end, how many events reached user space\n"
 		"  -o FILE        append the program's output to FILE\n"
 		"  -x strsize=N   bytes kept of each string, NUL included (default %d); -x quiet\n"
 		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
@@ -227,10 +235,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (!o->pids)
 		return -ENOMEM;
 	/* '+': options stop at the first operand, which starts the macro arguments */
-	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZeh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZehv", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'q': o->quiet = true; break;
+		case 'v': o->verbose = true; break;
 		case 'l': o->list = true; break;
 		case 'w': o->destructive = true; break;
 		case 'Z': o->zero_ok = true; break;
@@ -700,6 +709,25 @@ static void command_gone(pid_t pid, int code, int sig, void *ctx)
 	}
 }
 
+/* Aggregation in the kernel (kagg.h): what the kernel counted, folded into the runtime's
+ * aggregations whenever they are read. */
+struct ksync {
+	struct kagg *k;
+	struct cap *cap;
+};
+
+static void kagg_sync(void *ctx)
+{
+	struct ksync *ks = ctx;
+	if (ks->k && ks->cap)
+		cap_kagg_read(ks->cap, kagg_fold, ks->k);
+}
+
+static bool kagg_probe_ok(const struct ps_probe *p, void *ctx)
+{
+	return cap_is_marker(ctx, p->id);
+}
+
 int dtrace_main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -708,6 +736,7 @@ int dtrace_main(int argc, char **argv)
 	struct ses_command *cmd = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
+	struct ksync ks = { 0 };
 	struct pidlist named = { 0 };
 	struct wants wants = { 0 };
 	FILE *out = stdout;
@@ -806,14 +835,40 @@ int dtrace_main(int argc, char **argv)
 		ro.trace = trace_value;
 		ro.output_ctx = &header_done;
 	}
+	if (cap) {
+		ro.sync_aggs = kagg_sync;
+		ro.sync_ctx = &ks;
+	}
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
+	if (cap && !(ks.k = kagg_new(prog, cap_strsize(cap) == (strsize ? strsize : PS_STRSIZE_DEFAULT)
+				     ? strsize : -1))) {
+		perror("pyscope");
+		goto done;
+	}
+	ks.cap = cap;
+	if (ks.k) {
+		int nk, nstrs, room, str_off, entries;
+		kagg_bind(ks.k, r, kagg_probe_ok, cap);
+		const struct kagg_clause *tab = kagg_table(ks.k, &nk, &nstrs, &room, &str_off, &entries);
+		if (cap_kagg_set(cap, tab, nk, nstrs, room, str_off, entries) < 0)
+			goto done;
+	}
+	for (int ci = 0; o.verbose && ci < prog->nclauses; ci++) {
+		char where[96];
+		fprintf(stderr, "dtrace: clause %d (line %d) runs in %s\n", ci + 1,
+			prog->clauses[ci].npdescs ? prog->clauses[ci].pdescs[0].line : 0,
+			ks.k ? kagg_where(ks.k, ci, where, sizeof(where)) : "user space");
+	}
 	uint32_t strargs;
 	const struct ps_probe *p;
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
+		bool user;
+		uint32_t kmask = ks.k ? rt_kernel_mask(r, i, &user) : 0;
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_want(cap, p->id, rt_capture(r, i)) < 0)
+		else if (cap && (cap_want(cap, p->id, rt_capture(r, i)) < 0 ||
+				 (kmask && cap_enable_kagg(cap, p->id, kmask, !user) < 0)))
 			goto done;
 	}
 	if (!quiet)
@@ -822,14 +877,18 @@ int dtrace_main(int argc, char **argv)
 	stop_catch();
 	/* dtrace's words: drops, and the end of the -c command (a notice: not under quiet) */
 	const struct ses_dialect words = { report_lost, command_gone, &quiet };
+	uint64_t events = 0;
 	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out,
-				     .dialect = &words };
+				     .dialect = &words, .events = &events };
 	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
+	if (o.verbose && cap)
+		fprintf(stderr, "dtrace: %llu events reached user space\n", (unsigned long long)events);
 	fflush(out);
 done:
 	if (ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);
+	kagg_free(ks.k);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);

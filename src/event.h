@@ -95,6 +95,7 @@ struct ps_probe {
 #define PS_SEC_MEM 0x1u
 #define PS_SEC_USTACK 0x2u
 #define PS_SEC_VTS 0x4u
+#define PS_SEC_PYSTACK 0x8u      /* the thread's Python stack (ps_event.pyframes) */
 #define PS_MEM_MAX 8             /* reads of memory per probe */
 #define PS_MEM_SIZE_MAX 1024     /* bytes per read (a string read keeps min(strsize, this)) */
 #define PS_USTACK_MAX 127        /* native frames */
@@ -154,6 +155,7 @@ struct ps_event {
 	const struct ps_pyframe *pyframes; /* innermost first; NULL: no Python stack captured */
 	int npyframes;
 	unsigned pyflags;                 /* PS_PYSTACK_* */
+	uint32_t kmiss;                   /* kernel clauses (kagg) that missed this hit: run here */
 };
 
 /* What a consumer implements. Returning non-zero from on_event stops the session (like exit()). */

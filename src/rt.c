@@ -165,6 +165,7 @@ struct rt {
 	int nticks;
 	struct tick *ticks;
 	int *nmatched;                   /* per clause */
+	int *kc;                         /* per clause: its kernel clause, -1: runs here */
 
 	struct agg **aggs;
 	struct agg_budget aggb;          /* aggsize, shared by every aggregation */
@@ -1756,6 +1757,9 @@ static int exec(struct rt *r, const struct pg_node *n)
 	struct ps_value args[64], keys[PG_MAX_KEYS];
 	if (r->maxaction > 0 && ++r->actions > r->maxaction)
 		fault(r, RT_FAULT_MAXACTION, n, "MAXACTION exceeded");
+	if (r->o.sync_aggs && (n->kind == PG_S_PRINTA || n->kind == PG_S_CLEAR ||
+			       n->kind == PG_S_TRUNC || n->kind == PG_S_NORMALIZE))
+		r->o.sync_aggs(r->o.sync_ctx);
 	switch (n->kind) {
 	case PG_S_EXPR: {
 		struct ps_value v = eval(r, n->kids[0]);
@@ -1979,7 +1983,8 @@ static int run_list(struct rt *r, const struct ps_event *ev, const struct ps_pro
 	/* stap's MAXACTION_INTERRUPTIBLE: begin and end probes may run ten times longer */
 	r->maxaction = r->o.maxaction * (p == &r->begin_probe || p == &r->end_probe ? 10 : 1);
 	for (int i = 0; i < nen && !r->fatal; i++)
-		if (pid_wanted(&en[i], ev->pid)) {
+		if (pid_wanted(&en[i], ev->pid) &&
+		    (r->kc[en[i].clause] < 0 || (ev->kmiss & (1u << r->kc[en[i].clause])))) {
 			r->pdesc = &r->p->clauses[en[i].clause].pdescs[en[i].pdesc];
 			run_clause(r, en[i].clause, en[i].epid);
 		}
@@ -2183,6 +2188,8 @@ int rt_end(struct rt *r, uint64_t now)
 	/* stap's error state: the error probes instead of the end probes (and of the synthesized
 	 * end probe that prints the globals) */
 	bool err_state = fatal && r->d->error_skips_end;
+	if (r->o.sync_aggs)
+		r->o.sync_aggs(r->o.sync_ctx);
 	if (err_state)
 		run_list(r, &ev, &r->end_probe, r->error, r->nerror);
 	else
@@ -2231,6 +2238,41 @@ int rt_nmatched(const struct rt *r, int from, int to)
 const struct ps_capture *rt_capture(const struct rt *r, int i)
 {
 	return i >= 0 && i < r->nps ? &r->ps[i].cap : NULL;
+}
+
+int rt_kernel_clause(struct rt *r, int ci, int kc, bool (*ok)(const struct ps_probe *p, void *ctx),
+		     void *ctx)
+{
+	if (ci < 0 || ci >= r->p->nclauses)
+		return -1;
+	for (int i = 0; i < r->nps; i++)
+		for (int k = 0; k < r->ps[i].nen; k++)
+			if (r->ps[i].en[k].clause == ci &&
+			    (r->ps[i].en[k].npids || !ok(r->ps[i].probe, ctx)))
+				return -1;
+	r->kc[ci] = kc;
+	return 0;
+}
+
+uint32_t rt_kernel_mask(const struct rt *r, int i, bool *user)
+{
+	uint32_t m = 0;
+	*user = false;
+	if (i < 0 || i >= r->nps)
+		return 0;
+	for (int k = 0; k < r->ps[i].nen; k++) {
+		int kc = r->kc[r->ps[i].en[k].clause];
+		if (kc >= 0)
+			m |= 1u << kc;
+		else
+			*user = true;
+	}
+	return m;
+}
+
+struct agg *rt_agg(const struct rt *r, int i)
+{
+	return i >= 0 && i < r->p->naggs ? r->aggs[i] : NULL;
 }
 
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
@@ -2297,6 +2339,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	if (bind_probes(p, probes, nprobes, o->target, &b) < 0)
 		oom();
 	r->nmatched = b.nmatched;
+	r->kc = xcalloc((size_t)p->nclauses + 1, sizeof(int));
+	for (int i = 0; i < p->nclauses; i++)
+		r->kc[i] = -1;
 	b.nmatched = NULL;
 	for (int k = 0; k < b.n; k++) {
 		const struct bind_enabling *e = &b.en[k];
@@ -2425,6 +2470,7 @@ void rt_free(struct rt *r)
 {
 	if (!r)
 		return;
+	free(r->kc);
 	for (int i = 0; i < r->nps; i++)
 		free(r->ps[i].en);
 	free(r->ps);

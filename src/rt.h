@@ -108,6 +108,11 @@ struct rt_opts {
 	/* Report drops since the last report, in the dialect's words (NULL: a "pyscope: ..."
 	 * line); called with fault_ctx by rt_report_drops. */
 	void (*on_drops)(uint64_t aggdrops, uint64_t dynvar_drops, void *ctx);
+	/* Aggregation in the kernel (kagg.c): called before anything reads or changes an
+	 * aggregation (printa, clear, trunc, normalize, the end of the run), to fold in what the
+	 * kernel counted since the last call. NULL: nothing is aggregated elsewhere. */
+	void (*sync_aggs)(void *ctx);
+	void *sync_ctx;
 	/* When non-NULL and set (by a signal handler), rt_tick fires nothing more and returns. */
 	const volatile sig_atomic_t *stop;
 };
@@ -153,6 +158,16 @@ uint64_t rt_next_tick(const struct rt *r);
  * may report them as they happen with rt_report_drops. */
 int rt_end(struct rt *r, uint64_t now);
 void rt_report_drops(struct rt *r);
+
+/* Aggregation in the kernel. rt_kernel_clause: clause CI runs in the kernel as kernel clause
+ * KC (kagg_rec.h) when OK accepts every probe it is enabled on; returns 0, or -1 (it stays
+ * here). rt_event then runs it only for an event whose kmiss has bit KC. rt_kernel_mask: the
+ * kernel clauses of the I-th enabled probe (rt_enabled), *USER whether other clauses run on it.
+ * rt_agg: the aggregation with index I of the program. */
+int rt_kernel_clause(struct rt *r, int ci, int kc, bool (*ok)(const struct ps_probe *p, void *ctx),
+		     void *ctx);
+uint32_t rt_kernel_mask(const struct rt *r, int i, bool *user);
+struct agg *rt_agg(const struct rt *r, int i);
 
 /* A sink whose on_event is rt_event. */
 struct ps_sink rt_sink(struct rt *r);

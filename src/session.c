@@ -265,6 +265,8 @@ struct live {
 static int live_event(const struct ps_event *ev, void *ctx)
 {
 	struct live *l = ctx;
+	if (l->s->events)
+		++*l->s->events;
 	if (catch_up(l->s->r, ev->ts, TICK_BUDGET_NS))
 		return 1;
 	return rt_event(l->s->r, ev);

@@ -43,6 +43,7 @@ struct ses_run {
 	FILE **out;                      /* the current output (stap's switch_file() changes it) */
 	uint64_t deadline;               /* live: CLOCK_MONOTONIC ns to end at (stap -T); 0 none */
 	const struct ses_dialect *dialect;
+	uint64_t *events;                /* live, if set: counts the records that reached the runtime */
 };
 
 /* Run S to its end (END clauses run, aggregations print). Returns the exit status the runtime

@@ -1,0 +1,320 @@
+/*
+ * kagg.bpf.h — aggregation in the kernel, included by capture.bpf.c. One generic interpreter of
+ * the kernel-clause table (kagg_rec.h) that user space fills before the first hit: for each
+ * kernel clause the attach cookie names, build the key from the hit (arguments, the strings they
+ * point to, pid, tid, cpu, comm), fold the value into the per-CPU map. No code is made per
+ * script; the loops are bounded by the table's sizes.
+ *
+ * Never wrong: a clause the kernel could not finish (its map is full, a string could not be
+ * read) is reported in the returned miss mask, and the hit then goes to user space as a record
+ * that says which kernel clauses it missed, and user space runs those clauses on it as it runs
+ * every other clause (the fault of an unreadable string included).
+ */
+#include "kagg_rec.h"
+
+const volatile __u32 kagg_nstrs = 0;       /* string rooms in the key (max over clauses) */
+const volatile __u32 kagg_room = 64;       /* bytes of a string room, NUL included */
+const volatile __u32 kagg_cut = 0;
+const volatile __u32 kagg_str_off = KAGG_STR_OFF;   /* where the string rooms start: after
+					    * the header and the integer slots the clauses use */         /* 1: the room is smaller than strsize, so a string
+					    * that fills it may be longer: user space takes it */
+
+/* All zeros: the new value put in the maps, and what clears a string room's tail. */
+static const char kagg_zeros[PS_STRSIZE_MAX + 8];
+
+struct kagg_keybuf {
+	__u8 b[KAGG_KEY_ROOM];
+	__u32 len[KAGG_MAX_STRS];    /* bytes each string room holds up to its zeros */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KAGG_MAX_CLAUSES);
+	__type(key, __u32);
+	__type(value, struct kagg_clause);
+} kagg_clauses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kagg_keybuf);
+} kagg_key SEC(".maps");
+
+/* key_size is set by user space before load (kagg_str_off + kagg_nstrs * kagg_room); the entries
+ * too. Made as they come (no preallocation): most scripts fill a few hundred keys. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KAGG_ENTRIES_DEFAULT);
+	__uint(key_size, KAGG_STR_OFF);
+	__uint(value_size, sizeof(struct kagg_val));
+} kagg_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KAGG_ENTRIES_DEFAULT);
+	__uint(key_size, KAGG_STR_OFF);
+	__uint(value_size, sizeof(struct kagg_hval));
+} kagg_hmap SEC(".maps");
+
+static __always_inline long kagg_src(const struct kagg_part *p, const long *args, int nargs,
+				     __u64 pid_tgid, __u32 cpu)
+{
+	switch (p->src) {
+	case KAGG_S_ARG: return p->arg < nargs ? args[p->arg & 15] : 0;
+	case KAGG_S_PID: return pid_tgid >> 32;
+	case KAGG_S_TID: return (__u32)pid_tgid;
+	case KAGG_S_CPU: return cpu;
+	default: return p->val;
+	}
+}
+
+/* agg.c's q_bucket: 63 negative power-of-two buckets, zero (63), 63 positive ones. */
+static __always_inline int kagg_log2(__u64 m)
+{
+	int k = 0;
+	if (m >> 32) { m >>= 32; k += 32; }
+	if (m >> 16) { m >>= 16; k += 16; }
+	if (m >> 8) { m >>= 8; k += 8; }
+	if (m >> 4) { m >>= 4; k += 4; }
+	if (m >> 2) { m >>= 2; k += 2; }
+	if (m >> 1) { k += 1; }
+	return k;                /* floor(log2(m)), m > 0 */
+}
+
+static __always_inline int kagg_bucket(const struct kagg_clause *c, long v)
+{
+	if (c->fn == KAGG_QUANTIZE) {
+		if (v == 0)
+			return 63;
+		if (v > 0)
+			return 63 + 1 + kagg_log2(v);
+		int k = kagg_log2(-(__u64)v);
+		return k >= 63 ? 0 : 63 - 1 - k;
+	}
+	if (v < c->lq_low)
+		return 0;
+	__u64 level = ((__u64)v - (__u64)c->lq_low) / (__u64)c->lq_step;
+	return level < c->lq_levels ? (int)level + 1 : (int)c->lq_levels + 1;
+}
+
+/* 128-bit (lo, hi) += the 128-bit square of |v|. */
+static __always_inline void kagg_addsq(struct kagg_val *val, long v)
+{
+	__u64 m = v < 0 ? -(__u64)v : (__u64)v;
+	__u64 a = m >> 32, b = m & 0xffffffffu, cross = a * b;
+	__u64 lo = b * b, hi = a * a + 2 * (cross >> 32);
+	__u64 l1 = lo + (cross << 32);
+	hi += l1 < lo;
+	__u64 l2 = l1 + (cross << 32);
+	hi += l2 < l1;
+	__u64 old = __sync_fetch_and_add(&val->sq_lo, l2);
+	__sync_fetch_and_add(&val->sq_hi, hi + (old + l2 < old));
+}
+
+static __always_inline void kagg_fold(const struct kagg_clause *c, struct kagg_val *val, long v)
+{
+	__u64 old;
+	switch (c->fn) {
+	case KAGG_SUM:
+	case KAGG_AVG:
+	case KAGG_STDDEV:
+		old = __sync_fetch_and_add(&val->sum_lo, (__u64)v);
+		__sync_fetch_and_add(&val->sum_hi, (v < 0 ? -1 : 0) + (old + (__u64)v < old));
+		if (c->fn == KAGG_STDDEV)
+			kagg_addsq(val, v);
+		break;
+	case KAGG_MIN:
+		if (val->count == 0 || v < val->min)
+			val->min = v;
+		break;
+	case KAGG_MAX:
+		if (val->count == 0 || v > val->max)
+			val->max = v;
+		break;
+	}
+	__sync_fetch_and_add(&val->count, 1);
+}
+
+/* What the loops over clauses and key parts share (bpf_loop callbacks: each is verified once,
+ * whatever the table holds). */
+struct kagg_ctx {
+	__u64 pid_tgid;
+	__u32 kmask, miss, cpu, strs_done;
+	int nargs;
+};
+
+static __always_inline const long *kagg_args(void)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	return s ? (const long *)((struct cap_rec *)s->buf)->args : NULL;
+}
+
+/* Key part PT of a clause into the key buffer KB; 1 when the kernel cannot make the key. */
+static __always_inline int kagg_part(struct kagg_ctx *x, const struct kagg_part *pt,
+				     struct kagg_keybuf *kb, const long *args)
+{
+	__u64 *w = (__u64 *)kb->b;
+	__u32 size = kagg_room;
+	if (size > PS_STRSIZE_MAX)
+		size = PS_STRSIZE_MAX;
+	if (pt->src == KAGG_S_COMM) {
+		bpf_get_current_comm(&w[1 + (pt->off & 7)], 16);
+	} else if (pt->src == KAGG_S_STR) {
+		/* string room j (off) at kagg_str_off + j * room */
+		__u32 j = pt->off & 1;
+		__u32 off = ((kagg_str_off & (KAGG_INTS * 2 - 1)) + j * size) & (KAGG_KEY_ROOM / 2 - 1);
+		long got = -1;
+		if (pt->arg < x->nargs)
+			got = bpf_probe_read_user_str(kb->b + off, size, (const void *)args[pt->arg & 15]);
+		/* the rest of the room: zeros (what the last string left there, past this one) */
+		__u32 prev = kb->len[j], now = got > 0 ? got : 0;
+		if (prev > now)
+			bpf_probe_read_kernel(kb->b + ((off + now) & (KAGG_KEY_ROOM / 2 - 1)),
+					      (prev - now) & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[j] = got > 0 ? now : 0;   /* a failed read zeroes the room */
+		if (got <= 0 || (kagg_cut && got >= size))
+			return 1;        /* user space faults, or copies the whole string, as it would */
+		x->strs_done |= 1u << j;
+	} else {
+		w[1 + (pt->off & 7)] = kagg_src(pt, args, x->nargs, x->pid_tgid, x->cpu);
+	}
+	return 0;
+}
+
+/* A predicate term: 1 holds, 0 does not, -1 the kernel cannot tell (a string it cannot read:
+ * user space faults on it as it would). */
+static __always_inline int kagg_term(struct kagg_ctx *x, const struct kagg_clause *c,
+				     const struct kagg_pred *t, struct kagg_keybuf *kb, const long *args)
+{
+	if (t->is_str) {
+		/* read one byte more than the constant: a longer string is not equal */
+		__u8 *tmp = kb->b + KAGG_KEY_ROOM / 2;
+		if (t->lhs.arg >= x->nargs)
+			return -1;
+		long got = bpf_probe_read_user_str(tmp, KAGG_SCONST, (const void *)args[t->lhs.arg & 15]);
+		if (got <= 0)
+			return -1;
+		bool eq = got == t->slen + 1;
+		for (int i = 0; i < KAGG_SCONST && eq; i++) {
+			if (i >= t->slen)
+				break;
+			if (tmp[i] != (__u8)c->sconst[i])
+				eq = false;
+		}
+		return t->op == KAGG_EQ ? eq : !eq;
+	}
+	long v = kagg_src(&t->lhs, args, x->nargs, x->pid_tgid, x->cpu), r = t->rhs;
+	switch (t->op) {
+	case KAGG_EQ: return v == r;
+	case KAGG_NE: return v != r;
+	case KAGG_LT: return v < r;
+	case KAGG_LE: return v <= r;
+	case KAGG_GT: return v > r;
+	default: return v >= r;
+	}
+}
+
+/* Kernel clause KC, when the cookie names it. */
+static long kagg_clause_cb(__u32 kc, void *ctx)
+{
+	struct kagg_ctx *x = ctx;
+	__u32 zero = 0;
+	if (kc >= KAGG_MAX_CLAUSES || !(x->kmask & (1u << kc)))
+		return 0;
+	const struct kagg_clause *c = bpf_map_lookup_elem(&kagg_clauses, &kc);
+	struct kagg_keybuf *kb = bpf_map_lookup_elem(&kagg_key, &zero);
+	const long *args = kagg_args();
+	if (!c || !kb || !args) {
+		x->miss |= 1u << kc;
+		return 0;
+	}
+	/* the predicate: a term that does not hold ends the clause here (and in user space) */
+	for (int i = 0; i < KAGG_MAX_PREDS; i++) {
+		if (i >= c->npreds)
+			break;
+		int t = kagg_term(x, c, &c->preds[i], kb, args);
+		if (t < 0) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
+		if (!t)
+			return 0;
+	}
+	__u64 *w = (__u64 *)kb->b;
+	w[0] = kc;
+	for (int i = 1; i < KAGG_STR_OFF / 8; i++)
+		if (i * 8 < kagg_str_off)
+			w[i] = 0;
+	x->strs_done = 0;
+	for (int p = 0; p < KAGG_MAX_PARTS; p++) {
+		if (p >= c->nparts)
+			break;
+		if (kagg_part(x, &c->parts[p], kb, args)) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
+	}
+	__u32 size = kagg_room;
+	if (size > PS_STRSIZE_MAX)
+		size = PS_STRSIZE_MAX;
+	/* string rooms this clause does not use: zeros (another clause may have used them) */
+	if (kagg_nstrs > 0 && !(x->strs_done & 1) && kb->len[0]) {
+		bpf_probe_read_kernel(kb->b + (kagg_str_off & (KAGG_INTS * 2 - 1)),
+				      kb->len[0] & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[0] = 0;
+	}
+	if (kagg_nstrs > 1 && !(x->strs_done & 2) && kb->len[1]) {
+		bpf_probe_read_kernel(kb->b + (kagg_str_off & (KAGG_INTS * 2 - 1)) +
+				      (size & (2 * PS_STRSIZE_MAX - 1)),
+				      kb->len[1] & (PS_STRSIZE_MAX - 1), kagg_zeros);
+		kb->len[1] = 0;
+	}
+
+	long v = kagg_src(&c->val, args, x->nargs, x->pid_tgid, x->cpu);
+	if (c->hist) {
+		struct kagg_hval *h = bpf_map_lookup_elem(&kagg_hmap, kb->b);
+		if (!h) {
+			long err = bpf_map_update_elem(&kagg_hmap, kb->b, kagg_zeros, BPF_NOEXIST);
+			/* EEXIST: another CPU made it; anything else (full): user space takes this
+			 * hit */
+			h = err && err != -17 ? NULL : bpf_map_lookup_elem(&kagg_hmap, kb->b);
+		}
+		if (!h) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
+		int b = kagg_bucket(c, v);
+		__sync_fetch_and_add(&h->buckets[b & (KAGG_NBUCKETS - 1)], 1);
+		__sync_fetch_and_add(&h->v.count, 1);
+	} else {
+		struct kagg_val *val = bpf_map_lookup_elem(&kagg_map, kb->b);
+		if (!val) {
+			long err = bpf_map_update_elem(&kagg_map, kb->b, kagg_zeros, BPF_NOEXIST);
+			val = err && err != -17 ? NULL : bpf_map_lookup_elem(&kagg_map, kb->b);
+		}
+		if (!val) {
+			x->miss |= 1u << kc;
+			return 0;
+		}
+		kagg_fold(c, val, v);
+	}
+	return 0;
+}
+
+/* The kernel clauses of KMASK on a hit whose NARGS arguments are in the scratch record; returns
+ * the clauses it missed. */
+static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __u32 cpu)
+{
+	struct kagg_ctx x = { .pid_tgid = pid_tgid, .kmask = kmask, .cpu = cpu, .nargs = nargs };
+	__u32 nr = 0;            /* up to the highest clause named */
+	for (int i = 0; i < KAGG_MAX_CLAUSES; i++)
+		if (kmask >> i)
+			nr = i + 1;
+	if (bpf_loop(nr, kagg_clause_cb, &x, 0) < 0)
+		return kmask;
+	return x.miss;
+}

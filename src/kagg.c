@@ -1,0 +1,492 @@
+/*
+ * kagg.c — aggregation in the kernel, the user half (see kagg.h): the analysis that says which
+ * clauses run in the kernel, the table the BPF side reads, and the folding of the kernel's
+ * per-key totals into agg.c's aggregations by difference with what was folded before.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kagg.h"
+#include "kagg_rec.h"
+
+/* Why a clause stays in user space (NULL: it can run in the kernel). */
+struct plan {
+	const char *why;
+	int kc;                  /* its row in the table, -1 */
+	struct kagg_clause row;
+	int nstrs;
+	int nslots;
+};
+
+/* What the kernel folded of one key, last time kagg looked. */
+struct shadow {
+	uint64_t hash;
+	unsigned char *key;      /* NULL: an empty slot */
+	struct kagg_hval *prev;  /* only .v for a scalar map */
+};
+
+struct kagg {
+	const struct pg_prog *p;
+	struct rt *r;
+	int strsize;
+	int room;                /* bytes of a string room in the key (KAGG_ROOM_DEFAULT) */
+	struct plan *plans;      /* per clause */
+	int nrows;
+	struct kagg_clause rows[KAGG_MAX_CLAUSES];
+	int rowclause[KAGG_MAX_CLAUSES];
+	int nstrs;
+	int nslots;              /* integer slots the bound clauses use: rooms start after them */
+	int entries;
+	struct shadow *sh;
+	size_t nsh, capsh;
+};
+
+/* Where key part or value N comes from, or -1 when the kernel cannot compute it. */
+static int source(const struct pg_node *n, struct kagg_part *pt)
+{
+	memset(pt, 0, sizeof(*pt));
+	switch (n->kind) {
+	case PG_E_INT:
+		pt->src = KAGG_S_CONST;
+		pt->val = n->i;
+		return 0;
+	case PG_E_ARG:
+		if (n->i < 0 || n->i >= PS_MAX_ARGS)
+			return -1;
+		pt->src = KAGG_S_ARG;
+		pt->arg = (unsigned char)n->i;
+		return 0;
+	case PG_E_BUILTIN:
+		switch (n->op) {
+		case PG_B_PID: pt->src = KAGG_S_PID; return 0;
+		case PG_B_TID: pt->src = KAGG_S_TID; return 0;
+		case PG_B_CPU: pt->src = KAGG_S_CPU; return 0;
+		case PG_B_EXECNAME: pt->src = KAGG_S_COMM; return 0;
+		default: return -1;
+		}
+	case PG_E_CALL:
+		if (n->op != PG_F_COPYSTR || n->nkids != 1 || n->kids[0]->kind != PG_E_ARG ||
+		    n->kids[0]->i < 0 || n->kids[0]->i >= PS_MAX_ARGS)
+			return -1;
+		pt->src = KAGG_S_STR;
+		pt->arg = (unsigned char)n->kids[0]->i;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Is aggregation AI cleared or truncated anywhere? (min and max fold the kernel's lifetime
+ * extreme, which a clear would have to forget.) */
+static bool touched(const struct pg_node *n, int ai)
+{
+	if (!n)
+		return false;
+	if ((n->kind == PG_S_CLEAR || n->kind == PG_S_TRUNC) && n->op == ai)
+		return true;
+	if (n->kind == PG_S_FOREACH && n->fe && (touched(n->fe->limit, ai) || touched(n->fe->body, ai)))
+		return true;
+	for (int i = 0; i < n->nkids; i++)
+		if (touched(n->kids[i], ai))
+			return true;
+	return false;
+}
+
+static bool agg_touched(const struct pg_prog *p, int ai)
+{
+	for (int c = 0; c < p->nclauses; c++)
+		for (int i = 0; i < p->clauses[c].nstmts; i++)
+			if (touched(p->clauses[c].stmts[i], ai))
+				return true;
+	for (int f = 0; f < p->nfuncs; f++)
+		if (touched(p->funcs[f].body, ai))
+			return true;
+	return false;
+}
+
+static const int op_of[PG_OP_COUNT] = {
+	[PG_OP_EQ] = KAGG_EQ + 1, [PG_OP_NE] = KAGG_NE + 1, [PG_OP_LT] = KAGG_LT + 1,
+	[PG_OP_LE] = KAGG_LE + 1, [PG_OP_GT] = KAGG_GT + 1, [PG_OP_GE] = KAGG_GE + 1,
+};
+/* a < b is b > a */
+static const unsigned char flipped[] = {
+	[KAGG_EQ] = KAGG_EQ, [KAGG_NE] = KAGG_NE, [KAGG_LT] = KAGG_GT, [KAGG_LE] = KAGG_GE,
+	[KAGG_GT] = KAGG_LT, [KAGG_GE] = KAGG_LE,
+};
+
+/* The terms of predicate N (joined by &&) into ROW; -1 when the kernel cannot compute one. */
+static int terms(const struct pg_node *n, struct kagg_clause *row, int strsize)
+{
+	if (n->kind == PG_E_BINARY && n->op == PG_OP_LAND)
+		return terms(n->kids[0], row, strsize) < 0 ? -1 : terms(n->kids[1], row, strsize);
+	if (row->npreds == KAGG_MAX_PREDS)
+		return -1;
+	struct kagg_pred *t = &row->preds[row->npreds];
+	memset(t, 0, sizeof(*t));
+	const struct pg_node *k = n->kind == PG_E_UNARY && n->op == PG_OP_NOT ? n->kids[0] : NULL;
+	if (k && k->kind == PG_E_BINARY && k->op >= 0 && k->op < PG_OP_COUNT && op_of[k->op]) {
+		/* !(a < b) is a >= b */
+		static const unsigned char negated[] = {
+			[KAGG_EQ] = KAGG_NE, [KAGG_NE] = KAGG_EQ, [KAGG_LT] = KAGG_GE,
+			[KAGG_LE] = KAGG_GT, [KAGG_GT] = KAGG_LE, [KAGG_GE] = KAGG_LT,
+		};
+		if (terms(k, row, strsize) < 0)
+			return -1;
+		t->op = negated[t->op];
+		return 0;
+	}
+	if (n->kind == PG_E_UNARY && n->op == PG_OP_NOT && n->kids[0]->type == PS_V_INT) {
+		t->op = KAGG_EQ;     /* !x: x == 0 */
+		n = n->kids[0];
+	} else if (n->kind == PG_E_BINARY && n->op >= 0 && n->op < PG_OP_COUNT && op_of[n->op]) {
+		const struct pg_node *a = n->kids[0], *b = n->kids[1];
+		int op = op_of[n->op] - 1;
+		if (a->kind == PG_E_INT || a->kind == PG_E_STR) {
+			const struct pg_node *x = a;
+			a = b;
+			b = x;
+			op = flipped[op];
+		}
+		if (source(a, &t->lhs) < 0 || t->lhs.src == KAGG_S_COMM)
+			return -1;
+		if (t->lhs.src == KAGG_S_STR) {
+			size_t len = b->kind == PG_E_STR && b->s ? strlen(b->s) : SIZE_MAX;
+			if ((op != KAGG_EQ && op != KAGG_NE) || len > KAGG_SCONST - 2 ||
+			    len + 2 > (size_t)strsize || row->sconst[0])
+				return -1;   /* one string constant a clause, shorter than strsize */
+			memcpy(row->sconst, b->s, len + 1);
+			t->is_str = 1;
+			t->slen = (unsigned short)len;
+		} else if (b->kind != PG_E_INT) {
+			return -1;
+		}
+		t->op = (unsigned char)op;
+		t->rhs = b->kind == PG_E_INT ? b->i : 0;
+		row->npreds++;
+		return 0;
+	} else {
+		t->op = KAGG_NE;     /* x: x != 0 */
+	}
+	if (source(n, &t->lhs) < 0 || t->lhs.src == KAGG_S_STR || t->lhs.src == KAGG_S_COMM)
+		return -1;
+	row->npreds++;
+	return 0;
+}
+
+static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int strsize)
+{
+	const struct pg_clause *c = &p->clauses[ci];
+	struct kagg_clause *row = &pl->row;
+	pl->why = NULL;
+	pl->kc = -1;
+	memset(row, 0, sizeof(*row));
+	if (c->npdescs == 0) {
+		pl->why = "no probe";
+		return;
+	}
+	for (int d = 0; d < c->npdescs; d++)
+		if (c->pdescs[d].kind != PG_PD_MARKER || c->pdescs[d].pid != 0) {
+			pl->why = c->pdescs[d].kind != PG_PD_MARKER ? "not a marker probe"
+				  : "a probe of one process";
+			return;
+		}
+	if (c->pred && terms(c->pred, row, strsize) < 0) {
+		pl->why = "a predicate the kernel cannot compute";
+		return;
+	}
+	if (c->nstmts != 1 || c->stmts[0]->kind != PG_S_AGG) {
+		pl->why = "not a single aggregation";
+		return;
+	}
+	const struct pg_node *s = c->stmts[0];
+	const struct pg_aggdef *def = &p->aggs[s->op];
+	if (s->nkeys > KAGG_MAX_PARTS) {
+		pl->why = "too many keys";
+		return;
+	}
+	if (s->nkids != s->nkeys + (def->fn != AGG_COUNT)) {
+		pl->why = "an increment";
+		return;
+	}
+	if ((def->fn == AGG_MIN || def->fn == AGG_MAX) && agg_touched(p, s->op)) {
+		pl->why = "min/max cleared or truncated";
+		return;
+	}
+	row->fn = (unsigned char)def->fn;
+	row->hist = def->fn == AGG_QUANTIZE || def->fn == AGG_LQUANTIZE;
+	if (def->fn == AGG_LQUANTIZE) {
+		int64_t step = def->nparams > 2 ? def->params[2] : 1;
+		int64_t levels = step > 0 ? (def->params[1] - def->params[0]) / step : 0;
+		if (levels <= 0 || levels + 2 > KAGG_NBUCKETS) {
+			pl->why = "lquantize with more than 126 levels";
+			return;
+		}
+		row->lq_low = def->params[0];
+		row->lq_step = step;
+		row->lq_levels = (unsigned)levels;
+	}
+	int slot = 0;
+	for (int k = 0; k < s->nkeys; k++) {
+		struct kagg_part *pt = &row->parts[k];
+		if (source(s->kids[k], pt) < 0) {
+			pl->why = "a key the kernel cannot compute";
+			return;
+		}
+		if (pt->src == KAGG_S_STR) {
+			if (pl->nstrs == KAGG_MAX_STRS) {
+				pl->why = "more than two string keys";
+				return;
+			}
+			pt->off = (unsigned short)pl->nstrs++;
+			continue;
+		}
+		int need = pt->src == KAGG_S_COMM ? 2 : 1;
+		if (slot + need > KAGG_INTS / 8) {
+			pl->why = "too many integer keys";
+			return;
+		}
+		pt->off = (unsigned short)slot;
+		slot += need;
+	}
+	pl->nslots = slot;
+	row->nparts = (unsigned char)s->nkeys;
+	if (def->fn != AGG_COUNT) {
+		if (source(s->kids[s->nkeys], &row->val) < 0 || row->val.src == KAGG_S_STR ||
+		    row->val.src == KAGG_S_COMM) {
+			pl->why = "a value the kernel cannot compute";
+			return;
+		}
+	} else {
+		row->val.src = KAGG_S_CONST;
+	}
+}
+
+struct kagg *kagg_new(const struct pg_prog *p, int strsize)
+{
+	struct kagg *k = calloc(1, sizeof(*k));
+	if (!k || !(k->plans = calloc((size_t)p->nclauses + 1, sizeof(*k->plans)))) {
+		free(k);
+		return NULL;
+	}
+	k->p = p;
+	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
+	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
+	const char *room = getenv("PYSCOPE_KAGG_ROOM");
+	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
+	k->room = room && atoi(room) >= 2 ? atoi(room) : KAGG_ROOM_DEFAULT;
+	if (k->room > KAGG_ROOM_MAX)
+		k->room = KAGG_ROOM_MAX;
+	if (k->room > k->strsize)
+		k->room = k->strsize;
+	for (int ci = 0; ci < p->nclauses; ci++) {
+		if ((off && strcmp(off, "0") == 0) || strsize < 0) {
+			k->plans[ci].why = strsize < 0 ? "strsize is not the capture's" : "PYSCOPE_KAGG=0";
+			k->plans[ci].kc = -1;
+			continue;
+		}
+		plan_clause(p, ci, &k->plans[ci], k->strsize);
+	}
+	return k;
+}
+
+void kagg_free(struct kagg *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->capsh; i++) {
+		free(k->sh[i].key);
+		free(k->sh[i].prev);
+	}
+	free(k->sh);
+	free(k->plans);
+	free(k);
+}
+
+int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p, void *ctx), void *ctx)
+{
+	k->r = r;
+	for (int ci = 0; ci < k->p->nclauses; ci++) {
+		struct plan *pl = &k->plans[ci];
+		if (pl->why)
+			continue;
+		if (k->nrows == KAGG_MAX_CLAUSES) {
+			pl->why = "more than 8 kernel clauses";
+			continue;
+		}
+		if (rt_kernel_clause(r, ci, k->nrows, ok, ctx) < 0) {
+			pl->why = "a probe the kernel program does not run on";
+			continue;
+		}
+		pl->kc = k->nrows;
+		k->rows[k->nrows] = pl->row;
+		k->rowclause[k->nrows++] = ci;
+		if (pl->nstrs > k->nstrs)
+			k->nstrs = pl->nstrs;
+		if (pl->nslots > k->nslots)
+			k->nslots = pl->nslots;
+	}
+	return k->nrows;
+}
+
+const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
+				     int *str_off, int *entries)
+{
+	*n = k->nrows;
+	*str_off = KAGG_HDR + 8 * k->nslots;
+	*room = k->room;
+	*nstrs = k->nstrs;
+	*entries = k->entries;
+	return k->rows;
+}
+
+const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len)
+{
+	const struct plan *pl = &k->plans[ci];
+	if (pl->kc >= 0)
+		snprintf(buf, len, "kernel");
+	else
+		snprintf(buf, len, "user space (%s)", pl->why ? pl->why : "not enabled");
+	return buf;
+}
+
+void kagg_set_rt(struct kagg *k, struct rt *r)
+{
+	k->r = r;
+}
+
+/* ---- folding ---- */
+
+static uint64_t hash_key(const unsigned char *key, int n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < n; i++)
+		h = (h ^ key[i]) * 1099511628211ull;
+	return h;
+}
+
+static int grow(struct kagg *k)
+{
+	size_t ncap = k->capsh ? k->capsh * 2 : 256;
+	struct shadow *n = calloc(ncap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->capsh; i++) {
+		if (!k->sh[i].key)
+			continue;
+		size_t j = k->sh[i].hash & (ncap - 1);
+		while (n[j].key)
+			j = (j + 1) & (ncap - 1);
+		n[j] = k->sh[i];
+	}
+	free(k->sh);
+	k->sh = n;
+	k->capsh = ncap;
+	return 0;
+}
+
+/* The shadow of KEY, made (zero) when new; NULL when out of memory. */
+static struct shadow *shadow_of(struct kagg *k, const unsigned char *key, int keysize, bool hist)
+{
+	uint64_t h = hash_key(key, keysize);
+	if ((k->nsh + 1) * 2 > k->capsh && grow(k) < 0)
+		return NULL;
+	size_t j = h & (k->capsh - 1);
+	while (k->sh[j].key) {
+		if (k->sh[j].hash == h && memcmp(k->sh[j].key, key, (size_t)keysize) == 0)
+			return &k->sh[j];
+		j = (j + 1) & (k->capsh - 1);
+	}
+	struct shadow *s = &k->sh[j];
+	s->key = malloc((size_t)keysize);
+	s->prev = calloc(1, hist ? sizeof(struct kagg_hval) : sizeof(struct kagg_val));
+	if (!s->key || !s->prev) {
+		free(s->key);
+		free(s->prev);
+		s->key = NULL;
+		s->prev = NULL;
+		return NULL;
+	}
+	memcpy(s->key, key, (size_t)keysize);
+	s->hash = h;
+	k->nsh++;
+	return s;
+}
+
+/* A - B in 128 bits (lo, hi). */
+static void sub128(uint64_t alo, int64_t ahi, uint64_t blo, int64_t bhi, uint64_t *lo, int64_t *hi)
+{
+	*lo = alo - blo;
+	*hi = (int64_t)((uint64_t)ahi - (uint64_t)bhi - (alo < blo));
+}
+
+int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool hist, void *ctx)
+{
+	struct kagg *k = ctx;
+	const unsigned char *key = keyp;
+	uint64_t kc;
+	size_t str_off = KAGG_HDR + 8 * (size_t)k->nslots;
+	if ((size_t)keysize < str_off)
+		return 0;
+	memcpy(&kc, key, 8);
+	if (kc >= (uint64_t)k->nrows)
+		return 0;
+	const struct kagg_clause *row = &k->rows[kc];
+	const struct pg_node *s = k->p->clauses[k->rowclause[kc]].stmts[0];
+	struct agg *a = rt_agg(k->r, s->op);
+	struct shadow *sh = shadow_of(k, key, keysize, hist);
+	if (!a || !sh)
+		return 0;
+	struct kagg_hval *prev = sh->prev;
+	struct agg_part part = {
+		.count = (int64_t)((uint64_t)tot->v.count - (uint64_t)prev->v.count),
+		.min = tot->v.min, .max = tot->v.max,
+	};
+	if (part.count == 0)
+		return 0;
+	uint64_t sq_hi;
+	sub128(tot->v.sum_lo, tot->v.sum_hi, prev->v.sum_lo, prev->v.sum_hi, &part.sum_lo,
+	       &part.sum_hi);
+	sub128(tot->v.sq_lo, (int64_t)tot->v.sq_hi, prev->v.sq_lo, (int64_t)prev->v.sq_hi, &part.sq_lo,
+	       (int64_t *)&sq_hi);
+	part.sq_hi = sq_hi;
+	int64_t buckets[KAGG_NBUCKETS];
+	if (hist) {
+		part.nbuckets = agg_nbuckets(a);
+		if (part.nbuckets > KAGG_NBUCKETS)
+			return 0;
+		for (int b = 0; b < part.nbuckets; b++)
+			buckets[b] = (int64_t)((uint64_t)tot->buckets[b] - (uint64_t)prev->buckets[b]);
+		part.buckets = buckets;
+	}
+	/* the keys, as the clause would have evaluated them */
+	struct ps_value keys[KAGG_MAX_PARTS];
+	char comm[KAGG_MAX_PARTS][17];
+	for (int i = 0; i < row->nparts && i < KAGG_MAX_PARTS; i++) {
+		const struct kagg_part *pt = &row->parts[i];
+		size_t off = KAGG_HDR + (size_t)pt->off * 8;
+		if (pt->src == KAGG_S_STR) {
+			off = str_off + (size_t)pt->off * (size_t)k->room;
+			if (off + (size_t)k->room > (size_t)keysize)
+				return 0;
+			const char *str = (const char *)key + off;
+			if (!memchr(str, 0, (size_t)k->room))
+				return 0;
+			keys[i] = ps_str(str);
+		} else if (pt->src == KAGG_S_COMM) {
+			memcpy(comm[i], key + off, 16);
+			comm[i][16] = 0;
+			comm[i][PS_COMM_LEN - 1] = 0;
+			keys[i] = ps_str(comm[i]);
+		} else {
+			int64_t v;
+			memcpy(&v, key + off, 8);
+			keys[i] = ps_int(v);
+		}
+	}
+	agg_merge(a, keys, row->nparts, &part);
+	size_t vsz = hist ? sizeof(struct kagg_hval) : sizeof(struct kagg_val);
+	memcpy(prev, tot, vsz);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * kagg.h — aggregation in the kernel, the user half: which clauses of a program the kernel can
+ * run (a D clause `@a[keys] = fn(value)` with no predicate, whose keys and value come straight
+ * from the hit: arguments, their strings, pid, tid, cpu, execname, constants), the table the BPF
+ * side interprets (kagg_rec.h, kagg.bpf.h), and folding what the kernel counted into agg.c's
+ * aggregations, so that printa, ticks and the end of the run print what they print when every
+ * clause runs in user space.
+ *
+ * Folding is by difference: the kernel's maps are never cleared while tracing (a clear races
+ * with the hits of other CPUs), so kagg keeps the totals it last folded per key and adds what
+ * grew. A full map loses nothing: the kernel sends the hit to user space, which runs the clause.
+ *
+ * PYSCOPE_KAGG=0 in the environment keeps every clause in user space (to compare);
+ * PYSCOPE_KAGG_ENTRIES=N sizes each map (tests force a full map with a tiny one);
+ * PYSCOPE_KAGG_ROOM=N the bytes of a string in the kernel's key (KAGG_ROOM_DEFAULT, at most
+ * strsize): a string that does not fit takes the hit to user space.
+ */
+#ifndef PYSCOPE_KAGG_H
+#define PYSCOPE_KAGG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "prog.h"
+#include "rt.h"
+
+struct kagg;
+struct kagg_clause;
+struct kagg_hval;
+
+/* The plan for P with string size STRSIZE (below 0: the capture copies strings of another size,
+ * so every clause stays in user space): NULL only when out of memory. */
+struct kagg *kagg_new(const struct pg_prog *p, int strsize);
+void kagg_free(struct kagg *k);
+/* Give R the clauses the kernel can run; OK says whether a probe is one the kernel program runs
+ * on. Returns how many kernel clauses there are. */
+int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p, void *ctx),
+	      void *ctx);
+/* The table for the BPF side: N rows, NSTRS string rooms of ROOM bytes from STR_OFF in a key,
+ * ENTRIES per map (0: the default). */
+const struct kagg_clause *kagg_table(const struct kagg *k, int *n, int *nstrs, int *room,
+				     int *str_off, int *entries);
+/* Where clause CI runs, one line without its newline: "kernel" or "user space (why)". */
+const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len);
+/* One entry of the kernel's maps (as cap_kagg_read hands them over): fold what is new into R's
+ * aggregations. Returns 0 (a key kagg does not know is skipped). */
+int kagg_fold(const void *key, int keysize, const struct kagg_hval *total, bool hist, void *ctx);
+/* The context kagg_fold wants: K bound to R. */
+void kagg_set_rt(struct kagg *k, struct rt *r);
+#endif

@@ -1,0 +1,183 @@
+/*
+ * test_kagg.c — aggregation in the kernel, the user half: which D clauses the analysis gives
+ * the kernel (and why the others stay), folding per-key totals by difference (two looks at a
+ * growing total add only what grew), and agg_merge giving the print-out the same updates one by
+ * one give, for every scalar function, with the budget's drops counted per update.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+#include "dt_parse.h"
+#include "kagg.h"
+#include "kagg_rec.h"
+#include "rt.h"
+#include "unit.h"
+
+static const struct ps_probe probes[] = {
+	{ 1, PS_M_FUNCTION_ENTRY, 0, "python", "function__entry", "python3.11", "/usr/bin/python3.11", "-", 3 },
+	{ 2, PS_M_FUNCTION_RETURN, 0, "python", "function__return", "python3.11", "/usr/bin/python3.11", "-", 3 },
+};
+static const struct ps_probe *list[2] = { &probes[0], &probes[1] };
+
+static char *buf;
+static size_t buflen;
+
+static const char *printed(const struct agg *a)
+{
+	free(buf);
+	buf = NULL;
+	FILE *m = open_memstream(&buf, &buflen);
+	agg_print(m, a);
+	fclose(m);
+	return buf;
+}
+
+static bool yes(const struct ps_probe *p, void *ctx)
+{
+	(void)ctx;
+	return p->id == 1;       /* function-return is "not a kernel probe" here */
+}
+
+static void test_plan(void)
+{
+	static const struct {
+		const char *src, *where;
+	} cases[] = {
+		{ "python*:::function-entry { @[copyinstr(arg1)] = count(); }", "kernel" },
+		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), pid, tid, cpu, execname, arg2] = sum(arg2); }", "kernel" },
+		{ "python*:::function-entry { @ = quantize(arg2); }", "kernel" },
+		{ "python*:::function-entry { @ = lquantize(arg2, 0, 100, 10); }", "kernel" },
+		{ "python*:::function-entry { @ = avg(arg2); @b = stddev(arg2); }", "user space (not a single aggregation)" },
+		{ "python*:::function-entry /arg2 > 3/ { @ = count(); }", "kernel" },
+		{ "python*:::function-entry /!(arg2 > 3) && !(copyinstr(arg1) == \"a\")/ { @ = count(); }", "kernel" },
+		{ "python*:::function-entry /3 < arg2 && pid != 1 && !tid && cpu/ { @ = count(); }", "kernel" },
+		{ "python*:::function-entry /copyinstr(arg1) == \"main\" && arg2/ { @ = count(); }", "kernel" },
+		{ "python*:::function-entry /copyinstr(arg1) < \"main\"/ { @ = count(); }", "user space (a predicate the kernel cannot compute)" },
+		{ "python*:::function-entry /copyinstr(arg1) == copyinstr(arg0)/ { @ = count(); }", "user space (a predicate the kernel cannot compute)" },
+		{ "python*:::function-entry /arg2 + 1 > 3/ { @ = count(); }", "user space (a predicate the kernel cannot compute)" },
+		{ "python*:::function-entry /timestamp/ { @ = count(); }", "user space (a predicate the kernel cannot compute)" },
+		{ "python*:::function-entry /arg0 == 1 && arg1 == 2 && arg2 == 3 && pid == 4 && tid == 5/ { @ = count(); }", "user space (a predicate the kernel cannot compute)" },
+		{ "python*:::function-entry { @[copyinstr(arg1, 3)] = count(); }", "user space (a key the kernel cannot compute)" },
+		{ "python*:::function-entry { @[timestamp] = count(); }", "user space (a key the kernel cannot compute)" },
+		{ "python*:::function-entry { @ = sum(arg2 * 2); }", "user space (a value the kernel cannot compute)" },
+		{ "python*:::function-entry { @ = quantize(arg2, 3); }", "user space (an increment)" },
+		{ "python*:::function-entry { @ = lquantize(arg2, 0, 1000, 1); }", "user space (lquantize with more than 126 levels)" },
+		{ "python*:::function-entry { @ = max(arg2); } END { trunc(@); }", "user space (min/max cleared or truncated)" },
+		{ "python*:::function-entry { @ = sum(arg2); } END { trunc(@); }", "kernel" },
+		{ "python*:::function-return { @ = count(); }", "user space (a probe the kernel program does not run on)" },
+		{ "python1234:::function-entry { @ = count(); }", "user space (a probe of one process)" },
+		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), copyinstr(arg0)] = count(); }", "user space (more than two string keys)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_prog *p = pg_new();
+		struct dt_opts o = { .probes = list, .nprobes = 2, .zero_ok = true };
+		struct rt *r = NULL;
+		struct rt_opts ro = { .out = stdout };
+		char where[96];
+		if (dt_compile("t.d", cases[i].src, &o, p) < 0 || rt_new(p, list, 2, &ro, &r) < 0) {
+			CHECK(cases[i].src, false);
+			pg_free(p);
+			continue;
+		}
+		struct kagg *k = kagg_new(p, 256);
+		kagg_bind(k, r, yes, NULL);
+		CHECK_STR(cases[i].src, cases[i].where, kagg_where(k, 0, where, sizeof(where)));
+		kagg_free(k);
+		rt_free(r);
+		pg_free(p);
+	}
+}
+
+/* Totals folded twice: the second look adds only what grew; keys decode from the layout. */
+static void test_fold(void)
+{
+	struct pg_prog *p = pg_new();
+	struct dt_opts o = { .probes = list, .nprobes = 2 };
+	struct rt *r = NULL;
+	struct rt_opts ro = { .out = stdout };
+	if (dt_compile("t.d", "python*:::function-entry { @[copyinstr(arg1), pid] = sum(arg2); }", &o, p) < 0 ||
+	    rt_new(p, list, 2, &ro, &r) < 0) {
+		CHECK("fold: compiles", false);
+		return;
+	}
+	struct kagg *k = kagg_new(p, 16);
+	CHECK_INT("fold: one kernel clause", 1, kagg_bind(k, r, yes, NULL));
+	int n, nstrs, room, str_off, entries;
+	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &room, &str_off, &entries);
+	CHECK_INT("fold: strings after the one integer slot used", KAGG_HDR + 8, str_off);
+	CHECK_INT("fold: a room of strsize when it is below the default", 16, room);
+	CHECK_INT("fold: one string room", 1, nstrs);
+	CHECK_INT("fold: string part in room 0", 0, tab[0].parts[0].off);
+	CHECK_INT("fold: pid in slot 0", KAGG_S_PID, tab[0].parts[1].src);
+	unsigned char key[KAGG_HDR + 8 + 16] = { 0 };
+	long long pid = 4242;
+	memcpy(key + KAGG_HDR, &pid, 8);
+	strcpy((char *)key + KAGG_HDR + 8, "main");
+	struct kagg_hval tot = { .v = { .count = 2, .sum_lo = 30 } };
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	tot.v.count = 5;
+	tot.v.sum_lo = (unsigned long long)-10;   /* grew by -40 (wraps through 0) */
+	tot.v.sum_hi = -1;
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	kagg_fold(key, sizeof(key), &tot, false, k);   /* nothing new */
+	CHECK_STR("fold: by difference",
+		  "\n  main                                                   4242              -10\n",
+		  printed(rt_agg(r, 0)));
+	kagg_free(k);
+	rt_free(r);
+	pg_free(p);
+}
+
+/* agg_merge of what N updates add up to prints what the N updates print. */
+static void test_merge(void)
+{
+	static const int64_t vals[] = { 5, -3, 0, 1ll << 40, INT64_MAX, INT64_MAX, -7, 12 };
+	const int nv = (int)(sizeof(vals) / sizeof(vals[0]));
+	for (int fn = AGG_COUNT; fn <= AGG_STDDEV; fn++) {
+		struct agg *a = agg_new("a", fn, NULL, 0), *b = agg_new("b", fn, NULL, 0);
+		struct ps_value key = ps_str("k");
+		struct agg_part part = { .count = nv, .min = INT64_MAX, .max = INT64_MIN };
+		unsigned __int128 sq = 0;
+		__int128 sum = 0;
+		for (int i = 0; i < nv; i++) {
+			agg_update(a, &key, 1, vals[i], 1);
+			sum += vals[i];
+			uint64_t m = vals[i] < 0 ? -(uint64_t)vals[i] : (uint64_t)vals[i];
+			sq += (unsigned __int128)m * m;
+			if (vals[i] < part.min)
+				part.min = vals[i];
+			if (vals[i] > part.max)
+				part.max = vals[i];
+		}
+		part.sum_lo = (uint64_t)sum;
+		part.sum_hi = (int64_t)(sum >> 64);
+		part.sq_lo = (uint64_t)sq;
+		part.sq_hi = (uint64_t)(sq >> 64);
+		CHECK_INT("merge: returns 0", 0, agg_merge(b, &key, 1, &part));
+		char *want = strdup(printed(a));
+		CHECK_STR(fn == AGG_COUNT ? "merge: count" : fn == AGG_SUM ? "merge: sum" :
+			  fn == AGG_AVG ? "merge: avg" : fn == AGG_MIN ? "merge: min" :
+			  fn == AGG_MAX ? "merge: max" : "merge: stddev", want, printed(b));
+		free(want);
+		agg_free(a);
+		agg_free(b);
+	}
+	/* no room for the entry: one drop per update folded */
+	struct agg_budget bud = { .limit = 1 };
+	struct agg *c = agg_new("c", AGG_COUNT, NULL, 0);
+	agg_set_budget(c, &bud);
+	struct ps_value key = ps_str("k");
+	struct agg_part part = { .count = 7 };
+	CHECK_INT("merge: no room", -28, agg_merge(c, &key, 1, &part));
+	CHECK_INT("merge: a drop per update", 7, bud.drops);
+	agg_free(c);
+}
+
+int main(void)
+{
+	test_plan();
+	test_fold();
+	test_merge();
+	free(buf);
+	return unit_status();
+}
