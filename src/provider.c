@@ -1,7 +1,8 @@
 /*
  * provider.c — finding and using pyscope's provider (see provider.h and
  * provider/pyscope_provider.c): which built module an interpreter takes, loading it into a -c
- * child, and the `pyscope provider` command (build, install, uninstall, status).
+ * child or (CPython 3.14+, sys.remote_exec) into a running -p process, and the `pyscope provider`
+ * command (build, install, uninstall, status).
  *
  * What an interpreter is (its version, whether it was built --with-dtrace, its extension suffix
  * and site-packages) is asked of the interpreter itself, isolated (-I) from the user's environment
