@@ -20,8 +20,8 @@
  *
  * Hooks, by group of markers:
  *   calls   3.12+: sys.monitoring with a tool id of its own (a free one; never another tool's).
- *           3.8-3.11: the C profile function on every thread (threads started later through
- *           threading get it from threading's profile hook). sys.setprofile/getprofile are
+ *           3.8-3.11: the C profile function on every thread (threads started later get it
+ *           from the wrapped _thread.start_new_thread, or threading's profile hook). sys.setprofile/getprofile are
  *           wrapped so that a program's own profiler keeps working while pyscope's is in place
  *           (it is called from ours, as CPython's trampoline would); a C profiler already in a
  *           thread (cProfile) is left alone, and that thread is not seen.
@@ -343,6 +343,88 @@ static PyObject *noop(PyObject *self, PyObject *args)
 }
 static PyMethodDef noop_def = {"_pyscope_noop", noop, METH_VARARGS, NULL};
 
+/* Threads started through _thread.start_new_thread (threading's hook does not see them): the
+ * function is wrapped. CPython makes the new thread's state (at the head of the interpreter's list)
+ * before start_new_thread returns, and the new thread needs the GIL, which the caller still holds,
+ * to run any Python code; so our functions are set on it here, before its first call, and it
+ * reports every call from its first on, as a --with-dtrace build does. The thread is given the
+ * program's own function unchanged (audit hooks, "Exception ignored in thread started by" see
+ * what they would). threading started this way too: its _bootstrap frames are then seen from their
+ * start, and its profile hook finds ours already there. Only while hooks are installed. */
+static PyObject *orig_start_new_thread;
+
+static int running(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x03090000
+	PyFrameObject *f = PyThreadState_GetFrame(ts);
+	Py_XDECREF(f);
+	return f != NULL;
+#else
+	return ts->frame != NULL;
+#endif
+}
+
+static void follow_new_threads(void)
+{
+	if (!(installed & (G_CALLS | G_LINE)))
+		return;
+	muted++;
+	for (PyThreadState *ts = PyInterpreterState_ThreadHead(PyInterpreterState_Main()); ts;
+	     ts = PyThreadState_Next(ts)) {
+		if (running(ts))
+			continue;
+		if (ts->c_profilefunc == NULL)
+			set_profile(ts, ps_prof, NULL);
+		if ((installed & G_LINE) && ts->c_tracefunc == NULL)
+			set_trace(ts, ps_trace, NULL);
+	}
+	muted--;
+}
+
+static PyObject *ps_start_new_thread(PyObject *self, PyObject *args, PyObject *kw)
+{
+	(void)self;
+	PyObject *r = PyObject_Call(orig_start_new_thread, args, kw);
+	if (r)
+		follow_new_threads();
+	return r;
+}
+
+static PyMethodDef start_new_thread_def = {"start_new_thread", (PyCFunction)(void (*)(void))ps_start_new_thread,
+					   METH_VARARGS | METH_KEYWORDS, NULL};
+
+/* Wrap _thread.start_new_thread (and its aliases, threading's own name for it). */
+static int wrap_start_new_thread(void)
+{
+	PyObject *th = PyImport_ImportModule("_thread");
+	PyObject *modname = PyUnicode_FromString("_thread");
+	PyObject *w = th && modname ? PyCFunction_NewEx(&start_new_thread_def, NULL, modname) : NULL;
+	orig_start_new_thread = th ? PyObject_GetAttrString(th, "start_new_thread") : NULL;
+	int rc = -1;
+	if (w && orig_start_new_thread) {
+		static const char *const names[] = {"start_new_thread", "start_new"};
+		rc = 0;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			PyObject *cur = PyObject_GetAttrString(th, names[i]);
+			if (cur == orig_start_new_thread && PyObject_SetAttrString(th, names[i], w) < 0)
+				rc = -1;
+			Py_XDECREF(cur);
+			PyErr_Clear();
+		}
+		PyObject *mods = PyImport_GetModuleDict();
+		PyObject *threading = mods ? PyDict_GetItemString(mods, "threading") : NULL;
+		PyObject *cur = threading ? PyObject_GetAttrString(threading, "_start_new_thread") : NULL;
+		if (cur == orig_start_new_thread)
+			PyObject_SetAttrString(threading, "_start_new_thread", w);
+		Py_XDECREF(cur);
+		PyErr_Clear();
+	}
+	Py_XDECREF(w);
+	Py_XDECREF(modname);
+	Py_XDECREF(th);
+	return rc;
+}
+
 /* Learn the address of CPython's profile trampoline (a Python profiler's C function) by setting
  * one on this thread for a moment, and wrap sys.setprofile/getprofile. */
 static int legacy_init(PyObject *m)
@@ -381,7 +463,7 @@ static int legacy_init(PyObject *m)
 	Py_XDECREF(sp);
 	Py_XDECREF(gp);
 	Py_DECREF(sys);
-	return rc;
+	return rc < 0 ? rc : wrap_start_new_thread();
 }
 
 /* threading's profile hook: threads started later call sys.setprofile(hook) first thing. */

@@ -454,6 +454,10 @@ static int open_pid(struct cap *c, pid_t pid)
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 		exe[n > 0 ? n : 0] = 0;
+		/* CPython 3.14+: the provider goes into the running process (provider.h) */
+		int r = n > 0 && c->cfg.provider >= 0 ? prov_remote_load(pid, exe) : 0;
+		if (r != 0)
+			return r > 0 ? open_pid(c, pid) : r;
 		bool prov = n > 0 && prov_supports(exe);   /* a CPython the provider can go into */
 		fprintf(stderr, "pyscope: no python markers in process %d (%s)%s%s%s\n", (int)pid,
 			n > 0 ? exe : "?", prov ? "; it has none built in: run it under pyscope -c, "

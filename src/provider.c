@@ -1,7 +1,8 @@
 /*
  * provider.c — finding and using pyscope's provider (see provider.h and
  * provider/pyscope_provider.c): which built module an interpreter takes, loading it into a -c
- * child, and the `pyscope provider` command (build, install, uninstall, status).
+ * child or (CPython 3.14+, sys.remote_exec) into a running -p process, and the `pyscope provider`
+ * command (build, install, uninstall, status).
  *
  * What an interpreter is (its version, whether it was built --with-dtrace, its extension suffix
  * and site-packages) is asked of the interpreter itself, isolated (-I) from the user's environment
@@ -220,6 +221,118 @@ int prov_child_env(const char *so)
 	    setenv("PYSCOPE_PROVIDER_SO", so, 1) < 0 || setenv("PYTHONPATH", path, 1) < 0)
 		return -errno;
 	return 0;
+}
+
+/* ---- -p on CPython 3.14+: sys.remote_exec (PEP 768) --------------------------------------------- */
+
+#define REMOTE_WAIT_MS 5000      /* for the target to run the script (at its next bytecode) */
+
+/* Run by the target's own interpreter: asks the target to run SCRIPT; one line on failure. */
+static const char remote_code[] =
+	"import sys\n"
+	"try:\n"
+	"    sys.remote_exec(int(sys.argv[1]), sys.argv[2])\n"
+	"except Exception as e:\n"
+	"    print('%s: %s' % (type(e).__name__, e))\n"
+	"    sys.exit(1)\n";
+
+/* Run by the target: load the provider from its path, as the bootstrap (sitecustomize) does. */
+static const char remote_script[] =
+	"import sys\n"
+	"if '" PROV_MODULE "' not in sys.modules:\n"
+	"    import importlib.util\n"
+	"    spec = importlib.util.spec_from_file_location('" PROV_MODULE "', %s)\n"
+	"    mod = importlib.util.module_from_spec(spec)\n"
+	"    sys.modules['" PROV_MODULE "'] = mod\n"
+	"    try:\n"
+	"        spec.loader.exec_module(mod)\n"
+	"    except BaseException:\n"
+	"        del sys.modules['" PROV_MODULE "']\n"
+	"        raise\n";
+
+/* True when PID maps the file SO. */
+static bool maps_file(pid_t pid, const char *so)
+{
+	char path[64], line[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+		size_t n = p ? strcspn(p, "\n") : 0;
+		found = p && n == strlen(so) && strncmp(p, so, n) == 0;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int prov_remote_load(pid_t pid, const char *exe)
+{
+	struct pyinfo pi;
+	char so[PATH_MAX], real[PATH_MAX], script[] = "/tmp/pyscope-provider-XXXXXX.py", pidstr[16];
+	char out[INFO_MAX];
+	if (!named_python(exe) || py_info(exe, &pi) < 0 || !supported(&pi) || pi.dtrace ||
+	    pi.minor < PROV_REMOTE_MINOR)
+		return 0;
+	if (built_module(&pi, so, sizeof(so)) < 0) {
+		fprintf(stderr, "pyscope: no python markers in process %d (%s), and no provider built for "
+			"CPython %d.%d; run: pyscope provider build %s\n", (int)pid, exe, pi.major, pi.minor, exe);
+		return -ENOENT;
+	}
+	if (!realpath(so, real))
+		return -errno;
+	if (maps_file(pid, real))
+		return 0;       /* loaded already, and still no markers found: nothing to add */
+	/* The module's path as a Python string literal: the path has no quote or backslash (else
+	 * refused), as it names a file pyscope installed or built. */
+	if (strpbrk(real, "'\\\n")) {
+		fprintf(stderr, "pyscope: the provider's path %s cannot be given to sys.remote_exec\n", real);
+		return -EINVAL;
+	}
+	int fd = mkstemps(script, 3);
+	if (fd < 0)
+		return -errno;
+	char quoted[PATH_MAX + 2];
+	snprintf(quoted, sizeof(quoted), "'%s'", real);
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(script);
+		return -EIO;
+	}
+	/* readable by the target, whoever it runs as */
+	bool ok = fchmod(fd, 0644) == 0 && fprintf(f, remote_script, quoted) > 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok) {
+		unlink(script);
+		return -EIO;
+	}
+	fprintf(stderr, "pyscope: process %d (%s) has no python markers; loading pyscope's provider "
+		"into it through sys.remote_exec (%s)\n", (int)pid, exe, real);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	char *argv[] = { (char *)exe, "-I", "-c", (char *)remote_code, pidstr, script, NULL };
+	int rc = run_capture(argv, out, sizeof(out));
+	if (rc < 0) {
+		out[strcspn(out, "\n")] = 0;
+		fprintf(stderr, "pyscope: process %d refused sys.remote_exec: %s (started with "
+			"PYTHON_DISABLE_REMOTE_DEBUG or -X disable_remote_debug?); install the provider: "
+			"pyscope provider install %s, and restart it\n", (int)pid, *out ? out : "failed", exe);
+		unlink(script);
+		return -EPERM;
+	}
+	/* The target runs the script when it next runs bytecode: a process blocked in a system
+	 * call for longer does not. */
+	for (int waited = 0; waited < REMOTE_WAIT_MS && !maps_file(pid, real); waited += 10)
+		usleep(10 * 1000);
+	unlink(script);
+	if (!maps_file(pid, real)) {
+		fprintf(stderr, "pyscope: process %d did not load the provider within %d ms (it ran no "
+			"Python code?); install it: pyscope provider install %s, and restart it\n",
+			(int)pid, REMOTE_WAIT_MS, exe);
+		return -ETIMEDOUT;
+	}
+	return 1;
 }
 
 /* ---- pyscope provider ------------------------------------------------------------------------ */

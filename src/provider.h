@@ -12,9 +12,13 @@
 #define PYSCOPE_PROVIDER_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PROV_MIN_MINOR 8         /* CPython 3.8 ... */
 #define PROV_MAX_MINOR 14        /* ... to 3.14 */
+#ifndef PROV_REMOTE_MINOR
+#define PROV_REMOTE_MINOR 14     /* 3.14+: -p loads it into a running process (sys.remote_exec) */
+#endif
 #define PROV_MODULE "_pyscope_provider"
 #define PROV_PTH "pyscope-provider.pth"
 
@@ -30,6 +34,11 @@ int prov_find(const char *python, bool force, char *so, size_t len);
 int prov_supports(const char *python);
 /* 1 with the module's path in SO when PYTHON has the provider installed (runs PYTHON). */
 int prov_installed(const char *python, char *so, size_t len);
+/* -p PID on an interpreter EXE without markers: on CPython 3.14+, load the provider into the running
+ * process through sys.remote_exec (PEP 768) and wait until it is mapped; says so on stderr. 1 when
+ * loaded; 0 when EXE is not such an interpreter (no message); negative after one line saying why
+ * not and what to do. */
+int prov_remote_load(pid_t pid, const char *exe);
 /* In a -c child, before exec: make the interpreter load SO at start-up (PYTHONPATH, environment). */
 int prov_child_env(const char *so);
 /* "installed", "built" (for its version), "unsupported" or "not built": PYTHON's provider state.

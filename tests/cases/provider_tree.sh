@@ -3,8 +3,8 @@
 # the provider, on every CPython without markers found, as through the built-in markers of
 # /usr/bin/python3.11: calls, keyword and unpacked calls, a generator, an exception. The line
 # tables of CPython 3.8 and 3.9 (before 3.10's) put a generator's last return on the loop's line,
-# so for them the return lines are left out of the comparison. And bpftrace, when installed, sees
-# the provider's function__entry. Live.
+# so for them the return lines are left out of the comparison. (bpftrace: provider_bpftrace.sh.)
+# Live.
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/provider.lib"
@@ -95,18 +95,4 @@ if need_py311 "provider call tree: the reference through built-in markers"; then
 			expect_file "3.$m: the same call tree as built-in markers" ref "out.$m"
 		fi
 	done
-fi
-
-if command -v bpftrace >/dev/null 2>&1; then
-	m=$(for m in $PROV_MINORS; do prov_python "$m" >/dev/null && echo "$m"; done | tail -1)
-	if [ -n "$m" ]; then
-		so=$(prov_so "$m")
-		py=$(prov_python "$m")
-		timeout 20 bpftrace -e "usdt:$so:python:function__entry /str(arg1) == \"leaf\"/ { printf(\"%s\\n\", str(arg1)); }" \
-			-c "env PYTHONPATH=$PYSCOPE_ROOT/$PYSCOPE_BUILD/provider/boot PYSCOPE_PROVIDER_SO=$so $py $TMP/tree.py" \
-			>bt 2>bt.err
-		expect_eq "bpftrace sees the provider's function__entry (3.$m)" 2 "$(grep -c '^leaf$' bt)"
-	fi
-else
-	skip "bpftrace sees the provider's function__entry" "no bpftrace"
 fi
