@@ -298,6 +298,7 @@ static int find_var(const struct parser *ps, const char *name, enum pg_scope sco
 static int add_var(struct parser *ps, const char *name, enum pg_scope scope)
 {
 	int i = pg_add_var(ps->p, name, scope);
+	ps->p->vars[i].store_whole = true;
 	syminsert(ps, &ps->vars, i);
 	return i;
 }
@@ -965,6 +966,48 @@ static struct fmt *format(struct parser *ps, const char *func)
 	return f;
 }
 
+/* Whether integer expression N has an unsigned type, as far as the records need it (the
+ * parser keeps only widths): a variable's declaration, an unsigned cast, and C's rule that an
+ * operation is unsigned when an operand of the result's width is. */
+static bool is_unsigned_expr(const struct parser *ps, const struct pg_node *n)
+{
+	switch (n->kind) {
+	case PG_E_VAR:
+		return n->op >= 0 && ps->p->vars[n->op].is_unsigned;
+	case PG_E_ASSIGN:
+	case PG_E_INCDEC:
+		return is_unsigned_expr(ps, n->kids[0]);
+	case PG_E_UNARY:
+		if (n->op == PG_OP_ZEXT || n->op == PG_OP_SEXT)
+			return n->op == PG_OP_ZEXT;
+		return n->op != PG_OP_NOT && is_unsigned_expr(ps, n->kids[0]);
+	case PG_E_BINARY:
+		if (n->op >= PG_OP_EQ && n->op <= PG_OP_LXOR)
+			return false;
+		for (int k = 0; k < n->nkids && k < (n->op == PG_OP_SHL || n->op == PG_OP_SHR ? 1 : 2); k++)
+			if ((n->kids[k]->isize ? n->kids[k]->isize : 8) == (n->isize ? n->isize : 8) &&
+			    is_unsigned_expr(ps, n->kids[k]))
+				return true;
+		return false;
+	case PG_E_COND:
+		return is_unsigned_expr(ps, n->kids[1]) || is_unsigned_expr(ps, n->kids[2]);
+	default:
+		return false;
+	}
+}
+
+/* N cut to its type's width (N->isize < 8), as dtrace(1) records it: the low bytes, extended
+ * with zeros when ZERO or N's type is unsigned, else with the sign. */
+static struct pg_node *narrowed(struct parser *ps, struct pg_node *n, bool zero)
+{
+	struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, n->line, n->col);
+	z->op = zero || is_unsigned_expr(ps, n) ? PG_OP_ZEXT : PG_OP_SEXT;
+	z->i = n->isize;
+	z->isize = n->isize;
+	z->kids[0] = n;
+	return z;
+}
+
 /* printf -> 'printf' '(' STR {',' expr} ')' */
 static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, int col)
 {
@@ -985,20 +1028,17 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	char msg[1024];
 	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
-	/* DTrace prints an argument in its own width: %x of the int -1 is ffffffff, not 16 f's.
-	 * Narrow values are kept sign-extended, so only the unsigned conversions need them cut. */
+	/* DTrace records an argument in its type's width (dtrace_probe stores the DIF result in
+	 * dtdt_size bytes) and prints it from there: %x of the int -1 is ffffffff, and an int
+	 * variable holding timestamp (variables keep 64 bits, see pg_var.store_whole) prints its
+	 * low 32 bits, sign-extended by %d (dt_printf.c pfprint_sint) and not by %u/%x/%o. */
 	for (int i = 0; i < n; i++) {
 		const char *conv = fmt_argconv(f, i);
 		char c = conv && *conv ? conv[strlen(conv) - 1] : 0;
-		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 ||
-		    !c || !strchr("uxXo", c) || strchr(conv, '*'))   /* a '*' width stays signed */
+		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 || !c ||
+		    strchr(conv, '*'))   /* a '*' width is an int already */
 			continue;
-		struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, args[i]->line, args[i]->col);
-		z->op = PG_OP_ZEXT;
-		z->i = args[i]->isize;
-		z->isize = args[i]->isize;
-		z->kids[0] = args[i];
-		args[i] = z;
+		args[i] = narrowed(ps, args[i], strchr("uxXo", c) != NULL);
 	}
 	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
 	s->fmt = f;
@@ -1038,7 +1078,9 @@ static struct pg_node *st_value(struct parser *ps, enum pg_kind k, int line, int
 	if (k == PG_S_EXIT)
 		want_int(ps, a, "exit( )'s status");
 	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
-	s->kids[0] = a;
+	/* trace( ) records its value in the type's width, as printf does */
+	s->kids[0] = k == PG_S_TRACE && a->type == PS_V_INT && a->isize > 0 && a->isize < 8 ?
+		     narrowed(ps, a, false) : a;
 	expect_close(ps, ")", "(", line);
 	return s;
 }
@@ -1182,8 +1224,9 @@ static struct pg_node *st_agg(struct parser *ps)
 	struct pg_node *s = mknode(ps, PG_S_AGG, PS_V_NONE, nk, line, col);
 	s->op = ai;
 	s->nkeys = tmp.nkids;
-	for (int k = 0; k < tmp.nkids; k++)
-		s->kids[k] = tmp.kids[k];
+	for (int k = 0; k < tmp.nkids; k++)   /* a key is recorded in its type's width */
+		s->kids[k] = tmp.kids[k]->type == PS_V_INT && tmp.kids[k]->isize > 0 &&
+			     tmp.kids[k]->isize < 8 ? narrowed(ps, tmp.kids[k], false) : tmp.kids[k];
 	if (n > 0)
 		s->kids[tmp.nkids] = args[0];
 	if (incr)

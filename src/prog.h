@@ -213,6 +213,10 @@ struct pg_var {
 	int isize;               /* an integer variable's bytes (as pg_node.isize); a value stored in
 				  * a narrower variable is cut to it, as C's assignment does */
 	bool is_unsigned;        /* ... and then zero-extended rather than sign-extended */
+	bool store_whole;        /* D: a store keeps all 64 bits whatever isize says, as dtrace(1)
+				  * does (illumos dt_cg.c dt_cg_asgn_op stores the whole register
+				  * with STV); isize types the reads, and the value is cut to it
+				  * where dtrace records it (printf, trace, aggregation keys) */
 	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D;
 				  * rt_dialect.keep_zero sets it for every variable) */
 	/* SystemTap */

@@ -435,7 +435,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 			       struct ps_value val)
 {
 	const struct pg_var *v = &r->p->vars[n->op];
-	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8)
+	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8 && !v->store_whole)
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
