@@ -115,7 +115,27 @@ struct parser {
 	struct symtab vars, aggs;
 	struct walk_item *walk;      /* check_depth's work list, kept for the next clause */
 	size_t walkcap;
+	/* Typing variables read before their first assignment (see dt_compile): */
+	struct hints *hints;         /* the types first assignments give, found by earlier passes */
+	bool discover;               /* a silent pass that only adds to hints */
+	bool new_hint;               /* ... and this pass added one */
+	bool failed;                 /* ... and met an error */
+	int *guessed;                /* variables a discovery pass typed as int at a read */
+	int nguessed, guesscap;
 	jmp_buf bail;
+};
+
+/* A variable's type as its first assignment (or declaration) anywhere in the program gives it. */
+struct hint {
+	char *name;
+	enum pg_scope scope;
+	enum ps_vtype type;
+	int nkeys;
+	enum ps_vtype keys[PG_MAX_KEYS];
+};
+struct hints {
+	struct hint *h;
+	int n, cap;
 };
 
 /* ---- errors ---- */
@@ -129,7 +149,8 @@ static void errorat(struct parser *ps, int line, int col, const char *f, ...)
 	va_start(ap, f);
 	vsnprintf(msg, sizeof(msg), f, ap);
 	va_end(ap);
-	dt_lex_report(&ps->lx, line, col, msg);
+	if (!ps->discover)
+		dt_lex_report(&ps->lx, line, col, msg);
 	longjmp(ps->bail, 1);
 }
 
@@ -333,9 +354,90 @@ static void copy_kids(struct pg_node **dst, struct pg_node *const *src, int n)
 		memcpy(dst, src, sizeof(src[0]) * (size_t)n);
 }
 
+static struct hint *find_hint(const struct parser *ps, const char *name, enum pg_scope scope)
+{
+	for (int i = 0; ps->hints && i < ps->hints->n; i++)
+		if (ps->hints->h[i].scope == scope && strcmp(ps->hints->h[i].name, name) == 0)
+			return &ps->hints->h[i];
+	return NULL;
+}
+
+/* Room for element N of malloc'd array A (the hints outlive the passes' programs). */
+static void *grow(void *a, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return a;
+	*cap = *cap ? *cap * 2 : 8;
+	a = realloc(a, size * (size_t)*cap);
+	if (!a) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	return a;
+}
+
+static void check_keys(struct parser *ps, struct pg_node *v);
+
+/* A discovery pass saw variable VAR typed by an assignment or a declaration. */
+static void add_hint(struct parser *ps, const struct pg_var *var)
+{
+	if (!ps->discover || find_hint(ps, var->name, var->scope))
+		return;
+	struct hints *h = ps->hints;
+	h->h = grow(h->h, h->n, &h->cap, sizeof(h->h[0]));
+	struct hint *e = &h->h[h->n++];
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(var->name);
+	if (!e->name) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	e->scope = var->scope;
+	e->type = var->type;
+	e->nkeys = var->nkeys;
+	memcpy(e->keys, var->keys, sizeof(e->keys));
+	ps->new_hint = true;
+}
+
+static bool is_guessed(const struct parser *ps, int v)
+{
+	for (int i = 0; i < ps->nguessed; i++)
+		if (ps->guessed[i] == v)
+			return true;
+	return false;
+}
+
+/* Variable node N is read and no assignment before it in the text declared it. As in DTrace it
+ * reads 0 or "" until assigned, with the type of its first assignment anywhere in the program
+ * (a hint from the discovery passes). With no assignment anywhere it stays undefined (value()
+ * reports it), except in a discovery pass, which guesses an integer to read on. */
+static void read_unassigned(struct parser *ps, struct pg_node *n)
+{
+	const struct hint *h = find_hint(ps, n->s, (enum pg_scope)n->i);
+	if (!h && !ps->discover)
+		return;
+	int idx = add_var(ps, n->s, (enum pg_scope)n->i);
+	struct pg_var *var = &ps->p->vars[idx];
+	var->type = h ? h->type : PS_V_INT;
+	var->isize = var->type == PS_V_INT ? 8 : 0;
+	var->nkeys = h ? h->nkeys : n->nkids;
+	for (int k = 0; k < var->nkeys; k++)
+		var->keys[k] = h ? h->keys[k] : n->kids[k]->type;
+	if (!h) {
+		ps->guessed = grow(ps->guessed, ps->nguessed, &ps->guesscap, sizeof(int));
+		ps->guessed[ps->nguessed++] = idx;
+	}
+	n->op = idx;
+	n->type = var->type;
+	n->isize = var->isize;
+	check_keys(ps, n);
+}
+
 /* An expression used for its value: an unresolved name or a void statement is an error here. */
 static struct pg_node *value(struct parser *ps, struct pg_node *n)
 {
+	if (n->kind == PG_E_VAR && n->op < 0)
+		read_unassigned(ps, n);
 	if (n->kind == PG_E_VAR && n->op < 0) {
 		struct suggest s = { .word = n->s };
 		for (int i = 0; i < N_(builtins); i++)
@@ -400,9 +502,16 @@ static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
 		v->op = idx;
 		v->type = t;
 		v->isize = var->isize;
+		add_hint(ps, var);
 		return idx;
 	}
 	struct pg_var *var = &ps->p->vars[v->op];
+	if (ps->discover && is_guessed(ps, v->op) && !find_hint(ps, var->name, var->scope)) {
+		enum ps_vtype was = var->type;
+		var->type = t;       /* the first assignment's type, for the next passes */
+		add_hint(ps, var);
+		var->type = was;
+	}
 	if (var->type != t)
 		errnode(ps, v, "cannot assign %s to %s%s, which is %s",
 			t == PS_V_STR ? "a string" : "an integer", sc, var->name,
@@ -772,8 +881,8 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 {
 	const char *op = delta > 0 ? "++" : "--";
 	lvalue(ps, v, op);
-	if (v->op < 0)
-		resolve_assign(ps, v, PS_V_INT);
+	if (v->op < 0 || v->type == PS_V_INT)
+		resolve_assign(ps, v, PS_V_INT);     /* an assignment, for the typing of reads */
 	if (v->type != PS_V_INT)
 		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
 	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
@@ -1404,6 +1513,7 @@ static void declaration(struct parser *ps)
 			var->is_unsigned = is_unsigned;
 			var->nkeys = nkeys;
 			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
+			add_hint(ps, var);
 		}
 		if (!isop(ps, ","))
 			break;
@@ -1708,7 +1818,19 @@ static void clause(struct parser *ps)
 static void program(struct parser *ps)
 {
 	next(ps);
-	while (ps->lx.tok.kind != DT_EOF) {
+	/* A discovery pass reads on past an error, from the next line that begins a clause, to see
+	 * the assignments after it (discovery is silent and its program dropped). */
+	if (ps->discover && setjmp(ps->bail) != 0) {
+		ps->failed = true;
+		ps->clause = NULL;
+		ps->in_pred = false;
+		ps->nesting = 0;
+		do
+			dt_lex_next(&ps->lx);
+		while (ps->lx.tok.kind != DT_EOF && ps->lx.tok.kind != DT_ERROR &&
+		       !(ps->lx.tok.col == 1 && looks_like_pdesc(ps->lx.src + ps->lx.tok.off)));
+	}
+	while (ps->lx.tok.kind != DT_EOF && ps->lx.tok.kind != DT_ERROR) {
 		const struct dt_token *t = &ps->lx.tok;
 		if (t->kind == DT_PRAGMA)
 			pragma(ps);
@@ -1723,13 +1845,17 @@ static void program(struct parser *ps)
 	}
 }
 
-int dt_compile(const char *file, const char *src, const struct dt_opts *o, struct pg_prog *p)
+/* One pass over SRC into P. */
+static int compile_pass(const char *file, const char *src, const struct dt_opts *o,
+			struct pg_prog *p, struct hints *h, bool discover, bool *new_hint)
 {
 	struct parser *ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
 	ps->p = p;
 	ps->o = o;
+	ps->hints = h;
+	ps->discover = discover;
 	dt_lex_init(&ps->lx, file, src);
 	/* the names earlier sources of this program defined */
 	for (int i = 0; i < p->nvars; i++)
@@ -1741,10 +1867,43 @@ int dt_compile(const char *file, const char *src, const struct dt_opts *o, struc
 		rc = -EINVAL;
 	else
 		program(ps);
+	if (ps->failed)
+		rc = -EINVAL;
+	if (new_hint)
+		*new_hint = ps->new_hint;
 	dt_lex_free(&ps->lx);
 	free(ps->vars.slot);
 	free(ps->aggs.slot);
 	free(ps->walk);
+	free(ps->guessed);
 	free(ps);
+	return rc;
+}
+
+/* DTrace types a variable by its first assignment anywhere in the program, and a read before
+ * it (self->last == 0 in the first clause) is 0 or "". Silent discovery passes find those
+ * types: each reads unknown variables as integers and notes every first assignment; a pass that
+ * stops at an error having learnt a type is run again with it (a string read before its
+ * assignment stops the first pass). The real pass then reads each variable with its type. */
+#define DT_MAX_DISCOVERY 32
+int dt_compile(const char *file, const char *src, const struct dt_opts *o, struct pg_prog *p)
+{
+	struct hints h = { 0 };
+	for (int pass = 0; pass < DT_MAX_DISCOVERY; pass++) {
+		struct pg_prog *scratch = pg_new();
+		if (!scratch)
+			return -ENOMEM;
+		bool learnt = false;
+		int rc = compile_pass(file, src, o, scratch, &h, true, &learnt);
+		pg_free(scratch);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc == 0 || !learnt)
+			break;
+	}
+	int rc = compile_pass(file, src, o, p, &h, false, NULL);
+	for (int i = 0; i < h.n; i++)
+		free(h.h[i].name);
+	free(h.h);
 	return rc;
 }
