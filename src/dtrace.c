@@ -44,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include "capture.h"
 #include "commands.h"
 #include "dt_lex.h"
@@ -76,14 +78,17 @@ struct opts {
 	int64_t aggsize, dynvarsize;   /* -x aggsize=, dynvarsize= (0: not given) */
 	char **macros;
 	int nmacros;
+	bool cpp;                /* -C */
+	const char **cppargs;    /* -D, -U, -I, -H for cpp, in order */
+	int ncppargs;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
-		"                      [--replay FILE] [-o FILE] [-x strsize=N] [-l] [-P PROVIDER]\n"
-		"                      [ARG...]\n"
+		"usage: pyscope dtrace [-qweZCH] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
+		"                      [--replay FILE] [-o FILE] [-x OPT[=VAL]] [-l] [-P PROVIDER]\n"
+		"                      [-D NAME[=DEF]] [-U NAME] [-I DIR] [ARG...]\n"
 		"\n"
 		"Run a D program on the python markers, as dtrace(1) does.\n"
 		"  -s FILE        the D program in FILE (repeatable; ARGs after it are $1, $2...)\n"
@@ -104,6 +109,8 @@ static void usage(FILE *f)
 		"  -w             allow destructive actions (accepted; there are none)\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
+		"  -C             run the C preprocessor (cpp) over each -s FILE; -D NAME[=DEF],\n"
+		"                 -U NAME, -I DIR and -H (list included files) are passed to it\n"
 		"  --provider     -c: load pyscope's provider into CMD (a CPython 3.8-3.14 without\n"
 		"                 markers; done by itself for one named python*)\n"
 		"  --no-provider  -c: never load it (see pyscope provider --help)\n"
@@ -151,6 +158,78 @@ static int add_source(struct opts *o, const char *name, char *text, bool is_file
 	return 0;
 }
 
+/* -C: TEXT becomes cpp's output for FILE, as dtrace(1) preprocesses a script; cpp's line
+ * markers ("# 12 \"FILE\"") keep messages at the user's file and line (dt_lex.c). Returns 0,
+ * or -EINVAL after cpp said why on stderr. */
+static int preprocess(const struct opts *o, const char *file, char **text)
+{
+	const char **argv = calloc((size_t)o->ncppargs + 6, sizeof(*argv));
+	int n = 0;
+	if (!argv)
+		return -ENOMEM;
+	argv[n++] = "cpp";
+	argv[n++] = "-D__SUNW_D=1";     /* what dtrace defines for D programs */
+	argv[n++] = "-D__SUNW_D_64";
+	for (int i = 0; i < o->ncppargs; i++)
+		argv[n++] = o->cppargs[i];
+	argv[n++] = file;
+	argv[n] = NULL;
+	int fd[2];
+	pid_t pid = -1;
+	if (pipe(fd) == 0 && (pid = fork()) < 0) {
+		close(fd[0]);
+		close(fd[1]);
+	}
+	if (pid < 0) {
+		perror("pyscope: -C");
+		free(argv);
+		return -EINVAL;
+	}
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execvp("cpp", (char *const *)argv);
+		fprintf(stderr, "pyscope: -C needs the C preprocessor 'cpp' (Debian package cpp): %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	free(argv);
+	size_t len = 0, cap = 4096;
+	char *out = malloc(cap);
+	ssize_t got = 0;
+	while (out && (got = read(fd[0], out + len, cap - len - 1)) > 0) {
+		len += (size_t)got;
+		if (len + 1 == cap) {
+			char *b = len < DT_MAX_SOURCE ? realloc(out, cap *= 2) : NULL;
+			if (!b)
+				free(out);
+			out = b;
+		}
+	}
+	close(fd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!out) {
+		fprintf(stderr, "pyscope: %s: the preprocessed script is larger than %d bytes\n", file,
+			DT_MAX_SOURCE);
+		return -EINVAL;
+	}
+	out[len] = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 127)
+			fprintf(stderr, "pyscope: failed to preprocess %s (cpp exited with status %d)\n",
+				file, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		free(out);
+		return -EINVAL;
+	}
+	free(*text);
+	*text = out;
+	return 0;
+}
+
 static int parse_x(struct opts *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -192,7 +271,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "provider", no_argument, NULL, 'V' },
 		{ "no-provider", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
@@ -203,7 +282,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (!o->pids)
 		return -ENOMEM;
 	/* '+': options stop at the first operand, which starts the macro arguments */
-	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZeh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZehCD:U:I:H", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'q': o->quiet = true; break;
@@ -242,10 +321,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_x(o, optarg) < 0)
 				return -EINVAL;
 			break;
-		case 'H':
 		case 'h':
 			usage(stdout);
 			return 1;
+		case 'C': o->cpp = true; break;
+		case 'D':
+		case 'U':
+		case 'I':
+		case 'H': {
+			/* cpp's own spelling: -DNAME=DEF, -UNAME, -IDIR, -H */
+			size_t len = (optarg ? strlen(optarg) : 0) + 3;
+			char *a = malloc(len);
+			const char **v = realloc(o->cppargs, sizeof(*v) * (size_t)(o->ncppargs + 1));
+			if (!a || !v) {
+				free(a);
+				return -ENOMEM;
+			}
+			snprintf(a, len, "-%c%s", c, optarg ? optarg : "");
+			o->cppargs = v;
+			o->cppargs[o->ncppargs++] = a;
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -253,6 +349,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->macros = argv + optind;
 	o->nmacros = argc - optind;
+	for (int i = 0; o->cpp && i < o->nsrc; i++)
+		if (o->src[i].is_file && preprocess(o, o->src[i].name, &o->src[i].text) < 0)
+			return -EINVAL;
 	if (o->provider && !o->list) {
 		/* -P PROVIDER alone: every probe of the provider, with the default output */
 		size_t n = strlen(o->provider) + 8;
@@ -909,6 +1008,9 @@ done:
 		free(o.src[i].text);
 	free(o.src);
 	free(o.pids);
+	for (int i = 0; i < o.ncppargs; i++)
+		free((char *)o.cppargs[i]);
+	free(o.cppargs);
 	free(named.v);
 	for (int i = 0; i < wants.n; i++)
 		free(wants.v[i]);
