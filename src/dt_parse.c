@@ -120,6 +120,7 @@ struct parser {
 	bool discover;               /* a silent pass that only adds to hints */
 	bool new_hint;               /* ... and this pass added one */
 	bool failed;                 /* ... and met an error */
+	bool zdefs, defaultargs;     /* #pragma D option zdefs, defaultargs */
 	int *guessed;                /* variables a discovery pass typed as int at a read */
 	int nguessed, guesscap;
 	jmp_buf bail;
@@ -683,6 +684,14 @@ static struct pg_node *macro(struct parser *ps)
 		long k = strtol(t->text, &end, 10);
 		if (*end || k < 0)
 			error(ps, "unknown macro variable '$%s'", t->text);
+		if (k > ps->o->nmacros && (ps->o->defaultargs || ps->defaultargs) && k > 0) {
+			n = t->ival ? mknode(ps, PG_E_STR, PS_V_STR, 0, line, col) :
+				      mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+			n->s = t->ival ? "" : NULL;     /* defaultargs: 0 or "" */
+			n->isize = t->ival ? 0 : 4;
+			next(ps);
+			return n;
+		}
 		if (k == 0 || k > ps->o->nmacros)
 			error(ps, "macro argument $%s is not defined (%d argument%s given after the "
 			      "script)", t->text, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
@@ -1522,6 +1531,26 @@ static void declaration(struct parser *ps)
 	expect(ps, ";", "after a declaration");
 }
 
+static const struct { const char *name; enum dt_optkind kind; } optkinds[] = {
+	{ "bufsize", DT_OPT_TUNING },       { "switchrate", DT_OPT_TUNING },
+	{ "aggrate", DT_OPT_TUNING },       { "cleanrate", DT_OPT_TUNING },
+	{ "statusrate", DT_OPT_TUNING },    { "bufpolicy", DT_OPT_TUNING },
+	{ "bufresize", DT_OPT_TUNING },     { "specsize", DT_OPT_TUNING },
+	{ "nspec", DT_OPT_TUNING },         { "jstackframes", DT_OPT_TUNING },
+	{ "jstackstrsize", DT_OPT_TUNING }, { "ustackframes", DT_OPT_TUNING },
+	{ "aggsortkey", DT_OPT_UNSUPPORTED }, { "aggsortrev", DT_OPT_UNSUPPORTED },
+	{ "aggsortpos", DT_OPT_UNSUPPORTED }, { "aggsortkeypos", DT_OPT_UNSUPPORTED },
+	{ "flowindent", DT_OPT_UNSUPPORTED }, { "rawbytes", DT_OPT_UNSUPPORTED },
+};
+
+enum dt_optkind dt_option_kind(const char *name, size_t len)
+{
+	for (int i = 0; i < N_(optkinds); i++)
+		if (strlen(optkinds[i].name) == len && strncmp(optkinds[i].name, name, len) == 0)
+			return optkinds[i].kind;
+	return DT_OPT_UNKNOWN;
+}
+
 /* pragma -> '#pragma D option' NAME ['=' VALUE] */
 static void pragma(struct parser *ps)
 {
@@ -1545,12 +1574,28 @@ static void pragma(struct parser *ps)
 		if (pg_parse_size(eq + 1, to) < 0)
 			error(ps, "%s must be a size from 1 to 1t (a number with an optional k, m, g "
 			      "or t suffix)", name);
-	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
-		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
+	} else if (strcmp(name, "zdefs") == 0) {
+		ps->zdefs = true;        /* -Z, for the clauses after it */
+	} else if (strcmp(name, "defaultargs") == 0) {
+		ps->defaultargs = true;
+	} else if (strcmp(name, "destructive") == 0 ||
+		   dt_option_kind(name, strlen(name)) == DT_OPT_TUNING) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
+	} else if (dt_option_kind(name, strlen(name)) == DT_OPT_UNSUPPORTED) {
+		static char said[64][64];    /* once each, though a program compiles more than once */
+		static int nsaid;
+		bool told = false;
+		for (int i = 0; i < nsaid; i++)
+			told |= strcmp(said[i], name) == 0;
+		if (!told && nsaid < 64)
+			snprintf(said[nsaid++], sizeof(said[0]), "%s", name);
+		if (!ps->discover && !told)
+			fprintf(stderr, "pyscope: option %s is not implemented and is ignored (%s:%d)\n",
+				name, ps->lx.file, ps->lx.tok.line);
 	} else {
-		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize; "
-		      "destructive, bufsize, switchrate and aggrate are accepted and ignored)", name);
+		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize, "
+		      "zdefs, defaultargs; destructive, bufsize, switchrate, aggrate and other buffer "
+		      "tunings are accepted and ignored)", name);
 	}
 	next(ps);
 }
@@ -1721,9 +1766,9 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		bool any = false;
 		for (int i = 0; i < ps->o->nprobes && !any; i++)
 			any = pg_pdesc_match(d, ps->o->probes[i], ps->o->target);
-		if (!any && ps->o->zero_ok && ps->o->probes)
+		if (!any && (ps->o->zero_ok || ps->zdefs) && ps->o->probes)
 			unknown_provider(ps, d);
-		if (!any && !ps->o->zero_ok)
+		if (!any && !ps->o->zero_ok && !ps->zdefs)
 			suggest_probe(ps, d, d->line, d->col);
 	}
 	next(ps);

@@ -78,6 +78,7 @@ struct opts {
 	int64_t aggsize, dynvarsize;   /* -x aggsize=, dynvarsize= (0: not given) */
 	char **macros;
 	int nmacros;
+	bool defaultargs;        /* -x defaultargs */
 	bool cpp;                /* -C */
 	const char **cppargs;    /* -D, -U, -I, -H for cpp, in order */
 	int ncppargs;
@@ -256,12 +257,18 @@ static int parse_x(struct opts *o, const char *arg)
 				"optional k, m, g or t suffix), not '%s'\n", (int)n, arg, eq + 1);
 			return -EINVAL;
 		}
-	} else if ((n == 7 && strncmp(arg, "bufsize", 7) == 0) ||
-		   (n == 10 && strncmp(arg, "switchrate", 10) == 0)) {
+	} else if (n == 5 && strncmp(arg, "zdefs", 5) == 0) {
+		o->zero_ok = true;
+	} else if (n == 11 && strncmp(arg, "defaultargs", 11) == 0) {
+		o->defaultargs = true;
+	} else if (dt_option_kind(arg, n) == DT_OPT_TUNING) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
+	} else if (dt_option_kind(arg, n) == DT_OPT_UNSUPPORTED) {
+		fprintf(stderr, "pyscope: option %.*s is not implemented and is ignored\n", (int)n, arg);
 	} else {
 		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, aggsize=SIZE, "
-			"dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)\n", arg);
+			"dynvarsize=SIZE, quiet, destructive, zdefs, defaultargs; bufsize, switchrate, "
+			"aggrate and other buffer tunings are accepted and ignored)\n", arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -481,6 +488,7 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 	struct dt_opts dopt = {
 		.probes = probes, .nprobes = n, .target = target, .macros = o->macros,
 		.nmacros = o->nmacros, .zero_ok = zero_ok || o->zero_ok,
+		.defaultargs = o->defaultargs,
 	};
 	for (int i = 0; i < o->nsrc; i++) {
 		o->src[i].first_clause = p->nclauses;
