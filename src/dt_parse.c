@@ -1587,7 +1587,7 @@ static void pragma(struct parser *ps)
 		bool told = false;
 		for (int i = 0; i < nsaid; i++)
 			told |= strcmp(said[i], name) == 0;
-		if (!told && nsaid < 64)
+		if (!ps->discover && !told && nsaid < 64)
 			snprintf(said[nsaid++], sizeof(said[0]), "%s", name);
 		if (!ps->discover && !told)
 			fprintf(stderr, "pyscope: option %s is not implemented and is ignored (%s:%d)\n",
