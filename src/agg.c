@@ -77,6 +77,9 @@ struct agg {
 	int *slots;               /* open-addressing index into ents; -1 is empty */
 	int nslots;
 	struct agg_budget *budget;
+	bool sortkey, sortrev;    /* aggsortkey, aggsortrev (agg_set_sort) */
+	int sortkeypos;           /* aggsortkeypos */
+	bool sorting;             /* the print order applies them (trunc's order does not) */
 };
 
 static int nbuckets(const struct agg *a)
@@ -502,7 +505,10 @@ static int cmp_val(const struct agg *a, const struct entry *x, const struct entr
 
 static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y)
 {
-	for (int k = 0; k < a->nkeys; k++) {
+	/* aggsortkeypos: from that key on, then the ones before it (dt_aggregate_keycmp) */
+	int first = a->sorting && a->sortkeypos < a->nkeys ? a->sortkeypos : 0;
+	for (int kk = 0; kk < a->nkeys; kk++) {
+		int k = (first + kk) % a->nkeys;
 		const struct ps_value *kx = &x->keys[k], *ky = &y->keys[k];
 		if (kx->type != ky->type)
 			return kx->type == PS_V_INT ? -1 : 1;
@@ -525,19 +531,34 @@ static int cmp_keys(const struct agg *a, const struct entry *x, const struct ent
 static int cmp_entries(const void *l, const void *r, void *agg)
 {
 	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
-	int c = cmp_val(agg, x, y);
-	return c ? c : cmp_keys(agg, x, y);
+	const struct agg *a = agg;
+	/* as dt_aggregate_qsort: by value then keys (varvalcmp), or by keys alone (varkeycmp,
+	 * keys are unique) with aggsortkey; aggsortrev reverses every comparison */
+	bool bykey = a->sorting && a->sortkey;
+	int c = bykey ? cmp_keys(a, x, y) : cmp_val(a, x, y);
+	if (!c && !bykey)
+		c = cmp_keys(a, x, y);
+	return a->sorting && a->sortrev ? -c : c;
 }
 
-/* The entries in print order; the caller frees the array. */
-static const struct entry **sorted(const struct agg *a)
+void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos)
+{
+	a->sortkey = bykey;
+	a->sortrev = rev;
+	a->sortkeypos = keypos > 0 ? keypos : 0;
+}
+
+/* The entries in print order (OPTS: the aggsort options apply); the caller frees the array. */
+static const struct entry **sorted(const struct agg *a, bool opts)
 {
 	const struct entry **v = malloc((a->nents ? a->nents : 1) * sizeof(*v));
 	if (!v)
 		return NULL;
 	for (int i = 0; i < a->nents; i++)
 		v[i] = &a->ents[i];
+	((struct agg *)a)->sorting = opts;
 	qsort_r(v, a->nents, sizeof(*v), cmp_entries, (void *)a);
+	((struct agg *)a)->sorting = false;
 	return v;
 }
 
@@ -666,7 +687,7 @@ static void print_value(FILE *out, const struct agg *a, const struct entry *e)
 
 static void print_entries(FILE *out, const struct agg *a)
 {
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, true);
 	if (!v)
 		return;
 	for (int i = 0; i < a->nents; i++) {
@@ -716,7 +737,7 @@ static int printa_value(FILE *out, const struct fmt_conv *c, void *arg)
 
 void agg_printa(FILE *out, const struct fmt *f, const struct agg *a)
 {
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, true);
 	if (!v)
 		return;
 	for (int i = 0; i < a->nents; i++) {
@@ -748,7 +769,7 @@ void agg_trunc(struct agg *a, int64_t n)
 	uint64_t keep = n < 0 ? -(uint64_t)n : (uint64_t)n;
 	if (keep >= (uint64_t)a->nents)
 		return;
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, false);   /* by value whatever aggsort* say */
 	if (!v)
 		return;
 	/* trunc keeps the top N by value (bottom N for negative N): DTrace walks in reverse

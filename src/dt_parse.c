@@ -1538,9 +1538,7 @@ static const struct { const char *name; enum dt_optkind kind; } optkinds[] = {
 	{ "bufresize", DT_OPT_TUNING },     { "specsize", DT_OPT_TUNING },
 	{ "nspec", DT_OPT_TUNING },         { "jstackframes", DT_OPT_TUNING },
 	{ "jstackstrsize", DT_OPT_TUNING }, { "ustackframes", DT_OPT_TUNING },
-	{ "aggsortkey", DT_OPT_UNSUPPORTED }, { "aggsortrev", DT_OPT_UNSUPPORTED },
-	{ "aggsortpos", DT_OPT_UNSUPPORTED }, { "aggsortkeypos", DT_OPT_UNSUPPORTED },
-	{ "flowindent", DT_OPT_UNSUPPORTED }, { "rawbytes", DT_OPT_UNSUPPORTED },
+	{ "rawbytes", DT_OPT_UNSUPPORTED },
 };
 
 enum dt_optkind dt_option_kind(const char *name, size_t len)
@@ -1551,6 +1549,34 @@ enum dt_optkind dt_option_kind(const char *name, size_t len)
 	return DT_OPT_UNKNOWN;
 }
 
+int dt_display_option(struct pg_prog *p, const char *opt)
+{
+	static const char *const flags[] = { "aggsortkey", "aggsortrev", "flowindent" };
+	static const char *const numbers[] = { "aggsortkeypos", "aggsortpos" };
+	const char *eq = strchr(opt, '=');
+	size_t n = eq ? (size_t)(eq - opt) : strlen(opt);
+	for (int i = 0; i < N_(flags); i++)
+		if (strlen(flags[i]) == n && strncmp(opt, flags[i], n) == 0) {
+			/* set with any value or none, as dtrace (DTRACEOPT_UNSET is what is off) */
+			bool *to[] = { p ? &p->aggsortkey : NULL, p ? &p->aggsortrev : NULL,
+				       p ? &p->flowindent : NULL };
+			if (p)
+				*to[i] = true;
+			return 0;
+		}
+	for (int i = 0; i < N_(numbers); i++)
+		if (strlen(numbers[i]) == n && strncmp(opt, numbers[i], n) == 0) {
+			char *end;
+			long v = eq ? strtol(eq + 1, &end, 0) : -1;
+			if (!eq || *end || end == eq + 1 || v < 0 || v > INT32_MAX)
+				return -EINVAL;
+			if (p)
+				*(i == 0 ? &p->aggsortkeypos : &p->aggsortpos) = (int)v;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* pragma -> '#pragma D option' NAME ['=' VALUE] */
 static void pragma(struct parser *ps)
 {
@@ -1559,7 +1585,12 @@ static void pragma(struct parser *ps)
 	const char *eq = strchr(t, '=');
 	size_t n = eq ? (size_t)(eq - t) : strlen(t);
 	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), t);
-	if (strcmp(name, "quiet") == 0) {
+	int drc = dt_display_option(ps->p, t);
+	if (drc == -EINVAL)
+		error(ps, "%s wants a number (0 or more)", name);
+	if (drc == 0) {
+		/* aggsort*, flowindent */
+	} else if (strcmp(name, "quiet") == 0) {
 		ps->p->quiet = 1;
 	} else if (strcmp(name, "strsize") == 0 && eq) {
 		char *end;
@@ -1946,6 +1977,8 @@ int dt_compile(const char *file, const char *src, const struct dt_opts *o, struc
 		if (rc == 0 || !learnt)
 			break;
 	}
+	for (int i = 0; i < o->nxopts; i++)   /* checked by the command line's parser */
+		dt_display_option(p, o->xopts[i]);
 	int rc = compile_pass(file, src, o, p, &h, false, NULL);
 	for (int i = 0; i < h.n; i++)
 		free(h.h[i].name);

@@ -29,7 +29,14 @@ struct dt_opts {
 	int nmacros;
 	bool zero_ok;            /* -Z: a description may match no probe */
 	bool defaultargs;        /* -x defaultargs: an unset $N is 0, $$N "" */
+	const char *const *xopts;    /* -x options for the program (dt_display_option) */
+	int nxopts;
 };
+
+/* A display option, "aggsortkey", "aggsortkeypos=1", "flowindent" ... (#pragma D option or -x),
+ * into P's fields (P NULL: only checked). Returns 0, -ENOENT when OPT is not one of them, or
+ * -EINVAL when its value is not valid. */
+int dt_display_option(struct pg_prog *p, const char *opt);
 
 /* How pyscope takes a DTrace option it does not act on itself (#pragma D option or -x):
  * DT_OPT_TUNING sizes a kernel buffer or rate that pyscope sizes itself (accepted silently);

@@ -79,6 +79,8 @@ struct opts {
 	char **macros;
 	int nmacros;
 	bool defaultargs;        /* -x defaultargs */
+	const char **xopts;      /* -x options for the program: aggsort*, flowindent */
+	int nxopts;
 	bool cpp;                /* -C */
 	const char **cppargs;    /* -D, -U, -I, -H for cpp, in order */
 	int ncppargs;
@@ -261,6 +263,17 @@ static int parse_x(struct opts *o, const char *arg)
 		o->zero_ok = true;
 	} else if (n == 11 && strncmp(arg, "defaultargs", 11) == 0) {
 		o->defaultargs = true;
+	} else if (dt_display_option(NULL, arg) != -ENOENT) {
+		if (dt_display_option(NULL, arg) < 0) {
+			fprintf(stderr, "pyscope: -x %.*s wants a number (0 or more), not '%s'\n", (int)n,
+				arg, eq ? eq + 1 : "");
+			return -EINVAL;
+		}
+		const char **v = realloc(o->xopts, sizeof(*v) * (size_t)(o->nxopts + 1));
+		if (!v)
+			return -ENOMEM;
+		o->xopts = v;
+		o->xopts[o->nxopts++] = arg;
 	} else if (dt_option_kind(arg, n) == DT_OPT_TUNING) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
 	} else if (dt_option_kind(arg, n) == DT_OPT_UNSUPPORTED) {
@@ -481,6 +494,44 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 
 /* ---- compile ---- */
 
+/* flowindent (#pragma D option or -x): the default output's probe column as dt_consume.c's
+ * dt_flowindent and dtrace(1)'s chew() print it: " -> FUNC" for a probe named entry or
+ * *-entry (python's function-entry), indented 2 more after it, " <- FUNC" for *-return, 2 less
+ * before it, "| FUNC:NAME" for others. Another clause's record of the same firing is not an
+ * entry or return again (dtrace's same-probe, other-EPID rule, applied to both). */
+static struct {
+	bool on;
+	int indent;
+	const struct ps_probe *probe;   /* the firing the last record came from */
+	uint64_t ts;
+	uint32_t tid;
+} flow;
+
+static bool ends_with_word(const char *name, const char *w)
+{
+	size_t n = strlen(name), k = strlen(w);
+	return n >= k && strcmp(name + n - k, w) == 0 && (n == k || name[n - k - 1] == '-');
+}
+
+static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+{
+	bool again = flow.probe == ev->probe && flow.ts == ev->ts && flow.tid == ev->tid;
+	flow.probe = ev->probe;
+	flow.ts = ev->ts;
+	flow.tid = ev->tid;
+	int kind = again ? 0 : ends_with_word(name, "entry") ? 1 : ends_with_word(name, "return") ? 2 : 0;
+	if (kind == 2 && flow.indent > 0)
+		flow.indent -= 2;
+	char col[512];
+	if (kind)
+		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "", kind == 1 ? " -> " : " <- ", fn);
+	else
+		snprintf(col, sizeof(col), "%*s| %s:%s", flow.indent, "", fn, name);
+	fprintf(out, "%3u %-41s ", ev->cpu, col);
+	if (kind == 1)
+		flow.indent += 2;
+}
+
 static int compile(struct opts *o, const struct ps_probe *const *probes, int n, int target,
 		   bool zero_ok, struct pg_prog **out)
 {
@@ -488,7 +539,7 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 	struct dt_opts dopt = {
 		.probes = probes, .nprobes = n, .target = target, .macros = o->macros,
 		.nmacros = o->nmacros, .zero_ok = zero_ok || o->zero_ok,
-		.defaultargs = o->defaultargs,
+		.defaultargs = o->defaultargs, .xopts = o->xopts, .nxopts = o->nxopts,
 	};
 	for (int i = 0; i < o->nsrc; i++) {
 		o->src[i].first_clause = p->nclauses;
@@ -498,6 +549,7 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 		}
 		o->src[i].end_clause = p->nclauses;
 	}
+	flow.on = p->flowindent;
 	*out = p;
 	return 0;
 }
@@ -706,8 +758,16 @@ static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 	const struct ps_probe *p = ev->probe;
 	char fn[256], name[128];
 	if (!*header_done) {
-		fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+		if (flow.on)
+			fprintf(out, "%3s %-41s\n", "CPU", "FUNCTION");
+		else
+			fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
 		*header_done = true;
+	}
+	if (flow.on) {
+		flow_column(out, ev, strcmp(p->function, "-") == 0 ? "" : p->function,
+			    ps_name_dashed(p->name, name, sizeof(name)));
+		return;
 	}
 	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
 		 ps_name_dashed(p->name, name, sizeof(name)));
@@ -1019,6 +1079,7 @@ done:
 	for (int i = 0; i < o.ncppargs; i++)
 		free((char *)o.cppargs[i]);
 	free(o.cppargs);
+	free(o.xopts);
 	free(named.v);
 	for (int i = 0; i < wants.n; i++)
 		free(wants.v[i]);

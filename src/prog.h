@@ -316,6 +316,10 @@ struct pg_prog {
 	int quiet;
 	int strsize;
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
+	/* D display options (#pragma D option or -x; false/0 when not set): the aggregations'
+	 * print order (agg_set_sort) and flowindent */
+	bool aggsortkey, aggsortrev, flowindent;
+	int aggsortkeypos, aggsortpos;
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	int nfuncs;

@@ -2060,6 +2060,7 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		if (!r->aggs[i])
 			oom();
 		agg_set_budget(r->aggs[i], &r->aggb);
+		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos);
 		for (int k = 0; k < a->nkeys; k++)
 			if (a->keys[k] == PS_V_INT && a->keysize[k])
 				agg_set_keysize(r->aggs[i], k, a->keysize[k]);
