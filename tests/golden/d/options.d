@@ -8,7 +8,7 @@
 #pragma D option dynvarsize=4m
 #pragma D option jstackframes=100
 #pragma D option jstackstrsize=2048
-#pragma D option flowindent
+#pragma D option rawbytes
 
 nosuchprovider:::nosuchprobe
 {
