@@ -32,6 +32,17 @@ static const struct { const char *name; int b; enum ps_vtype type; int size; } b
 	{ "probefunc", PG_B_PROBEFUNC, S, 0 },  { "probename", PG_B_PROBENAME, S, 0 },
 	{ "id", PG_B_PROBEID, I, 4 },
 	{ "errno", PG_B_ERRNO, I, 4 },          /* p-sys: syscall return probes */
+	{ "uid", PG_B_UID, I, 4 },              { "gid", PG_B_GID, I, 4 },
+	{ "epid", PG_B_EPID, I, 4 },
+};
+
+/* curpsinfo->FIELD (psinfo_t as Solaris' procfs.h has it; the /proc reading is psinfo.c's). */
+static const struct { const char *name; int b; enum ps_vtype type; int size; } psfields[] = {
+	{ "pr_pid", PG_B_PR_PID, I, 4 },        { "pr_ppid", PG_B_PPID, I, 4 },
+	{ "pr_pgid", PG_B_PGID, I, 4 },         { "pr_sid", PG_B_SID, I, 4 },
+	{ "pr_uid", PG_B_UID, I, 4 },           { "pr_euid", PG_B_EUID, I, 4 },
+	{ "pr_gid", PG_B_GID, I, 4 },           { "pr_egid", PG_B_EGID, I, 4 },
+	{ "pr_fname", PG_B_PR_FNAME, S, 0 },    { "pr_psargs", PG_B_PR_PSARGS, S, 0 },
 };
 
 /* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
@@ -790,6 +801,31 @@ static struct pg_node *primary(struct parser *ps)
 		expect(ps, "->", sc == PG_SC_THREAD ? "after 'self'" : "after 'this'");
 		return variable(ps, sc, line, col);
 	}
+	if (strcmp(name, "curpsinfo") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		next(ps);
+		expect(ps, "->", "after 'curpsinfo' (curpsinfo->pr_psargs)");
+		struct suggest s = { .word = t->kind == DT_IDENT ? t->text : "" };
+		for (int i = 0; i < N_(psfields); i++) {
+			if (t->kind == DT_IDENT && strcmp(t->text, psfields[i].name) == 0) {
+				n = mknode(ps, PG_E_BUILTIN, psfields[i].type, 0, line, col);
+				n->op = psfields[i].b;
+				n->isize = psfields[i].size;
+				next(ps);
+				return n;
+			}
+			offer(&s, psfields[i].name);
+		}
+		if (s.best)
+			error(ps, "curpsinfo has no member %s; did you mean %s?", s.word, s.best);
+		error(ps, "curpsinfo has no member %s (pyscope has pr_pid, pr_ppid, pr_pgid, pr_sid, "
+		      "pr_uid, pr_euid, pr_gid, pr_egid, pr_fname, pr_psargs)", s.word);
+	}
+	if (strcmp(name, "NULL") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);   /* (void *)0 */
+		n->isize = 8;
+		next(ps);
+		return n;
+	}
 	if (strcmp(name, "args") == 0) {
 		next(ps);
 		if (!isop(ps, "["))
@@ -1034,6 +1070,14 @@ static struct pg_node *assignment(struct parser *ps)
 			if (l->op < 0) {
 				for (int k = 0; k < l->nkids; k++)
 					value(ps, l->kids[k]);
+			}
+			/* 0 or NULL into a string variable empties it, as in DTrace */
+			const struct hint *h = l->op < 0 ? find_hint(ps, l->s, (enum pg_scope)l->i) : NULL;
+			enum ps_vtype lt = l->op >= 0 ? ps->p->vars[l->op].type : h ? h->type : PS_V_NONE;
+			if (lt == PS_V_STR && assignops[i].op == PG_OP_NONE && r->kind == PG_E_INT &&
+			    r->i == 0) {
+				r = mknode(ps, PG_E_STR, PS_V_STR, 0, r->line, r->col);
+				r->s = "";
 			}
 			resolve_assign(ps, l, r->type);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);

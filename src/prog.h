@@ -149,6 +149,11 @@ enum pg_builtin {
 	PG_B_PP,                 /* pp(): the probe point as stap resolved it:
 				  * process("PATH").mark("NAME"), or begin, end, timer.ms(N)... */
 	PG_B_PN,                 /* pn(): the probe point as the script wrote it (pg_pdesc.text) */
+	/* D's curpsinfo and the rest of its process built-ins, from /proc (psinfo.h; 0 or ""
+	 * when replayed, but pr_pid and pr_fname, which the record has) */
+	PG_B_GID, PG_B_EUID, PG_B_EGID, PG_B_PGID, PG_B_SID,
+	PG_B_PR_PID, PG_B_PR_FNAME, PG_B_PR_PSARGS,
+	PG_B_EPID,               /* DTrace's enabled probe ID of the running clause */
 	PG_B_COUNT,
 };
 

@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "bind.h"
 #include "procmaps.h"
+#include "psinfo.h"
 #include "rt.h"
 
 /* ---- the store: every global, thread-local and associative-array element ---- */
@@ -214,6 +215,7 @@ struct rt {
 	int status;
 	uint64_t faults;
 	int ppid_pid, ppid_val;          /* one-entry cache: reading /proc per event is costly */
+	struct psinfo_cache *psc;        /* curpsinfo's, made at its first use */
 };
 
 static void oom(void)
@@ -582,6 +584,30 @@ static int uid_of(struct rt *r, int pid)
 	return uid;
 }
 
+/* curpsinfo's fields and gid & co. of the event's process, from psinfo's per-process cache
+ * of /proc (a replay has none of them but the pid and the command's name). */
+static struct ps_value psinfo_value(struct rt *r, int b)
+{
+	const struct ps_event *ev = r->ev;
+	if (!r->psc && !r->o.replay && !(r->psc = psinfo_cache_new()))
+		oom();
+	static const struct psinfo none;
+	const struct psinfo *i = r->o.replay || !ev->pid ? &none : psinfo_get(r->psc, (int)ev->pid);
+	switch (b) {
+	case PG_B_GID: return ps_int(i->gid);
+	case PG_B_EUID: return ps_int(i->euid);
+	case PG_B_EGID: return ps_int(i->egid);
+	case PG_B_PGID: return ps_int(i->pgid);
+	case PG_B_SID: return ps_int(i->sid);
+	case PG_B_PR_PID: return ps_int(ev->pid);
+	case PG_B_PR_FNAME:
+		if (i == &none)
+			return ps_str(str_n(r, ev->comm, strnlen(ev->comm, PS_COMM_LEN)));
+		return ps_str(str_of(r, i->fname));
+	default: return ps_str(str_of(r, i->psargs));
+	}
+}
+
 /* pp(): the probe point as SystemTap resolves it. */
 static struct ps_value probe_point(struct rt *r)
 {
@@ -629,6 +655,9 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_CYCLES: return ps_int((int64_t)ev->ts);
 	case PG_B_PP: return probe_point(r);
 	case PG_B_PN: return ps_str(r->pdesc ? r->pdesc->text : p->name);
+	case PG_B_EPID: return ps_int(r->epid);
+	case PG_B_GID: case PG_B_EUID: case PG_B_EGID: case PG_B_PGID: case PG_B_SID:
+	case PG_B_PR_PID: case PG_B_PR_FNAME: case PG_B_PR_PSARGS: return psinfo_value(r, b);
 	}
 	return ps_int(0);
 }
@@ -2121,6 +2150,7 @@ void rt_free(struct rt *r)
 	for (int i = 0; i < r->nps; i++)
 		free(r->ps[i].en);
 	free(r->ps);
+	psinfo_cache_free(r->psc);
 	free(r->byid);
 	free(r->begin);
 	free(r->end);
