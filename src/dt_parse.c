@@ -142,6 +142,8 @@ struct hint {
 	char *name;
 	enum pg_scope scope;
 	enum ps_vtype type;
+	int isize;
+	bool is_unsigned;
 	int nkeys;
 	enum ps_vtype keys[PG_MAX_KEYS];
 };
@@ -406,6 +408,8 @@ static void add_hint(struct parser *ps, const struct pg_var *var)
 	}
 	e->scope = var->scope;
 	e->type = var->type;
+	e->isize = var->isize;
+	e->is_unsigned = var->is_unsigned;
 	e->nkeys = var->nkeys;
 	memcpy(e->keys, var->keys, sizeof(e->keys));
 	ps->new_hint = true;
@@ -431,7 +435,8 @@ static void read_unassigned(struct parser *ps, struct pg_node *n)
 	int idx = add_var(ps, n->s, (enum pg_scope)n->i);
 	struct pg_var *var = &ps->p->vars[idx];
 	var->type = h ? h->type : PS_V_INT;
-	var->isize = var->type == PS_V_INT ? 8 : 0;
+	var->isize = h ? h->isize : 8;
+	var->is_unsigned = h && h->is_unsigned;
 	var->nkeys = h ? h->nkeys : n->nkids;
 	for (int k = 0; k < var->nkeys; k++)
 		var->keys[k] = h ? h->keys[k] : n->kids[k]->type;
@@ -498,16 +503,20 @@ static struct pg_node *subexpr(struct parser *ps, int limit);
 
 /* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T (a first
  * assignment declares it). */
-static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
+static bool is_unsigned_expr(const struct parser *ps, const struct pg_node *n);
+
+static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t,
+			  const struct pg_node *val)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
 	if (v->op < 0) {
 		int idx = add_var(ps, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
-		/* 64 bits, whatever the first value: D would narrow later values to that value's
-		 * type (self->ts = 0 then self->ts = timestamp), pyscope keeps them whole */
-		var->isize = t == PS_V_INT ? 8 : 0;
+		/* the first value's type, as D declares it: self->ts = 0 makes an int, which keeps
+		 * a later timestamp whole (pg_var.store_whole) but prints its low 32 bits */
+		var->isize = t != PS_V_INT ? 0 : val && val->isize ? val->isize : 8;
+		var->is_unsigned = t == PS_V_INT && val && is_unsigned_expr(ps, val);
 		var->nkeys = v->nkids;
 		for (int k = 0; k < v->nkids; k++)
 			var->keys[k] = v->kids[k]->type;
@@ -927,7 +936,7 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 	const char *op = delta > 0 ? "++" : "--";
 	lvalue(ps, v, op);
 	if (v->op < 0 || v->type == PS_V_INT)
-		resolve_assign(ps, v, PS_V_INT);     /* an assignment, for the typing of reads */
+		resolve_assign(ps, v, PS_V_INT, NULL);   /* an assignment, for the typing of reads */
 	if (v->type != PS_V_INT)
 		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
 	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
@@ -1079,7 +1088,7 @@ static struct pg_node *assignment(struct parser *ps)
 				r = mknode(ps, PG_E_STR, PS_V_STR, 0, r->line, r->col);
 				r->s = "";
 			}
-			resolve_assign(ps, l, r->type);
+			resolve_assign(ps, l, r->type, assignops[i].op == PG_OP_NONE ? r : NULL);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
 			n->isize = l->isize;
 			n->op = assignops[i].op;

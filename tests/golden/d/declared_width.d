@@ -1,7 +1,8 @@
 /* A variable declared with a narrower integer type prints as dtrace(1) records it: the value is
  * kept whole in the variable (see int_storage.d) and cut to the type's width where printf
  * records it, so int wraps at 2^31, uint8_t at 256 and char is signed; an assignment's value
- * prints in the variable's width. Variables typed by a first assignment are 64-bit. */
+ * prints in the variable's width. A variable typed by its first assignment takes that value's
+ * type: 4294967296 is a long, 64-bit. */
 int i;
 uint8_t u8;
 char c;

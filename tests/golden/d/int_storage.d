@@ -26,6 +26,17 @@ python$target:::function-return
 	n++;
 }
 
+python$target:::gc-start
+/!gcdone/
+{
+	/* typed int by its first assignment, as D types it: whole inside, 32 bits in a record */
+	gcdone = 1;
+	this->t = 0;
+	this->t = timestamp;
+	printf("this->t: delta %d, above 2^32 %d, equal to (int)this->t %d\n", timestamp - this->t,
+	    this->t > 4294967296, this->t == (int)this->t);
+}
+
 python$target:::function-entry
 /n == 3/
 {
