@@ -7,6 +7,7 @@
  */
 #ifndef PYSCOPE_AGG_H
 #define PYSCOPE_AGG_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "value.h"
 #include "fmt.h"

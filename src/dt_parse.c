@@ -132,8 +132,8 @@ struct parser {
 	bool new_hint;               /* ... and this pass added one */
 	bool failed;                 /* ... and met an error */
 	bool zdefs, defaultargs;     /* #pragma D option zdefs, defaultargs */
-	int *guessed;                /* variables a discovery pass typed as int at a read */
-	int nguessed, guesscap;
+	bool *guessed;               /* by variable: a discovery pass typed it as int at a read */
+	int guesscap;
 	jmp_buf bail;
 };
 
@@ -150,6 +150,8 @@ struct hint {
 struct hints {
 	struct hint *h;
 	int n, cap;
+	int *slot;                   /* open addressing by scope and name: index + 1, 0 free */
+	int nslots;
 };
 
 /* ---- errors ---- */
@@ -368,12 +370,52 @@ static void copy_kids(struct pg_node **dst, struct pg_node *const *src, int n)
 		memcpy(dst, src, sizeof(src[0]) * (size_t)n);
 }
 
+static unsigned hint_hash(const char *name, enum pg_scope scope)
+{
+	unsigned h = 2166136261u ^ (unsigned)scope;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
 static struct hint *find_hint(const struct parser *ps, const char *name, enum pg_scope scope)
 {
-	for (int i = 0; ps->hints && i < ps->hints->n; i++)
-		if (ps->hints->h[i].scope == scope && strcmp(ps->hints->h[i].name, name) == 0)
-			return &ps->hints->h[i];
-	return NULL;
+	const struct hints *hs = ps->hints;
+	if (!hs || !hs->nslots)
+		return NULL;
+	for (unsigned k = hint_hash(name, scope) & (unsigned)(hs->nslots - 1);;
+	     k = (k + 1) & (unsigned)(hs->nslots - 1)) {
+		int i = hs->slot[k] - 1;
+		if (i < 0)
+			return NULL;
+		if (hs->h[i].scope == scope && strcmp(hs->h[i].name, name) == 0)
+			return &hs->h[i];
+	}
+}
+
+static void hint_slot(struct hints *hs, int i)
+{
+	unsigned k = hint_hash(hs->h[i].name, hs->h[i].scope) & (unsigned)(hs->nslots - 1);
+	while (hs->slot[k])
+		k = (k + 1) & (unsigned)(hs->nslots - 1);
+	hs->slot[k] = i + 1;
+}
+
+/* Index the last hint (the table is kept at most half full). */
+static void hint_index(struct hints *hs)
+{
+	if (2 * hs->n > hs->nslots) {
+		free(hs->slot);
+		hs->nslots = hs->nslots ? hs->nslots * 2 : 64;
+		hs->slot = calloc((size_t)hs->nslots, sizeof(int));
+		if (!hs->slot) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		for (int j = 0; j < hs->n - 1; j++)
+			hint_slot(hs, j);
+	}
+	hint_slot(hs, hs->n - 1);
 }
 
 /* Room for element N of malloc'd array A (the hints outlive the passes' programs). */
@@ -412,15 +454,13 @@ static void add_hint(struct parser *ps, const struct pg_var *var)
 	e->is_unsigned = var->is_unsigned;
 	e->nkeys = var->nkeys;
 	memcpy(e->keys, var->keys, sizeof(e->keys));
+	hint_index(h);
 	ps->new_hint = true;
 }
 
 static bool is_guessed(const struct parser *ps, int v)
 {
-	for (int i = 0; i < ps->nguessed; i++)
-		if (ps->guessed[i] == v)
-			return true;
-	return false;
+	return v < ps->guesscap && ps->guessed[v];
 }
 
 /* Variable node N is read and no assignment before it in the text declared it. As in DTrace it
@@ -441,8 +481,12 @@ static void read_unassigned(struct parser *ps, struct pg_node *n)
 	for (int k = 0; k < var->nkeys; k++)
 		var->keys[k] = h ? h->keys[k] : n->kids[k]->type;
 	if (!h) {
-		ps->guessed = grow(ps->guessed, ps->nguessed, &ps->guesscap, sizeof(int));
-		ps->guessed[ps->nguessed++] = idx;
+		while (idx >= ps->guesscap) {
+			int was = ps->guesscap;
+			ps->guessed = grow(ps->guessed, was, &ps->guesscap, sizeof(bool));
+			memset(ps->guessed + was, 0, (size_t)(ps->guesscap - was));
+		}
+		ps->guessed[idx] = true;
 	}
 	n->op = idx;
 	n->type = var->type;
@@ -2036,5 +2080,6 @@ int dt_compile(const char *file, const char *src, const struct dt_opts *o, struc
 	for (int i = 0; i < h.n; i++)
 		free(h.h[i].name);
 	free(h.h);
+	free(h.slot);
 	return rc;
 }

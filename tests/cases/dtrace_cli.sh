@@ -83,7 +83,7 @@ expect_eq "-Z: a description may match nothing" "ok" "$(cat "$TMP/out")"
 expect_status "-x strsize out of range" 2 "$PYSCOPE" dtrace -x strsize=1 -n 'BEGIN{}'
 expect_eq "-x strsize message" "pyscope: -x strsize wants a number from 2 to 4096, not '1'" "$(cat "$TMP/err")"
 expect_status "-x unknown option" 2 "$PYSCOPE" dtrace -x turbo -n 'BEGIN{}'
-expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
+expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, quiet, destructive, zdefs, defaultargs; bufsize, switchrate, aggrate and other buffer tunings are accepted and ignored)" "$(cat "$TMP/err")"
 
 # $target in a replay is the stream's process; -p overrides it.
 expect_status "-p with --replay sets \$target" 2 "$PYSCOPE" dtrace -q -p 999 --replay "$G/prog.events" -n 'python$target:::gc-start { }'
