@@ -5,13 +5,15 @@
  * against the probes that exist before anything is attached; only the markers it names are
  * enabled, and an argument is copied as a string only where the script reads it as one.
  *
- *   pyscope dtrace [-qweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
- *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
+ *   pyscope dtrace [-qweZCH] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
+ *                  [-o FILE] [-x OPT[=VAL]] [-D NAME[=DEF]] [-U NAME] [-I DIR]
+ *                  [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
  * Where it differs from DTrace, and why:
- *   - vtimestamp is timestamp (there is no per-thread virtual clock at a uprobe); ppid is read from
- *     /proc at the event (0 in a replay); walltimestamp is timestamp shifted by the clock offset
- *     taken at start.
+ *   - vtimestamp is timestamp (there is no per-thread virtual clock at a uprobe); ppid, uid, gid
+ *     and curpsinfo's fields are read from /proc once per process (psinfo.c; a later setuid is
+ *     not seen; 0 or "" in a replay, but pr_pid and pr_fname); walltimestamp is timestamp
+ *     shifted by the clock offset taken at start.
  *   - copyinstr() only sees strings copied at the hit: an argument the clause names directly
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. Anything
@@ -23,10 +25,22 @@
  *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
  *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
  *     DTrace, BEGIN and END fire in dtrace itself).
- *   - Integers are 64-bit values; a variable typed by its first assignment stays 64-bit (D would
- *     give `x = 0` the type int and cut later values). Declared widths (int x;), casts and the
- *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
- *     aggregation keys and trace() output, and to printf's unsigned conversions.
+ *   - As dtrace(1) (illumos dt_cg.c, dt_cg_asgn_op: a variable store is STV of the whole
+ *     register), an integer variable holds 64 bits whatever its type; the type (declared, or
+ *     its first assignment's: `x = 0` is an int) cuts values where DTrace records them: printf,
+ *     trace(), aggregation keys. Casts cut as in C. Whether an expression is unsigned (for %d)
+ *     is worked out from declarations, casts and C's promotions, not from full C types.
+ *   - A variable read before its first assignment is 0 or ""; its type is its first
+ *     assignment's anywhere in the program, found by silent passes over it. A variable read as
+ *     a string before its first assignment gets its type only when that assignment is in
+ *     another clause (a pass reads an unknown as an integer and goes on at the next clause
+ *     after the type error this makes).
+ *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
+ *     expanded on that line is cpp's. flowindent: the function column is the probe's function
+ *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
+ *     return probe the first record unindents (dtrace: the last). rawbytes is accepted with a
+ *     warning and not implemented; aggsortpos has no effect (printa takes one aggregation);
+ *     jstackframes, jstackstrsize, ustackframes and the buffer tunings are accepted.
  *   - printa() takes one aggregation.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
