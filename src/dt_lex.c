@@ -90,6 +90,16 @@ static void error(struct dt_lex *lx, const char *msg)
 	settext(lx, msg, strlen(msg));
 }
 
+/* Whether only blanks come before the current character on its line (a control line may be
+ * indented, as in C). */
+static bool first_on_line(const struct dt_lex *lx)
+{
+	size_t p = lx->pos;
+	while (p > 0 && (lx->src[p - 1] == ' ' || lx->src[p - 1] == '\t'))
+		p--;
+	return p == 0 || lx->src[p - 1] == '\n';
+}
+
 /* A '#' line other than "#pragma D option": the C preprocessor's line markers ("# 12 \"f.d\"",
  * "#line 12") move the position messages give to the user's file and line; other pragmas and a
  * first "#!" line are skipped; any other directive (#define, #if, #include ...) is an error, as
@@ -176,7 +186,7 @@ static int skip_space(struct dt_lex *lx)
 			}
 			adv(lx);
 			adv(lx);
-		} else if (c == '#' && lx->col == 1) {
+		} else if (c == '#' && first_on_line(lx)) {
 			static const char pragma[] = "#pragma D option ";
 			if (strncmp(lx->src + lx->pos, pragma, sizeof(pragma) - 1) == 0) {
 				lx->tok.line = lx->line;
