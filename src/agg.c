@@ -79,7 +79,6 @@ struct agg {
 	struct agg_budget *budget;
 	bool sortkey, sortrev;    /* aggsortkey, aggsortrev (agg_set_sort) */
 	int sortkeypos;           /* aggsortkeypos */
-	bool sorting;             /* the print order applies them (trunc's order does not) */
 };
 
 static int nbuckets(const struct agg *a)
@@ -503,10 +502,12 @@ static int cmp_val(const struct agg *a, const struct entry *x, const struct entr
 	return vx < vy ? -1 : vx > vy;
 }
 
-static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y)
+/* FIRST: the key compared first, then the ones after it and those before it (aggsortkeypos, as
+ * dt_aggregate_keycmp). */
+static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y, int first)
 {
-	/* aggsortkeypos: from that key on, then the ones before it (dt_aggregate_keycmp) */
-	int first = a->sorting && a->sortkeypos < a->nkeys ? a->sortkeypos : 0;
+	if (first >= a->nkeys)
+		first = 0;
 	for (int kk = 0; kk < a->nkeys; kk++) {
 		int k = (first + kk) % a->nkeys;
 		const struct ps_value *kx = &x->keys[k], *ky = &y->keys[k];
@@ -528,17 +529,25 @@ static int cmp_keys(const struct agg *a, const struct entry *x, const struct ent
 	return 0;
 }
 
-static int cmp_entries(const void *l, const void *r, void *agg)
+/* How sorted() orders: the aggregation and whether its aggsort options apply. */
+struct sortctx {
+	const struct agg *a;
+	bool opts;
+};
+
+static int cmp_entries(const void *l, const void *r, void *ctx)
 {
 	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
-	const struct agg *a = agg;
+	const struct sortctx *sc = ctx;
+	const struct agg *a = sc->a;
 	/* as dt_aggregate_qsort: by value then keys (varvalcmp), or by keys alone (varkeycmp,
 	 * keys are unique) with aggsortkey; aggsortrev reverses every comparison */
-	bool bykey = a->sorting && a->sortkey;
-	int c = bykey ? cmp_keys(a, x, y) : cmp_val(a, x, y);
+	bool bykey = sc->opts && a->sortkey;
+	int first = sc->opts ? a->sortkeypos : 0;
+	int c = bykey ? cmp_keys(a, x, y, first) : cmp_val(a, x, y);
 	if (!c && !bykey)
-		c = cmp_keys(a, x, y);
-	return a->sorting && a->sortrev ? -c : c;
+		c = cmp_keys(a, x, y, first);
+	return sc->opts && a->sortrev ? -c : c;
 }
 
 void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos)
@@ -556,9 +565,8 @@ static const struct entry **sorted(const struct agg *a, bool opts)
 		return NULL;
 	for (int i = 0; i < a->nents; i++)
 		v[i] = &a->ents[i];
-	((struct agg *)a)->sorting = opts;
-	qsort_r(v, a->nents, sizeof(*v), cmp_entries, (void *)a);
-	((struct agg *)a)->sorting = false;
+	struct sortctx sc = { a, opts };
+	qsort_r(v, a->nents, sizeof(*v), cmp_entries, &sc);
 	return v;
 }
 
