@@ -79,6 +79,7 @@ struct agg {
 	struct agg_budget *budget;
 	bool sortkey, sortrev;    /* aggsortkey, aggsortrev (agg_set_sort) */
 	int sortkeypos;           /* aggsortkeypos */
+	size_t rawbytes;          /* rawbytes: string keys dumped as records of this size; 0 off */
 };
 
 static int nbuckets(const struct agg *a)
@@ -550,6 +551,11 @@ static int cmp_entries(const void *l, const void *r, void *ctx)
 	return sc->opts && a->sortrev ? -c : c;
 }
 
+void agg_set_rawbytes(struct agg *a, size_t strsize)
+{
+	a->rawbytes = strsize;
+}
+
 void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos)
 {
 	a->sortkey = bykey;
@@ -665,7 +671,10 @@ static const char *const int_key_fmt[9] = {
 static void print_key(FILE *out, const struct agg *a, int k, const struct ps_value *v)
 {
 	if (v->type == PS_V_STR) {
-		fprintf(out, "  %-50s", v->s);
+		if (a->rawbytes)
+			fmt_rawbytes(out, v->s, a->rawbytes);
+		else
+			fprintf(out, "  %-50s", v->s);
 		return;
 	}
 	int size = a->keysize[k];

@@ -1635,7 +1635,6 @@ static const struct { const char *name; enum dt_optkind kind; } optkinds[] = {
 	{ "bufresize", DT_OPT_TUNING },     { "specsize", DT_OPT_TUNING },
 	{ "nspec", DT_OPT_TUNING },         { "jstackframes", DT_OPT_TUNING },
 	{ "jstackstrsize", DT_OPT_TUNING }, { "ustackframes", DT_OPT_TUNING },
-	{ "rawbytes", DT_OPT_UNSUPPORTED },
 };
 
 enum dt_optkind dt_option_kind(const char *name, size_t len)
@@ -1648,7 +1647,7 @@ enum dt_optkind dt_option_kind(const char *name, size_t len)
 
 int dt_display_option(struct pg_prog *p, const char *opt)
 {
-	static const char *const flags[] = { "aggsortkey", "aggsortrev", "flowindent" };
+	static const char *const flags[] = { "aggsortkey", "aggsortrev", "flowindent", "rawbytes" };
 	static const char *const numbers[] = { "aggsortkeypos", "aggsortpos" };
 	const char *eq = strchr(opt, '=');
 	size_t n = eq ? (size_t)(eq - opt) : strlen(opt);
@@ -1656,7 +1655,7 @@ int dt_display_option(struct pg_prog *p, const char *opt)
 		if (strlen(flags[i]) == n && strncmp(opt, flags[i], n) == 0) {
 			/* set with any value or none, as dtrace (DTRACEOPT_UNSET is what is off) */
 			bool *to[] = { p ? &p->aggsortkey : NULL, p ? &p->aggsortrev : NULL,
-				       p ? &p->flowindent : NULL };
+				       p ? &p->flowindent : NULL, p ? &p->rawbytes : NULL };
 			if (p)
 				*to[i] = true;
 			return 0;
@@ -1709,17 +1708,6 @@ static void pragma(struct parser *ps)
 	} else if (strcmp(name, "destructive") == 0 ||
 		   dt_option_kind(name, strlen(name)) == DT_OPT_TUNING) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
-	} else if (dt_option_kind(name, strlen(name)) == DT_OPT_UNSUPPORTED) {
-		static char said[64][64];    /* once each, though a program compiles more than once */
-		static int nsaid;
-		bool told = false;
-		for (int i = 0; i < nsaid; i++)
-			told |= strcmp(said[i], name) == 0;
-		if (!ps->discover && !told && nsaid < 64)
-			snprintf(said[nsaid++], sizeof(said[0]), "%s", name);
-		if (!ps->discover && !told)
-			fprintf(stderr, "pyscope: option %s is not implemented and is ignored (%s:%d)\n",
-				name, ps->lx.file, ps->lx.tok.line);
 	} else {
 		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize, "
 		      "zdefs, defaultargs; destructive, bufsize, switchrate, aggrate and other buffer "

@@ -40,10 +40,9 @@ int dt_display_option(struct pg_prog *p, const char *opt);
 
 /* How pyscope takes a DTrace option it does not act on itself (#pragma D option or -x):
  * DT_OPT_TUNING sizes a kernel buffer or rate that pyscope sizes itself (accepted silently);
- * DT_OPT_UNSUPPORTED would change the output and is not implemented (accepted with a warning
- * on stderr); DT_OPT_UNKNOWN is an error. Options acted on (quiet, strsize, aggsize,
- * dynvarsize, destructive, zdefs, defaultargs) are each front-end's own. */
-enum dt_optkind { DT_OPT_UNKNOWN, DT_OPT_TUNING, DT_OPT_UNSUPPORTED };
+ * DT_OPT_UNKNOWN is an error. Options acted on (quiet, strsize, aggsize, dynvarsize,
+ * destructive, zdefs, defaultargs, and dt_display_option's) are each front-end's own. */
+enum dt_optkind { DT_OPT_UNKNOWN, DT_OPT_TUNING };
 enum dt_optkind dt_option_kind(const char *name, size_t len);
 
 /* Compile SRC (named FILE in messages) into P; several sources may go into one program, in

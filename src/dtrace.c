@@ -38,9 +38,10 @@
  *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
  *     expanded on that line is cpp's. flowindent: the function column is the probe's function
  *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
- *     return probe the first record unindents (dtrace: the last). rawbytes is accepted with a
- *     warning and not implemented; aggsortpos has no effect (printa takes one aggregation);
- *     jstackframes, jstackstrsize, ustackframes and the buffer tunings are accepted.
+ *     return probe the first record unindents (dtrace: the last). rawbytes dumps trace( )'s
+ *     strings and printa's string keys; aggsortpos has no effect (printa takes one
+ *     aggregation); jstackframes, jstackstrsize, ustackframes and the buffer tunings are
+ *     accepted.
  *   - printa() takes one aggregation.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
@@ -122,7 +123,7 @@ static void usage(FILE *f)
 		"  -x aggsize=SIZE, -x dynvarsize=SIZE  memory for aggregations (default 4m) and\n"
 		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
 		"                 -x zdefs (-Z), defaultargs (unset $N: 0, \"\"), flowindent, aggsortkey,\n"
-		"                 aggsortrev, aggsortkeypos=N; buffer tunings (bufsize, switchrate,\n"
+		"                 aggsortrev, aggsortkeypos=N, rawbytes; buffer tunings (bufsize, switchrate,\n"
 		"                 aggrate, ...) are accepted and ignored\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
@@ -296,8 +297,6 @@ static int parse_x(struct opts *o, const char *arg)
 		o->xopts[o->nxopts++] = arg;
 	} else if (dt_option_kind(arg, n) == DT_OPT_TUNING) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
-	} else if (dt_option_kind(arg, n) == DT_OPT_UNSUPPORTED) {
-		fprintf(stderr, "pyscope: option %.*s is not implemented and is ignored\n", (int)n, arg);
 	} else {
 		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, aggsize=SIZE, "
 			"dynvarsize=SIZE, quiet, destructive, zdefs, defaultargs; bufsize, switchrate, "
@@ -527,6 +526,9 @@ static struct {
 	uint32_t tid;
 } flow;
 
+/* rawbytes: trace( )'s strings dumped as records of this size (the strsize); 0: off. */
+static size_t rawbytes;
+
 static bool ends_with_word(const char *name, const char *w)
 {
 	size_t n = strlen(name), k = strlen(w);
@@ -570,6 +572,8 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 		o->src[i].end_clause = p->nclauses;
 	}
 	flow.on = p->flowindent;
+	rawbytes = !p->rawbytes ? 0 : (size_t)(o->strsize ? o->strsize : p->strsize > 1 ?
+					     p->strsize : PS_STRSIZE_DEFAULT);
 	*out = p;
 	return 0;
 }
@@ -803,7 +807,9 @@ static void record_end(FILE *out, void *ctx)
 static void trace_value(FILE *out, struct ps_value v, int isize, void *ctx)
 {
 	(void)ctx;
-	if (v.type == PS_V_STR)
+	if (v.type == PS_V_STR && rawbytes)
+		fmt_rawbytes(out, v.s, rawbytes);   /* dt_print_bytes under rawbytes */
+	else if (v.type == PS_V_STR)
 		fprintf(out, "  %-33s", v.s);
 	else if (isize == 1)
 		fprintf(out, " %3d", (int)(uint8_t)v.i);

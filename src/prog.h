@@ -323,7 +323,7 @@ struct pg_prog {
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
 	/* D display options (#pragma D option or -x; false/0 when not set): the aggregations'
 	 * print order (agg_set_sort) and flowindent */
-	bool aggsortkey, aggsortrev, flowindent;
+	bool aggsortkey, aggsortrev, flowindent, rawbytes;
 	int aggsortkeypos, aggsortpos;
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */

@@ -2090,6 +2090,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 			oom();
 		agg_set_budget(r->aggs[i], &r->aggb);
 		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos);
+		if (p->rawbytes)
+			agg_set_rawbytes(r->aggs[i], (size_t)r->strsize);
 		for (int k = 0; k < a->nkeys; k++)
 			if (a->keys[k] == PS_V_INT && a->keysize[k])
 				agg_set_keysize(r->aggs[i], k, a->keysize[k]);
