@@ -69,7 +69,8 @@ void agg_set_keysize(struct agg *a, int key, int bytes);
 /* DTrace's aggsortkey (print by keys, not values), aggsortrev (reversed) and aggsortkeypos (keys
  * compared from that one on); trunc's order is by value whatever they say. */
 void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos);
-/* DTrace's rawbytes: the default layout dumps string keys as STRSIZE-byte records (fmt_rawbytes). */
+/* DTrace's rawbytes: the default layout dumps string keys as STRSIZE-byte records
+ * (fmt_rawbytes). */
 void agg_set_rawbytes(struct agg *a, size_t strsize);
 int agg_nentries(const struct agg *a);
 

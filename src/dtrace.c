@@ -5,7 +5,8 @@
  * against the probes that exist before anything is attached; only the markers it names are
  * enabled, and an argument is copied as a string only where the script reads it as one.
  *
- *   pyscope dtrace [-qweZCH] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
+ *   pyscope dtrace [-qweZCH] [-s FILE]... [-n 'PROBE {...}']...
+ *                  [-c CMD | -p PID... | --replay FILE]
  *                  [-o FILE] [-x OPT[=VAL]] [-D NAME[=DEF]] [-U NAME] [-I DIR]
  *                  [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
