@@ -18,7 +18,7 @@ _pyscope() {
 	case $cmd in
 	list)    opts="-p --pid -j --json -h --help" ;;
 	events)  opts="-c -p --all --markers --json --strsize --stack --provider --no-provider -h --help" ;;
-	dtrace)  opts="-q -v -w -e -Z -s -n -c -p --replay -o -x -l -P --provider --no-provider -h --help" ;;
+	dtrace)  opts="-q -v -w -e -Z -s -n -c -p --replay -o -x -l -P -C -D -U -I -H --provider --no-provider -h --help" ;;
 	profile) opts="-c -p --all -F -d --threads --idle --native --depth --format -o --top -h --help" ;;
 	dump)    opts="-p --depth --locals -h --help" ;;
 	provider) opts="-h --help"

@@ -77,6 +77,9 @@ struct agg {
 	int *slots;               /* open-addressing index into ents; -1 is empty */
 	int nslots;
 	struct agg_budget *budget;
+	bool sortkey, sortrev;    /* aggsortkey, aggsortrev (agg_set_sort) */
+	int sortkeypos;           /* aggsortkeypos */
+	size_t rawbytes;          /* rawbytes: string keys dumped as records of this size; 0 off */
 };
 
 static int nbuckets(const struct agg *a)
@@ -559,9 +562,14 @@ static int cmp_val(const struct agg *a, const struct entry *x, const struct entr
 	return vx < vy ? -1 : vx > vy;
 }
 
-static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y)
+/* FIRST: the key compared first, then the ones after it and those before it (aggsortkeypos, as
+ * dt_aggregate_keycmp). */
+static int cmp_keys(const struct agg *a, const struct entry *x, const struct entry *y, int first)
 {
-	for (int k = 0; k < a->nkeys; k++) {
+	if (first >= a->nkeys)
+		first = 0;
+	for (int kk = 0; kk < a->nkeys; kk++) {
+		int k = (first + kk) % a->nkeys;
 		const struct ps_value *kx = &x->keys[k], *ky = &y->keys[k];
 		if (kx->type != ky->type)
 			return kx->type == PS_V_INT ? -1 : 1;
@@ -581,22 +589,49 @@ static int cmp_keys(const struct agg *a, const struct entry *x, const struct ent
 	return 0;
 }
 
-static int cmp_entries(const void *l, const void *r, void *agg)
+/* How sorted() orders: the aggregation and whether its aggsort options apply. */
+struct sortctx {
+	const struct agg *a;
+	bool opts;
+};
+
+static int cmp_entries(const void *l, const void *r, void *ctx)
 {
 	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
-	int c = cmp_val(agg, x, y);
-	return c ? c : cmp_keys(agg, x, y);
+	const struct sortctx *sc = ctx;
+	const struct agg *a = sc->a;
+	/* as dt_aggregate_qsort: by value then keys (varvalcmp), or by keys alone (varkeycmp,
+	 * keys are unique) with aggsortkey; aggsortrev reverses every comparison */
+	bool bykey = sc->opts && a->sortkey;
+	int first = sc->opts ? a->sortkeypos : 0;
+	int c = bykey ? cmp_keys(a, x, y, first) : cmp_val(a, x, y);
+	if (!c && !bykey)
+		c = cmp_keys(a, x, y, first);
+	return sc->opts && a->sortrev ? -c : c;
 }
 
-/* The entries in print order; the caller frees the array. */
-static const struct entry **sorted(const struct agg *a)
+void agg_set_rawbytes(struct agg *a, size_t strsize)
+{
+	a->rawbytes = strsize;
+}
+
+void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos)
+{
+	a->sortkey = bykey;
+	a->sortrev = rev;
+	a->sortkeypos = keypos > 0 ? keypos : 0;
+}
+
+/* The entries in print order (OPTS: the aggsort options apply); the caller frees the array. */
+static const struct entry **sorted(const struct agg *a, bool opts)
 {
 	const struct entry **v = malloc((a->nents ? a->nents : 1) * sizeof(*v));
 	if (!v)
 		return NULL;
 	for (int i = 0; i < a->nents; i++)
 		v[i] = &a->ents[i];
-	qsort_r(v, a->nents, sizeof(*v), cmp_entries, (void *)a);
+	struct sortctx sc = { a, opts };
+	qsort_r(v, a->nents, sizeof(*v), cmp_entries, &sc);
 	return v;
 }
 
@@ -699,7 +734,10 @@ static void print_key(FILE *out, const struct agg *a, int k, const struct ps_val
 		return;
 	}
 	if (v->type == PS_V_STR) {
-		fprintf(out, "  %-50s", v->s);
+		if (a->rawbytes)
+			fmt_rawbytes(out, v->s, a->rawbytes);
+		else
+			fprintf(out, "  %-50s", v->s);
 		return;
 	}
 	int size = a->keysize[k];
@@ -729,7 +767,7 @@ static void print_value(FILE *out, const struct agg *a, const struct entry *e)
 
 static void print_entries(FILE *out, const struct agg *a)
 {
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, true);
 	if (!v)
 		return;
 	for (int i = 0; i < a->nents; i++) {
@@ -779,7 +817,7 @@ static int printa_value(FILE *out, const struct fmt_conv *c, void *arg)
 
 void agg_printa(FILE *out, const struct fmt *f, const struct agg *a)
 {
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, true);
 	if (!v)
 		return;
 	for (int i = 0; i < a->nents; i++) {
@@ -811,7 +849,7 @@ void agg_trunc(struct agg *a, int64_t n)
 	uint64_t keep = n < 0 ? -(uint64_t)n : (uint64_t)n;
 	if (keep >= (uint64_t)a->nents)
 		return;
-	const struct entry **v = sorted(a);
+	const struct entry **v = sorted(a, false);   /* by value whatever aggsort* say */
 	if (!v)
 		return;
 	/* trunc keeps the top N by value (bottom N for negative N): DTrace walks in reverse

@@ -7,6 +7,7 @@
  */
 #ifndef PYSCOPE_AGG_H
 #define PYSCOPE_AGG_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "value.h"
 #include "fmt.h"
@@ -83,6 +84,12 @@ int agg_printed(const struct agg *a);
 /* Integer keys print in the width of their D type, as DTrace does: BYTES 1 " %3d", 2 " %5d",
  * 4 " %8d" (int, pid_t), 8 " %16lld" (the default: int64_t, uint64_t, arg0). */
 void agg_set_keysize(struct agg *a, int key, int bytes);
+/* DTrace's aggsortkey (print by keys, not values), aggsortrev (reversed) and aggsortkeypos (keys
+ * compared from that one on); trunc's order is by value whatever they say. */
+void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos);
+/* DTrace's rawbytes: the default layout dumps string keys as STRSIZE-byte records
+ * (fmt_rawbytes). */
+void agg_set_rawbytes(struct agg *a, size_t strsize);
 int agg_nentries(const struct agg *a);
 
 void agg_clear(struct agg *a);               /* clear(@a): values back to zero, keys kept */

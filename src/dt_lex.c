@@ -1,7 +1,8 @@
 /*
  * dt_lex.c — the D lexer (see dt_lex.h). C-like tokens plus D's own: `@name` aggregations,
  * `$target`/`$1` macro variables, `^^`, and `#pragma D option` lines; other `#` lines (a `#!`
- * first line, includes) are skipped, as no preprocessor runs.
+ * first line, other pragmas) are skipped, line markers followed, and the C preprocessor's
+ * directives refused (they need -C, which runs cpp before the lexer sees the text).
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -38,6 +39,8 @@ void dt_lex_free(struct dt_lex *lx)
 {
 	free(lx->buf);
 	lx->buf = NULL;
+	free(lx->mapfile);
+	lx->mapfile = NULL;
 }
 
 static int peekc(const struct dt_lex *lx, size_t k)
@@ -87,6 +90,78 @@ static void error(struct dt_lex *lx, const char *msg)
 	settext(lx, msg, strlen(msg));
 }
 
+/* Whether only blanks come before the current character on its line (a control line may be
+ * indented, as in C). */
+static bool first_on_line(const struct dt_lex *lx)
+{
+	size_t p = lx->pos;
+	while (p > 0 && (lx->src[p - 1] == ' ' || lx->src[p - 1] == '\t'))
+		p--;
+	return p == 0 || lx->src[p - 1] == '\n';
+}
+
+/* A '#' line other than "#pragma D option": the C preprocessor's line markers ("# 12 \"f.d\"",
+ * "#line 12") move the position messages give to the user's file and line; other pragmas and a
+ * first "#!" line are skipped; any other directive (#define, #if, #include ...) is an error, as
+ * in dtrace(1): the C preprocessor runs only under -C, and skipping the line would compile both
+ * branches of an #ifdef. */
+static int directive(struct dt_lex *lx)
+{
+	int line = lx->line, col = lx->col;
+	size_t p = lx->pos + 1;
+	while (p < lx->len && (lx->src[p] == ' ' || lx->src[p] == '\t'))
+		p++;
+	size_t w = p;
+	while (p < lx->len && (isalnum((unsigned char)lx->src[p]) || lx->src[p] == '_'))
+		p++;
+	char word[32];
+	snprintf(word, sizeof(word), "%.*s", (int)(p - w), lx->src + w);
+	bool marker = isdigit((unsigned char)word[0]) || strcmp(word, "line") == 0;
+	if (marker) {
+		if (!isdigit((unsigned char)word[0]))
+			while (p < lx->len && (lx->src[p] == ' ' || lx->src[p] == '\t'))
+				p++;
+		char *end;
+		long n = strtol(lx->src + (isdigit((unsigned char)word[0]) ? w : p), &end, 10);
+		const char *q = end;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '"') {
+			const char *e = strchr(q + 1, '"');
+			const char *nl = strchr(q + 1, '\n');
+			if (e && (!nl || e < nl)) {
+				char *f = strndup(q + 1, (size_t)(e - q - 1));
+				if (!f)
+					abort();
+				free(lx->mapfile);
+				lx->mapfile = f;
+				lx->file = f;
+			}
+		}
+		while (peekc(lx, 0) && peekc(lx, 0) != '\n')
+			adv(lx);
+		if (n > 0 && n < INT32_MAX) {
+			lx->line = (int)n - 1;   /* the newline ending the marker makes it line N */
+			lx->mapped = true;
+		}
+		return 0;
+	}
+	bool shebang = line == 1 && peekc(lx, 1) == '!';
+	if (!shebang && word[0] && strcmp(word, "pragma") != 0 && strcmp(word, "ident") != 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "invalid control directive: #%s (the C preprocessor runs "
+			 "only with -C)", word);
+		lx->tok.line = line;
+		lx->tok.col = col;
+		lx->tok.off = lx->pos;
+		error(lx, msg);
+		return -1;
+	}
+	while (peekc(lx, 0) && peekc(lx, 0) != '\n')
+		adv(lx);
+	return 0;
+}
+
 /* Skip blanks, comments and preprocessor lines; a "#pragma D option" line becomes a token. */
 static int skip_space(struct dt_lex *lx)
 {
@@ -111,7 +186,7 @@ static int skip_space(struct dt_lex *lx)
 			}
 			adv(lx);
 			adv(lx);
-		} else if (c == '#' && lx->col == 1) {
+		} else if (c == '#' && first_on_line(lx)) {
 			static const char pragma[] = "#pragma D option ";
 			if (strncmp(lx->src + lx->pos, pragma, sizeof(pragma) - 1) == 0) {
 				lx->tok.line = lx->line;
@@ -129,8 +204,8 @@ static int skip_space(struct dt_lex *lx)
 				settext(lx, lx->src + start, end - start);
 				return 1;
 			}
-			while (peekc(lx, 0) && peekc(lx, 0) != '\n')
-				adv(lx);
+			if (directive(lx) < 0)
+				return -1;
 		} else {
 			return 0;
 		}
@@ -406,8 +481,23 @@ int dt_lex_isop(const struct dt_lex *lx, const char *op)
 void dt_lex_report(const struct dt_lex *lx, int line, int col, const char *msg)
 {
 	fprintf(stderr, "%s:%d:%d: error: %s\n", lx->file, line, col, msg);
-	const char *p = lx->src;
-	for (int l = 1; l < line && p; l++) {
+	char *text = NULL;
+	if (lx->mapped) {
+		/* cpp's output is not what the user wrote: quote the line from their file */
+		FILE *f = fopen(lx->file, "r");
+		size_t cap = 0;
+		ssize_t got = -1;
+		for (int l = 1; f && l <= line && (got = getline(&text, &cap, f)) >= 0; l++)
+			;
+		if (f)
+			fclose(f);
+		if (got < 0) {
+			free(text);
+			return;
+		}
+	}
+	const char *p = text ? text : lx->src;
+	for (int l = 1; !text && l < line && p; l++) {
 		p = strchr(p, '\n');
 		if (p)
 			p++;
@@ -421,4 +511,5 @@ void dt_lex_report(const struct dt_lex *lx, int line, int col, const char *msg)
 	for (int k = 0; k < col - 1 && k < n; k++)
 		fputc(p[k] == '\t' ? '\t' : ' ', stderr);
 	fputs("^\n", stderr);
+	free(text);
 }

@@ -7,6 +7,7 @@
 #define PYSCOPE_DT_LEX_H
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 enum dt_tok {
 	DT_EOF,
@@ -38,6 +39,9 @@ struct dt_lex {
 	struct dt_token tok;     /* the current token */
 	char *buf;               /* text storage of the current token */
 	size_t bufcap;
+	bool mapped;             /* a line marker ("# 12 \"f.d\"", from cpp under -C) set the
+				  * lines: messages quote the line from FILE, not from SRC */
+	char *mapfile;           /* the marker's file name (owned) */
 };
 
 void dt_lex_init(struct dt_lex *lx, const char *file, const char *src);

@@ -33,6 +33,17 @@ static const struct { const char *name; int b; enum ps_vtype type; int size; } b
 	{ "id", PG_B_PROBEID, I, 4 },
 	{ "errno", PG_B_ERRNO, I, 4 },          /* p-sys: syscall return probes */
 	{ "ucaller", PG_B_UCALLER, I, 8 },
+	{ "uid", PG_B_UID, I, 4 },              { "gid", PG_B_GID, I, 4 },
+	{ "epid", PG_B_EPID, I, 4 },
+};
+
+/* curpsinfo->FIELD (psinfo_t as Solaris' procfs.h has it; the /proc reading is psinfo.c's). */
+static const struct { const char *name; int b; enum ps_vtype type; int size; } psfields[] = {
+	{ "pr_pid", PG_B_PR_PID, I, 4 },        { "pr_ppid", PG_B_PPID, I, 4 },
+	{ "pr_pgid", PG_B_PGID, I, 4 },         { "pr_sid", PG_B_SID, I, 4 },
+	{ "pr_uid", PG_B_UID, I, 4 },           { "pr_euid", PG_B_EUID, I, 4 },
+	{ "pr_gid", PG_B_GID, I, 4 },           { "pr_egid", PG_B_EGID, I, 4 },
+	{ "pr_fname", PG_B_PR_FNAME, S, 0 },    { "pr_psargs", PG_B_PR_PSARGS, S, 0 },
 };
 
 /* SIZE: the bytes of an integer result (strlen is size_t, index and rindex int). */
@@ -120,7 +131,32 @@ struct parser {
 	struct symtab vars, aggs;
 	struct walk_item *walk;      /* check_depth's work list, kept for the next clause */
 	size_t walkcap;
+	/* Typing variables read before their first assignment (see dt_compile): */
+	struct hints *hints;         /* the types first assignments give, found by earlier passes */
+	bool discover;               /* a silent pass that only adds to hints */
+	bool new_hint;               /* ... and this pass added one */
+	bool failed;                 /* ... and met an error */
+	bool zdefs, defaultargs;     /* #pragma D option zdefs, defaultargs */
+	bool *guessed;               /* by variable: a discovery pass typed it as int at a read */
+	int guesscap;
 	jmp_buf bail;
+};
+
+/* A variable's type as its first assignment (or declaration) anywhere in the program gives it. */
+struct hint {
+	char *name;
+	enum pg_scope scope;
+	enum ps_vtype type;
+	int isize;
+	bool is_unsigned;
+	int nkeys;
+	enum ps_vtype keys[PG_MAX_KEYS];
+};
+struct hints {
+	struct hint *h;
+	int n, cap;
+	int *slot;                   /* open addressing by scope and name: index + 1, 0 free */
+	int nslots;
 };
 
 /* ---- errors ---- */
@@ -134,7 +170,8 @@ static void errorat(struct parser *ps, int line, int col, const char *f, ...)
 	va_start(ap, f);
 	vsnprintf(msg, sizeof(msg), f, ap);
 	va_end(ap);
-	dt_lex_report(&ps->lx, line, col, msg);
+	if (!ps->discover)
+		dt_lex_report(&ps->lx, line, col, msg);
 	longjmp(ps->bail, 1);
 }
 
@@ -303,6 +340,7 @@ static int find_var(const struct parser *ps, const char *name, enum pg_scope sco
 static int add_var(struct parser *ps, const char *name, enum pg_scope scope)
 {
 	int i = pg_add_var(ps->p, name, scope);
+	ps->p->vars[i].store_whole = true;
 	syminsert(ps, &ps->vars, i);
 	return i;
 }
@@ -337,9 +375,135 @@ static void copy_kids(struct pg_node **dst, struct pg_node *const *src, int n)
 		memcpy(dst, src, sizeof(src[0]) * (size_t)n);
 }
 
+static unsigned hint_hash(const char *name, enum pg_scope scope)
+{
+	unsigned h = 2166136261u ^ (unsigned)scope;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static struct hint *find_hint(const struct parser *ps, const char *name, enum pg_scope scope)
+{
+	const struct hints *hs = ps->hints;
+	if (!hs || !hs->nslots)
+		return NULL;
+	for (unsigned k = hint_hash(name, scope) & (unsigned)(hs->nslots - 1);;
+	     k = (k + 1) & (unsigned)(hs->nslots - 1)) {
+		int i = hs->slot[k] - 1;
+		if (i < 0)
+			return NULL;
+		if (hs->h[i].scope == scope && strcmp(hs->h[i].name, name) == 0)
+			return &hs->h[i];
+	}
+}
+
+static void hint_slot(struct hints *hs, int i)
+{
+	unsigned k = hint_hash(hs->h[i].name, hs->h[i].scope) & (unsigned)(hs->nslots - 1);
+	while (hs->slot[k])
+		k = (k + 1) & (unsigned)(hs->nslots - 1);
+	hs->slot[k] = i + 1;
+}
+
+/* Index the last hint (the table is kept at most half full). */
+static void hint_index(struct hints *hs)
+{
+	if (2 * hs->n > hs->nslots) {
+		free(hs->slot);
+		hs->nslots = hs->nslots ? hs->nslots * 2 : 64;
+		hs->slot = calloc((size_t)hs->nslots, sizeof(int));
+		if (!hs->slot) {
+			perror("pyscope: out of memory");
+			exit(70);
+		}
+		for (int j = 0; j < hs->n - 1; j++)
+			hint_slot(hs, j);
+	}
+	hint_slot(hs, hs->n - 1);
+}
+
+/* Room for element N of malloc'd array A (the hints outlive the passes' programs). */
+static void *grow(void *a, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return a;
+	*cap = *cap ? *cap * 2 : 8;
+	a = realloc(a, size * (size_t)*cap);
+	if (!a) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	return a;
+}
+
+static void check_keys(struct parser *ps, struct pg_node *v);
+
+/* A discovery pass saw variable VAR typed by an assignment or a declaration. */
+static void add_hint(struct parser *ps, const struct pg_var *var)
+{
+	if (!ps->discover || find_hint(ps, var->name, var->scope))
+		return;
+	struct hints *h = ps->hints;
+	h->h = grow(h->h, h->n, &h->cap, sizeof(h->h[0]));
+	struct hint *e = &h->h[h->n++];
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(var->name);
+	if (!e->name) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	e->scope = var->scope;
+	e->type = var->type;
+	e->isize = var->isize;
+	e->is_unsigned = var->is_unsigned;
+	e->nkeys = var->nkeys;
+	memcpy(e->keys, var->keys, sizeof(e->keys));
+	hint_index(h);
+	ps->new_hint = true;
+}
+
+static bool is_guessed(const struct parser *ps, int v)
+{
+	return v < ps->guesscap && ps->guessed[v];
+}
+
+/* Variable node N is read and no assignment before it in the text declared it. As in DTrace it
+ * reads 0 or "" until assigned, with the type of its first assignment anywhere in the program
+ * (a hint from the discovery passes). With no assignment anywhere it stays undefined (value()
+ * reports it), except in a discovery pass, which guesses an integer to read on. */
+static void read_unassigned(struct parser *ps, struct pg_node *n)
+{
+	const struct hint *h = find_hint(ps, n->s, (enum pg_scope)n->i);
+	if (!h && !ps->discover)
+		return;
+	int idx = add_var(ps, n->s, (enum pg_scope)n->i);
+	struct pg_var *var = &ps->p->vars[idx];
+	var->type = h ? h->type : PS_V_INT;
+	var->isize = h ? h->isize : 8;
+	var->is_unsigned = h && h->is_unsigned;
+	var->nkeys = h ? h->nkeys : n->nkids;
+	for (int k = 0; k < var->nkeys; k++)
+		var->keys[k] = h ? h->keys[k] : n->kids[k]->type;
+	if (!h) {
+		while (idx >= ps->guesscap) {
+			int was = ps->guesscap;
+			ps->guessed = grow(ps->guessed, was, &ps->guesscap, sizeof(bool));
+			memset(ps->guessed + was, 0, (size_t)(ps->guesscap - was));
+		}
+		ps->guessed[idx] = true;
+	}
+	n->op = idx;
+	n->type = var->type;
+	n->isize = var->isize;
+	check_keys(ps, n);
+}
+
 /* An expression used for its value: an unresolved name or a void statement is an error here. */
 static struct pg_node *value(struct parser *ps, struct pg_node *n)
 {
+	if (n->kind == PG_E_VAR && n->op < 0)
+		read_unassigned(ps, n);
 	if (n->kind == PG_E_VAR && n->op < 0) {
 		struct suggest s = { .word = n->s };
 		for (int i = 0; i < N_(builtins); i++)
@@ -388,25 +552,36 @@ static struct pg_node *subexpr(struct parser *ps, int limit);
 
 /* Find or create variable NAME of SCOPE as it is about to be assigned a value of type T (a first
  * assignment declares it). */
-static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t)
+static bool is_unsigned_expr(const struct parser *ps, const struct pg_node *n);
+
+static int resolve_assign(struct parser *ps, struct pg_node *v, enum ps_vtype t,
+			  const struct pg_node *val)
 {
 	const char *sc = v->i == PG_SC_THREAD ? "self->" : v->i == PG_SC_CLAUSE ? "this->" : "";
 	if (v->op < 0) {
 		int idx = add_var(ps, v->s, (enum pg_scope)v->i);
 		struct pg_var *var = &ps->p->vars[idx];
 		var->type = t;
-		/* 64 bits, whatever the first value: D would narrow later values to that value's
-		 * type (self->ts = 0 then self->ts = timestamp), pyscope keeps them whole */
-		var->isize = t == PS_V_INT ? 8 : 0;
+		/* the first value's type, as D declares it: self->ts = 0 makes an int, which keeps
+		 * a later timestamp whole (pg_var.store_whole) but prints its low 32 bits */
+		var->isize = t != PS_V_INT ? 0 : val && val->isize ? val->isize : 8;
+		var->is_unsigned = t == PS_V_INT && val && is_unsigned_expr(ps, val);
 		var->nkeys = v->nkids;
 		for (int k = 0; k < v->nkids; k++)
 			var->keys[k] = v->kids[k]->type;
 		v->op = idx;
 		v->type = t;
 		v->isize = var->isize;
+		add_hint(ps, var);
 		return idx;
 	}
 	struct pg_var *var = &ps->p->vars[v->op];
+	if (ps->discover && is_guessed(ps, v->op) && !find_hint(ps, var->name, var->scope)) {
+		enum ps_vtype was = var->type;
+		var->type = t;       /* the first assignment's type, for the next passes */
+		add_hint(ps, var);
+		var->type = was;
+	}
 	if (var->type != t)
 		errnode(ps, v, "cannot assign %s to %s%s, which is %s",
 			t == PS_V_STR ? "a string" : "an integer", sc, var->name,
@@ -578,6 +753,14 @@ static struct pg_node *macro(struct parser *ps)
 		long k = strtol(t->text, &end, 10);
 		if (*end || k < 0)
 			error(ps, "unknown macro variable '$%s'", t->text);
+		if (k > ps->o->nmacros && (ps->o->defaultargs || ps->defaultargs) && k > 0) {
+			n = t->ival ? mknode(ps, PG_E_STR, PS_V_STR, 0, line, col) :
+				      mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+			n->s = t->ival ? "" : NULL;     /* defaultargs: 0 or "" */
+			n->isize = t->ival ? 0 : 4;
+			next(ps);
+			return n;
+		}
 		if (k == 0 || k > ps->o->nmacros)
 			error(ps, "macro argument $%s is not defined (%d argument%s given after the "
 			      "script)", t->text, ps->o->nmacros, ps->o->nmacros == 1 ? "" : "s");
@@ -675,6 +858,31 @@ static struct pg_node *primary(struct parser *ps)
 		next(ps);
 		expect(ps, "->", sc == PG_SC_THREAD ? "after 'self'" : "after 'this'");
 		return variable(ps, sc, line, col);
+	}
+	if (strcmp(name, "curpsinfo") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		next(ps);
+		expect(ps, "->", "after 'curpsinfo' (curpsinfo->pr_psargs)");
+		struct suggest s = { .word = t->kind == DT_IDENT ? t->text : "" };
+		for (int i = 0; i < N_(psfields); i++) {
+			if (t->kind == DT_IDENT && strcmp(t->text, psfields[i].name) == 0) {
+				n = mknode(ps, PG_E_BUILTIN, psfields[i].type, 0, line, col);
+				n->op = psfields[i].b;
+				n->isize = psfields[i].size;
+				next(ps);
+				return n;
+			}
+			offer(&s, psfields[i].name);
+		}
+		if (s.best)
+			error(ps, "curpsinfo has no member %s; did you mean %s?", s.word, s.best);
+		error(ps, "curpsinfo has no member %s (pyscope has pr_pid, pr_ppid, pr_pgid, pr_sid, "
+		      "pr_uid, pr_euid, pr_gid, pr_egid, pr_fname, pr_psargs)", s.word);
+	}
+	if (strcmp(name, "NULL") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);   /* (void *)0 */
+		n->isize = 8;
+		next(ps);
+		return n;
 	}
 	if (strcmp(name, "args") == 0) {
 		next(ps);
@@ -776,8 +984,8 @@ static struct pg_node *incdec(struct parser *ps, struct pg_node *v, int delta, i
 {
 	const char *op = delta > 0 ? "++" : "--";
 	lvalue(ps, v, op);
-	if (v->op < 0)
-		resolve_assign(ps, v, PS_V_INT);
+	if (v->op < 0 || v->type == PS_V_INT)
+		resolve_assign(ps, v, PS_V_INT, NULL);   /* an assignment, for the typing of reads */
 	if (v->type != PS_V_INT)
 		errnode(ps, v, "operator %s needs an integer variable, not a string", op);
 	struct pg_node *n = mknode(ps, PG_E_INCDEC, PS_V_INT, 1, line, col);
@@ -921,7 +1129,15 @@ static struct pg_node *assignment(struct parser *ps)
 				for (int k = 0; k < l->nkids; k++)
 					value(ps, l->kids[k]);
 			}
-			resolve_assign(ps, l, r->type);
+			/* 0 or NULL into a string variable empties it, as in DTrace */
+			const struct hint *h = l->op < 0 ? find_hint(ps, l->s, (enum pg_scope)l->i) : NULL;
+			enum ps_vtype lt = l->op >= 0 ? ps->p->vars[l->op].type : h ? h->type : PS_V_NONE;
+			if (lt == PS_V_STR && assignops[i].op == PG_OP_NONE && r->kind == PG_E_INT &&
+			    r->i == 0) {
+				r = mknode(ps, PG_E_STR, PS_V_STR, 0, r->line, r->col);
+				r->s = "";
+			}
+			resolve_assign(ps, l, r->type, assignops[i].op == PG_OP_NONE ? r : NULL);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);
 			n->isize = l->isize;
 			n->op = assignops[i].op;
@@ -970,6 +1186,48 @@ static struct fmt *format(struct parser *ps, const char *func)
 	return f;
 }
 
+/* Whether integer expression N has an unsigned type, as far as the records need it (the
+ * parser keeps only widths): a variable's declaration, an unsigned cast, and C's rule that an
+ * operation is unsigned when an operand of the result's width is. */
+static bool is_unsigned_expr(const struct parser *ps, const struct pg_node *n)
+{
+	switch (n->kind) {
+	case PG_E_VAR:
+		return n->op >= 0 && ps->p->vars[n->op].is_unsigned;
+	case PG_E_ASSIGN:
+	case PG_E_INCDEC:
+		return is_unsigned_expr(ps, n->kids[0]);
+	case PG_E_UNARY:
+		if (n->op == PG_OP_ZEXT || n->op == PG_OP_SEXT)
+			return n->op == PG_OP_ZEXT;
+		return n->op != PG_OP_NOT && is_unsigned_expr(ps, n->kids[0]);
+	case PG_E_BINARY:
+		if (n->op >= PG_OP_EQ && n->op <= PG_OP_LXOR)
+			return false;
+		for (int k = 0; k < n->nkids && k < (n->op == PG_OP_SHL || n->op == PG_OP_SHR ? 1 : 2); k++)
+			if ((n->kids[k]->isize ? n->kids[k]->isize : 8) == (n->isize ? n->isize : 8) &&
+			    is_unsigned_expr(ps, n->kids[k]))
+				return true;
+		return false;
+	case PG_E_COND:
+		return is_unsigned_expr(ps, n->kids[1]) || is_unsigned_expr(ps, n->kids[2]);
+	default:
+		return false;
+	}
+}
+
+/* N cut to its type's width (N->isize < 8), as dtrace(1) records it: the low bytes, extended
+ * with zeros when ZERO or N's type is unsigned, else with the sign. */
+static struct pg_node *narrowed(struct parser *ps, struct pg_node *n, bool zero)
+{
+	struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, n->line, n->col);
+	z->op = zero || is_unsigned_expr(ps, n) ? PG_OP_ZEXT : PG_OP_SEXT;
+	z->i = n->isize;
+	z->isize = n->isize;
+	z->kids[0] = n;
+	return z;
+}
+
 /* printf -> 'printf' '(' STR {',' expr} ')' */
 static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, int col)
 {
@@ -990,20 +1248,17 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	char msg[1024];
 	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
-	/* DTrace prints an argument in its own width: %x of the int -1 is ffffffff, not 16 f's.
-	 * Narrow values are kept sign-extended, so only the unsigned conversions need them cut. */
+	/* DTrace records an argument in its type's width (dtrace_probe stores the DIF result in
+	 * dtdt_size bytes) and prints it from there: %x of the int -1 is ffffffff, and an int
+	 * variable holding timestamp (variables keep 64 bits, see pg_var.store_whole) prints its
+	 * low 32 bits, sign-extended by %d (dt_printf.c pfprint_sint) and not by %u/%x/%o. */
 	for (int i = 0; i < n; i++) {
 		const char *conv = fmt_argconv(f, i);
 		char c = conv && *conv ? conv[strlen(conv) - 1] : 0;
-		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 ||
-		    !c || !strchr("uxXo", c) || strchr(conv, '*'))   /* a '*' width stays signed */
+		if (args[i]->type != PS_V_INT || !args[i]->isize || args[i]->isize >= 8 || !c ||
+		    strchr(conv, '*'))   /* a '*' width is an int already */
 			continue;
-		struct pg_node *z = mknode(ps, PG_E_UNARY, PS_V_INT, 1, args[i]->line, args[i]->col);
-		z->op = PG_OP_ZEXT;
-		z->i = args[i]->isize;
-		z->isize = args[i]->isize;
-		z->kids[0] = args[i];
-		args[i] = z;
+		args[i] = narrowed(ps, args[i], strchr("uxXo", c) != NULL);
 	}
 	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
 	s->fmt = f;
@@ -1043,7 +1298,9 @@ static struct pg_node *st_value(struct parser *ps, enum pg_kind k, int line, int
 	if (k == PG_S_EXIT)
 		want_int(ps, a, "exit( )'s status");
 	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
-	s->kids[0] = a;
+	/* trace( ) records its value in the type's width, as printf does */
+	s->kids[0] = k == PG_S_TRACE && a->type == PS_V_INT && a->isize > 0 && a->isize < 8 ?
+		     narrowed(ps, a, false) : a;
 	expect_close(ps, ")", "(", line);
 	return s;
 }
@@ -1187,8 +1444,9 @@ static struct pg_node *st_agg(struct parser *ps)
 	struct pg_node *s = mknode(ps, PG_S_AGG, PS_V_NONE, nk, line, col);
 	s->op = ai;
 	s->nkeys = tmp.nkids;
-	for (int k = 0; k < tmp.nkids; k++)
-		s->kids[k] = tmp.kids[k];
+	for (int k = 0; k < tmp.nkids; k++)   /* a key is recorded in its type's width */
+		s->kids[k] = tmp.kids[k]->type == PS_V_INT && tmp.kids[k]->isize > 0 &&
+			     tmp.kids[k]->isize < 8 ? narrowed(ps, tmp.kids[k], false) : tmp.kids[k];
 	if (n > 0)
 		s->kids[tmp.nkids] = args[0];
 	if (incr)
@@ -1366,12 +1624,61 @@ static void declaration(struct parser *ps)
 			var->is_unsigned = is_unsigned;
 			var->nkeys = nkeys;
 			memcpy(var->keys, keys, sizeof(keys[0]) * (size_t)nkeys);
+			add_hint(ps, var);
 		}
 		if (!isop(ps, ","))
 			break;
 		next(ps);
 	}
 	expect(ps, ";", "after a declaration");
+}
+
+static const struct { const char *name; enum dt_optkind kind; } optkinds[] = {
+	{ "bufsize", DT_OPT_TUNING },       { "switchrate", DT_OPT_TUNING },
+	{ "aggrate", DT_OPT_TUNING },       { "cleanrate", DT_OPT_TUNING },
+	{ "statusrate", DT_OPT_TUNING },    { "bufpolicy", DT_OPT_TUNING },
+	{ "bufresize", DT_OPT_TUNING },     { "specsize", DT_OPT_TUNING },
+	{ "nspec", DT_OPT_TUNING },
+};
+
+enum dt_optkind dt_option_kind(const char *name, size_t len)
+{
+	for (int i = 0; i < N_(optkinds); i++)
+		if (strlen(optkinds[i].name) == len && strncmp(optkinds[i].name, name, len) == 0)
+			return optkinds[i].kind;
+	return DT_OPT_UNKNOWN;
+}
+
+int dt_display_option(struct pg_prog *p, const char *opt)
+{
+	static const char *const flags[] = { "aggsortkey", "aggsortrev", "flowindent", "rawbytes" };
+	static const char *const numbers[] = { "aggsortkeypos", "aggsortpos", "ustackframes",
+					       "jstackframes", "jstackstrsize" };
+	const char *eq = strchr(opt, '=');
+	size_t n = eq ? (size_t)(eq - opt) : strlen(opt);
+	for (int i = 0; i < N_(flags); i++)
+		if (strlen(flags[i]) == n && strncmp(opt, flags[i], n) == 0) {
+			/* set with any value or none, as dtrace (DTRACEOPT_UNSET is what is off) */
+			bool *to[] = { p ? &p->aggsortkey : NULL, p ? &p->aggsortrev : NULL,
+				       p ? &p->flowindent : NULL, p ? &p->rawbytes : NULL };
+			if (p)
+				*to[i] = true;
+			return 0;
+		}
+	for (int i = 0; i < N_(numbers); i++)
+		if (strlen(numbers[i]) == n && strncmp(opt, numbers[i], n) == 0) {
+			char *end;
+			long v = eq ? strtol(eq + 1, &end, 0) : -1;
+			if (!eq || *end || end == eq + 1 || v < 0 || v > INT32_MAX)
+				return -EINVAL;
+			int *to[] = { p ? &p->aggsortkeypos : NULL, p ? &p->aggsortpos : NULL,
+				      p ? &p->ustackframes : NULL, p ? &p->jstackframes : NULL,
+				      p ? &p->jstackstrsize : NULL };
+			if (p)
+				*to[i] = (int)v;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 /* pragma -> '#pragma D option' NAME ['=' VALUE] */
@@ -1382,7 +1689,12 @@ static void pragma(struct parser *ps)
 	const char *eq = strchr(t, '=');
 	size_t n = eq ? (size_t)(eq - t) : strlen(t);
 	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), t);
-	if (strcmp(name, "quiet") == 0) {
+	int drc = dt_display_option(ps->p, t);
+	if (drc == -EINVAL)
+		error(ps, "%s wants a number (0 or more)", name);
+	if (drc == 0) {
+		/* aggsort*, flowindent */
+	} else if (strcmp(name, "quiet") == 0) {
 		ps->p->quiet = 1;
 	} else if (strcmp(name, "strsize") == 0 && eq) {
 		char *end;
@@ -1397,12 +1709,17 @@ static void pragma(struct parser *ps)
 		if (pg_parse_size(eq + 1, to) < 0)
 			error(ps, "%s must be a size from 1 to 1t (a number with an optional k, m, g "
 			      "or t suffix)", name);
-	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
-		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
+	} else if (strcmp(name, "zdefs") == 0) {
+		ps->zdefs = true;        /* -Z, for the clauses after it */
+	} else if (strcmp(name, "defaultargs") == 0) {
+		ps->defaultargs = true;
+	} else if (strcmp(name, "destructive") == 0 ||
+		   dt_option_kind(name, strlen(name)) == DT_OPT_TUNING) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {
-		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize; "
-		      "destructive, bufsize, switchrate and aggrate are accepted and ignored)", name);
+		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize, "
+		      "zdefs, defaultargs; destructive, bufsize, switchrate, aggrate and other buffer "
+		      "tunings are accepted and ignored)", name);
 	}
 	next(ps);
 }
@@ -1573,9 +1890,9 @@ static void pdesc(struct parser *ps, struct pg_pdesc *d)
 		bool any = false;
 		for (int i = 0; i < ps->o->nprobes && !any; i++)
 			any = pg_pdesc_match(d, ps->o->probes[i], ps->o->target);
-		if (!any && ps->o->zero_ok && ps->o->probes)
+		if (!any && (ps->o->zero_ok || ps->zdefs) && ps->o->probes)
 			unknown_provider(ps, d);
-		if (!any && !ps->o->zero_ok)
+		if (!any && !ps->o->zero_ok && !ps->zdefs)
 			suggest_probe(ps, d, d->line, d->col);
 	}
 	next(ps);
@@ -1670,7 +1987,19 @@ static void clause(struct parser *ps)
 static void program(struct parser *ps)
 {
 	next(ps);
-	while (ps->lx.tok.kind != DT_EOF) {
+	/* A discovery pass reads on past an error, from the next line that begins a clause, to see
+	 * the assignments after it (discovery is silent and its program dropped). */
+	if (ps->discover && setjmp(ps->bail) != 0) {
+		ps->failed = true;
+		ps->clause = NULL;
+		ps->in_pred = false;
+		ps->nesting = 0;
+		do
+			dt_lex_next(&ps->lx);
+		while (ps->lx.tok.kind != DT_EOF && ps->lx.tok.kind != DT_ERROR &&
+		       !(ps->lx.tok.col == 1 && looks_like_pdesc(ps->lx.src + ps->lx.tok.off)));
+	}
+	while (ps->lx.tok.kind != DT_EOF && ps->lx.tok.kind != DT_ERROR) {
 		const struct dt_token *t = &ps->lx.tok;
 		if (t->kind == DT_PRAGMA)
 			pragma(ps);
@@ -1685,13 +2014,17 @@ static void program(struct parser *ps)
 	}
 }
 
-int dt_compile(const char *file, const char *src, const struct dt_opts *o, struct pg_prog *p)
+/* One pass over SRC into P. */
+static int compile_pass(const char *file, const char *src, const struct dt_opts *o,
+			struct pg_prog *p, struct hints *h, bool discover, bool *new_hint)
 {
 	struct parser *ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
 	ps->p = p;
 	ps->o = o;
+	ps->hints = h;
+	ps->discover = discover;
 	dt_lex_init(&ps->lx, file, src);
 	/* the names earlier sources of this program defined */
 	for (int i = 0; i < p->nvars; i++)
@@ -1703,10 +2036,46 @@ int dt_compile(const char *file, const char *src, const struct dt_opts *o, struc
 		rc = -EINVAL;
 	else
 		program(ps);
+	if (ps->failed)
+		rc = -EINVAL;
+	if (new_hint)
+		*new_hint = ps->new_hint;
 	dt_lex_free(&ps->lx);
 	free(ps->vars.slot);
 	free(ps->aggs.slot);
 	free(ps->walk);
+	free(ps->guessed);
 	free(ps);
+	return rc;
+}
+
+/* DTrace types a variable by its first assignment anywhere in the program, and a read before
+ * it (self->last == 0 in the first clause) is 0 or "". Silent discovery passes find those
+ * types: each reads unknown variables as integers and notes every first assignment; a pass that
+ * stops at an error having learnt a type is run again with it (a string read before its
+ * assignment stops the first pass). The real pass then reads each variable with its type. */
+#define DT_MAX_DISCOVERY 32
+int dt_compile(const char *file, const char *src, const struct dt_opts *o, struct pg_prog *p)
+{
+	struct hints h = { 0 };
+	for (int pass = 0; pass < DT_MAX_DISCOVERY; pass++) {
+		struct pg_prog *scratch = pg_new();
+		if (!scratch)
+			return -ENOMEM;
+		bool learnt = false;
+		int rc = compile_pass(file, src, o, scratch, &h, true, &learnt);
+		pg_free(scratch);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc == 0 || !learnt)
+			break;
+	}
+	for (int i = 0; i < o->nxopts; i++)   /* checked by the command line's parser */
+		dt_display_option(p, o->xopts[i]);
+	int rc = compile_pass(file, src, o, p, &h, false, NULL);
+	for (int i = 0; i < h.n; i++)
+		free(h.h[i].name);
+	free(h.h);
+	free(h.slot);
 	return rc;
 }

@@ -28,7 +28,22 @@ struct dt_opts {
 	char *const *macros;     /* $1..$N: the arguments after the script */
 	int nmacros;
 	bool zero_ok;            /* -Z: a description may match no probe */
+	bool defaultargs;        /* -x defaultargs: an unset $N is 0, $$N "" */
+	const char *const *xopts;    /* -x options for the program (dt_display_option) */
+	int nxopts;
 };
+
+/* A display option, "aggsortkey", "aggsortkeypos=1", "flowindent" ... (#pragma D option or -x),
+ * into P's fields (P NULL: only checked). Returns 0, -ENOENT when OPT is not one of them, or
+ * -EINVAL when its value is not valid. */
+int dt_display_option(struct pg_prog *p, const char *opt);
+
+/* How pyscope takes a DTrace option it does not act on itself (#pragma D option or -x):
+ * DT_OPT_TUNING sizes a kernel buffer or rate that pyscope sizes itself (accepted silently);
+ * DT_OPT_UNKNOWN is an error. Options acted on (quiet, strsize, aggsize, dynvarsize,
+ * destructive, zdefs, defaultargs, and dt_display_option's) are each front-end's own. */
+enum dt_optkind { DT_OPT_UNKNOWN, DT_OPT_TUNING };
+enum dt_optkind dt_option_kind(const char *name, size_t len);
 
 /* Compile SRC (named FILE in messages) into P; several sources may go into one program, in
  * order. Returns 0, or -EINVAL after reporting the error. */

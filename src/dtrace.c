@@ -5,14 +5,17 @@
  * against the probes that exist before anything is attached; only the markers it names are
  * enabled, and an argument is copied as a string only where the script reads it as one.
  *
- *   pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID... | --replay FILE]
- *                  [-o FILE] [-x strsize=N] [-l [-n PROBE | -P PROVIDER]] [ARG...]
+ *   pyscope dtrace [-qvweZCH] [-s FILE]... [-n 'PROBE {...}']...
+ *                  [-c CMD | -p PID... | --replay FILE]
+ *                  [-o FILE] [-x OPT[=VAL]] [-D NAME[=DEF]] [-U NAME] [-I DIR]
+ *                  [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
  * Where it differs from DTrace, and why:
  *   - vtimestamp is the scheduler's count of the thread's on-CPU time, which the kernel brings up
- *     to date at each tick and context switch: within a tick of dtrace's. ppid is read from
- *     /proc at the event (0 in a replay); walltimestamp is timestamp shifted by the clock offset
- *     taken at start.
+ *     to date at each tick and context switch: within a tick of dtrace's. ppid, uid, gid and
+ *     curpsinfo's fields are read from /proc once per process (psinfo.c; a later setuid is not
+ *     seen; 0 or "" in a replay, but pr_pid and pr_fname); walltimestamp is timestamp shifted by
+ *     the clock offset taken at start.
  *   - copyinstr() only sees strings copied at the hit: an argument the clause names directly
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. An
@@ -28,10 +31,23 @@
  *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
  *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
  *     DTrace, BEGIN and END fire in dtrace itself).
- *   - Integers are 64-bit values; a variable typed by its first assignment stays 64-bit (D would
- *     give `x = 0` the type int and cut later values). Declared widths (int x;), casts and the
- *     widths of built-ins (pid, tid, cpu: int) do apply: to the values stored and cast, to
- *     aggregation keys and trace() output, and to printf's unsigned conversions.
+ *   - As dtrace(1) (illumos dt_cg.c, dt_cg_asgn_op: a variable store is STV of the whole
+ *     register), an integer variable holds 64 bits whatever its type; the type (declared, or
+ *     its first assignment's: `x = 0` is an int) cuts values where DTrace records them: printf,
+ *     trace(), aggregation keys. Casts cut as in C. Whether an expression is unsigned (for %d)
+ *     is worked out from declarations, casts and C's promotions, not from full C types.
+ *   - A variable read before its first assignment is 0 or ""; its type is its first
+ *     assignment's anywhere in the program, found by silent passes over it. A variable read as
+ *     a string before its first assignment gets its type only when that assignment is in
+ *     another clause (a pass reads an unknown as an integer and goes on at the next clause
+ *     after the type error this makes).
+ *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
+ *     expanded on that line is cpp's. flowindent: the function column is the probe's function
+ *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
+ *     return probe the first record unindents (dtrace: the last). rawbytes dumps trace( )'s
+ *     strings and printa's string keys; aggsortpos has no effect (printa takes one
+ *     aggregation); jstackframes, jstackstrsize and ustackframes are honoured; the buffer
+ *     tunings are accepted.
  *   - printa() takes one aggregation.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
@@ -58,6 +74,8 @@
 #include <string.h>
 #include <time.h>
 #include "bind.h"
+#include <unistd.h>
+#include <sys/wait.h>
 #include "capture.h"
 #include "commands.h"
 #include "dt_lex.h"
@@ -94,14 +112,20 @@ struct opts {
 	int64_t aggsize, dynvarsize;   /* -x aggsize=, dynvarsize= (0: not given) */
 	char **macros;
 	int nmacros;
+	bool defaultargs;        /* -x defaultargs */
+	const char **xopts;      /* -x options for the program: aggsort*, flowindent */
+	int nxopts;
+	bool cpp;                /* -C */
+	const char **cppargs;    /* -D, -U, -I, -H for cpp, in order */
+	int ncppargs;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pyscope dtrace [-qvweZ] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
-		"                      [--replay FILE] [-o FILE] [-x strsize=N] [-l] [-P PROVIDER]\n"
-		"                      [ARG...]\n"
+		"usage: pyscope dtrace [-qvweZCH] [-s FILE]... [-n 'PROBE {...}']... [-c CMD | -p PID...]\n"
+		"                      [--replay FILE] [-o FILE] [-x OPT[=VAL]] [-l] [-P PROVIDER]\n"
+		"                      [-D NAME[=DEF]] [-U NAME] [-I DIR] [ARG...]\n"
 		"\n"
 		"Run a D program on the python markers, as dtrace(1) does.\n"
 		"  -s FILE        the D program in FILE (repeatable; ARGs after it are $1, $2...)\n"
@@ -121,11 +145,19 @@ static void usage(FILE *f)
 		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
 		"  -x jstackframes=N, -x jstackstrsize=N  jstack(): frames printed (default 50, at\n"
 		"                 most 128) and bytes of each frame's text (default 512)\n"
+		"                 -x zdefs (-Z), defaultargs (unset $N: 0, \"\"), flowindent, aggsortkey,\n"
+		"                 aggsortrev, aggsortkeypos=N, rawbytes; buffer tunings (bufsize, switchrate,\n"
+		"                 aggrate, ...) are accepted and ignored\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
 		"  -w             allow destructive actions (accepted; there are none)\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
+		"  -C             run the C preprocessor (cpp) over each -s FILE, as dtrace does\n"
+		"  -D NAME[=DEF]  -C: define NAME for cpp\n"
+		"  -U NAME        -C: undefine NAME\n"
+		"  -I DIR         -C: a directory cpp searches for #include files\n"
+		"  -H             -C: cpp lists the files it includes\n"
 		"  --provider     -c: load pyscope's provider into CMD (a CPython 3.8-3.14 without\n"
 		"                 markers; done by itself for one named python*)\n"
 		"  --no-provider  -c: never load it (see pyscope provider --help)\n"
@@ -173,6 +205,78 @@ static int add_source(struct opts *o, const char *name, char *text, bool is_file
 	return 0;
 }
 
+/* -C: TEXT becomes cpp's output for FILE, as dtrace(1) preprocesses a script; cpp's line
+ * markers ("# 12 \"FILE\"") keep messages at the user's file and line (dt_lex.c). Returns 0,
+ * or -EINVAL after cpp said why on stderr. */
+static int preprocess(const struct opts *o, const char *file, char **text)
+{
+	const char **argv = calloc((size_t)o->ncppargs + 6, sizeof(*argv));
+	int n = 0;
+	if (!argv)
+		return -ENOMEM;
+	argv[n++] = "cpp";
+	argv[n++] = "-D__SUNW_D=1";     /* what dtrace defines for D programs */
+	argv[n++] = "-D__SUNW_D_64";
+	for (int i = 0; i < o->ncppargs; i++)
+		argv[n++] = o->cppargs[i];
+	argv[n++] = file;
+	argv[n] = NULL;
+	int fd[2];
+	pid_t pid = -1;
+	if (pipe(fd) == 0 && (pid = fork()) < 0) {
+		close(fd[0]);
+		close(fd[1]);
+	}
+	if (pid < 0) {
+		perror("pyscope: -C");
+		free(argv);
+		return -EINVAL;
+	}
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execvp("cpp", (char *const *)argv);
+		fprintf(stderr, "pyscope: -C needs the C preprocessor 'cpp' (Debian package cpp): %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	free(argv);
+	size_t len = 0, cap = 4096;
+	char *out = malloc(cap);
+	ssize_t got = 0;
+	while (out && (got = read(fd[0], out + len, cap - len - 1)) > 0) {
+		len += (size_t)got;
+		if (len + 1 == cap) {
+			char *b = len < DT_MAX_SOURCE ? realloc(out, cap *= 2) : NULL;
+			if (!b)
+				free(out);
+			out = b;
+		}
+	}
+	close(fd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!out) {
+		fprintf(stderr, "pyscope: %s: the preprocessed script is larger than %d bytes\n", file,
+			DT_MAX_SOURCE);
+		return -EINVAL;
+	}
+	out[len] = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 127)
+			fprintf(stderr, "pyscope: failed to preprocess %s (cpp exited with status %d)\n",
+				file, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		free(out);
+		return -EINVAL;
+	}
+	free(*text);
+	*text = out;
+	return 0;
+}
+
 static int parse_x(struct opts *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -209,12 +313,28 @@ static int parse_x(struct opts *o, const char *arg)
 				"optional k, m, g or t suffix), not '%s'\n", (int)n, arg, eq + 1);
 			return -EINVAL;
 		}
-	} else if ((n == 7 && strncmp(arg, "bufsize", 7) == 0) ||
-		   (n == 10 && strncmp(arg, "switchrate", 10) == 0)) {
+	} else if (n == 5 && strncmp(arg, "zdefs", 5) == 0) {
+		o->zero_ok = true;
+	} else if (n == 11 && strncmp(arg, "defaultargs", 11) == 0) {
+		o->defaultargs = true;
+	} else if (dt_display_option(NULL, arg) != -ENOENT) {
+		if (dt_display_option(NULL, arg) < 0) {
+			fprintf(stderr, "pyscope: -x %.*s wants a number (0 or more), not '%s'\n", (int)n,
+				arg, eq ? eq + 1 : "");
+			return -EINVAL;
+		}
+		const char **v = realloc(o->xopts, sizeof(*v) * (size_t)(o->nxopts + 1));
+		if (!v)
+			return -ENOMEM;
+		o->xopts = v;
+		o->xopts[o->nxopts++] = arg;
+	} else if (dt_option_kind(arg, n) == DT_OPT_TUNING) {
 		/* DTrace's kernel buffer tuning: nothing to tune here */
 	} else {
 		fprintf(stderr, "pyscope: unknown -x option '%s' (known: strsize=N, aggsize=SIZE, "
-			"dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive; bufsize and switchrate are accepted and ignored)\n", arg);
+			"dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive, zdefs, "
+			"defaultargs; bufsize, switchrate, aggrate and other buffer tunings are accepted and "
+			"ignored)\n", arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -224,7 +344,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "provider", no_argument, NULL, 'V' },
 		{ "no-provider", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
@@ -235,7 +355,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (!o->pids)
 		return -ENOMEM;
 	/* '+': options stop at the first operand, which starts the macro arguments */
-	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZehv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qs:n:c:p:o:lP:x:wZehvCD:U:I:H", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'q': o->quiet = true; break;
@@ -275,10 +395,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_x(o, optarg) < 0)
 				return -EINVAL;
 			break;
-		case 'H':
 		case 'h':
 			usage(stdout);
 			return 1;
+		case 'C': o->cpp = true; break;
+		case 'D':
+		case 'U':
+		case 'I':
+		case 'H': {
+			/* cpp's own spelling: -DNAME=DEF, -UNAME, -IDIR, -H */
+			size_t len = (optarg ? strlen(optarg) : 0) + 3;
+			char *a = malloc(len);
+			const char **v = realloc(o->cppargs, sizeof(*v) * (size_t)(o->ncppargs + 1));
+			if (!a || !v) {
+				free(a);
+				return -ENOMEM;
+			}
+			snprintf(a, len, "-%c%s", c, optarg ? optarg : "");
+			o->cppargs = v;
+			o->cppargs[o->ncppargs++] = a;
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -286,6 +423,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->macros = argv + optind;
 	o->nmacros = argc - optind;
+	for (int i = 0; o->cpp && i < o->nsrc; i++)
+		if (o->src[i].is_file && preprocess(o, o->src[i].name, &o->src[i].text) < 0)
+			return -EINVAL;
 	if (o->provider && !o->list) {
 		/* -P PROVIDER alone: every probe of the provider, with the default output */
 		size_t n = strlen(o->provider) + 8;
@@ -401,6 +541,47 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 
 /* ---- compile ---- */
 
+/* flowindent (#pragma D option or -x): the default output's probe column as dt_consume.c's
+ * dt_flowindent and dtrace(1)'s chew() print it: " -> FUNC" for a probe named entry or
+ * *-entry (python's function-entry), indented 2 more after it, " <- FUNC" for *-return, 2 less
+ * before it, "| FUNC:NAME" for others. Another clause's record of the same firing is not an
+ * entry or return again (dtrace's same-probe, other-EPID rule, applied to both). */
+static struct {
+	bool on;
+	int indent;
+	const struct ps_probe *probe;   /* the firing the last record came from */
+	uint64_t ts;
+	uint32_t tid;
+} flow;
+
+/* rawbytes: trace( )'s strings dumped as records of this size (the strsize); 0: off. */
+static size_t rawbytes;
+
+static bool ends_with_word(const char *name, const char *w)
+{
+	size_t n = strlen(name), k = strlen(w);
+	return n >= k && strcmp(name + n - k, w) == 0 && (n == k || name[n - k - 1] == '-');
+}
+
+static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+{
+	bool again = flow.probe == ev->probe && flow.ts == ev->ts && flow.tid == ev->tid;
+	flow.probe = ev->probe;
+	flow.ts = ev->ts;
+	flow.tid = ev->tid;
+	int kind = again ? 0 : ends_with_word(name, "entry") ? 1 : ends_with_word(name, "return") ? 2 : 0;
+	if (kind == 2 && flow.indent > 0)
+		flow.indent -= 2;
+	char col[512];
+	if (kind)
+		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "", kind == 1 ? " -> " : " <- ", fn);
+	else
+		snprintf(col, sizeof(col), "%*s| %s:%s", flow.indent, "", fn, name);
+	fprintf(out, "%3u %-41s ", ev->cpu, col);
+	if (kind == 1)
+		flow.indent += 2;
+}
+
 static int compile(struct opts *o, const struct ps_probe *const *probes, int n, int target,
 		   bool zero_ok, struct pg_prog **out)
 {
@@ -408,6 +589,7 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 	struct dt_opts dopt = {
 		.probes = probes, .nprobes = n, .target = target, .macros = o->macros,
 		.nmacros = o->nmacros, .zero_ok = zero_ok || o->zero_ok,
+		.defaultargs = o->defaultargs, .xopts = o->xopts, .nxopts = o->nxopts,
 	};
 	for (int i = 0; i < o->nsrc; i++) {
 		o->src[i].first_clause = p->nclauses;
@@ -430,6 +612,9 @@ static int compile(struct opts *o, const struct ps_probe *const *probes, int n, 
 			}
 		}
 	}
+	flow.on = p->flowindent;
+	rawbytes = !p->rawbytes ? 0 : (size_t)(o->strsize ? o->strsize : p->strsize > 1 ?
+					     p->strsize : PS_STRSIZE_DEFAULT);
 	*out = p;
 	return 0;
 }
@@ -651,8 +836,16 @@ static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 	const struct ps_probe *p = ev->probe;
 	char fn[256], name[128];
 	if (!*header_done) {
-		fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+		if (flow.on)
+			fprintf(out, "%3s %-41s\n", "CPU", "FUNCTION");
+		else
+			fprintf(out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
 		*header_done = true;
+	}
+	if (flow.on) {
+		flow_column(out, ev, strcmp(p->function, "-") == 0 ? "" : p->function,
+			    ps_name_dashed(p->name, name, sizeof(name)));
+		return;
 	}
 	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
 		 ps_name_dashed(p->name, name, sizeof(name)));
@@ -668,7 +861,9 @@ static void record_end(FILE *out, void *ctx)
 static void trace_value(FILE *out, struct ps_value v, int isize, void *ctx)
 {
 	(void)ctx;
-	if (v.type == PS_V_STR)
+	if (v.type == PS_V_STR && rawbytes)
+		fmt_rawbytes(out, v.s, rawbytes);   /* dt_print_bytes under rawbytes */
+	else if (v.type == PS_V_STR)
 		fprintf(out, "  %-33s", v.s);
 	else if (isize == 1)
 		fprintf(out, " %3d", (int)(uint8_t)v.i);
@@ -897,6 +1092,10 @@ done:
 		free(o.src[i].text);
 	free(o.src);
 	free(o.pids);
+	for (int i = 0; i < o.ncppargs; i++)
+		free((char *)o.cppargs[i]);
+	free(o.cppargs);
+	free(o.xopts);
 	free(named.v);
 	for (int i = 0; i < wants.n; i++)
 		free(wants.v[i]);

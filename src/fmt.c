@@ -710,3 +710,28 @@ int fmt_print(FILE *out, const struct fmt *f, const struct ps_value *args, int n
 {
 	return fmt_print_agg(out, f, args, nargs, NULL, NULL);
 }
+
+void fmt_rawbytes(FILE *out, const char *s, size_t size)
+{
+	size_t len = strnlen(s, size);
+	if (size == 0)
+		return;
+	fprintf(out, "\n%5s      ", "");
+	for (int i = 0; i < 16; i++)
+		fprintf(out, "  %c", "0123456789abcdef"[i]);
+	fputs("  0123456789abcdef\n", out);
+	for (size_t i = 0; i < size; i += 16) {
+		size_t j;
+		fprintf(out, "%5s%5zx:", "", i);
+		for (j = i; j < i + 16 && j < size; j++)
+			fprintf(out, " %02x", j < len ? (unsigned char)s[j] : 0);
+		for (; j % 16; j++)
+			fputs("   ", out);
+		fputs("  ", out);
+		for (j = i; j < i + 16 && j < size; j++) {
+			char c = j < len ? s[j] : 0;
+			fputc(c < ' ' || c > '~' ? '.' : c, out);
+		}
+		fputc('\n', out);
+	}
+}

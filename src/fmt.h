@@ -70,4 +70,7 @@ int fmt_print_agg(FILE *out, const struct fmt *f, const struct ps_value *args, i
 		  fmt_aggval_fn aggval, void *ctx);
 /* Print one value V the way conversion C prints it (width, flags, precision). */
 int fmt_print_value(FILE *out, const struct fmt_conv *c, struct ps_value v);
+/* D's rawbytes option: string S as the SIZE-byte record DTrace keeps (S, then NULs), dumped as
+ * dt_print_rawbytes does: a header of column digits, then 16 bytes a line in hex and as text. */
+void fmt_rawbytes(FILE *out, const char *s, size_t size);
 #endif

@@ -47,6 +47,13 @@ struct kagg {
 static int source(const struct pg_node *n, struct kagg_part *pt)
 {
 	memset(pt, 0, sizeof(*pt));
+	/* A key cut to its type's width (dt_parse.c's narrowed(): pid, tid and cpu are ints, as
+	 * dtrace records them): the kernel's values of these always fit, so the cut changes
+	 * nothing; any other cut value stays in user space. */
+	if (n->kind == PG_E_UNARY && (n->op == PG_OP_ZEXT || n->op == PG_OP_SEXT) && n->i == 4 &&
+	    n->nkids == 1 && n->kids[0]->kind == PG_E_BUILTIN &&
+	    (n->kids[0]->op == PG_B_PID || n->kids[0]->op == PG_B_TID || n->kids[0]->op == PG_B_CPU))
+		n = n->kids[0];
 	switch (n->kind) {
 	case PG_E_INT:
 		pt->src = KAGG_S_CONST;

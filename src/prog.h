@@ -152,6 +152,11 @@ enum pg_builtin {
 	PG_B_PN,                 /* pn(): the probe point as the script wrote it (pg_pdesc.text) */
 	PG_B_UCALLER,            /* D's ucaller: the return address of the native function that
 				  * fired (the native stack's second frame; 0 if not captured) */
+	/* D's curpsinfo and the rest of its process built-ins, from /proc (psinfo.h; 0 or ""
+	 * when replayed, but pr_pid and pr_fname, which the record has) */
+	PG_B_GID, PG_B_EUID, PG_B_EGID, PG_B_PGID, PG_B_SID,
+	PG_B_PR_PID, PG_B_PR_FNAME, PG_B_PR_PSARGS,
+	PG_B_EPID,               /* DTrace's enabled probe ID of the running clause */
 	PG_B_COUNT,
 };
 
@@ -240,6 +245,10 @@ struct pg_var {
 	int isize;               /* an integer variable's bytes (as pg_node.isize); a value stored in
 				  * a narrower variable is cut to it, as C's assignment does */
 	bool is_unsigned;        /* ... and then zero-extended rather than sign-extended */
+	bool store_whole;        /* D: a store keeps all 64 bits whatever isize says, as dtrace(1)
+				  * does (illumos dt_cg.c dt_cg_asgn_op stores the whole register
+				  * with STV); isize types the reads, and the value is cut to it
+				  * where dtrace records it (printf, trace, aggregation keys) */
 	bool keep_zero;          /* storing 0 or "" keeps the element (else it is deleted, as in D;
 				  * rt_dialect.keep_zero sets it for every variable) */
 	/* SystemTap */
@@ -341,6 +350,12 @@ struct pg_prog {
 	int64_t aggsize, dynvarsize;   /* bytes (pg_parse_size) */
 	int ustackframes;        /* frames ustack() keeps (option ustackframes; 0: not set, the
 				  * capture's limit, 127 frames) */
+	int jstackframes, jstackstrsize;  /* #pragma D option: jstack()'s frames and text (0: not
+				  * set; -x on the command line goes through rt_opts) */
+	/* D display options (#pragma D option or -x; false/0 when not set): the aggregations'
+	 * print order (agg_set_sort) and flowindent */
+	bool aggsortkey, aggsortrev, flowindent, rawbytes;
+	int aggsortkeypos, aggsortpos;
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	int nfuncs;

@@ -22,6 +22,7 @@
 #include "bind.h"
 #include "elfsym.h"
 #include "procmaps.h"
+#include "psinfo.h"
 #include "rt.h"
 
 /* ---- the store: every global, thread-local and associative-array element ---- */
@@ -218,6 +219,7 @@ struct rt {
 	int status;
 	uint64_t faults;
 	int ppid_pid, ppid_val;          /* one-entry cache: reading /proc per event is costly */
+	struct psinfo_cache *psc;        /* curpsinfo's, made at its first use */
 };
 
 static void oom(void)
@@ -439,7 +441,7 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 			       struct ps_value val)
 {
 	const struct pg_var *v = &r->p->vars[n->op];
-	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8)
+	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8 && !v->store_whole)
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
@@ -586,6 +588,30 @@ static int uid_of(struct rt *r, int pid)
 	return uid;
 }
 
+/* curpsinfo's fields and gid & co. of the event's process, from psinfo's per-process cache
+ * of /proc (a replay has none of them but the pid and the command's name). */
+static struct ps_value psinfo_value(struct rt *r, int b)
+{
+	const struct ps_event *ev = r->ev;
+	if (!r->psc && !r->o.replay && !(r->psc = psinfo_cache_new()))
+		oom();
+	static const struct psinfo none;
+	const struct psinfo *i = r->o.replay || !ev->pid ? &none : psinfo_get(r->psc, (int)ev->pid);
+	switch (b) {
+	case PG_B_GID: return ps_int(i->gid);
+	case PG_B_EUID: return ps_int(i->euid);
+	case PG_B_EGID: return ps_int(i->egid);
+	case PG_B_PGID: return ps_int(i->pgid);
+	case PG_B_SID: return ps_int(i->sid);
+	case PG_B_PR_PID: return ps_int(ev->pid);
+	case PG_B_PR_FNAME:
+		if (i == &none)
+			return ps_str(str_n(r, ev->comm, strnlen(ev->comm, PS_COMM_LEN)));
+		return ps_str(str_of(r, i->fname));
+	default: return ps_str(str_of(r, i->psargs));
+	}
+}
+
 /* pp(): the probe point as SystemTap resolves it. */
 static struct ps_value probe_point(struct rt *r)
 {
@@ -636,6 +662,9 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_PP: return probe_point(r);
 	case PG_B_PN: return ps_str(r->pdesc ? r->pdesc->text : p->name);
 	case PG_B_UCALLER: return ps_int(ev->nustack > 1 ? (int64_t)ev->ustack[1] : 0);
+	case PG_B_EPID: return ps_int(r->epid);
+	case PG_B_GID: case PG_B_EUID: case PG_B_EGID: case PG_B_PGID: case PG_B_SID:
+	case PG_B_PR_PID: case PG_B_PR_FNAME: case PG_B_PR_PSARGS: return psinfo_value(r, b);
 	}
 	return ps_int(0);
 }
@@ -1290,8 +1319,10 @@ static struct ps_value f_pystack(struct rt *r, const struct ps_value *a, int n)
 {
 	const struct ps_event *ev = r->ev;
 	bool d = r->at->op == PG_F_JSTACK;
-	int64_t max = !d ? INT64_MAX : n > 0 ? a[0].i : r->o.jstackframes > 0 ? r->o.jstackframes : RT_JSTACKFRAMES;
-	int64_t width = n > 1 ? a[1].i : r->o.jstackstrsize > 0 ? r->o.jstackstrsize : RT_JSTACKSTRSIZE;
+	int64_t max = !d ? INT64_MAX : n > 0 ? a[0].i : r->o.jstackframes > 0 ? r->o.jstackframes :
+		      r->p->jstackframes > 0 ? r->p->jstackframes : RT_JSTACKFRAMES;
+	int64_t width = n > 1 ? a[1].i : r->o.jstackstrsize > 0 ? r->o.jstackstrsize :
+			r->p->jstackstrsize > 0 ? r->p->jstackstrsize : RT_JSTACKSTRSIZE;
 	char *buf = NULL, line[PS_STRSIZE_MAX + 1];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -2413,6 +2444,9 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		if (!r->aggs[i])
 			oom();
 		agg_set_budget(r->aggs[i], &r->aggb);
+		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos);
+		if (p->rawbytes)
+			agg_set_rawbytes(r->aggs[i], (size_t)r->strsize);
 		for (int k = 0; k < a->nkeys; k++)
 			if (a->keys[k] == PS_V_INT && a->keysize[k])
 				agg_set_keysize(r->aggs[i], k, a->keysize[k]);
@@ -2475,6 +2509,7 @@ void rt_free(struct rt *r)
 		free(r->ps[i].en);
 	free(r->ps);
 	esym_free(r->esym);
+	psinfo_cache_free(r->psc);
 	free(r->byid);
 	free(r->begin);
 	free(r->end);

@@ -83,7 +83,15 @@ expect_eq "-Z: a description may match nothing" "ok" "$(cat "$TMP/out")"
 expect_status "-x strsize out of range" 2 "$PYSCOPE" dtrace -x strsize=1 -n 'BEGIN{}'
 expect_eq "-x strsize message" "pyscope: -x strsize wants a number from 2 to 4096, not '1'" "$(cat "$TMP/err")"
 expect_status "-x unknown option" 2 "$PYSCOPE" dtrace -x turbo -n 'BEGIN{}'
-expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive; bufsize and switchrate are accepted and ignored)" "$(cat "$TMP/err")"
+expect_eq "-x unknown option message" "pyscope: unknown -x option 'turbo' (known: strsize=N, aggsize=SIZE, dynvarsize=SIZE, jstackframes=N, jstackstrsize=N, quiet, destructive, zdefs, defaultargs; bufsize, switchrate, aggrate and other buffer tunings are accepted and ignored)" "$(cat "$TMP/err")"
+expect_status "-x aggsortkeypos without a number" 2 "$PYSCOPE" dtrace -x aggsortkeypos=x -n 'BEGIN{}'
+expect_eq "-x aggsortkeypos message" "pyscope: -x aggsortkeypos wants a number (0 or more), not 'x'" "$(cat "$TMP/err")"
+D -q -x zdefs -x defaultargs -x switchrate=10hz -x jstackframes=50 --replay "$G/prog.events" \
+	-n 'nosuch$target:::nothing { } BEGIN { printf("%d \"%s\"\n", $1, $$2); exit(0); }' >"$TMP/out" 2>/dev/null
+expect_eq "-x zdefs, defaultargs and tunings" '0 ""' "$(cat "$TMP/out")"
+printf '#include "no-such-file.h"\nBEGIN { exit(0); }\n' >"$TMP/inc.d"
+expect_status "-C: a missing #include is cpp's error, exit 2" 2 "$PYSCOPE" dtrace -C -s "$TMP/inc.d" --replay "$G/prog.events"
+expect_grep "-C: says cpp failed" "^pyscope: failed to preprocess .*inc.d \(cpp exited with status 1\)$" "$TMP/err"
 
 # $target in a replay is the stream's process; -p overrides it.
 expect_status "-p with --replay sets \$target" 2 "$PYSCOPE" dtrace -q -p 999 --replay "$G/prog.events" -n 'python$target:::gc-start { }'

@@ -1,8 +1,8 @@
 /* Integer keys print as wide as their D type, as dtrace(1) prints them: 32-bit types (integer
  * constants, pid, tid, cpu, int variables, comparisons, casts to int) in 8 columns, 64-bit ones
  * (arg0, timestamp, long, strlen()) in 16, short in 5, char in 3. A variable typed by its first
- * assignment is 64-bit whatever that value (departure: D would give `wide = 0` the type int and
- * cut later values to 32 bits; pyscope keeps them whole, in 16 columns). */
+ * assignment has that value's type, as in D: `wide = 0` makes an int, which holds the later
+ * 64-bit values whole but records them as aggregation keys in 32 bits (all 0 here). */
 int gen;
 
 python$target:::gc-start
