@@ -42,12 +42,14 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "substr", PG_F_SUBSTR, 0 },     { "strstr", PG_F_STRSTR, 0 },
 	{ "index", PG_F_INDEX, 4 },       { "rindex", PG_F_RINDEX, 4 },
 	{ "lltostr", PG_F_LLTOSTR, 0 },   { "toupper", PG_F_TOUPPER, 0 },
-	{ "tolower", PG_F_TOLOWER, 0 },
+	{ "tolower", PG_F_TOLOWER, 0 },   { "strtok", PG_F_STRTOK, 0 },
+	{ "setopt", PG_F_SETOPT, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
 static const char *const actions[] = {
 	"printf", "printa", "trace", "exit", "clear", "trunc", "normalize",
+	"denormalize", "system", "stop",
 };
 
 static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[] = {
@@ -694,6 +696,11 @@ static struct pg_node *primary(struct parser *ps)
 	    name[3] && find_var(ps, name, PG_SC_GLOBAL) < 0)
 		error(ps, "there is no %s: arguments are arg0 to arg9, or args[0] to args[%d]", name,
 		      PS_MAX_ARGS - 1);
+	if (strcmp(name, "NULL") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);   /* (void *)0 */
+		next(ps);
+		return n;
+	}
 	for (int i = 0; i < N_(builtins); i++)
 		if (strcmp(name, builtins[i].name) == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
@@ -849,6 +856,13 @@ static struct pg_node *subexpr(struct parser *ps, int limit)
 		value(ps, l);
 		struct pg_node *r = value(ps, subexpr(ps, binops[k].prio));
 		if (op >= PG_OP_EQ && op <= PG_OP_GE) {
+			/* s == NULL: a string against the null pointer, which is "" here */
+			struct pg_node **z = l->type == PS_V_STR && r->kind == PG_E_INT && !r->i ? &r
+					     : r->type == PS_V_STR && l->kind == PG_E_INT && !l->i ? &l : NULL;
+			if (z) {
+				*z = mknode(ps, PG_E_STR, PS_V_STR, 0, (*z)->line, (*z)->col);
+				(*z)->s = "";
+			}
 			if (l->type != r->type)
 				errorat(ps, line, col, "operator %s cannot compare %s with %s",
 					binops[k].tok, l->type == PS_V_STR ? "a string" : "an integer",
@@ -971,8 +985,8 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	struct pg_node *args[64];
 	enum ps_vtype types[64];
 	int n = 0;
-	(void)k;
-	struct fmt *f = format(ps, "printf");
+	const char *fn = k == PG_S_EXPR ? "system" : "printf";   /* system(fmt, ...) */
+	struct fmt *f = format(ps, fn);
 	while (isop(ps, ",")) {
 		next(ps);
 		if (n == 64)
@@ -983,7 +997,7 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	}
 	expect_close(ps, ")", "(", line);
 	char msg[1024];
-	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
+	if (fmt_check(f, fn, 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
 	/* DTrace prints an argument in its own width: %x of the int -1 is ffffffff, not 16 f's.
 	 * Narrow values are kept sign-extended, so only the unsigned conversions need them cut. */
@@ -1000,10 +1014,26 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 		z->kids[0] = args[i];
 		args[i] = z;
 	}
-	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
+	struct pg_node *s = mknode(ps, k == PG_S_EXPR ? PG_E_CALL : PG_S_PRINTF, PS_V_NONE, n,
+				   line, col);
 	s->fmt = f;
 	copy_kids(s->kids, args, n);
-	return s;
+	if (k != PG_S_EXPR)
+		return s;
+	s->op = PG_F_SYSTEM;             /* a destructive action: dtrace.c asks for -w */
+	ps->p->destructive_at = ps->p->destructive_at ? ps->p->destructive_at : line;
+	struct pg_node *e = mknode(ps, PG_S_EXPR, PS_V_NONE, 1, line, col);
+	e->kids[0] = s;
+	return e;
+}
+
+/* stop -> 'stop' '(' ')': refused, pyscope never stops a traced process */
+static struct pg_node *st_stop(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	(void)k;
+	errorat(ps, line, col, "stop( ) is not supported: pyscope does not stop traced processes "
+		"(trace them with -c or -p and let them run)");
+	return NULL;
 }
 
 /* printa -> 'printa' '(' [STR ','] AGG ')' */
@@ -1018,6 +1048,33 @@ static struct pg_node *st_printa(struct parser *ps, enum pg_kind k, int line, in
 	struct pg_node *s = mknode(ps, PG_S_PRINTA, PS_V_NONE, 0, line, col);
 	s->op = aggregation_ref(ps);
 	s->fmt = f;
+	/* printa(@a, @b, ...): further aggregations with the same key signature */
+	struct pg_node *more[PG_MAX_CALL_ARGS];
+	while (isop(ps, ",")) {
+		next(ps);
+		int bl = ps->lx.tok.line, bc = ps->lx.tok.col;
+		if (s->nkids == PG_MAX_CALL_ARGS)
+			error(ps, "too many arguments");
+		int b = aggregation_ref(ps);
+		const struct pg_aggdef *a0 = &ps->p->aggs[s->op], *a1 = &ps->p->aggs[b];
+		if (a0->nkeys != a1->nkeys)
+			errorat(ps, bl, bc, "printa( ): @%s and @%s do not have matching key signatures: "
+				"@%s has %d key%s, @%s has %d key%s", a0->name, a1->name, a0->name,
+				a0->nkeys, a0->nkeys == 1 ? "" : "s", a1->name, a1->nkeys,
+				a1->nkeys == 1 ? "" : "s");
+		for (int k2 = 0; k2 < a0->nkeys; k2++)
+			if (a0->keys[k2] != a1->keys[k2])
+				errorat(ps, bl, bc, "printa( ): @%s[ ] key #%d is incompatible with @%s: "
+					"@%s key #%d is %s, @%s key #%d is %s", a1->name, k2 + 1,
+					a0->name, a0->name, k2 + 1, typename(a0->keys[k2]), a1->name,
+					k2 + 1, typename(a1->keys[k2]));
+		more[s->nkids] = mknode(ps, PG_E_INT, PS_V_INT, 0, bl, bc);
+		more[s->nkids++]->i = b;
+	}
+	if (s->nkids) {
+		s->kids = pg_alloc(ps->p, sizeof(s->kids[0]) * (size_t)s->nkids);
+		copy_kids(s->kids, more, s->nkids);
+	}
 	expect_close(ps, ")", "(", line);
 	if (f) {
 		const struct pg_aggdef *a = &ps->p->aggs[s->op];
@@ -1058,6 +1115,17 @@ static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int
 	s->op = agg;
 	if (arg)
 		s->kids[0] = arg;
+	expect_close(ps, ")", "(", line);
+	return s;
+}
+
+/* denormalize -> 'denormalize' '(' AGG ')': normalize(@a, 1) */
+static struct pg_node *st_denormalize(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
+	s->op = aggregation_ref(ps);
+	s->kids[0] = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+	s->kids[0]->i = 1;
 	expect_close(ps, ")", "(", line);
 	return s;
 }
@@ -1198,7 +1266,8 @@ static const struct {
 } action_parsers[] = {
 	{ PG_S_PRINTF, st_printf }, { PG_S_PRINTA, st_printa }, { PG_S_TRACE, st_value },
 	{ PG_S_EXIT, st_value }, { PG_S_CLEAR, st_aggop }, { PG_S_TRUNC, st_aggop },
-	{ PG_S_NORMALIZE, st_aggop },
+	{ PG_S_NORMALIZE, st_aggop }, { PG_S_NORMALIZE, st_denormalize }, { PG_S_EXPR, st_printf },
+	{ PG_S_EXIT, st_stop },
 };
 _Static_assert(sizeof(action_parsers) / sizeof(action_parsers[0]) ==
 	       sizeof(actions) / sizeof(actions[0]), "one parser per action");
@@ -1392,7 +1461,9 @@ static void pragma(struct parser *ps)
 		if (pg_parse_size(eq + 1, to) < 0)
 			error(ps, "%s must be a size from 1 to 1t (a number with an optional k, m, g "
 			      "or t suffix)", name);
-	} else if (strcmp(name, "destructive") == 0 || strcmp(name, "bufsize") == 0 ||
+	} else if (strcmp(name, "destructive") == 0) {
+		ps->p->destructive = true;
+	} else if (strcmp(name, "bufsize") == 0 ||
 		   strcmp(name, "switchrate") == 0 || strcmp(name, "aggrate") == 0) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {

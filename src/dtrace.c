@@ -101,7 +101,7 @@ static void usage(FILE *f)
 		"                 dynamic variables (default 1m); past it, drops are counted and reported\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
-		"  -w             allow destructive actions (accepted; there are none)\n"
+		"  -w             allow destructive actions (system())\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
 		"  --provider     -c: load pyscope's provider into CMD (a CPython 3.8-3.14 without\n"
@@ -582,8 +582,11 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
 	else
 		snprintf(prov, sizeof(prov), "%s", p->provider);
-	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ", f->epid,
-		p->id, prov, p->module, p->function, ps_name_dashed(p->name, name, sizeof(name)), f->what);
+	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s%s", f->epid,
+		p->id, prov, p->module, p->function, ps_name_dashed(p->name, name, sizeof(name)), f->what,
+		f->kind == RT_FAULT_LIBERR ? "\n" : " in ");
+	if (f->kind == RT_FAULT_LIBERR)
+		return;                  /* dt_handle_liberr: the message and a blank line */
 	if (f->action)
 		fprintf(stderr, "action #%d at DIF offset 0\n", f->action);
 	else
@@ -866,11 +869,18 @@ int dtrace_main(int argc, char **argv)
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested };
-	if (!quiet) {
-		ro.record_begin = record_begin;
-		ro.record_end = record_end;
-		ro.trace = trace_value;
-		ro.output_ctx = &header_done;
+	/* the default output's callbacks are always given: setopt("quiet", ...) may turn it on or
+	 * off while running (ro.quiet) */
+	ro.quiet = quiet;
+	ro.record_begin = record_begin;
+	ro.record_end = record_end;
+	ro.trace = trace_value;
+	ro.output_ctx = &header_done;
+	/* system() is destructive: dtrace refuses to enable it without -w or the pragma */
+	if (prog->destructive_at && !o.destructive && !prog->destructive) {
+		fprintf(stderr, "dtrace: failed to enable '%s': Destructive actions not allowed\n",
+			o.nsrc && o.src[0].is_file ? o.src[0].name : "(command line)");
+		goto done;
 	}
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
