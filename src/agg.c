@@ -753,6 +753,12 @@ static int cmp_bundles(const void *l, const void *r, void *arg)
 	return cmp_keys(j->aggs[0], &ex, &ey);
 }
 
+static int cmp_members(const void *l, const void *r, void *agg)
+{
+	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
+	return cmp_keys(agg, x, y);
+}
+
 struct joined_ctx {
 	const struct bundle *b;
 	const struct agg *const *aggs;
@@ -791,23 +797,27 @@ void agg_printa_joined(FILE *out, const struct fmt *f, const struct agg *const *
 		zeros[i].buckets = buckets + (size_t)i * (Q_NBUCKETS + 65538);
 		zero[i] = &zeros[i];
 	}
-	/* the union of the keys, each row holding every aggregation's entry (or its zero) */
+	/* the union of the keys, each row holding every aggregation's entry (or its zero): every
+	 * entry sorted by its keys, equal keys next to each other */
+	struct member { const struct entry *e; int agg; } *all = calloc((size_t)total, sizeof(*all));
+	if (!all)
+		goto out;
+	int m = 0;
 	for (int i = 0; i < n; i++)
-		for (int k = 0; k < aggs[i]->nents; k++) {
-			const struct entry *e = &aggs[i]->ents[k];
-			int row = -1;
-			for (int r = 0; r < nb && row < 0; r++)
-				if (keys_equal(b[r].keys, e->keys, nkeys))
-					row = r;
-			if (row < 0) {
-				row = nb++;
-				b[row].e = slots + (size_t)row * (size_t)n;
-				b[row].keys = e->keys;
-				for (int j = 0; j < n; j++)
-					b[row].e[j] = zero[j];
-			}
-			b[row].e[i] = e;
+		for (int k = 0; k < aggs[i]->nents; k++)
+			all[m++] = (struct member){ &aggs[i]->ents[k], i };
+	qsort_r(all, (size_t)m, sizeof(*all), cmp_members, (void *)aggs[0]);
+	for (int k = 0; k < m; k++) {
+		if (!nb || !keys_equal(b[nb - 1].keys, all[k].e->keys, nkeys)) {
+			b[nb].e = slots + (size_t)nb * (size_t)n;
+			b[nb].keys = all[k].e->keys;
+			for (int j = 0; j < n; j++)
+				b[nb].e[j] = zero[j];
+			nb++;
 		}
+		b[nb - 1].e[all[k].agg] = all[k].e;
+	}
+	free(all);
 	struct joined j = { aggs, n, zero };
 	qsort_r(b, (size_t)nb, sizeof(*b), cmp_bundles, &j);
 	for (int r = 0; r < nb; r++) {
