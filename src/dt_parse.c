@@ -728,6 +728,9 @@ static struct pg_node *primary(struct parser *ps)
 			}
 			n = call(ps, functions[i].f, functions[i].name, line, col);
 			n->isize = functions[i].size;
+			if (n->op == PG_F_STRTOK && n->kids[0]->type != PS_V_STR &&
+			    !(n->kids[0]->kind == PG_E_INT && n->kids[0]->i == 0))
+				errnode(ps, n->kids[0], "strtok( ) argument #1 must be a string or NULL");
 			return n;
 		}
 	for (int i = 0; i < N_(actions); i++)
