@@ -729,7 +729,7 @@ static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 	if (index < 0) {
 		index = (int64_t)((uint64_t)index + (uint64_t)len);
 		if (index < 0 && (int64_t)((uint64_t)index + (uint64_t)rem) > 0) {
-			rem += index;
+			rem = (int64_t)((uint64_t)rem + (uint64_t)index);   /* wraps, as DIF code */
 			index = 0;
 		}
 	}
