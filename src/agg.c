@@ -828,6 +828,119 @@ void agg_printa(FILE *out, const struct fmt *f, const struct agg *a)
 	mark_printed(a);
 }
 
+/* ---- printa with several aggregations ---- */
+
+struct joined {
+	const struct agg *const *aggs;
+	int n;
+	const struct entry **zero;   /* per aggregation: its zero value */
+};
+
+struct bundle {
+	const struct entry **e;      /* per aggregation: the entry, or its zero */
+	const struct ps_value *keys; /* the representative key */
+};
+
+static int cmp_bundles(const void *l, const void *r, void *arg)
+{
+	const struct joined *j = arg;
+	const struct bundle *x = l, *y = r;
+	for (int i = 0; i < j->n; i++) {
+		int c = cmp_val(j->aggs[i], x->e[i], y->e[i]);
+		if (c)
+			return c;
+	}
+	struct entry ex = { .keys = (struct ps_value *)x->keys }, ey = { .keys = (struct ps_value *)y->keys };
+	return cmp_keys(j->aggs[0], &ex, &ey, 0);
+}
+
+static int cmp_members(const void *l, const void *r, void *agg)
+{
+	const struct entry *x = *(const struct entry *const *)l, *y = *(const struct entry *const *)r;
+	return cmp_keys(agg, x, y, 0);
+}
+
+struct joined_ctx {
+	const struct bundle *b;
+	const struct agg *const *aggs;
+	int n, cur;
+};
+
+static int joined_value(FILE *out, const struct fmt_conv *c, void *arg)
+{
+	struct joined_ctx *p = arg;
+	struct printa_ctx one = { p->aggs[p->cur], p->b->e[p->cur] };
+	if (p->cur < p->n - 1)
+		p->cur++;
+	return printa_value(out, c, &one);
+}
+
+void agg_printa_joined(FILE *out, const struct fmt *f, const struct agg *const *aggs, int n)
+{
+	int total = 0, nkeys = 0, nb = 0;
+	for (int i = 0; i < n; i++) {
+		total += aggs[i]->nents;
+		nkeys = aggs[i]->nkeys > nkeys ? aggs[i]->nkeys : nkeys;
+		mark_printed(aggs[i]);
+	}
+	if (!f)
+		fputc('\n', out);
+	if (!total)
+		return;
+	struct entry *zeros = calloc((size_t)n, sizeof(*zeros));
+	const struct entry **zero = calloc((size_t)n, sizeof(*zero));
+	struct bundle *b = calloc((size_t)total, sizeof(*b));
+	const struct entry **slots = calloc((size_t)total * (size_t)n, sizeof(*slots));
+	int64_t *buckets = calloc((size_t)n * (Q_NBUCKETS + 65538), sizeof(int64_t));
+	if (!zeros || !zero || !b || !slots || !buckets)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		zeros[i].buckets = buckets + (size_t)i * (Q_NBUCKETS + 65538);
+		zero[i] = &zeros[i];
+	}
+	/* the union of the keys, each row holding every aggregation's entry (or its zero): every
+	 * entry sorted by its keys, equal keys next to each other */
+	struct member { const struct entry *e; int agg; } *all = calloc((size_t)total, sizeof(*all));
+	if (!all)
+		goto out;
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < aggs[i]->nents; k++)
+			all[m++] = (struct member){ &aggs[i]->ents[k], i };
+	qsort_r(all, (size_t)m, sizeof(*all), cmp_members, (void *)aggs[0]);
+	for (int k = 0; k < m; k++) {
+		if (!nb || !keys_equal(b[nb - 1].keys, all[k].e->keys, nkeys)) {
+			b[nb].e = slots + (size_t)nb * (size_t)n;
+			b[nb].keys = all[k].e->keys;
+			for (int j = 0; j < n; j++)
+				b[nb].e[j] = zero[j];
+			nb++;
+		}
+		b[nb - 1].e[all[k].agg] = all[k].e;
+	}
+	free(all);
+	struct joined j = { aggs, n, zero };
+	qsort_r(b, (size_t)nb, sizeof(*b), cmp_bundles, &j);
+	for (int r = 0; r < nb; r++) {
+		if (f) {
+			struct joined_ctx c = { &b[r], aggs, n, 0 };
+			fmt_print_agg(out, f, b[r].keys, nkeys, joined_value, &c);
+			continue;
+		}
+		for (int k = 0; k < nkeys; k++)
+			print_key(out, aggs[0], k, &b[r].keys[k]);
+		for (int i = 0; i < n; i++)
+			print_value(out, aggs[i], b[r].e[i]);
+		fputc('\n', out);
+	}
+out:
+	free(zeros);
+	free(zero);
+	free(b);
+	free(slots);
+	free(buckets);
+}
+
 /* ---- clear, trunc, normalize ---- */
 
 void agg_clear(struct agg *a)

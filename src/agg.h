@@ -74,6 +74,12 @@ void agg_print(FILE *out, const struct agg *a);
 /* printa("format", @a): FMT's ordinary conversions take the keys in order, its %@ the value. */
 void agg_printa(FILE *out, const struct fmt *f, const struct agg *a);
 
+/* printa([fmt, ]@a, @b, ...): N aggregations with the same key signature, joined as dtrace's
+ * dtrace_aggregate_walk_joined does: one row per key found in any of them (a missing value is
+ * the function's zero), sorted by the first's value, then the next's..., then the keys. FMT's
+ * %@ conversions take the aggregations in order (those past the last take the last again);
+ * without FMT, "\n" then per row the keys and each value in DTrace's default layout. */
+void agg_printa_joined(FILE *out, const struct fmt *f, const struct agg *const *aggs, int n);
 /* printa(@a) and printa("fmt", @a) mark A printed; the END print-out skips printed aggregations.
  * agg_print_all is that print-out: each unprinted aggregation's entries in the order given (the
  * order the script declared them), with no blank line between them or before the first: dtrace(1)

@@ -58,12 +58,14 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "copyin", PG_F_COPYIN, 0 },     { "ustack", PG_F_USTACK, 0 },
 	{ "usym", PG_F_USYM, 0 },         { "ufunc", PG_F_UFUNC, 0 },
 	{ "umod", PG_F_UMOD, 0 },         { "uaddr", PG_F_UADDR, 0 },
-	{ "copyinto", PG_F_COPYINTO, 0 },
+	{ "copyinto", PG_F_COPYINTO, 0 },  { "strtok", PG_F_STRTOK, 0 },
+	{ "setopt", PG_F_SETOPT, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */
 static const char *const actions[] = {
 	"printf", "printa", "trace", "exit", "clear", "trunc", "normalize",
+	"denormalize", "system", "stop",
 };
 
 static const struct { const char *name; enum agg_fn fn; int min, max; } aggfns[] = {
@@ -907,6 +909,11 @@ static struct pg_node *primary(struct parser *ps)
 	    name[3] && find_var(ps, name, PG_SC_GLOBAL) < 0)
 		error(ps, "there is no %s: arguments are arg0 to arg9, or args[0] to args[%d]", name,
 		      PS_MAX_ARGS - 1);
+	if (strcmp(name, "NULL") == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
+		n = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);   /* (void *)0 */
+		next(ps);
+		return n;
+	}
 	for (int i = 0; i < N_(builtins); i++)
 		if (strcmp(name, builtins[i].name) == 0 && find_var(ps, name, PG_SC_GLOBAL) < 0) {
 			n = mknode(ps, PG_E_BUILTIN, builtins[i].type, 0, line, col);
@@ -934,6 +941,9 @@ static struct pg_node *primary(struct parser *ps)
 			}
 			n = call(ps, functions[i].f, functions[i].name, line, col);
 			n->isize = functions[i].size;
+			if (n->op == PG_F_STRTOK && n->kids[0]->type != PS_V_STR &&
+			    !(n->kids[0]->kind == PG_E_INT && n->kids[0]->i == 0))
+				errnode(ps, n->kids[0], "strtok( ) argument #1 must be a string or NULL");
 			return n;
 		}
 	for (int i = 0; i < N_(actions); i++)
@@ -1062,6 +1072,13 @@ static struct pg_node *subexpr(struct parser *ps, int limit)
 		value(ps, l);
 		struct pg_node *r = value(ps, subexpr(ps, binops[k].prio));
 		if (op >= PG_OP_EQ && op <= PG_OP_GE) {
+			/* s == NULL: a string against the null pointer, which is "" here */
+			struct pg_node **z = l->type == PS_V_STR && r->kind == PG_E_INT && !r->i ? &r
+					     : r->type == PS_V_STR && l->kind == PG_E_INT && !l->i ? &l : NULL;
+			if (z) {
+				*z = mknode(ps, PG_E_STR, PS_V_STR, 0, (*z)->line, (*z)->col);
+				(*z)->s = "";
+			}
 			if (l->type != r->type)
 				errorat(ps, line, col, "operator %s cannot compare %s with %s",
 					binops[k].tok, l->type == PS_V_STR ? "a string" : "an integer",
@@ -1234,8 +1251,8 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	struct pg_node *args[64];
 	enum ps_vtype types[64];
 	int n = 0;
-	(void)k;
-	struct fmt *f = format(ps, "printf");
+	const char *fn = k == PG_S_EXPR ? "system" : "printf";   /* system(fmt, ...) */
+	struct fmt *f = format(ps, fn);
 	while (isop(ps, ",")) {
 		next(ps);
 		if (n == 64)
@@ -1246,7 +1263,7 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 	}
 	expect_close(ps, ")", "(", line);
 	char msg[1024];
-	if (fmt_check(f, "printf", 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
+	if (fmt_check(f, fn, 1, types, NULL, n, 0, msg, sizeof(msg)) < 0)
 		errorat(ps, line, col, "%s", msg);
 	/* DTrace records an argument in its type's width (dtrace_probe stores the DIF result in
 	 * dtdt_size bytes) and prints it from there: %x of the int -1 is ffffffff, and an int
@@ -1260,10 +1277,26 @@ static struct pg_node *st_printf(struct parser *ps, enum pg_kind k, int line, in
 			continue;
 		args[i] = narrowed(ps, args[i], strchr("uxXo", c) != NULL);
 	}
-	struct pg_node *s = mknode(ps, PG_S_PRINTF, PS_V_NONE, n, line, col);
+	struct pg_node *s = mknode(ps, k == PG_S_EXPR ? PG_E_CALL : PG_S_PRINTF, PS_V_NONE, n,
+				   line, col);
 	s->fmt = f;
 	copy_kids(s->kids, args, n);
-	return s;
+	if (k != PG_S_EXPR)
+		return s;
+	s->op = PG_F_SYSTEM;             /* a destructive action: dtrace.c asks for -w */
+	ps->p->destructive_at = ps->p->destructive_at ? ps->p->destructive_at : line;
+	struct pg_node *e = mknode(ps, PG_S_EXPR, PS_V_NONE, 1, line, col);
+	e->kids[0] = s;
+	return e;
+}
+
+/* stop -> 'stop' '(' ')': refused, pyscope never stops a traced process */
+static struct pg_node *st_stop(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	(void)k;
+	errorat(ps, line, col, "stop( ) is not supported: pyscope does not stop traced processes "
+		"(trace them with -c or -p and let them run)");
+	return NULL;
 }
 
 /* printa -> 'printa' '(' [STR ','] AGG ')' */
@@ -1278,6 +1311,33 @@ static struct pg_node *st_printa(struct parser *ps, enum pg_kind k, int line, in
 	struct pg_node *s = mknode(ps, PG_S_PRINTA, PS_V_NONE, 0, line, col);
 	s->op = aggregation_ref(ps);
 	s->fmt = f;
+	/* printa(@a, @b, ...): further aggregations with the same key signature */
+	struct pg_node *more[PG_MAX_CALL_ARGS];
+	while (isop(ps, ",")) {
+		next(ps);
+		int bl = ps->lx.tok.line, bc = ps->lx.tok.col;
+		if (s->nkids == PG_MAX_CALL_ARGS)
+			error(ps, "too many arguments");
+		int b = aggregation_ref(ps);
+		const struct pg_aggdef *a0 = &ps->p->aggs[s->op], *a1 = &ps->p->aggs[b];
+		if (a0->nkeys != a1->nkeys)
+			errorat(ps, bl, bc, "printa( ): @%s and @%s do not have matching key signatures: "
+				"@%s has %d key%s, @%s has %d key%s", a0->name, a1->name, a0->name,
+				a0->nkeys, a0->nkeys == 1 ? "" : "s", a1->name, a1->nkeys,
+				a1->nkeys == 1 ? "" : "s");
+		for (int k2 = 0; k2 < a0->nkeys; k2++)
+			if (a0->keys[k2] != a1->keys[k2])
+				errorat(ps, bl, bc, "printa( ): @%s[ ] key #%d is incompatible with @%s: "
+					"@%s key #%d is %s, @%s key #%d is %s", a1->name, k2 + 1,
+					a0->name, a0->name, k2 + 1, typename(a0->keys[k2]), a1->name,
+					k2 + 1, typename(a1->keys[k2]));
+		more[s->nkids] = mknode(ps, PG_E_INT, PS_V_INT, 0, bl, bc);
+		more[s->nkids++]->i = b;
+	}
+	if (s->nkids) {
+		s->kids = pg_alloc(ps->p, sizeof(s->kids[0]) * (size_t)s->nkids);
+		copy_kids(s->kids, more, s->nkids);
+	}
 	expect_close(ps, ")", "(", line);
 	if (f) {
 		const struct pg_aggdef *a = &ps->p->aggs[s->op];
@@ -1320,6 +1380,17 @@ static struct pg_node *st_aggop(struct parser *ps, enum pg_kind k, int line, int
 	s->op = agg;
 	if (arg)
 		s->kids[0] = arg;
+	expect_close(ps, ")", "(", line);
+	return s;
+}
+
+/* denormalize -> 'denormalize' '(' AGG ')': normalize(@a, 1) */
+static struct pg_node *st_denormalize(struct parser *ps, enum pg_kind k, int line, int col)
+{
+	struct pg_node *s = mknode(ps, k, PS_V_NONE, 1, line, col);
+	s->op = aggregation_ref(ps);
+	s->kids[0] = mknode(ps, PG_E_INT, PS_V_INT, 0, line, col);
+	s->kids[0]->i = 1;
 	expect_close(ps, ")", "(", line);
 	return s;
 }
@@ -1461,7 +1532,8 @@ static const struct {
 } action_parsers[] = {
 	{ PG_S_PRINTF, st_printf }, { PG_S_PRINTA, st_printa }, { PG_S_TRACE, st_value },
 	{ PG_S_EXIT, st_value }, { PG_S_CLEAR, st_aggop }, { PG_S_TRUNC, st_aggop },
-	{ PG_S_NORMALIZE, st_aggop },
+	{ PG_S_NORMALIZE, st_aggop }, { PG_S_NORMALIZE, st_denormalize }, { PG_S_EXPR, st_printf },
+	{ PG_S_EXIT, st_stop },
 };
 _Static_assert(sizeof(action_parsers) / sizeof(action_parsers[0]) ==
 	       sizeof(actions) / sizeof(actions[0]), "one parser per action");
@@ -1713,8 +1785,9 @@ static void pragma(struct parser *ps)
 		ps->zdefs = true;        /* -Z, for the clauses after it */
 	} else if (strcmp(name, "defaultargs") == 0) {
 		ps->defaultargs = true;
-	} else if (strcmp(name, "destructive") == 0 ||
-		   dt_option_kind(name, strlen(name)) == DT_OPT_TUNING) {
+	} else if (strcmp(name, "destructive") == 0) {
+		ps->p->destructive = true;
+	} else if (dt_option_kind(name, strlen(name)) == DT_OPT_TUNING) {
 		/* accepted; they tune DTrace's kernel buffers, which pyscope does not have */
 	} else {
 		error(ps, "unknown option '%s' (pyscope knows quiet, strsize, aggsize, dynvarsize, "

@@ -45,10 +45,10 @@
  *     expanded on that line is cpp's. flowindent: the function column is the probe's function
  *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
  *     return probe the first record unindents (dtrace: the last). rawbytes dumps trace( )'s
- *     strings and printa's string keys; aggsortpos has no effect (printa takes one
- *     aggregation); jstackframes, jstackstrsize and ustackframes are honoured; the buffer
- *     tunings are accepted.
- *   - printa() takes one aggregation.
+ *     strings and printa's string keys; aggsortpos has no effect (a printa of several
+ *     aggregations sorts by the first's values, then the keys); aggsort* do not change the
+ *     order of such a printa; jstackframes, jstackstrsize and ustackframes are honoured; the
+ *     buffer tunings are accepted.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
  *     terms, an exit code above 128 reads as a signal.
@@ -150,7 +150,7 @@ static void usage(FILE *f)
 		"                 aggrate, ...) are accepted and ignored\n"
 		"  -l             list the probes (all, those -n describes, or -P PROVIDER's)\n"
 		"  -P PROVIDER    without -l: trace every probe of PROVIDER (e.g. python1234)\n"
-		"  -w             allow destructive actions (accepted; there are none)\n"
+		"  -w             allow destructive actions (system())\n"
 		"  -Z             allow probe descriptions that match no probe\n"
 		"  -e             compile and check only, attach nothing\n"
 		"  -C             run the C preprocessor (cpp) over each -s FILE, as dtrace does\n"
@@ -819,8 +819,11 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 		snprintf(prov, sizeof(prov), "%s%d", p->provider, p->pid);
 	else
 		snprintf(prov, sizeof(prov), "%s", p->provider);
-	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s in ", f->epid,
-		p->id, prov, p->module, p->function, ps_name_dashed(p->name, name, sizeof(name)), f->what);
+	fprintf(stderr, "dtrace: error on enabled probe ID %d (ID %d: %s:%s:%s:%s): %s%s", f->epid,
+		p->id, prov, p->module, p->function, ps_name_dashed(p->name, name, sizeof(name)), f->what,
+		f->kind == RT_FAULT_LIBERR ? "\n" : " in ");
+	if (f->kind == RT_FAULT_LIBERR)
+		return;                  /* dt_handle_liberr: the message and a blank line */
 	if (f->action)
 		fprintf(stderr, "action #%d at DIF offset 0\n", f->action);
 	else
@@ -1024,11 +1027,18 @@ int dtrace_main(int argc, char **argv)
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested, .jstackframes = o.jstackframes,
 			      .jstackstrsize = o.jstackstrsize };
-	if (!quiet) {
-		ro.record_begin = record_begin;
-		ro.record_end = record_end;
-		ro.trace = trace_value;
-		ro.output_ctx = &header_done;
+	/* the default output's callbacks are always given: setopt("quiet", ...) may turn it on or
+	 * off while running (ro.quiet) */
+	ro.quiet = quiet;
+	ro.record_begin = record_begin;
+	ro.record_end = record_end;
+	ro.trace = trace_value;
+	ro.output_ctx = &header_done;
+	/* system() is destructive: dtrace refuses to enable it without -w or the pragma */
+	if (prog->destructive_at && !o.destructive && !prog->destructive) {
+		fprintf(stderr, "dtrace: failed to enable '%s': Destructive actions not allowed\n",
+			o.nsrc && o.src[0].is_file ? o.src[0].name : "(command line)");
+		goto done;
 	}
 	if (cap) {
 		ro.sync_aggs = kagg_sync;

@@ -50,14 +50,16 @@ enum pg_kind {
 
 	PG_S_EXPR,               /* kids[0], value discarded */
 	PG_S_PRINTF,             /* fmt; kids: arguments */
-	PG_S_PRINTA,             /* aggregation op; fmt or NULL for the default layout */
+	PG_S_PRINTA,             /* aggregation op; fmt or NULL for the default layout; kids:
+				  * further aggregations (PG_E_INT nodes, i their index) for
+				  * printa with several (keys joined, a missing value prints 0) */
 	PG_S_TRACE,              /* kids[0] */
 	PG_S_EXIT,               /* kids[0]: the exit status */
 	PG_S_AGG,                /* aggregation op; kids: keys (i of them... see nkeys), then the
 				  * function's value argument and increment, when it has them */
 	PG_S_CLEAR,              /* aggregation op */
 	PG_S_TRUNC,              /* aggregation op; kids[0] (optional): how many to keep */
-	PG_S_NORMALIZE,          /* aggregation op; kids[0]: the divisor */
+	PG_S_NORMALIZE,          /* aggregation op; kids[0]: the divisor (denormalize: 1) */
 	PG_S_IF,                 /* kids[0] condition, kids[1] then-block, kids[2] else-block or NULL */
 	PG_S_BLOCK,              /* kids: statements */
 	/* SystemTap's additions */
@@ -170,9 +172,14 @@ enum pg_func {
 	PG_F_SUBSTR,             /* (s, index[, length]); negative index counts from the end */
 	PG_F_STRSTR,             /* (s, t) the part of s from t's first occurrence, "" if none */
 	PG_F_INDEX,              /* (s, t[, start]) offset of t in s, -1 if none */
-	PG_F_RINDEX,             /* (s, t) offset of t's last occurrence, -1 if none */
+	PG_F_RINDEX,             /* (s, t[, start]) offset of t's last occurrence, -1 if none */
 	PG_F_LLTOSTR,            /* (n[, base]) */
 	PG_F_TOUPPER, PG_F_TOLOWER,
+	PG_F_STRTOK,             /* (s or NULL, delim) D's strtok: NULL (0) continues the firing's
+				  * last string; "" when no token is left (D's NULL) */
+	PG_F_SYSTEM,             /* (fmt, args...) D's system(): the formatted command runs after
+				  * the clause (void); fmt is the node's compiled format */
+	PG_F_SETOPT,             /* (name[, value]) D's setopt: a dynamic option (void) */
 	/* SystemTap's function library (names in pg_funcs are stap's) */
 	PG_F_COPYSTR_WARN,       /* (addr) user_string_warn: "<unknown>" and a warning instead of
 				  * a fault when the string was not copied */
@@ -356,6 +363,8 @@ struct pg_prog {
 	 * print order (agg_set_sort) and flowindent */
 	bool aggsortkey, aggsortrev, flowindent, rawbytes;
 	int aggsortkeypos, aggsortpos;
+	bool destructive;        /* #pragma D option destructive */
+	int destructive_at;      /* line of the first destructive action (system()); 0: none */
 	int nfmts;
 	struct fmt **fmts;       /* compiled formats, freed with the program */
 	int nfuncs;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "arena.h"
 #include "bind.h"
@@ -208,6 +209,12 @@ struct rt {
 	FILE *sbuf;                      /* sprintf's text until it is copied to the arena */
 	char *sbufmem;
 	size_t sbuflen;
+	const char *tokd;                /* D's strtok: where the firing's last call stopped */
+	struct syscmd { long at; char *cmd; } *sys;   /* system() commands of the clause being
+				  * run, each with the bytes of output before it */
+	int nsys, capsys;
+	bool quiet;                      /* D's quiet (setopt may change it) */
+	int quiet_next;                  /* setopt's new quiet, from the next record on (-1: none) */
 	char *tok;                       /* tokenize's string (strsize bytes) and position */
 	size_t tokpos;
 	bool inited;
@@ -963,26 +970,32 @@ static struct ps_value f_strjoin(struct rt *r, const struct ps_value *a, int n)
 	return ps_str(str_n(r, d, la + lb));
 }
 
+/* substr(s, index[, length]) as DTrace's DIF_SUBR_SUBSTR: a negative index counts from the end
+ * (what falls before the start shortens the length), a negative length leaves that many bytes off
+ * the end, and no length means strsize. */
 static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 {
-	int64_t len = (int64_t)strlen(a[0].s), i = a[1].i;
-	int64_t cnt = n > 2 ? a[2].i : len;
-	if (i < 0) {
-		/* DTrace: a negative index counts from the end; what falls before the start is lost */
-		i += len;
-		if (i < 0) {
-			if (n > 2)    /* cnt + i, or nothing left when that is below INT64_MIN */
-				cnt = cnt < INT64_MIN - i ? 0 : cnt + i;
-			i = 0;
+	int64_t len = (int64_t)strlen(a[0].s), index = a[1].i, size = r->strsize;
+	int64_t rem = n > 2 ? a[2].i : size;
+	if (index < 0) {
+		index = (int64_t)((uint64_t)index + (uint64_t)len);
+		if (index < 0 && (int64_t)((uint64_t)index + (uint64_t)rem) > 0) {
+			rem = (int64_t)((uint64_t)rem + (uint64_t)index);   /* wraps, as DIF code */
+			index = 0;
 		}
 	}
-	if (i > len || cnt <= 0)
+	if (index >= len || index < 0)
+		rem = 0;
+	else if (rem < 0)
+		rem += len - index;
+	else if ((uint64_t)index + (uint64_t)rem > (uint64_t)size)
+		rem = size - index;
+	if (rem <= 0)
 		return ps_str("");
-	if (cnt > len - i)
-		cnt = len - i;
-	return ps_str(str_n(r, a[0].s + i, (size_t)cnt));
+	return ps_str(str_n(r, a[0].s + index, (size_t)(rem < len - index ? rem : len - index)));
 }
 
+/* strstr(s, t): the part of s from t's first occurrence; D's NULL ("" here) when none. */
 static struct ps_value f_strstr(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)r; (void)n;
@@ -990,54 +1003,103 @@ static struct ps_value f_strstr(struct rt *r, const struct ps_value *a, int n)
 	return ps_str(p ? p : "");
 }
 
+/* index(s, t[, pos]) and rindex(s, t[, pos]) as DTrace's DIF code, Perl's rules with Perl's
+ * oddities: an index's negative pos is 0; an rindex's pos past the end is the end, a negative
+ * one finds nothing (but "" at 0); "" in "" is at 0 whatever pos. */
+static struct ps_value f_index2(const struct ps_value *a, int n, bool rev)
+{
+	int64_t len = (int64_t)strlen(a[0].s), sub = (int64_t)strlen(a[1].s);
+	int64_t pos = rev ? len : 0, limit = rev ? -1 : len, inc = rev ? -1 : 1;
+	if (!sub && !len)
+		return ps_int(0);
+	if (n > 2) {
+		pos = a[2].i;
+		if (rev) {
+			if (pos < 0)
+				return ps_int(sub ? -1 : 0);
+			if (pos > len)
+				pos = len;
+		} else {
+			if (pos < 0)
+				pos = 0;
+			if (pos >= len)
+				return ps_int(sub ? -1 : len);
+		}
+	}
+	for (; pos != limit; pos += inc)
+		if (strncmp(a[0].s + pos, a[1].s, (size_t)sub) == 0)
+			return ps_int(pos);
+	return ps_int(-1);
+}
+
 static struct ps_value f_index(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)r;
-	int64_t len = (int64_t)strlen(a[0].s), start = n > 2 ? a[2].i : 0;
-	if (start < 0)
-		start = 0;
-	if (start > len)
-		return ps_int(-1);
-	const char *p = strstr(a[0].s + start, a[1].s);
-	return ps_int(p ? p - a[0].s : -1);
+	return f_index2(a, n, false);
 }
 
 static struct ps_value f_rindex(struct rt *r, const struct ps_value *a, int n)
 {
-	(void)r; (void)n;
-	const char *last = NULL;
-	for (const char *p = a[0].s; (p = strstr(p, a[1].s)); p++) {
-		last = p;
-		if (!*p)
-			break;
-	}
-	return ps_int(last ? last - a[0].s : -1);
+	(void)r;
+	return f_index2(a, n, true);
 }
 
+/* lltostr(n[, base]) as DTrace's: base 2..36; base 10 signed, others the 64 bits unsigned, 16
+ * with "0x" and 8 with "0" in front (0 is "0", "0x0" in hex). */
 static struct ps_value f_lltostr(struct rt *r, const struct ps_value *a, int n)
 {
-	int64_t base = n > 1 ? a[1].i : 10;
+	int64_t base = n > 1 ? a[1].i : 10, i = a[0].i;
 	char buf[80];
 	if (base < 2 || base > 36) {
 		fault(r, RT_FAULT_ILLOP, r->at, "illegal operation");
 		return ps_int(0);
 	}
-	uint64_t v = a[0].i < 0 && base == 10 ? -(uint64_t)a[0].i : (uint64_t)a[0].i;
+	uint64_t v = i < 0 && base == 10 ? -(uint64_t)i : (uint64_t)i;
 	int k = sizeof(buf) - 1;
 	buf[k] = 0;
-	do {
+	for (; v; v /= (uint64_t)base)
 		buf[--k] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % (uint64_t)base];
-		v /= (uint64_t)base;
-	} while (v);
-	if (base == 16) {
+	if (i == 0 && base == 16)
+		buf[--k] = '0';
+	if (base == 16)
 		buf[--k] = 'x';
+	if (i == 0 || base == 8 || base == 16)
 		buf[--k] = '0';
-	} else if (base == 8) {
-		buf[--k] = '0';
-	}
-	if (a[0].i < 0 && base == 10)
+	if (i < 0 && base == 10)
 		buf[--k] = '-';
 	return ps_str(str_of(r, buf + k));
+}
+
+/* strtok(s, delim) as DTrace's DIF_SUBR_STRTOK: skip delimiters, then the token up to the next
+ * one. strtok(NULL, delim) goes on where the last call stopped; that position belongs to the
+ * probe firing (every clause of one firing shares it, the next firing starts without one, as
+ * dtrace's mstate). No token left: NULL, which pyscope's strings spell "". A NULL with no
+ * string to go on is DTrace's fault, an invalid address. */
+static struct ps_value f_strtok(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	const char *p;
+	if (a[0].type == PS_V_STR) {
+		p = str_of(r, a[0].s);   /* kept in the firing's arena */
+	} else if (a[0].i != 0 || !r->tokd) {
+		char what[64];
+		snprintf(what, sizeof(what), "invalid address (0x%llx)", (unsigned long long)a[0].i);
+		fault(r, RT_FAULT_ADDR, r->at, str_of(r, what));
+		return ps_int(0);
+	} else {
+		p = r->tokd;
+	}
+	while (*p && strchr(a[1].s, *p))
+		p++;
+	if (!*p) {
+		r->tokd = p;             /* at the end: later calls give NULL too */
+		return ps_str("");
+	}
+	const char *e = p;
+	while (*e && !strchr(a[1].s, *e))
+		e++;
+	r->tokd = e;
+	return ps_str(str_n(r, p, (size_t)(e - p)));
 }
 
 static struct ps_value f_case(struct rt *r, const char *s, int up)
@@ -1360,6 +1422,114 @@ static struct ps_value f_pystack(struct rt *r, const struct ps_value *a, int n)
 	return v;
 }
 
+static struct ps_value sbuf_take(struct rt *r);
+
+/* system(fmt, ...): the command is formatted now and run when the clause completes, after the
+ * output it printed before the call (flush_buf), as dtrace's consumer runs it in record order;
+ * a clause that faults runs nothing. */
+static struct ps_value f_system(struct rt *r, const struct ps_value *a, int n)
+{
+	fmt_print(r->sbuf, r->at->fmt, a, n);
+	struct ps_value cmd = sbuf_take(r);
+	if (r->nsys == r->capsys) {
+		r->capsys = r->capsys ? r->capsys * 2 : 4;
+		r->sys = realloc(r->sys, sizeof(*r->sys) * (size_t)r->capsys);
+		if (!r->sys)
+			oom();
+	}
+	fflush(r->buf);
+	r->sys[r->nsys].at = ftell(r->buf);
+	if (!(r->sys[r->nsys++].cmd = strdup(cmd.s)))
+		oom();
+	return ps_int(0);
+}
+
+/* DTrace's options that setopt() may change while tracing (dt_options.c's dynamic run-time
+ * options), and the run-time ones it refuses then. */
+static const char *const dyn_opts[] = {
+	"agghist", "aggpack", "aggrate", "aggsortkey", "aggsortkeypos", "aggsortpos", "aggsortrev",
+	"aggzoom", "flowindent", "quiet", "rawbytes", "stackindent", "switchrate",
+};
+static const char *const active_opts[] = {
+	"aggsize", "bufresize", "bufsize", "bufpolicy", "cleanrate", "cpu", "destructive",
+	"dynvarsize", "grabanon", "jstackframes", "jstackstrsize", "nspec", "specsize",
+	"stackframes", "statusrate", "strsize", "ustackframes", "temporal",
+};
+
+/* A value as dt_opt_runtime or dt_opt_rate takes it: 1 set, 0 unset, -1 invalid. As in DTrace,
+ * any number (even "0") sets a flag; "", "no", "off", "false"... unset it. */
+static int opt_value(const char *name, const char *v)
+{
+	static const char *const pos[] = { "yes", "enable", "enabled", "true", "on", "set" };
+	static const char *const neg[] = { "no", "disable", "disabled", "false", "off", "unset" };
+	bool rate = strcmp(name, "aggrate") == 0 || strcmp(name, "switchrate") == 0;
+	if (!v[0])
+		return 0;
+	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]) && !rate; i++) {
+		if (strcasecmp(v, pos[i]) == 0)
+			return 1;
+		if (strcasecmp(v, neg[i]) == 0)
+			return 0;
+	}
+	char *end;
+	errno = 0;
+	(void)strtoull(v, &end, 0);
+	if (end == v || errno || v[0] == '-')
+		return -1;
+	if (*end && rate) {
+		static const char *const units[] = { "ns", "nsec", "us", "usec", "ms", "msec", "s",
+						     "sec", "m", "min", "h", "hour", "d", "day", "hz" };
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(end, units[i]) == 0)
+				return 1;
+	}
+	return *end ? -1 : 1;
+}
+
+/* A problem the consumer reports without ending the clause (dtrace's dt_handle_liberr). */
+static void liberr(struct rt *r, const char *what)
+{
+	const struct pg_clause *c = &r->p->clauses[r->clause];
+	const struct pg_node *at = r->action ? c->stmts[r->action - 1] : c->pred;
+	struct rt_fault f = {
+		.kind = RT_FAULT_LIBERR, .node = r->at, .what = what, .probe = r->probe,
+		.clause = r->clause, .epid = r->epid, .action = r->action,
+		.line = at ? at->line : 0, .col = at ? at->col : 0,
+	};
+	fflush(r->o.out);
+	if (r->o.on_fault)
+		r->o.on_fault(&f, r->o.fault_ctx);
+	else
+		fprintf(stderr, "pyscope: %s", what);
+}
+
+/* setopt(name[, value]) as dtrace's consumer does it: a dynamic option changes (quiet takes
+ * effect on the next record; the others are kept, pyscope's printers do not vary with them),
+ * anything else is reported and the clause goes on. */
+static struct ps_value f_setopt(struct rt *r, const struct ps_value *a, int n)
+{
+	const char *name = a[0].s, *val = n > 1 ? a[1].s : "1", *err = "Invalid option name";
+	for (size_t i = 0; i < sizeof(active_opts) / sizeof(active_opts[0]); i++)
+		if (strcmp(name, active_opts[i]) == 0)
+			err = "Operation illegal when tracing is active";
+	for (size_t i = 0; i < sizeof(dyn_opts) / sizeof(dyn_opts[0]); i++) {
+		if (strcmp(name, dyn_opts[i]) != 0)
+			continue;
+		int v = opt_value(name, val);
+		if (v >= 0) {
+			if (strcmp(name, "quiet") == 0)
+				r->quiet_next = v;
+			return ps_int(0);
+		}
+		err = "Invalid value for specified option";
+	}
+	size_t len = strlen(name) + strlen(val) + strlen(err) + 40;
+	char *msg = arena_alloc(&r->ar, len);
+	snprintf(msg, len, "couldn't set option \"%s\" to \"%s\": %s\n", name, val, err);
+	liberr(r, msg);
+	return ps_int(0);
+}
+
 static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_value *, int) = {
 	[PG_F_COPYSTR] = f_copystr, [PG_F_STRINGOF] = f_stringof, [PG_F_BASENAME] = f_basename,
 	[PG_F_DIRNAME] = f_dirname, [PG_F_STRLEN] = f_strlen, [PG_F_STRJOIN] = f_strjoin,
@@ -1373,7 +1543,8 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_ANSI_RESET] = f_ansi, [PG_F_ANSI_CURSOR_XY] = f_ansi,
 	[PG_F_ANSI_CURSOR_HIDE] = f_ansi, [PG_F_ANSI_CURSOR_SHOW] = f_ansi,
 	[PG_F_ANSI_CURSOR_SAVE] = f_ansi, [PG_F_ANSI_CURSOR_RESTORE] = f_ansi,
-	[PG_F_ANSI_NEW_LINE] = f_ansi,
+	[PG_F_ANSI_NEW_LINE] = f_ansi, [PG_F_STRTOK] = f_strtok, [PG_F_SYSTEM] = f_system,
+	[PG_F_SETOPT] = f_setopt,
 	[PG_F_USER_S8] = f_user, [PG_F_USER_U8] = f_user, [PG_F_USER_S16] = f_user,
 	[PG_F_USER_U16] = f_user, [PG_F_USER_S32] = f_user, [PG_F_USER_U32] = f_user,
 	[PG_F_USER_S64] = f_user, [PG_F_COPYIN] = f_copyin, [PG_F_USTACK] = f_ustack,
@@ -1806,14 +1977,20 @@ static int exec(struct rt *r, const struct pg_node *n)
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
 	case PG_S_PRINTA:
-		if (n->fmt)
+		if (n->nkids) {
+			const struct agg *as[PG_MAX_CALL_ARGS + 1] = { r->aggs[n->op] };
+			for (int i = 0; i < n->nkids; i++)
+				as[i + 1] = r->aggs[n->kids[i]->i];
+			agg_printa_joined(r->buf, n->fmt, as, n->nkids + 1);
+		} else if (n->fmt) {
 			agg_printa(r->buf, n->fmt, r->aggs[n->op]);
-		else
+		} else {
 			agg_print(r->buf, r->aggs[n->op]);
+		}
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
-		if (r->o.trace)
+		if (r->o.trace && !r->quiet)
 			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
 				   r->o.output_ctx);
 		else if (v.type == PS_V_STR)
@@ -1943,10 +2120,29 @@ static bool clause_records(const struct pg_clause *c)
 static void flush_buf(struct rt *r)
 {
 	fflush(r->buf);
-	long n = ftell(r->buf);
-	if (n > 0)
-		fwrite(r->bufmem, 1, (size_t)n, r->o.out);
+	long n = ftell(r->buf), done = 0;
+	for (int i = 0; i < r->nsys; i++) {    /* system(): our output first, then the command's */
+		if (r->sys[i].at > done)
+			fwrite(r->bufmem + done, 1, (size_t)(r->sys[i].at - done), r->o.out);
+		done = r->sys[i].at > done ? r->sys[i].at : done;
+		fflush(r->o.out);
+		fflush(stdout);
+		int rc = system(r->sys[i].cmd);
+		(void)rc;                      /* as dtrace, the command's status is not looked at */
+		free(r->sys[i].cmd);
+	}
+	r->nsys = 0;
+	if (n > done)
+		fwrite(r->bufmem + done, 1, (size_t)(n - done), r->o.out);
 	fseek(r->buf, 0, SEEK_SET);
+}
+
+/* A faulting clause runs none of its system() commands. */
+static void drop_sys(struct rt *r)
+{
+	for (int i = 0; i < r->nsys; i++)
+		free(r->sys[i].cmd);
+	r->nsys = 0;
 }
 
 /* Run clause C for the current event; a fault aborts it (its output is dropped). */
@@ -1973,6 +2169,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 		} else {
 			fflush(r->buf);
 			fseek(r->buf, 0, SEEK_SET);
+			drop_sys(r);
 		}
 		if (r->d->fault_ends_run) {
 			r->exited = r->fatal = true;
@@ -1985,21 +2182,25 @@ static void run_clause(struct rt *r, int ci, int epid)
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
-	if (r->o.record_begin && r->records[ci])
+	if (r->o.record_begin && r->records[ci] && !r->quiet)
 		r->o.record_begin(r->buf, r->ev, r->o.output_ctx);
 	for (int i = 0; i < c->nstmts; i++) {
 		r->action = i + 1;
 		exec(r, c->stmts[i]);
 	}
 done:
-	if (r->o.record_end && r->records[ci])
+	if (r->o.record_end && r->records[ci] && !r->quiet)
 		r->o.record_end(r->buf, r->o.output_ctx);
+	if (r->quiet_next >= 0)          /* a record is printed in the mode it began in */
+		r->quiet = r->quiet_next;
+	r->quiet_next = -1;
 	flush_buf(r);
 }
 
 static void start_event(struct rt *r, const struct ps_event *ev, const struct ps_probe *p)
 {
 	arena_reset(&r->ar);
+	r->tokd = NULL;                  /* strtok's position lives for one firing */
 	r->ev = ev;
 	r->probe = p;
 	for (int i = 0; i < r->p->nvars; i++)
@@ -2496,6 +2697,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 	r->wall_offset = ((int64_t)rt.tv_sec - mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
 	r->ppid_pid = -1;
 	r->uid_pid = -1;
+	r->quiet = o->quiet;
+	r->quiet_next = -1;
 	*out = r;
 	return 0;
 }
@@ -2529,6 +2732,8 @@ void rt_free(struct rt *r)
 	free(r->hists);
 	free(r->stack);
 	free(r->tok);
+	drop_sys(r);
+	free(r->sys);
 	free(r->items);
 	if (r->sbuf)
 		fclose(r->sbuf);

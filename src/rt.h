@@ -37,6 +37,8 @@ enum rt_fault_kind {
 	RT_FAULT_MAXACTION,      /* more than maxaction statements in one handler */
 	RT_FAULT_USER,           /* error(msg): what is the message */
 	RT_FAULT_STRINGAT,       /* stringat past the end */
+	RT_FAULT_LIBERR,         /* reported, and the clause goes on (D's setopt( ) failures):
+				  * what is the whole message, with its "\n" */
 };
 
 /* A runtime fault, for the front-end to report in its dialect's words. */
@@ -101,6 +103,8 @@ struct rt_opts {
 	void *fault_ctx;
 	bool final_aggs;         /* print the aggregations printa() did not print at the end (D) */
 	bool replay;             /* events are recorded: processes are not asked (ppid is 0) */
+	bool quiet;              /* D's quiet: record_begin/end and trace are not called (setopt
+				  * may change it while running) */
 	/* Memory bounds in bytes, as D's options (0: the script's #pragma, else the default):
 	 * AGGSIZE for the entries of all aggregations, DYNVARSIZE for thread-local variables and
 	 * associative-array elements. A new entry past the bound is not made (a drop). */

@@ -136,7 +136,9 @@ D -q -n 'BEGIN { printf("[%s][%s][%s][%s]\n", substr("abcdef", -10, -92233720368
 	substr("abcdef", -9223372036854775807 - 1, 9223372036854775807),
 	substr("abcdef", 9223372036854775807, 9223372036854775807), substr("abcdef", -8, 4)); exit(0); }' \
 	>"$TMP/out" 2>"$TMP/err"
-expect_eq "substr: extreme index and length" "[][abcde][][ab]" "$(cat "$TMP/out" "$TMP/err")"
+# DTrace's DIF code adds index and length in wrapping 64-bit arithmetic: -4 + INT64_MIN wraps to
+# a positive sum, so the first is the whole string, as dtrace prints it
+expect_eq "substr: extreme index and length" "[abcdef][abcde][][ab]" "$(cat "$TMP/out" "$TMP/err")"
 
 # ---- lquantize: DTrace's rules at compile time (32-bit bounds, 16-bit step and levels) ----
 

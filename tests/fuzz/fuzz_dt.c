@@ -3,7 +3,8 @@
  * accepts, the runtime (rt.h): the input is a D program, compiled against the eight python
  * probes of one process as `dtrace -s` would, without attaching anything; a program that
  * compiles then runs BEGIN, three hits of every probe it enables (strings and small integers as
- * arguments), and END, with its output thrown away. Ticks are never run (no clock, no loops).
+ * arguments), and END, with its output thrown away. Ticks are never run (no clock, no loops);
+ * a program calling system() is never run (dtrace refuses it without -w).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ static void run(const struct pg_prog *p)
 	struct rt_opts o = { .out = devnull, .target = TARGET, .replay = true, .on_fault = no_fault,
 			     .final_aggs = true };
 	struct rt *r;
+	if (p->destructive_at)     /* system() would run the fuzzer's commands: never (no -w) */
+		return;
 	if (rt_new(p, probe_list, PS_M_COUNT, &o, &r) < 0)
 		return;
 	uint64_t now = 1000000000;

@@ -1,0 +1,5 @@
+/* setopt( ) takes a string */
+BEGIN
+{
+	setopt(1);
+}

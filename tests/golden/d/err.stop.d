@@ -1,0 +1,5 @@
+/* stop() is refused: pyscope never stops a traced process. */
+python*:::function-entry
+{
+	stop();
+}
