@@ -90,7 +90,6 @@ static __always_inline __u64 extra_mem(struct scratch *s, struct cap_rec *r, int
 			long got = bpf_probe_read_user_str(dst, strmax + 1, (const void *)addr);
 			if (got > (long)strmax) {
 				h.len = strmax;
-				dst[strmax & (CAP_MEM_SIZE_MAX - 1)] = 0;
 				h.flags = CAP_MEM_OK | CAP_MEM_CUT;
 				if (strmax > 0)
 					s->buf[(off + sizeof(h) + strmax - 1) & (CAP_SCRATCH - 1)] = 0;

@@ -41,6 +41,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "bind.h"
 #include "capture.h"
 #include "commands.h"
 #include "prog.h"
@@ -1113,6 +1114,17 @@ static int elaborate(struct units *u, const struct opts *o, struct stp_sema_opts
 	(void)o;
 	int rc = stp_elaborate(&u->v[0]->file, taps, u->n - 1, so, p, info);
 	free(taps);
+	/* what the kernel reads at the hits: more than it can is stap's semantic error */
+	for (int c = 0; rc == 0 && c < p->nclauses; c++) {
+		struct ps_capture cap = { 0 };
+		struct bind_err be;
+		if (bind_capture(p, c, 0, &cap, &be) < 0) {
+			fprintf(stderr, "semantic error: %s at %s:%d:%d\n\nPass 2: analysis failed.  "
+				"[man error::pass2]\n", be.msg, be.file ? be.file : u->v[0]->src.name,
+				be.line, be.col);
+			rc = -EINVAL;
+		}
+	}
 	if (rc < 0) {
 		pg_free(p);
 		return rc;
