@@ -72,9 +72,12 @@ static __always_inline void cap_pystack_append(struct scratch *s, struct cap_rec
 {
 	__u32 zero = 0;
 	struct pystack_rec *pr = bpf_map_lookup_elem(&pystack_scratch, &zero);
-	__u32 at = (*off + 7) & ~7u;
+	__u64 at = ((__u64)*off + 7) & ~7ull;
+	/* the bound checked on the register used below (the compiler may otherwise check a copy) */
+	barrier_var(at);
 	if (!pr || at > CAP_SCRATCH / 2 + PS_STRSIZE_MAX + 16)
 		return;
+	barrier_var(at);
 	struct cap_pystack_sec h = { .nframes = pr->nframes, .flags = pr->flags };
 	__u32 n = h.nframes;
 	if (n > PYSTACK_MAX_DEPTH)
