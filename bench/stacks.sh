@@ -5,7 +5,7 @@
 #             untraced and profiled at STACK_HZ; (profiled - untraced) / samples taken of it
 #   austin    the same program and rate under Austin (a sampler that reads process memory), when
 #             the `austin` command is installed; skipped otherwise (never required)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 hz=${STACK_HZ:-4999} reps=${STACK_REPS:-$REPS} fibn=31
 [ -n "$BENCH_QUICK" ] && { reps=1; fibn=27; }
 cat >"$TMP/fib.py" <<'PY'
@@ -65,5 +65,8 @@ else
 fi
 section_json "$(awk -v v="$n" -v u="$u" -v p="$p" -v s="$s" -v a="${a:-}" -v hz="$hz" 'BEGIN {
 	split(v, r, " ")
-	printf "{\"hz\":%d,\"rate_per_s\":%.0f,\"lost\":%d,\"fib_untraced_ns\":%.0f,\"fib_profiled_ns\":%.0f,\"samples\":%d,\"us_per_sample\":%.2f,\"austin_ns\":%s}",
-		hz, r[1] / 2, r[3], u, p, s, s ? (p - u) / s / 1e3 : 0, a == "" ? "null" : a }')"
+	printf "{\"hz\":%d,\"rate_per_s\":%.0f,\"lost\":%d,\"fib_untraced_ns\":%.0f,\"fib_profiled_ns\":%.0f,\"samples\":%d,\"us_per_sample\":%.2f,\"austin_ns\":%s",
+		hz, r[1] / 2, r[3], u, p, s, s ? (p - u) / s / 1e3 : 0, a == "" ? "null" : a
+	printf ",\"readme\":\"Stacks (`pyscope profile`): %.0f samples/s system-wide at -F %d, %d lost; %.1f us per sample in the sampled program (fib, wall clock)%s.\"}",
+		r[1] / 2, hz, r[3], s ? (p - u) / s / 1e3 : 0,
+		a == "" ? "; austin: not run" : sprintf("; austin at the same rate: %.1f ms above untraced, pyscope %.1f ms", (a - u) / 1e6, (p - u) / 1e6) }')"

@@ -12,8 +12,10 @@
 # is long enough to measure and short enough to repeat.
 #
 # The program times only its own work and writes one line to OUT:
-#   ELAPSED_NS CPU_NS MAXRSS_KIB
-# the wall-clock time of its work, its own CPU time since it started (all threads) and peak RSS, so that the tracer's start-up and
+#   ELAPSED_NS WORK_CPU_NS CPU_NS MAXRSS_KIB
+# the wall-clock time of its work, the CPU time of its work (all threads: a uprobe's trap is charged
+# to the traced thread, and CPU time is not stretched by waiting for a CPU on a loaded machine), its
+# own CPU time since it started, and peak RSS, so that the tracer's start-up and
 # attach do not count, and so that bench/run can tell the tracer's CPU time from the workload's (a
 # tracer that runs the workload with -c is charged its child's usage when it reaps it).
 #
@@ -212,11 +214,16 @@ if __name__ == "__main__":
     name = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("BENCH_WORKLOAD", "call")
     scale = float(sys.argv[3] if len(sys.argv) > 3 else os.environ.get("BENCH_SCALE", "1"))
     work = WORK[name]
+    c0 = time.process_time_ns()
     t0 = time.perf_counter_ns()
     work(scale)
+    # BENCH_FOR=SECONDS: the work again and again for that long (bench/longrun.sh's RSS over time)
+    while time.perf_counter_ns() - t0 < float(os.environ.get("BENCH_FOR", "0")) * 1e9:
+        work(scale)
     elapsed = time.perf_counter_ns() - t0
+    work_cpu = time.process_time_ns() - c0
     ru = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int((ru.ru_utime + ru.ru_stime) * 1e9)
     rss = ru.ru_maxrss
     with open(sys.argv[1], "w") as f:
-        f.write("%d %d %d\n" % (elapsed, cpu, rss))
+        f.write("%d %d %d %d\n" % (elapsed, work_cpu, cpu, rss))

@@ -28,9 +28,10 @@ expect_eq "every mode is in the JSON" "$(echo $modes | tr ' ' '\n' | sort | past
 # every traced mode that ran has the five figures; a skipped one says why
 bad=$(jq -r '.workloads.call.modes | to_entries[] | select(.key != "untraced") | .value as $v |
 	select(($v.skipped | type) != "string" and
-		([$v.median_ns, $v.ns_per_event, $v.x_floor, $v.lost, $v.tracer_cpu_ms, $v.tracer_rss_mib]
+		([$v.median_ns, $v.ns_per_event, $v.x_floor, $v.cpu_ns_per_event, $v.cpu_x_floor, $v.lost,
+		  $v.tracer_cpu_ms, $v.tracer_rss_mib]
 		 | map(type == "number") | all | not)) | .key' "$j" | grep -v '^floor' )
-expect_eq "each traced mode has ns/event, x floor, lost, CPU time and peak RSS" "" "$bad"
+expect_eq "each traced mode has ns/event and x floor (wall clock and CPU time), lost, CPU time and peak RSS" "" "$bad"
 expect_eq "the floors have ns/event, lost, CPU and RSS" "true" \
 	"$(jq '[.workloads.call.modes["floor", "floor-ret"] | .ns_per_event, .lost, .tracer_cpu_ms, .tracer_rss_mib
 		| type == "number"] | all' "$j")"
@@ -45,10 +46,10 @@ else
 	expect_eq "bpftrace absent: its modes are skipped, by name" "bpftrace not installed" \
 		"$(jq -r '.workloads.call.modes["bt-count"].skipped' "$j")"
 fi
-expect_eq "the table on stdout has the targets" "1" "$(grep -c '^targets (issue 12):' "$TMP/out")"
+expect_eq "the table on stdout has the targets" "1" "$(grep -c '^targets (issue 12)' "$TMP/out")"
 
 # --readme-only rewrites the part between the markers of a README, and nothing else
 printf 'before\n<!-- bench:begin (bench/run --readme rewrites this part) -->\nold\n<!-- bench:end -->\nafter\n' >"$TMP/README.md"
 python3 "$PYSCOPE_ROOT/bench/run" --readme-only --json "$j" --readme-file "$TMP/README.md" 2>/dev/null
-expect_eq "--readme-only rewrites the table between the markers" "before|1|0|after" \
+expect_eq "--readme-only rewrites the tables (wall clock, CPU time) between the markers" "before|2|0|after" \
 	"$(head -1 "$TMP/README.md")|$(grep -c '^| D count by function |' "$TMP/README.md")|$(grep -c '^old$' "$TMP/README.md")|$(tail -1 "$TMP/README.md")"

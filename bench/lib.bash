@@ -1,4 +1,4 @@
-# bench/lib.sh — what bench/*.sh sections share (sourced, not run: bench/run runs only *.sh).
+# bench/lib.bash — what bench/*.sh sections share (sourced; not a .sh, so bench/run does not run it).
 # A section is run by bench/run after its main table, with PYSCOPE, PY, REPS, BENCH_QUICK, BENCH_CPU
 # (the workload's CPU), BENCH_TMP (a scratch directory), BENCH_SECTION_JSON (where to write one JSON
 # object, kept under "sections" in build/bench.json; a "readme" string in it is added to README's
