@@ -29,7 +29,7 @@ expect_eq "every mode is in the JSON" "$(echo $modes | tr ' ' '\n' | sort | past
 bad=$(jq -r '.workloads.call.modes | to_entries[] | select(.key != "untraced") | .value as $v |
 	select(($v.skipped | type) != "string" and
 		([$v.median_ns, $v.ns_per_event, $v.x_floor, $v.cpu_ns_per_event, $v.cpu_x_floor, $v.lost,
-		  $v.tracer_cpu_ms, $v.tracer_rss_mib]
+		  $v.tracer_cpu_ms, $v.tracer_rss_mib, $v.tracer_pss_mib]
 		 | map(type == "number") | all | not)) | .key' "$j" | grep -v '^floor' )
 expect_eq "each traced mode has ns/event and x floor (wall clock and CPU time), lost, CPU time and peak RSS" "" "$bad"
 expect_eq "the floors have ns/event, lost, CPU and RSS" "true" \
