@@ -22,7 +22,7 @@ expect_eq "the JSON names the machine and the run" "true" \
 expect_eq "one workload, call, with its marker hits counted" "true" \
 	"$(jq '(.workloads | keys) == ["call"] and .workloads.call.events.ret > 10000
 		and .workloads.call.events.fn == 2 * .workloads.call.events.ret' "$j")"
-modes="untraced floor floor-ret events d-count d-count-user d-quantize d-flow stp-count stp-quantize stp-flow bt-count bt-quantize bt-flow"
+modes="untraced floor floor-ret events d-count d-count-user d-quantize d-flow stp-count stp-quantize stp-flow bt-count bt-count-sem bt-quantize bt-flow"
 expect_eq "every mode is in the JSON" "$(echo $modes | tr ' ' '\n' | sort | paste -sd' ')" \
 	"$(jq -r '.workloads.call.modes | keys[]' "$j" | sort | paste -sd' ')"
 # every traced mode that ran has the five figures; a skipped one says why
