@@ -63,10 +63,11 @@ elif [ -n "$have_austin" ]; then
 else
 	echo "  austin     skipped: not installed (Debian package austin)"
 fi
-section_json "$(awk -v v="$n" -v u="$u" -v p="$p" -v s="$s" -v a="${a:-}" -v hz="$hz" 'BEGIN {
+st="not installed"; [ -n "$have_austin" ] && st="failed ($(tail -1 "$TMP/austin.err" | tr -d '"\\'))"
+section_json "$(awk -v v="$n" -v u="$u" -v p="$p" -v s="$s" -v a="${a:-}" -v hz="$hz" -v st="$st" 'BEGIN {
 	split(v, r, " ")
 	printf "{\"hz\":%d,\"rate_per_s\":%.0f,\"lost\":%d,\"fib_untraced_ns\":%.0f,\"fib_profiled_ns\":%.0f,\"samples\":%d,\"us_per_sample\":%.2f,\"austin_ns\":%s",
 		hz, r[1] / 2, r[3], u, p, s, s ? (p - u) / s / 1e3 : 0, a == "" ? "null" : a
 	printf ",\"readme\":\"Stacks (`pyscope profile`): %.0f samples/s system-wide at -F %d, %d lost; %.1f us per sample in the sampled program (fib, wall clock)%s.\"}",
 		r[1] / 2, hz, r[3], s ? (p - u) / s / 1e3 : 0,
-		a == "" ? "; austin: not run" : sprintf("; austin at the same rate: %.1f ms above untraced, pyscope %.1f ms", (a - u) / 1e6, (p - u) / 1e6) }')"
+		a == "" ? "; austin: " st : sprintf("; austin at the same rate: %.1f ms above untraced, pyscope %.1f ms", (a - u) / 1e6, (p - u) / 1e6) }')"
