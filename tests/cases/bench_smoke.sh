@@ -38,6 +38,9 @@ expect_eq "the floors have ns/event, lost, CPU and RSS" "true" \
 expect_eq "the count scripts counted every function return (D, stap)" "true" \
 	"$(jq '.workloads.call as $w | [$w.modes["d-count", "stp-count"].seen] |
 		map(. >= $w.events.ret * 0.99 and . <= $w.events.ret * 1.01) | all' "$j")"
+expect_eq "the printf flows printed a line for every entry and return (D, stap)" "true" \
+	"$(jq '.workloads.call as $w | [$w.modes["d-flow", "stp-flow"] | .seen + .lost] |
+		map(. >= $w.events.fn * 0.99 and . <= $w.events.fn * 1.01) | all' "$j")"
 if command -v bpftrace >/dev/null; then
 	expect_eq "bpftrace present: its modes ran, and pyscope's have a ratio to them" "true" \
 		"$(jq '.workloads.call.modes as $m | ($m["bt-count"].ns_per_event | type) == "number"
