@@ -5,7 +5,8 @@
 #   make check-san   check-fast on a sanitizer build (ASan + UBSan, in build-san/)
 #   make fuzz     libFuzzer runs of the parsers (tests/fuzz/; FUZZTIME=seconds each, default 20)
 #   make demo     the README's main job: trace the bundled example program
-#   make bench    the overhead benchmark (bench/run)
+#   make bench    the overhead benchmark (bench/run; BENCH_QUICK=1 for a smoke test)
+#   make bench-readme  the same, and README.md's benchmark table rewritten
 #   V=1           show the full commands
 #   SANITIZE=1    build with -fsanitize=address,undefined into build-san/ (build/ is left alone)
 # CFLAGS, LDFLAGS and LDLIBS are the user's (default CFLAGS: -O2 -g); the flags the build needs are
@@ -61,7 +62,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check check-fast check-san fuzz fuzz-run demo bench clean
+.PHONY: all check check-fast check-san fuzz fuzz-run demo bench bench-readme clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_SKELS) $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS))
 
@@ -235,8 +236,13 @@ deb:
 	$(Q)for f in ../pyscope_$(VERSION)_* ../pyscope-dbgsym_$(VERSION)_*; do \
 	    [ ! -e "$$f" ] || mv "$$f" $(OUTPUT)/deb/; done
 
+# bench: the table on stdout and build/bench.json (BENCH_QUICK=1: a smoke test in under a minute);
+# bench-readme: the same, then README.md's benchmark table rewritten between its markers.
 bench: all $(TARGET_BINS)
 	$(Q)bench/run
+
+bench-readme: all $(TARGET_BINS)
+	$(Q)bench/run --readme
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
