@@ -61,6 +61,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 strsize = 256;        /* bytes kept of a string, NUL included */
 const volatile __u64 wake_at = 1 << 20;    /* wake the reader when this much is waiting */
+/* Set by user space when some probe asks for them: otherwise the verifier drops their code, and
+ * loading stays as quick as before they existed (each program inlines finish()). */
+const volatile bool extra_on = false;       /* memory, native stack, vtimestamp sections */
+const volatile bool kagg_on = false;        /* clauses aggregated in the kernel */
 
 __u64 lost[CAP_MAX_CPUS];
 
@@ -185,7 +189,8 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	 * (capture_pystack.bpf.h); the other sections fit what is left (capture_extra.bpf.h). */
 	if (pystack)
 		cap_pystack_append(s, r, &off);
-	off = extra_sections(ctx, s, r, n, off);
+	if (extra_on)
+		off = extra_sections(ctx, s, r, n, off);
 
 	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
@@ -227,7 +232,7 @@ int ps_hit(struct pt_regs *ctx)
 	/* Kernel clauses (kagg.bpf.h); a probe that has no other clause sends a record only for
 	 * what they missed. */
 	__u32 kmask = KAGG_COOKIE_MASK(cookie), kmiss = 0;
-	if (kmask) {
+	if (kagg_on && kmask) {
 		kmiss = kagg_run(kmask, n, pid_tgid, cpu);
 		if (!kmiss && KAGG_COOKIE_NORECORD(cookie))
 			return 0;

@@ -881,9 +881,11 @@ int cap_attach(struct cap *c)
 
 	bpf_map__set_max_entries(c->skel->maps.ring, rb);
 	bpf_map__set_max_entries(c->skel->maps.probe_cfg, (__u32)c->nall + 1);
+	c->skel->rodata->extra_on = c->any_cfg;
 	if (c->nktab > 0) {
 		uint32_t ksz = c->kstr_off + c->knstrs * c->kroom;
 		int ent = c->kentries > 0 ? c->kentries : KAGG_ENTRIES_DEFAULT;
+		c->skel->rodata->kagg_on = true;
 		c->skel->rodata->kagg_nstrs = c->knstrs;
 		c->skel->rodata->kagg_room = c->kroom;
 		c->skel->rodata->kagg_str_off = c->kstr_off;
