@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "flame.h"
 #include "nsym.h"
+#include "unwind.h"
 #include "procmaps.h"
 #include "pyoffsets.h"
 #include "pysym.h"
@@ -49,6 +50,7 @@ struct proc {
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
 	struct nsym *nsym;               /* --native: its objects' function symbols */
+	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
 	double nsym_at;                  /* when nsym was read (re-read for an address outside it) */
 };
 
@@ -56,6 +58,7 @@ struct opts {
 	const char *command, *output, *format;
 	pid_t pids[PROFILE_MAX_TARGETS];
 	int npids, hz, depth;
+	int stack_bytes;                 /* --native: user stack copied per sample (0: none) */
 	double duration;
 	bool all, threads, top, native, idle;
 };
@@ -70,6 +73,8 @@ struct prof {
 	uint64_t samples, nopy, lost_local;
 	uint64_t native, native_short;   /* --native: samples with a user stack; of them, not
 	                                    reaching the eval loop (no frame pointers) */
+	uint64_t unwound, unwound_full;  /* --native: samples unwound from the stack copy (CFI);
+	                                    of them, to the thread's start */
 	char *buf;                       /* one stack's text */
 	size_t bufcap;
 	pid_t child;
@@ -84,7 +89,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--threads]\n"
-		"                       [--idle] [--native] [--depth N] [--format FORMAT] -o FILE\n"
+		"                       [--idle] [--native [--stack-bytes N]] [--depth N] [--format FORMAT]\n"
+		"                       -o FILE\n"
 		"       pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--idle] --top\n"
 		"\n"
 		"Sample the Python stacks of running threads and write where the time went.\n"
@@ -100,7 +106,10 @@ static void usage(FILE *f)
 		"                 <idle: waiting on a lock>, <idle: in SYSCALL>\n"
 		"  --native       mixed stacks: the native frames (the kernel's user stack, named from\n"
 		"                 ELF symbols, \"module`function\") with the Python frames in place of\n"
-		"                 the eval loop's; needs frame pointers in the interpreter (said when not)\n"
+		"                 the eval loop's; unwound with the objects' CFI from a copy of the top\n"
+		"                 of the user stack (as perf --call-graph dwarf), else by frame pointers\n"
+		"  --stack-bytes N  user stack bytes copied per sample for --native (default %d, at\n"
+		"                 most %d; 0: frame pointers only)\n"
 		"  --depth N      frames kept per sample (default %d, at most %d); deeper stacks are cut at\n"
 		"                 the root end, marked <truncated>\n"
 		"  --format F     folded, speedscope or svg (default: from FILE's name: .svg, .json, else\n"
@@ -111,7 +120,8 @@ static void usage(FILE *f)
 		"\n"
 		"Frames read \"function (file:line)\"; a stack whose walk could not go on is rooted at <cut>.\n"
 		"CPython 3.%d to 3.%d. Ends at Ctrl-C, at -d, or when the targets have exited.\n",
-		PROFILE_DEFAULT_HZ, PYSTACK_MAX_HZ, PYSTACK_MAX_DEPTH, PYSTACK_MAX_DEPTH,
+		PROFILE_DEFAULT_HZ, PYSTACK_MAX_HZ, PYSTACK_STACK_DEFAULT, PYSTACK_STACK_MAX,
+		PYSTACK_MAX_DEPTH, PYSTACK_MAX_DEPTH,
 		PYO_MIN_MINOR, PYO_MAX_MINOR);
 }
 
@@ -132,12 +142,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->depth = PYSTACK_MAX_DEPTH;
+	o->stack_bytes = PYSTACK_STACK_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n;
 		bool takes = strcmp(a, "-c") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-F") == 0 ||
 			     strcmp(a, "-d") == 0 || strcmp(a, "--depth") == 0 || strcmp(a, "-o") == 0 ||
-			     strcmp(a, "--format") == 0;
+			     strcmp(a, "--format") == 0 || strcmp(a, "--stack-bytes") == 0;
 		if (takes && !v) {
 			fprintf(stderr, "pyscope: %s wants a value\n", a);
 			return 2;
@@ -163,6 +174,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_long("--depth", v, 1, PYSTACK_MAX_DEPTH, &n) < 0)
 				return 2;
 			o->depth = (int)n;
+		} else if (strcmp(a, "--stack-bytes") == 0) {
+			if (parse_long("--stack-bytes", v, 0, PYSTACK_STACK_MAX, &n) < 0)
+				return 2;
+			o->stack_bytes = (int)n;
 		} else if (strcmp(a, "-d") == 0) {
 			char *end;
 			errno = 0;
@@ -426,9 +441,36 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	uint64_t ips[PYSTACK_NATIVE_DEPTH];
 	const char *fn[PYSTACK_NATIVE_DEPTH], *mod[PYSTACK_NATIVE_DEPTH];
 	char text[PROFILE_FRAME_MAX + 64];
-	int n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH), nev = 0;
+	int n = 0, nev = 0;
 	if (!t->nsym)
 		t->nsym = nsym_open(t->pid), t->nsym_at = now_s();
+	if (r->flags & PYSTACK_F_UREGS) {       /* the stack copy, unwound with the CFI */
+		const uint64_t *regs = (const uint64_t *)(const void *)(r->frames + r->nframes);
+		bool full = false;
+		if (!t->uw)
+			t->uw = uw_open(t->pid);
+		n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
+			      PYSTACK_NATIVE_DEPTH, &full);
+		if (!full && t->uw && now_s() - t->nsym_at > 1.0) {   /* a library mapped since? */
+			uw_close(t->uw);
+			t->uw = uw_open(t->pid);
+			n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
+				      PYSTACK_NATIVE_DEPTH, &full);
+		}
+		p->unwound++;
+		p->unwound_full += full;
+		if (!full)          /* the frame pointers' stack, when it goes further */
+			if (r->ustack >= 0) {
+				uint64_t fp[PYSTACK_NATIVE_DEPTH];
+				int m = pystack_native(p->ps, r->ustack, fp, PYSTACK_NATIVE_DEPTH);
+				if (m > n) {
+					memcpy(ips, fp, (size_t)m * sizeof(*fp));
+					n = m;
+				}
+			}
+	} else {
+		n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH);
+	}
 	for (int i = 0; i < n; i++) {
 		nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
 		if (!mod[i] && now_s() - t->nsym_at > 1.0) {   /* a library mapped since: look again */
@@ -556,7 +598,7 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 		append_frame(p, &at, "<cut>");
 	if (r->flags & PYSTACK_F_TRUNCATED)
 		append_frame(p, &at, "<truncated>");
-	if (p->o.native && r->ustack >= 0 && !(r->flags & PYSTACK_F_IDLE))
+	if (p->o.native && (r->ustack >= 0 || (r->flags & PYSTACK_F_UREGS)) && !(r->flags & PYSTACK_F_IDLE))
 		native_frames(p, t, r, fr, bad, nf, &at);
 	else
 		for (int k = nf - 1; k >= 0; k--)
@@ -761,7 +803,9 @@ int profile_main(int argc, char **argv)
 			new_proc(&p, p.o.pids[i], true);
 	}
 	stop_catch();
-	if (pystack_open(&p.ps, p.o.depth, p.o.native, err, sizeof(err)) < 0) {
+	if (!uw_supported())
+		p.o.stack_bytes = 0;
+	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		return 1;
 	}
@@ -853,6 +897,12 @@ int profile_main(int argc, char **argv)
 		bool any = false;
 		for (int i = 0; i < p.nprocs && !any; i++)
 			any = p.procs[i].sampled;
+		if (p.o.native && p.unwound)
+			fprintf(stderr, "pyscope: --native: %llu of %llu samples unwound fully from the stack copy "
+				"(CFI); the others fell back to the frame pointers' stack where it went further\n",
+				(unsigned long long)p.unwound_full, (unsigned long long)p.unwound);
+		else if (p.o.native && p.o.stack_bytes)
+			fprintf(stderr, "pyscope: --native: the kernel gave no stack copies: frame pointers only\n");
 		if (p.o.native && p.native_short)
 			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
 				"(code without frame pointers, which the kernel's unwinder needs); where the eval "
@@ -867,6 +917,7 @@ int profile_main(int argc, char **argv)
 	for (int i = 0; i < p.nprocs; i++) {
 		pysym_close(p.procs[i].sym);
 		nsym_close(p.procs[i].nsym);
+		uw_close(p.procs[i].uw);
 	}
 	free(p.procs);
 	free(p.buf);
