@@ -442,11 +442,11 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	const char *fn[PYSTACK_NATIVE_DEPTH], *mod[PYSTACK_NATIVE_DEPTH];
 	char text[PROFILE_FRAME_MAX + 64];
 	int n = 0, nev = 0;
+	bool full = false;
 	if (!t->nsym)
 		t->nsym = nsym_open(t->pid), t->nsym_at = now_s();
 	if (r->flags & PYSTACK_F_UREGS) {       /* the stack copy, unwound with the CFI */
 		const uint64_t *regs = (const uint64_t *)(const void *)(r->frames + r->nframes);
-		bool full = false;
 		if (!t->uw)
 			t->uw = uw_open(t->pid);
 		n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
@@ -459,15 +459,14 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 		}
 		p->unwound++;
 		p->unwound_full += full;
-		if (!full)          /* the frame pointers' stack, when it goes further */
-			if (r->ustack >= 0) {
-				uint64_t fp[PYSTACK_NATIVE_DEPTH];
-				int m = pystack_native(p->ps, r->ustack, fp, PYSTACK_NATIVE_DEPTH);
-				if (m > n) {
-					memcpy(ips, fp, (size_t)m * sizeof(*fp));
-					n = m;
-				}
+		if (!full && r->ustack >= 0) {   /* the frame pointers' stack, when it goes further */
+			uint64_t fp[PYSTACK_NATIVE_DEPTH];
+			int m = pystack_native(p->ps, r->ustack, fp, PYSTACK_NATIVE_DEPTH);
+			if (m > n) {
+				memcpy(ips, fp, (size_t)m * sizeof(*fp));
+				n = m;
 			}
+		}
 	} else {
 		n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH);
 	}
@@ -480,9 +479,10 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 			nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
 		}
 	}
-	/* an address in no mapped object: the unwind went wrong there, drop it and what is above */
+	/* an address in no mapped object: the frame-pointer unwind went wrong there, drop it and
+	 * what is above; a full CFI unwind is kept whole (the vDSO is in no file nsym reads) */
 	int keep = 0;
-	while (keep < n && mod[keep])
+	while (keep < n && (mod[keep] || full))
 		nev += is_eval(fn[keep++]);
 	p->native++;
 	const char *root = keep ? fn[keep - 1] : NULL;
@@ -504,12 +504,12 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 			}
 			continue;
 		}
-		if (fn[i])
+		if (fn[i] && mod[i])
 			snprintf(text, sizeof(text), "%s`%s", mod[i], fn[i]);
 		else if (mod[i])
 			snprintf(text, sizeof(text), "%s`0x%llx", mod[i], (unsigned long long)ips[i]);
 		else
-			snprintf(text, sizeof(text), "0x%llx", (unsigned long long)ips[i]);
+			snprintf(text, sizeof(text), "[unknown]`0x%llx", (unsigned long long)ips[i]);
 		append_frame(p, at, text);
 	}
 	while (nev && py >= 0)                      /* more Python frames than eval frames seen */
@@ -899,11 +899,18 @@ int profile_main(int argc, char **argv)
 			any = p.procs[i].sampled;
 		if (p.o.native && p.unwound)
 			fprintf(stderr, "pyscope: --native: %llu of %llu samples unwound fully from the stack copy "
-				"(CFI); the others fell back to the frame pointers' stack where it went further\n",
-				(unsigned long long)p.unwound_full, (unsigned long long)p.unwound);
+				"(CFI)%s\n", (unsigned long long)p.unwound_full, (unsigned long long)p.unwound,
+				p.unwound_full < p.unwound ? "; the others fell back to the frame pointers' stack "
+				"where it went further" : "");
 		else if (p.o.native && p.o.stack_bytes)
 			fprintf(stderr, "pyscope: --native: the kernel gave no stack copies: frame pointers only\n");
-		if (p.o.native && p.native_short)
+		if (p.o.native && p.native_short && p.unwound)
+			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
+				"(no CFI for a frame, or a stack deeper than the copy: see --stack-bytes); where "
+				"the eval loop is not among what was unwound, the Python frames come first, then "
+				"the native ones\n",
+				(unsigned long long)p.native_short, (unsigned long long)p.native);
+		else if (p.o.native && p.native_short)
 			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
 				"(code without frame pointers, which the kernel's unwinder needs); where the eval "
 				"loop is not among what was unwound, the Python frames come first, then the "

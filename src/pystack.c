@@ -50,8 +50,8 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 	if (!native)
 		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
 	if (native && stack_bytes > 0) {
-		/* records grow by the stack copy (8 KiB by default): a ring 4 times as large keeps
-		 * about as many of them as without, and the wake-up comes as late in records */
+		/* records grow by the stack copy (8 KiB by default): a 16 MiB ring holds some 1900
+		 * of them, and the reader is woken at 1 MiB, some 120 records */
 		if (stack_bytes > PYSTACK_STACK_MAX)
 			stack_bytes = PYSTACK_STACK_MAX;
 		s->skel->rodata->stack_bytes = (uint32_t)stack_bytes;
@@ -59,6 +59,13 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 		s->skel->rodata->wake_at = 1u << 20;
 	}
 	int rc = pystack_bpf__load(s->skel);
+	if (rc && native && stack_bytes > 0) {
+		/* a kernel without bpf_task_pt_regs (before 5.15) or BTF: frame pointers only
+		 * (profile says no stack copies came) */
+		pystack_bpf__destroy(s->skel);
+		free(s);
+		return pystack_open(out, depth, native, 0, err, errlen);
+	}
 	if (rc) {
 		snprintf(err, errlen, "cannot load the stack sampler into the kernel (%s); run as root, or see 'pyscope doctor'",
 			 strerror(-rc));
