@@ -69,7 +69,7 @@ _pyscope() {
 	--format)
 		mapfile -t COMPREPLY < <(compgen -W "folded speedscope svg" -- "$cur")
 		return ;;
-	-F|-d|--depth)
+	-F|-d|--depth|--stack-bytes)
 		return ;;
 	-c|-n|-P|--strsize|-e|-G|-T|-l|-L)
 		return ;;
