@@ -51,6 +51,8 @@ struct proc {
 	struct pysym_proc *sym;
 	struct nsym *nsym;               /* --native: its objects' function symbols */
 	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
+	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
+	                                    when an unwind stops early: a library mapped since?) */
 	double nsym_at;                  /* when nsym was read (re-read for an address outside it) */
 };
 
@@ -448,12 +450,13 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	if (r->flags & PYSTACK_F_UREGS) {       /* the stack copy, unwound with the CFI */
 		const uint64_t *regs = (const uint64_t *)(const void *)(r->frames + r->nframes);
 		if (!t->uw)
-			t->uw = uw_open(t->pid);
+			t->uw = uw_open(t->pid), t->uw_at = now_s();
 		n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
 			      PYSTACK_NATIVE_DEPTH, &full);
-		if (!full && t->uw && now_s() - t->nsym_at > 1.0) {   /* a library mapped since? */
+		if (!full && now_s() - t->uw_at > 1.0) {   /* a library mapped since? */
 			uw_close(t->uw);
 			t->uw = uw_open(t->pid);
+			t->uw_at = now_s();
 			n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
 				      PYSTACK_NATIVE_DEPTH, &full);
 		}
@@ -472,11 +475,17 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	}
 	for (int i = 0; i < n; i++) {
 		nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+		if (!mod[i] && t->uw)       /* the vDSO: no file, but libdwfl reads it from memory */
+			uw_name(t->uw, ips[i], &fn[i], &mod[i]);
 		if (!mod[i] && now_s() - t->nsym_at > 1.0) {   /* a library mapped since: look again */
 			nsym_close(t->nsym);
 			t->nsym = nsym_open(t->pid);
 			t->nsym_at = now_s();
-			nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+			for (int j = 0; j <= i; j++) {   /* the names so far were the old nsym's */
+				nsym_name(t->nsym, ips[j], &fn[j], &mod[j]);
+				if (!mod[j] && t->uw)
+					uw_name(t->uw, ips[j], &fn[j], &mod[j]);
+			}
 		}
 	}
 	/* an address in no mapped object: the frame-pointer unwind went wrong there, drop it and

@@ -133,6 +133,21 @@ void uw_close(struct uw *u)
 	free(u);
 }
 
+bool uw_name(struct uw *u, uint64_t ip, const char **func, const char **module)
+{
+	*func = *module = NULL;
+	Dwfl_Module *m = u ? dwfl_addrmodule(u->dwfl, ip) : NULL;
+	if (!m)
+		return false;
+	const char *name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!name)
+		return false;
+	const char *slash = strrchr(name, '/');
+	*module = strncmp(name, "[vdso", 5) == 0 ? "[vdso]" : slash ? slash + 1 : name;
+	*func = dwfl_module_addrname(m, ip);
+	return *func != NULL;
+}
+
 static int uw_frame(Dwfl_Frame *state, void *arg)
 {
 	struct uw *u = arg;

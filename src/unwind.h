@@ -19,6 +19,9 @@ bool uw_supported(void);
 /* PID's objects as mapped now (their CFI is read lazily, then kept); NULL when they cannot be. */
 struct uw *uw_open(pid_t pid);
 void uw_close(struct uw *u);
+/* IP's function and object (basename; "[vdso]") as libdwfl knows them, for what nsym cannot name
+ * (the vDSO is in no file); strings owned by U. False when IP is in no object U knows. */
+bool uw_name(struct uw *u, uint64_t ip, const char **func, const char **module);
 /* Thread TID's native stack: REGS are its user registers in the kernel's struct pt_regs order
  * (PYSTACK_UREGS words, pystack_rec.h), STACK the LEN bytes of its stack from REGS' stack pointer
  * up. Fills IPS, innermost first (callers' return addresses minus one, so that each names the
