@@ -495,9 +495,10 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 		nev += is_eval(fn[keep++]);
 	p->native++;
 	const char *root = keep ? fn[keep - 1] : NULL;
-	if (!root || keep < n || (!strstr(root, "_start") && strcmp(root, "clone") != 0 &&
-				  strcmp(root, "clone3") != 0 && strcmp(root, "start_thread") != 0))
-		p->native_short++;          /* not unwound to the thread's start */
+	if (!full && (!root || keep < n || (!strstr(root, "_start") && strcmp(root, "clone") != 0 &&
+				  strcmp(root, "clone3") != 0 && strcmp(root, "start_thread") != 0)))
+		p->native_short++;          /* not unwound to the thread's start (a full CFI unwind
+		                               is: libc's start_thread has no name in .dynsym) */
 	if (!nev)
 		for (int k = nf - 1; k >= 0; k--)
 			py_frame(p, at, fr, bad, k);

@@ -52,6 +52,34 @@ else
 	fi
 fi
 
+# a thread's stack: from libc's thread start (clone3, start_thread: static, named by address)
+# through threading's Python frames to zlib's crc32
+cat >"$TMP/thr.py" <<'P'
+import threading, time, zlib
+buf = b"x" * 65536
+def crc_loop(end):
+    n = 0
+    while time.monotonic() < end:
+        n = zlib.crc32(buf, n)
+    return n
+def outer():
+    return crc_loop(time.monotonic() + 1.5)
+t = threading.Thread(target=outer)
+t.start()
+t.join()
+P
+"$PYSCOPE" profile --native --threads -F 499 -o "$TMP/t.folded" -c "/usr/bin/python3.11 $TMP/thr.py" 2>"$TMP/terr"
+if ! grep -q "the kernel gave no stack copies" "$TMP/terr"; then
+	total=$(awk '/Thread\.run .*crc_loop \(.*thr\.py:[56]\)/{s += $NF} END {print s + 0}' "$TMP/t.folded")
+	full=$(awk '/^thread [0-9]+;libc\.so\.6`[^;]*;libc\.so\.6`[^;]*;python3\.11`[^;]*;.*Thread\._bootstrap .*Thread\.run \(.*\);outer \(.*thr\.py:9\);crc_loop \(.*thr\.py:6\);([^;(]*;)*libz[^;]*`crc32[_a-z]* [0-9]+$/{s += $NF} END {print s + 0}' "$TMP/t.folded")
+	if [ "$total" -ge 100 ] && [ "$full" -ge $((total * 3 / 4)) ]; then
+		pass "--native, a thread: libc's thread start < Thread.run < outer < crc_loop < libz\`crc32 in $full of $total samples"
+	else
+		fail "--native, a thread: libc's thread start ... crc_loop ... libz\`crc32 in three quarters of the samples" \
+			"$full of $total" "$(sort -t' ' -k2 -n "$TMP/t.folded" | tail -3)"
+	fi
+fi
+
 cat >"$TMP/busy.py" <<'P'
 import time
 def spin(end):
