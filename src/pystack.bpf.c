@@ -12,6 +12,10 @@
  * PYSTACK_F_TRUNCATED. A record the ring cannot take is counted in lost[cpu].
  * An exec by a sampled process is reported (PYSTACK_F_EXEC) and the process forgotten, as its new
  * image may run another CPython or none.
+ * With --native, the record also gets the kernel's frame-pointer user stack (an id in ustacks)
+ * and, after its frames, the thread's user registers and the top of its user stack
+ * (copy_user_stack), which user space unwinds with the objects' CFI (unwind.c); without
+ * --native, stack_bytes is 0 and the verifier drops that code: the sample costs what it did.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
