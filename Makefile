@@ -28,7 +28,7 @@ CFLAGS  ?= -O2 -g
 PS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Werror -I$(OUTPUT) -Isrc -MMD -MP
 PS_LDFLAGS :=
-PS_LDLIBS := -lbpf -lelf -lz -lm
+PS_LDLIBS := -lbpf -ldw -lelf -lz -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 ifneq ($(SANITIZE),)
 PS_CFLAGS += $(SAN_FLAGS)

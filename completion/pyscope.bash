@@ -19,7 +19,7 @@ _pyscope() {
 	list)    opts="-p --pid -j --json -h --help" ;;
 	events)  opts="-c -p --all --markers --json --strsize --stack --provider --no-provider -h --help" ;;
 	dtrace)  opts="-q -v -w -e -Z -s -n -c -p --replay -o -x -l -P -C -D -U -I -H --provider --no-provider -h --help" ;;
-	profile) opts="-c -p --all -F -d --threads --idle --native --depth --format -o --top -h --help" ;;
+	profile) opts="-c -p --all -F -d --threads --idle --native --stack-bytes --depth --format -o --top -h --help" ;;
 	dump)    opts="-p --depth --locals -h --help" ;;
 	provider) opts="-h --help"
 		# provider build|install|uninstall|status, then a Python (a file)
@@ -69,7 +69,7 @@ _pyscope() {
 	--format)
 		mapfile -t COMPREPLY < <(compgen -W "folded speedscope svg" -- "$cur")
 		return ;;
-	-F|-d|--depth)
+	-F|-d|--depth|--stack-bytes)
 		return ;;
 	-c|-n|-P|--strsize|-e|-G|-T|-l|-L)
 		return ;;

@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "flame.h"
 #include "nsym.h"
+#include "unwind.h"
 #include "procmaps.h"
 #include "pyoffsets.h"
 #include "pysym.h"
@@ -49,6 +50,9 @@ struct proc {
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
 	struct nsym *nsym;               /* --native: its objects' function symbols */
+	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
+	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
+	                                    when an unwind stops early: a library mapped since?) */
 	double nsym_at;                  /* when nsym was read (re-read for an address outside it) */
 };
 
@@ -56,6 +60,7 @@ struct opts {
 	const char *command, *output, *format;
 	pid_t pids[PROFILE_MAX_TARGETS];
 	int npids, hz, depth;
+	int stack_bytes;                 /* --native: user stack copied per sample (0: none) */
 	double duration;
 	bool all, threads, top, native, idle;
 };
@@ -70,6 +75,8 @@ struct prof {
 	uint64_t samples, nopy, lost_local;
 	uint64_t native, native_short;   /* --native: samples with a user stack; of them, not
 	                                    reaching the eval loop (no frame pointers) */
+	uint64_t unwound, unwound_full;  /* --native: samples unwound from the stack copy (CFI);
+	                                    of them, to the thread's start */
 	char *buf;                       /* one stack's text */
 	size_t bufcap;
 	pid_t child;
@@ -84,7 +91,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--threads]\n"
-		"                       [--idle] [--native] [--depth N] [--format FORMAT] -o FILE\n"
+		"                       [--idle] [--native [--stack-bytes N]] [--depth N] [--format FORMAT]\n"
+		"                       -o FILE\n"
 		"       pyscope profile [-c CMD | -p PID... | --all] [-F HZ] [-d DURATION] [--idle] --top\n"
 		"\n"
 		"Sample the Python stacks of running threads and write where the time went.\n"
@@ -100,7 +108,10 @@ static void usage(FILE *f)
 		"                 <idle: waiting on a lock>, <idle: in SYSCALL>\n"
 		"  --native       mixed stacks: the native frames (the kernel's user stack, named from\n"
 		"                 ELF symbols, \"module`function\") with the Python frames in place of\n"
-		"                 the eval loop's; needs frame pointers in the interpreter (said when not)\n"
+		"                 the eval loop's; unwound with the objects' CFI from a copy of the top\n"
+		"                 of the user stack (as perf --call-graph dwarf), else by frame pointers\n"
+		"  --stack-bytes N  user stack bytes copied per sample for --native (default %d, at\n"
+		"                 most %d; 0: frame pointers only)\n"
 		"  --depth N      frames kept per sample (default %d, at most %d); deeper stacks are cut at\n"
 		"                 the root end, marked <truncated>\n"
 		"  --format F     folded, speedscope or svg (default: from FILE's name: .svg, .json, else\n"
@@ -111,7 +122,8 @@ static void usage(FILE *f)
 		"\n"
 		"Frames read \"function (file:line)\"; a stack whose walk could not go on is rooted at <cut>.\n"
 		"CPython 3.%d to 3.%d. Ends at Ctrl-C, at -d, or when the targets have exited.\n",
-		PROFILE_DEFAULT_HZ, PYSTACK_MAX_HZ, PYSTACK_MAX_DEPTH, PYSTACK_MAX_DEPTH,
+		PROFILE_DEFAULT_HZ, PYSTACK_MAX_HZ, PYSTACK_STACK_DEFAULT, PYSTACK_STACK_MAX,
+		PYSTACK_MAX_DEPTH, PYSTACK_MAX_DEPTH,
 		PYO_MIN_MINOR, PYO_MAX_MINOR);
 }
 
@@ -132,12 +144,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	o->hz = PROFILE_DEFAULT_HZ;
 	o->depth = PYSTACK_MAX_DEPTH;
+	o->stack_bytes = PYSTACK_STACK_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n;
 		bool takes = strcmp(a, "-c") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-F") == 0 ||
 			     strcmp(a, "-d") == 0 || strcmp(a, "--depth") == 0 || strcmp(a, "-o") == 0 ||
-			     strcmp(a, "--format") == 0;
+			     strcmp(a, "--format") == 0 || strcmp(a, "--stack-bytes") == 0;
 		if (takes && !v) {
 			fprintf(stderr, "pyscope: %s wants a value\n", a);
 			return 2;
@@ -163,6 +176,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_long("--depth", v, 1, PYSTACK_MAX_DEPTH, &n) < 0)
 				return 2;
 			o->depth = (int)n;
+		} else if (strcmp(a, "--stack-bytes") == 0) {
+			if (parse_long("--stack-bytes", v, 0, PYSTACK_STACK_MAX, &n) < 0)
+				return 2;
+			o->stack_bytes = (int)n;
 		} else if (strcmp(a, "-d") == 0) {
 			char *end;
 			errno = 0;
@@ -426,27 +443,62 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	uint64_t ips[PYSTACK_NATIVE_DEPTH];
 	const char *fn[PYSTACK_NATIVE_DEPTH], *mod[PYSTACK_NATIVE_DEPTH];
 	char text[PROFILE_FRAME_MAX + 64];
-	int n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH), nev = 0;
+	int n = 0, nev = 0;
+	bool full = false;
 	if (!t->nsym)
 		t->nsym = nsym_open(t->pid), t->nsym_at = now_s();
+	if (r->flags & PYSTACK_F_UREGS) {       /* the stack copy, unwound with the CFI */
+		const uint64_t *regs = (const uint64_t *)(const void *)(r->frames + r->nframes);
+		if (!t->uw)
+			t->uw = uw_open(t->pid), t->uw_at = now_s();
+		n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
+			      PYSTACK_NATIVE_DEPTH, &full);
+		if (!full && now_s() - t->uw_at > 1.0) {   /* a library mapped since? */
+			uw_close(t->uw);
+			t->uw = uw_open(t->pid);
+			t->uw_at = now_s();
+			n = uw_unwind(t->uw, (pid_t)r->tid, regs, regs + PYSTACK_UREGS, r->ubytes, ips,
+				      PYSTACK_NATIVE_DEPTH, &full);
+		}
+		p->unwound++;
+		p->unwound_full += full;
+		if (!full && r->ustack >= 0) {   /* the frame pointers' stack, when it goes further */
+			uint64_t fp[PYSTACK_NATIVE_DEPTH];
+			int m = pystack_native(p->ps, r->ustack, fp, PYSTACK_NATIVE_DEPTH);
+			if (m > n) {
+				memcpy(ips, fp, (size_t)m * sizeof(*fp));
+				n = m;
+			}
+		}
+	} else {
+		n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH);
+	}
 	for (int i = 0; i < n; i++) {
 		nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+		if (!mod[i] && t->uw)       /* the vDSO: no file, but libdwfl reads it from memory */
+			uw_name(t->uw, ips[i], &fn[i], &mod[i]);
 		if (!mod[i] && now_s() - t->nsym_at > 1.0) {   /* a library mapped since: look again */
 			nsym_close(t->nsym);
 			t->nsym = nsym_open(t->pid);
 			t->nsym_at = now_s();
-			nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+			for (int j = 0; j <= i; j++) {   /* the names so far were the old nsym's */
+				nsym_name(t->nsym, ips[j], &fn[j], &mod[j]);
+				if (!mod[j] && t->uw)
+					uw_name(t->uw, ips[j], &fn[j], &mod[j]);
+			}
 		}
 	}
-	/* an address in no mapped object: the unwind went wrong there, drop it and what is above */
+	/* an address in no mapped object: the frame-pointer unwind went wrong there, drop it and
+	 * what is above; a full CFI unwind is kept whole (the vDSO is in no file nsym reads) */
 	int keep = 0;
-	while (keep < n && mod[keep])
+	while (keep < n && (mod[keep] || full))
 		nev += is_eval(fn[keep++]);
 	p->native++;
 	const char *root = keep ? fn[keep - 1] : NULL;
-	if (!root || keep < n || (!strstr(root, "_start") && strcmp(root, "clone") != 0 &&
-				  strcmp(root, "clone3") != 0 && strcmp(root, "start_thread") != 0))
-		p->native_short++;          /* not unwound to the thread's start */
+	if (!full && (!root || keep < n || (!strstr(root, "_start") && strcmp(root, "clone") != 0 &&
+				  strcmp(root, "clone3") != 0 && strcmp(root, "start_thread") != 0)))
+		p->native_short++;          /* not unwound to the thread's start (a full CFI unwind
+		                               is: libc's start_thread has no name in .dynsym) */
 	if (!nev)
 		for (int k = nf - 1; k >= 0; k--)
 			py_frame(p, at, fr, bad, k);
@@ -462,12 +514,12 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 			}
 			continue;
 		}
-		if (fn[i])
+		if (fn[i] && mod[i])
 			snprintf(text, sizeof(text), "%s`%s", mod[i], fn[i]);
 		else if (mod[i])
 			snprintf(text, sizeof(text), "%s`0x%llx", mod[i], (unsigned long long)ips[i]);
 		else
-			snprintf(text, sizeof(text), "0x%llx", (unsigned long long)ips[i]);
+			snprintf(text, sizeof(text), "[unknown]`0x%llx", (unsigned long long)ips[i]);
 		append_frame(p, at, text);
 	}
 	while (nev && py >= 0)                      /* more Python frames than eval frames seen */
@@ -556,7 +608,7 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 		append_frame(p, &at, "<cut>");
 	if (r->flags & PYSTACK_F_TRUNCATED)
 		append_frame(p, &at, "<truncated>");
-	if (p->o.native && r->ustack >= 0 && !(r->flags & PYSTACK_F_IDLE))
+	if (p->o.native && (r->ustack >= 0 || (r->flags & PYSTACK_F_UREGS)) && !(r->flags & PYSTACK_F_IDLE))
 		native_frames(p, t, r, fr, bad, nf, &at);
 	else
 		for (int k = nf - 1; k >= 0; k--)
@@ -761,7 +813,9 @@ int profile_main(int argc, char **argv)
 			new_proc(&p, p.o.pids[i], true);
 	}
 	stop_catch();
-	if (pystack_open(&p.ps, p.o.depth, p.o.native, err, sizeof(err)) < 0) {
+	if (!uw_supported())
+		p.o.stack_bytes = 0;
+	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		return 1;
 	}
@@ -853,7 +907,20 @@ int profile_main(int argc, char **argv)
 		bool any = false;
 		for (int i = 0; i < p.nprocs && !any; i++)
 			any = p.procs[i].sampled;
-		if (p.o.native && p.native_short)
+		if (p.o.native && p.unwound)
+			fprintf(stderr, "pyscope: --native: %llu of %llu samples unwound fully from the stack copy "
+				"(CFI)%s\n", (unsigned long long)p.unwound_full, (unsigned long long)p.unwound,
+				p.unwound_full < p.unwound ? "; the others fell back to the frame pointers' stack "
+				"where it went further" : "");
+		else if (p.o.native && p.o.stack_bytes)
+			fprintf(stderr, "pyscope: --native: the kernel gave no stack copies: frame pointers only\n");
+		if (p.o.native && p.native_short && p.unwound)
+			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
+				"(no CFI for a frame, or a stack deeper than the copy: see --stack-bytes); where "
+				"the eval loop is not among what was unwound, the Python frames come first, then "
+				"the native ones\n",
+				(unsigned long long)p.native_short, (unsigned long long)p.native);
+		else if (p.o.native && p.native_short)
 			fprintf(stderr, "pyscope: --native: %llu of %llu native stacks do not reach the thread's start "
 				"(code without frame pointers, which the kernel's unwinder needs); where the eval "
 				"loop is not among what was unwound, the Python frames come first, then the "
@@ -867,6 +934,7 @@ int profile_main(int argc, char **argv)
 	for (int i = 0; i < p.nprocs; i++) {
 		pysym_close(p.procs[i].sym);
 		nsym_close(p.procs[i].nsym);
+		uw_close(p.procs[i].uw);
 	}
 	free(p.procs);
 	free(p.buf);

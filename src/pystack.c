@@ -33,7 +33,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-int pystack_open(struct pystack **out, int depth, int native, char *err, int errlen)
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen)
 {
 	libbpf_set_print(quiet);
 	struct pystack *s = calloc(1, sizeof(*s));
@@ -49,7 +49,23 @@ int pystack_open(struct pystack **out, int depth, int native, char *err, int err
 	s->skel->rodata->want_native = native ? 1 : 0;
 	if (!native)
 		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
+	if (native && stack_bytes > 0) {
+		/* records grow by the stack copy (8 KiB by default): a 16 MiB ring holds some 1900
+		 * of them, and the reader is woken at 1 MiB, some 120 records */
+		if (stack_bytes > PYSTACK_STACK_MAX)
+			stack_bytes = PYSTACK_STACK_MAX;
+		s->skel->rodata->stack_bytes = (uint32_t)stack_bytes;
+		bpf_map__set_max_entries(s->skel->maps.ring, 16u << 20);
+		s->skel->rodata->wake_at = 1u << 20;
+	}
 	int rc = pystack_bpf__load(s->skel);
+	if (rc && native && stack_bytes > 0) {
+		/* a kernel without bpf_task_pt_regs (before 5.15) or BTF: frame pointers only
+		 * (profile says no stack copies came) */
+		pystack_bpf__destroy(s->skel);
+		free(s);
+		return pystack_open(out, depth, native, 0, err, errlen);
+	}
 	if (rc) {
 		snprintf(err, errlen, "cannot load the stack sampler into the kernel (%s); run as root, or see 'pyscope doctor'",
 			 strerror(-rc));
@@ -79,6 +95,10 @@ static int on_rec(void *ctx, void *data, size_t len)
 	const struct pystack_rec *r = data;
 	if (len < PYSTACK_REC_HDR || r->nframes > PYSTACK_MAX_DEPTH ||
 	    len < PYSTACK_REC_HDR + r->nframes * sizeof(struct pystack_frame))
+		return 0;
+	if ((r->flags & PYSTACK_F_UREGS) &&
+	    (r->ubytes > PYSTACK_STACK_MAX ||
+	     len < PYSTACK_REC_HDR + r->nframes * sizeof(struct pystack_frame) + PYSTACK_UREGS * 8 + r->ubytes))
 		return 0;
 	s->cb(s->ctx, r);
 	return 0;

@@ -15,8 +15,10 @@
 #define PYSTACK_MAX_HZ 10000     /* highest sampling rate (per CPU) */
 
 struct pystack;
-/* 0, or a negative errno with a one-line reason in ERR. */
-int pystack_open(struct pystack **out, int depth, int native, char *err, int errlen);
+/* 0, or a negative errno with a one-line reason in ERR. NATIVE: keep the kernel's user stack
+ * (frame pointers) and, with STACK_BYTES > 0, the user registers and that many bytes of the user
+ * stack in each record's tail (PYSTACK_F_UREGS, pystack_rec.h), for unwind.c. */
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen);
 int pystack_add(struct pystack *s, pid_t pid, const struct pystack_proc *p);
 int pystack_remove(struct pystack *s, pid_t pid);
 int pystack_start(struct pystack *s, int hz, char *err, int errlen);

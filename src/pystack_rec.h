@@ -20,6 +20,17 @@
 #define PYSTACK_F_NOTHREAD 4u    /* no Python thread state for this thread (a non-Python thread) */
 #define PYSTACK_F_EXEC 8u        /* not a sample: the process exec'd (user space drops its caches) */
 #define PYSTACK_F_IDLE 16u       /* (user space only) a walk of a thread that was not running */
+#define PYSTACK_F_UREGS 32u      /* --native: the record's tail holds the user registers and stack */
+
+/* --native's tail (x86-64): after the nframes frames, the thread's user registers as the kernel
+ * saved them at its entry (struct pt_regs, PYSTACK_UREGS words, in the kernel's order), then
+ * ubytes bytes of its user stack from the stack pointer up: what user space unwinds with the
+ * objects' CFI (unwind.c), as perf --call-graph dwarf does. */
+#define PYSTACK_UREGS 21              /* words of x86-64 struct pt_regs */
+#define PYSTACK_UREG_IP 16            /* pt_regs.ip */
+#define PYSTACK_UREG_SP 19            /* pt_regs.sp */
+#define PYSTACK_STACK_MAX 16384       /* most user stack bytes a sample keeps (--stack-bytes) */
+#define PYSTACK_STACK_DEFAULT 8192
 
 /* How the frame's instruction field reads (struct pystack_proc.instr_kind). */
 #define PYSTACK_INSTR_LASTI_BYTES 0   /* 3.8, 3.9: f_lasti, a byte offset (int) */
@@ -55,10 +66,16 @@ struct pystack_rec {
 	unsigned short nframes;
 	unsigned short flags;
 	int ustack;                       /* --native: id in the user stack map; -1: none */
-	unsigned int pad;
+	unsigned int ubytes;              /* PYSTACK_F_UREGS: user stack bytes in the tail */
 	unsigned long long ktime;
 	char comm[16];
 	struct pystack_frame frames[PYSTACK_MAX_DEPTH];  /* leaf first; only nframes are sent */
 };
 #define PYSTACK_REC_HDR ((unsigned long)&((struct pystack_rec *)0)->frames)
+
+/* The stack sampler's scratch: a record with room for --native's tail after every frame. */
+struct pystack_nrec {
+	struct pystack_rec r;
+	unsigned long long tail[PYSTACK_UREGS + PYSTACK_STACK_MAX / 8];
+};
 #endif
