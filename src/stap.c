@@ -909,6 +909,7 @@ static void dump_functions(FILE *out, struct units *u)
 struct listed {
 	char *name;
 	int nargs;
+	const char *locals;      /* an alias's: "name:type ..." (-L), or NULL */
 };
 
 static int cmp_listed(const void *a, const void *b)
@@ -916,11 +917,16 @@ static int cmp_listed(const void *a, const void *b)
 	return strcmp(((const struct listed *)a)->name, ((const struct listed *)b)->name);
 }
 
-static void listed_add(struct listed **v, int *n, const char *name, int nargs)
+static void listed_add(struct listed **v, int *n, const char *name, int nargs, const char *locals)
 {
+	/* an alias expanding to several points is listed once, with the $args they all have
+	 * (printscript prints the set intersection) */
 	for (int i = 0; i < *n; i++)
-		if (!strcmp((*v)[i].name, name))
+		if (!strcmp((*v)[i].name, name)) {
+			if (nargs < (*v)[i].nargs)
+				(*v)[i].nargs = nargs;
 			return;
+		}
 	struct listed *t = realloc(*v, sizeof(**v) * (size_t)(*n + 1));
 	char *d = strdup(name);
 	if (!t || !d) {
@@ -928,7 +934,7 @@ static void listed_add(struct listed **v, int *n, const char *name, int nargs)
 		exit(70);
 	}
 	*v = t;
-	(*v)[(*n)++] = (struct listed){ d, nargs };
+	(*v)[(*n)++] = (struct listed){ d, nargs, locals };
 }
 
 /* The executable a marker point's text names: process("EXE")... (empty for process(PID)). */
@@ -951,7 +957,7 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 		for (int k = 0; k < p->clauses[i].npdescs; k++) {
 			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
 			if (d->kind != PG_PD_MARKER) {
-				listed_add(&v, &n, d->text, 0);
+				listed_add(&v, &n, d->pn ? d->pn : d->text, 0, d->locals);
 				continue;
 			}
 			char exe[PATH_MAX];
@@ -967,6 +973,11 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 					if (!pg_pdesc_match(&dd, pr[j], 0))
 						continue;
 					char name[3 * PATH_MAX + 128], lib[PATH_MAX];
+					if (d->pn) {
+						/* stap lists an alias by its name (printscript) */
+						listed_add(&v, &n, d->pn, pr[j]->nargs, d->locals);
+						continue;
+					}
 					if (library) {
 						if (!pr[j]->path || !realpath(pr[j]->path, lib))
 							snprintf(lib, sizeof(lib), "%s", pr[j]->path ? pr[j]->path : "");
@@ -976,7 +987,7 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 						snprintf(name, sizeof(name), "process(\"%s\").mark(\"%s\")", bin,
 							 pr[j]->name);
 					}
-					listed_add(&v, &n, name, pr[j]->nargs);
+					listed_add(&v, &n, name, pr[j]->nargs, NULL);
 				}
 			}
 		}
@@ -984,6 +995,8 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 		qsort(v, (size_t)n, sizeof(v[0]), cmp_listed);
 	for (int i = 0; i < n; i++) {
 		fputs(v[i].name, out);
+		if (args && v[i].locals)
+			fprintf(out, " %s", v[i].locals);
 		for (int a = 0; args && a < v[i].nargs; a++)
 			fprintf(out, " $arg%d:long", a + 1);
 		fputc('\n', out);
@@ -1205,7 +1218,9 @@ int stap_main(int argc, char **argv)
 
 	struct stp_sema_opts so = {
 		.markers = markers_cb, .markers_ctx = &mk, .argc = o.argc, .argv = o.argv,
-		.globals_set = o.globals, .nglobals_set = o.nglobals, .no_elide = o.unoptimized,
+		.globals_set = o.globals, .nglobals_set = o.nglobals,
+		/* -L keeps every local, as stap's -L sets unoptimized (main.cxx) */
+		.no_elide = o.unoptimized || (o.list && o.list_args),
 	};
 	if (o.command || o.pid) {
 		if (target_exe(&o, exe, sizeof(exe)) < 0)

@@ -96,6 +96,7 @@ struct sema {
 	struct handler *h;
 	int nh, hcap;
 	bool emit, changed;
+	const char *alias_pn;        /* the alias the script's point named (pn()), while expanding */
 	jmp_buf fail;
 	/* the walk's context */
 	struct frame *fr;
@@ -452,9 +453,12 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	char libreal[PATH_MAX];
 	if (lib && hit[0]->path && !s->o->replay && realpath(hit[0]->path, libreal))
 		obj = libreal;       /* stap's build_library_probe: the library by its full path */
-	if (lib)
+	if (lib) {
+		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\")", exe, obj);
+		pt.d.pp_lib = pg_strdup(s->p, text);
 		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
 			 obj, mark->s);
+	}
 	else if (c->arg == 1)
 		snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
 	else
@@ -473,6 +477,7 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	const struct stp_ppcomp *c = pp->comps;
 	int n = pp->ncomps;
 	pt.d.text = pp_text(s, pp);
+	pt.d.pn = s->alias_pn;
 	pt.d.line = pp->tok->line;
 	pt.d.col = pp->tok->col;
 	pt.d.provider = pt.d.module = pt.d.function = pt.d.name = "";
@@ -532,6 +537,15 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 				nb[0] = a->body;
 				memcpy(nb + 1, blocks, sizeof(nb[0]) * (size_t)nblocks);
 			}
+			/* pn(): stap's script-level point, the alias's name with the script's
+			 * wildcards expanded (the outermost alias when they nest) */
+			const char *saved_pn = s->alias_pn;
+			if (!depth)
+				for (int k = 0; k < a->nnames; k++)
+					if (alias_match(&a->names[k], pp)) {
+						s->alias_pn = pp_text(s, &a->names[k]);
+						break;
+					}
 			for (int k = 0; k < a->npps; k++) {
 				struct stp_pp sub = a->pps[k];
 				if (pp->optional)
@@ -543,6 +557,7 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 						break;
 				}
 			}
+			s->alias_pn = saved_pn;
 		}
 	}
 	return any ? made : -1;
@@ -1998,6 +2013,18 @@ static void emit_vars(struct sema *s)
 		c->pdescs = pg_alloc(s->p, sizeof(c->pdescs[0]) * (size_t)h->npts);
 		for (int k = 0; k < h->npts; k++)
 			c->pdescs[k] = h->pts[k].d;
+		/* -L lists an alias with the locals its handler keeps (stap's printscript:
+		 * vardecl::printsig, "name:type"), in the order they appear */
+		char loc[1024];
+		size_t n = 0;
+		loc[0] = 0;
+		for (int k = 0; k < h->fr.n && n < sizeof(loc); k++)
+			if (h->fr.v[k].type != T_NONE)
+				n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%s%s:%s", n ? " " : "",
+						      h->fr.v[k].name, tname(h->fr.v[k].type));
+		for (int k = 0; k < h->npts && loc[0]; k++)
+			if (c->pdescs[k].pn)
+				c->pdescs[k].locals = pg_strdup(s->p, loc);
 	}
 	for (int i = 0; i < s->ng; i++) {
 		struct gsym *g = &s->g[i];

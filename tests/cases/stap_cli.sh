@@ -55,6 +55,19 @@ S -u --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.functi
 expect_eq "-u: the unused \$arg4 is an error" "2 semantic error: invalid argument number" "$? $(head -1 "$TMP/err" | cut -c1-39)"
 S --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.function.entry { println(funcname); exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "without -u: elided, the run goes" "0 <module>" "$? $(cat "$TMP/out" "$TMP/err")"
+# pn() through an alias is stap's script-level point: the alias's name, the script's wildcards
+# expanded (probe-name tapset: "including wild-card expansion effects"); pp() the resolved point.
+S --replay "$G/call_stack.events" -e 'probe python.function.* { println(pn(), "|", pp()); exit() }' >"$TMP/out" 2>&1
+expect_eq "pn() of an alias point: the alias's name; pp(): the mark" \
+	'python.function.entry|process("/usr/bin/python3.11").mark("function__entry")' "$(cat "$TMP/out")"
+# -l/-L list an alias by its name, once (main.cxx printscript); -L, which keeps every local as
+# stap's -L does (unoptimized), with the handler's locals then the $args all its points have.
+S --replay "$G/call_stack.events" -l 'python.function.*' >"$TMP/out" 2>&1
+expect_eq "-l through aliases: their names" "python.function.entry python.function.return" \
+	"$(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
+S --replay "$G/call_stack.events" -L 'python.function.entry' >"$TMP/out" 2>&1
+expect_eq "-L through an alias: its locals, then its \$args" \
+	'python.function.entry filename:string funcname:string lineno:long $arg1:long $arg2:long $arg3:long' "$(cat "$TMP/out")"
 S -v --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("audit") { exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "-v: the resolved probes on stderr" 'pyscope: probe process("/usr/bin/python3.11").mark("audit")' "$(cat "$TMP/err")"
 # A run-time fault ends the run (MAXERRORS 0): stap's error state skips the end probes and runs
