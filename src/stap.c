@@ -1248,7 +1248,7 @@ int stap_main(int argc, char **argv)
 		if (o.pass > 2)
 			fprintf(stderr, "pyscope: -p%d: pyscope translates to no C and builds no module; this is "
 				"pass 2's result\n", o.pass);
-		stp_print_resolved(stdout, prog);
+		stp_print_resolved(stdout, &info);
 		status = 0;
 		goto done;
 	}

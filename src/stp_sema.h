@@ -53,6 +53,7 @@ struct stp_info {
 	int pids[8];             /* process(PID).mark points */
 	int npids;
 	bool uses_ticks, uses_end;
+	char *pass2;             /* -p2's listing (owned; NULL before elaboration) */
 };
 void stp_info_free(struct stp_info *i);
 
@@ -61,6 +62,7 @@ void stp_info_free(struct stp_info *i);
 int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int ntapsets,
 		  const struct stp_sema_opts *o, struct pg_prog *p, struct stp_info *info);
 
-/* -p2: the resolved probe points, one per line, as stap prints them (after elaboration). */
-void stp_print_resolved(FILE *out, const struct pg_prog *p);
+/* -p2: what elaboration kept, in stap's layout (main.cxx printscript): "# globals",
+ * "# functions" and "# probes", each with its "# locals". */
+void stp_print_resolved(FILE *out, const struct stp_info *info);
 #endif
