@@ -1262,6 +1262,15 @@ int stap_main(int argc, char **argv)
 			cfg.all = true;
 			cfg.binary = info.nbinaries == 1 ? info.binaries[0] : NULL;
 		}
+		/* stap's process("PATH") sees every process running PATH, -c or not: when the
+		 * script's marker points are all process("PATH") ones naming the command's own
+		 * executable, trace it system-wide; the command still starts held, is target()
+		 * and ends the run (process.mark, process(PID) and other executables: the
+		 * command only) */
+		char wreal[PATH_MAX];
+		if (o.command && !info.uses_target_process && !info.npids && info.nbinaries == 1 &&
+		    realpath(info.binaries[0], wreal) && !strcmp(wreal, exe))
+			cfg.command_wide = so.wide_paths = true;
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
 		mk.nprobes = cap_probes(cap, &mk.probes);

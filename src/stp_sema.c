@@ -391,8 +391,9 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	s->info->uses_markers = true;
 	if (c->arg != 1 && c->arg)
 		add_info_binary(s, exe);
-	/* with -c or -x, the target only (stap would see every process running PATH) */
-	if (c->arg == 2 && s->o->target_exe && !s->o->replay)
+	/* with -c or -x, the target only, unless the capture traces PATH system-wide as stap
+	 * does (wide_paths: stap.c decides) */
+	if (c->arg == 2 && s->o->target_exe && !s->o->replay && !s->o->wide_paths)
 		pt.d.pid = PG_PID_TARGET;
 	const char *base = strrchr(obj, '/');
 	pt.d.kind = PG_PD_MARKER;
