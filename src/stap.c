@@ -15,20 +15,23 @@
  * Where it differs from stap, and why:
  *   - No kernel module is built: -p3 and -p4 have nothing to show, -k nothing to keep, -g (guru
  *     mode, embedded C) is refused.
- *   - process("PATH") probes trace the -c command or the -x process when one is given (stap would
- *     also see other processes running PATH); without either, every process running PATH.
+ *   - process("PATH") under -c sees every process running PATH, as stap's does, only when the
+ *     script's marker points are all process("PATH") ones naming the command's own executable
+ *     (the capture then traces it system-wide); with process.mark or process(PID) points
+ *     beside them, another executable, or -x, process("PATH") points see the target only.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
  *     pointers.
  *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
  *     instead of the end probes when a fault ended the run, as stap's does.
- *   - pn() of a point reached through an alias is the point the alias names, resolved (stap's is
- *     the alias's own name, python.function.entry); -l/-L list such points resolved too, without
- *     the alias's locals. pp() of a library point reads process("LIB").mark("NAME") (stap's:
- *     process("EXE").library("LIB").mark("NAME"), as -l, -L and -p2 print it here).
- *   - -p2 prints the resolved points one per line, not stap's "# globals / # functions /
- *     # probes" listing with derivation chains.
+ *   - -L lists an alias's locals as its handler keeps them (stap's -L keeps every local too,
+ *     but a local whose assignment @defined removed has no type here and is left out).
+ *   - -p2 prints stap's "# globals / # functions / # probes" layout, but a probe's derivation
+ *     comment holds the point as written and the alias it came through ("<- process("python3")
+ *     .mark("function__entry") <- python.function.entry"), not stap's full chain of derived
+ *     probes; the built-in functions (thread_indent, ...) are not
+ *     listed under "# functions", as they are no tapset code here.
  */
 #include <ctype.h>
 #include <errno.h>
