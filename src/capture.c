@@ -598,6 +598,9 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 
 	if (cfg->command) {
 		rc = open_command(c);
+		/* command_wide: the same objects, attached for every process (as open_all does) */
+		for (int t = 0; rc == 0 && cfg->command_wide && t < c->ntargets; t++)
+			c->targets[t].pid = -1;
 	} else if (cfg->npids > 0) {
 		c->pids = malloc(cfg->npids * sizeof(pid_t));
 		if (!c->pids)
@@ -1216,8 +1219,10 @@ int cap_run(struct cap *c, const struct cap_loop *l)
 		else if (wait > CAP_WAIT_MS)
 			wait = CAP_WAIT_MS;
 		/* Idle: are the targets still there? (Their last events are in the ring before they
-		 * are gone, so nothing is missed.) */
-		if (!end && rc == 0 && cap_targets_gone(c))
+		 * are gone, so nothing is missed.) A command traced system-wide is looked for after
+		 * busy polls too: other processes can keep the ring from ever being idle; the drain
+		 * below still takes what it left. */
+		if (!end && (rc == 0 || c->cfg.command_wide) && cap_targets_gone(c))
 			end = CAP_END_GONE;
 	}
 	/* Detached first, so that a busy system cannot keep the drain going; the drain is bounded by

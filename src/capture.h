@@ -40,6 +40,9 @@ struct cap_config {
 	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 	bool markers_optional;   /* -c: a command without python markers still runs, seen by the
 	                            operating system's probes only (the script names no python probe) */
+	bool command_wide;       /* -c: trace every process running the command's python (stap's
+	                            process("PATH") under -c); the command still starts held, is
+	                            the target and ends the run */
 };
 
 struct cap;

@@ -329,6 +329,12 @@ struct pg_pdesc {
 	const char *module, *function, *name;   /* globs; "" matches any */
 	uint64_t period;         /* PG_PD_TICK */
 	int line, col;
+	/* SystemTap (NULL otherwise) */
+	const char *pn;          /* pn() and -l/-L: the alias the script named, when the point
+				  * came through one (stap's script-level point); NULL: text */
+	const char *pp_lib;      /* a library point's pp() before .mark(...):
+				  * process("EXE").library("LIB"), both by their full paths */
+	const char *locals;      /* -L: the handler's locals, "name:type ..." (alias points) */
 };
 #define PG_PID_TARGET (-1)
 

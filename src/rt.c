@@ -625,8 +625,11 @@ static struct ps_value probe_point(struct rt *r)
 	const struct ps_probe *p = r->probe;
 	if (p->marker == PS_M_OTHER && (!p->path || !p->path[0]))
 		return ps_str(r->pdesc ? r->pdesc->text : p->name);
-	char buf[PATH_MAX + 128];
-	snprintf(buf, sizeof(buf), "process(\"%s\").mark(\"%s\")", p->path, p->name);
+	char buf[3 * PATH_MAX + 128];
+	if (r->pdesc && r->pdesc->pp_lib)
+		snprintf(buf, sizeof(buf), "%s.mark(\"%s\")", r->pdesc->pp_lib, p->name);
+	else
+		snprintf(buf, sizeof(buf), "process(\"%s\").mark(\"%s\")", p->path, p->name);
 	return ps_str(str_n(r, buf, strlen(buf)));
 }
 
@@ -667,7 +670,10 @@ static struct ps_value builtin(struct rt *r, int b)
 	case PG_B_LOCAL_CLOCK_NS:
 	case PG_B_CYCLES: return ps_int((int64_t)ev->ts);
 	case PG_B_PP: return probe_point(r);
-	case PG_B_PN: return ps_str(r->pdesc ? r->pdesc->text : p->name);
+	case PG_B_PN:
+		if (r->pdesc && r->pdesc->pn)
+			return ps_str(r->pdesc->pn);
+		return ps_str(r->pdesc ? r->pdesc->text : p->name);
 	case PG_B_UCALLER: return ps_int(ev->nustack > 1 ? (int64_t)ev->ustack[1] : 0);
 	case PG_B_EPID: return ps_int(r->epid);
 	case PG_B_GID: case PG_B_EUID: case PG_B_EGID: case PG_B_PGID: case PG_B_SID:

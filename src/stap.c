@@ -15,20 +15,23 @@
  * Where it differs from stap, and why:
  *   - No kernel module is built: -p3 and -p4 have nothing to show, -k nothing to keep, -g (guru
  *     mode, embedded C) is refused.
- *   - process("PATH") probes trace the -c command or the -x process when one is given (stap would
- *     also see other processes running PATH); without either, every process running PATH.
+ *   - process("PATH") under -c sees every process running PATH, as stap's does, only when the
+ *     script's marker points are all process("PATH") ones naming the command's own executable
+ *     (the capture then traces it system-wide); with process.mark or process(PID) points
+ *     beside them, another executable, or -x, process("PATH") points see the target only.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
  *     pointers.
  *   - timer.profile and timer.jiffies take a jiffy as 4 ms (HZ=250); the error probe runs
  *     instead of the end probes when a fault ended the run, as stap's does.
- *   - pn() of a point reached through an alias is the point the alias names, resolved (stap's is
- *     the alias's own name, python.function.entry); -l/-L list such points resolved too, without
- *     the alias's locals. pp() of a library point reads process("LIB").mark("NAME") (stap's:
- *     process("EXE").library("LIB").mark("NAME"), as -l, -L and -p2 print it here).
- *   - -p2 prints the resolved points one per line, not stap's "# globals / # functions /
- *     # probes" listing with derivation chains.
+ *   - -L lists an alias's locals as its handler keeps them (stap's -L keeps every local too,
+ *     but a local whose assignment @defined removed has no type here and is left out).
+ *   - -p2 prints stap's "# globals / # functions / # probes" layout, but a probe's derivation
+ *     comment holds the point as written and the alias it came through ("<- process("python3")
+ *     .mark("function__entry") <- python.function.entry"), not stap's full chain of derived
+ *     probes; the built-in functions (thread_indent, ...) are not
+ *     listed under "# functions", as they are no tapset code here.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -909,6 +912,7 @@ static void dump_functions(FILE *out, struct units *u)
 struct listed {
 	char *name;
 	int nargs;
+	const char *locals;      /* an alias's: "name:type ..." (-L), or NULL */
 };
 
 static int cmp_listed(const void *a, const void *b)
@@ -916,11 +920,16 @@ static int cmp_listed(const void *a, const void *b)
 	return strcmp(((const struct listed *)a)->name, ((const struct listed *)b)->name);
 }
 
-static void listed_add(struct listed **v, int *n, const char *name, int nargs)
+static void listed_add(struct listed **v, int *n, const char *name, int nargs, const char *locals)
 {
+	/* an alias expanding to several points is listed once, with the $args they all have
+	 * (printscript prints the set intersection) */
 	for (int i = 0; i < *n; i++)
-		if (!strcmp((*v)[i].name, name))
+		if (!strcmp((*v)[i].name, name)) {
+			if (nargs < (*v)[i].nargs)
+				(*v)[i].nargs = nargs;
 			return;
+		}
 	struct listed *t = realloc(*v, sizeof(**v) * (size_t)(*n + 1));
 	char *d = strdup(name);
 	if (!t || !d) {
@@ -928,7 +937,7 @@ static void listed_add(struct listed **v, int *n, const char *name, int nargs)
 		exit(70);
 	}
 	*v = t;
-	(*v)[(*n)++] = (struct listed){ d, nargs };
+	(*v)[(*n)++] = (struct listed){ d, nargs, locals };
 }
 
 /* The executable a marker point's text names: process("EXE")... (empty for process(PID)). */
@@ -951,7 +960,7 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 		for (int k = 0; k < p->clauses[i].npdescs; k++) {
 			const struct pg_pdesc *d = &p->clauses[i].pdescs[k];
 			if (d->kind != PG_PD_MARKER) {
-				listed_add(&v, &n, d->text, 0);
+				listed_add(&v, &n, d->pn ? d->pn : d->text, 0, d->locals);
 				continue;
 			}
 			char exe[PATH_MAX];
@@ -967,6 +976,11 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 					if (!pg_pdesc_match(&dd, pr[j], 0))
 						continue;
 					char name[3 * PATH_MAX + 128], lib[PATH_MAX];
+					if (d->pn) {
+						/* stap lists an alias by its name (printscript) */
+						listed_add(&v, &n, d->pn, pr[j]->nargs, d->locals);
+						continue;
+					}
 					if (library) {
 						if (!pr[j]->path || !realpath(pr[j]->path, lib))
 							snprintf(lib, sizeof(lib), "%s", pr[j]->path ? pr[j]->path : "");
@@ -976,7 +990,7 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 						snprintf(name, sizeof(name), "process(\"%s\").mark(\"%s\")", bin,
 							 pr[j]->name);
 					}
-					listed_add(&v, &n, name, pr[j]->nargs);
+					listed_add(&v, &n, name, pr[j]->nargs, NULL);
 				}
 			}
 		}
@@ -984,6 +998,8 @@ static void list_points(FILE *out, const struct pg_prog *p, struct markers *mk,
 		qsort(v, (size_t)n, sizeof(v[0]), cmp_listed);
 	for (int i = 0; i < n; i++) {
 		fputs(v[i].name, out);
+		if (args && v[i].locals)
+			fprintf(out, " %s", v[i].locals);
 		for (int a = 0; args && a < v[i].nargs; a++)
 			fprintf(out, " $arg%d:long", a + 1);
 		fputc('\n', out);
@@ -1205,7 +1221,9 @@ int stap_main(int argc, char **argv)
 
 	struct stp_sema_opts so = {
 		.markers = markers_cb, .markers_ctx = &mk, .argc = o.argc, .argv = o.argv,
-		.globals_set = o.globals, .nglobals_set = o.nglobals, .no_elide = o.unoptimized,
+		.globals_set = o.globals, .nglobals_set = o.nglobals,
+		/* -L keeps every local, as stap's -L sets unoptimized (main.cxx) */
+		.no_elide = o.unoptimized || (o.list && o.list_args),
 	};
 	if (o.command || o.pid) {
 		if (target_exe(&o, exe, sizeof(exe)) < 0)
@@ -1233,7 +1251,7 @@ int stap_main(int argc, char **argv)
 		if (o.pass > 2)
 			fprintf(stderr, "pyscope: -p%d: pyscope translates to no C and builds no module; this is "
 				"pass 2's result\n", o.pass);
-		stp_print_resolved(stdout, prog);
+		stp_print_resolved(stdout, &info);
 		status = 0;
 		goto done;
 	}
@@ -1247,6 +1265,15 @@ int stap_main(int argc, char **argv)
 			cfg.all = true;
 			cfg.binary = info.nbinaries == 1 ? info.binaries[0] : NULL;
 		}
+		/* stap's process("PATH") sees every process running PATH, -c or not: when the
+		 * script's marker points are all process("PATH") ones naming the command's own
+		 * executable, trace it system-wide; the command still starts held, is target()
+		 * and ends the run (process.mark, process(PID) and other executables: the
+		 * command only) */
+		char wreal[PATH_MAX];
+		if (o.command && !info.uses_target_process && !info.npids && info.nbinaries == 1 &&
+		    realpath(info.binaries[0], wreal) && !strcmp(wreal, exe))
+			cfg.command_wide = so.wide_paths = true;
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
 		mk.nprobes = cap_probes(cap, &mk.probes);

@@ -64,6 +64,7 @@ struct fsym {                    /* a user function */
 /* One handler after alias expansion: its points and the statement blocks run in order. */
 struct rpoint {
 	struct pg_pdesc d;
+	const char *written;         /* the point as the tapset or script wrote it (-p2) */
 	bool optional;
 	const struct ps_probe *const *probes;   /* the markers it matched (marker points) */
 	int nprobes;
@@ -96,6 +97,7 @@ struct sema {
 	struct handler *h;
 	int nh, hcap;
 	bool emit, changed;
+	const char *alias_pn;        /* the alias the script's point named (pn()), while expanding */
 	jmp_buf fail;
 	/* the walk's context */
 	struct frame *fr;
@@ -389,8 +391,9 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	s->info->uses_markers = true;
 	if (c->arg != 1 && c->arg)
 		add_info_binary(s, exe);
-	/* with -c or -x, the target only (stap would see every process running PATH) */
-	if (c->arg == 2 && s->o->target_exe && !s->o->replay)
+	/* with -c or -x, the target only, unless the capture traces PATH system-wide as stap
+	 * does (wide_paths: stap.c decides) */
+	if (c->arg == 2 && s->o->target_exe && !s->o->replay && !s->o->wide_paths)
 		pt.d.pid = PG_PID_TARGET;
 	const char *base = strrchr(obj, '/');
 	pt.d.kind = PG_PD_MARKER;
@@ -452,9 +455,12 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	char libreal[PATH_MAX];
 	if (lib && hit[0]->path && !s->o->replay && realpath(hit[0]->path, libreal))
 		obj = libreal;       /* stap's build_library_probe: the library by its full path */
-	if (lib)
+	if (lib) {
+		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\")", exe, obj);
+		pt.d.pp_lib = pg_strdup(s->p, text);
 		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
 			 obj, mark->s);
+	}
 	else if (c->arg == 1)
 		snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
 	else
@@ -473,6 +479,8 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	const struct stp_ppcomp *c = pp->comps;
 	int n = pp->ncomps;
 	pt.d.text = pp_text(s, pp);
+	pt.d.pn = s->alias_pn;
+	pt.written = pt.d.text;
 	pt.d.line = pp->tok->line;
 	pt.d.col = pp->tok->col;
 	pt.d.provider = pt.d.module = pt.d.function = pt.d.name = "";
@@ -532,6 +540,15 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 				nb[0] = a->body;
 				memcpy(nb + 1, blocks, sizeof(nb[0]) * (size_t)nblocks);
 			}
+			/* pn(): stap's script-level point, the alias's name with the script's
+			 * wildcards expanded (the outermost alias when they nest) */
+			const char *saved_pn = s->alias_pn;
+			if (!depth)
+				for (int k = 0; k < a->nnames; k++)
+					if (alias_match(&a->names[k], pp)) {
+						s->alias_pn = pp_text(s, &a->names[k]);
+						break;
+					}
 			for (int k = 0; k < a->npps; k++) {
 				struct stp_pp sub = a->pps[k];
 				if (pp->optional)
@@ -543,6 +560,7 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 						break;
 				}
 			}
+			s->alias_pn = saved_pn;
 		}
 	}
 	return any ? made : -1;
@@ -1998,6 +2016,18 @@ static void emit_vars(struct sema *s)
 		c->pdescs = pg_alloc(s->p, sizeof(c->pdescs[0]) * (size_t)h->npts);
 		for (int k = 0; k < h->npts; k++)
 			c->pdescs[k] = h->pts[k].d;
+		/* -L lists an alias with the locals its handler keeps (stap's printscript:
+		 * vardecl::printsig, "name:type"), in the order they appear */
+		char loc[1024];
+		size_t n = 0;
+		loc[0] = 0;
+		for (int k = 0; k < h->fr.n && n < sizeof(loc); k++)
+			if (h->fr.v[k].type != T_NONE)
+				n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%s%s:%s", n ? " " : "",
+						      h->fr.v[k].name, tname(h->fr.v[k].type));
+		for (int k = 0; k < h->npts && loc[0]; k++)
+			if (c->pdescs[k].pn)
+				c->pdescs[k].locals = pg_strdup(s->p, loc);
 	}
 	for (int i = 0; i < s->ng; i++) {
 		struct gsym *g = &s->g[i];
@@ -2015,6 +2045,125 @@ static void emit_vars(struct sema *s)
 			pv->init = in;
 		}
 	}
+}
+
+/* ---- -p2 ---- */
+
+/* exp_type as stap prints it (staptree.cxx operator<<). */
+static const char *p2_type(int t)
+{
+	return t == T_INT ? "long" : t == T_STR ? "string" : t == T_STAT ? "stat" : "unknown";
+}
+
+/* A frame's locals from FIRST on, as printscript lists them: "  # locals", then vardecl::printsig
+ * ("name:type") each; locals never typed were elided, as stap's optimizer drops them. */
+static void p2_locals(FILE *f, const struct frame *fr, int first)
+{
+	bool any = false;
+	for (int k = first; k < fr->n; k++) {
+		if (fr->v[k].type == T_NONE)
+			continue;
+		if (!any)
+			fputs("  # locals\n", f);
+		any = true;
+		fprintf(f, "  %s:%s\n", fr->v[k].name, p2_type(fr->v[k].type));
+	}
+}
+
+static int cmp_fsym_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct fsym *const *)a)->fn->name, (*(const struct fsym *const *)b)->fn->name);
+}
+
+/* main.cxx printscript: the globals kept (vardecl::printsig: name[N]:type [key types]), the
+ * functions used by name (a std::map; functiondecl::printsig: name:type (arg:type, ...)), then
+ * one derived probe per resolved point with the handler's locals. A derived probe's signature
+ * is its point, then its derivation chain in a comment (derived_probe::printsig_nested): here
+ * the point as written and, through an alias, the alias the script named. A marker point with a
+ * wildcard is one probe per mark it matched, by the mark's own name, as stap derives them. */
+static void build_pass2(struct sema *s)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		perror("pyscope: out of memory");
+		exit(70);
+	}
+	bool any = false;
+	for (int i = 0; i < s->ng; i++) {
+		const struct gsym *g = &s->g[i];
+		if (!g->read && !g->written && !(g->decl && g->decl->init))
+			continue;
+		if (!any)
+			fputs("# globals\n", f);
+		any = true;
+		fputs(g->name, f);
+		if (g->decl && g->decl->size > 0)
+			fprintf(f, "[%lld]", (long long)g->decl->size);
+		fprintf(f, ":%s", p2_type(g->type));
+		for (int k = 0; k < g->nkeys; k++)
+			fprintf(f, "%s%s", k ? ", " : " [", p2_type(g->keys[k]));
+		fputs(g->nkeys > 0 ? "]\n" : "\n", f);
+	}
+	const struct fsym **fs = xalloc(s, sizeof(fs[0]) * (size_t)(s->nfn + 1));
+	int nfs = 0;
+	for (int i = 0; i < s->nfn; i++)
+		if (s->fn[i].used)
+			fs[nfs++] = &s->fn[i];
+	qsort(fs, (size_t)nfs, sizeof(fs[0]), cmp_fsym_name);
+	if (nfs)
+		fputs("# functions\n", f);
+	for (int i = 0; i < nfs; i++) {
+		const struct fsym *fn = fs[i];
+		fprintf(f, "%s:%s (", fn->fn->name, p2_type(fn->ret));
+		for (int k = 0; k < fn->fn->nparams; k++)
+			fprintf(f, "%s%s:%s", k ? ", " : "", fn->fn->params[k], p2_type(fn->fr.v[k].type));
+		fputs(")\n", f);
+		p2_locals(f, &fn->fr, fn->fn->nparams);
+	}
+	any = false;
+	for (int i = 0; i < s->nh; i++) {
+		const struct handler *h = &s->h[i];
+		for (int k = 0; k < h->npts; k++) {
+			const struct rpoint *pt = &h->pts[k];
+			char chain[2048];
+			if (pt->d.pn && strcmp(pt->d.pn, pt->written))
+				snprintf(chain, sizeof(chain), " /* <- %s <- %s */", pt->written, pt->d.pn);
+			else
+				snprintf(chain, sizeof(chain), " /* <- %s */", pt->written);
+			/* process(PID) points stay as written: no executable to name */
+			bool each = pt->nprobes > 0 && !strncmp(pt->d.text, "process(\"", 9);
+			int n = each ? pt->nprobes : 1;
+			for (int j = 0; j < n; j++) {
+				const char *name = NULL;
+				if (each) {
+					name = pt->probes[j]->name;
+					bool seen = false;
+					for (int m = 0; m < j && !seen; m++)
+						seen = !strcmp(pt->probes[m]->name, name);
+					if (seen)
+						continue;
+				}
+				if (!any)
+					fputs("# probes\n", f);
+				any = true;
+				if (!name) {
+					fputs(pt->d.text, f);
+				} else if (pt->d.pp_lib) {
+					fprintf(f, "%s.mark(\"%s\")", pt->d.pp_lib, name);
+				} else {
+					/* process("EXE").mark("as written") -> the mark's own name */
+					const char *m = strstr(pt->d.text, ").mark(\"");
+					fprintf(f, "%.*s).mark(\"%s\")", m ? (int)(m - pt->d.text) : 0, pt->d.text, name);
+				}
+				fprintf(f, "%s\n", chain);
+				p2_locals(f, &h->fr, 0);
+			}
+		}
+	}
+	fclose(f);
+	s->info->pass2 = buf;
 }
 
 /* Every -G names a global of the script. */
@@ -2083,6 +2232,7 @@ void stp_info_free(struct stp_info *i)
 {
 	for (int k = 0; k < i->nbinaries; k++)
 		free(i->binaries[k]);
+	free(i->pass2);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -2180,6 +2330,7 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 	emit_vars(&s);
 	walk_all(&s);
 	set_globals(&s);
+	build_pass2(&s);
 	/* stap's end-of-run print-out: the script's globals written and never read */
 	if (bind_unread_globals(p) < 0) {
 		perror("pyscope: out of memory");
@@ -2189,9 +2340,8 @@ int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int nt
 	return 0;
 }
 
-void stp_print_resolved(FILE *out, const struct pg_prog *p)
+void stp_print_resolved(FILE *out, const struct stp_info *info)
 {
-	for (int i = 0; i < p->nclauses; i++)
-		for (int k = 0; k < p->clauses[i].npdescs; k++)
-			fprintf(out, "%s\n", p->clauses[i].pdescs[k].text);
+	if (info->pass2)
+		fputs(info->pass2, out);
 }

@@ -40,6 +40,8 @@ struct stp_sema_opts {
 	int nglobals_set;
 	bool list_mode;          /* -l / -L: points only, no handler checks */
 	bool no_elide;           /* -u: keep assignments to locals nobody reads */
+	bool wide_paths;         /* process("PATH") points see every process running PATH, -c or
+				  * not (the capture traces PATH system-wide) */
 	bool replay;             /* the markers are a recording's: an executable that cannot be
 				  * found here is taken as named (the recording says what ran) */
 };
@@ -53,6 +55,7 @@ struct stp_info {
 	int pids[8];             /* process(PID).mark points */
 	int npids;
 	bool uses_ticks, uses_end;
+	char *pass2;             /* -p2's listing (owned; NULL before elaboration) */
 };
 void stp_info_free(struct stp_info *i);
 
@@ -61,6 +64,7 @@ void stp_info_free(struct stp_info *i);
 int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int ntapsets,
 		  const struct stp_sema_opts *o, struct pg_prog *p, struct stp_info *info);
 
-/* -p2: the resolved probe points, one per line, as stap prints them (after elaboration). */
-void stp_print_resolved(FILE *out, const struct pg_prog *p);
+/* -p2: what elaboration kept, in stap's layout (main.cxx printscript): "# globals",
+ * "# functions" and "# probes", each with its "# locals". */
+void stp_print_resolved(FILE *out, const struct stp_info *info);
 #endif

@@ -44,9 +44,24 @@ expect_eq "a directory as script: said" "pyscope: cannot read $TMP: it is a dire
 expect_status "-p1: parse only" 0 S -p1 -e 'probe begin { undefined_fn() }'
 expect_eq "-p1: the parse tree, no semantic check, an empty line last (main.cxx)" "# parse tree dump|# file <input>|probe begin{|undefined_fn();|}||" "$(tr '\n' '|' <"$TMP/out")"
 expect_status "-p2: elaborate (an unknown function is an error there)" 2 S -p2 -e 'probe begin { undefined_fn() }'
+# -p2 in stap's layout (main.cxx printscript): "# globals" (vardecl::printsig: name[N]:type [keys]),
+# "# functions" by name (functiondecl::printsig) with their "# locals", "# probes": one derived
+# probe per mark a wildcard matched, by the mark's own name, its derivation in a comment, then the
+# handler's locals (an unread one elided, as stap's optimizer drops it).
 S -p2 --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("gc__*"), begin, timer.s(2) { }' >"$TMP/out" 2>&1
-expect_eq "-p2: the resolved probe points" 'process("/usr/bin/python3.11").mark("gc__*") begin timer.s(2)' \
-	"$(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
+expect_file "-p2: the resolved probe points" <(printf '%s\n' '# probes' \
+	'process("/usr/bin/python3.11").mark("gc__start") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
+	'process("/usr/bin/python3.11").mark("gc__done") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
+	'begin /* <- begin */' 'timer.s(2) /* <- timer.s(2) */') "$TMP/out"
+S -p2 --replay "$G/prog.events" -e 'global counts[100], total, names
+	function fmt:string (n:long, s) { t = sprintf("%d %s", n, s); return t }
+	probe python.function.entry { counts[funcname, lineno]++; total++; names[filename] = fmt(lineno, funcname) }
+	probe begin { x = 1; y = x; println(x) }' 2>&1 | sed 's/process("[^"]*")/process(P)/g' >"$TMP/out"
+expect_file "-p2: globals, functions, probes, locals" <(printf '%s\n' '# globals' \
+	'counts[100]:long [string, long]' 'total:long' 'names:string [string]' '# functions' \
+	'fmt:string (n:long, s:string)' '  # locals' '  t:string' '# probes' \
+	'process(P).mark("function__entry") /* <- process(P).mark("function__entry") <- python.function.entry */' \
+	'  # locals' '  filename:string' '  funcname:string' '  lineno:long' 'begin /* <- begin */' '  # locals' '  x:long') "$TMP/out"
 S --dump-functions >"$TMP/out" 2>&1
 expect_grep "--dump-functions: thread_indent" '^thread_indent:string \(delta:long\)$' "$TMP/out"
 expect_grep "--dump-functions: user_string" '^user_string:string \(addr:long\)$' "$TMP/out"
@@ -55,6 +70,19 @@ S -u --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.functi
 expect_eq "-u: the unused \$arg4 is an error" "2 semantic error: invalid argument number" "$? $(head -1 "$TMP/err" | cut -c1-39)"
 S --replay "$G/call_stack.events" -I "$G/tapset_page" -e 'probe python.function.entry { println(funcname); exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "without -u: elided, the run goes" "0 <module>" "$? $(cat "$TMP/out" "$TMP/err")"
+# pn() through an alias is stap's script-level point: the alias's name, the script's wildcards
+# expanded (probe-name tapset: "including wild-card expansion effects"); pp() the resolved point.
+S --replay "$G/call_stack.events" -e 'probe python.function.* { println(pn(), "|", pp()); exit() }' >"$TMP/out" 2>&1
+expect_eq "pn() of an alias point: the alias's name; pp(): the mark" \
+	'python.function.entry|process("/usr/bin/python3.11").mark("function__entry")' "$(cat "$TMP/out")"
+# -l/-L list an alias by its name, once (main.cxx printscript); -L, which keeps every local as
+# stap's -L does (unoptimized), with the handler's locals then the $args all its points have.
+S --replay "$G/call_stack.events" -l 'python.function.*' >"$TMP/out" 2>&1
+expect_eq "-l through aliases: their names" "python.function.entry python.function.return" \
+	"$(tr '\n' ' ' <"$TMP/out" | sed 's/ $//')"
+S --replay "$G/call_stack.events" -L 'python.function.entry' >"$TMP/out" 2>&1
+expect_eq "-L through an alias: its locals, then its \$args" \
+	'python.function.entry filename:string funcname:string lineno:long $arg1:long $arg2:long $arg3:long' "$(cat "$TMP/out")"
 S -v --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("audit") { exit() }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "-v: the resolved probes on stderr" 'pyscope: probe process("/usr/bin/python3.11").mark("audit")' "$(cat "$TMP/err")"
 # A run-time fault ends the run (MAXERRORS 0): stap's error state skips the end probes and runs

@@ -28,7 +28,7 @@ expect_eq "-L library mark: the dashed spelling resolves, \$arg variables" \
 	"$(cat "$TMP/out")"
 "$PYSCOPE" stap -p2 -e "probe process(\"$PYSHARED\").library(\"$LIB\").mark(\"gc__start\") { }" >"$TMP/out" 2>&1
 expect_eq "-p2 library point: the library by its full path" \
-	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"gc__start\")" "$(cat "$TMP/out")"
+	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"gc__start\")" "$(sed -n '2s| /\*.*||p' "$TMP/out")"
 
 if ! can_trace; then skip "stap library marks, live" "needs root and BPF"; exit 0; fi
 timeout 60 "$PYSCOPE" stap -e "probe process(\"$PYSHARED\").library(\"$LIB\").mark(\"function__entry\") {
@@ -47,3 +47,10 @@ timeout 60 "$PYSCOPE" stap -e "probe process(\"$PYSHARED\").library(\"libnosuch.
 expect_eq "a library without markers: exit 2, named with the ones there are" \
 	"2 semantic error: while resolving probe point: no library \"libnosuch.so\" with markers in $PYSHARED (its libraries with markers: $LIB): identifier 'library' at <input>:1:$((${#PYSHARED} + 19))" \
 	"$? $(head -1 "$TMP/err")"
+# pp() of a library point is stap's: process("/full/exe").library("/full/lib").mark("NAME"), the
+# mark by its own name (the point's text in tapsets.cxx build_library_probe + sdt_query).
+timeout 60 "$PYSCOPE" stap -e "probe process(\"$PYSHARED\").library(\"$LIB\").mark(\"function-entry\") {
+	println(pp()); exit()
+}" -c "$PYSHARED -c 'pass'" >"$TMP/out" 2>"$TMP/err"
+expect_eq "pp() of a library point: the executable and the library by their full paths" \
+	"process(\"$PYSHARED\").library(\"$LIBREAL\").mark(\"function__entry\")" "$(cat "$TMP/out")"

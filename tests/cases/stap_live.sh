@@ -24,6 +24,13 @@ export PATH=$TMP/bin:$PATH
 S() { "$PYSCOPE" stap "$@"; }
 
 layout='^ {0,5}[0-9]+ python3\.11\([0-9]+\): *(=>|<=) [^ ]+ in .+:[0-9]+$'
+# process("python") under -c sees every python3.11 on the machine, as stap's does (other tests may
+# run Python at the same time): the tree compared is the command's, the thread that ran start().
+target_lines() {
+	local tid
+	tid=$(sed -nE 's/.*python3\.11\(([0-9]+)\): *=> start in .*/\1/p' "$1" | head -1)
+	grep -F "python3.11($tid):" "$1" >"$1.t"; mv "$1.t" "$1"
+}
 
 # The project's own: call_stack.d and the three SystemTap runs on prog.py.
 "$PYSCOPE" dtrace -q -s "$GD/call_stack.d" -c "$PY311 $GD/prog.py" >"$TMP/d" 2>"$TMP/err"
@@ -34,6 +41,7 @@ for run in "call_hierarchy.stp" "tapset_call_hierarchy.stp" "-I $G/tapset_page t
 	(cd "$G" && S $run -c "$PY311 $GD/prog.py") >"$TMP/s" 2>"$TMP/err"
 	expect_eq "stap $run live: exit status 0, nothing on stderr" "0 " "$? $(cat "$TMP/err")"
 	expect_eq "stap $run live: every line in thread_indent's layout" "" "$(grep -Ev "$layout" "$TMP/s" | head -3)"
+	target_lines "$TMP/s"
 	"$TREE" "$TMP/s" >"$TMP/s.tree"
 	expect_file "stap $run live: call_stack.d's call tree" "$TMP/d.tree" "$TMP/s.tree"
 done
@@ -65,6 +73,7 @@ if [ -f "$SEED/show-call-hierarchy.stp" ] && [ -f "$SEED/call_stack.py" ]; then
 		name="page: stap ${run//$SEED\//}"
 		expect_eq "$name: exit status 0, nothing on stderr" "0 " "$? $(cat "$TMP/err")"
 		expect_eq "$name: thread_indent's layout" "" "$(grep -Ev "$layout" "$TMP/s" | head -3)"
+		target_lines "$TMP/s"
 		"$TREE" "$TMP/s" >"$TMP/s.tree"
 		expect_file "$name: call_stack.d's call tree" "$TMP/d.tree" "$TMP/s.tree"
 	done
@@ -145,3 +154,24 @@ timeout 20 "$PYSCOPE" stap -e 'probe process('"$wpid"').mark("function-entry") {
 expect_eq "process(PID).mark: that process" "$wpid" "$(cat "$TMP/out" "$TMP/err")"
 touch "$TMP/stop"
 wait "$wpid" 2>/dev/null
+# process("PATH") under -c is every process running PATH, as in stap (the capture traces the
+# command's executable system-wide); the command is still target(); process.mark is it alone.
+"$PY311" -c '
+import time
+def other(): pass
+t = time.time()
+while time.time() - t < 6: other(); time.sleep(0.01)
+' & opid=$!
+sleep 0.5
+CMD="$PY311 -c 'import time
+def mine(): pass
+for i in range(20): mine(); time.sleep(0.02)'"
+WIDE='global p; probe POINT.mark("function__entry") {
+	f = user_string($arg2); if (f == "other" || f == "mine") p[f, pid() == target() ? "target" : "not"] = 1 }
+	probe end { foreach ([f, w+] in p) printf("%s:%s ", f, w) }'
+timeout 30 "$PYSCOPE" stap -e "${WIDE/POINT/process(\"$PY311\")}" -c "$CMD" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-c with process(\"PATH\"): the command (target) and the other process running PATH" \
+	"0 other:not mine:target " "$? $(cat "$TMP/out" "$TMP/err")"
+timeout 30 "$PYSCOPE" stap -e "${WIDE/POINT/process}" -c "$CMD" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-c with process.mark: the command only" "0 mine:target " "$? $(cat "$TMP/out" "$TMP/err")"
+kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null
