@@ -1,0 +1,93 @@
+#!/bin/bash
+# self-> variables in the kernel (kagg), live on /usr/bin/python3.11, with a workload of known
+# latencies (a function that sleeps 20 ms, 25 times: a power-of-two bucket wide enough for the
+# machine's jitter):
+#   - the latency pattern (entry stores timestamp, return aggregates timestamp - self->ts and
+#     stores 0) runs wholly in the kernel (dtrace -v) and sends no event to user space
+#   - quantize, lquantize and count print the same in the kernel as in user space
+#     (PYSCOPE_KAGG=0); avg and min lie within the sleep's bounds in both
+#   - a variable a user-space clause reads keeps every clause on it in user space
+#   - a full map: the hits the kernel could not count are reported as drops, and what it
+#     counted plus the drops is what user space counts (never a wrong count)
+# kind: live: run one at a time (tests/run)
+source "$(dirname "$0")/../lib.sh"
+need_trace "kagg self" || exit 0
+need_py311 "kagg self" || exit 0
+D() { PYTHONHASHSEED=0 "$PYSCOPE" dtrace "$@"; }
+
+cat >"$TMP/work.py" <<'PY'
+import time
+def slow():
+    time.sleep(0.020)
+def quick(i):
+    return i + 1
+for i in range(25):
+    slow(); quick(i)
+PY
+RUN="$PY311 $TMP/work.py"
+
+cat >"$TMP/lat.d" <<'DS'
+python*:::function-entry { self->ts = timestamp; }
+python*:::function-return /self->ts && copyinstr(arg1) == "slow"/ { @q = quantize(timestamp - self->ts); }
+python*:::function-return /self->ts != 0 && copyinstr(arg1) == "slow"/ { @lq = lquantize(timestamp - self->ts, 0, 8000000, 64000); }
+python*:::function-return /self->ts/ { @n[copyinstr(arg1)] = count(); self->ts = 0; }
+DS
+D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/k.out" 2>"$TMP/k.err" </dev/null
+expect_eq "latency pattern: every clause runs in the kernel" "4 kernel, 0 user" \
+	"$(grep -c 'runs in kernel$' "$TMP/k.err") kernel, $(grep -c 'runs in user space' "$TMP/k.err") user"
+expect_eq "latency pattern: no event reaches user space" "dtrace: 0 events reached user space" \
+	"$(grep 'events reached' "$TMP/k.err")"
+PYSCOPE_KAGG=0 D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/u.out" 2>"$TMP/u.err" </dev/null
+expect_eq "PYSCOPE_KAGG=0: every clause in user space" "0" "$(grep -c 'runs in kernel$' "$TMP/u.err")"
+expect_file "quantize, lquantize, count: the same in the kernel as in user space" "$TMP/u.out" "$TMP/k.out"
+expect_eq "25 returns of slow in the 16-33 ms power-of-two bucket" "25" \
+	"$(awk '$1 == 16777216 { print $3 }' "$TMP/k.out" | head -1)"
+expect_eq "lquantize: the 25 above its range" "25" "$(awk '$1 == ">=" { print $4 }' "$TMP/k.out")"
+expect_eq "count: slow and quick returned 25 times" "quick 25 slow 25" \
+	"$(awk '$1 == "slow" || $1 == "quick" { printf "%s %s ", $1, $2 }' "$TMP/k.out" | sed 's/ $//')"
+expect_eq "no drops reported" "" "$(grep -i drop "$TMP/k.err")"
+
+# avg, min, max of the latency: within the sleep's bounds, kernel and user space alike
+cat >"$TMP/avg.d" <<'DS'
+python*:::function-entry { self->ts = timestamp; }
+python*:::function-return /self->ts && copyinstr(arg1) == "slow"/ { @a = avg(timestamp - self->ts); }
+python*:::function-return /self->ts && copyinstr(arg1) == "slow"/ { @m = min(timestamp - self->ts); }
+python*:::function-return /self->ts/ { @s = sum(timestamp - self->ts); self->ts = 0; }
+END { printa("avg %@d\n", @a); printa("min %@d\n", @m); }
+DS
+for mode in kernel user; do
+	if [ $mode = user ]; then export PYSCOPE_KAGG=0; fi
+	D -q -s "$TMP/avg.d" -c "$RUN" >"$TMP/a.$mode" 2>&1 </dev/null
+	unset PYSCOPE_KAGG
+	a=$(awk '$1 == "avg" { print $2 }' "$TMP/a.$mode")
+	m=$(awk '$1 == "min" { print $2 }' "$TMP/a.$mode")
+	[ -n "$a" ] && [ "$a" -ge 20000000 ] && [ "$a" -lt 200000000 ] && [ "$m" -ge 20000000 ] \
+		&& pass "$mode: avg and min of a 20 ms sleep ($a, $m ns)" \
+		|| fail "$mode: avg and min of a 20 ms sleep" "$(cat "$TMP/a.$mode")"
+done
+
+# a user-space clause reads self->ts: all three clauses on it stay in user space
+cat >"$TMP/mix.d" <<'DS'
+python*:::function-entry { self->ts = timestamp; }
+python*:::function-return /self->ts/ { @q = quantize(timestamp - self->ts); self->ts = 0; }
+python*:::function-return /self->ts && copyinstr(arg1) == "none"/ { printf("%d\n", self->ts); }
+DS
+D -v -q -s "$TMP/mix.d" -c "$RUN" >/dev/null 2>"$TMP/mix.err" </dev/null
+expect_eq "a variable read in user space: its clauses stay there" "0 kernel, 3 user" \
+	"$(grep -c 'runs in kernel$' "$TMP/mix.err") kernel, $(grep -c 'runs in user space' "$TMP/mix.err") user"
+
+# a 2-entry map: counted + dropped = user space's count; the drops are reported
+cat >"$TMP/drop.d" <<'DS'
+python*:::function-entry { self->ts = timestamp; }
+python*:::function-return /self->ts/ { @[copyinstr(arg1)] = count(); self->ts = 0; }
+END { printa("%@d\n", @); }
+DS
+total() { awk '{ s += $1 } END { print s + 0 }' "$1"; }
+PYSCOPE_KAGG=0 D -q -s "$TMP/drop.d" -c "$RUN" >"$TMP/du.out" 2>"$TMP/du.err" </dev/null
+PYSCOPE_KAGG_ENTRIES=2 D -q -s "$TMP/drop.d" -c "$RUN" >"$TMP/dk.out" 2>"$TMP/dk.err" </dev/null
+drops=$(sed -nE 's/^dtrace: ([0-9]+) aggregation drops?$/\1/p' "$TMP/dk.err")
+expect_eq "a full map: two keys counted" "2" "$(grep -c . "$TMP/dk.out")"
+[ -n "$drops" ] && [ "$drops" -gt 0 ] && pass "a full map: $drops aggregation drops reported" \
+	|| fail "a full map: drops reported" "$(cat "$TMP/dk.err")"
+expect_eq "a full map: counted + dropped = user space's count" "$(total "$TMP/du.out")" \
+	"$(( $(total "$TMP/dk.out") + ${drops:-0} ))"
