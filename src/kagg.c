@@ -350,10 +350,12 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 		pl->why = "no probe";
 		return;
 	}
+	/* python$target / python1234: exact in the kernel when the probe is that process's own
+	 * (-c, -p: attached to it alone); on a system-wide probe the hit's pid must be checked,
+	 * and rt_kernel_clause refuses the clause (bind.c's npids) */
 	for (int d = 0; d < c->npdescs; d++)
-		if (c->pdescs[d].kind != PG_PD_MARKER || c->pdescs[d].pid != 0) {
-			pl->why = c->pdescs[d].kind != PG_PD_MARKER ? "not a marker probe"
-				  : "a probe of one process";
+		if (c->pdescs[d].kind != PG_PD_MARKER) {
+			pl->why = "not a marker probe";
 			return;
 		}
 	if (pl->selfbad) {
@@ -410,7 +412,10 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 	int slot = 0;
 	for (int k = 0; k < s->nkeys; k++) {
 		struct kagg_part *pt = &row->parts[k];
-		if (source(s->kids[k], pt) < 0) {
+		if (s->kids[k]->kind == PG_E_STR && s->kids[k]->s) {
+			memset(pt, 0, sizeof(*pt));   /* @["ns"]: the same key at every hit */
+			pt->src = KAGG_S_SCONST;
+		} else if (source(s->kids[k], pt) < 0) {
 			pl->why = "a key the kernel cannot compute";
 			return;
 		}
@@ -661,7 +666,9 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 	for (int i = 0; i < row->nparts && i < KAGG_MAX_PARTS; i++) {
 		const struct kagg_part *pt = &row->parts[i];
 		size_t off = KAGG_HDR + (size_t)pt->off * 8;
-		if (pt->src == KAGG_S_STR) {
+		if (pt->src == KAGG_S_SCONST) {
+			keys[i] = ps_str(s->kids[i]->s);
+		} else if (pt->src == KAGG_S_STR) {
 			off = str_off + (size_t)pt->off * (size_t)k->room;
 			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;

@@ -45,6 +45,8 @@ enum kagg_src {
 	KAGG_S_COMM,             /* execname: 16 bytes */
 	KAGG_S_TIMESTAMP,        /* bpf_ktime_get_ns(): the records' ts, D's timestamp */
 	KAGG_S_SELF,             /* the thread's variable .arg (kagg_self; 0 when it has none) */
+	KAGG_S_SCONST,           /* a string constant key (@["ns"]): 0 in its slot; user space
+				  * names it from the clause */
 };
 
 /* The aggregating function, as agg.h's enum agg_fn numbers them. */

@@ -91,3 +91,20 @@ expect_eq "a full map: two keys counted" "2" "$(grep -c . "$TMP/dk.out")"
 	|| fail "a full map: drops reported" "$(cat "$TMP/dk.err")"
 expect_eq "a full map: counted + dropped = user space's count" "$(total "$TMP/du.out")" \
 	"$(( $(total "$TMP/dk.out") + ${drops:-0} ))"
+
+# the benchmark's script: python$target (the probes are the -c command's own), a string constant
+# key: in the kernel, nothing to user space, the same number of hits as user space counts
+cat >"$TMP/bench.d" <<'DS'
+python$target:::function-entry { self->ts = timestamp; }
+python$target:::function-return /self->ts/ { @["ns"] = quantize(timestamp - self->ts); self->ts = 0; }
+DS
+hits() { awk '$2 ~ /^[|]/ { s += $NF } END { print s + 0 }' "$1"; }
+D -v -q -s "$TMP/bench.d" -c "$RUN" >/dev/null 2>"$TMP/bk.err" </dev/null
+PYSCOPE_KAGG=0 D -q -s "$TMP/bench.d" -c "$RUN" >"$TMP/bu.out" 2>&1 </dev/null
+# (compared without -v: -v's stderr makes Python's encoder run one call more, see kagg_live.sh)
+D -q -s "$TMP/bench.d" -c "$RUN" >"$TMP/bk.out" 2>&1 </dev/null
+expect_eq "python\$target, @[\"ns\"]: in the kernel, no event to user space" "2 0" \
+	"$(grep -c 'runs in kernel$' "$TMP/bk.err") $(sed -nE 's/^dtrace: ([0-9]+) events reached.*/\1/p' "$TMP/bk.err")"
+expect_eq "python\$target, @[\"ns\"]: the key printed as in user space" "$(head -2 "$TMP/bu.out")" \
+	"$(head -2 "$TMP/bk.out")"
+expect_eq "python\$target: as many hits as user space counts" "$(hits "$TMP/bu.out")" "$(hits "$TMP/bk.out")"

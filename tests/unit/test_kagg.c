@@ -46,6 +46,7 @@ static void test_plan(void)
 		{ "python*:::function-entry { @[copyinstr(arg1)] = count(); }", "kernel" },
 		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), pid, tid, cpu, execname, arg2] = sum(arg2); }", "kernel" },
 		{ "python*:::function-entry { @ = quantize(arg2); }", "kernel" },
+		{ "python*:::function-entry { @[\"ns\", arg2] = count(); }", "kernel" },
 		{ "python*:::function-entry { @ = lquantize(arg2, 0, 100, 10); }", "kernel" },
 		{ "python*:::function-entry { @ = avg(arg2); @b = stddev(arg2); }", "user space (not a single aggregation)" },
 		{ "python*:::function-entry /arg2 > 3/ { @ = count(); }", "kernel" },
@@ -65,7 +66,7 @@ static void test_plan(void)
 		{ "python*:::function-entry { @ = max(arg2); } END { trunc(@); }", "user space (min/max cleared or truncated)" },
 		{ "python*:::function-entry { @ = sum(arg2); } END { trunc(@); }", "kernel" },
 		{ "python*:::function-return { @ = count(); }", "user space (a probe the kernel program does not run on)" },
-		{ "python1234:::function-entry { @ = count(); }", "user space (a probe of one process)" },
+		{ "python1234:::function-entry { @ = count(); }", "user space (a probe the kernel program does not run on)" },   /* a system-wide probe: the pid would need a check */
 		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), copyinstr(arg0)] = count(); }", "user space (more than two string keys)" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
