@@ -29,13 +29,18 @@ __u64 kagg_drops[CAP_MAX_CPUS * KAGG_NDROPS];
  * clauses' loop exceed its limit. */
 __u64 kagg_ts[CAP_MAX_CPUS];
 
-/* D's self-> variables that only kernel clauses touch: (thread, variable) -> value; a variable
- * stored 0 is deleted, as D frees it. */
+/* D's self-> variables that only kernel clauses touch: in the thread's own storage (no hash, no
+ * lock; freed with the thread, so an exited thread's variables never fill anything). A value 0
+ * is a variable D has freed: reads of it give 0 as D's do. A thread whose storage cannot be made
+ * counts a dynamic variable drop. */
+struct kagg_tvars {
+	__s64 v[KAGG_MAX_VARS];
+};
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KAGG_THREAD_ENTRIES);
-	__type(key, struct kagg_tkey);
-	__type(value, __s64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kagg_tvars);
 } kagg_self SEC(".maps");
 
 /* All zeros: the new value put in the maps, and what clears a string room's tail. */
@@ -81,11 +86,10 @@ struct {
 /* The thread variables' reads and stores are global functions: the verifier checks each once,
  * whatever calls it (as capture_pystack.bpf.h's stack walk), so they add no paths to the
  * clauses' loop. */
-__attribute__((noinline)) long kagg_self_get(__u32 tid, __u32 var)
+__attribute__((noinline)) long kagg_self_get(__u32 var)
 {
-	struct kagg_tkey k = { tid, var };
-	__s64 *v = bpf_map_lookup_elem(&kagg_self, &k);
-	return v ? *v : 0;
+	struct kagg_tvars *t = bpf_task_storage_get(&kagg_self, bpf_get_current_task_btf(), 0, 0);
+	return t ? t->v[var & (KAGG_MAX_VARS - 1)] : 0;
 }
 
 __attribute__((noinline)) int kagg_drop(__u32 cpu, __u32 what)
@@ -95,16 +99,16 @@ __attribute__((noinline)) int kagg_drop(__u32 cpu, __u32 what)
 	return 0;
 }
 
-__attribute__((noinline)) int kagg_self_set(__u32 tid, __u32 var, long v, __u32 cpu)
+__attribute__((noinline)) int kagg_self_set(__u32 var, long v, __u32 cpu)
 {
-	struct kagg_tkey k = { tid, var };
-	__s64 val = v;
-	if (v == 0) {
-		bpf_map_delete_elem(&kagg_self, &k);
+	struct kagg_tvars *t = bpf_task_storage_get(&kagg_self, bpf_get_current_task_btf(), 0,
+						    v ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (t) {
+		t->v[var & (KAGG_MAX_VARS - 1)] = v;
 		return 0;
 	}
-	if (bpf_map_update_elem(&kagg_self, &k, &val, BPF_ANY)) {
-		kagg_drop(cpu, KAGG_DROP_DYN);   /* the map is full: the variable stays unset */
+	if (v) {
+		kagg_drop(cpu, KAGG_DROP_DYN);   /* no storage: the variable stays unset */
 		return 1;
 	}
 	return 0;
@@ -130,7 +134,7 @@ static __always_inline long kagg_vsrc(const struct kagg_part *p, const long *arg
 	if (p->src == KAGG_S_TIMESTAMP)
 		return kagg_ts[cpu & (CAP_MAX_CPUS - 1)];
 	if (p->src == KAGG_S_SELF)
-		return kagg_self_get((__u32)pid_tgid, p->arg);
+		return kagg_self_get(p->arg);
 	return kagg_src(p, args, nargs, pid_tgid, cpu);
 }
 
@@ -304,7 +308,7 @@ __attribute__((noinline)) int kagg_stores(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 			break;
 		const struct kagg_store *st = &c->stores[i];
 		long v = kagg_vsrc(&st->src, args, nargs, pid_tgid, cpu);
-		kagg_self_set((__u32)pid_tgid, st->var, v, cpu);
+		kagg_self_set(st->var, v, cpu);
 	}
 	return 0;
 }
@@ -327,7 +331,7 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		return 1;
 	}
 	/* /self->x/: the thread's variable set */
-	if (c->selfpred && !kagg_self_get((__u32)x->pid_tgid, c->selfpred - 1))
+	if (c->selfpred && !kagg_self_get(c->selfpred - 1))
 		return 0;
 	/* the predicate: a term that does not hold ends the clause here (and in user space) */
 	for (int i = 0; i < KAGG_MAX_PREDS; i++) {

@@ -80,14 +80,10 @@ struct kagg_pred {
 };
 
 #define KAGG_MAX_STORES 2        /* self->x = v statements of one clause */
-#define KAGG_MAX_VARS 64         /* thread variables the kernel keeps (index below it) */
-#define KAGG_THREAD_ENTRIES 65536   /* (thread, variable) pairs alive at once */
+#define KAGG_MAX_VARS 32         /* thread variables the kernel keeps (index below it) */
 struct kagg_store {
 	unsigned int var, pad;   /* self->VAR = SRC (0 stored: the variable is freed, as in D) */
 	struct kagg_part src;
-};
-struct kagg_tkey {
-	unsigned int tid, var;
 };
 /* kagg_drops[cpu][KAGG_DROP_*]: what kernel clauses could not do (see nomiss) */
 enum { KAGG_DROP_AGG, KAGG_DROP_DYN, KAGG_NDROPS };
