@@ -331,7 +331,8 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		return 1;
 	}
 	/* /self->x/: the thread's variable set */
-	if (c->selfpred && !kagg_self_get(c->selfpred - 1))
+	long sv = 0;             /* (read once: the value's self->x is usually this one) */
+	if (c->selfpred && !(sv = kagg_self_get(c->selfpred - 1)))
 		return 0;
 	/* the predicate: a term that does not hold ends the clause here (and in user space) */
 	for (int i = 0; i < KAGG_MAX_PREDS; i++) {
@@ -380,7 +381,9 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 	}
 
 	long v = kagg_vsrc(&c->val, args, x->nargs, x->pid_tgid, x->cpu);
-	if (c->val_sub)
+	if (c->val_sub && c->val2.src == KAGG_S_SELF && c->val2.arg + 1 == c->selfpred)
+		v -= sv;
+	else if (c->val_sub)
 		v -= kagg_vsrc(&c->val2, args, x->nargs, x->pid_tgid, x->cpu);
 	if (c->hist) {
 		struct kagg_hval *h = bpf_map_lookup_elem(&kagg_hmap, kb->b);
@@ -419,17 +422,6 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 	return x->miss != 0;
 }
 
-/* (bpf_loop callback) Kernel clause KC, when the cookie names it. */
-static long kagg_clause_cb(__u32 kc, void *ctx)
-{
-	struct kagg_ctx *x = ctx;
-	if (kc >= KAGG_MAX_CLAUSES || !(x->kmask & (1u << kc)))
-		return 0;
-	if (kagg_clause(kc, x->pid_tgid, x->cpu, x->nargs))
-		x->miss |= 1u << kc;
-	return 0;
-}
-
 /* The kernel clauses of KMASK on a hit whose NARGS arguments are in the scratch record; returns
  * the clauses it missed. */
 static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __u32 cpu)
@@ -437,11 +429,9 @@ static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __
 	struct kagg_ctx x = { .pid_tgid = pid_tgid, .kmask = kmask, .cpu = cpu, .nargs = nargs };
 	if (kagg_need_ts)
 		kagg_ts[cpu & (CAP_MAX_CPUS - 1)] = bpf_ktime_get_ns();
-	__u32 nr = 0;            /* up to the highest clause named */
+	/* a call per clause named (kagg_clause is verified once: these are calls, not copies) */
 	for (int i = 0; i < KAGG_MAX_CLAUSES; i++)
-		if (kmask >> i)
-			nr = i + 1;
-	if (bpf_loop(nr, kagg_clause_cb, &x, 0) < 0)
-		return kmask;
+		if (kmask & (1u << i))
+			x.miss |= (__u32)(kagg_clause(i, pid_tgid, cpu, nargs) != 0) << i;
 	return x.miss;
 }

@@ -32,12 +32,17 @@ python*:::function-return /self->ts && copyinstr(arg1) == "slow"/ { @q = quantiz
 python*:::function-return /self->ts != 0 && copyinstr(arg1) == "slow"/ { @lq = lquantize(timestamp - self->ts, 0, 8000000, 64000); }
 python*:::function-return /self->ts/ { @n[copyinstr(arg1)] = count(); self->ts = 0; }
 DS
-D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/k.out" 2>"$TMP/k.err" </dev/null
+# (a busy machine can stretch a 20 ms sleep past 33 ms: the pair is run again, up to 3 times,
+# until neither run saw that)
+for try in 1 2 3; do
+	D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/k.out" 2>"$TMP/k.err" </dev/null
+	PYSCOPE_KAGG=0 D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/u.out" 2>"$TMP/u.err" </dev/null
+	[ "$(awk '$1 == 16777216 { print $3 }' "$TMP/k.out" "$TMP/u.out" | tr '\n' ' ')" = "25 25 " ] && break
+done
 expect_eq "latency pattern: every clause runs in the kernel" "4 kernel, 0 user" \
 	"$(grep -c 'runs in kernel$' "$TMP/k.err") kernel, $(grep -c 'runs in user space' "$TMP/k.err") user"
 expect_eq "latency pattern: no event reaches user space" "dtrace: 0 events reached user space" \
 	"$(grep 'events reached' "$TMP/k.err")"
-PYSCOPE_KAGG=0 D -v -q -s "$TMP/lat.d" -c "$RUN" >"$TMP/u.out" 2>"$TMP/u.err" </dev/null
 expect_eq "PYSCOPE_KAGG=0: every clause in user space" "0" "$(grep -c 'runs in kernel$' "$TMP/u.err")"
 expect_file "quantize, lquantize, count: the same in the kernel as in user space" "$TMP/u.out" "$TMP/k.out"
 expect_eq "25 returns of slow in the 16-33 ms power-of-two bucket" "25" \
