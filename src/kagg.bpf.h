@@ -8,7 +8,13 @@
  * Never wrong: a clause the kernel could not finish (its map is full, a string could not be
  * read) is reported in the returned miss mask, and the hit then goes to user space as a record
  * that says which kernel clauses it missed, and user space runs those clauses on it as it runs
- * every other clause (the fault of an unreadable string included).
+ * every other clause (the fault of an unreadable string included). Clauses on self-> variables
+ * (kagg_rec.h's nomiss) count a drop instead: user space does not have their variables.
+ *
+ * The verifier: one clause is the global function kagg_clause, checked once with whatever the
+ * table may say, and run by a call per clause the cookie names; self-> reads and stores are
+ * global functions too. (Inlined in a bpf_loop callback, the clause's paths times the loop's
+ * states exceeded the verifier's 1M instructions.)
  */
 #include "kagg_rec.h"
 

@@ -526,6 +526,10 @@ int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p,
 			k->nstrs = pl->nstrs;
 		if (pl->nslots > k->nslots)
 			k->nslots = pl->nslots;
+		/* a self-> clause cannot leave a string longer than the room to user space: its
+		 * rooms hold strsize bytes, as user space keeps */
+		if (pl->nstrs && pl->row.nomiss && k->room < k->strsize)
+			k->room = k->strsize > KAGG_ROOM_MAX ? KAGG_ROOM_MAX : k->strsize;
 	}
 	return k->nrows;
 }

@@ -7,6 +7,8 @@
 #   - quantize, lquantize and count print the same in the kernel as in user space
 #     (PYSCOPE_KAGG=0); avg and min lie within the sleep's bounds in both
 #   - a variable a user-space clause reads keeps every clause on it in user space
+#   - a function name longer than the kernel's default string room is counted as in user space
+#     (a self-> clause cannot leave the hit to user space: its string rooms are strsize long)
 #   - a full map: the hits the kernel could not count are reported as drops, and what it
 #     counted plus the drops is what user space counts (never a wrong count)
 # kind: live: run one at a time (tests/run)
@@ -21,8 +23,11 @@ def slow():
     time.sleep(0.020)
 def quick(i):
     return i + 1
+def a_function_whose_name_is_longer_than_the_sixty_four_bytes_of_the_kernels_default_string_room():
+    pass
 for i in range(25):
     slow(); quick(i)
+    a_function_whose_name_is_longer_than_the_sixty_four_bytes_of_the_kernels_default_string_room()
 PY
 RUN="$PY311 $TMP/work.py"
 
@@ -51,6 +56,8 @@ expect_eq "lquantize: the 25 above its range" "25" "$(awk '$1 == ">=" { print $4
 expect_eq "count: slow and quick returned 25 times" "quick 25 slow 25" \
 	"$(awk '$1 == "slow" || $1 == "quick" { printf "%s %s ", $1, $2 }' "$TMP/k.out" | sed 's/ $//')"
 expect_eq "no drops reported" "" "$(grep -i drop "$TMP/k.err")"
+expect_eq "a 96-byte function name counted 25 times" "25" \
+	"$(awk '$1 ~ /^a_function_whose_name/ { print $2 }' "$TMP/k.out")"
 
 # avg, min, max of the latency: within the sleep's bounds, kernel and user space alike
 cat >"$TMP/avg.d" <<'DS'
