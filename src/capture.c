@@ -742,6 +742,17 @@ int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord)
 	return 0;
 }
 
+void cap_kagg_drops(const struct cap *c, uint64_t *agg, uint64_t *dyn)
+{
+	*agg = *dyn = 0;
+	for (int i = 0; c->skel && c->nktab > 0 && i < c->ncpus; i++) {
+		*agg += __atomic_load_n(&c->skel->bss->kagg_drops[i * KAGG_NDROPS + KAGG_DROP_AGG],
+					__ATOMIC_RELAXED);
+		*dyn += __atomic_load_n(&c->skel->bss->kagg_drops[i * KAGG_NDROPS + KAGG_DROP_DYN],
+					__ATOMIC_RELAXED);
+	}
+}
+
 /* One map's entries: per-CPU values added up. Counts and sums wrap at 64 bits as agg.c's do;
  * the 128-bit sums carry. */
 static int kagg_read_map(struct cap *c, struct bpf_map *m, bool hist,
@@ -893,6 +904,14 @@ int cap_attach(struct cap *c)
 		c->skel->rodata->kagg_room = c->kroom;
 		c->skel->rodata->kagg_str_off = c->kstr_off;
 		c->skel->rodata->kagg_cut = c->kroom < c->cfg.strsize;
+		for (int i = 0; i < c->nktab; i++) {
+			const struct kagg_clause *k = &c->ktab[i];
+			const struct kagg_part *ps[] = { &k->val, &k->val2, &k->stores[0].src,
+							 &k->stores[1].src };
+			for (size_t j = 0; j < sizeof(ps) / sizeof(ps[0]); j++)
+				if (ps[j]->src == KAGG_S_TIMESTAMP)
+					c->skel->rodata->kagg_need_ts = 1;
+		}
 		if (bpf_map__set_key_size(c->skel->maps.kagg_map, ksz) ||
 		    bpf_map__set_key_size(c->skel->maps.kagg_hmap, ksz) ||
 		    bpf_map__set_max_entries(c->skel->maps.kagg_map, ent) ||

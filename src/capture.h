@@ -78,6 +78,9 @@ int cap_strsize(const struct cap *c);
  * handed to CB with its key (KEYSIZE bytes). Returns 0 or CB's first non-zero return. */
 int cap_kagg_read(struct cap *c, int (*cb)(const void *key, int keysize, const struct kagg_hval *total,
 					   bool hist, void *ctx), void *ctx);
+/* What kernel clauses on self-> variables could not do since cap_attach (they cannot leave
+ * the hit to user space): aggregation drops, dynamic variable drops. */
+void cap_kagg_drops(const struct cap *c, uint64_t *agg, uint64_t *dyn);
 /* The string arguments CPython's marker documents (e.g. function__entry: 0 and 1). */
 uint32_t cap_default_strargs(int marker);
 int cap_attach(struct cap *c);

@@ -1086,6 +1086,11 @@ int dtrace_main(int argc, char **argv)
 	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out,
 				     .dialect = &words, .events = &events };
 	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
+	if (ks.k && cap) {       /* what kernel clauses on self-> variables could not do */
+		uint64_t kagg_agg, kagg_dyn;
+		cap_kagg_drops(cap, &kagg_agg, &kagg_dyn);
+		report_drops(kagg_agg, kagg_dyn, NULL);
+	}
 	if (o.verbose && cap)
 		fprintf(stderr, "dtrace: %llu events reached user space\n", (unsigned long long)events);
 	fflush(out);

@@ -8,7 +8,13 @@
  * Never wrong: a clause the kernel could not finish (its map is full, a string could not be
  * read) is reported in the returned miss mask, and the hit then goes to user space as a record
  * that says which kernel clauses it missed, and user space runs those clauses on it as it runs
- * every other clause (the fault of an unreadable string included).
+ * every other clause (the fault of an unreadable string included). Clauses on self-> variables
+ * (kagg_rec.h's nomiss) count a drop instead: user space does not have their variables.
+ *
+ * The verifier: one clause is the global function kagg_clause, checked once with whatever the
+ * table may say, and run by a call per clause the cookie names; self-> reads and stores are
+ * global functions too. (Inlined in a bpf_loop callback, the clause's paths times the loop's
+ * states exceeded the verifier's 1M instructions.)
  */
 #include "kagg_rec.h"
 
@@ -18,6 +24,30 @@ const volatile __u32 kagg_cut = 0;
 const volatile __u32 kagg_str_off = KAGG_STR_OFF;   /* where the string rooms start: after
 					    * the header and the integer slots the clauses use */         /* 1: the room is smaller than strsize, so a string
 					    * that fills it may be longer: user space takes it */
+
+const volatile __u32 kagg_need_ts = 0;    /* 1: a clause reads timestamp (once per hit) */
+
+/* What kernel clauses on thread variables could not do (kagg_rec.h's nomiss): per CPU, as
+ * lost[]; user space reports them as dtrace's drops. */
+__u64 kagg_drops[CAP_MAX_CPUS * KAGG_NDROPS];
+/* The hit's timestamp, per CPU: one clock read a hit whatever its clauses read (D's timestamp
+ * is the probe's). Not in struct kagg_ctx: a field more there makes the verifier's walk of the
+ * clauses' loop exceed its limit. */
+__u64 kagg_ts[CAP_MAX_CPUS];
+
+/* D's self-> variables that only kernel clauses touch: in the thread's own storage (no hash, no
+ * lock; freed with the thread, so an exited thread's variables never fill anything). A value 0
+ * is a variable D has freed: reads of it give 0 as D's do. A thread whose storage cannot be made
+ * counts a dynamic variable drop. */
+struct kagg_tvars {
+	__s64 v[KAGG_MAX_VARS];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kagg_tvars);
+} kagg_self SEC(".maps");
 
 /* All zeros: the new value put in the maps, and what clears a string room's tail. */
 static const char kagg_zeros[PS_STRSIZE_MAX + 8];
@@ -59,6 +89,37 @@ struct {
 	__uint(value_size, sizeof(struct kagg_hval));
 } kagg_hmap SEC(".maps");
 
+/* The thread variables' reads and stores are global functions: the verifier checks each once,
+ * whatever calls it (as capture_pystack.bpf.h's stack walk), so they add no paths to the
+ * clauses' loop. */
+__attribute__((noinline)) long kagg_self_get(__u32 var)
+{
+	struct kagg_tvars *t = bpf_task_storage_get(&kagg_self, bpf_get_current_task_btf(), 0, 0);
+	return t ? t->v[var & (KAGG_MAX_VARS - 1)] : 0;
+}
+
+__attribute__((noinline)) int kagg_drop(__u32 cpu, __u32 what)
+{
+	__sync_fetch_and_add(&kagg_drops[((cpu & (CAP_MAX_CPUS - 1)) * KAGG_NDROPS +
+					  (what & 1)) & (CAP_MAX_CPUS * KAGG_NDROPS - 1)], 1);
+	return 0;
+}
+
+__attribute__((noinline)) int kagg_self_set(__u32 var, long v, __u32 cpu)
+{
+	struct kagg_tvars *t = bpf_task_storage_get(&kagg_self, bpf_get_current_task_btf(), 0,
+						    v ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (t) {
+		t->v[var & (KAGG_MAX_VARS - 1)] = v;
+		return 0;
+	}
+	if (v) {
+		kagg_drop(cpu, KAGG_DROP_DYN);   /* no storage: the variable stays unset */
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline long kagg_src(const struct kagg_part *p, const long *args, int nargs,
 				     __u64 pid_tgid, __u32 cpu)
 {
@@ -69,6 +130,18 @@ static __always_inline long kagg_src(const struct kagg_part *p, const long *args
 	case KAGG_S_CPU: return cpu;
 	default: return p->val;
 	}
+}
+
+/* A value or a stored value: also timestamp and thread variables (which keys and predicate
+ * terms never read: fewer paths for the verifier in their loops). */
+static __always_inline long kagg_vsrc(const struct kagg_part *p, const long *args, int nargs,
+				      __u64 pid_tgid, __u32 cpu)
+{
+	if (p->src == KAGG_S_TIMESTAMP)
+		return kagg_ts[cpu & (CAP_MAX_CPUS - 1)];
+	if (p->src == KAGG_S_SELF)
+		return kagg_self_get(p->arg);
+	return kagg_src(p, args, nargs, pid_tgid, cpu);
 }
 
 /* agg.c's q_bucket: 63 negative power-of-two buckets, zero (63), 63 positive ones. */
@@ -218,31 +291,70 @@ static __always_inline int kagg_term(struct kagg_ctx *x, const struct kagg_claus
 	}
 }
 
-/* Kernel clause KC, when the cookie names it. */
-static long kagg_clause_cb(__u32 kc, void *ctx)
+/* Clause C (number KC) could not count this hit: user space takes it, or, when the clause
+ * touches thread variables (which only the kernel has), it is counted as a drop. */
+static __always_inline void kagg_missed(struct kagg_ctx *x, const struct kagg_clause *c, __u32 kc,
+					__u32 what)
 {
-	struct kagg_ctx *x = ctx;
-	__u32 zero = 0;
-	if (kc >= KAGG_MAX_CLAUSES || !(x->kmask & (1u << kc)))
+	if (c->nomiss)
+		kagg_drop(x->cpu, what);
+	else
+		x->miss |= 1u << kc;
+}
+
+/* The stores of kernel clause KC (a global function: verified once). */
+__attribute__((noinline)) int kagg_stores(__u32 kc, __u64 pid_tgid, __u32 cpu, int nargs)
+{
+	const struct kagg_clause *c = bpf_map_lookup_elem(&kagg_clauses, &kc);
+	const long *args = kagg_args();
+	if (!c || !args)
 		return 0;
+	for (int i = 0; i < KAGG_MAX_STORES; i++) {
+		if (i >= c->nstores)
+			break;
+		const struct kagg_store *st = &c->stores[i];
+		long v = kagg_vsrc(&st->src, args, nargs, pid_tgid, cpu);
+		kagg_self_set(st->var, v, cpu);
+	}
+	return 0;
+}
+
+/* Kernel clause KC on this hit: 1 when it missed (user space takes the hit). A global
+ * function, so the verifier checks one clause once, with whatever the table says, and the loop
+ * over clauses (kagg_clause_cb) stays a call and an or: its walk converges at once. */
+__attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, int nargs)
+{
+	struct kagg_ctx xx = { .pid_tgid = pid_tgid, .kmask = 1u << (kc & 7), .cpu = cpu,
+			       .nargs = nargs }, *x = &xx;
+	__u32 zero = 0;
+	if (kc >= KAGG_MAX_CLAUSES)
+		return 1;
 	const struct kagg_clause *c = bpf_map_lookup_elem(&kagg_clauses, &kc);
 	struct kagg_keybuf *kb = bpf_map_lookup_elem(&kagg_key, &zero);
 	const long *args = kagg_args();
 	if (!c || !kb || !args) {
 		x->miss |= 1u << kc;
-		return 0;
+		return 1;
 	}
+	/* /self->x/: the thread's variable set */
+	long sv = 0;             /* (read once: the value's self->x is usually this one) */
+	if (c->selfpred && !(sv = kagg_self_get(c->selfpred - 1)))
+		return 0;
 	/* the predicate: a term that does not hold ends the clause here (and in user space) */
 	for (int i = 0; i < KAGG_MAX_PREDS; i++) {
 		if (i >= c->npreds)
 			break;
 		int t = kagg_term(x, c, &c->preds[i], kb, args);
 		if (t < 0) {
-			x->miss |= 1u << kc;
-			return 0;
+			kagg_missed(x, c, kc, KAGG_DROP_AGG);   /* a fault: the clause ends */
+			return x->miss != 0;
 		}
 		if (!t)
 			return 0;
+	}
+	if (c->fn == KAGG_NONE) {
+		kagg_stores(kc, x->pid_tgid, x->cpu, x->nargs);
+		return 0;
 	}
 	__u64 *w = (__u64 *)kb->b;
 	w[0] = kc;
@@ -254,8 +366,8 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 		if (p >= c->nparts)
 			break;
 		if (kagg_part(x, &c->parts[p], kb, args)) {
-			x->miss |= 1u << kc;
-			return 0;
+			kagg_missed(x, c, kc, KAGG_DROP_AGG);
+			return x->miss != 0;
 		}
 	}
 	__u32 size = kagg_room;
@@ -274,7 +386,11 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 		kb->len[1] = 0;
 	}
 
-	long v = kagg_src(&c->val, args, x->nargs, x->pid_tgid, x->cpu);
+	long v = kagg_vsrc(&c->val, args, x->nargs, x->pid_tgid, x->cpu);
+	if (c->val_sub && c->val2.src == KAGG_S_SELF && c->val2.arg + 1 == c->selfpred)
+		v -= sv;
+	else if (c->val_sub)
+		v -= kagg_vsrc(&c->val2, args, x->nargs, x->pid_tgid, x->cpu);
 	if (c->hist) {
 		struct kagg_hval *h = bpf_map_lookup_elem(&kagg_hmap, kb->b);
 		if (!h) {
@@ -283,26 +399,33 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 			 * hit */
 			h = err && err != -17 ? NULL : bpf_map_lookup_elem(&kagg_hmap, kb->b);
 		}
-		if (!h) {
-			x->miss |= 1u << kc;
-			return 0;
+		if (h) {
+			int b = kagg_bucket(c, v);
+			__sync_fetch_and_add(&h->buckets[b & (KAGG_NBUCKETS - 1)], 1);
+			__sync_fetch_and_add(&h->v.count, 1);
+		} else {
+			kagg_missed(x, c, kc, KAGG_DROP_AGG);
+			if (!c->nomiss)
+				return 1;
 		}
-		int b = kagg_bucket(c, v);
-		__sync_fetch_and_add(&h->buckets[b & (KAGG_NBUCKETS - 1)], 1);
-		__sync_fetch_and_add(&h->v.count, 1);
 	} else {
 		struct kagg_val *val = bpf_map_lookup_elem(&kagg_map, kb->b);
 		if (!val) {
 			long err = bpf_map_update_elem(&kagg_map, kb->b, kagg_zeros, BPF_NOEXIST);
 			val = err && err != -17 ? NULL : bpf_map_lookup_elem(&kagg_map, kb->b);
 		}
-		if (!val) {
-			x->miss |= 1u << kc;
-			return 0;
+		if (val) {
+			kagg_fold(c, val, v);
+		} else {
+			kagg_missed(x, c, kc, KAGG_DROP_AGG);
+			if (!c->nomiss)
+				return 1;
 		}
-		kagg_fold(c, val, v);
 	}
-	return 0;
+	/* a full map is a drop and the clause goes on, as in D (only nomiss clauses store) */
+	if (c->nstores)
+		kagg_stores(kc, x->pid_tgid, x->cpu, x->nargs);
+	return x->miss != 0;
 }
 
 /* The kernel clauses of KMASK on a hit whose NARGS arguments are in the scratch record; returns
@@ -310,11 +433,11 @@ static long kagg_clause_cb(__u32 kc, void *ctx)
 static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __u32 cpu)
 {
 	struct kagg_ctx x = { .pid_tgid = pid_tgid, .kmask = kmask, .cpu = cpu, .nargs = nargs };
-	__u32 nr = 0;            /* up to the highest clause named */
+	if (kagg_need_ts)
+		kagg_ts[cpu & (CAP_MAX_CPUS - 1)] = bpf_ktime_get_ns();
+	/* a call per clause named (kagg_clause is verified once: these are calls, not copies) */
 	for (int i = 0; i < KAGG_MAX_CLAUSES; i++)
-		if (kmask >> i)
-			nr = i + 1;
-	if (bpf_loop(nr, kagg_clause_cb, &x, 0) < 0)
-		return kmask;
+		if (kmask & (1u << i))
+			x.miss |= (__u32)(kagg_clause(i, pid_tgid, cpu, nargs) != 0) << i;
 	return x.miss;
 }

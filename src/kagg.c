@@ -18,6 +18,8 @@ struct plan {
 	struct kagg_clause row;
 	int nstrs;
 	int nslots;
+	uint64_t selfvars;       /* the thread variables (self->, index < 64) it reads or stores */
+	bool selfbad;            /* it touches a thread variable the kernel cannot keep */
 };
 
 /* What the kernel folded of one key, last time kagg looked. */
@@ -182,6 +184,156 @@ static int terms(const struct pg_node *n, struct kagg_clause *row, int strsize)
 	return 0;
 }
 
+/* ---- self-> variables in the kernel ----
+ * A thread variable is kept in the kernel (kagg.bpf.h's kagg_self) only when every clause that
+ * reads or stores it runs there: then no clause in user space ever sees it, so the two can
+ * never disagree. A kernel clause needs: stores `self->x = v` after its aggregation (v a
+ * constant, timestamp or what a key may be), a value `timestamp - self->x` or `self->x`, a
+ * predicate term `self->x` or `self->x != 0`. */
+
+/* The kernel's number of thread variable N (a PG_E_VAR), -1 when it cannot keep it: a scalar
+ * integer of 64 bits (narrower ones cut their stores, which the kernel does not) that storing
+ * 0 frees. */
+static int self_var(const struct pg_prog *p, const struct pg_node *n)
+{
+	if (n->kind != PG_E_VAR || n->op < 0 || n->op >= p->nvars)
+		return -1;
+	const struct pg_var *v = &p->vars[n->op];
+	if (v->scope != PG_SC_THREAD || v->nkeys || v->type != PS_V_INT || v->keep_zero ||
+	    (v->isize != 0 && v->isize != 8) || n->op >= KAGG_MAX_VARS)
+		return -1;
+	return n->op;
+}
+
+/* The thread variables node N touches into *VARS; false when one cannot be in the kernel. */
+static bool self_uses(const struct pg_prog *p, const struct pg_node *n, uint64_t *vars)
+{
+	if (!n)
+		return true;
+	bool ok = true;
+	if (n->kind == PG_E_VAR && n->op >= 0 && n->op < p->nvars &&
+	    p->vars[n->op].scope == PG_SC_THREAD) {
+		int v = self_var(p, n);
+		if (v < 0)
+			ok = false;
+		else
+			*vars |= 1ull << v;
+	}
+	if (n->kind == PG_S_FOREACH && n->fe)
+		ok &= self_uses(p, n->fe->limit, vars) & self_uses(p, n->fe->body, vars);
+	for (int i = 0; i < n->nkids; i++)
+		ok &= self_uses(p, n->kids[i], vars);
+	return ok;
+}
+
+/* Where a value or a stored value comes from: also timestamp and thread variables. */
+static int self_source(const struct pg_prog *p, const struct pg_node *n, struct kagg_part *pt)
+{
+	if (n->kind == PG_E_BUILTIN && n->op == PG_B_TIMESTAMP) {
+		memset(pt, 0, sizeof(*pt));
+		pt->src = KAGG_S_TIMESTAMP;
+		return 0;
+	}
+	int v = self_var(p, n);
+	if (v >= 0) {
+		memset(pt, 0, sizeof(*pt));
+		pt->src = KAGG_S_SELF;
+		pt->arg = (unsigned char)v;
+		return 0;
+	}
+	if (source(n, pt) < 0 || pt->src == KAGG_S_STR || pt->src == KAGG_S_COMM)
+		return -1;
+	return 0;
+}
+
+/* A predicate term `self->x` or `self->x != 0` (either side): the variable, else -1. */
+static int self_test(const struct pg_prog *p, const struct pg_node *n)
+{
+	if (n->kind == PG_E_BINARY && n->op == PG_OP_NE) {
+		const struct pg_node *a = n->kids[0], *b = n->kids[1];
+		if (a->kind == PG_E_INT && a->i == 0)
+			return self_var(p, b);
+		if (b->kind == PG_E_INT && b->i == 0)
+			return self_var(p, a);
+		return -1;
+	}
+	return self_var(p, n);
+}
+
+/* Predicate N into ROW: its `self->x` term in selfpred (one), the others as terms(). */
+static int self_terms(const struct pg_prog *p, const struct pg_node *n, struct kagg_clause *row,
+		      int strsize)
+{
+	if (n->kind == PG_E_BINARY && n->op == PG_OP_LAND)
+		return self_terms(p, n->kids[0], row, strsize) < 0 ? -1
+		       : self_terms(p, n->kids[1], row, strsize);
+	int v = self_test(p, n);
+	if (v >= 0) {
+		if (row->selfpred)
+			return -1;
+		row->selfpred = (unsigned char)(v + 1);
+		return 0;
+	}
+	return terms(n, row, strsize);
+}
+
+/* Statement N is `self->x = v` the kernel can run: into ROW's stores. */
+static int self_store(const struct pg_prog *p, const struct pg_node *n, struct kagg_clause *row)
+{
+	if (n->kind != PG_S_EXPR || n->nkids != 1)
+		return -1;
+	n = n->kids[0];
+	if (n->kind != PG_E_ASSIGN || n->op != PG_OP_NONE || n->nkids != 2 ||
+	    row->nstores == KAGG_MAX_STORES)
+		return -1;
+	int v = self_var(p, n->kids[0]);
+	struct kagg_store *st = &row->stores[row->nstores];
+	memset(st, 0, sizeof(*st));
+	if (v < 0 || self_source(p, n->kids[1], &st->src) < 0)
+		return -1;
+	st->var = (unsigned)v;
+	row->nstores++;
+	return 0;
+}
+
+/* The value of an aggregation: also `timestamp - self->x` and the like. */
+static int self_value(const struct pg_prog *p, const struct pg_node *n, struct kagg_clause *row)
+{
+	if (n->kind == PG_E_BINARY && n->op == PG_OP_SUB && n->type == PS_V_INT) {
+		if (self_source(p, n->kids[0], &row->val) < 0 ||
+		    self_source(p, n->kids[1], &row->val2) < 0)
+			return -1;
+		row->val_sub = 1;
+		return 0;
+	}
+	return self_source(p, n, &row->val);
+}
+
+/* Every clause that touches a thread variable the kernel does not keep stays in user space,
+ * and so do the variables such a clause touches: to a fixed point. */
+static void self_domains(struct kagg *k)
+{
+	const struct pg_prog *p = k->p;
+	uint64_t user = 0;
+	bool changed = true;
+	for (int ci = 0; ci < p->nclauses; ci++)
+		if (k->plans[ci].why || k->plans[ci].selfbad)
+			user |= k->plans[ci].selfvars;
+	for (int f = 0; f < p->nfuncs; f++)
+		self_uses(p, p->funcs[f].body, &user);
+	while (changed) {
+		changed = false;
+		for (int ci = 0; ci < p->nclauses; ci++) {
+			struct plan *pl = &k->plans[ci];
+			if (pl->why || !(pl->selfvars & user))
+				continue;
+			pl->why = "a self-> variable a user-space clause uses";
+			user |= pl->selfvars;
+			changed = true;
+		}
+	}
+}
+
 static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int strsize)
 {
 	const struct pg_clause *c = &p->clauses[ci];
@@ -189,21 +341,44 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 	pl->why = NULL;
 	pl->kc = -1;
 	memset(row, 0, sizeof(*row));
+	pl->selfvars = 0;
+	pl->selfbad = !self_uses(p, c->pred, &pl->selfvars);
+	for (int i = 0; i < c->nstmts; i++)
+		pl->selfbad |= !self_uses(p, c->stmts[i], &pl->selfvars);
+	row->nomiss = pl->selfvars != 0;
 	if (c->npdescs == 0) {
 		pl->why = "no probe";
 		return;
 	}
+	/* python$target / python1234: exact in the kernel when the probe is that process's own
+	 * (-c, -p: attached to it alone); on a system-wide probe the hit's pid must be checked,
+	 * and rt_kernel_clause refuses the clause (bind.c's npids) */
 	for (int d = 0; d < c->npdescs; d++)
-		if (c->pdescs[d].kind != PG_PD_MARKER || c->pdescs[d].pid != 0) {
-			pl->why = c->pdescs[d].kind != PG_PD_MARKER ? "not a marker probe"
-				  : "a probe of one process";
+		if (c->pdescs[d].kind != PG_PD_MARKER) {
+			pl->why = "not a marker probe";
 			return;
 		}
-	if (c->pred && terms(c->pred, row, strsize) < 0) {
+	if (pl->selfbad) {
+		pl->why = "a self-> variable the kernel cannot keep";
+		return;
+	}
+	if (c->pred && self_terms(p, c->pred, row, strsize) < 0) {
 		pl->why = "a predicate the kernel cannot compute";
 		return;
 	}
-	if (c->nstmts != 1 || c->stmts[0]->kind != PG_S_AGG) {
+	/* an aggregation then self-> stores, or only stores */
+	int first = c->nstmts > 0 && c->stmts[0]->kind == PG_S_AGG ? 1 : 0;
+	for (int i = first; i < c->nstmts; i++)
+		if (self_store(p, c->stmts[i], row) < 0) {
+			pl->why = "not a single aggregation";
+			return;
+		}
+	if (!first && row->nstores) {
+		row->fn = KAGG_NONE;
+		row->val.src = KAGG_S_CONST;
+		return;
+	}
+	if (c->nstmts < 1 || !first) {
 		pl->why = "not a single aggregation";
 		return;
 	}
@@ -237,7 +412,10 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 	int slot = 0;
 	for (int k = 0; k < s->nkeys; k++) {
 		struct kagg_part *pt = &row->parts[k];
-		if (source(s->kids[k], pt) < 0) {
+		if (s->kids[k]->kind == PG_E_STR && s->kids[k]->s) {
+			memset(pt, 0, sizeof(*pt));   /* @["ns"]: the same key at every hit */
+			pt->src = KAGG_S_SCONST;
+		} else if (source(s->kids[k], pt) < 0) {
 			pl->why = "a key the kernel cannot compute";
 			return;
 		}
@@ -260,8 +438,7 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 	pl->nslots = slot;
 	row->nparts = (unsigned char)s->nkeys;
 	if (def->fn != AGG_COUNT) {
-		if (source(s->kids[s->nkeys], &row->val) < 0 || row->val.src == KAGG_S_STR ||
-		    row->val.src == KAGG_S_COMM) {
+		if (self_value(p, s->kids[s->nkeys], row) < 0) {
 			pl->why = "a value the kernel cannot compute";
 			return;
 		}
@@ -295,6 +472,7 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 		}
 		plan_clause(p, ci, &k->plans[ci], k->strsize);
 	}
+	self_domains(k);
 	return k;
 }
 
@@ -314,6 +492,21 @@ void kagg_free(struct kagg *k)
 int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p, void *ctx), void *ctx)
 {
 	k->r = r;
+	/* a clause that will not bind keeps its self-> variables in user space, and with them
+	 * every clause that touches them: decided before any clause binds (rt_kernel_clause with
+	 * -1 only checks) */
+	int n = 0;
+	for (int ci = 0; ci < k->p->nclauses; ci++) {
+		struct plan *pl = &k->plans[ci];
+		if (pl->why || !pl->selfvars)
+			continue;
+		if (rt_kernel_clause(r, ci, -1, ok, ctx) < 0)
+			pl->why = "a probe the kernel program does not run on";
+	}
+	for (int ci = 0; ci < k->p->nclauses; ci++)
+		if (!k->plans[ci].why && ++n > KAGG_MAX_CLAUSES && k->plans[ci].selfvars)
+			k->plans[ci].why = "more than 8 kernel clauses";
+	self_domains(k);
 	for (int ci = 0; ci < k->p->nclauses; ci++) {
 		struct plan *pl = &k->plans[ci];
 		if (pl->why)
@@ -333,6 +526,10 @@ int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p,
 			k->nstrs = pl->nstrs;
 		if (pl->nslots > k->nslots)
 			k->nslots = pl->nslots;
+		/* a self-> clause cannot leave a string longer than the room to user space: its
+		 * rooms hold strsize bytes, as user space keeps */
+		if (pl->nstrs && pl->row.nomiss && k->room < k->strsize)
+			k->room = k->strsize > KAGG_ROOM_MAX ? KAGG_ROOM_MAX : k->strsize;
 	}
 	return k->nrows;
 }
@@ -473,7 +670,9 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 	for (int i = 0; i < row->nparts && i < KAGG_MAX_PARTS; i++) {
 		const struct kagg_part *pt = &row->parts[i];
 		size_t off = KAGG_HDR + (size_t)pt->off * 8;
-		if (pt->src == KAGG_S_STR) {
+		if (pt->src == KAGG_S_SCONST) {
+			keys[i] = ps_str(s->kids[i]->s);
+		} else if (pt->src == KAGG_S_STR) {
 			off = str_off + (size_t)pt->off * (size_t)k->room;
 			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;

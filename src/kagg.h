@@ -10,6 +10,13 @@
  * with the hits of other CPUs), so kagg keeps the totals it last folded per key and adds what
  * grew. A full map loses nothing: the kernel sends the hit to user space, which runs the clause.
  *
+ * D's self-> variables: the latency pattern (`self->ts = timestamp;` on entry, `/self->ts/
+ * { @ = quantize(timestamp - self->ts); self->ts = 0; }` on return) runs in the kernel, the
+ * variables in the thread's task storage. A variable is in the kernel only when every clause that
+ * touches it is (else all those clauses stay in user space), so the two never disagree; such a
+ * clause cannot hand a hit to user space, so one it cannot count is a drop, reported in dtrace's
+ * words ("N aggregation drops", "N dynamic variable drops").
+ *
  * PYSCOPE_KAGG=0 in the environment keeps every clause in user space (to compare);
  * PYSCOPE_KAGG_ENTRIES=N sizes each map (tests force a full map with a tiny one);
  * PYSCOPE_KAGG_ROOM=N the bytes of a string in the kernel's key (KAGG_ROOM_DEFAULT, at most

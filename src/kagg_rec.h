@@ -43,12 +43,17 @@ enum kagg_src {
 	KAGG_S_STR,              /* the string argument .arg points to */
 	KAGG_S_PID, KAGG_S_TID, KAGG_S_CPU,
 	KAGG_S_COMM,             /* execname: 16 bytes */
+	KAGG_S_TIMESTAMP,        /* bpf_ktime_get_ns(): the records' ts, D's timestamp */
+	KAGG_S_SELF,             /* the thread's variable .arg (kagg_self; 0 when it has none) */
+	KAGG_S_SCONST,           /* a string constant key (@["ns"]): 0 in its slot; user space
+				  * names it from the clause */
 };
 
 /* The aggregating function, as agg.h's enum agg_fn numbers them. */
 enum kagg_fn {
 	KAGG_COUNT, KAGG_SUM, KAGG_AVG, KAGG_MIN, KAGG_MAX, KAGG_STDDEV, KAGG_QUANTIZE,
 	KAGG_LQUANTIZE,
+	KAGG_NONE = 255,         /* no aggregation: the clause only stores thread variables */
 };
 
 struct kagg_part {
@@ -74,6 +79,15 @@ struct kagg_pred {
 	long long rhs;
 };
 
+#define KAGG_MAX_STORES 2        /* self->x = v statements of one clause */
+#define KAGG_MAX_VARS 32         /* thread variables the kernel keeps (index below it) */
+struct kagg_store {
+	unsigned int var, pad;   /* self->VAR = SRC (0 stored: the variable is freed, as in D) */
+	struct kagg_part src;
+};
+/* kagg_drops[cpu][KAGG_DROP_*]: what kernel clauses could not do (see nomiss) */
+enum { KAGG_DROP_AGG, KAGG_DROP_DYN, KAGG_NDROPS };
+
 struct kagg_clause {
 	unsigned char fn;        /* enum kagg_fn */
 	unsigned char nparts;
@@ -85,6 +99,17 @@ struct kagg_clause {
 	struct kagg_part parts[KAGG_MAX_PARTS];
 	struct kagg_pred preds[KAGG_MAX_PREDS];
 	char sconst[KAGG_SCONST];
+	/* Thread variables (D's self->) kept in the kernel: a variable is there only when every
+	 * clause that reads or stores it runs there (kagg.c), so such a clause never goes to user
+	 * space: a hit it cannot count is a drop (kagg_drops), not a record. The value is
+	 * val - val2 when val_sub; stores run after the aggregation, in the clause's order. */
+	unsigned char nstores;
+	unsigned char nomiss;    /* it reads or stores thread variables */
+	unsigned char val_sub;
+	unsigned char selfpred;  /* var + 1: the predicate also wants self->var != 0 */
+	unsigned char pad2[4];
+	struct kagg_part val2;
+	struct kagg_store stores[KAGG_MAX_STORES];
 };
 
 /* One CPU's value. count counts hits for every function (min and max use it to know a value is

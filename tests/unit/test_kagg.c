@@ -46,6 +46,7 @@ static void test_plan(void)
 		{ "python*:::function-entry { @[copyinstr(arg1)] = count(); }", "kernel" },
 		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), pid, tid, cpu, execname, arg2] = sum(arg2); }", "kernel" },
 		{ "python*:::function-entry { @ = quantize(arg2); }", "kernel" },
+		{ "python*:::function-entry { @[\"ns\", arg2] = count(); }", "kernel" },
 		{ "python*:::function-entry { @ = lquantize(arg2, 0, 100, 10); }", "kernel" },
 		{ "python*:::function-entry { @ = avg(arg2); @b = stddev(arg2); }", "user space (not a single aggregation)" },
 		{ "python*:::function-entry /arg2 > 3/ { @ = count(); }", "kernel" },
@@ -65,7 +66,7 @@ static void test_plan(void)
 		{ "python*:::function-entry { @ = max(arg2); } END { trunc(@); }", "user space (min/max cleared or truncated)" },
 		{ "python*:::function-entry { @ = sum(arg2); } END { trunc(@); }", "kernel" },
 		{ "python*:::function-return { @ = count(); }", "user space (a probe the kernel program does not run on)" },
-		{ "python1234:::function-entry { @ = count(); }", "user space (a probe of one process)" },
+		{ "python1234:::function-entry { @ = count(); }", "user space (a probe the kernel program does not run on)" },   /* a system-wide probe: the pid would need a check */
 		{ "python*:::function-entry { @[copyinstr(arg0), copyinstr(arg1), copyinstr(arg0)] = count(); }", "user space (more than two string keys)" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -82,6 +83,103 @@ static void test_plan(void)
 		struct kagg *k = kagg_new(p, 256);
 		kagg_bind(k, r, yes, NULL);
 		CHECK_STR(cases[i].src, cases[i].where, kagg_where(k, 0, where, sizeof(where)));
+		kagg_free(k);
+		rt_free(r);
+		pg_free(p);
+	}
+}
+
+static bool both(const struct ps_probe *p, void *ctx)
+{
+	(void)ctx;
+	(void)p;
+	return true;
+}
+
+/* self-> variables: a variable is in the kernel only when every clause touching it is; the
+ * where of each clause of a program ("k": kernel, "u": user space), with OK as the kernel's
+ * probes. */
+static void test_self(void)
+{
+	static const struct {
+		const char *src, *where;
+		bool allprobes;
+	} cases[] = {
+		/* the latency pattern: both clauses in the kernel */
+		{ "python*:::function-entry { self->ts = timestamp; }\n"
+		  "python*:::function-return /self->ts/ { @[copyinstr(arg1)] = quantize(timestamp - self->ts); self->ts = 0; }",
+		  "kk", true },
+		{ "python*:::function-entry { self->ts = timestamp; }\n"
+		  "python*:::function-return /self->ts != 0 && copyinstr(arg1) == \"a\"/ { @ = avg(timestamp - self->ts); self->ts = 0; }",
+		  "kk", true },
+		{ "python*:::function-entry { self->ts = timestamp; }\n"
+		  "python*:::function-return /0 != self->ts/ { @ = lquantize(timestamp - self->ts, 0, 1000, 100); self->ts = 0; }",
+		  "kk", true },
+		/* a user-space clause reads it: every clause on it stays in user space */
+		{ "python*:::function-entry { self->ts = timestamp; }\n"
+		  "python*:::function-return /self->ts/ { @ = quantize(timestamp - self->ts); self->ts = 0; }\n"
+		  "python*:::function-return /self->ts/ { printf(\"%d\", self->ts); }",
+		  "uuu", true },
+		/* ... transitively: self->b's clause has self->a, which a printf reads */
+		{ "python*:::function-entry { self->a = timestamp; self->b = timestamp; }\n"
+		  "python*:::function-return /self->b/ { @ = max(timestamp - self->b); self->b = 0; }\n"
+		  "python*:::function-return { trace(self->a); }",
+		  "uuu", true },
+		/* other variables are independent */
+		{ "python*:::function-entry { self->a = timestamp; }\n"
+		  "python*:::function-return /self->a/ { @ = sum(timestamp - self->a); self->a = 0; }\n"
+		  "python*:::function-return { self->u = arg2; trace(self->u); }",
+		  "kku", true },
+		/* the entry clause cannot be in the kernel (its probe is not a kernel probe) */
+		{ "python*:::function-return { self->ts = timestamp; }\n"
+		  "python*:::function-entry /self->ts/ { @ = count(); self->ts = 0; }",
+		  "uu", false },
+		/* a store the kernel cannot do, a narrow variable, an array, a string */
+		{ "python*:::function-entry { self->ts = timestamp * 2; }\n"
+		  "python*:::function-return /self->ts/ { @ = count(); }", "uu", true },
+		{ "self int x; python*:::function-entry { self->x = arg2; }\n"
+		  "python*:::function-return /self->x/ { @ = count(); }", "uu", true },
+		{ "python*:::function-entry { self->s[arg2] = timestamp; }\n"
+		  "python*:::function-return /self->s[arg2]/ { @ = count(); }", "uu", true },
+		{ "python*:::function-entry { self->n = copyinstr(arg1); }\n"
+		  "python*:::function-return { @[self->n] = count(); }", "uu", true },
+		/* a key from a thread variable: user space */
+		{ "python*:::function-entry { self->a = arg2; }\n"
+		  "python*:::function-return { @[self->a] = count(); }", "uu", true },
+		/* the store before the aggregation: user space (order) */
+		{ "python*:::function-entry { self->a = arg2; }\n"
+		  "python*:::function-return /self->a/ { self->a = 0; @ = count(); }", "uu", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_prog *p = pg_new();
+		struct dt_opts o = { .probes = list, .nprobes = 2, .zero_ok = true };
+		struct rt *r = NULL;
+		struct rt_opts ro = { .out = stdout };
+		char where[96], got[16] = "";
+		if (dt_compile("t.d", cases[i].src, &o, p) < 0 || rt_new(p, list, 2, &ro, &r) < 0) {
+			CHECK(cases[i].src, false);
+			pg_free(p);
+			continue;
+		}
+		struct kagg *k = kagg_new(p, 256);
+		kagg_bind(k, r, cases[i].allprobes ? both : yes, NULL);
+		for (int ci = 0; ci < p->nclauses && ci < 15; ci++)
+			got[ci] = strcmp(kagg_where(k, ci, where, sizeof(where)), "kernel") == 0 ? 'k' : 'u';
+		CHECK_STR(cases[i].src, cases[i].where, got);
+		if (i == 0) {
+			int n, nstrs, room, str_off, entries;
+			const struct kagg_clause *t = kagg_table(k, &n, &nstrs, &room, &str_off, &entries);
+			CHECK_INT("self: two rows", 2, n);
+			CHECK_INT("self: entry row only stores", KAGG_NONE, t[0].fn);
+			CHECK_INT("self: entry stores timestamp", KAGG_S_TIMESTAMP, t[0].stores[0].src.src);
+			CHECK_INT("self: return row's predicate", (int)t[0].stores[0].var + 1, t[1].selfpred);
+			CHECK_INT("self: value timestamp - self->ts", 1,
+				  t[1].val_sub && t[1].val.src == KAGG_S_TIMESTAMP && t[1].val2.src == KAGG_S_SELF);
+			CHECK_INT("self: return stores 0", 1,
+				  t[1].nstores == 1 && t[1].stores[0].src.src == KAGG_S_CONST &&
+				  t[1].stores[0].src.val == 0);
+			CHECK_INT("self: no fall back to user space", 1, t[0].nomiss && t[1].nomiss);
+		}
 		kagg_free(k);
 		rt_free(r);
 		pg_free(p);
@@ -176,6 +274,7 @@ static void test_merge(void)
 int main(void)
 {
 	test_plan();
+	test_self();
 	test_fold();
 	test_merge();
 	free(buf);
