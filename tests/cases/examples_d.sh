@@ -98,8 +98,9 @@ grep -q "^workload: 300 ms asleep" "$TMP/t.out" || fail "the workload ran under 
 # the lines "c.py FUNC CALLS CPU(us) ELAPSED(us)"
 read -r s_calls s_cpu s_wall <<<"$(awk '$1 == "c.py" && $2 == "sleeper" { print $3, $4, $5 }' "$TMP/t.out")"
 read -r p_calls p_cpu p_wall <<<"$(awk '$1 == "c.py" && $2 == "spin" { print $3, $4, $5 }' "$TMP/t.out")"
-# generous bounds for a loaded machine: elapsed 300 ms to 3 s; the spinner on CPU at least a third
-# tenth of its 300 ms (2 CPUs shared by many runs) and 3 times the sleeper's; the sleeper under 50 ms (the scheduler's ticks are 1-10 ms)
+# generous bounds for a loaded machine: elapsed 300 ms to 3 s; the spinner on CPU at least a tenth
+# of its 300 ms (2 CPUs shared by many runs) and 3 times the sleeper's; the sleeper under 50 ms
+# (vtimestamp moves at the scheduler's ticks, 1 to 10 ms)
 if [ "$s_calls" = 1 ] && [ "$p_calls" = 1 ] &&
 	[ "$s_wall" -ge 300000 ] && [ "$s_wall" -lt 3000000 ] &&
 	[ "$p_wall" -ge 300000 ] && [ "$p_wall" -lt 3000000 ] &&
