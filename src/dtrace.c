@@ -21,8 +21,8 @@
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. An
  *     argument plus a constant (or an 8-byte read of one) is read by the kernel at the hit, as
- *     copyin(addr, SIZE) is; copyin at any other address is a compile error (the address is
- *     known only after the hit). A read that faults is "invalid address", as in DTrace.
+ *     copyin(addr, SIZE) and inet_ntoa/inet_ntoa6/inet_ntop are; copyin at any other address is
+ *     a compile error (the address is known only after the hit). A read that faults is "invalid address", as in DTrace.
  *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
  *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
  *     printf's %a/%A print hex, not symbols. jstack() gives the Python frames only, not mixed
@@ -65,7 +65,7 @@
  *     pyscope does not have (fbt, sched, io...) is said on stderr once.
  *   - Not there, each a compile error at its use: stop() (pyscope never stops a traced
  *     process), the ERROR probe, speculations, llquantize, stack() and the other kernel-side
- *     functions, inet_ntoa and its family, getopt, C types beyond integers and strings (struct,
+ *     functions, getopt, C types beyond integers and strings (struct,
  *     pointers, -> on arguments, translators, inline, sizeof).
  *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
  *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
