@@ -64,9 +64,10 @@
  *     probes exist for the functions the script's descriptions name. Under -Z, a provider
  *     pyscope does not have (fbt, sched, io...) is said on stderr once.
  *   - Not there, each a compile error at its use: stop() (pyscope never stops a traced
- *     process), the ERROR probe, speculations, llquantize, stack() and the other kernel-side
- *     functions, getopt, C types beyond integers and strings (struct,
- *     pointers, -> on arguments, translators, inline, sizeof).
+ *     process), copyinto (no scratch memory; copyin gives the bytes as a value), the ERROR
+ *     probe, speculations, llquantize, stack() and the other kernel-side functions, getopt, C
+ *     types beyond integers and strings (struct, pointers, -> on arguments, translators,
+ *     inline, sizeof).
  *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
  *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
  *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.
