@@ -251,6 +251,7 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 	if (n->kind == PG_E_CALL) {
 		struct ps_memread m;
 		int size = pg_memfn(n->op, NULL);
+		const struct pg_node *addr = n->nkids > 0 ? n->kids[0] : NULL;
 		int rc = 0;
 		switch (n->op) {
 		case PG_F_COPYSTR:
@@ -280,10 +281,21 @@ static void cw_walk(struct cw *w, const struct pg_node *n)
 				break;
 			}
 			/* fall through */
+		case PG_F_INET_NTOA:
+		case PG_F_INET_NTOA6:
+		case PG_F_INET_NTOP:
+			/* an IPv4 address is 4 bytes; inet_ntop reads 16 unless its family is AF_INET */
+			if (n->op == PG_F_INET_NTOA || n->op == PG_F_INET_NTOA6)
+				size = n->op == PG_F_INET_NTOA ? 4 : 16;
+			else if (n->op == PG_F_INET_NTOP && n->nkids > 1) {
+				size = n->kids[0]->kind == PG_E_INT && n->kids[0]->i == 2 ? 4 : 16;
+				addr = n->kids[1];
+			}
+			/* fall through */
 		default:
-			if (size <= 0)
+			if (size <= 0 || !addr)
 				break;
-			rc = addr_of(cap, n->kids[0], &m);
+			rc = addr_of(cap, addr, &m);
 			if (rc == 0) {
 				m.size = size;
 				rc = add_read(cap, &m) < 0 ? -2 : 0;

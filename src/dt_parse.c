@@ -60,6 +60,8 @@ static const struct { const char *name; enum pg_func f; int size; } functions[] 
 	{ "umod", PG_F_UMOD, 0 },         { "uaddr", PG_F_UADDR, 0 },
 	{ "copyinto", PG_F_COPYINTO, 0 },  { "strtok", PG_F_STRTOK, 0 },
 	{ "setopt", PG_F_SETOPT, 0 },
+	{ "inet_ntoa", PG_F_INET_NTOA, 0 }, { "inet_ntoa6", PG_F_INET_NTOA6, 0 },
+	{ "inet_ntop", PG_F_INET_NTOP, 0 },
 };
 
 /* Statements that are actions, not expressions (parsed by the functions in action_parsers). */

@@ -10,9 +10,10 @@
  *                  [-o FILE] [-x OPT[=VAL]] [-D NAME[=DEF]] [-U NAME] [-I DIR]
  *                  [-l [-n PROBE | -P PROVIDER]] [ARG...]
  *
- * Where it differs from DTrace, and why:
+ * Where it differs from DTrace, and why (README.md's "Deviations from dtrace(1)" says the same):
  *   - vtimestamp is the scheduler's count of the thread's on-CPU time, which the kernel brings up
- *     to date at each tick and context switch: within a tick of dtrace's. ppid, uid, gid and
+ *     to date at each tick and context switch: within a tick of dtrace's (a call much shorter
+ *     than a tick shows 0 or a whole tick; sums over many calls come out right). ppid, uid, gid and
  *     curpsinfo's fields are read from /proc once per process (psinfo.c; a later setuid is not
  *     seen; 0 or "" in a replay, but pr_pid and pr_fname); walltimestamp is timestamp shifted by
  *     the clock offset taken at start.
@@ -20,10 +21,12 @@
  *     (copyinstr(arg1), copyinstr(args[1])) is copied for that clause's probes; a pointer held in
  *     a variable makes the probe copy every argument, and only works at the same hit. An
  *     argument plus a constant (or an 8-byte read of one) is read by the kernel at the hit, as
- *     copyin(addr, SIZE) is; copyin at any other address is a compile error (the address is
- *     known only after the hit). A read that faults is "invalid address", as in DTrace.
+ *     copyin(addr, SIZE) and inet_ntoa/inet_ntoa6/inet_ntop are; copyin at any other address is
+ *     a compile error (the address is known only after the hit). A read that faults is "invalid address", as in DTrace.
  *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
  *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
+ *     printf's %a/%A print hex, not symbols. jstack() gives the Python frames only, not mixed
+ *     into the native ones.
  *   - Aggregations not printed by printa() are printed at the end even with -q, after one
  *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
  *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
@@ -58,7 +61,13 @@
  *     printed by a clause of another probe includes hits of that moment the ring still holds.
  *   - syscall, proc and profile (capture_sys.c): under -c or -p only the traced processes and
  *     those they fork are seen (filtered in the kernel); pid return probes give arg0 0; pid
- *     probes exist for the functions the script's descriptions name.
+ *     probes exist for the functions the script's descriptions name. Under -Z, a provider
+ *     pyscope does not have (fbt, sched, io...) is said on stderr once.
+ *   - Not there, each a compile error at its use: stop() (pyscope never stops a traced
+ *     process), copyinto (no scratch memory; copyin gives the bytes as a value), the ERROR
+ *     probe, speculations, llquantize, stack() and the other kernel-side functions, getopt, C
+ *     types beyond integers and strings (struct, pointers, -> on arguments, translators,
+ *     inline, sizeof).
  *   - Limits, each stated when it is hit (dt_parse.h): a script of at most 16 MiB; expressions and
  *     statements nested at most 1000 deep; 10,000 statements in a block; 100,000 clauses;
  *     tick-N periods from 200us (DTrace's fastest, 5000hz) to 365d.

@@ -4,12 +4,17 @@
  * or the JSON-lines stream documented in event.h with --json (what replay reads back).
  *
  *   pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json] [--strsize N]
+ *                  [--stack] [--vtimestamp] [--ustack]
  *
  * Human lines: TIME_NS PID TID CPU MARKER ARGS..., strings as they are (quoted JSON-style when
  * empty or holding blanks or control bytes, "..." after one that was cut at strsize), integers in
  * decimal, the audit tuple pointer in hex. Lost records are reported on stderr as they happen and
  * in the summary; with --json the stream carries them as {"lost":N} lines and ends with
- * {"end":{...}}. The exit status is the command's with -c, 0 after a stop (stop.h), 2 when
+ * {"end":{...}}. --vtimestamp and --ustack (with --json) add what a replayed D script reads of
+ * the hit beyond the arguments: "vts" (the thread's on-CPU ns: vtimestamp) and "ustack" (the
+ * native return addresses: ustack(), ucaller), so that a script replays as it ran live. (The
+ * stream's "mem" section, copyin's bytes, needs the script's addresses: events never asks.)
+ * The exit status is the command's with -c, 0 after a stop (stop.h), 2 when
  * nothing could be traced.
  */
 #include <errno.h>
@@ -67,7 +72,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json]\n"
-		"                      [--strsize N] [--stack]\n"
+		"                      [--strsize N] [--stack] [--vtimestamp] [--ustack]\n"
 		"\n"
 		"Print every python marker hit, one line per hit. (The operating system's providers,\n"
 		"syscall, proc, pid and profile, are D's: pyscope dtrace -l lists them.)\n"
@@ -85,6 +90,10 @@ static void usage(FILE *f)
 		"  --strsize N     bytes kept of each string, NUL included (default %d, at most %d)\n"
 		"  --stack         under each hit, the thread's Python stack, innermost first, walked in\n"
 		"                  the kernel at the hit (\"    func (file:line)\"; JSON: \"pystack\")\n"
+		"  --vtimestamp    with --json: each hit's \"vts\", the thread's on-CPU nanoseconds\n"
+		"                  (what a replayed D script's vtimestamp reads)\n"
+		"  --ustack        with --json: each hit's \"ustack\", the native user stack's return\n"
+		"                  addresses, innermost first (a replayed script's ustack(), ucaller)\n"
 		"  --provider      -c: load pyscope's provider into the command (a CPython 3.8-3.14\n"
 		"                  without markers; done by itself for one named python*)\n"
 		"  --no-provider   -c: never load it (see pyscope provider --help)\n"
@@ -260,9 +269,23 @@ static int print_json(const struct ps_event *ev, struct out *o)
 				putc_unlocked(',', f);
 			put_u64(f, i);
 		}
+	putc_unlocked(']', f);
+	if (ev->sections & PS_SEC_VTS) {
+		put_str(f, ",\"vts\":");
+		put_u64(f, ev->vts);
+	}
+	if (ev->sections & PS_SEC_USTACK) {
+		put_str(f, ",\"ustack\":[");
+		for (int i = 0; i < ev->nustack; i++) {
+			if (i)
+				putc_unlocked(',', f);
+			put_i64(f, (int64_t)ev->ustack[i]);   /* replay reads the bits back as they are */
+		}
+		putc_unlocked(']', f);
+	}
 	if (ev->pyframes) {
 		/* "pystack": innermost first; "pyflags": event.h's PS_PYSTACK_* when not 0 */
-		put_str(f, "],\"pystack\":[");
+		put_str(f, ",\"pystack\":[");
 		for (int i = 0; i < ev->npyframes; i++) {
 			put_str(f, i ? ",{\"func\":" : "{\"func\":");
 			put_json_str(f, ev->pyframes[i].func);
@@ -272,14 +295,13 @@ static int print_json(const struct ps_event *ev, struct out *o)
 			put_i64(f, ev->pyframes[i].line);
 			putc_unlocked('}', f);
 		}
+		putc_unlocked(']', f);
 		if (ev->pyflags) {
-			put_str(f, "],\"pyflags\":");
+			put_str(f, ",\"pyflags\":");
 			put_u64(f, ev->pyflags);
-			put_str(f, "}\n");
-			return 0;
 		}
 	}
-	put_str(f, "]}\n");
+	put_str(f, "}\n");
 	return 0;
 }
 
@@ -364,8 +386,9 @@ static int build_probe_names(struct out *o, const struct ps_probe *const *probes
 	return 0;
 }
 
-/* --markers: every item must match some probe; enable what matches. */
-static int enable_markers(struct cap *c, const char *list, bool stack)
+/* --markers: every item must match some probe; enable what matches, with SECTIONS (PS_SEC_*:
+ * the Python stack, the native stack, vtimestamp) read at each hit. */
+static int enable_markers(struct cap *c, const char *list, uint32_t sections)
 {
 	const struct ps_probe *const *probes;
 	int n = cap_probes(c, &probes), rc = 0;
@@ -377,11 +400,18 @@ static int enable_markers(struct cap *c, const char *list, bool stack)
 		int hits = 0;
 		for (int i = 0; i < n; i++)
 			if (sdt_match(item, probes[i]->provider, probes[i]->name)) {
-				cap_enable(c, probes[i]->id, cap_default_strargs(probes[i]->marker) |
-					   (stack ? CAP_STRARGS_PYSTACK : 0));
+				struct ps_capture w = {
+					.strargs = cap_default_strargs(probes[i]->marker),
+					.sections = sections,
+				};
+				if ((rc = cap_want(c, probes[i]->id, &w)) < 0) {
+					fprintf(stderr, "pyscope: cannot enable %s: %s\n",
+						probes[i]->name, strerror(-rc));
+					break;
+				}
 				hits++;
 			}
-		if (hits)
+		if (hits || rc < 0)
 			continue;
 		fprintf(stderr, "pyscope: no marker matches '%s'; markers:", item);
 		for (int i = 0, k = 0; i < n; i++) {
@@ -416,7 +446,8 @@ int events_main(int argc, char **argv)
 {
 	struct cap_config cfg = { 0 };
 	const char *markers = NULL;
-	bool json = false, stack = false;
+	bool json = false;
+	uint32_t sections = 0;       /* PS_SEC_*: --stack, --ustack, --vtimestamp */
 	pid_t *pids = calloc(argc, sizeof(pid_t));
 	int modes = 0, status = 2;
 	struct cap *c = NULL;
@@ -456,7 +487,11 @@ int events_main(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--stack") == 0) {
-			stack = true;
+			sections |= PS_SEC_PYSTACK;
+		} else if (strcmp(a, "--ustack") == 0) {
+			sections |= PS_SEC_USTACK;
+		} else if (strcmp(a, "--vtimestamp") == 0) {
+			sections |= PS_SEC_VTS;
 		} else if (strcmp(a, "--strsize") == 0 && val) {
 			if (parse_int("--strsize", val, PS_STRSIZE_MIN, PS_STRSIZE_MAX,
 				      &cfg.strsize) < 0)
@@ -488,7 +523,12 @@ int events_main(int argc, char **argv)
 		goto out;
 	}
 
-	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers, stack) < 0 || cap_attach(c) < 0)
+	if ((sections & (PS_SEC_USTACK | PS_SEC_VTS)) && !json) {
+		fprintf(stderr, "pyscope: events: --%s is for --json recordings (add --json)\n",
+			sections & PS_SEC_VTS ? "vtimestamp" : "ustack");
+		goto out;
+	}
+	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers, sections) < 0 || cap_attach(c) < 0)
 		goto out;
 	const struct ps_probe *const *probes;
 	int nprobes = cap_probes(c, &probes);

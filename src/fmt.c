@@ -15,7 +15,8 @@
  * walltimestamp as "2026 Nov 26 07:20:04" or RFC 822) and %a/%A (addresses, printed 0x-hex here:
  * pyscope does not symbolize). Extensions over DTrace: the length modifiers hh, z, j, t are
  * accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
- * floating-point values). Not supported: %k (stacks), %ls/%ws/%wc (wide strings).
+ * floating-point values). %k prints a stack: ustack() and jstack() values are strings here, so it
+ * is %s for them (as in printa("%k %@d", @stacks)). Not supported: %ls/%ws/%wc (wide strings).
  *
  * Every integer is 64 bits: %d/%i print signed, %u/%x/%X/%o the same bits unsigned (so -1 is
  * 18446744073709551615 / ffffffffffffffff). An h or hh modifier truncates to 16 or 8 bits, as a
@@ -85,6 +86,7 @@ static const struct convdef convdefs[] = {
 	{ 'C', K_ECHR, M_NONE, proto_csi },
 	{ 's', K_STR, M_NONE, proto_str },
 	{ 'S', K_ESTR, M_NONE, proto_str },
+	{ 'k', K_STR, M_NONE, "stack" },
 	{ 'p', K_PTR, M_NONE, proto_addr },
 	{ 'a', K_ADDR, M_NONE, proto_addr },
 	{ 'A', K_ADDR, M_NONE, proto_addr },

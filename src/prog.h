@@ -216,6 +216,9 @@ enum pg_func {
 	PG_F_USYMDATA,           /* (pc) stap: "symbol+0x1f/0x40 [module]" */
 	PG_F_COPYINTO,           /* (addr, size, dest) D's copyinto: refused by bind_capture (D's
 				  * copyin gives the bytes as a value; no scratch memory to fill) */
+	PG_F_INET_NTOA,          /* (addr) D: the 4 bytes at addr as "127.0.0.1" */
+	PG_F_INET_NTOA6,         /* (addr) D: the 16 bytes at addr as "::1" */
+	PG_F_INET_NTOP,          /* (af, addr) D: as inet_ntoa (af 2) or inet_ntoa6 (10, 26) */
 	/* the Python stack captured at the hit (ps_event.pyframes), as text */
 	PG_F_JSTACK,             /* ([frames[, strsize]]) D's jstack(): as ustack() prints */
 	PG_F_PYBACKTRACE,        /* () stap's pybacktrace(): one " func (file:line)" a line */

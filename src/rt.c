@@ -11,6 +11,7 @@
  * Faults longjmp out of the clause being run; the clause's output is buffered (a memstream) so
  * that, as in DTrace, a clause that faults prints nothing.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -732,6 +733,26 @@ static struct ps_value f_copyin(struct rt *r, const struct ps_value *a, int n)
 		addr_fault(r, a[0].i);
 	size_t len = (size_t)a[1].i < m->len ? (size_t)a[1].i : m->len;
 	return ps_str(str_n(r, (const char *)m->bytes, strnlen((const char *)m->bytes, len)));
+}
+
+/* D's inet_ntoa(addr), inet_ntoa6(addr), inet_ntop(af, addr): the address the kernel read at the
+ * hit, in the usual text. inet_ntop takes AF_INET (2) and AF_INET6 as Linux (10) or illumos
+ * (26, what D scripts' net.d constants say) numbers it; another family is an illegal operation. */
+static struct ps_value f_inet(struct rt *r, const struct ps_value *a, int n)
+{
+	(void)n;
+	int op = r->at->op;
+	int64_t af = op == PG_F_INET_NTOP ? a[0].i : op == PG_F_INET_NTOA ? 2 : 10;
+	int64_t addr = op == PG_F_INET_NTOP ? a[1].i : a[0].i;
+	if (af != 2 && af != 10 && af != 26)
+		fault(r, RT_FAULT_ILLOP, r->at, "illegal operation");
+	const struct ps_mem *m = mem_at(r, addr, af == 2 ? 4 : 16, false);
+	if (!m)
+		addr_fault(r, addr);
+	char buf[INET6_ADDRSTRLEN];
+	if (!inet_ntop(af == 2 ? AF_INET : AF_INET6, m->bytes, buf, sizeof(buf)))
+		buf[0] = '\0';
+	return ps_str(str_n(r, buf, strlen(buf)));
 }
 
 /* ---- native symbols (elfsym.h) ---- */
@@ -1557,7 +1578,8 @@ static struct ps_value (*const funcs[PG_F_COUNT])(struct rt *, const struct ps_v
 	[PG_F_UBACKTRACE] = f_ustack, [PG_F_SPRINT_UBACKTRACE] = f_ustack,
 	[PG_F_PRINT_UBACKTRACE] = f_ustack, [PG_F_USYM] = f_usym, [PG_F_UFUNC] = f_usym,
 	[PG_F_UMOD] = f_usym, [PG_F_UADDR] = f_usym, [PG_F_USYMNAME] = f_usym,
-	[PG_F_USYMDATA] = f_usym,
+	[PG_F_USYMDATA] = f_usym, [PG_F_INET_NTOA] = f_inet, [PG_F_INET_NTOA6] = f_inet,
+	[PG_F_INET_NTOP] = f_inet,
 	[PG_F_JSTACK] = f_pystack, [PG_F_PYBACKTRACE] = f_pystack, [PG_F_PRINT_PYBACKTRACE] = f_pystack,
 };
 

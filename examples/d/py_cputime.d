@@ -5,8 +5,9 @@
  * a function that sleeps or waits shows a small CPU time and a large elapsed one. Written in the
  * style of the Python D toolkits' cputime scripts.
  *
- * Needs vtimestamp as DTrace has it (a sleeping thread's does not advance); until pyscope's
- * vtimestamp is the thread's CPU clock it prints wall time in both columns.
+ * vtimestamp is the thread's on-CPU nanoseconds as the scheduler last counted them (at its ticks
+ * and switches): a sleeping thread's does not advance, a running one's moves in steps of up to a
+ * tick, so calls much shorter than a tick show 0 or a whole tick; their sums come out right.
  *
  * USAGE: pyscope dtrace -s py_cputime.d -c 'python3 prog.py'
  *

@@ -5,8 +5,8 @@
  * function and line per frame, innermost first), counted; the most frequent stacks print last.
  * Written in the style of the Python D toolkits' profile scripts.
  *
- * Needs profile-N samples that carry the interrupted thread and jstack() walking the
- * interpreter's frames in BPF (the Python stacks work); until then it does not compile.
+ * profile-N samples carry the interrupted thread (so /pid == $target/ selects the program's), and
+ * jstack() walks the interpreter's frames in BPF at the sample.
  *
  * USAGE: pyscope dtrace -s py_profile.d -c 'python3 prog.py'
  */

@@ -7,8 +7,11 @@
 #     charged to g (less than one more MiB besides), printed by one printa of two aggregations
 #   - py_flowdelta.d: the flow has inner() called 14 times, indented one level under its caller;
 #     the call after slow()'s 50 ms sleep shows a delta of 50 ms to 2 s
-# Scripts for on-CPU time (vtimestamp) and sampled Python stacks (jstack) are in examples/d too;
-# they wait for the helpers doing vtimestamp and jstack and have no test here.
+#   - py_cputime.d: sleeper() sleeps 300 ms, spin() spins 300 ms on the clock: both show ~300 ms
+#     elapsed; spin's on-CPU time is most of that, sleeper's next to nothing (vtimestamp is the
+#     thread's CPU clock, not the wall clock)
+#   - py_profile.d: the hottest sampled Python stack is spin (at a line of its loop) called from
+#     main (at the line of the call), each frame with its file:line; its count is most samples
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "example D scripts" || exit 0
@@ -69,4 +72,68 @@ if [[ $line_inner == *"-> inner:"* ]] && [ "${delta:-0}" -ge 50000 ] && [ "$delt
 	pass "py_flowdelta.d: the call after slow's 50 ms sleep shows a delta of $delta us"
 else
 	fail "py_flowdelta.d: the call after slow's sleep (delta '$delta')" "$line_slow" "$line_inner"
+fi
+
+# On-CPU time and the sampled profile: a sleeper and a spinner of 300 ms each, called from main.
+cat >"$TMP/c.py" <<'PY'
+import time
+def sleeper():
+    time.sleep(0.3)
+def spin():
+    t = time.perf_counter() + 0.3
+    n = 0
+    while time.perf_counter() < t:
+        n += 1
+    return n
+def main():
+    sleeper()
+    spin()
+main()
+print("workload: 300 ms asleep in sleeper, 300 ms spinning in spin (lines 7-8), called from main (line 12)")
+PY
+C="$PY311 $TMP/c.py"
+
+D -s "$EX/py_cputime.d" -c "$C" >"$TMP/t.out" 2>"$TMP/t.err"
+grep -q "^workload: 300 ms asleep" "$TMP/t.out" || fail "the workload ran under py_cputime.d" "$(head -5 "$TMP/t.err")"
+# the lines "c.py FUNC CALLS CPU(us) ELAPSED(us)"
+read -r s_calls s_cpu s_wall <<<"$(awk '$1 == "c.py" && $2 == "sleeper" { print $3, $4, $5 }' "$TMP/t.out")"
+read -r p_calls p_cpu p_wall <<<"$(awk '$1 == "c.py" && $2 == "spin" { print $3, $4, $5 }' "$TMP/t.out")"
+# generous bounds for a loaded machine: elapsed 300 ms to 3 s; the spinner on CPU at least a tenth
+# of its 300 ms (2 CPUs shared by many runs) and 3 times the sleeper's; the sleeper under 50 ms
+# (vtimestamp moves at the scheduler's ticks, 1 to 10 ms)
+if [ "$s_calls" = 1 ] && [ "$p_calls" = 1 ] &&
+	[ "$s_wall" -ge 300000 ] && [ "$s_wall" -lt 3000000 ] &&
+	[ "$p_wall" -ge 300000 ] && [ "$p_wall" -lt 3000000 ] &&
+	[ "$p_cpu" -ge 30000 ] && [ "$p_cpu" -le "$p_wall" ] &&
+	[ "$s_cpu" -lt 50000 ] && [ "$p_cpu" -gt $((3 * s_cpu)) ]; then
+	pass "py_cputime.d: spin ${p_cpu} us on CPU of ${p_wall} us, sleeper ${s_cpu} us of ${s_wall} us"
+else
+	fail "py_cputime.d: spin on CPU, sleeper not (sleeper '$s_calls $s_cpu $s_wall', spin '$p_calls $p_cpu $p_wall')" \
+		"$(grep -E 'FILE|c\.py' "$TMP/t.out")" "$(head -5 "$TMP/t.err")"
+fi
+# main includes both: its CPU time is its callees', its elapsed time their sum
+read -r m_cpu m_wall <<<"$(awk '$1 == "c.py" && $2 == "main" { print $4, $5 }' "$TMP/t.out")"
+if [ -n "$m_wall" ] && [ "$m_wall" -ge $((s_wall + p_wall)) ] && [ "$m_cpu" -ge "$p_cpu" ] &&
+	[ "$m_cpu" -lt $((p_cpu + s_cpu + 50000)) ]; then
+	pass "py_cputime.d: main's inclusive times hold its callees' ($m_cpu us CPU, $m_wall us elapsed)"
+else
+	fail "py_cputime.d: main's inclusive times ('$m_cpu' '$m_wall')" "$(grep -E 'FILE|c\.py' "$TMP/t.out")"
+fi
+
+D -s "$EX/py_profile.d" -c "$C" >"$TMP/p.out" 2>"$TMP/p.err"
+grep -q "^workload: 300 ms asleep" "$TMP/p.out" || fail "the workload ran under py_profile.d" "$(head -5 "$TMP/p.err")"
+# the stacks print as DTrace's printa("%k%@8d\n\n"): a blank line, the frames "[ FILE:LINE (FUNC) ]"
+# innermost first, the count on a line of its own; the hottest prints last
+awk -v RS= '/\[/ { last = $0 } END { print last }' "$TMP/p.out" >"$TMP/hot"
+samples=$(awk '/^samples/ { print $2 }' "$TMP/p.out")
+frames=$(grep -o '\[ [^]]* \]' "$TMP/hot" | head -3 | sed "s|$TMP/||" | tr '\n' ' ')
+hot=$(awk 'NF == 1 && $1 ~ /^[0-9]+$/ { print $1 }' "$TMP/hot")
+# all the stacks whose innermost frame is spin (one per line of its loop) hold most samples
+in_spin=$(awk -v RS= '$0 ~ /^ *\[ [^]]*c\.py:[0-9]+ \(spin\) \]/ { s += $NF } END { print s + 0 }' "$TMP/p.out")
+if [[ $frames =~ ^'[ c.py:'[78]' (spin) ] [ c.py:12 (main) ] [ c.py:13 (<module>) ] '$ ]] &&
+	[ -n "$samples" ] && [ "${hot:-0}" -ge 3 ] && [ $((2 * in_spin)) -ge "$samples" ]; then
+	pass "py_profile.d: the hottest stack is spin < main < <module> with file:line ($hot of $samples samples, $in_spin in spin)"
+else
+	fail "py_profile.d: the hottest stack (frames '$frames', count '$hot', in spin '$in_spin', samples '$samples')" \
+		"$(tail -20 "$TMP/p.out")" "$(head -5 "$TMP/p.err")"
 fi

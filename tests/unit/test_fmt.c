@@ -243,7 +243,7 @@ static void test_compile_errors(void)
 {
 	CHECK_STR("undefined conversion", "@3: format conversion #1 is undefined: %y", cerr("ab %y"));
 	CHECK_STR("undefined, second conversion",
-		  "@3: format conversion #2 is undefined: %k", cerr("%d %k"));
+		  "@3: format conversion #2 is undefined: %w", cerr("%d %w"));
 	CHECK_STR("%%w is a literal w", "ok", cerr("%d %%w"));
 	CHECK_STR("%% counts as a conversion (number)",
 		  "@6: format conversion #3 is undefined: %q", cerr("%d %% %q"));
@@ -263,8 +263,9 @@ static void test_compile_errors(void)
 		  cerr("%1$d"));
 	CHECK_STR("%5%", "@1: format conversion #1 cannot be combined with other format flags: %%",
 		  cerr(" %5%"));
-	CHECK_STR("%k is not supported", "@0: format conversion #1 is undefined: %k",
-		  cerr("%k"));
+	CHECK_STR("%k (a stack) compiles", "ok", cerr("%k%@8d"));
+	CHECK_STR("%k prints a stack (a string here)", "\n  [ a.py:3 (f) ]|",
+		  P("%k|", S("\n  [ a.py:3 (f) ]")));
 	CHECK_STR("%ls is not supported", "@0: format conversion #1 is undefined: %ls",
 		  cerr("%ls"));
 	CHECK_STR("%Ld is undefined", "@0: format conversion #1 is undefined: %Ld", cerr("%Ld"));
