@@ -219,8 +219,12 @@ static bool self_uses(const struct pg_prog *p, const struct pg_node *n, uint64_t
 		else
 			*vars |= 1ull << v;
 	}
-	if (n->kind == PG_S_FOREACH && n->fe)
-		ok &= self_uses(p, n->fe->limit, vars) & self_uses(p, n->fe->body, vars);
+	if (n->kind == PG_S_FOREACH && n->fe) {
+		/* both walked: VARS collects every variable either touches */
+		bool limit_ok = self_uses(p, n->fe->limit, vars);
+		bool body_ok = self_uses(p, n->fe->body, vars);
+		ok = ok && limit_ok && body_ok;
+	}
 	for (int i = 0; i < n->nkids; i++)
 		ok &= self_uses(p, n->kids[i], vars);
 	return ok;
