@@ -231,7 +231,7 @@ static int add_target(struct cap *c, pid_t pid, const char *open_path, const cha
 /* -c: split the command into words (blanks separate words; '...' and "..." group; no other shell
  * syntax, like dtrace -c), find the executable the way execvp does, fork a child that waits for
  * cap_start() before it execs. */
-static char **split_words(const char *s, int *n)
+char **cap_split_command(const char *s, int *n)
 {
 	size_t len = strlen(s);
 	char **argv = calloc(len / 2 + 2, sizeof(char *));
@@ -267,7 +267,7 @@ static char **split_words(const char *s, int *n)
 	return argv;
 }
 
-static int find_command(const char *name, char *out, size_t len)
+int cap_find_command(const char *name, char *out, size_t len)
 {
 	if (strchr(name, '/')) {
 		struct stat st;
@@ -313,7 +313,7 @@ static int script_interpreter(const char *path, char *out, size_t len)
 	*end = 0;
 	const char *base = strrchr(p, '/');
 	if (strcmp(base ? base + 1 : p, "env") == 0 && *arg)
-		return find_command(arg, out, len);
+		return cap_find_command(arg, out, len);
 	snprintf(out, len, "%s", p);
 	return access(out, X_OK) == 0 ? 0 : -errno;
 }
@@ -321,7 +321,7 @@ static int script_interpreter(const char *path, char *out, size_t len)
 static int open_command(struct cap *c)
 {
 	int nw;
-	char **argv = split_words(c->cfg.command, &nw);
+	char **argv = cap_split_command(c->cfg.command, &nw);
 	char exe[PATH_MAX];
 	struct sdt_file *sdt;
 	int rc;
@@ -333,7 +333,7 @@ static int open_command(struct cap *c)
 		free(argv);
 		return -EINVAL;
 	}
-	rc = find_command(argv[0], exe, sizeof(exe));
+	rc = cap_find_command(argv[0], exe, sizeof(exe));
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", argv[0],
 			rc == -ENOENT ? "command not found" :

@@ -120,4 +120,11 @@ int cap_command_status(const struct cap *c);
 pid_t cap_command_pid(const struct cap *c);
 uint64_t cap_lost(const struct cap *c);
 void cap_close(struct cap *c);
+/* -c's command line, as capture runs it (dtrace -c's rules): words split at blanks, '...' and
+ * "..." grouping, no other shell syntax. Returns a NULL-terminated array (N words) to free, with
+ * argv[0] when N > 0 (the words share it); NULL when out of memory. */
+char **cap_split_command(const char *s, int *n);
+/* The executable NAME runs, the way execvp finds it (PATH, or a path as given), into OUT.
+ * 0, or -ENOENT, -EACCES, -EISDIR. */
+int cap_find_command(const char *name, char *out, size_t len);
 #endif

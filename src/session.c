@@ -11,7 +11,6 @@
  * tick, then a skip ahead, as DTrace's cyclics do not backlog) bounds a gap of any length.
  */
 #include "session.h"
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -48,82 +47,21 @@ struct ses_command {
 	int status;
 };
 
-/* Blanks separate words; '...' and "..." group (no other shell syntax), as capture.c splits
- * -c for a traced command, so both kinds of run start the same argv. */
-static char **split_words(const char *s, char **buf)
-{
-	size_t len = strlen(s);
-	char **argv = calloc(len / 2 + 2, sizeof(char *));
-	char *o = *buf = malloc(len + 1);
-	int n = 0;
-	if (!argv || !o) {
-		free(argv);
-		free(*buf);
-		return NULL;
-	}
-	while (*s) {
-		while (*s && isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			break;
-		argv[n++] = o;
-		while (*s && !isspace((unsigned char)*s)) {
-			if (*s == '\'' || *s == '"') {
-				char q = *s++;
-				while (*s && *s != q)
-					*o++ = *s++;
-				if (*s)
-					s++;
-			} else {
-				*o++ = *s++;
-			}
-		}
-		*o++ = 0;
-	}
-	argv[n] = NULL;
-	return argv;
-}
-
-/* The executable NAME runs, the way execvp finds it. */
-static int find_command(const char *name, char *out, size_t len)
-{
-	struct stat st;
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		if (access(out, X_OK) != 0)
-			return -errno;
-		return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : 0;
-	}
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	int rc = -ENOENT;
-	while (*path) {
-		size_t dl = strcspn(path, ":");
-		snprintf(out, len, "%.*s/%s", (int)dl, dl ? path : ".", name);
-		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
-			return 0;
-		if (errno == EACCES)
-			rc = -EACCES;
-		path += dl + (path[dl] == ':');
-	}
-	return rc;
-}
-
 int ses_command_open(const char *command, struct ses_command **out)
 {
-	char *buf = NULL, exe[4096];
-	char **argv = split_words(command, &buf);
+	char exe[4096];
+	int nw;
+	char **argv = cap_split_command(command, &nw);
 	int rc = 0, pipefd[2];
 	*out = NULL;
 	if (!argv)
 		return -ENOMEM;
-	if (!argv[0]) {
+	if (nw == 0) {
 		fprintf(stderr, "pyscope: -c needs a command\n");
 		rc = -EINVAL;
 		goto done;
 	}
-	rc = find_command(argv[0], exe, sizeof(exe));
+	rc = cap_find_command(argv[0], exe, sizeof(exe));
 	if (rc < 0) {
 		fprintf(stderr, "pyscope: cannot run '%s': %s\n", argv[0],
 			rc == -ENOENT ? "command not found" :
@@ -161,8 +99,9 @@ int ses_command_open(const char *command, struct ses_command **out)
 	c->go = pipefd[1];
 	*out = c;
 done:
+	if (nw > 0)
+		free(argv[0]);    /* the words' buffer */
 	free(argv);
-	free(buf);
 	return rc;
 }
 
