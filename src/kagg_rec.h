@@ -49,6 +49,10 @@ enum kagg_src {
 enum kagg_fn {
 	KAGG_COUNT, KAGG_SUM, KAGG_AVG, KAGG_MIN, KAGG_MAX, KAGG_STDDEV, KAGG_QUANTIZE,
 	KAGG_LQUANTIZE,
+	KAGG_STAT,               /* SystemTap's statistic (x <<< v): count, sum, min and max at
+				  * once; with hist, the buckets of @hist_log (lq_levels 0: stap's
+				  * log2 layout, agg.c's log_bucket) or @hist_linear (lquantize's
+				  * with levels (hi - lo) / step + 1, which is stap's layout) */
 };
 
 struct kagg_part {
