@@ -1,10 +1,11 @@
 /*
  * kagg.h — aggregation in the kernel, the user half: which clauses of a program the kernel can
- * run (a D clause `@a[keys] = fn(value)` with no predicate, whose keys and value come straight
- * from the hit: arguments, their strings, pid, tid, cpu, execname, constants), the table the BPF
- * side interprets (kagg_rec.h, kagg.bpf.h), and folding what the kernel counted into agg.c's
- * aggregations, so that printa, ticks and the end of the run print what they print when every
- * clause runs in user space.
+ * run (a D clause `@a[keys] = fn(value)`, or a SystemTap probe body `x[keys] <<< value`, whose
+ * keys, value and predicate come straight from the hit: arguments, their strings, pid, tid, cpu,
+ * execname, constants), the table the BPF side interprets (kagg_rec.h, kagg.bpf.h), and folding
+ * what the kernel counted into agg.c's aggregations (or the runtime's statistics, rt_stat), so
+ * that printa, ticks and the end of the run print what they print when every clause runs in
+ * user space.
  *
  * Folding is by difference: the kernel's maps are never cleared while tracing (a clear races
  * with the hits of other CPUs), so kagg keeps the totals it last folded per key and adds what

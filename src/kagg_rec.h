@@ -3,7 +3,8 @@
  * agree on: the table of kernel clauses, the key and value layouts of the aggregation maps.
  * Included by the BPF side, so plain C types only.
  *
- * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` whose keys, value and predicate (terms
+ * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` (or a SystemTap body `x[k1, ...] <<< v`,
+ * KAGG_STAT) whose keys, value and predicate (terms
  * `x OP constant` joined by &&, or a string argument == / != a string constant) come straight
  * from the hit: marker arguments, the strings they point to, pid, tid, cpu,
  * execname or constants. Its row in the table says where each key part comes from and where it
