@@ -916,25 +916,6 @@ static void command_gone(pid_t pid, int code, int sig, void *ctx)
 	}
 }
 
-/* Aggregation in the kernel (kagg.h): what the kernel counted, folded into the runtime's
- * aggregations whenever they are read. */
-struct ksync {
-	struct kagg *k;
-	struct cap *cap;
-};
-
-static void kagg_sync(void *ctx)
-{
-	struct ksync *ks = ctx;
-	if (ks->k && ks->cap)
-		cap_kagg_read(ks->cap, kagg_fold, ks->k);
-}
-
-static bool kagg_probe_ok(const struct ps_probe *p, void *ctx)
-{
-	return cap_is_marker(ctx, p->id);
-}
-
 int dtrace_main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -943,7 +924,7 @@ int dtrace_main(int argc, char **argv)
 	struct ses_command *cmd = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
-	struct ksync ks = { 0 };
+	struct kagg_run ks = { 0 };
 	struct pidlist named = { 0 };
 	struct wants wants = { 0 };
 	FILE *out = stdout;
@@ -1049,40 +1030,22 @@ int dtrace_main(int argc, char **argv)
 			o.nsrc && o.src[0].is_file ? o.src[0].name : "(command line)");
 		goto done;
 	}
-	if (cap) {
-		ro.sync_aggs = kagg_sync;
-		ro.sync_ctx = &ks;
-	}
-	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
+	kagg_hook(&ks, cap, &ro);     /* aggregation in the kernel (kagg.h) */
+	if (rt_new(prog, probes, nprobes, &ro, &r) < 0 || kagg_setup(&ks, prog, r, strsize) < 0)
 		goto done;
-	if (cap && !(ks.k = kagg_new(prog, cap_strsize(cap) == (strsize ? strsize : PS_STRSIZE_DEFAULT)
-				     ? strsize : -1))) {
-		perror("pyscope");
-		goto done;
-	}
-	ks.cap = cap;
-	if (ks.k) {
-		int nk, nstrs, room, str_off, entries;
-		kagg_bind(ks.k, r, kagg_probe_ok, cap);
-		const struct kagg_clause *tab = kagg_table(ks.k, &nk, &nstrs, &room, &str_off, &entries);
-		if (cap_kagg_set(cap, tab, nk, nstrs, room, str_off, entries) < 0)
-			goto done;
-	}
 	for (int ci = 0; o.verbose && ci < prog->nclauses; ci++) {
 		char where[96];
 		fprintf(stderr, "dtrace: clause %d (line %d) runs in %s\n", ci + 1,
 			prog->clauses[ci].npdescs ? prog->clauses[ci].pdescs[0].line : 0,
-			ks.k ? kagg_where(ks.k, ci, where, sizeof(where)) : "user space");
+			kagg_run_where(&ks, ci, where, sizeof(where)));
 	}
 	uint32_t strargs;
 	const struct ps_probe *p;
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
-		bool user;
-		uint32_t kmask = ks.k ? rt_kernel_mask(r, i, &user) : 0;
 		if (rp)
 			replay_enable(rp, p->id, strargs);
 		else if (cap && (cap_want(cap, p->id, rt_capture(r, i)) < 0 ||
-				 (kmask && cap_enable_kagg(cap, p->id, kmask, !user) < 0)))
+				 kagg_enable(&ks, r, i, p->id) < 0))
 			goto done;
 	}
 	if (!quiet)
@@ -1107,7 +1070,7 @@ done:
 	if (ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);
-	kagg_free(ks.k);
+	kagg_run_free(&ks);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);

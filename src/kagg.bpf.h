@@ -159,6 +159,14 @@ static __always_inline int kagg_log2(__u64 m)
 
 static __always_inline int kagg_bucket(const struct kagg_clause *c, long v)
 {
+	if (c->fn == KAGG_STAT && !c->lq_levels) {
+		/* stap's @hist_log (agg.c's log_bucket): zero at 64, 1 at 65, -1 at 63 ... */
+		if (v == 0)
+			return 64;
+		if (v > 0)
+			return 64 + 1 + kagg_log2(v);
+		return 63 - kagg_log2(-(__u64)v);
+	}
 	if (c->fn == KAGG_QUANTIZE) {
 		if (v == 0)
 			return 63;
@@ -194,10 +202,18 @@ static __always_inline void kagg_fold(const struct kagg_clause *c, struct kagg_v
 	case KAGG_SUM:
 	case KAGG_AVG:
 	case KAGG_STDDEV:
+	case KAGG_STAT:
 		old = __sync_fetch_and_add(&val->sum_lo, (__u64)v);
 		__sync_fetch_and_add(&val->sum_hi, (v < 0 ? -1 : 0) + (old + (__u64)v < old));
 		if (c->fn == KAGG_STDDEV)
 			kagg_addsq(val, v);
+		if (c->fn != KAGG_STAT)
+			break;
+		/* stap's statistic: min and max too (per CPU, as MIN and MAX) */
+		if (val->count == 0 || v < val->min)
+			val->min = v;
+		if (val->count == 0 || v > val->max)
+			val->max = v;
 		break;
 	case KAGG_MIN:
 		if (val->count == 0 || v < val->min)
@@ -402,7 +418,7 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		if (h) {
 			int b = kagg_bucket(c, v);
 			__sync_fetch_and_add(&h->buckets[b & (KAGG_NBUCKETS - 1)], 1);
-			__sync_fetch_and_add(&h->v.count, 1);
+			kagg_fold(c, &h->v, v);  /* the count (a stap statistic: sum, min, max too) */
 		} else {
 			kagg_missed(x, c, kc, KAGG_DROP_AGG);
 			if (!c->nomiss)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture.h"
 #include "kagg.h"
 #include "kagg_rec.h"
 
@@ -20,6 +21,7 @@ struct plan {
 	int nslots;
 	uint64_t selfvars;       /* the thread variables (self->, index < 64) it reads or stores */
 	bool selfbad;            /* it touches a thread variable the kernel cannot keep */
+	int var;                 /* a stap statistic (x <<< v): its variable; -1: a D aggregation */
 };
 
 /* What the kernel folded of one key, last time kagg looked. */
@@ -38,6 +40,8 @@ struct kagg {
 	int nrows;
 	struct kagg_clause rows[KAGG_MAX_CLAUSES];
 	int rowclause[KAGG_MAX_CLAUSES];
+	int rowvar[KAGG_MAX_CLAUSES];   /* a stap statistic's variable, -1: a D aggregation */
+	const char **statwhy;    /* per variable: why its statistic stays in user space, NULL */
 	int nstrs;
 	int nslots;              /* integer slots the bound clauses use: rooms start after them */
 	int entries;
@@ -338,12 +342,190 @@ static void self_domains(struct kagg *k)
 	}
 }
 
-static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int strsize)
+/* ---- SystemTap's statistics (x <<< v) ----
+ * The kernel keeps count, sum, min and max of a statistic's element (KAGG_STAT) and its
+ * @hist_log or @hist_linear buckets in stap's own layouts, which is everything @count, @sum,
+ * @avg (sum / count), @min, @max, the histograms and foreach's sorts read. Not @variance: stap
+ * computes it with a running mean whose integer rounding depends on the order of the values.
+ * The runtime folds the kernel's totals in only at the end (rt_end's sync), so a statistic read
+ * anywhere but in end or error probes stays in user space; so does one that is deleted (min and
+ * max are the kernel's lifetime extremes). */
+
+static bool end_clause(const struct pg_clause *c)
+{
+	for (int d = 0; d < c->npdescs; d++)
+		if (c->pdescs[d].kind != PG_PD_END && c->pdescs[d].kind != PG_PD_ERROR)
+			return false;
+	return c->npdescs > 0;
+}
+
+static void stat_why(const struct pg_prog *p, int var, const char **why, const char *what)
+{
+	if (var >= 0 && var < p->nvars && p->vars[var].stat && !why[var])
+		why[var] = what;
+}
+
+/* What N does to statistics that keeps them in user space, into WHY (per variable); END: N is in
+ * an end or error probe. */
+static void stat_uses(const struct pg_prog *p, const struct pg_node *n, bool end, const char **why)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case PG_S_STATADD:       /* the update itself: only its keys and value read anything */
+		for (int i = 0; i < n->kids[0]->nkids; i++)
+			stat_uses(p, n->kids[0]->kids[i], end, why);
+		stat_uses(p, n->kids[1], end, why);
+		return;
+	case PG_E_VAR:
+		if (!end)
+			stat_why(p, n->op, why, "a statistic read outside end probes");
+		break;
+	case PG_E_STAT:
+		if (n->op == PG_ST_VARIANCE && n->nkids && n->kids[0]->kind == PG_E_VAR)
+			stat_why(p, n->kids[0]->op, why, "@variance");
+		break;
+	case PG_S_DELETE:
+		if (n->nkids && n->kids[0]->kind == PG_E_VAR)
+			stat_why(p, n->kids[0]->op, why, "a statistic deleted");
+		break;
+	case PG_S_FOREACH:
+		if (n->fe) {
+			if (!end)
+				stat_why(p, n->fe->arr, why, "a statistic read outside end probes");
+			if (n->fe->sort_stat == PG_ST_VARIANCE)
+				stat_why(p, n->fe->arr, why, "@variance");
+			stat_uses(p, n->fe->limit, end, why);
+			stat_uses(p, n->fe->body, end, why);
+		}
+		break;
+	default:
+		break;
+	}
+	for (int i = 0; i < n->nkids; i++)
+		stat_uses(p, n->kids[i], end, why);
+}
+
+static void stat_analysis(const struct pg_prog *p, const char **why)
+{
+	for (int c = 0; c < p->nclauses; c++) {
+		bool end = end_clause(&p->clauses[c]);
+		stat_uses(p, p->clauses[c].pred, end, why);
+		for (int i = 0; i < p->clauses[c].nstmts; i++)
+			stat_uses(p, p->clauses[c].stmts[i], end, why);
+	}
+	for (int f = 0; f < p->nfuncs; f++)
+		stat_uses(p, p->funcs[f].body, false, why);
+}
+
+/* The statistic update of a clause whose body is `x[keys] <<< v`, or `if (cond) x[keys] <<< v`
+ * (*COND then the condition, a predicate like D's); NULL when it is not that. */
+static const struct pg_node *stat_stmt(const struct pg_clause *c, const struct pg_node **cond)
+{
+	*cond = NULL;
+	if (c->nstmts != 1)
+		return NULL;
+	const struct pg_node *s = c->stmts[0];
+	while (s->kind == PG_S_BLOCK && s->nkids == 1)    /* stap's { } */
+		s = s->kids[0];
+	if (s->kind == PG_S_IF && s->nkids >= 2 && (s->nkids < 3 || !s->kids[2])) {
+		*cond = s->kids[0];
+		s = s->kids[1];
+		while (s && s->kind == PG_S_BLOCK && s->nkids == 1)
+			s = s->kids[0];
+	}
+	return s && s->kind == PG_S_STATADD ? s : NULL;
+}
+
+/* The key parts KEYS (N of them) into ROW and PL; -1 (PL->why set) when the kernel cannot. */
+static int plan_keys(struct pg_node *const *keys, int n, struct plan *pl, struct kagg_clause *row)
+{
+	int slot = 0;
+	if (n > KAGG_MAX_PARTS) {
+		pl->why = "too many keys";
+		return -1;
+	}
+	for (int k = 0; k < n; k++) {
+		struct kagg_part *pt = &row->parts[k];
+		if (keys[k]->kind == PG_E_STR && keys[k]->s) {
+			memset(pt, 0, sizeof(*pt));   /* @["ns"]: the same key at every hit */
+			pt->src = KAGG_S_SCONST;
+		} else if (source(keys[k], pt) < 0) {
+			pl->why = "a key the kernel cannot compute";
+			return -1;
+		}
+		if (pt->src == KAGG_S_STR) {
+			if (pl->nstrs == KAGG_MAX_STRS) {
+				pl->why = "more than two string keys";
+				return -1;
+			}
+			pt->off = (unsigned short)pl->nstrs++;
+			continue;
+		}
+		int need = pt->src == KAGG_S_COMM ? 2 : 1;
+		if (slot + need > KAGG_INTS / 8) {
+			pl->why = "too many integer keys";
+			return -1;
+		}
+		pt->off = (unsigned short)slot;
+		slot += need;
+	}
+	pl->nslots = slot;
+	row->nparts = (unsigned char)n;
+	return 0;
+}
+
+static void plan_stat(const struct pg_prog *p, const struct pg_node *s, const struct pg_node *cond,
+		      struct plan *pl, int strsize, const char **statwhy)
+{
+	struct kagg_clause *row = &pl->row;
+	const struct pg_node *v = s->kids[0];
+	const struct pg_var *var = &p->vars[v->op];
+	if (cond && terms(cond, row, strsize) < 0) {
+		pl->why = "a condition the kernel cannot compute";
+		return;
+	}
+	if (statwhy[v->op]) {
+		pl->why = statwhy[v->op];
+		return;
+	}
+	if (var->scope != PG_SC_GLOBAL) {
+		pl->why = "not a global statistic";
+		return;
+	}
+	row->fn = KAGG_STAT;
+	if (var->statdef.hist == PG_HIST_LOG) {
+		row->hist = 1;   /* lq_levels 0: stap's log2 buckets */
+	} else if (var->statdef.hist == PG_HIST_LINEAR) {
+		const struct pg_statdef *sd = &var->statdef;
+		int64_t levels = sd->step > 0 && sd->hi >= sd->lo ? (sd->hi - sd->lo) / sd->step + 1 : 0;
+		if (levels <= 0 || levels + 2 > KAGG_NBUCKETS) {
+			pl->why = "a linear histogram the kernel cannot keep";
+			return;
+		}
+		row->hist = 1;
+		row->lq_low = sd->lo;
+		row->lq_step = sd->step;
+		row->lq_levels = (unsigned)levels;
+	}
+	if (plan_keys(v->kids, v->nkids, pl, row) < 0)
+		return;
+	if (source(s->kids[1], &row->val) < 0 || row->val.src == KAGG_S_STR ||
+	    row->val.src == KAGG_S_COMM) {
+		pl->why = "a value the kernel cannot compute";
+		return;
+	}
+	pl->var = v->op;
+}
+
+static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int strsize,
+			const char **statwhy)
 {
 	const struct pg_clause *c = &p->clauses[ci];
 	struct kagg_clause *row = &pl->row;
 	pl->why = NULL;
 	pl->kc = -1;
+	pl->var = -1;
 	memset(row, 0, sizeof(*row));
 	pl->selfvars = 0;
 	pl->selfbad = !self_uses(p, c->pred, &pl->selfvars);
@@ -368,6 +550,11 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 	}
 	if (c->pred && self_terms(p, c->pred, row, strsize) < 0) {
 		pl->why = "a predicate the kernel cannot compute";
+		return;
+	}
+	const struct pg_node *cond, *st = stat_stmt(c, &cond);
+	if (st) {
+		plan_stat(p, st, cond, pl, strsize, statwhy);
 		return;
 	}
 	/* an aggregation then self-> stores, or only stores */
@@ -413,34 +600,8 @@ static void plan_clause(const struct pg_prog *p, int ci, struct plan *pl, int st
 		row->lq_step = step;
 		row->lq_levels = (unsigned)levels;
 	}
-	int slot = 0;
-	for (int k = 0; k < s->nkeys; k++) {
-		struct kagg_part *pt = &row->parts[k];
-		if (s->kids[k]->kind == PG_E_STR && s->kids[k]->s) {
-			memset(pt, 0, sizeof(*pt));   /* @["ns"]: the same key at every hit */
-			pt->src = KAGG_S_SCONST;
-		} else if (source(s->kids[k], pt) < 0) {
-			pl->why = "a key the kernel cannot compute";
-			return;
-		}
-		if (pt->src == KAGG_S_STR) {
-			if (pl->nstrs == KAGG_MAX_STRS) {
-				pl->why = "more than two string keys";
-				return;
-			}
-			pt->off = (unsigned short)pl->nstrs++;
-			continue;
-		}
-		int need = pt->src == KAGG_S_COMM ? 2 : 1;
-		if (slot + need > KAGG_INTS / 8) {
-			pl->why = "too many integer keys";
-			return;
-		}
-		pt->off = (unsigned short)slot;
-		slot += need;
-	}
-	pl->nslots = slot;
-	row->nparts = (unsigned char)s->nkeys;
+	if (plan_keys(s->kids, s->nkeys, pl, row) < 0)
+		return;
 	if (def->fn != AGG_COUNT) {
 		if (self_value(p, s->kids[s->nkeys], row) < 0) {
 			pl->why = "a value the kernel cannot compute";
@@ -458,6 +619,12 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 		free(k);
 		return NULL;
 	}
+	if (!(k->statwhy = calloc((size_t)p->nvars + 1, sizeof(*k->statwhy)))) {
+		free(k->plans);
+		free(k);
+		return NULL;
+	}
+	stat_analysis(p, k->statwhy);
 	k->p = p;
 	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
@@ -474,7 +641,7 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 			k->plans[ci].kc = -1;
 			continue;
 		}
-		plan_clause(p, ci, &k->plans[ci], k->strsize);
+		plan_clause(p, ci, &k->plans[ci], k->strsize, k->statwhy);
 	}
 	self_domains(k);
 	return k;
@@ -489,6 +656,7 @@ void kagg_free(struct kagg *k)
 		free(k->sh[i].prev);
 	}
 	free(k->sh);
+	free(k->statwhy);
 	free(k->plans);
 	free(k);
 }
@@ -525,6 +693,7 @@ int kagg_bind(struct kagg *k, struct rt *r, bool (*ok)(const struct ps_probe *p,
 		}
 		pl->kc = k->nrows;
 		k->rows[k->nrows] = pl->row;
+		k->rowvar[k->nrows] = pl->var;
 		k->rowclause[k->nrows++] = ci;
 		if (pl->nstrs > k->nstrs)
 			k->nstrs = pl->nstrs;
@@ -629,6 +798,33 @@ static void sub128(uint64_t alo, int64_t ahi, uint64_t blo, int64_t bhi, uint64_
 	*hi = (int64_t)((uint64_t)ahi - (uint64_t)bhi - (alo < blo));
 }
 
+/* What the kernel added to statistic VAR's element KEYS since the last look (PART; TOT - PREV
+ * the buckets when it has a histogram): as agg_stat_add would have left it. */
+static int fold_stat(struct kagg *k, int var, const struct ps_value *keys, int nkeys,
+		     const struct agg_part *part, const struct kagg_hval *tot,
+		     const struct kagg_hval *prev)
+{
+	const struct agg_histdef *h;
+	struct agg_stat *st = rt_stat(k->r, var, keys, nkeys, &h);
+	if (!st)
+		return -1;
+	if (st->count == 0) {
+		st->min = part->min;
+		st->max = part->max;
+	} else {
+		if (part->min < st->min)
+			st->min = part->min;
+		if (part->max > st->max)
+			st->max = part->max;
+	}
+	st->count += part->count;
+	st->sum = (int64_t)((uint64_t)st->sum + part->sum_lo);   /* stap's sum wraps */
+	for (int b = 0; tot && b < st->nbuckets && b < KAGG_NBUCKETS; b++)
+		st->buckets[b] += (int64_t)((uint64_t)tot->buckets[b] - (uint64_t)prev->buckets[b]);
+	(void)h;
+	return 0;
+}
+
 int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool hist, void *ctx)
 {
 	struct kagg *k = ctx;
@@ -642,9 +838,9 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 		return 0;
 	const struct kagg_clause *row = &k->rows[kc];
 	const struct pg_node *s = k->p->clauses[k->rowclause[kc]].stmts[0];
-	struct agg *a = rt_agg(k->r, s->op);
+	struct agg *a = k->rowvar[kc] < 0 ? rt_agg(k->r, s->op) : NULL;
 	struct shadow *sh = shadow_of(k, key, keysize, hist);
-	if (!a || !sh)
+	if ((!a && k->rowvar[kc] < 0) || !sh)
 		return 0;
 	struct kagg_hval *prev = sh->prev;
 	struct agg_part part = {
@@ -660,7 +856,7 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 	       (int64_t *)&sq_hi);
 	part.sq_hi = sq_hi;
 	int64_t buckets[KAGG_NBUCKETS];
-	if (hist) {
+	if (hist && a) {
 		part.nbuckets = agg_nbuckets(a);
 		if (part.nbuckets > KAGG_NBUCKETS)
 			return 0;
@@ -695,8 +891,75 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 			keys[i] = ps_int(v);
 		}
 	}
-	agg_merge(a, keys, row->nparts, &part);
+	if (a) {
+		agg_merge(a, keys, row->nparts, &part);
+	} else if (fold_stat(k, k->rowvar[kc], keys, row->nparts, &part, hist ? tot : NULL,
+			     hist ? prev : NULL) < 0) {
+		return 0;            /* no room: kept for the next look (rt_stat) */
+	}
 	size_t vsz = hist ? sizeof(struct kagg_hval) : sizeof(struct kagg_val);
 	memcpy(prev, tot, vsz);
 	return 0;
+}
+
+/* ---- the front-ends' wiring ---- */
+
+/* What the kernel counted, folded into the runtime's aggregations whenever they are read. */
+static void run_sync(void *ctx)
+{
+	struct kagg_run *kr = ctx;
+	if (kr->k && kr->cap)
+		cap_kagg_read(kr->cap, kagg_fold, kr->k);
+}
+
+static bool run_probe_ok(const struct ps_probe *p, void *ctx)
+{
+	return cap_is_marker(ctx, p->id);
+}
+
+void kagg_hook(struct kagg_run *kr, struct cap *cap, struct rt_opts *ro)
+{
+	kr->cap = cap;
+	if (cap) {
+		ro->sync_aggs = run_sync;
+		ro->sync_ctx = kr;
+	}
+}
+
+int kagg_setup(struct kagg_run *kr, const struct pg_prog *p, struct rt *r, int strsize)
+{
+	if (!kr->cap)
+		return 0;
+	/* the capture copies strings of its own size: when it is not the runtime's, a string in
+	 * the kernel's key would not be the one user space keys by */
+	int want = strsize ? strsize : PS_STRSIZE_DEFAULT;
+	if (!(kr->k = kagg_new(p, cap_strsize(kr->cap) == want ? strsize : -1))) {
+		perror("pyscope");
+		return -1;
+	}
+	int nk, nstrs, room, str_off, entries;
+	kagg_bind(kr->k, r, run_probe_ok, kr->cap);
+	const struct kagg_clause *tab = kagg_table(kr->k, &nk, &nstrs, &room, &str_off, &entries);
+	return cap_kagg_set(kr->cap, tab, nk, nstrs, room, str_off, entries) < 0 ? -1 : 0;
+}
+
+int kagg_enable(struct kagg_run *kr, struct rt *r, int i, int id)
+{
+	bool user;
+	uint32_t kmask = kr->k ? rt_kernel_mask(r, i, &user) : 0;
+	return kmask ? cap_enable_kagg(kr->cap, id, kmask, !user) : 0;
+}
+
+const char *kagg_run_where(const struct kagg_run *kr, int ci, char *buf, size_t len)
+{
+	if (kr->k)
+		return kagg_where(kr->k, ci, buf, len);
+	snprintf(buf, len, "user space");
+	return buf;
+}
+
+void kagg_run_free(struct kagg_run *kr)
+{
+	kagg_free(kr->k);
+	kr->k = NULL;
 }

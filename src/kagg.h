@@ -1,10 +1,11 @@
 /*
  * kagg.h — aggregation in the kernel, the user half: which clauses of a program the kernel can
- * run (a D clause `@a[keys] = fn(value)` with no predicate, whose keys and value come straight
- * from the hit: arguments, their strings, pid, tid, cpu, execname, constants), the table the BPF
- * side interprets (kagg_rec.h, kagg.bpf.h), and folding what the kernel counted into agg.c's
- * aggregations, so that printa, ticks and the end of the run print what they print when every
- * clause runs in user space.
+ * run (a D clause `@a[keys] = fn(value)`, or a SystemTap probe body `x[keys] <<< value`, whose
+ * keys, value and predicate come straight from the hit: arguments, their strings, pid, tid, cpu,
+ * execname, constants), the table the BPF side interprets (kagg_rec.h, kagg.bpf.h), and folding
+ * what the kernel counted into agg.c's aggregations (or the runtime's statistics, rt_stat), so
+ * that printa, ticks and the end of the run print what they print when every clause runs in
+ * user space.
  *
  * Folding is by difference: the kernel's maps are never cleared while tracing (a clear races
  * with the hits of other CPUs), so kagg keeps the totals it last folded per key and adds what
@@ -52,4 +53,23 @@ const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len);
 int kagg_fold(const void *key, int keysize, const struct kagg_hval *total, bool hist, void *ctx);
 /* The context kagg_fold wants: K bound to R. */
 void kagg_set_rt(struct kagg *k, struct rt *r);
+
+/* The front-ends' wiring (dtrace.c, stap.c), in one place. Before rt_new, kagg_hook points RO's
+ * sync_aggs at the capture CAP (NULL: a replay, nothing runs in the kernel). After rt_new,
+ * kagg_setup plans P for R (STRSIZE: the bytes of strings the runtime keeps, 0 the default),
+ * gives R the kernel clauses and the capture their table: 0, or -1 (message printed). Then
+ * kagg_enable enables the kernel clauses of the I-th enabled probe (rt_enabled), marker ID:
+ * 0 or a negative errno. kagg_run_where is kagg_where ("user space" without a plan);
+ * kagg_run_free frees the plan. */
+struct cap;
+struct rt_opts;
+struct kagg_run {
+	struct kagg *k;
+	struct cap *cap;
+};
+void kagg_hook(struct kagg_run *kr, struct cap *cap, struct rt_opts *ro);
+int kagg_setup(struct kagg_run *kr, const struct pg_prog *p, struct rt *r, int strsize);
+int kagg_enable(struct kagg_run *kr, struct rt *r, int i, int id);
+const char *kagg_run_where(const struct kagg_run *kr, int ci, char *buf, size_t len);
+void kagg_run_free(struct kagg_run *kr);
 #endif

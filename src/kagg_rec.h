@@ -3,7 +3,8 @@
  * agree on: the table of kernel clauses, the key and value layouts of the aggregation maps.
  * Included by the BPF side, so plain C types only.
  *
- * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` whose keys, value and predicate (terms
+ * A kernel clause is a D clause `@a[k1, k2...] = fn(v)` (or a SystemTap body `x[k1, ...] <<< v`,
+ * KAGG_STAT) whose keys, value and predicate (terms
  * `x OP constant` joined by &&, or a string argument == / != a string constant) come straight
  * from the hit: marker arguments, the strings they point to, pid, tid, cpu,
  * execname or constants. Its row in the table says where each key part comes from and where it
@@ -53,6 +54,10 @@ enum kagg_src {
 enum kagg_fn {
 	KAGG_COUNT, KAGG_SUM, KAGG_AVG, KAGG_MIN, KAGG_MAX, KAGG_STDDEV, KAGG_QUANTIZE,
 	KAGG_LQUANTIZE,
+	KAGG_STAT,               /* SystemTap's statistic (x <<< v): count, sum, min and max at
+				  * once; with hist, the buckets of @hist_log (lq_levels 0: stap's
+				  * log2 layout, agg.c's log_bucket) or @hist_linear (lquantize's
+				  * with levels (hi - lo) / step + 1, which is stap's layout) */
 	KAGG_NONE = 255,         /* no aggregation: the clause only stores thread variables */
 };
 

@@ -2535,6 +2535,25 @@ struct agg *rt_agg(const struct rt *r, int i)
 	return i >= 0 && i < r->p->naggs ? r->aggs[i] : NULL;
 }
 
+struct agg_stat *rt_stat(struct rt *r, int var, const struct ps_value *keys, int nkeys,
+			 const struct agg_histdef **h)
+{
+	if (var < 0 || var >= r->p->nvars)
+		return NULL;
+	const struct pg_var *v = &r->p->vars[var];
+	if (!v->stat || v->scope != PG_SC_GLOBAL || nkeys != v->nkeys)
+		return NULL;
+	struct pg_node n = { .kind = PG_E_VAR, .op = var, .nkids = nkeys };
+	uint64_t hash;
+	size_t klen;
+	int64_t lim = v->maxentries ? v->maxentries : r->o.maxmapentries;
+	/* past maxentries insert() would fault, which only a handler may do */
+	if (!*lookup(r, &n, keys, &hash, &klen) && v->nkeys > 0 && lim > 0 && r->nelems[var] >= lim)
+		return NULL;
+	*h = &r->hists[var];
+	return stat_get(r, &n, keys, true);
+}
+
 const struct ps_probe *rt_enabled(const struct rt *r, int i, uint32_t *strargs)
 {
 	if (i < 0 || i >= r->nps)

@@ -172,6 +172,11 @@ int rt_kernel_clause(struct rt *r, int ci, int kc, bool (*ok)(const struct ps_pr
 		     void *ctx);
 uint32_t rt_kernel_mask(const struct rt *r, int i, bool *user);
 struct agg *rt_agg(const struct rt *r, int i);
+/* SystemTap's statistic of global stat variable VAR with KEYS (NKEYS, the variable's), made
+ * empty when new, and its histogram in *H: aggregation in the kernel folds into it. NULL when it
+ * is not one, or a new element finds no room (its maxentries, dynvarsize): no fault is raised. */
+struct agg_stat *rt_stat(struct rt *r, int var, const struct ps_value *keys, int nkeys,
+			 const struct agg_histdef **h);
 
 /* A sink whose on_event is rt_event. */
 struct ps_sink rt_sink(struct rt *r);

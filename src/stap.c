@@ -46,6 +46,7 @@
 #include <unistd.h>
 #include "bind.h"
 #include "capture.h"
+#include "kagg.h"
 #include "commands.h"
 #include "prog.h"
 #include "pythons.h"
@@ -1166,6 +1167,7 @@ int stap_main(int argc, char **argv)
 	struct ses_command *cmd = NULL;
 	struct pg_prog *prog = NULL;
 	struct rt *r = NULL;
+	struct kagg_run ks = { 0 };
 	FILE *out = stdout;
 	int status = 2, rc;
 	char exe[PATH_MAX];
@@ -1315,20 +1317,28 @@ int stap_main(int argc, char **argv)
 		.maxnesting = o.maxnesting ? o.maxnesting : RT_MAXNESTING_DEFAULT,
 		.maxaction = o.maxaction ? o.maxaction : RT_MAXACTION_DEFAULT,
 	};
-	if (rt_new(prog, mk.probes, mk.nprobes, &ro, &r) < 0)
+	kagg_hook(&ks, cap, &ro);     /* statistics in the kernel (kagg.h) */
+	if (rt_new(prog, mk.probes, mk.nprobes, &ro, &r) < 0 || kagg_setup(&ks, prog, r, strsize) < 0)
 		goto done;
 	uint32_t strargs;
 	const struct ps_probe *p;
 	for (int i = 0; (p = rt_enabled(r, i, &strargs)); i++) {
 		if (rp)
 			replay_enable(rp, p->id, strargs);
-		else if (cap && cap_want(cap, p->id, rt_capture(r, i)) < 0)
+		else if (cap && (cap_want(cap, p->id, rt_capture(r, i)) < 0 ||
+				 kagg_enable(&ks, r, i, p->id) < 0))
 			goto done;
 	}
 	if (o.verbose)
-		for (int i = 0; i < prog->nclauses; i++)
+		for (int i = 0; i < prog->nclauses; i++) {
+			char where[96];
 			for (int k = 0; k < prog->clauses[i].npdescs; k++)
 				fprintf(stderr, "pyscope: probe %s\n", prog->clauses[i].pdescs[k].text);
+			if (cap)     /* live: where its body runs */
+				fprintf(stderr, "pyscope: probe %d (line %d) runs in %s\n", i + 1,
+					prog->clauses[i].npdescs ? prog->clauses[i].pdescs[0].line : 0,
+					kagg_run_where(&ks, i, where, sizeof(where)));
+		}
 	stop_catch();
 	static const struct ses_dialect words = { .on_lost = report_lost };
 	const struct ses_run run = {
@@ -1353,6 +1363,7 @@ done:
 	if (out && ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);
+	kagg_run_free(&ks);
 	pg_free(prog);
 	replay_close(rp);
 	cap_close(cap);

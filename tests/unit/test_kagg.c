@@ -2,7 +2,9 @@
  * test_kagg.c — aggregation in the kernel, the user half: which D clauses the analysis gives
  * the kernel (and why the others stay), folding per-key totals by difference (two looks at a
  * growing total add only what grew), and agg_merge giving the print-out the same updates one by
- * one give, for every scalar function, with the budget's drops counted per update.
+ * one give, for every scalar function, with the budget's drops counted per update; and the same
+ * for SystemTap's statistics: which probe bodies `x[keys] <<< v` run in the kernel, and a fold
+ * leaving the statistic (count, sum, min, max, @hist_log's buckets) as the updates would.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,9 @@
 #include "kagg.h"
 #include "kagg_rec.h"
 #include "rt.h"
+#include "stp_lex.h"
+#include "stp_parse.h"
+#include "stp_sema.h"
 #include "unit.h"
 
 static const struct ps_probe probes[] = {
@@ -271,8 +276,149 @@ static void test_merge(void)
 	agg_free(c);
 }
 
+/* ---- SystemTap ---- */
+
+static int markers(const char *path, const struct ps_probe *const **out, void *ctx)
+{
+	(void)path;
+	(void)ctx;
+	*out = list;
+	return 2;
+}
+
+/* SRC elaborated into a program with a runtime: 0, or -1. */
+static int stap_compile(const char *src, struct pg_prog **pp, struct rt **rr)
+{
+	struct stp_src s = { "t.stp", strdup(src) };
+	struct stp_toks toks = { 0 };
+	struct stp_file f = { 0 };
+	struct stp_info info = { 0 };
+	struct stp_sema_opts so = { .markers = markers, .target_exe = "/usr/bin/python3.11" };
+	struct stp_ppenv env = { "6.1.0", "6.1.0-18-amd64", "x86_64", 0, NULL };
+	static const struct rt_dialect rules = { .keep_zero = true };
+	struct rt_opts ro = { .out = stdout, .dialect = &rules, .maxmapentries = 2048 };
+	*pp = pg_new();
+	*rr = NULL;
+	int rc = stp_lex(&s, &toks) < 0 || stp_parse(&toks, &s, &env, &f) < 0 ||
+		 stp_elaborate(&f, NULL, 0, &so, *pp, &info) < 0 ||
+		 rt_new(*pp, list, 2, &ro, rr) < 0 ? -1 : 0;
+	stp_info_free(&info);
+	stp_file_free(&f);
+	stp_toks_free(&toks);
+	free(s.text);
+	if (rc < 0) {
+		pg_free(*pp);
+		*pp = NULL;
+	}
+	return rc;
+}
+
+#define MARK "probe process(\"/usr/bin/python3.11\").mark(\"function__entry\") "
+static void test_stap_plan(void)
+{
+	static const struct {
+		const char *src, *where;
+	} cases[] = {
+		{ "global s; " MARK "{ s[user_string($arg2)] <<< 1 } probe end { foreach (f in s-) printf(\"%s %d\\n\", f, @count(s[f])) }", "kernel" },
+		{ "global s; " MARK "{ s[pid(), tid(), cpu(), execname(), $arg3, 7] <<< $arg3 } probe end { foreach ([a, b, c, d, e, g] in s) printf(\"%d %d %d %d\\n\", @sum(s[a, b, c, d, e, g]), @min(s[a, b, c, d, e, g]), @max(s[a, b, c, d, e, g]), @avg(s[a, b, c, d, e, g])) }", "kernel" },
+		{ "global s; " MARK "{ s <<< $arg3 } probe end { print(@hist_log(s)) }", "kernel" },
+		{ "global s; " MARK "{ s <<< $arg3 } probe end { print(@hist_linear(s, 0, 100, 10)) }", "kernel" },
+		{ "global s; " MARK "{ if ($arg3 > 10 && user_string($arg2) != \"f\") s <<< $arg3 } probe end { print(@count(s)) }", "kernel" },
+		{ "global s; " MARK "{ if ($arg3 + 1 > 10) s <<< $arg3 } probe end { print(@count(s)) }", "user space (a condition the kernel cannot compute)" },
+		{ "global s; " MARK "{ s <<< $arg3 } probe end { print(@variance(s)) }", "user space (@variance)" },
+		{ "global s; " MARK "{ s <<< $arg3 } probe timer.s(1) { print(@count(s)) }", "user space (a statistic read outside end probes)" },
+		{ "global s; " MARK "{ s <<< $arg3 } probe end { delete s; print(@count(s)) }", "user space (a statistic deleted)" },
+		{ "global s; " MARK "{ s[$arg3 * 2] <<< 1 } probe end { print(@count(s[2])) }", "user space (a key the kernel cannot compute)" },
+		{ "global s; " MARK "{ s <<< $arg3 * 2 } probe end { print(@count(s)) }", "user space (a value the kernel cannot compute)" },
+		{ "global s; " MARK "{ s <<< $arg3; s <<< 1 } probe end { print(@count(s)) }", "user space (not a single aggregation)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_prog *p;
+		struct rt *r;
+		char where[96];
+		if (stap_compile(cases[i].src, &p, &r) < 0) {
+			CHECK(cases[i].src, false);
+			continue;
+		}
+		struct kagg *k = kagg_new(p, 256);
+		kagg_bind(k, r, yes, NULL);
+		CHECK_STR(cases[i].src, cases[i].where, kagg_where(k, 0, where, sizeof(where)));
+		kagg_free(k);
+		rt_free(r);
+		pg_free(p);
+	}
+}
+
+/* A fold leaves the statistic as the updates one by one do: count, sum (wrapping), min, max,
+ * @hist_log's buckets in stap's layout (the kernel computes them: here given). */
+static void test_stap_fold(void)
+{
+	struct pg_prog *p;
+	struct rt *r;
+	if (stap_compile("global s; " MARK "{ s[user_string($arg2)] <<< $arg3 } probe end { print(@hist_log(s[\"f\"])) }",
+			 &p, &r) < 0) {
+		CHECK("stap fold: compiles", false);
+		return;
+	}
+	struct kagg *k = kagg_new(p, 16);
+	CHECK_INT("stap fold: one kernel clause", 1, kagg_bind(k, r, yes, NULL));
+	int n, nstrs, room, str_off, entries;
+	const struct kagg_clause *tab = kagg_table(k, &n, &nstrs, &room, &str_off, &entries);
+	CHECK_INT("stap fold: a statistic row", KAGG_STAT, tab[0].fn);
+	CHECK_INT("stap fold: with its histogram", 1, tab[0].hist);
+	CHECK_INT("stap fold: log2 buckets (no levels)", 0, (int)tab[0].lq_levels);
+	static const int64_t vals[] = { 5, 0, 1000, 3, INT64_MAX, 7 };
+	struct agg_histdef hd = { .kind = AGG_HIST_LOG };
+	struct agg_stat *want = calloc(1, agg_stat_size(&hd));
+	agg_stat_init(want, &hd);
+	static struct kagg_hval tot;
+	for (int i = 0; i < 6; i++) {
+		agg_stat_add(want, &hd, vals[i]);
+		if (i == 2) {        /* a first look after three values */
+			tot.v = (struct kagg_val){ .count = 3, .sum_lo = 1005, .min = 0, .max = 1000 };
+			tot.buckets[64] = 1;      /* 0 */
+			tot.buckets[64 + 3] = 1;  /* 5: 4..7 */
+			tot.buckets[64 + 10] = 1; /* 1000: 512..1023 */
+			unsigned char key[KAGG_HDR + 16] = { 0 };
+			strcpy((char *)key + KAGG_HDR, "f");
+			kagg_fold(key, sizeof(key), &tot, true, k);
+		}
+	}
+	tot.v.count = 6;
+	tot.v.sum_lo = (unsigned long long)want->sum;
+	tot.v.max = INT64_MAX;
+	tot.buckets[64 + 2]++;   /* 3 */
+	tot.buckets[127]++;      /* INT64_MAX */
+	tot.buckets[64 + 3]++;   /* 7 */
+	unsigned char key[KAGG_HDR + 16] = { 0 };
+	strcpy((char *)key + KAGG_HDR, "f");
+	kagg_fold(key, sizeof(key), &tot, true, k);
+	kagg_fold(key, sizeof(key), &tot, true, k);   /* nothing new */
+	const struct agg_histdef *h;
+	struct ps_value kf = ps_str("f");
+	struct agg_stat *got = rt_stat(r, p->clauses[0].stmts[0]->kind == PG_S_BLOCK
+				       ? p->clauses[0].stmts[0]->kids[0]->kids[0]->op
+				       : p->clauses[0].stmts[0]->kids[0]->op, &kf, 1, &h);
+	CHECK("stap fold: the element is there", got != NULL);
+	if (got) {
+		CHECK_INT("stap fold: count", want->count, got->count);
+		CHECK_INT("stap fold: sum (wrapped)", want->sum, got->sum);
+		CHECK_INT("stap fold: min", want->min, got->min);
+		CHECK_INT("stap fold: max", want->max, got->max);
+		CHECK_INT("stap fold: avg", agg_stat_avg(want), agg_stat_avg(got));
+		CHECK("stap fold: buckets", got->nbuckets == want->nbuckets &&
+		      !memcmp(got->buckets, want->buckets, sizeof(int64_t) * (size_t)want->nbuckets));
+	}
+	free(want);
+	kagg_free(k);
+	rt_free(r);
+	pg_free(p);
+}
+
 int main(void)
 {
+	test_stap_plan();
+	test_stap_fold();
 	test_plan();
 	test_self();
 	test_fold();
