@@ -68,7 +68,7 @@ for l in open(sys.argv[1]):
         print("|".join("%s %d" % (f["func"], f["line"]) for f in o["pystack"])); break' "$TMP/evj")
 	expect_eq "events --stack --json: \"pystack\" of leaf's entry" \
 		"leaf 7|middle 12|top.<locals>.<listcomp> 16|top 16|<module> 19" "$got"
-	"$PYSCOPE" stap -e 'probe process("/usr/bin/python3.11").mark("function__entry") { if (user_string($arg2) == "leaf") { print_pybacktrace(); exit() } }' \
+	"$PYSCOPE" stap -e 'probe process("/usr/bin/python3.11").mark("function__entry") { if (pid() == target() && user_string($arg2) == "leaf") { print_pybacktrace(); exit() } }' \
 		-c "/usr/bin/python3.11 $PROG" >"$TMP/stp" 2>"$TMP/stp.err"
 	expect_eq "stap print_pybacktrace(): leaf's stack" \
 		"leaf middle top.<locals>.<listcomp> top <module>" "$(awk '{printf "%s%s", (NR > 1 ? " " : ""), $1}' "$TMP/stp")"
