@@ -553,14 +553,28 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 /* flowindent (#pragma D option or -x): the default output's probe column as dt_consume.c's
  * dt_flowindent and dtrace(1)'s chew() print it: " -> FUNC" for a probe named entry or
  * *-entry (python's function-entry), indented 2 more after it, " <- FUNC" for *-return, 2 less
- * before it, "| FUNC:NAME" for others. Another clause's record of the same firing is not an
- * entry or return again (dtrace's same-probe, other-EPID rule, applied to both). */
+ * before it, "| FUNC:NAME" for others; FUNC is probefunc. dtrace's heuristic for several
+ * clauses on one probe is kept as it is: an entry record is not an entry when the record
+ * before it came from the same probe but another EPID (clause), and a return record is not a
+ * return when the record after it does. That look ahead is why a return record is held:
+ * everything written after its start waits (the stream below) until the next record begins
+ * or the output ends, then its column is written in front of it. */
+enum { FLOW_NONE, FLOW_ENTRY, FLOW_RETURN };
 static struct {
 	bool on;
 	int indent;
-	const struct ps_probe *probe;   /* the firing the last record came from */
-	uint64_t ts;
-	uint32_t tid;
+	struct rt *r;                   /* for the EPID of the clause that records */
+	int last_epid;                  /* the record before (0: none yet) */
+	const struct ps_probe *last_probe;
+	bool pending;                   /* a return record waits for the next record */
+	int p_epid;
+	const struct ps_probe *p_probe;
+	unsigned p_cpu;
+	char p_fn[256];
+	FILE *real, *cookie;            /* the output, and the stream that holds back */
+	char *held;
+	size_t nheld, capheld;
+	bool failed;
 } flow;
 
 /* rawbytes: trace( )'s strings dumped as records of this size (the strsize); 0: off. */
@@ -572,22 +586,101 @@ static bool ends_with_word(const char *name, const char *w)
 	return n >= k && strcmp(name + n - k, w) == 0 && (n == k || name[n - k - 1] == '-');
 }
 
-static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+static void flow_print(FILE *out, unsigned cpu, int kind, const char *fn, const char *name)
 {
-	bool again = flow.probe == ev->probe && flow.ts == ev->ts && flow.tid == ev->tid;
-	flow.probe = ev->probe;
-	flow.ts = ev->ts;
-	flow.tid = ev->tid;
-	int kind = again ? 0 : ends_with_word(name, "entry") ? 1 : ends_with_word(name, "return") ? 2 : 0;
-	if (kind == 2 && flow.indent > 0)
-		flow.indent -= 2;
-	char col[512];
-	if (kind)
-		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "", kind == 1 ? " -> " : " <- ", fn);
+	char col[600];
+	if (kind != FLOW_NONE)
+		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "",
+			 kind == FLOW_ENTRY ? " -> " : " <- ", fn);
 	else
 		snprintf(col, sizeof(col), "%*s| %s:%s", flow.indent, "", fn, name);
-	fprintf(out, "%3u %-41s ", ev->cpu, col);
-	if (kind == 1)
+	fprintf(out, "%3u %-41s ", cpu, col);
+}
+
+/* The held return record: a return unless NEXT_PROBE (NULL: the output ends) is its probe
+ * from another EPID. Its column goes out, then what was held behind it. */
+static void flow_resolve(int next_epid, const struct ps_probe *next_probe, bool closing)
+{
+	if (!flow.pending)
+		return;
+	if (!closing)
+		fflush(flow.cookie);     /* the record's text, into the hold */
+	flow.pending = false;
+	int kind = next_probe == flow.p_probe && next_epid != flow.p_epid ? FLOW_NONE : FLOW_RETURN;
+	if (kind == FLOW_RETURN && flow.indent > 0)
+		flow.indent -= 2;
+	char name[128];
+	flow_print(flow.real, flow.p_cpu, kind, flow.p_fn,
+		   ps_name_dashed(flow.p_probe->name, name, sizeof(name)));
+	if (flow.nheld && fwrite(flow.held, 1, flow.nheld, flow.real) != flow.nheld)
+		flow.failed = true;
+	flow.nheld = 0;
+	fflush(flow.real);
+}
+
+static ssize_t flow_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	if (flow.pending) {
+		if (flow.nheld + n > flow.capheld) {
+			size_t cap = (flow.nheld + n) * 2;
+			char *h = realloc(flow.held, cap);
+			if (!h)
+				return -1;
+			flow.held = h;
+			flow.capheld = cap;
+		}
+		memcpy(flow.held + flow.nheld, buf, n);
+		flow.nheld += n;
+		return (ssize_t)n;
+	}
+	if (fwrite(buf, 1, n, flow.real) != n || fflush(flow.real) != 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+static int flow_close(void *ctx)
+{
+	(void)ctx;
+	flow_resolve(0, NULL, true);
+	free(flow.held);
+	flow.held = NULL;
+	return flow.failed || ferror(flow.real) ? -1 : 0;
+}
+
+/* Under flowindent, the output the runtime writes to: OUT behind the hold. */
+static FILE *flow_stream(FILE *out)
+{
+	cookie_io_functions_t io = { .write = flow_write, .close = flow_close };
+	flow.real = out;
+	flow.cookie = fopencookie(NULL, "w", io);
+	return flow.cookie ? flow.cookie : out;
+}
+
+static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+{
+	int epid = flow.r ? rt_epid(flow.r) : 0;
+	flow_resolve(epid, ev->probe, false);
+	int kind = ends_with_word(name, "entry") ? FLOW_ENTRY :
+		   ends_with_word(name, "return") ? FLOW_RETURN : FLOW_NONE;
+	if (kind == FLOW_ENTRY && flow.last_epid && epid != flow.last_epid &&
+	    ev->probe == flow.last_probe)
+		kind = FLOW_NONE;
+	flow.last_epid = epid;
+	flow.last_probe = ev->probe;
+	if (kind == FLOW_RETURN && flow.cookie) {
+		fflush(flow.cookie);
+		flow.pending = true;
+		flow.p_epid = epid;
+		flow.p_probe = ev->probe;
+		flow.p_cpu = ev->cpu;
+		snprintf(flow.p_fn, sizeof(flow.p_fn), "%s", fn);
+		return;
+	}
+	if (kind == FLOW_RETURN && flow.indent > 0)   /* no hold (no stream): no look ahead */
+		flow.indent -= 2;
+	flow_print(out, ev->cpu, kind, fn, name);
+	if (kind == FLOW_ENTRY)
 		flow.indent += 2;
 }
 
@@ -855,12 +948,10 @@ static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 		*header_done = true;
 	}
 	if (flow.on) {
-		flow_column(out, ev, strcmp(p->function, "-") == 0 ? "" : p->function,
-			    ps_name_dashed(p->name, name, sizeof(name)));
+		flow_column(out, ev, p->function, ps_name_dashed(p->name, name, sizeof(name)));
 		return;
 	}
-	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
-		 ps_name_dashed(p->name, name, sizeof(name)));
+	snprintf(fn, sizeof(fn), "%s:%s", p->function, ps_name_dashed(p->name, name, sizeof(name)));
 	fprintf(out, "%3u %6d %32s ", ev->cpu, p->id, fn);
 }
 
@@ -946,7 +1037,7 @@ int dtrace_main(int argc, char **argv)
 	struct ksync ks = { 0 };
 	struct pidlist named = { 0 };
 	struct wants wants = { 0 };
-	FILE *out = stdout;
+	FILE *out = stdout, *fout = NULL;    /* fout: flowindent's stream in front of out */
 	int status = 2, rc;
 
 	rc = parse_args(argc, argv, &o);
@@ -1031,7 +1122,9 @@ int dtrace_main(int argc, char **argv)
 	static const struct rt_dialect d_rules = {
 		.begin_provider = "dtrace", .begin_name = "BEGIN", .end_name = "END",
 	};
-	struct rt_opts ro = { .dialect = &d_rules, .out = out, .strsize = strsize, .target = target,
+	if (flow.on)
+		fout = flow_stream(out);
+	struct rt_opts ro = { .dialect = &d_rules, .out = fout ? fout : out, .strsize = strsize, .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested, .jstackframes = o.jstackframes,
@@ -1055,6 +1148,7 @@ int dtrace_main(int argc, char **argv)
 	}
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0)
 		goto done;
+	flow.r = r;
 	if (cap && !(ks.k = kagg_new(prog, cap_strsize(cap) == (strsize ? strsize : PS_STRSIZE_DEFAULT)
 				     ? strsize : -1))) {
 		perror("pyscope");
@@ -1092,7 +1186,8 @@ int dtrace_main(int argc, char **argv)
 	/* dtrace's words: drops, and the end of the -c command (a notice: not under quiet) */
 	const struct ses_dialect words = { report_lost, command_gone, &quiet };
 	uint64_t events = 0;
-	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out,
+	FILE **sout = fout ? &fout : &out;
+	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = sout,
 				     .dialect = &words, .events = &events };
 	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
 	if (ks.k && cap) {       /* what kernel clauses on self-> variables could not do */
@@ -1104,6 +1199,8 @@ int dtrace_main(int argc, char **argv)
 		fprintf(stderr, "dtrace: %llu events reached user space\n", (unsigned long long)events);
 	fflush(out);
 done:
+	if (fout && fout != out && fclose(fout) != 0)   /* the held return record goes out */
+		status = 2;
 	if (ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);

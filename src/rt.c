@@ -2486,6 +2486,7 @@ struct ps_sink rt_sink(struct rt *r)
 
 bool rt_exited(const struct rt *r) { return r->exited; }
 int rt_status(const struct rt *r) { return r->status; }
+int rt_epid(const struct rt *r) { return r->epid; }
 uint64_t rt_faults(const struct rt *r) { return r->faults; }
 int rt_nmatched(const struct rt *r, int from, int to)
 {

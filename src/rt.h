@@ -175,6 +175,8 @@ struct agg *rt_agg(const struct rt *r, int i);
 
 /* A sink whose on_event is rt_event. */
 struct ps_sink rt_sink(struct rt *r);
+/* The EPID (enabled probe: clause and probe) of the clause running now, for dtrace's flowindent. */
+int rt_epid(const struct rt *r);
 bool rt_exited(const struct rt *r);
 int rt_status(const struct rt *r);          /* exit()'s argument, 0 if not called */
 uint64_t rt_faults(const struct rt *r);
