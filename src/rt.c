@@ -2674,7 +2674,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		if (!r->aggs[i])
 			oom();
 		agg_set_budget(r->aggs[i], &r->aggb);
-		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos);
+		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos,
+			     p->aggsortpos);
 		if (p->rawbytes)
 			agg_set_rawbytes(r->aggs[i], (size_t)r->strsize);
 		for (int k = 0; k < a->nkeys; k++)
