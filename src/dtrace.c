@@ -78,6 +78,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1093,6 +1094,14 @@ int dtrace_main(int argc, char **argv)
 		if (ses_command_open(o.command, &cmd) < 0)
 			goto done;
 		target = (int)ses_command_pid(cmd);
+	} else if (o.npids && !o.compile_only) {
+		/* -p with a program that needs no capture: the processes are still watched, and
+		 * the run ends when the last has exited (session.h) */
+		for (int i = 0; i < o.npids; i++)
+			if (kill(o.pids[i], 0) < 0 && errno == ESRCH) {
+				fprintf(stderr, "pyscope: no process with pid %d\n", (int)o.pids[i]);
+				goto done;
+			}
 	}
 	if (o.outfile) {
 		out = fopen(o.outfile, "a");   /* dtrace appends */
@@ -1188,7 +1197,8 @@ int dtrace_main(int argc, char **argv)
 	uint64_t events = 0;
 	FILE **sout = fout ? &fout : &out;
 	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = sout,
-				     .dialect = &words, .events = &events };
+				     .dialect = &words, .events = &events, .pids = o.pids,
+				     .npids = o.npids };
 	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
 	if (ks.k && cap) {       /* what kernel clauses on self-> variables could not do */
 		uint64_t kagg_agg, kagg_dyn;
