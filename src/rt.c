@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "bind.h"
 #include "elfsym.h"
+#include "ksym.h"
 #include "procmaps.h"
 #include "psinfo.h"
 #include "rt.h"
@@ -816,15 +817,21 @@ static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, 
 	}
 }
 
-/* printf's address conversions get the text they print (fmt_argmem): D's %A the symbol of a
- * user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
+/* printf's address conversions get the text they print (fmt_argmem): D's %a the kernel symbol
+ * of an address (ksym.h), %A the symbol of a user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
  * (as many as the precision says; a read that faulted is the dialect's address fault). */
 static void addr_args(struct rt *r, const struct fmt *f, struct ps_value *args, int n)
 {
 	for (int i = 0; i < n; i++) {
 		int prec, ch = fmt_argmem(f, i, &prec);
-		if (!ch || ch == 'a' || args[i].type != PS_V_INT)
+		if (!ch || args[i].type != PS_V_INT)
 			continue;
+		if (ch == 'a') {        /* a kernel symbol (hex in a replay, or when none holds it) */
+			char buf[512];
+			if (!r->o.replay && ksym_text((uint64_t)args[i].i, buf, sizeof(buf)))
+				args[i] = ps_str(str_of(r, buf));
+			continue;
+		}
 		if (ch == 'A') {
 			char buf[1024];
 			sym_text(r, (uint64_t)args[i].i, SYM_D_ADDR, buf, sizeof(buf));
