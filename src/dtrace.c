@@ -1130,6 +1130,7 @@ int dtrace_main(int argc, char **argv)
 	 * its output) and the run goes on, BEGIN and END are dtrace:::BEGIN and dtrace:::END */
 	static const struct rt_dialect d_rules = {
 		.begin_provider = "dtrace", .begin_name = "BEGIN", .end_name = "END",
+		.null_strings = true,
 	};
 	if (flow.on)
 		fout = flow_stream(out);

@@ -281,8 +281,19 @@ static const char *str_n(struct rt *r, const char *s, size_t n)
 	return d;
 }
 
+/* D's NULL string (rt_dialect.null_strings): this one "" told apart by its address. Copies
+ * of it (str_n, the store) keep the address. */
+static const char null_string[1] = "";
+
+static bool is_null_str(struct ps_value v)
+{
+	return v.type == PS_V_STR && v.s == null_string;
+}
+
 static const char *str_of(struct rt *r, const char *s)
 {
+	if (s == null_string)
+		return s;
 	return str_n(r, s, strnlen(s, (size_t)r->strsize));
 }
 
@@ -327,10 +338,19 @@ static struct ps_value zero_of(enum ps_vtype t)
 	return t == PS_V_STR ? ps_str("") : ps_int(0);
 }
 
+static void addr_fault(struct rt *r, int64_t addr);
+
+/* D reads a NULL string's bytes at address 0: printed, a key, a string function's argument. */
+static void use_str(struct rt *r, struct ps_value v)
+{
+	if (is_null_str(v))
+		addr_fault(r, 0);
+}
+
 static void eval_keys(struct rt *r, const struct pg_node *n, struct ps_value *keys)
 {
 	for (int i = 0; i < n->nkids; i++)
-		keys[i] = eval(r, n->kids[i]);
+		use_str(r, keys[i] = eval(r, n->kids[i]));
 }
 
 static struct ps_value *local_slot(struct rt *r, const struct pg_var *v)
@@ -427,8 +447,9 @@ static struct ps_value var_get(struct rt *r, const struct pg_node *n, const stru
 	size_t klen = make_key(r, n, keys);
 	uint64_t h = fnv(r->kbuf, klen);
 	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
-	if (!pp || !*pp || (*pp)->v.type == PS_V_NONE)
-		return zero_of(v->type);
+	if (!pp || !*pp || (*pp)->v.type == PS_V_NONE)   /* D: a missing self-> or array */
+		return v->type == PS_V_STR && r->d->null_strings &&   /* string is NULL */
+		       (v->scope != PG_SC_GLOBAL || v->nkeys > 0) ? ps_str(null_string) : zero_of(v->type);
 	struct ps_value val = (*pp)->v;
 	if (val.type == PS_V_STR)
 		val.s = str_of(r, val.s);   /* the variable may change while the value is in use */
@@ -452,6 +473,8 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	const struct pg_var *v = &r->p->vars[n->op];
 	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8 && !v->store_whole)
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
+	if (v->type == PS_V_STR && val.type == PS_V_INT && r->d->null_strings)
+		val = ps_str(null_string);  /* 0 or NULL into a string: D's NULL string */
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
 		return val;
@@ -465,6 +488,9 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	struct ent **pp = lookup(r, n, keys, &h, &klen);
 	bool zero = !v->keep_zero && !r->d->keep_zero &&
 		    (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
+	if (val.type == PS_V_STR && r->d->null_strings)   /* a missing element reads NULL: */
+		zero = v->scope != PG_SC_GLOBAL || v->nkeys > 0 ? is_null_str(val)   /* "" stays */
+								 : !val.s[0] && !is_null_str(val);
 	if (zero) {
 		if (*pp) {
 			if (v->nkeys > 0)
@@ -488,12 +514,12 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	e->cost = cost;
 	e->v = val;
 	if (val.type == PS_V_STR) {
-		char *s = strdup(val.s);
-		if (!s)
+		char *s = is_null_str(val) ? NULL : strdup(val.s);
+		if (!s && !is_null_str(val))
 			oom();
 		free(e->str);
 		e->str = s;
-		e->v.s = s;
+		e->v.s = s ? s : null_string;
 	}
 	return val;
 }
@@ -1029,12 +1055,12 @@ static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 	return ps_str(str_n(r, a[0].s + index, (size_t)(rem < len - index ? rem : len - index)));
 }
 
-/* strstr(s, t): the part of s from t's first occurrence; D's NULL ("" here) when none. */
+/* strstr(s, t): the part of s from t's first occurrence; D's NULL string when none. */
 static struct ps_value f_strstr(struct rt *r, const struct ps_value *a, int n)
 {
-	(void)r; (void)n;
+	(void)n;
 	const char *p = strstr(a[0].s, a[1].s);
-	return ps_str(p ? p : "");
+	return ps_str(p ? p : r->d->null_strings ? null_string : "");
 }
 
 /* index(s, t[, pos]) and rindex(s, t[, pos]) as DTrace's DIF code, Perl's rules with Perl's
@@ -1107,8 +1133,8 @@ static struct ps_value f_lltostr(struct rt *r, const struct ps_value *a, int n)
 /* strtok(s, delim) as DTrace's DIF_SUBR_STRTOK: skip delimiters, then the token up to the next
  * one. strtok(NULL, delim) goes on where the last call stopped; that position belongs to the
  * probe firing (every clause of one firing shares it, the next firing starts without one, as
- * dtrace's mstate). No token left: NULL, which pyscope's strings spell "". A NULL with no
- * string to go on is DTrace's fault, an invalid address. */
+ * dtrace's mstate). No token left: D's NULL string. A NULL with no string to go on is
+ * DTrace's fault, an invalid address. */
 static struct ps_value f_strtok(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)n;
@@ -1127,7 +1153,7 @@ static struct ps_value f_strtok(struct rt *r, const struct ps_value *a, int n)
 		p++;
 	if (!*p) {
 		r->tokd = p;             /* at the end: later calls give NULL too */
-		return ps_str("");
+		return ps_str(r->d->null_strings ? null_string : "");
 	}
 	const char *e = p;
 	while (*e && !strchr(a[1].s, *e))
@@ -1750,7 +1776,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 	case PG_E_INT:
 		return ps_int(n->i);
 	case PG_E_STR:
-		return ps_str(n->s);
+		return ps_str(n->i && r->d->null_strings ? null_string : n->s);
 	case PG_E_VAR:
 		eval_keys(r, n, keys);
 		return var_get(r, n, keys);
@@ -1762,6 +1788,11 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		for (int i = 0; i < n->nkids; i++)
 			args[i] = eval(r, n->kids[i]);
 		r->at = n;
+		for (int i = 0; i < n->nkids; i++)   /* strtok(NULL string): go on, as NULL */
+			if (is_null_str(args[i]) && n->op == PG_F_STRTOK && i == 0)
+				args[i] = ps_int(0);
+			else if (n->op != PG_F_STRINGOF)
+				use_str(r, args[i]);
 		return funcs[n->op](r, args, n->nkids);
 	case PG_E_UNARY:
 		a = eval(r, n->kids[0]);
@@ -2008,6 +2039,8 @@ static int exec(struct rt *r, const struct pg_node *n)
 	case PG_S_PRINTF:
 		for (int i = 0; i < n->nkids && i < 64; i++)
 			args[i] = eval(r, n->kids[i]);
+		for (int i = 0; i < n->nkids && i < 64; i++)
+			use_str(r, args[i]);
 		addr_args(r, n->fmt, args, n->nkids < 64 ? n->nkids : 64);
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
@@ -2025,6 +2058,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
+		use_str(r, v);
 		if (r->o.trace && !r->quiet)
 			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
 				   r->o.output_ctx);
@@ -2040,7 +2074,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_AGG: {
 		for (int i = 0; i < n->nkeys; i++)
-			keys[i] = eval(r, n->kids[i]);
+			use_str(r, keys[i] = eval(r, n->kids[i]));
 		int64_t v = 0, incr = 1;
 		if (n->nkids > n->nkeys)
 			v = eval(r, n->kids[n->nkeys]).i;

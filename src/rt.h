@@ -57,6 +57,11 @@ struct rt_fault {
  * NULL in rt_opts: DTrace's rules (all false). */
 struct rt_dialect {
 	bool keep_zero;          /* storing 0 / "" keeps an element (SystemTap); D deletes it */
+	bool null_strings;       /* dtrace(1)'s NULL string: an unset self-> or array string, a
+				  * string variable given 0/NULL, strstr's or strtok's "none" are
+				  * NULL; it compares equal to "", and printing it or passing it
+				  * to a string function or as a key faults ("invalid address
+				  * (0x0)"). Off: all of those are "" (SystemTap). */
 	bool fault_ends_run;     /* a fault ends the run (SystemTap's MAXERRORS 0): rt_* return
 				  * exited, status 1; END clauses still run from rt_end
 				  * unless error_skips_end */
