@@ -41,3 +41,10 @@ fi
 printf 'BEGIN { printf("%%a\\n", 0xffffffff81000000); exit(0); }\n' >"$TMP/a.d"
 D -q -s "$TMP/a.d" --replay "$PYSCOPE_ROOT/tests/golden/d/prog.events" >"$TMP/out" 2>"$TMP/err"
 expect_eq "%a in a replay: hex" "0xffffffff81000000" "$(cat "$TMP/out")"
+
+# printa's %a on an integer key: the kernel symbol too (dt_printf.c's pfprint_addr).
+if [ -n "$a" ] && [ "$a" != 0000000000000000 ]; then
+	D -q -n "BEGIN { @[0x$a + 4] = count(); printa(\"%-26a|%@d\n\", @); exit(0); }" \
+		>"$TMP/out" 2>"$TMP/err"
+	expect_eq "printa %a: a key's kernel symbol" "vmlinux\`schedule+0x4      |1" "$(cat "$TMP/out")"
+fi
