@@ -25,13 +25,15 @@
  *     a compile error (the address is known only after the hit). A read that faults is "invalid address", as in DTrace.
  *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
  *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
- *     printf's %a/%A print hex, not symbols. jstack() gives the Python frames only, not mixed
- *     into the native ones.
+ *     %a names kernel addresses from /proc/kallsyms (ksym.h): hex where no symbol holds the
+ *     address, where kallsyms hides addresses from the user, and in a replay; no module`0x...
+ *     form. jstack() gives the Python frames only, not mixed into the native ones.
  *   - Aggregations not printed by printa() are printed at the end even with -q, after one
  *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
  *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
  *     prints exactly its own lines.
- *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
+ *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise (as the default
+ *     output's FUNCTION:NAME and flowindent's column show it).
  *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
  *     DTrace, BEGIN and END fire in dtrace itself).
  *   - As dtrace(1) (illumos dt_cg.c, dt_cg_asgn_op: a variable store is STV of the whole
@@ -45,16 +47,16 @@
  *     another clause (a pass reads an unknown as an integer and goes on at the next clause
  *     after the type error this makes).
  *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
- *     expanded on that line is cpp's. flowindent: the function column is the probe's function
- *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
- *     return probe the first record unindents (dtrace: the last). rawbytes dumps trace( )'s
- *     strings and printa's string keys; aggsortpos has no effect (a printa of several
- *     aggregations sorts by the first's values, then the keys); aggsort* do not change the
- *     order of such a printa; jstackframes, jstackstrsize and ustackframes are honoured; the
- *     buffer tunings are accepted.
+ *     expanded on that line is cpp's. flowindent: a return record shows when the next record
+ *     begins or the output ends (dtrace: at each read of the buffers), the indentation is not
+ *     reset per buffer read, and under quiet nothing of the default output prints (dtrace
+ *     still prints the column). rawbytes dumps trace( )'s strings and printa's string keys;
+ *     jstackframes, jstackstrsize and ustackframes are honoured; the buffer tunings are
+ *     accepted.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
- *     terms, an exit code above 128 reads as a signal.
+ *     terms, an exit code above 128 reads as a signal. With -p and a capture, the notices of
+ *     several processes come together when the last one ends.
  *   - Aggregations counted in the kernel (kagg.h; -v names the clauses) are folded in when
  *     printa, clear, trunc, normalize or the end read them, with the hits the kernel has counted
  *     by then: a hit that lands after exit() but before tracing stops counts, and an aggregation
@@ -64,7 +66,8 @@
  *     probes exist for the functions the script's descriptions name. Under -Z, a provider
  *     pyscope does not have (fbt, sched, io...) is said on stderr once.
  *   - Not there, each a compile error at its use: stop() (pyscope never stops a traced
- *     process), copyinto (no scratch memory; copyin gives the bytes as a value), the ERROR
+ *     process), copyinto (it fills alloca()'d scratch memory read back through pointers, and
+ *     pyscope's D has neither; copyin gives the bytes as a value), the ERROR
  *     probe, speculations, llquantize, stack() and the other kernel-side functions, getopt, C
  *     types beyond integers and strings (struct, pointers, -> on arguments, translators,
  *     inline, sizeof).
