@@ -10,6 +10,7 @@
  */
 #ifndef PYSCOPE_FMT_H
 #define PYSCOPE_FMT_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "value.h"
 
