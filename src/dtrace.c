@@ -55,8 +55,7 @@
  *     accepted.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
- *     terms, an exit code above 128 reads as a signal. With -p and a capture, the notices of
- *     several processes come together when the last one ends.
+ *     terms, an exit code above 128 reads as a signal.
  *   - Aggregations counted in the kernel (kagg.h; -v names the clauses) are folded in when
  *     printa, clear, trunc, normalize or the end read them, with the hits the kernel has counted
  *     by then: a hit that lands after exit() but before tracing stops counts, and an aggregation

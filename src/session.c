@@ -224,6 +224,8 @@ static int run_replay(const struct ses_run *s)
 struct live {
 	const struct ses_run *s;
 	uint64_t flushed;
+	bool *gone_said;             /* -p: each process's end said (NULL: no -p) */
+	uint64_t polled;             /* when the -p processes were last looked at */
 };
 
 static int live_event(const struct ps_event *ev, void *ctx)
@@ -256,6 +258,10 @@ static int live_between(void *ctx, int delivered)
 	}
 	if (deadline && now >= deadline)
 		return -1;
+	if (l->gone_said && now - l->polled >= CHILD_POLL_NS) {   /* each -p end, as it comes */
+		l->polled = now;
+		pids_gone(l->s, l->gone_said);
+	}
 	if (catch_up(r, now, TICK_BUDGET_NS))
 		return -1;
 	uint64_t next = rt_next_tick(r);
@@ -270,11 +276,23 @@ static int live_between(void *ctx, int delivered)
 							       : (int)((next - now) / 1000000 + 1);
 }
 
+static int run_live_loop(struct live *l);
+
 static int run_live(const struct ses_run *s)
 {
-	struct live l = { s, ses_now_ns() };
-	struct ps_sink sink = { live_event, live_lost, &l };
-	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
+	struct live l = { s, ses_now_ns(), NULL, 0 };
+	if (s->npids > 0 && !(l.gone_said = calloc((size_t)s->npids, sizeof(bool))))
+		return 2;
+	int rc = run_live_loop(&l);
+	free(l.gone_said);
+	return rc;
+}
+
+static int run_live_loop(struct live *l)
+{
+	const struct ses_run *s = l->s;
+	struct ps_sink sink = { live_event, live_lost, l };
+	struct cap_loop loop = { &sink, &stop_requested, live_between, l };
 	if (cap_attach(s->cap) < 0)
 		return 2;
 	if (rt_begin(s->r, ses_now_ns()))
@@ -288,10 +306,13 @@ static int run_live(const struct ses_run *s)
 	if (end == CAP_END_GONE && pid > 0) {
 		int st = cap_command_status(s->cap);   /* the shell's terms: 128+N for signal N */
 		gone(s, pid, st > 128 ? 0 : st < 0 ? 0 : st, st > 128 ? st - 128 : 0);
-	} else if (end == CAP_END_GONE) {
-		fflush(*s->out);
-		for (int i = 0; i < s->npids; i++)   /* -p: all are gone, in the order given */
-			gone(s, s->pids[i], 0, 0);
+	} else if (end == CAP_END_GONE && l->gone_said) {
+		for (int i = 0; i < s->npids; i++)   /* -p: the ends not said yet */
+			if (!l->gone_said[i]) {
+				l->gone_said[i] = true;
+				fflush(*s->out);
+				gone(s, s->pids[i], 0, 0);
+			}
 	}
 	return rt_end(s->r, ses_now_ns());
 }

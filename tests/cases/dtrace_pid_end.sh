@@ -75,3 +75,32 @@ WAIT_S=10 wait_gone "$dpid" || fail "python -p: the process's exit ends the run"
 wait "$dpid"
 expect_grep "python -p: END ran" 'END ran' "$TMP/out"
 expect_grep "python -p: dtrace's notice" "^dtrace: pid $tpid has exited$" "$TMP/err"
+
+# Two python -p processes: each end is said when it comes, the run ends with the last.
+"$TARGET" spin:20 >/dev/null 2>&1 &
+t1=$!
+"$TARGET" spin:20 >/dev/null 2>&1 &
+t2=$!
+track "$t1" "$t2"
+wait_exec "$t1" "$TARGET"
+wait_exec "$t2" "$TARGET"
+stdbuf -oL "$PYSCOPE" dtrace -n 'BEGIN { printf("attached\n"); }
+	python$target:::function-entry { @calls = count(); }' \
+	-p "$t1" -p "$t2" >"$TMP/out" 2>"$TMP/err" &
+dpid=$!
+track "$dpid"
+wait_for "$TMP/out" 'attached' || fail "python -p twice: started" "$(cat "$TMP/err")"
+kill "$t1"
+wait "$t1" 2>/dev/null
+if wait_for "$TMP/err" "^dtrace: pid $t1 has exited$"; then
+	pass "python -p twice: the first end is said while the other runs"
+else
+	fail "python -p twice: the first end is said while the other runs" "$(cat "$TMP/err")"
+fi
+alive "$dpid" && pass "python -p twice: the run goes on" || fail "python -p twice: the run goes on"
+kill "$t2"
+wait "$t2" 2>/dev/null
+WAIT_S=10 wait_gone "$dpid" || fail "python -p twice: the last exit ends the run"
+wait "$dpid"
+expect_grep "python -p twice: the second end said" "^dtrace: pid $t2 has exited$" "$TMP/err"
+expect_eq "python -p twice: each said once" 2 "$(grep -c 'has exited' "$TMP/err")"
