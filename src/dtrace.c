@@ -619,7 +619,8 @@ static void flow_resolve(int next_epid, const struct ps_probe *next_probe, bool 
 	if (flow.nheld && fwrite(flow.held, 1, flow.nheld, flow.real) != flow.nheld)
 		flow.failed = true;
 	flow.nheld = 0;
-	fflush(flow.real);
+	if (flow.real)
+		fflush(flow.real);
 }
 
 static ssize_t flow_write(void *ctx, const char *buf, size_t n)
@@ -998,6 +999,9 @@ static void command_gone(pid_t pid, int code, int sig, void *ctx)
 {
 	if (*(const bool *)ctx)
 		return;
+	flow_resolve(0, NULL, false);   /* a held return record first: the buffers' end */
+	if (flow.real)
+		fflush(flow.real);
 	if (sig) {
 		const char *abbrev = sigabbrev_np(sig);
 		if (abbrev)
