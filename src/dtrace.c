@@ -48,9 +48,8 @@
  *     after the type error this makes).
  *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
  *     expanded on that line is cpp's. flowindent: a return record shows when the next record
- *     begins or the output ends (dtrace: at each read of the buffers), the indentation is not
- *     reset per buffer read, and under quiet nothing of the default output prints (dtrace
- *     still prints the column). rawbytes dumps trace( )'s strings and printa's string keys;
+ *     begins or the output ends (dtrace: at each read of the buffers), and the indentation is
+ *     not reset per buffer read. rawbytes dumps trace( )'s strings and printa's string keys;
  *     jstackframes, jstackstrsize and ustackframes are honoured; the buffer tunings are
  *     accepted.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
@@ -1154,6 +1153,7 @@ int dtrace_main(int argc, char **argv)
 	ro.record_end = record_end;
 	ro.trace = trace_value;
 	ro.output_ctx = &header_done;
+	ro.record_begin_quiet = flow.on;   /* chew(): the flow column even under quiet */
 	/* system() is destructive: dtrace refuses to enable it without -w or the pragma */
 	if (prog->destructive_at && !o.destructive && !prog->destructive) {
 		fprintf(stderr, "dtrace: failed to enable '%s': Destructive actions not allowed\n",

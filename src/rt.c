@@ -2251,7 +2251,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
-	if (r->o.record_begin && r->records[ci] && !r->quiet)
+	if (r->o.record_begin && r->records[ci] && (!r->quiet || r->o.record_begin_quiet))
 		r->o.record_begin(r->buf, r->ev, r->o.output_ctx);
 	for (int i = 0; i < c->nstmts; i++) {
 		r->action = i + 1;

@@ -95,6 +95,8 @@ struct rt_opts {
 	void (*record_end)(FILE *out, void *ctx);
 	void (*trace)(FILE *out, struct ps_value v, int isize, void *ctx);
 	void *output_ctx;
+	bool record_begin_quiet; /* RECORD_BEGIN is called under quiet too (D's flowindent: dtrace
+				  * prints its probe column even with -q; RECORD_END is not) */
 	/* switch_file() (SystemTap): close the output and open the next; returns the new one, or
 	 * NULL to keep writing where it writes (no -o file, or the next could not be opened). */
 	FILE *(*switch_file)(void *ctx);
