@@ -853,7 +853,8 @@ static int cmp_bundles(const void *l, const void *r, void *arg)
 	const struct joined *j = arg;
 	const struct bundle *x = l, *y = r;
 	const struct agg *a0 = j->aggs[0];
-	struct entry ex = { .keys = (struct ps_value *)x->keys }, ey = { .keys = (struct ps_value *)y->keys };
+	struct entry ex = { .keys = (struct ps_value *)x->keys };
+	struct entry ey = { .keys = (struct ps_value *)y->keys };
 	int pos = a0->sortpos < j->n ? a0->sortpos : 0, c = 0;
 	if (a0->sortkey)
 		c = cmp_keys(a0, &ex, &ey, a0->sortkeypos);

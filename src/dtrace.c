@@ -1142,7 +1142,8 @@ int dtrace_main(int argc, char **argv)
 	if (flow.on)
 		fout = flow_stream(out);
 	fmt_kernel_symbols(!rp);     /* printa's %a keys; a replay's kernel is not this one */
-	struct rt_opts ro = { .dialect = &d_rules, .out = fout ? fout : out, .strsize = strsize, .target = target,
+	struct rt_opts ro = { .dialect = &d_rules, .out = fout ? fout : out, .strsize = strsize,
+			      .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested, .jstackframes = o.jstackframes,

@@ -14,8 +14,8 @@
  * Besides C's conversions DTrace has %S and %C (string, char with C escapes), %Y and %T (a
  * walltimestamp as "2026 Nov 26 07:20:04" or RFC 822) and %a/%A (addresses: the runtime hands
  * printf the symbol as text; an integer %a, printa's keys, is a kernel symbol when
- * fmt_kernel_symbols is on, else 0x-hex). Extensions over DTrace: the length modifiers hh, z, j, t are
- * accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
+ * fmt_kernel_symbols is on, else 0x-hex). Extensions over DTrace: the length modifiers hh, z,
+ * j, t are accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
  * floating-point values). %k prints a stack: ustack() and jstack() values are strings here, so it
  * is %s for them (as in printa("%k %@d", @stacks)). Not supported: %ls/%ws/%wc (wide strings).
  *
