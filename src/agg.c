@@ -79,6 +79,7 @@ struct agg {
 	struct agg_budget *budget;
 	bool sortkey, sortrev;    /* aggsortkey, aggsortrev (agg_set_sort) */
 	int sortkeypos;           /* aggsortkeypos */
+	int sortpos;              /* aggsortpos: which of a printa's aggregations sorts first */
 	size_t rawbytes;          /* rawbytes: string keys dumped as records of this size; 0 off */
 };
 
@@ -615,11 +616,12 @@ void agg_set_rawbytes(struct agg *a, size_t strsize)
 	a->rawbytes = strsize;
 }
 
-void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos)
+void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos, int sortpos)
 {
 	a->sortkey = bykey;
 	a->sortrev = rev;
 	a->sortkeypos = keypos > 0 ? keypos : 0;
+	a->sortpos = sortpos > 0 ? sortpos : 0;
 }
 
 /* The entries in print order (OPTS: the aggsort options apply); the caller frees the array. */
@@ -841,17 +843,28 @@ struct bundle {
 	const struct ps_value *keys; /* the representative key */
 };
 
+/* As dt_aggregate_bundlecmp under dt_aggregate_qsort: by the values, the aggregation at
+ * aggsortpos first (silently the first when past the last), then those after it and those
+ * before it, the keys breaking ties; with aggsortkey by the keys (aggsortkeypos first) alone;
+ * aggsortrev reverses every comparison. The options are the first aggregation's (all carry
+ * the program's). */
 static int cmp_bundles(const void *l, const void *r, void *arg)
 {
 	const struct joined *j = arg;
 	const struct bundle *x = l, *y = r;
-	for (int i = 0; i < j->n; i++) {
-		int c = cmp_val(j->aggs[i], x->e[i], y->e[i]);
-		if (c)
-			return c;
+	const struct agg *a0 = j->aggs[0];
+	struct entry ex = { .keys = (struct ps_value *)x->keys };
+	struct entry ey = { .keys = (struct ps_value *)y->keys };
+	int pos = a0->sortpos < j->n ? a0->sortpos : 0, c = 0;
+	if (a0->sortkey)
+		c = cmp_keys(a0, &ex, &ey, a0->sortkeypos);
+	for (int i = 0; !c && i < j->n; i++) {
+		int k = (pos + i) % j->n;
+		c = cmp_val(j->aggs[k], x->e[k], y->e[k]);
 	}
-	struct entry ex = { .keys = (struct ps_value *)x->keys }, ey = { .keys = (struct ps_value *)y->keys };
-	return cmp_keys(j->aggs[0], &ex, &ey, 0);
+	if (!c && !a0->sortkey)
+		c = cmp_keys(a0, &ex, &ey, a0->sortkeypos);
+	return a0->sortrev ? -c : c;
 }
 
 static int cmp_members(const void *l, const void *r, void *agg)

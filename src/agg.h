@@ -91,8 +91,9 @@ int agg_printed(const struct agg *a);
  * 4 " %8d" (int, pid_t), 8 " %16lld" (the default: int64_t, uint64_t, arg0). */
 void agg_set_keysize(struct agg *a, int key, int bytes);
 /* DTrace's aggsortkey (print by keys, not values), aggsortrev (reversed) and aggsortkeypos (keys
- * compared from that one on); trunc's order is by value whatever they say. */
-void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos);
+ * compared from that one on), aggsortpos (which aggregation of a printa of several sorts
+ * first); trunc's order is by value whatever they say. */
+void agg_set_sort(struct agg *a, bool bykey, bool rev, int keypos, int sortpos);
 /* DTrace's rawbytes: the default layout dumps string keys as STRSIZE-byte records
  * (fmt_rawbytes). */
 void agg_set_rawbytes(struct agg *a, size_t strsize);

@@ -1074,12 +1074,14 @@ static struct pg_node *subexpr(struct parser *ps, int limit)
 		value(ps, l);
 		struct pg_node *r = value(ps, subexpr(ps, binops[k].prio));
 		if (op >= PG_OP_EQ && op <= PG_OP_GE) {
-			/* s == NULL: a string against the null pointer, which is "" here */
+			/* s == NULL: a string against the NULL string (equal to "", as dtrace's
+			 * string compare reads a NULL as "") */
 			struct pg_node **z = l->type == PS_V_STR && r->kind == PG_E_INT && !r->i ? &r
 					     : r->type == PS_V_STR && l->kind == PG_E_INT && !l->i ? &l : NULL;
 			if (z) {
 				*z = mknode(ps, PG_E_STR, PS_V_STR, 0, (*z)->line, (*z)->col);
 				(*z)->s = "";
+				(*z)->i = 1;    /* D's NULL string (rt_dialect.null_strings) */
 			}
 			if (l->type != r->type)
 				errorat(ps, line, col, "operator %s cannot compare %s with %s",
@@ -1148,13 +1150,15 @@ static struct pg_node *assignment(struct parser *ps)
 				for (int k = 0; k < l->nkids; k++)
 					value(ps, l->kids[k]);
 			}
-			/* 0 or NULL into a string variable empties it, as in DTrace */
+			/* 0 or NULL into a string variable: D's NULL string, which compares equal
+			 * to "" and faults where its bytes are read (rt_dialect.null_strings) */
 			const struct hint *h = l->op < 0 ? find_hint(ps, l->s, (enum pg_scope)l->i) : NULL;
 			enum ps_vtype lt = l->op >= 0 ? ps->p->vars[l->op].type : h ? h->type : PS_V_NONE;
 			if (lt == PS_V_STR && assignops[i].op == PG_OP_NONE && r->kind == PG_E_INT &&
 			    r->i == 0) {
 				r = mknode(ps, PG_E_STR, PS_V_STR, 0, r->line, r->col);
 				r->s = "";
+				r->i = 1;
 			}
 			resolve_assign(ps, l, r->type, assignops[i].op == PG_OP_NONE ? r : NULL);
 			struct pg_node *n = mknode(ps, PG_E_ASSIGN, r->type, 2, line, col);

@@ -25,13 +25,15 @@
  *     a compile error (the address is known only after the hit). A read that faults is "invalid address", as in DTrace.
  *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
  *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
- *     printf's %a/%A print hex, not symbols. jstack() gives the Python frames only, not mixed
- *     into the native ones.
+ *     %a names kernel addresses from /proc/kallsyms (ksym.h): hex where no symbol holds the
+ *     address, where kallsyms hides addresses from the user, and in a replay; no module`0x...
+ *     form. jstack() gives the Python frames only, not mixed into the native ones.
  *   - Aggregations not printed by printa() are printed at the end even with -q, after one
  *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
  *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)
  *     prints exactly its own lines.
- *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise.
+ *   - PROBEFUNC is the symbol around the marker when known, "-" otherwise (as the default
+ *     output's FUNCTION:NAME and flowindent's column show it).
  *   - BEGIN, END and tick-N fire in no process: pid, tid and ppid are 0, execname is "" (in
  *     DTrace, BEGIN and END fire in dtrace itself).
  *   - As dtrace(1) (illumos dt_cg.c, dt_cg_asgn_op: a variable store is STV of the whole
@@ -39,19 +41,18 @@
  *     its first assignment's: `x = 0` is an int) cuts values where DTrace records them: printf,
  *     trace(), aggregation keys. Casts cut as in C. Whether an expression is unsigned (for %d)
  *     is worked out from declarations, casts and C's promotions, not from full C types.
- *   - A variable read before its first assignment is 0 or ""; its type is its first
+ *   - A variable read before its first assignment is 0 or "" (an unset self-> or array string
+ *     is D's NULL string, which equals ""; printed, it faults as in dtrace); its type is its first
  *     assignment's anywhere in the program, found by silent passes over it. A variable read as
  *     a string before its first assignment gets its type only when that assignment is in
  *     another clause (a pass reads an unknown as an integer and goes on at the next clause
  *     after the type error this makes).
  *   - -C: cpp's line markers give errors the user's file and line; a column after a macro
- *     expanded on that line is cpp's. flowindent: the function column is the probe's function
- *     (empty for python markers, whose symbol pyscope does not know); of several clauses on one
- *     return probe the first record unindents (dtrace: the last). rawbytes dumps trace( )'s
- *     strings and printa's string keys; aggsortpos has no effect (a printa of several
- *     aggregations sorts by the first's values, then the keys); aggsort* do not change the
- *     order of such a printa; jstackframes, jstackstrsize and ustackframes are honoured; the
- *     buffer tunings are accepted.
+ *     expanded on that line is cpp's. flowindent: a return record shows when the next record
+ *     begins or the output ends (dtrace: at each read of the buffers), and the indentation is
+ *     not reset per buffer read. rawbytes dumps trace( )'s strings and printa's string keys;
+ *     jstackframes, jstackstrsize and ustackframes are honoured; the buffer tunings are
+ *     accepted.
  *   - The -c command's end is said as dtrace's notice does ("has exited", "exited with status N",
  *     "terminated by SIGx"); from a traced command, whose status capture keeps in the shell's
  *     terms, an exit code above 128 reads as a signal.
@@ -64,7 +65,8 @@
  *     probes exist for the functions the script's descriptions name. Under -Z, a provider
  *     pyscope does not have (fbt, sched, io...) is said on stderr once.
  *   - Not there, each a compile error at its use: stop() (pyscope never stops a traced
- *     process), copyinto (no scratch memory; copyin gives the bytes as a value), the ERROR
+ *     process), copyinto (it fills alloca()'d scratch memory read back through pointers, and
+ *     pyscope's D has neither; copyin gives the bytes as a value), the ERROR
  *     probe, speculations, llquantize, stack() and the other kernel-side functions, getopt, C
  *     types beyond integers and strings (struct, pointers, -> on arguments, translators,
  *     inline, sizeof).
@@ -78,6 +80,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,7 @@
 #include "commands.h"
 #include "dt_lex.h"
 #include "dt_parse.h"
+#include "fmt.h"
 #include "kagg.h"
 #include "prog.h"
 #include "replay.h"
@@ -553,14 +557,28 @@ static int list_probes(const struct opts *o, const struct ps_probe *const *probe
 /* flowindent (#pragma D option or -x): the default output's probe column as dt_consume.c's
  * dt_flowindent and dtrace(1)'s chew() print it: " -> FUNC" for a probe named entry or
  * *-entry (python's function-entry), indented 2 more after it, " <- FUNC" for *-return, 2 less
- * before it, "| FUNC:NAME" for others. Another clause's record of the same firing is not an
- * entry or return again (dtrace's same-probe, other-EPID rule, applied to both). */
+ * before it, "| FUNC:NAME" for others; FUNC is probefunc. dtrace's heuristic for several
+ * clauses on one probe is kept as it is: an entry record is not an entry when the record
+ * before it came from the same probe but another EPID (clause), and a return record is not a
+ * return when the record after it does. That look ahead is why a return record is held:
+ * everything written after its start waits (the stream below) until the next record begins
+ * or the output ends, then its column is written in front of it. */
+enum { FLOW_NONE, FLOW_ENTRY, FLOW_RETURN };
 static struct {
 	bool on;
 	int indent;
-	const struct ps_probe *probe;   /* the firing the last record came from */
-	uint64_t ts;
-	uint32_t tid;
+	struct rt *r;                   /* for the EPID of the clause that records */
+	int last_epid;                  /* the record before (0: none yet) */
+	const struct ps_probe *last_probe;
+	bool pending;                   /* a return record waits for the next record */
+	int p_epid;
+	const struct ps_probe *p_probe;
+	unsigned p_cpu;
+	char p_fn[256];
+	FILE *real, *cookie;            /* the output, and the stream that holds back */
+	char *held;
+	size_t nheld, capheld;
+	bool failed;
 } flow;
 
 /* rawbytes: trace( )'s strings dumped as records of this size (the strsize); 0: off. */
@@ -572,22 +590,102 @@ static bool ends_with_word(const char *name, const char *w)
 	return n >= k && strcmp(name + n - k, w) == 0 && (n == k || name[n - k - 1] == '-');
 }
 
-static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+static void flow_print(FILE *out, unsigned cpu, int kind, const char *fn, const char *name)
 {
-	bool again = flow.probe == ev->probe && flow.ts == ev->ts && flow.tid == ev->tid;
-	flow.probe = ev->probe;
-	flow.ts = ev->ts;
-	flow.tid = ev->tid;
-	int kind = again ? 0 : ends_with_word(name, "entry") ? 1 : ends_with_word(name, "return") ? 2 : 0;
-	if (kind == 2 && flow.indent > 0)
-		flow.indent -= 2;
-	char col[512];
-	if (kind)
-		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "", kind == 1 ? " -> " : " <- ", fn);
+	char col[600];
+	if (kind != FLOW_NONE)
+		snprintf(col, sizeof(col), "%*s%s%s", flow.indent, "",
+			 kind == FLOW_ENTRY ? " -> " : " <- ", fn);
 	else
 		snprintf(col, sizeof(col), "%*s| %s:%s", flow.indent, "", fn, name);
-	fprintf(out, "%3u %-41s ", ev->cpu, col);
-	if (kind == 1)
+	fprintf(out, "%3u %-41s ", cpu, col);
+}
+
+/* The held return record: a return unless NEXT_PROBE (NULL: the output ends) is its probe
+ * from another EPID. Its column goes out, then what was held behind it. */
+static void flow_resolve(int next_epid, const struct ps_probe *next_probe, bool closing)
+{
+	if (!flow.pending)
+		return;
+	if (!closing)
+		fflush(flow.cookie);     /* the record's text, into the hold */
+	flow.pending = false;
+	int kind = next_probe == flow.p_probe && next_epid != flow.p_epid ? FLOW_NONE : FLOW_RETURN;
+	if (kind == FLOW_RETURN && flow.indent > 0)
+		flow.indent -= 2;
+	char name[128];
+	flow_print(flow.real, flow.p_cpu, kind, flow.p_fn,
+		   ps_name_dashed(flow.p_probe->name, name, sizeof(name)));
+	if (flow.nheld && fwrite(flow.held, 1, flow.nheld, flow.real) != flow.nheld)
+		flow.failed = true;
+	flow.nheld = 0;
+	if (flow.real)
+		fflush(flow.real);
+}
+
+static ssize_t flow_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	if (flow.pending) {
+		if (flow.nheld + n > flow.capheld) {
+			size_t cap = (flow.nheld + n) * 2;
+			char *h = realloc(flow.held, cap);
+			if (!h)
+				return -1;
+			flow.held = h;
+			flow.capheld = cap;
+		}
+		memcpy(flow.held + flow.nheld, buf, n);
+		flow.nheld += n;
+		return (ssize_t)n;
+	}
+	if (fwrite(buf, 1, n, flow.real) != n || fflush(flow.real) != 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+static int flow_close(void *ctx)
+{
+	(void)ctx;
+	flow_resolve(0, NULL, true);
+	free(flow.held);
+	flow.held = NULL;
+	return flow.failed || ferror(flow.real) ? -1 : 0;
+}
+
+/* Under flowindent, the output the runtime writes to: OUT behind the hold. */
+static FILE *flow_stream(FILE *out)
+{
+	cookie_io_functions_t io = { .write = flow_write, .close = flow_close };
+	flow.real = out;
+	flow.cookie = fopencookie(NULL, "w", io);
+	return flow.cookie ? flow.cookie : out;
+}
+
+static void flow_column(FILE *out, const struct ps_event *ev, const char *fn, const char *name)
+{
+	int epid = flow.r ? rt_epid(flow.r) : 0;
+	flow_resolve(epid, ev->probe, false);
+	int kind = ends_with_word(name, "entry") ? FLOW_ENTRY :
+		   ends_with_word(name, "return") ? FLOW_RETURN : FLOW_NONE;
+	if (kind == FLOW_ENTRY && flow.last_epid && epid != flow.last_epid &&
+	    ev->probe == flow.last_probe)
+		kind = FLOW_NONE;
+	flow.last_epid = epid;
+	flow.last_probe = ev->probe;
+	if (kind == FLOW_RETURN && flow.cookie) {
+		fflush(flow.cookie);
+		flow.pending = true;
+		flow.p_epid = epid;
+		flow.p_probe = ev->probe;
+		flow.p_cpu = ev->cpu;
+		snprintf(flow.p_fn, sizeof(flow.p_fn), "%s", fn);
+		return;
+	}
+	if (kind == FLOW_RETURN && flow.indent > 0)   /* no hold (no stream): no look ahead */
+		flow.indent -= 2;
+	flow_print(out, ev->cpu, kind, fn, name);
+	if (kind == FLOW_ENTRY)
 		flow.indent += 2;
 }
 
@@ -855,12 +953,10 @@ static void record_begin(FILE *out, const struct ps_event *ev, void *ctx)
 		*header_done = true;
 	}
 	if (flow.on) {
-		flow_column(out, ev, strcmp(p->function, "-") == 0 ? "" : p->function,
-			    ps_name_dashed(p->name, name, sizeof(name)));
+		flow_column(out, ev, p->function, ps_name_dashed(p->name, name, sizeof(name)));
 		return;
 	}
-	snprintf(fn, sizeof(fn), "%s:%s", strcmp(p->function, "-") == 0 ? "" : p->function,
-		 ps_name_dashed(p->name, name, sizeof(name)));
+	snprintf(fn, sizeof(fn), "%s:%s", p->function, ps_name_dashed(p->name, name, sizeof(name)));
 	fprintf(out, "%3u %6d %32s ", ev->cpu, p->id, fn);
 }
 
@@ -903,6 +999,9 @@ static void command_gone(pid_t pid, int code, int sig, void *ctx)
 {
 	if (*(const bool *)ctx)
 		return;
+	flow_resolve(0, NULL, false);   /* a held return record first: the buffers' end */
+	if (flow.real)
+		fflush(flow.real);
 	if (sig) {
 		const char *abbrev = sigabbrev_np(sig);
 		if (abbrev)
@@ -927,7 +1026,7 @@ int dtrace_main(int argc, char **argv)
 	struct kagg_run ks = { 0 };
 	struct pidlist named = { 0 };
 	struct wants wants = { 0 };
-	FILE *out = stdout;
+	FILE *out = stdout, *fout = NULL;    /* fout: flowindent's stream in front of out */
 	int status = 2, rc;
 
 	rc = parse_args(argc, argv, &o);
@@ -983,6 +1082,14 @@ int dtrace_main(int argc, char **argv)
 		if (ses_command_open(o.command, &cmd) < 0)
 			goto done;
 		target = (int)ses_command_pid(cmd);
+	} else if (o.npids && !o.compile_only) {
+		/* -p with a program that needs no capture: the processes are still watched, and
+		 * the run ends when the last has exited (session.h) */
+		for (int i = 0; i < o.npids; i++)
+			if (kill(o.pids[i], 0) < 0 && errno == ESRCH) {
+				fprintf(stderr, "pyscope: no process with pid %d\n", (int)o.pids[i]);
+				goto done;
+			}
 	}
 	if (o.outfile) {
 		out = fopen(o.outfile, "a");   /* dtrace appends */
@@ -1011,8 +1118,13 @@ int dtrace_main(int argc, char **argv)
 	 * its output) and the run goes on, BEGIN and END are dtrace:::BEGIN and dtrace:::END */
 	static const struct rt_dialect d_rules = {
 		.begin_provider = "dtrace", .begin_name = "BEGIN", .end_name = "END",
+		.null_strings = true,
 	};
-	struct rt_opts ro = { .dialect = &d_rules, .out = out, .strsize = strsize, .target = target,
+	if (flow.on)
+		fout = flow_stream(out);
+	fmt_kernel_symbols(!rp);     /* printa's %a keys; a replay's kernel is not this one */
+	struct rt_opts ro = { .dialect = &d_rules, .out = fout ? fout : out, .strsize = strsize,
+			      .target = target,
 			      .replay = rp != NULL, .on_fault = report_fault, .final_aggs = true,
 			      .aggsize = o.aggsize, .dynvarsize = o.dynvarsize, .on_drops = report_drops,
 			      .stop = &stop_requested, .jstackframes = o.jstackframes,
@@ -1024,6 +1136,7 @@ int dtrace_main(int argc, char **argv)
 	ro.record_end = record_end;
 	ro.trace = trace_value;
 	ro.output_ctx = &header_done;
+	ro.record_begin_quiet = flow.on;   /* chew(): the flow column even under quiet */
 	/* system() is destructive: dtrace refuses to enable it without -w or the pragma */
 	if (prog->destructive_at && !o.destructive && !prog->destructive) {
 		fprintf(stderr, "dtrace: failed to enable '%s': Destructive actions not allowed\n",
@@ -1033,6 +1146,7 @@ int dtrace_main(int argc, char **argv)
 	kagg_hook(&ks, cap, &ro);     /* aggregation in the kernel (kagg.h) */
 	if (rt_new(prog, probes, nprobes, &ro, &r) < 0 || kagg_setup(&ks, prog, r, strsize) < 0)
 		goto done;
+	flow.r = r;
 	for (int ci = 0; o.verbose && ci < prog->nclauses; ci++) {
 		char where[96];
 		fprintf(stderr, "dtrace: clause %d (line %d) runs in %s\n", ci + 1,
@@ -1055,8 +1169,10 @@ int dtrace_main(int argc, char **argv)
 	/* dtrace's words: drops, and the end of the -c command (a notice: not under quiet) */
 	const struct ses_dialect words = { report_lost, command_gone, &quiet };
 	uint64_t events = 0;
-	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = &out,
-				     .dialect = &words, .events = &events };
+	FILE **sout = fout ? &fout : &out;
+	const struct ses_run run = { .r = r, .replay = rp, .cap = cap, .command = cmd, .out = sout,
+				     .dialect = &words, .events = &events, .pids = o.pids,
+				     .npids = o.npids };
 	status = ses_run(&run);   /* cap_close and ses_command_close end a -c command still running */
 	if (ks.k && cap) {       /* what kernel clauses on self-> variables could not do */
 		uint64_t kagg_agg, kagg_dyn;
@@ -1067,6 +1183,8 @@ int dtrace_main(int argc, char **argv)
 		fprintf(stderr, "dtrace: %llu events reached user space\n", (unsigned long long)events);
 	fflush(out);
 done:
+	if (fout && fout != out && fclose(fout) != 0)   /* the held return record goes out */
+		status = 2;
 	if (ses_check_output(out, o.outfile) < 0)
 		status = 2;
 	rt_free(r);

@@ -12,9 +12,10 @@
  *   - '?' sets the width of a pointer (16 columns);
  *   - %p prints plain hex digits (DTrace maps it to %x); "%#p" gives the 0x prefix.
  * Besides C's conversions DTrace has %S and %C (string, char with C escapes), %Y and %T (a
- * walltimestamp as "2026 Nov 26 07:20:04" or RFC 822) and %a/%A (addresses, printed 0x-hex here:
- * pyscope does not symbolize). Extensions over DTrace: the length modifiers hh, z, j, t are
- * accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
+ * walltimestamp as "2026 Nov 26 07:20:04" or RFC 822) and %a/%A (addresses: the runtime hands
+ * printf the symbol as text; an integer %a, printa's keys, is a kernel symbol when
+ * fmt_kernel_symbols is on, else 0x-hex). Extensions over DTrace: the length modifiers hh, z,
+ * j, t are accepted (DTrace knows h, l, ll, L), and %e/%f/%g accept integers, converting them (D has no
  * floating-point values). %k prints a stack: ustack() and jstack() values are strings here, so it
  * is %s for them (as in printa("%k %@d", @stacks)). Not supported: %ls/%ws/%wc (wide strings).
  *
@@ -34,6 +35,16 @@
 #include <string.h>
 #include <time.h>
 #include "fmt.h"
+#include "ksym.h"
+
+/* %a of an integer (printa's keys; printf's come symbolised from the runtime): a kernel symbol
+ * (fmt_kernel_symbols). */
+static bool kernel_symbols;
+
+void fmt_kernel_symbols(bool on)
+{
+	kernel_symbols = on;
+}
 
 /* The widest width or precision printed, written or passed by '*' (beyond it C's printf fails,
  * as with the INT_MIN width of "%*d": a wider one is cut to this). */
@@ -48,7 +59,7 @@ static int clamp_width(int64_t w)
 enum kind {
 	K_SINT, K_UINT, K_CHAR, K_FP, K_STR, K_PTR, K_PCT,
 	K_ESTR, K_ECHR,       /* %S, %C: the string or char with C escapes */
-	K_ADDR,               /* %a, %A: an address (0x-hex: pyscope has no symbol table) */
+	K_ADDR,               /* %a, %A: an address (a symbol's text, or 0x-hex) */
 	K_YTIME, K_RFCTIME,   /* %Y, %T: a nanosecond wall-clock time */
 	K_SPTR,               /* SystemTap's %p: "0x" and 16 hex digits */
 	K_BIN,                /* SystemTap's %b: the integer's bytes (width 1, 2, 4 or 8) */
@@ -646,7 +657,9 @@ static int print_conv(FILE *out, const struct fmt_conv *c, int width, int prec, 
 	}
 	case K_ADDR:
 	case K_MEM:          /* not read (the runtime gives what was): the address */
-		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)i);
+		if (!(k == K_ADDR && c->def->ch == 'a' && kernel_symbols &&
+		      ksym_text((uint64_t)i, text, sizeof(text))))
+			snprintf(text, sizeof(text), "0x%llx", (unsigned long long)i);
 		break;
 	case K_YTIME:
 	case K_RFCTIME:

@@ -10,6 +10,7 @@
  */
 #ifndef PYSCOPE_FMT_H
 #define PYSCOPE_FMT_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "value.h"
 
@@ -40,6 +41,9 @@ const char *fmt_argconv(const struct fmt *f, int i);
  * the one before I; for %m/%M the bytes to print). The runtime hands such a conversion the text it
  * prints: the symbol, the bytes read at the hit. */
 int fmt_argmem(const struct fmt *f, int i, int *prec);
+/* D's %a given an integer (printa's keys) prints the kernel symbol there (ksym.h), when ON;
+ * off (the default, and in a replay), hex. */
+void fmt_kernel_symbols(bool on);
 /* True when the format holds %@ conversions (a printa format). */
 int fmt_is_printa(const struct fmt *f);
 

@@ -28,7 +28,7 @@
 /* Expression and statement kinds. */
 enum pg_kind {
 	PG_E_INT,                /* i */
-	PG_E_STR,                /* s */
+	PG_E_STR,                /* s; i 1: D's NULL string (0 or NULL given as a string) */
 	PG_E_VAR,                /* variable op; kids: keys (associative arrays) */
 	PG_E_BUILTIN,            /* built-in variable op (enum pg_builtin) */
 	PG_E_ARG,                /* probe argument number i, as an integer */

@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "bind.h"
 #include "elfsym.h"
+#include "ksym.h"
 #include "procmaps.h"
 #include "psinfo.h"
 #include "rt.h"
@@ -280,8 +281,19 @@ static const char *str_n(struct rt *r, const char *s, size_t n)
 	return d;
 }
 
+/* D's NULL string (rt_dialect.null_strings): this one "" told apart by its address. Copies
+ * of it (str_n, the store) keep the address. */
+static const char null_string[1] = "";
+
+static bool is_null_str(struct ps_value v)
+{
+	return v.type == PS_V_STR && v.s == null_string;
+}
+
 static const char *str_of(struct rt *r, const char *s)
 {
+	if (s == null_string)
+		return s;
 	return str_n(r, s, strnlen(s, (size_t)r->strsize));
 }
 
@@ -326,10 +338,19 @@ static struct ps_value zero_of(enum ps_vtype t)
 	return t == PS_V_STR ? ps_str("") : ps_int(0);
 }
 
+static void addr_fault(struct rt *r, int64_t addr);
+
+/* D reads a NULL string's bytes at address 0: printed, a key, a string function's argument. */
+static void use_str(struct rt *r, struct ps_value v)
+{
+	if (is_null_str(v))
+		addr_fault(r, 0);
+}
+
 static void eval_keys(struct rt *r, const struct pg_node *n, struct ps_value *keys)
 {
 	for (int i = 0; i < n->nkids; i++)
-		keys[i] = eval(r, n->kids[i]);
+		use_str(r, keys[i] = eval(r, n->kids[i]));
 }
 
 static struct ps_value *local_slot(struct rt *r, const struct pg_var *v)
@@ -426,8 +447,9 @@ static struct ps_value var_get(struct rt *r, const struct pg_node *n, const stru
 	size_t klen = make_key(r, n, keys);
 	uint64_t h = fnv(r->kbuf, klen);
 	struct ent **pp = store_find(&r->st, r->kbuf, klen, h);
-	if (!pp || !*pp || (*pp)->v.type == PS_V_NONE)
-		return zero_of(v->type);
+	if (!pp || !*pp || (*pp)->v.type == PS_V_NONE)   /* D: a missing self-> or array */
+		return v->type == PS_V_STR && r->d->null_strings &&   /* string is NULL */
+		       (v->scope != PG_SC_GLOBAL || v->nkeys > 0) ? ps_str(null_string) : zero_of(v->type);
 	struct ps_value val = (*pp)->v;
 	if (val.type == PS_V_STR)
 		val.s = str_of(r, val.s);   /* the variable may change while the value is in use */
@@ -451,6 +473,8 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	const struct pg_var *v = &r->p->vars[n->op];
 	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8 && !v->store_whole)
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
+	if (v->type == PS_V_STR && val.type == PS_V_INT && r->d->null_strings)
+		val = ps_str(null_string);  /* 0 or NULL into a string: D's NULL string */
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
 		return val;
@@ -464,6 +488,9 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	struct ent **pp = lookup(r, n, keys, &h, &klen);
 	bool zero = !v->keep_zero && !r->d->keep_zero &&
 		    (val.type == PS_V_STR ? !val.s[0] : val.i == 0);
+	if (val.type == PS_V_STR && r->d->null_strings)   /* a missing element reads NULL: */
+		zero = v->scope != PG_SC_GLOBAL || v->nkeys > 0 ? is_null_str(val)   /* "" stays */
+								 : !val.s[0] && !is_null_str(val);
 	if (zero) {
 		if (*pp) {
 			if (v->nkeys > 0)
@@ -487,12 +514,12 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	e->cost = cost;
 	e->v = val;
 	if (val.type == PS_V_STR) {
-		char *s = strdup(val.s);
-		if (!s)
+		char *s = is_null_str(val) ? NULL : strdup(val.s);
+		if (!s && !is_null_str(val))
 			oom();
 		free(e->str);
 		e->str = s;
-		e->v.s = s;
+		e->v.s = s ? s : null_string;
 	}
 	return val;
 }
@@ -816,15 +843,21 @@ static void sym_text(struct rt *r, uint64_t pc, enum symstyle style, char *buf, 
 	}
 }
 
-/* printf's address conversions get the text they print (fmt_argmem): D's %A the symbol of a
- * user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
+/* printf's address conversions get the text they print (fmt_argmem): D's %a the kernel symbol
+ * of an address (ksym.h), %A the symbol of a user address, SystemTap's %m / %M the bytes the kernel read there at the hit, raw or in hex
  * (as many as the precision says; a read that faulted is the dialect's address fault). */
 static void addr_args(struct rt *r, const struct fmt *f, struct ps_value *args, int n)
 {
 	for (int i = 0; i < n; i++) {
 		int prec, ch = fmt_argmem(f, i, &prec);
-		if (!ch || ch == 'a' || args[i].type != PS_V_INT)
+		if (!ch || args[i].type != PS_V_INT)
 			continue;
+		if (ch == 'a') {        /* a kernel symbol (hex in a replay, or when none holds it) */
+			char buf[512];
+			if (!r->o.replay && ksym_text((uint64_t)args[i].i, buf, sizeof(buf)))
+				args[i] = ps_str(str_of(r, buf));
+			continue;
+		}
 		if (ch == 'A') {
 			char buf[1024];
 			sym_text(r, (uint64_t)args[i].i, SYM_D_ADDR, buf, sizeof(buf));
@@ -1022,12 +1055,12 @@ static struct ps_value f_substr(struct rt *r, const struct ps_value *a, int n)
 	return ps_str(str_n(r, a[0].s + index, (size_t)(rem < len - index ? rem : len - index)));
 }
 
-/* strstr(s, t): the part of s from t's first occurrence; D's NULL ("" here) when none. */
+/* strstr(s, t): the part of s from t's first occurrence; D's NULL string when none. */
 static struct ps_value f_strstr(struct rt *r, const struct ps_value *a, int n)
 {
-	(void)r; (void)n;
+	(void)n;
 	const char *p = strstr(a[0].s, a[1].s);
-	return ps_str(p ? p : "");
+	return ps_str(p ? p : r->d->null_strings ? null_string : "");
 }
 
 /* index(s, t[, pos]) and rindex(s, t[, pos]) as DTrace's DIF code, Perl's rules with Perl's
@@ -1100,8 +1133,8 @@ static struct ps_value f_lltostr(struct rt *r, const struct ps_value *a, int n)
 /* strtok(s, delim) as DTrace's DIF_SUBR_STRTOK: skip delimiters, then the token up to the next
  * one. strtok(NULL, delim) goes on where the last call stopped; that position belongs to the
  * probe firing (every clause of one firing shares it, the next firing starts without one, as
- * dtrace's mstate). No token left: NULL, which pyscope's strings spell "". A NULL with no
- * string to go on is DTrace's fault, an invalid address. */
+ * dtrace's mstate). No token left: D's NULL string. A NULL with no string to go on is
+ * DTrace's fault, an invalid address. */
 static struct ps_value f_strtok(struct rt *r, const struct ps_value *a, int n)
 {
 	(void)n;
@@ -1120,7 +1153,7 @@ static struct ps_value f_strtok(struct rt *r, const struct ps_value *a, int n)
 		p++;
 	if (!*p) {
 		r->tokd = p;             /* at the end: later calls give NULL too */
-		return ps_str("");
+		return ps_str(r->d->null_strings ? null_string : "");
 	}
 	const char *e = p;
 	while (*e && !strchr(a[1].s, *e))
@@ -1743,7 +1776,7 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 	case PG_E_INT:
 		return ps_int(n->i);
 	case PG_E_STR:
-		return ps_str(n->s);
+		return ps_str(n->i && r->d->null_strings ? null_string : n->s);
 	case PG_E_VAR:
 		eval_keys(r, n, keys);
 		return var_get(r, n, keys);
@@ -1755,6 +1788,11 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		for (int i = 0; i < n->nkids; i++)
 			args[i] = eval(r, n->kids[i]);
 		r->at = n;
+		for (int i = 0; i < n->nkids; i++)   /* strtok(NULL string): go on, as NULL */
+			if (is_null_str(args[i]) && n->op == PG_F_STRTOK && i == 0)
+				args[i] = ps_int(0);
+			else if (n->op != PG_F_STRINGOF)
+				use_str(r, args[i]);
 		return funcs[n->op](r, args, n->nkids);
 	case PG_E_UNARY:
 		a = eval(r, n->kids[0]);
@@ -2001,6 +2039,8 @@ static int exec(struct rt *r, const struct pg_node *n)
 	case PG_S_PRINTF:
 		for (int i = 0; i < n->nkids && i < 64; i++)
 			args[i] = eval(r, n->kids[i]);
+		for (int i = 0; i < n->nkids && i < 64; i++)
+			use_str(r, args[i]);
 		addr_args(r, n->fmt, args, n->nkids < 64 ? n->nkids : 64);
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
@@ -2018,6 +2058,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
+		use_str(r, v);
 		if (r->o.trace && !r->quiet)
 			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
 				   r->o.output_ctx);
@@ -2033,7 +2074,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_AGG: {
 		for (int i = 0; i < n->nkeys; i++)
-			keys[i] = eval(r, n->kids[i]);
+			use_str(r, keys[i] = eval(r, n->kids[i]));
 		int64_t v = 0, incr = 1;
 		if (n->nkids > n->nkeys)
 			v = eval(r, n->kids[n->nkeys]).i;
@@ -2210,7 +2251,7 @@ static void run_clause(struct rt *r, int ci, int epid)
 	}
 	if (c->pred && !truth(eval(r, c->pred)))
 		return;
-	if (r->o.record_begin && r->records[ci] && !r->quiet)
+	if (r->o.record_begin && r->records[ci] && (!r->quiet || r->o.record_begin_quiet))
 		r->o.record_begin(r->buf, r->ev, r->o.output_ctx);
 	for (int i = 0; i < c->nstmts; i++) {
 		r->action = i + 1;
@@ -2486,6 +2527,7 @@ struct ps_sink rt_sink(struct rt *r)
 
 bool rt_exited(const struct rt *r) { return r->exited; }
 int rt_status(const struct rt *r) { return r->status; }
+int rt_epid(const struct rt *r) { return r->epid; }
 uint64_t rt_faults(const struct rt *r) { return r->faults; }
 int rt_nmatched(const struct rt *r, int from, int to)
 {
@@ -2692,7 +2734,8 @@ int rt_new(const struct pg_prog *p, const struct ps_probe *const *probes, int np
 		if (!r->aggs[i])
 			oom();
 		agg_set_budget(r->aggs[i], &r->aggb);
-		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos);
+		agg_set_sort(r->aggs[i], p->aggsortkey, p->aggsortrev, p->aggsortkeypos,
+			     p->aggsortpos);
 		if (p->rawbytes)
 			agg_set_rawbytes(r->aggs[i], (size_t)r->strsize);
 		for (int k = 0; k < a->nkeys; k++)

@@ -57,6 +57,11 @@ struct rt_fault {
  * NULL in rt_opts: DTrace's rules (all false). */
 struct rt_dialect {
 	bool keep_zero;          /* storing 0 / "" keeps an element (SystemTap); D deletes it */
+	bool null_strings;       /* dtrace(1)'s NULL string: an unset self-> or array string, a
+				  * string variable given 0/NULL, strstr's or strtok's "none" are
+				  * NULL; it compares equal to "", and printing it or passing it
+				  * to a string function or as a key faults ("invalid address
+				  * (0x0)"). Off: all of those are "" (SystemTap). */
 	bool fault_ends_run;     /* a fault ends the run (SystemTap's MAXERRORS 0): rt_* return
 				  * exited, status 1; END clauses still run from rt_end
 				  * unless error_skips_end */
@@ -90,6 +95,8 @@ struct rt_opts {
 	void (*record_end)(FILE *out, void *ctx);
 	void (*trace)(FILE *out, struct ps_value v, int isize, void *ctx);
 	void *output_ctx;
+	bool record_begin_quiet; /* RECORD_BEGIN is called under quiet too (D's flowindent: dtrace
+				  * prints its probe column even with -q; RECORD_END is not) */
 	/* switch_file() (SystemTap): close the output and open the next; returns the new one, or
 	 * NULL to keep writing where it writes (no -o file, or the next could not be opened). */
 	FILE *(*switch_file)(void *ctx);
@@ -180,6 +187,8 @@ struct agg_stat *rt_stat(struct rt *r, int var, const struct ps_value *keys, int
 
 /* A sink whose on_event is rt_event. */
 struct ps_sink rt_sink(struct rt *r);
+/* The EPID (enabled probe: clause and probe) of the clause running now, for dtrace's flowindent. */
+int rt_epid(const struct rt *r);
 bool rt_exited(const struct rt *r);
 int rt_status(const struct rt *r);          /* exit()'s argument, 0 if not called */
 uint64_t rt_faults(const struct rt *r);

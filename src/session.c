@@ -22,13 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "procmaps.h"
 #include "replay.h"
 #include "rt.h"
 #include "stop.h"
 
 #define TICK_BUDGET_NS 20000000ull   /* live: longest spent on late ticks before the events */
 #define FLUSH_NS 200000000ull        /* live: longest printed output waits in the buffer */
-#define CHILD_POLL_NS 10000000ull    /* clock-only run with a -c command: how soon its exit ends
+#define CHILD_POLL_NS 10000000ull    /* clock-only run with -c or -p: how soon the exit ends
                                         the run (a waitpid every 10 ms costs nothing) */
 
 uint64_t ses_now_ns(void)
@@ -176,6 +177,30 @@ static void gone(const struct ses_run *s, pid_t pid, int code, int sig)
 		s->dialect->on_command_gone(pid, code, sig, s->dialect->ctx);
 }
 
+/* A -p process has exited: no such pid, or a zombie its parent has not reaped yet. */
+static bool pid_gone(pid_t pid)
+{
+	struct pmap_stat st;
+	int rc = pmap_stat(pid, &st);
+	return rc == -ESRCH || rc == -ENOENT || (rc == 0 && (st.state == 'Z' || st.state == 'X'));
+}
+
+/* The -p processes that have exited since the last call, said (GONE_SAID: one flag each);
+ * returns whether all of them are gone. */
+static bool pids_gone(const struct ses_run *s, bool *gone_said)
+{
+	int left = 0;
+	for (int i = 0; i < s->npids; i++) {
+		if (!gone_said[i] && pid_gone(s->pids[i])) {
+			gone_said[i] = true;
+			fflush(*s->out);
+			gone(s, s->pids[i], 0, 0);
+		}
+		left += !gone_said[i];
+	}
+	return left == 0;
+}
+
 static int run_replay(const struct ses_run *s)
 {
 	struct rt *r = s->r;
@@ -199,6 +224,8 @@ static int run_replay(const struct ses_run *s)
 struct live {
 	const struct ses_run *s;
 	uint64_t flushed;
+	bool *gone_said;             /* -p: each process's end said (NULL: no -p) */
+	uint64_t polled;             /* when the -p processes were last looked at */
 };
 
 static int live_event(const struct ps_event *ev, void *ctx)
@@ -231,6 +258,10 @@ static int live_between(void *ctx, int delivered)
 	}
 	if (deadline && now >= deadline)
 		return -1;
+	if (l->gone_said && now - l->polled >= CHILD_POLL_NS) {   /* each -p end, as it comes */
+		l->polled = now;
+		pids_gone(l->s, l->gone_said);
+	}
 	if (catch_up(r, now, TICK_BUDGET_NS))
 		return -1;
 	uint64_t next = rt_next_tick(r);
@@ -245,11 +276,23 @@ static int live_between(void *ctx, int delivered)
 							       : (int)((next - now) / 1000000 + 1);
 }
 
+static int run_live_loop(struct live *l);
+
 static int run_live(const struct ses_run *s)
 {
-	struct live l = { s, ses_now_ns() };
-	struct ps_sink sink = { live_event, live_lost, &l };
-	struct cap_loop loop = { &sink, &stop_requested, live_between, &l };
+	struct live l = { s, ses_now_ns(), NULL, 0 };
+	if (s->npids > 0 && !(l.gone_said = calloc((size_t)s->npids, sizeof(bool))))
+		return 2;
+	int rc = run_live_loop(&l);
+	free(l.gone_said);
+	return rc;
+}
+
+static int run_live_loop(struct live *l)
+{
+	const struct ses_run *s = l->s;
+	struct ps_sink sink = { live_event, live_lost, l };
+	struct cap_loop loop = { &sink, &stop_requested, live_between, l };
 	if (cap_attach(s->cap) < 0)
 		return 2;
 	if (rt_begin(s->r, ses_now_ns()))
@@ -263,16 +306,20 @@ static int run_live(const struct ses_run *s)
 	if (end == CAP_END_GONE && pid > 0) {
 		int st = cap_command_status(s->cap);   /* the shell's terms: 128+N for signal N */
 		gone(s, pid, st > 128 ? 0 : st < 0 ? 0 : st, st > 128 ? st - 128 : 0);
+	} else if (end == CAP_END_GONE && l->gone_said) {
+		for (int i = 0; i < s->npids; i++)   /* -p: the ends not said yet */
+			if (!l->gone_said[i]) {
+				l->gone_said[i] = true;
+				fflush(*s->out);
+				gone(s, s->pids[i], 0, 0);
+			}
 	}
 	return rt_end(s->r, ses_now_ns());
 }
 
-/* BEGIN, END and ticks only: no capture; run until exit(), a stop, the deadline, or the end of
- * the -c command, sleeping toward the next tick in steps short enough to see each. */
-static int run_clock(const struct ses_run *s)
+static int run_clock_loop(const struct ses_run *s, struct ses_command *c, bool *gone_said)
 {
 	struct rt *r = s->r;
-	struct ses_command *c = s->command;
 	if (rt_begin(r, ses_now_ns()))
 		return rt_end(r, ses_now_ns());
 	if (c && command_start(c) < 0) {
@@ -289,19 +336,36 @@ static int run_clock(const struct ses_run *s)
 			     WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0);
 			break;
 		}
+		if (gone_said && pids_gone(s, gone_said))
+			break;
 		if (!next || next > now) {
-			uint64_t ns = c ? CHILD_POLL_NS : (uint64_t)CAP_WAIT_MS * 1000000;
+			uint64_t ns = c || gone_said ? CHILD_POLL_NS : (uint64_t)CAP_WAIT_MS * 1000000;
 			if (next && next - now < ns)
 				ns = next - now;
 			if (s->deadline && s->deadline - now < ns)
 				ns = s->deadline - now;
 			struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+			fflush(*s->out);     /* what was printed shows while nothing is due */
 			nanosleep(&ts, NULL);
 			continue;
 		}
 		catch_up(r, now, 0);
 	}
 	return rt_end(r, ses_now_ns());
+}
+
+/* BEGIN, END and ticks only: no capture; run until exit(), a stop, the deadline, the end of
+ * the -c command or of the last -p process, sleeping toward the next tick in steps short
+ * enough to see each. */
+static int run_clock(const struct ses_run *s)
+{
+	struct ses_command *c = s->command;
+	bool *gone_said = s->npids > 0 ? calloc((size_t)s->npids, sizeof(bool)) : NULL;
+	if (s->npids > 0 && !gone_said)
+		return 2;
+	int rc = run_clock_loop(s, c, gone_said);
+	free(gone_said);
+	return rc;
 }
 
 int ses_run(const struct ses_run *s)

@@ -10,7 +10,8 @@
  * A -c command with a program that needs no capture (no marker, no operating-system probe) is
  * still started, as dtrace -c and stap -c do: ses_command_open forks it held before its exec (so
  * its pid is $target / target() while the program compiles), ses_run lets it go after BEGIN and
- * ends the run when it exits.
+ * ends the run when it exits. So do processes given with dtrace -p: the run ends (END runs,
+ * aggregations print) when the last of them has exited.
  */
 #ifndef PYSCOPE_SESSION_H
 #define PYSCOPE_SESSION_H
@@ -44,6 +45,11 @@ struct ses_run {
 	uint64_t deadline;               /* live: CLOCK_MONOTONIC ns to end at (stap -T); 0 none */
 	const struct ses_dialect *dialect;
 	uint64_t *events;                /* live, if set: counts the records that reached the runtime */
+	/* dtrace -p: the processes grabbed. Their ends are said (on_command_gone, status not
+	 * known: code 0), each once; without a capture the run polls them and ends when all are
+	 * gone, as a run with capture does. */
+	const pid_t *pids;
+	int npids;
 };
 
 /* Run S to its end (END clauses run, aggregations print). Returns the exit status the runtime

@@ -119,7 +119,7 @@ expect_file "-o appends" <(cat "$G/gc.out" "$G/gc.out") "$TMP/o.txt"
 D -P python --replay "$G/call_stack.events" >"$TMP/out" 2>"$TMP/err"
 expect_eq "-P: matched line" "dtrace: description 'python:::' matched 8 probes" "$(cat "$TMP/err")"
 expect_eq "-P: one line per event, and the header" 21 "$(wc -l <"$TMP/out")"
-expect_grep "-P: probe lines" '^  0      2                 :function-return $' "$TMP/out"
+expect_grep "-P: probe lines" '^  0      2                -:function-return $' "$TMP/out"
 
 # -c with a program that needs no capture (BEGIN, END, ticks): the command still runs, its pid is
 # $target, and its end ends the trace (END runs, aggregations print), with dtrace's notice on

@@ -1,7 +1,8 @@
 /* The process built-ins in a replay: the record carries the pid and the command's name, so
  * curpsinfo->pr_pid and pr_fname have them; uid, gid, ppid and the other curpsinfo fields come
  * from /proc in a live trace (dtrace_builtins_live.sh) and are 0 or "" here. Also epid, NULL,
- * and 0 or NULL assigned to a string variable, which empties it. */
+ * and 0 or NULL assigned to a string variable, which makes it D's NULL string (equal to ""; see
+ * null_strings.d for what printing it does). */
 self string file;
 
 python$target:::function-entry
@@ -20,8 +21,8 @@ python$target:::function-entry
 	printf("before: file=%s name=%s\n", self->file, this->name);
 	self->file = NULL;
 	this->name = 0;
-	printf("after: file=\"%s\" name=\"%s\" empty %d\n", self->file, this->name,
-	    self->file == "");
+	printf("after: file==NULL %d name==NULL %d file==\"\" %d\n", self->file == NULL,
+	    this->name == NULL, self->file == "");
 }
 
 python$target:::function-return

@@ -1,11 +1,12 @@
 /* Reading a variable before its first assignment gives 0 or "", for globals, self-> and this->
- * alike; its type comes from the first assignment anywhere in the program, not from the text's
- * order (the first clause reads self->last and self->name before the later clauses assign them). */
+ * alike (an unset self-> string is D's NULL string, equal to "": null_strings.d); its type comes
+ * from the first assignment anywhere in the program, not from the text's order (the first
+ * clause reads self->last and self->name before the later clauses assign them). */
 python$target:::function-entry
 /self->last == 0 && self->name == "" && copyinstr(arg1) == "middle"/
 {
-	printf("first: last=%d name=\"%s\" total=%d label=\"%s\" seen=%d this->n=%d this->s=\"%s\"\n",
-	    self->last, self->name, total, label, seen[copyinstr(arg1)], this->n, this->s);
+	printf("first: last=%d name==\"\" %d total=%d label=\"%s\" seen=%d this->n=%d this->s=\"%s\"\n",
+	    self->last, self->name == "", total, label, seen[copyinstr(arg1)], this->n, this->s);
 }
 
 python$target:::function-entry

@@ -8,7 +8,7 @@ BEGIN
 	printf("strlen=%d strjoin=%s\n", strlen(s), strjoin("ab", "cd"));
 	printf("substr=%s|%s|%s|%s|\n", substr(s, 5), substr(s, 5, 3), substr(s, -10),
 	    substr(s, -10, 4));
-	printf("strstr=%s|%s|\n", strstr(s, "json"), strstr(s, "nope"));
+	printf("strstr=%s|%d|\n", strstr(s, "json"), strstr(s, "nope") == NULL);
 	printf("index=%d %d %d rindex=%d\n", index(s, "py"), index(s, "py", 12), index(s, "zz"),
 	    rindex(s, "py"));
 	printf("lltostr=%s %s %s\n", lltostr(-42), lltostr(255, 16), lltostr(8, 8));

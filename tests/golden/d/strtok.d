@@ -1,5 +1,5 @@
 /* strtok: its NULL continuation belongs to the probe firing, shared by the clauses of one firing
- * and gone at the next; "" (D's NULL) when no token is left. And the other string functions'
+ * and gone at the next; D's NULL string (equal to "") when no token is left. And the other string functions'
  * edge cases as DTrace's DIF code computes them: substr with negative index and length,
  * index/rindex with a start, lltostr in other bases, comparisons with NULL. */
 BEGIN
@@ -16,10 +16,10 @@ BEGIN
 BEGIN
 {
 	printf("next %s %s %s\n", strtok(NULL, ","), strtok(NULL, ","), strtok(NULL, ","));
-	printf("end [%s] %d %d\n", strtok(NULL, ","), strtok(NULL, ",") == NULL,
+	printf("end %d %d %d\n", strtok(NULL, ",") == "", strtok(NULL, ",") == NULL,
 	    NULL != strtok(NULL, ","));
 	printf("delims change [%s] [%s]\n", strtok("a b:c d", " "), strtok(NULL, ":"));
-	printf("no delims [%s] empty [%s]\n", strtok("foo", ""), strtok("", "x"));
+	printf("no delims [%s] empty %d\n", strtok("foo", ""), strtok("", "x") == NULL);
 	printf("substr %s|%s|%s|%s|%s|%s|\n", substr("abcdefghijklmnop", 2, -10),
 	    substr("hello", -3, -1), substr("hello", 1, -1), substr("foobarbazbop", -10, -5),
 	    substr("foobarbazbop", -24, 13), substr("hello", 1, -20));

@@ -44,5 +44,6 @@ END
 	printf("x=%d pre=%d post=%d now=%d neg=%d not=%d compl=%d\n", x, ++x, x--, x, -x, !x, ~0);
 	printf("logic: %d %d %d %d %d %d\n", 1 && 0, 1 || 0, 1 ^^ 1, 1 ^^ 0, (1 < 2) == 1,
 	    2 + 3 * 4 - (8 >> 2) % 3);
-	printf("uninitialised: [%s] %d\n", self->nothing_s, self->nothing);
+	printf("uninitialised: %d %d %d\n", self->nothing_s == "", self->nothing_s == NULL,
+	    self->nothing);
 }
