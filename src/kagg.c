@@ -29,6 +29,7 @@ struct shadow {
 	uint64_t hash;
 	unsigned char *key;      /* NULL: an empty slot */
 	struct kagg_hval *prev;  /* only .v for a scalar map */
+	char *text[KAGG_MAX_STRS];   /* a string room holding an identity: its text, once known */
 };
 
 struct kagg {
@@ -47,6 +48,9 @@ struct kagg {
 	int entries;
 	struct shadow *sh;
 	size_t nsh, capsh;
+	bool strid;              /* string keys by identity (kagg_rec.h; PYSCOPE_KAGG_STRID=0: off) */
+	int (*strtext)(void *ctx, const void *sid, char *buf, size_t len);
+	void *strtext_ctx;
 };
 
 /* Where key part or value N comes from, or -1 when the kernel cannot compute it. */
@@ -628,7 +632,8 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 	k->p = p;
 	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
-	const char *room = getenv("PYSCOPE_KAGG_ROOM");
+	const char *room = getenv("PYSCOPE_KAGG_ROOM"), *sid = getenv("PYSCOPE_KAGG_STRID");
+	k->strid = !(sid && strcmp(sid, "0") == 0);
 	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
 	k->room = room && atoi(room) >= 2 ? atoi(room) : KAGG_ROOM_DEFAULT;
 	if (k->room > KAGG_ROOM_MAX)
@@ -654,6 +659,8 @@ void kagg_free(struct kagg *k)
 	for (size_t i = 0; i < k->capsh; i++) {
 		free(k->sh[i].key);
 		free(k->sh[i].prev);
+		for (int j = 0; j < KAGG_MAX_STRS; j++)
+			free(k->sh[i].text[j]);
 	}
 	free(k->sh);
 	free(k->statwhy);
@@ -731,6 +738,37 @@ const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len)
 void kagg_set_rt(struct kagg *k, struct rt *r)
 {
 	k->r = r;
+}
+
+bool kagg_strid(const struct kagg *k)
+{
+	return k->strid && k->nstrs > 0 && k->room >= KAGG_SID;
+}
+
+void kagg_set_strtext(struct kagg *k, int (*fn)(void *ctx, const void *sid, char *buf, size_t len),
+		      void *ctx)
+{
+	k->strtext = fn;
+	k->strtext_ctx = ctx;
+}
+
+/* String room STR (ROOM bytes, of key part J) as text: itself, or the text of the identity it
+ * holds (kagg_rec.h), asked once per key and kept in SH. NULL when it cannot be named (the key
+ * is skipped, and tried again at the next look). */
+static const char *room_text(struct kagg *k, struct shadow *sh, int j, const char *str, size_t room)
+{
+	if (!memchr(str, 0, room))
+		return NULL;
+	if (str[0] != 0 || str[1] != KAGG_SID_TAG || room < KAGG_SID)
+		return str;
+	if (sh->text[j & (KAGG_MAX_STRS - 1)])
+		return sh->text[j & (KAGG_MAX_STRS - 1)];
+	char *buf = malloc(room);
+	if (!buf || !k->strtext || k->strtext(k->strtext_ctx, str, buf, room) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return sh->text[j & (KAGG_MAX_STRS - 1)] = buf;
 }
 
 /* ---- folding ---- */
@@ -876,8 +914,9 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 			off = str_off + (size_t)pt->off * (size_t)k->room;
 			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;
-			const char *str = (const char *)key + off;
-			if (!memchr(str, 0, (size_t)k->room))
+			const char *str = room_text(k, sh, pt->off, (const char *)key + off,
+						    (size_t)k->room);
+			if (!str)
 				return 0;
 			keys[i] = ps_str(str);
 		} else if (pt->src == KAGG_S_COMM) {
@@ -912,6 +951,11 @@ static void run_sync(void *ctx)
 		cap_kagg_read(kr->cap, kagg_fold, kr->k);
 }
 
+static int run_strtext(void *ctx, const void *sid, char *buf, size_t len)
+{
+	return cap_kagg_strtext(ctx, sid, buf, len);
+}
+
 static bool run_probe_ok(const struct ps_probe *p, void *ctx)
 {
 	return cap_is_marker(ctx, p->id);
@@ -940,6 +984,8 @@ int kagg_setup(struct kagg_run *kr, const struct pg_prog *p, struct rt *r, int s
 	int nk, nstrs, room, str_off, entries;
 	kagg_bind(kr->k, r, run_probe_ok, kr->cap);
 	const struct kagg_clause *tab = kagg_table(kr->k, &nk, &nstrs, &room, &str_off, &entries);
+	kagg_set_strtext(kr->k, run_strtext, kr->cap);
+	cap_kagg_strid(kr->cap, kagg_strid(kr->k));
 	return cap_kagg_set(kr->cap, tab, nk, nstrs, room, str_off, entries) < 0 ? -1 : 0;
 }
 
