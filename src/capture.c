@@ -1177,8 +1177,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	ev->nargs = r->nargs;
 	ev->cut = r->cut;
 	ev->kmiss = r->kmiss;
-	if (c->kstrid)
+	if (c->kstrid) {
 		kagg_track(c, r->pid);
+		/* sent only to say the process is new (kagg_ask): nothing for the clauses */
+		if (!r->kmiss && r->id <= (unsigned)c->nprobes && c->probes[r->id - 1].norecord)
+			return 0;
+	}
 	memcpy(ev->comm, r->comm, PS_COMM_LEN);
 	ev->comm[PS_COMM_LEN - 1] = 0;
 	const char *p = (const char *)&r->args[r->nargs];

@@ -51,6 +51,12 @@ struct kagg {
 	bool strid;              /* string keys by identity (kagg_rec.h; PYSCOPE_KAGG_STRID=0: off) */
 	int (*strtext)(void *ctx, const void *sid, char *buf, size_t len);
 	void *strtext_ctx;
+	/* PYSCOPE_KAGG_STATS=1: identities named, and those at an address (of one process) that
+	 * an identity of another text had before (said on stderr at the end, for tests) */
+	bool stats;
+	long nsids, nreused;
+	struct sidseen { uint64_t pidaddr[2], texthash; } *seen;
+	size_t nseen;
 };
 
 /* Where key part or value N comes from, or -1 when the kernel cannot compute it. */
@@ -634,6 +640,8 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
 	const char *room = getenv("PYSCOPE_KAGG_ROOM"), *sid = getenv("PYSCOPE_KAGG_STRID");
 	k->strid = !(sid && strcmp(sid, "0") == 0);
+	const char *st = getenv("PYSCOPE_KAGG_STATS");
+	k->stats = st && strcmp(st, "1") == 0;
 	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
 	k->room = room && atoi(room) >= 2 ? atoi(room) : KAGG_ROOM_DEFAULT;
 	if (k->room > KAGG_ROOM_MAX)
@@ -663,6 +671,7 @@ void kagg_free(struct kagg *k)
 			free(k->sh[i].text[j]);
 	}
 	free(k->sh);
+	free(k->seen);
 	free(k->statwhy);
 	free(k->plans);
 	free(k);
@@ -752,6 +761,33 @@ void kagg_set_strtext(struct kagg *k, int (*fn)(void *ctx, const void *sid, char
 	k->strtext_ctx = ctx;
 }
 
+static uint64_t hash_key(const unsigned char *key, int n);
+
+/* PYSCOPE_KAGG_STATS: identity SID named TEXT (a key of two string parts names one identity
+ * twice: the same text, not a reuse) */
+static void count_sid(struct kagg *k, const char *sid, const char *text)
+{
+	uint64_t pa[2], th = hash_key((const unsigned char *)text, (int)strlen(text));
+	memcpy(&pa[0], sid, 8);
+	memcpy(&pa[1], sid + 8, 8);
+	bool again = false;
+	for (size_t i = 0; i < k->nseen; i++)
+		if (k->seen[i].pidaddr[0] == pa[0] && k->seen[i].pidaddr[1] == pa[1]) {
+			if (k->seen[i].texthash == th)
+				return;
+			again = true;
+		}
+	struct sidseen *n = realloc(k->seen, (k->nseen + 1) * sizeof(*n));
+	if (!n)
+		return;
+	k->seen = n;
+	k->seen[k->nseen].pidaddr[0] = pa[0];
+	k->seen[k->nseen].pidaddr[1] = pa[1];
+	k->seen[k->nseen++].texthash = th;
+	k->nsids++;
+	k->nreused += again;
+}
+
 /* String room STR (ROOM bytes, of key part J) as text: itself, or the text of the identity it
  * holds (kagg_rec.h), asked once per key and kept in SH. NULL when it cannot be named (the key
  * is skipped, and tried again at the next look). */
@@ -768,6 +804,8 @@ static const char *room_text(struct kagg *k, struct shadow *sh, int j, const cha
 		free(buf);
 		return NULL;
 	}
+	if (k->stats)
+		count_sid(k, str, buf);
 	return sh->text[j & (KAGG_MAX_STRS - 1)] = buf;
 }
 
@@ -1006,6 +1044,10 @@ const char *kagg_run_where(const struct kagg_run *kr, int ci, char *buf, size_t 
 
 void kagg_run_free(struct kagg_run *kr)
 {
+	if (kr->k && kr->k->stats)
+		fprintf(stderr, "kagg: %s, %ld string identities, %ld at a reused address\n",
+			kagg_strid(kr->k) ? "identities on" : "identities off", kr->k->nsids,
+			kr->k->nreused);
 	kagg_free(kr->k);
 	kr->k = NULL;
 }
