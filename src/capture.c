@@ -777,11 +777,12 @@ static void kagg_track(struct cap *c, uint32_t pid)
 
 int cap_kagg_strtext(const struct cap *c, const void *sid, char *buf, size_t len)
 {
-	if (!c->skel || !c->kstrid || len < (size_t)c->kroom)
+	size_t n = (size_t)c->cfg.strsize;
+	if (!c->skel || !c->kstrid || len < n)
 		return -EINVAL;
-	if (bpf_map__lookup_elem(c->skel->maps.kagg_strs, sid, KAGG_SID, buf, c->kroom, 0) < 0)
+	if (bpf_map__lookup_elem(c->skel->maps.kagg_strs, sid, KAGG_SID, buf, n, 0) < 0)
 		return -errno;
-	buf[c->kroom - 1] = 0;
+	buf[n - 1] = 0;
 	return 0;
 }
 
@@ -976,7 +977,8 @@ int cap_attach(struct cap *c)
 		}
 		c->kstrid = c->kstrid && c->knstrs > 0 && c->kroom >= KAGG_SID;
 		c->skel->rodata->kagg_strid = c->kstrid;
-		if (bpf_map__set_value_size(c->skel->maps.kagg_strs, c->kstrid ? c->kroom : 8) ||
+		c->skel->rodata->kagg_text = c->cfg.strsize;
+		if (bpf_map__set_value_size(c->skel->maps.kagg_strs, c->kstrid ? c->cfg.strsize : 8) ||
 		    bpf_map__set_max_entries(c->skel->maps.kagg_strs, c->kstrid ? ent : 1) ||
 		    bpf_map__set_max_entries(c->skel->maps.kagg_procs, c->kstrid ? KAGG_PROCS : 1))
 			return -EINVAL;

@@ -74,7 +74,7 @@ int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord);
 bool cap_is_marker(const struct cap *c, int id);
 /* String keys by identity in the kernel (kagg_rec.h), before cap_attach; used only when the
  * table has string rooms of KAGG_SID bytes at least. cap_kagg_strtext: the text of identity SID
- * (KAGG_SID bytes of a key's room) into BUF (LEN at least the room): 0, or a negative errno. */
+ * (KAGG_SID bytes of a key's room) into BUF (LEN at least strsize): 0, or a negative errno. */
 int cap_kagg_strid(struct cap *c, bool on);
 int cap_kagg_strtext(const struct cap *c, const void *sid, char *buf, size_t len);
 /* The bytes capture keeps of a string (cap_config.strsize, or its default). */

@@ -28,6 +28,7 @@ const volatile __u32 kagg_str_off = KAGG_STR_OFF;   /* where the string rooms st
 const volatile __u32 kagg_need_ts = 0;    /* 1: a clause reads timestamp (once per hit) */
 const volatile __u32 kagg_strid = 0;      /* 1: string keys by identity (kagg_rec.h) where the
 					   * process is configured */
+const volatile __u32 kagg_text = 256;     /* kagg_strs' text: strsize bytes, NUL included */
 
 /* What kernel clauses on thread variables could not do (kagg_rec.h's nomiss): per CPU, as
  * lost[]; user space reports them as dtrace's drops. */
@@ -82,9 +83,12 @@ struct {
 	__uint(value_size, KAGG_ROOM_DEFAULT);
 } kagg_strs SEC(".maps");
 
-/* Per CPU: this hit's process configuration (read once a hit), and whether the hit must go to
- * user space because its process was new to kagg_procs. */
-__u64 kagg_cur[CAP_MAX_CPUS * 2];          /* utype, hdr (plain words: the skeleton's .bss) */
+/* Per CPU: the configuration of the process of this hit: utype, then hdr | tgid << 32 (plain
+ * words: the skeleton's .bss). Kept from hit to hit once configured, so that a CPU running one
+ * process looks kagg_procs up only when another process hits (configurations only ever go from
+ * none to one). And whether the hit must go to user space because its process was new to
+ * kagg_procs. */
+__u64 kagg_cur[CAP_MAX_CPUS * 2];
 __u32 kagg_ask[CAP_MAX_CPUS];
 
 struct {
@@ -278,12 +282,12 @@ static __always_inline int kagg_sid(struct kagg_ctx *x, struct kagg_keybuf *kb, 
 				    __u32 arg, const long *args)
 {
 	const __u64 *pc = &kagg_cur[(x->cpu & (CAP_MAX_CPUS - 1)) * 2];
-	__u64 h[5];              /* ob_refcnt, ob_type, length, hash, state */
+	__u64 *h = (__u64 *)(kb->b + KAGG_KEY_ROOM / 2);   /* ob_refcnt, ob_type, length, hash, state */
 	__u64 a = (__u64)args[arg & 15];
-	if (!pc[0] || bpf_probe_read_user(h, sizeof(h), (const void *)(a - (pc[1] & 63))))
+	if (!pc[0] || bpf_probe_read_user(h, 40, (const void *)(a - ((__u32)pc[1] & 63))))
 		return 0;
 	if (h[1] != pc[0] || (h[4] & KAGG_SID_STATE_MASK) != KAGG_SID_STATE_OK ||
-	    h[3] == (__u64)-1 || h[2] >= kagg_room)
+	    h[3] == (__u64)-1 || h[2] >= kagg_text)
 		return 0;
 	__u64 *r = (__u64 *)(kb->b + off);
 	r[0] = (KAGG_SID_TAG << 8) | (x->pid_tgid >> 32 << 32);
@@ -307,9 +311,11 @@ static __always_inline int kagg_sid(struct kagg_ctx *x, struct kagg_keybuf *kb, 
  * hit, as with a full map). */
 static __always_inline int kagg_define(struct kagg_ctx *x, struct kagg_keybuf *kb, const long *args)
 {
-	__u32 size = kagg_room;
+	__u32 size = kagg_room, tsize = kagg_text;
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
+	if (tsize > PS_STRSIZE_MAX)
+		tsize = PS_STRSIZE_MAX;
 	for (int j = 0; j < KAGG_MAX_STRS; j++) {
 		if (!(kb->sids & (1u << j)))
 			continue;
@@ -317,7 +323,7 @@ static __always_inline int kagg_define(struct kagg_ctx *x, struct kagg_keybuf *k
 		__u8 sid[KAGG_SID];
 		__builtin_memcpy(sid, kb->b + off, KAGG_SID);
 		__u8 *tmp = kb->b + KAGG_KEY_ROOM / 2;
-		long got = bpf_probe_read_user_str(tmp, size, (const void *)args[kb->sidarg[j] & 15]);
+		long got = bpf_probe_read_user_str(tmp, tsize, (const void *)args[kb->sidarg[j] & 15]);
 		if (got <= 0)
 			return 1;
 		long err = bpf_map_update_elem(&kagg_strs, sid, tmp, BPF_NOEXIST);
@@ -542,15 +548,17 @@ static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __
 	if (kagg_strid) {
 		/* the process's configuration, once a hit; a process met first is asked about */
 		__u32 tgid = pid_tgid >> 32;
-		struct kagg_pycfg *pc = bpf_map_lookup_elem(&kagg_procs, &tgid);
 		__u64 *cur = &kagg_cur[(cpu & (CAP_MAX_CPUS - 1)) * 2];
-		if (pc) {
-			cur[0] = pc->utype;
-			cur[1] = pc->hdr;
-		} else {
-			cur[0] = 0;
-			if (bpf_map_update_elem(&kagg_procs, &tgid, kagg_zeros, BPF_NOEXIST) == 0)
-				kagg_ask[cpu & (CAP_MAX_CPUS - 1)] = 1;
+		if (!cur[0] || cur[1] >> 32 != tgid) {
+			struct kagg_pycfg *pc = bpf_map_lookup_elem(&kagg_procs, &tgid);
+			if (pc) {
+				cur[0] = pc->utype;
+				cur[1] = pc->hdr | (__u64)tgid << 32;
+			} else {
+				cur[0] = 0;
+				if (bpf_map_update_elem(&kagg_procs, &tgid, kagg_zeros, BPF_NOEXIST) == 0)
+					kagg_ask[cpu & (CAP_MAX_CPUS - 1)] = 1;
+			}
 		}
 	}
 	/* a call per clause named (kagg_clause is verified once: these are calls, not copies) */

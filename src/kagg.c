@@ -48,7 +48,7 @@ struct kagg {
 	int entries;
 	struct shadow *sh;
 	size_t nsh, capsh;
-	bool strid;              /* string keys by identity (kagg_rec.h; PYSCOPE_KAGG_STRID=0: off) */
+	bool strid;              /* string keys by identity (kagg_rec.h; PYSCOPE_KAGG_STRID=1) */
 	int (*strtext)(void *ctx, const void *sid, char *buf, size_t len);
 	void *strtext_ctx;
 	/* PYSCOPE_KAGG_STATS=1: identities named, and those at an address (of one process) that
@@ -639,7 +639,7 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
 	const char *room = getenv("PYSCOPE_KAGG_ROOM"), *sid = getenv("PYSCOPE_KAGG_STRID");
-	k->strid = !(sid && strcmp(sid, "0") == 0);
+	k->strid = sid && strcmp(sid, "1") == 0;
 	const char *st = getenv("PYSCOPE_KAGG_STATS");
 	k->stats = st && strcmp(st, "1") == 0;
 	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
@@ -799,8 +799,8 @@ static const char *room_text(struct kagg *k, struct shadow *sh, int j, const cha
 		return str;
 	if (sh->text[j & (KAGG_MAX_STRS - 1)])
 		return sh->text[j & (KAGG_MAX_STRS - 1)];
-	char *buf = malloc(room);
-	if (!buf || !k->strtext || k->strtext(k->strtext_ctx, str, buf, room) < 0) {
+	char *buf = malloc((size_t)k->strsize);
+	if (!buf || !k->strtext || k->strtext(k->strtext_ctx, str, buf, (size_t)k->strsize) < 0) {
 		free(buf);
 		return NULL;
 	}

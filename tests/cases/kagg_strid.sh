@@ -1,13 +1,15 @@
 #!/bin/bash
 # String keys by identity in the kernel (kagg_rec.h), live on /usr/bin/python3.11:
 #   - a CPython's function and file names are keyed by their str object's identity (pid, address,
-#     hash, length) instead of a copy of their text, and output is byte-identical to copying
-#     (PYSCOPE_KAGG_STRID=0) and to user space (PYSCOPE_KAGG=0), D and SystemTap alike
+#     hash, length) instead of a copy of their text (PYSCOPE_KAGG_STRID=1), and output is
+#     byte-identical to copying (the default) and to user space (PYSCOPE_KAGG=0), D and SystemTap
+#     alike
 #   - addresses reused by other names (functions made and freed, names of one length) are never
 #     counted as the old name: PYSCOPE_KAGG_STATS=1 shows identities at reused addresses, and the
 #     counts are still the copying ones
-#   - non-ASCII and long names, and a process that is not a CPython (tests/target's C markers),
-#     are copied
+#   - non-ASCII names, file names whose hash is not computed yet, and a process that is not a
+#     CPython (tests/target's C markers) are copied; a 73-byte name (longer than the kernel's
+#     64-byte room) is keyed by identity and stays in the kernel
 #   - two processes system-wide: the same names in both merge into one key
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
@@ -47,8 +49,8 @@ DS
 run3() {  # NAME OUT-PREFIX ARGS...: identities, copying, user space
 	local name=$1 out=$2
 	shift 2
-	PYSCOPE_KAGG_STATS=1 "$@" >"$out.id" 2>"$out.id.err" </dev/null
-	PYSCOPE_KAGG_STATS=1 PYSCOPE_KAGG_STRID=0 "$@" >"$out.copy" 2>"$out.copy.err" </dev/null
+	PYSCOPE_KAGG_STATS=1 PYSCOPE_KAGG_STRID=1 "$@" >"$out.id" 2>"$out.id.err" </dev/null
+	PYSCOPE_KAGG_STATS=1 "$@" >"$out.copy" 2>"$out.copy.err" </dev/null
 	PYSCOPE_KAGG=0 "$@" >"$out.user" 2>"$out.user.err" </dev/null
 	[ "$(wc -l <"$out.user")" -gt 100 ] && pass "$name: user-space reference printed" \
 		|| fail "$name: user-space reference printed" "$(head -5 "$out.user.err")"
@@ -62,7 +64,7 @@ read -r on n r <<<"$(stats "$TMP/d.id.err" | sed 's/identities //')"
 	|| fail "D: names keyed by identity" "$(cat "$TMP/d.id.err")"
 [ "${r:-0}" -gt 0 ] && pass "D: identities at reused addresses ($r), counted right" \
 	|| fail "D: identities at reused addresses" "$(cat "$TMP/d.id.err")"
-expect_eq "PYSCOPE_KAGG_STRID=0: no identities" "identities off 0 0" "$(stats "$TMP/d.copy.err")"
+expect_eq "without PYSCOPE_KAGG_STRID=1 (the default): no identities" "identities off 0 0" "$(stats "$TMP/d.copy.err")"
 expect_eq "counts: 1000 each for the plain, non-ASCII and 70-byte names" "1000 1000 1000" \
 	"$(awk 'NF == 2 && ($1 == "tk_fn" || $1 == "tk_café" || $1 ~ /^tk_xxxx/) { print $2 }' "$TMP/d.id" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "counts: the freed functions' names, as the workload called them" "tk_r000 4 tk_r001 8 tk_r499 20" \
@@ -88,7 +90,7 @@ read -r on n r <<<"$(stats "$TMP/s.id.err" | sed 's/identities //')"
 # Not a CPython: tests/target's C markers (short, long, empty, non-ASCII names) are copied.
 if [ -x "$TARGET" ]; then
 	T='python*:::function-return { @[copyinstr(arg1)] = count(); }'
-	PYSCOPE_KAGG_STATS=1 "$PYSCOPE" dtrace -q -n "$T" -c "$TARGET call:800" >"$TMP/t.id" 2>"$TMP/t.id.err" </dev/null
+	PYSCOPE_KAGG_STATS=1 PYSCOPE_KAGG_STRID=1 "$PYSCOPE" dtrace -q -n "$T" -c "$TARGET call:800" >"$TMP/t.id" 2>"$TMP/t.id.err" </dev/null
 	PYSCOPE_KAGG=0 "$PYSCOPE" dtrace -q -n "$T" -c "$TARGET call:800" >"$TMP/t.user" 2>&1 </dev/null
 	expect_file "C markers: the same counts as in user space" "$TMP/t.user" "$TMP/t.id"
 	expect_eq "C markers: no identities (not a CPython)" "identities on 0 0" "$(stats "$TMP/t.id.err")"
@@ -121,8 +123,8 @@ sysrun() {  # OUT, with the environment given
 	wait "$dp"
 	grep -E "^ +${tok}_" "$1" | sort >"$1.mine"
 }
-PYSCOPE_KAGG_STATS=1 sysrun "$TMP/sw.id"
-PYSCOPE_KAGG_STRID=0 sysrun "$TMP/sw.copy"
+PYSCOPE_KAGG_STATS=1 PYSCOPE_KAGG_STRID=1 sysrun "$TMP/sw.id"
+sysrun "$TMP/sw.copy"
 expect_eq "system-wide: two processes' names merged (1000 + 1500 calls)" "2500 2500 2500" \
 	"$(awk -v t="$tok" '$1 == t "_fn" || $1 == t "_café" || $1 ~ ("^" t "_xxxx") { print $2 }' "$TMP/sw.id.mine" | tr '\n' ' ' | sed 's/ $//')"
 [ "$(wc -l <"$TMP/sw.id.mine")" -eq 503 ] && pass "system-wide: every name of both processes (503)" \
