@@ -90,6 +90,14 @@ struct {
  * kagg_procs. */
 __u64 kagg_cur[CAP_MAX_CPUS * 2];
 __u32 kagg_ask[CAP_MAX_CPUS];
+/* Per CPU, clause and string room: below KAGG_SID_STRIKES, the hits in a row that could not
+ * be keyed by identity; above, hits left to copy without trying (a str whose hash is not
+ * computed, as co_filename's before 3.13, is then read once in KAGG_SID_RETRY hits instead of
+ * twice at every hit, while a name that fails now and then, a non-ASCII one, does not stop
+ * the others). Either way the key is right. */
+#define KAGG_SID_STRIKES 4
+#define KAGG_SID_RETRY 64
+__u8 kagg_sidskip[CAP_MAX_CPUS * KAGG_MAX_CLAUSES * KAGG_MAX_STRS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -267,6 +275,7 @@ struct kagg_ctx {
 	__u64 pid_tgid;
 	__u32 kmask, miss, cpu, strs_done;
 	int nargs;
+	__u32 kc;
 };
 
 static __always_inline const long *kagg_args(void)
@@ -284,11 +293,24 @@ static __always_inline int kagg_sid(struct kagg_ctx *x, struct kagg_keybuf *kb, 
 	const __u64 *pc = &kagg_cur[(x->cpu & (CAP_MAX_CPUS - 1)) * 2];
 	__u64 *h = (__u64 *)(kb->b + KAGG_KEY_ROOM / 2);   /* ob_refcnt, ob_type, length, hash, state */
 	__u64 a = (__u64)args[arg & 15];
-	if (!pc[0] || bpf_probe_read_user(h, 40, (const void *)(a - ((__u32)pc[1] & 63))))
+	__u8 *skip = &kagg_sidskip[((x->cpu & (CAP_MAX_CPUS - 1)) * KAGG_MAX_CLAUSES * KAGG_MAX_STRS +
+				    (x->kc & (KAGG_MAX_CLAUSES - 1)) * KAGG_MAX_STRS + (j & 1)) &
+				   (CAP_MAX_CPUS * KAGG_MAX_CLAUSES * KAGG_MAX_STRS - 1)];
+	if (!pc[0])
 		return 0;
-	if (h[1] != pc[0] || (h[4] & KAGG_SID_STATE_MASK) != KAGG_SID_STATE_OK ||
-	    h[3] == (__u64)-1 || h[2] >= kagg_text)
+	__u8 v = *skip;
+	if (v > KAGG_SID_STRIKES) {
+		*skip = v - 1;
 		return 0;
+	}
+	if (bpf_probe_read_user(h, 40, (const void *)(a - ((__u32)pc[1] & 63))) ||
+	    h[1] != pc[0] || (h[4] & KAGG_SID_STATE_MASK) != KAGG_SID_STATE_OK ||
+	    h[3] == (__u64)-1 || h[2] >= kagg_text) {
+		*skip = v + 1 >= KAGG_SID_STRIKES ? KAGG_SID_STRIKES + KAGG_SID_RETRY - 1 : v + 1;
+		return 0;
+	}
+	if (v)
+		*skip = 0;
 	__u64 *r = (__u64 *)(kb->b + off);
 	r[0] = (KAGG_SID_TAG << 8) | (x->pid_tgid >> 32 << 32);
 	r[1] = a;
@@ -434,7 +456,7 @@ __attribute__((noinline)) int kagg_stores(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, int nargs)
 {
 	struct kagg_ctx xx = { .pid_tgid = pid_tgid, .kmask = 1u << (kc & 7), .cpu = cpu,
-			       .nargs = nargs }, *x = &xx;
+			       .nargs = nargs, .kc = kc & 7 }, *x = &xx;
 	__u32 zero = 0;
 	if (kc >= KAGG_MAX_CLAUSES)
 		return 1;
