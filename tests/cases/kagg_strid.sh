@@ -11,6 +11,7 @@
 #     CPython (tests/target's C markers) are copied; a 73-byte name (longer than the kernel's
 #     64-byte room) is keyed by identity and stays in the kernel
 #   - two processes system-wide: the same names in both merge into one key
+#   - full maps (PYSCOPE_KAGG_ENTRIES=4): the same output
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "kagg strid" || exit 0
@@ -69,6 +70,10 @@ expect_eq "counts: 1000 each for the plain, non-ASCII and 70-byte names" "1000 1
 	"$(awk 'NF == 2 && ($1 == "tk_fn" || $1 == "tk_café" || $1 ~ /^tk_xxxx/) { print $2 }' "$TMP/d.id" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "counts: the freed functions' names, as the workload called them" "tk_r000 4 tk_r001 8 tk_r499 20" \
 	"$(awk 'NF == 2 && ($1 == "tk_r000" || $1 == "tk_r001" || $1 == "tk_r499") { print $1, $2 }' "$TMP/d.id" | sort | tr '\n' ' ' | sed 's/ $//')"
+
+# Full maps (4 entries; kagg_strs as many): the hits that find no room run in user space.
+PYSCOPE_KAGG_STRID=1 PYSCOPE_KAGG_ENTRIES=4 D -q -s "$TMP/s.d" -c "$RUN" >"$TMP/d.tiny" 2>"$TMP/d.tiny.err" </dev/null
+expect_file "D: identities with 4-entry maps print what copying prints" "$TMP/d.copy" "$TMP/d.tiny"
 
 # SystemTap's statistics: the same planner, the same keys
 cat >"$TMP/s.stp" <<'EOF2'
