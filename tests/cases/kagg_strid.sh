@@ -12,8 +12,11 @@
 #     64-byte room) is keyed by identity and stays in the kernel
 #   - two processes system-wide: the same names in both merge into one key
 #   - full maps (PYSCOPE_KAGG_ENTRIES=4): the same output
+#   - pyscope's provider (CPython 3.10 and 3.13 without markers, pyenv's; absent ones skip): its
+#     markers pass the same str buffers, keyed by identity with the same output
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/provider.lib"
 need_trace "kagg strid" || exit 0
 need_py311 "kagg strid" || exit 0
 D() { PYTHONHASHSEED=0 "$PYSCOPE" dtrace "$@"; }
@@ -138,3 +141,18 @@ expect_file "system-wide: identities print what copying prints" "$TMP/sw.copy.mi
 read -r on n r <<<"$(stats "$TMP/sw.id.err" | sed 's/identities //')"
 [ "$on" = on ] && [ "${n:-0}" -gt 1000 ] && pass "system-wide: both processes keyed by identity ($n identities)" \
 	|| fail "system-wide: both processes keyed by identity" "$(cat "$TMP/sw.id.err")"
+
+# The provider's markers (3.12+ has no function markers of its own): the same str buffers.
+for m in 10 13; do
+	py=$(prov_python "$m") && [ -n "$(prov_so "$m")" ] ||
+		{ skip "provider on CPython 3.$m" "no CPython 3.$m without markers, or no provider built"; continue; }
+	P="$py $TMP/work.py tk 300"
+	PYSCOPE_KAGG_STATS=1 PYSCOPE_KAGG_STRID=1 D -q -s "$TMP/s.d" -c "$P" >"$TMP/p$m.id" 2>"$TMP/p$m.id.err" </dev/null
+	D -q -s "$TMP/s.d" -c "$P" >"$TMP/p$m.copy" 2>"$TMP/p$m.copy.err" </dev/null
+	[ "$(wc -l <"$TMP/p$m.copy")" -gt 100 ] && pass "provider 3.$m: reference printed" \
+		|| fail "provider 3.$m: reference printed" "$(head -5 "$TMP/p$m.copy.err")"
+	expect_file "provider 3.$m: identities print what copying prints" "$TMP/p$m.copy" "$TMP/p$m.id"
+	read -r on n r <<<"$(stats "$TMP/p$m.id.err" | sed 's/identities //')"
+	[ "$on" = on ] && [ "${n:-0}" -gt 300 ] && pass "provider 3.$m: names keyed by identity ($n identities)" \
+		|| fail "provider 3.$m: names keyed by identity" "$(cat "$TMP/p$m.id.err")"
+done
