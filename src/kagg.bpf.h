@@ -65,8 +65,8 @@ struct kagg_keybuf {
 /* String keys by identity (kagg_rec.h). kagg_procs: per process (tgid), what user space found
  * (utype 0: copy its strings); a process the kernel meets first is put there unconfigured and
  * its hit goes to user space (kagg_ask), which looks at the process and configures it.
- * kagg_strs: identity -> text, value_size the room (set by user space), never deleted while
- * tracing (user space reads it when it folds a key it has not named yet). */
+ * kagg_strs: identity -> text, value_size strsize (set by user space, as kagg_text), never
+ * deleted while tracing (user space reads it when it folds a key it has not named yet). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
