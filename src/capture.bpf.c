@@ -234,7 +234,11 @@ int ps_hit(struct pt_regs *ctx)
 	__u32 kmask = KAGG_COOKIE_MASK(cookie), kmiss = 0;
 	if (kagg_on && kmask) {
 		kmiss = kagg_run(kmask, n, pid_tgid, cpu);
-		if (!kmiss && KAGG_COOKIE_NORECORD(cookie))
+		/* a process new to kagg_procs: the record tells user space (string identities) */
+		__u32 ask = kagg_strid ? kagg_ask[cpu & (CAP_MAX_CPUS - 1)] : 0;
+		if (ask)
+			kagg_ask[cpu & (CAP_MAX_CPUS - 1)] = 0;
+		if (!kmiss && !ask && KAGG_COOKIE_NORECORD(cookie))
 			return 0;
 	}
 	r->ts = bpf_ktime_get_ns();

@@ -63,6 +63,7 @@
 #include "capture.skel.h"
 #include "procmaps.h"
 #include "provider.h"
+#include "pyoffsets.h"
 #include "pythons.h"
 #include "sdt.h"
 
@@ -139,6 +140,9 @@ struct cap {
 	struct ps_event ev;      /* reused for every record */
 	struct kagg_clause *ktab;   /* aggregation in the kernel: cap_kagg_set */
 	int nktab, knstrs, kroom, kstr_off, kentries;
+	bool kstrid;             /* string keys by identity: cap_kagg_strid */
+	uint32_t *kpids;         /* processes looked at for them (open addressing, 0: empty) */
+	size_t nkpids, capkpids;
 };
 
 /* libbpf's messages: kept quiet (pyscope says what failed itself), the last warning remembered
@@ -723,6 +727,65 @@ int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs,
 	return 0;
 }
 
+int cap_kagg_strid(struct cap *c, bool on)
+{
+	c->kstrid = on;
+	return 0;
+}
+
+/* A process whose hit came to user space, for the kernel's string identities (kagg_rec.h): the
+ * first time, its PyUnicode_Type and header size when it runs a CPython whose layout pyscope
+ * knows; otherwise it stays unconfigured (its strings are copied). */
+static void kagg_track(struct cap *c, uint32_t pid)
+{
+	if (!pid || !c->skel)
+		return;
+	if ((c->nkpids + 1) * 2 > c->capkpids) {
+		size_t ncap = c->capkpids ? c->capkpids * 2 : 64;
+		uint32_t *n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return;
+		for (size_t i = 0; i < c->capkpids; i++) {
+			if (!c->kpids[i])
+				continue;
+			size_t j = (c->kpids[i] * 2654435761u) & (ncap - 1);
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = c->kpids[i];
+		}
+		free(c->kpids);
+		c->kpids = n;
+		c->capkpids = ncap;
+	}
+	size_t j = (pid * 2654435761u) & (c->capkpids - 1);
+	while (c->kpids[j]) {
+		if (c->kpids[j] == pid)
+			return;
+		j = (j + 1) & (c->capkpids - 1);
+	}
+	c->kpids[j] = pid;
+	c->nkpids++;
+	struct pyo_target t;
+	char err[256];
+	if (pyo_target_find((pid_t)pid, &t, err, sizeof(err)) < 0 || !t.unicode_type ||
+	    t.off.unicode_length != 16 || t.off.unicode_state != 32 ||
+	    (t.off.ascii_size != 40 && t.off.ascii_size != 48))
+		return;
+	struct kagg_pycfg cfg = { .utype = t.unicode_type, .hdr = (unsigned)t.off.ascii_size };
+	bpf_map__update_elem(c->skel->maps.kagg_procs, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
+}
+
+int cap_kagg_strtext(const struct cap *c, const void *sid, char *buf, size_t len)
+{
+	size_t n = (size_t)c->cfg.strsize;
+	if (!c->skel || !c->kstrid || len < n)
+		return -EINVAL;
+	if (bpf_map__lookup_elem(c->skel->maps.kagg_strs, sid, KAGG_SID, buf, n, 0) < 0)
+		return -errno;
+	buf[n - 1] = 0;
+	return 0;
+}
+
 int cap_strsize(const struct cap *c)
 {
 	return c->cfg.strsize;
@@ -912,6 +975,13 @@ int cap_attach(struct cap *c)
 				if (ps[j]->src == KAGG_S_TIMESTAMP)
 					c->skel->rodata->kagg_need_ts = 1;
 		}
+		c->kstrid = c->kstrid && c->knstrs > 0 && c->kroom >= KAGG_SID;
+		c->skel->rodata->kagg_strid = c->kstrid;
+		c->skel->rodata->kagg_text = c->cfg.strsize;
+		if (bpf_map__set_value_size(c->skel->maps.kagg_strs, c->kstrid ? c->cfg.strsize : 8) ||
+		    bpf_map__set_max_entries(c->skel->maps.kagg_strs, c->kstrid ? ent : 1) ||
+		    bpf_map__set_max_entries(c->skel->maps.kagg_procs, c->kstrid ? KAGG_PROCS : 1))
+			return -EINVAL;
 		if (bpf_map__set_key_size(c->skel->maps.kagg_map, ksz) ||
 		    bpf_map__set_key_size(c->skel->maps.kagg_hmap, ksz) ||
 		    bpf_map__set_max_entries(c->skel->maps.kagg_map, ent) ||
@@ -1109,6 +1179,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	ev->nargs = r->nargs;
 	ev->cut = r->cut;
 	ev->kmiss = r->kmiss;
+	if (c->kstrid) {
+		kagg_track(c, r->pid);
+		/* sent only to say the process is new (kagg_ask): nothing for the clauses */
+		if (!r->kmiss && r->id <= (unsigned)c->nprobes && c->probes[r->id - 1].norecord)
+			return 0;
+	}
 	memcpy(ev->comm, r->comm, PS_COMM_LEN);
 	ev->comm[PS_COMM_LEN - 1] = 0;
 	const char *p = (const char *)&r->args[r->nargs];
@@ -1349,5 +1425,6 @@ void cap_close(struct cap *c)
 	free(c->pids);
 	free(c->lost_cpu);
 	free(c->ktab);
+	free(c->kpids);
 	free(c);
 }

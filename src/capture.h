@@ -72,6 +72,11 @@ int cap_kagg_set(struct cap *c, const struct kagg_clause *tab, int n, int nstrs,
 		 int str_off, int entries);
 int cap_enable_kagg(struct cap *c, int id, uint32_t kmask, bool norecord);
 bool cap_is_marker(const struct cap *c, int id);
+/* String keys by identity in the kernel (kagg_rec.h), before cap_attach; used only when the
+ * table has string rooms of KAGG_SID bytes at least. cap_kagg_strtext: the text of identity SID
+ * (KAGG_SID bytes of a key's room) into BUF (LEN at least strsize): 0, or a negative errno. */
+int cap_kagg_strid(struct cap *c, bool on);
+int cap_kagg_strtext(const struct cap *c, const void *sid, char *buf, size_t len);
 /* The bytes capture keeps of a string (cap_config.strsize, or its default). */
 int cap_strsize(const struct cap *c);
 /* Every entry of the kernel's maps, its CPUs added up (in TOTAL.v; the buckets too for HIST),

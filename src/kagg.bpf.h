@@ -26,6 +26,9 @@ const volatile __u32 kagg_str_off = KAGG_STR_OFF;   /* where the string rooms st
 					    * that fills it may be longer: user space takes it */
 
 const volatile __u32 kagg_need_ts = 0;    /* 1: a clause reads timestamp (once per hit) */
+const volatile __u32 kagg_strid = 0;      /* 1: string keys by identity (kagg_rec.h) where the
+					   * process is configured */
+const volatile __u32 kagg_text = 256;     /* kagg_strs' text: strsize bytes, NUL included */
 
 /* What kernel clauses on thread variables could not do (kagg_rec.h's nomiss): per CPU, as
  * lost[]; user space reports them as dtrace's drops. */
@@ -55,7 +58,46 @@ static const char kagg_zeros[PS_STRSIZE_MAX + 8];
 struct kagg_keybuf {
 	__u8 b[KAGG_KEY_ROOM];
 	__u32 len[KAGG_MAX_STRS];    /* bytes each string room holds up to its zeros */
+	__u32 sids;                  /* bit j: room j holds an identity (this clause's key) */
+	__u32 sidarg[KAGG_MAX_STRS]; /* ... of the string argument sidarg[j] */
 };
+
+/* String keys by identity (kagg_rec.h). kagg_procs: per process (tgid), what user space found
+ * (utype 0: copy its strings); a process the kernel meets first is put there unconfigured and
+ * its hit goes to user space (kagg_ask), which looks at the process and configures it.
+ * kagg_strs: identity -> text, value_size strsize (set by user space, as kagg_text), never
+ * deleted while tracing (user space reads it when it folds a key it has not named yet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KAGG_PROCS);
+	__type(key, __u32);
+	__type(value, struct kagg_pycfg);
+} kagg_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KAGG_ENTRIES_DEFAULT);
+	__uint(key_size, KAGG_SID);
+	__uint(value_size, KAGG_ROOM_DEFAULT);
+} kagg_strs SEC(".maps");
+
+/* Per CPU: the configuration of the process of this hit: utype, then hdr | tgid << 32 (plain
+ * words: the skeleton's .bss). Kept from hit to hit once configured, so that a CPU running one
+ * process looks kagg_procs up only when another process hits (configurations only ever go from
+ * none to one). And whether the hit must go to user space because its process was new to
+ * kagg_procs. */
+__u64 kagg_cur[CAP_MAX_CPUS * 2];
+__u32 kagg_ask[CAP_MAX_CPUS];
+/* Per CPU, clause and string room: below KAGG_SID_STRIKES, the hits in a row that could not
+ * be keyed by identity; above, hits left to copy without trying (a str whose hash is not
+ * computed, as co_filename's before 3.13, is then read once in KAGG_SID_RETRY hits instead of
+ * twice at every hit, while a name that fails now and then, a non-ASCII one, does not stop
+ * the others). Either way the key is right. */
+#define KAGG_SID_STRIKES 4
+#define KAGG_SID_RETRY 64
+__u8 kagg_sidskip[CAP_MAX_CPUS * KAGG_MAX_CLAUSES * KAGG_MAX_STRS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -233,6 +275,7 @@ struct kagg_ctx {
 	__u64 pid_tgid;
 	__u32 kmask, miss, cpu, strs_done;
 	int nargs;
+	__u32 kc;
 };
 
 static __always_inline const long *kagg_args(void)
@@ -240,6 +283,76 @@ static __always_inline const long *kagg_args(void)
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	return s ? (const long *)((struct cap_rec *)s->buf)->args : NULL;
+}
+
+/* String room J (at OFF in KB) as the identity of argument ARG's str, when the hit's process is
+ * configured and the string is one (kagg_rec.h): 1 done, 0 copy it. */
+static __always_inline int kagg_sid(struct kagg_ctx *x, struct kagg_keybuf *kb, __u32 off, __u32 j,
+				    __u32 arg, const long *args)
+{
+	const __u64 *pc = &kagg_cur[(x->cpu & (CAP_MAX_CPUS - 1)) * 2];
+	__u64 *h = (__u64 *)(kb->b + KAGG_KEY_ROOM / 2);   /* ob_refcnt, ob_type, length, hash, state */
+	__u64 a = (__u64)args[arg & 15];
+	__u8 *skip = &kagg_sidskip[((x->cpu & (CAP_MAX_CPUS - 1)) * KAGG_MAX_CLAUSES * KAGG_MAX_STRS +
+				    (x->kc & (KAGG_MAX_CLAUSES - 1)) * KAGG_MAX_STRS + (j & 1)) &
+				   (CAP_MAX_CPUS * KAGG_MAX_CLAUSES * KAGG_MAX_STRS - 1)];
+	if (!pc[0])
+		return 0;
+	__u8 v = *skip;
+	if (v > KAGG_SID_STRIKES) {
+		*skip = v - 1;
+		return 0;
+	}
+	if (bpf_probe_read_user(h, 40, (const void *)(a - ((__u32)pc[1] & 63))) ||
+	    h[1] != pc[0] || (h[4] & KAGG_SID_STATE_MASK) != KAGG_SID_STATE_OK ||
+	    h[3] == (__u64)-1 || h[2] >= kagg_text) {
+		*skip = v + 1 >= KAGG_SID_STRIKES ? KAGG_SID_STRIKES + KAGG_SID_RETRY - 1 : v + 1;
+		return 0;
+	}
+	if (v)
+		*skip = 0;
+	__u64 *r = (__u64 *)(kb->b + off);
+	r[0] = (KAGG_SID_TAG << 8) | (x->pid_tgid >> 32 << 32);
+	r[1] = a;
+	r[2] = h[3];
+	r[3] = h[2];
+	/* the rest of the room: zeros (what a longer copied string left there) */
+	__u32 prev = kb->len[j];
+	if (prev > KAGG_SID)
+		bpf_probe_read_kernel(kb->b + ((off + KAGG_SID) & (KAGG_KEY_ROOM / 2 - 1)),
+				      (prev - KAGG_SID) & (PS_STRSIZE_MAX - 1), kagg_zeros);
+	kb->len[j] = KAGG_SID;
+	kb->sids |= 1u << j;
+	kb->sidarg[j] = arg;
+	x->strs_done |= 1u << j;
+	return 1;
+}
+
+/* A new key's identities: their text into kagg_strs before the key is made (user space finds
+ * the text of every identity it folds). 0, or 1 when the kernel cannot (user space takes the
+ * hit, as with a full map). */
+static __always_inline int kagg_define(struct kagg_ctx *x, struct kagg_keybuf *kb, const long *args)
+{
+	__u32 size = kagg_room, tsize = kagg_text;
+	if (size > PS_STRSIZE_MAX)
+		size = PS_STRSIZE_MAX;
+	if (tsize > PS_STRSIZE_MAX)
+		tsize = PS_STRSIZE_MAX;
+	for (int j = 0; j < KAGG_MAX_STRS; j++) {
+		if (!(kb->sids & (1u << j)))
+			continue;
+		__u32 off = ((kagg_str_off & (KAGG_INTS * 2 - 1)) + j * size) & (KAGG_KEY_ROOM / 2 - 1);
+		__u8 sid[KAGG_SID];
+		__builtin_memcpy(sid, kb->b + off, KAGG_SID);
+		__u8 *tmp = kb->b + KAGG_KEY_ROOM / 2;
+		long got = bpf_probe_read_user_str(tmp, tsize, (const void *)args[kb->sidarg[j] & 15]);
+		if (got <= 0)
+			return 1;
+		long err = bpf_map_update_elem(&kagg_strs, sid, tmp, BPF_NOEXIST);
+		if (err && err != -17)
+			return 1;
+	}
+	return 0;
 }
 
 /* Key part PT of a clause into the key buffer KB; 1 when the kernel cannot make the key. */
@@ -257,6 +370,8 @@ static __always_inline int kagg_part(struct kagg_ctx *x, const struct kagg_part 
 		__u32 j = pt->off & 1;
 		__u32 off = ((kagg_str_off & (KAGG_INTS * 2 - 1)) + j * size) & (KAGG_KEY_ROOM / 2 - 1);
 		long got = -1;
+		if (kagg_strid && pt->arg < x->nargs && kagg_sid(x, kb, off, j, pt->arg, args))
+			return 0;
 		if (pt->arg < x->nargs)
 			got = bpf_probe_read_user_str(kb->b + off, size, (const void *)args[pt->arg & 15]);
 		/* the rest of the room: zeros (what the last string left there, past this one) */
@@ -341,7 +456,7 @@ __attribute__((noinline)) int kagg_stores(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, int nargs)
 {
 	struct kagg_ctx xx = { .pid_tgid = pid_tgid, .kmask = 1u << (kc & 7), .cpu = cpu,
-			       .nargs = nargs }, *x = &xx;
+			       .nargs = nargs, .kc = kc & 7 }, *x = &xx;
 	__u32 zero = 0;
 	if (kc >= KAGG_MAX_CLAUSES)
 		return 1;
@@ -378,6 +493,7 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		if (i * 8 < kagg_str_off)
 			w[i] = 0;
 	x->strs_done = 0;
+	kb->sids = 0;
 	for (int p = 0; p < KAGG_MAX_PARTS; p++) {
 		if (p >= c->nparts)
 			break;
@@ -409,7 +525,7 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		v -= kagg_vsrc(&c->val2, args, x->nargs, x->pid_tgid, x->cpu);
 	if (c->hist) {
 		struct kagg_hval *h = bpf_map_lookup_elem(&kagg_hmap, kb->b);
-		if (!h) {
+		if (!h && !(kb->sids && kagg_define(x, kb, args))) {
 			long err = bpf_map_update_elem(&kagg_hmap, kb->b, kagg_zeros, BPF_NOEXIST);
 			/* EEXIST: another CPU made it; anything else (full): user space takes this
 			 * hit */
@@ -426,7 +542,7 @@ __attribute__((noinline)) int kagg_clause(__u32 kc, __u64 pid_tgid, __u32 cpu, i
 		}
 	} else {
 		struct kagg_val *val = bpf_map_lookup_elem(&kagg_map, kb->b);
-		if (!val) {
+		if (!val && !(kb->sids && kagg_define(x, kb, args))) {
 			long err = bpf_map_update_elem(&kagg_map, kb->b, kagg_zeros, BPF_NOEXIST);
 			val = err && err != -17 ? NULL : bpf_map_lookup_elem(&kagg_map, kb->b);
 		}
@@ -451,6 +567,22 @@ static __always_inline __u32 kagg_run(__u32 kmask, int nargs, __u64 pid_tgid, __
 	struct kagg_ctx x = { .pid_tgid = pid_tgid, .kmask = kmask, .cpu = cpu, .nargs = nargs };
 	if (kagg_need_ts)
 		kagg_ts[cpu & (CAP_MAX_CPUS - 1)] = bpf_ktime_get_ns();
+	if (kagg_strid) {
+		/* the process's configuration, once a hit; a process met first is asked about */
+		__u32 tgid = pid_tgid >> 32;
+		__u64 *cur = &kagg_cur[(cpu & (CAP_MAX_CPUS - 1)) * 2];
+		if (!cur[0] || cur[1] >> 32 != tgid) {
+			struct kagg_pycfg *pc = bpf_map_lookup_elem(&kagg_procs, &tgid);
+			if (pc) {
+				cur[0] = pc->utype;
+				cur[1] = pc->hdr | (__u64)tgid << 32;
+			} else {
+				cur[0] = 0;
+				if (bpf_map_update_elem(&kagg_procs, &tgid, kagg_zeros, BPF_NOEXIST) == 0)
+					kagg_ask[cpu & (CAP_MAX_CPUS - 1)] = 1;
+			}
+		}
+	}
 	/* a call per clause named (kagg_clause is verified once: these are calls, not copies) */
 	for (int i = 0; i < KAGG_MAX_CLAUSES; i++)
 		if (kmask & (1u << i))

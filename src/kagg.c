@@ -29,6 +29,7 @@ struct shadow {
 	uint64_t hash;
 	unsigned char *key;      /* NULL: an empty slot */
 	struct kagg_hval *prev;  /* only .v for a scalar map */
+	char *text[KAGG_MAX_STRS];   /* a string room holding an identity: its text, once known */
 };
 
 struct kagg {
@@ -47,6 +48,15 @@ struct kagg {
 	int entries;
 	struct shadow *sh;
 	size_t nsh, capsh;
+	bool strid;              /* string keys by identity (kagg_rec.h; PYSCOPE_KAGG_STRID=1) */
+	int (*strtext)(void *ctx, const void *sid, char *buf, size_t len);
+	void *strtext_ctx;
+	/* PYSCOPE_KAGG_STATS=1: identities named, and those at an address (of one process) that
+	 * an identity of another text had before (said on stderr at the end, for tests) */
+	bool stats;
+	long nsids, nreused;
+	struct sidseen { uint64_t pidaddr[2], texthash; } *seen;
+	size_t nseen;
 };
 
 /* Where key part or value N comes from, or -1 when the kernel cannot compute it. */
@@ -628,7 +638,10 @@ struct kagg *kagg_new(const struct pg_prog *p, int strsize)
 	k->p = p;
 	k->strsize = strsize > 0 ? strsize : PS_STRSIZE_DEFAULT;
 	const char *off = getenv("PYSCOPE_KAGG"), *ent = getenv("PYSCOPE_KAGG_ENTRIES");
-	const char *room = getenv("PYSCOPE_KAGG_ROOM");
+	const char *room = getenv("PYSCOPE_KAGG_ROOM"), *sid = getenv("PYSCOPE_KAGG_STRID");
+	k->strid = sid && strcmp(sid, "1") == 0;
+	const char *st = getenv("PYSCOPE_KAGG_STATS");
+	k->stats = st && strcmp(st, "1") == 0;
 	k->entries = ent && atoi(ent) > 0 ? atoi(ent) : 0;
 	k->room = room && atoi(room) >= 2 ? atoi(room) : KAGG_ROOM_DEFAULT;
 	if (k->room > KAGG_ROOM_MAX)
@@ -654,8 +667,11 @@ void kagg_free(struct kagg *k)
 	for (size_t i = 0; i < k->capsh; i++) {
 		free(k->sh[i].key);
 		free(k->sh[i].prev);
+		for (int j = 0; j < KAGG_MAX_STRS; j++)
+			free(k->sh[i].text[j]);
 	}
 	free(k->sh);
+	free(k->seen);
 	free(k->statwhy);
 	free(k->plans);
 	free(k);
@@ -731,6 +747,66 @@ const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len)
 void kagg_set_rt(struct kagg *k, struct rt *r)
 {
 	k->r = r;
+}
+
+bool kagg_strid(const struct kagg *k)
+{
+	return k->strid && k->nstrs > 0 && k->room >= KAGG_SID;
+}
+
+void kagg_set_strtext(struct kagg *k, int (*fn)(void *ctx, const void *sid, char *buf, size_t len),
+		      void *ctx)
+{
+	k->strtext = fn;
+	k->strtext_ctx = ctx;
+}
+
+static uint64_t hash_key(const unsigned char *key, int n);
+
+/* PYSCOPE_KAGG_STATS: identity SID named TEXT (a key of two string parts names one identity
+ * twice: the same text, not a reuse) */
+static void count_sid(struct kagg *k, const char *sid, const char *text)
+{
+	uint64_t pa[2], th = hash_key((const unsigned char *)text, (int)strlen(text));
+	memcpy(&pa[0], sid, 8);
+	memcpy(&pa[1], sid + 8, 8);
+	bool again = false;
+	for (size_t i = 0; i < k->nseen; i++)
+		if (k->seen[i].pidaddr[0] == pa[0] && k->seen[i].pidaddr[1] == pa[1]) {
+			if (k->seen[i].texthash == th)
+				return;
+			again = true;
+		}
+	struct sidseen *n = realloc(k->seen, (k->nseen + 1) * sizeof(*n));
+	if (!n)
+		return;
+	k->seen = n;
+	k->seen[k->nseen].pidaddr[0] = pa[0];
+	k->seen[k->nseen].pidaddr[1] = pa[1];
+	k->seen[k->nseen++].texthash = th;
+	k->nsids++;
+	k->nreused += again;
+}
+
+/* String room STR (ROOM bytes, of key part J) as text: itself, or the text of the identity it
+ * holds (kagg_rec.h), asked once per key and kept in SH. NULL when it cannot be named (the key
+ * is skipped, and tried again at the next look). */
+static const char *room_text(struct kagg *k, struct shadow *sh, int j, const char *str, size_t room)
+{
+	if (!memchr(str, 0, room))
+		return NULL;
+	if (str[0] != 0 || str[1] != KAGG_SID_TAG || room < KAGG_SID)
+		return str;
+	if (sh->text[j & (KAGG_MAX_STRS - 1)])
+		return sh->text[j & (KAGG_MAX_STRS - 1)];
+	char *buf = malloc((size_t)k->strsize);
+	if (!buf || !k->strtext || k->strtext(k->strtext_ctx, str, buf, (size_t)k->strsize) < 0) {
+		free(buf);
+		return NULL;
+	}
+	if (k->stats)
+		count_sid(k, str, buf);
+	return sh->text[j & (KAGG_MAX_STRS - 1)] = buf;
 }
 
 /* ---- folding ---- */
@@ -876,8 +952,9 @@ int kagg_fold(const void *keyp, int keysize, const struct kagg_hval *tot, bool h
 			off = str_off + (size_t)pt->off * (size_t)k->room;
 			if (off + (size_t)k->room > (size_t)keysize)
 				return 0;
-			const char *str = (const char *)key + off;
-			if (!memchr(str, 0, (size_t)k->room))
+			const char *str = room_text(k, sh, pt->off, (const char *)key + off,
+						    (size_t)k->room);
+			if (!str)
 				return 0;
 			keys[i] = ps_str(str);
 		} else if (pt->src == KAGG_S_COMM) {
@@ -912,6 +989,11 @@ static void run_sync(void *ctx)
 		cap_kagg_read(kr->cap, kagg_fold, kr->k);
 }
 
+static int run_strtext(void *ctx, const void *sid, char *buf, size_t len)
+{
+	return cap_kagg_strtext(ctx, sid, buf, len);
+}
+
 static bool run_probe_ok(const struct ps_probe *p, void *ctx)
 {
 	return cap_is_marker(ctx, p->id);
@@ -940,6 +1022,8 @@ int kagg_setup(struct kagg_run *kr, const struct pg_prog *p, struct rt *r, int s
 	int nk, nstrs, room, str_off, entries;
 	kagg_bind(kr->k, r, run_probe_ok, kr->cap);
 	const struct kagg_clause *tab = kagg_table(kr->k, &nk, &nstrs, &room, &str_off, &entries);
+	kagg_set_strtext(kr->k, run_strtext, kr->cap);
+	cap_kagg_strid(kr->cap, kagg_strid(kr->k));
 	return cap_kagg_set(kr->cap, tab, nk, nstrs, room, str_off, entries) < 0 ? -1 : 0;
 }
 
@@ -960,6 +1044,10 @@ const char *kagg_run_where(const struct kagg_run *kr, int ci, char *buf, size_t 
 
 void kagg_run_free(struct kagg_run *kr)
 {
+	if (kr->k && kr->k->stats)
+		fprintf(stderr, "kagg: %s, %ld string identities, %ld at a reused address\n",
+			kagg_strid(kr->k) ? "identities on" : "identities off", kr->k->nsids,
+			kr->k->nreused);
 	kagg_free(kr->k);
 	kr->k = NULL;
 }

@@ -22,6 +22,10 @@
  * PYSCOPE_KAGG_ENTRIES=N sizes each map (tests force a full map with a tiny one);
  * PYSCOPE_KAGG_ROOM=N the bytes of a string in the kernel's key (KAGG_ROOM_DEFAULT, at most
  * strsize): a string that does not fit takes the hit to user space.
+ * PYSCOPE_KAGG_STRID=1 keys CPython's names by their str object's identity instead of copying
+ * them (kagg_rec.h). Off by default: it is never wrong, but it costs what copying does (bench/kagg:
+ * the one read of the object's header at each hit costs what copying a short name does, and a
+ * str whose hash is not computed yet, co_filename before 3.13, is read twice).
  */
 #ifndef PYSCOPE_KAGG_H
 #define PYSCOPE_KAGG_H
@@ -53,6 +57,13 @@ const char *kagg_where(const struct kagg *k, int ci, char *buf, size_t len);
 int kagg_fold(const void *key, int keysize, const struct kagg_hval *total, bool hist, void *ctx);
 /* The context kagg_fold wants: K bound to R. */
 void kagg_set_rt(struct kagg *k, struct rt *r);
+/* String keys by identity (kagg_rec.h): whether the plan wants them (string rooms of KAGG_SID
+ * bytes at least, and PYSCOPE_KAGG_STRID=1), and how kagg_fold names an identity: FN puts
+ * the text of SID (KAGG_SID bytes) into BUF (LEN, strsize) and returns 0, or a negative errno
+ * (the key is skipped until it can be named). */
+bool kagg_strid(const struct kagg *k);
+void kagg_set_strtext(struct kagg *k, int (*fn)(void *ctx, const void *sid, char *buf, size_t len),
+		      void *ctx);
 
 /* The front-ends' wiring (dtrace.c, stap.c), in one place. Before rt_new, kagg_hook points RO's
  * sync_aggs at the capture CAP (NULL: a replay, nothing runs in the kernel). After rt_new,

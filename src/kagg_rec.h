@@ -132,6 +132,35 @@ struct kagg_hval {
 	long long buckets[KAGG_NBUCKETS];
 };
 
+/* ---- string keys by identity (PYSCOPE_KAGG_STRID=1: kagg.h says why it is not the default) ----
+ * CPython's markers pass the UTF-8 buffer of a code object's co_filename and co_name: a compact
+ * ASCII str's data, right after the object's header (PyASCIIObject: 48 bytes on 3.8-3.11, 40 on
+ * 3.12+). For a process user space has configured (struct kagg_pycfg in kagg_procs: the run-time
+ * address of its PyUnicode_Type and that header's size), one read of the header gives the type,
+ * length, hash and state; a str whose type is PyUnicode_Type, compact and ASCII, whose hash is
+ * computed (so it is immutable from then on) and shorter than strsize (whatever the room: a
+ * name too long for the room stays in the kernel) is keyed by its identity, KAGG_SID bytes at
+ * the start of the room instead of its text:
+ *   byte 0: 0, byte 1: KAGG_SID_TAG (a copied string with byte 0 zero is the empty string, all
+ *   zeros), bytes 4-7: the pid, 8-15: the address, 16-23: the hash, 24-31: the length.
+ * Another str at a reused address must have the same type, length and 64-bit hash to be taken
+ * for the old one. The text goes to user space once, when a key holding the identity is made:
+ * kagg_strs maps the identity to the text (strsize bytes), written before the key; user space
+ * turns identities back into text when it folds, so that keys of the same text (two processes,
+ * two objects) merge into one, as copied strings do. Anything else is copied as before. */
+#define KAGG_SID 32
+#define KAGG_SID_TAG 1
+#define KAGG_SID_STATE_MASK 0x7c   /* state: kind (bits 2-4), compact (5), ascii (6) */
+#define KAGG_SID_STATE_OK 0x64     /* kind 1 (1 byte), compact, ascii */
+#define KAGG_PROCS 8192            /* processes kagg_procs keeps */
+/* A process in kagg_procs: utype 0 when user space has not configured it (yet, or it is no
+ * CPython pyscope knows): its strings are copied. */
+struct kagg_pycfg {
+	unsigned long long utype;  /* run-time address of PyUnicode_Type */
+	unsigned int hdr;          /* bytes of the header before a compact ASCII str's data */
+	unsigned int pad;
+};
+
 /* The attach cookie's kernel part (capture_rec.h has the id and string mask below bit 44). */
 #define KAGG_COOKIE(kmask, norecord) \
 	(((unsigned long long)(kmask) << 48) | ((unsigned long long)!!(norecord) << 44))

@@ -248,6 +248,8 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 		t->runtime = is_dyn ? objs[i].load - vaddr0 + value : value;
 		if (elf_symbol(path, "PyCode_Type", &value, &vaddr0, &is_dyn, &size) == 0)
 			t->code_type = is_dyn ? objs[i].load - vaddr0 + value : value;
+		if (elf_symbol(path, "PyUnicode_Type", &value, &vaddr0, &is_dyn, &size) == 0)
+			t->unicode_type = is_dyn ? objs[i].load - vaddr0 + value : value;
 		rc = 0;
 	}
 	pmap_free(objs, n);

@@ -43,6 +43,7 @@ struct pyo_target {
 	                                    inside it on every version known (3.8-3.11: ceval.gil;
 	                                    3.12+: _main_interpreter._gil) */
 	uint64_t code_type;              /* run-time address of PyCode_Type (0: not found) */
+	uint64_t unicode_type;           /* run-time address of PyUnicode_Type (0: not found) */
 	char object[4096];               /* the object that defines it (python3.X or libpython3.X) */
 	struct pyo_offsets off;
 	int from_debug;                  /* offsets read from the target's _Py_DebugOffsets */

@@ -4,8 +4,10 @@
  * growing total add only what grew), and agg_merge giving the print-out the same updates one by
  * one give, for every scalar function, with the budget's drops counted per update; and the same
  * for SystemTap's statistics: which probe bodies `x[keys] <<< v` run in the kernel, and a fold
- * leaving the statistic (count, sum, min, max, @hist_log's buckets) as the updates would.
+ * leaving the statistic (count, sum, min, max, @hist_log's buckets) as the updates would; and
+ * string identities (PYSCOPE_KAGG_STRID=1) named back into text when folded.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "agg.h"
@@ -231,6 +233,94 @@ static void test_fold(void)
 	pg_free(p);
 }
 
+/* String identities (kagg_rec.h): a room holding an identity is named by the strtext callback,
+ * once per key; keys of one text (two processes, two objects, a copied string) merge into one
+ * line; an identity that cannot be named yet is skipped and folded whole at the next look. */
+static int strtext_fails = 0;
+static int strtext_calls = 0;
+static int fake_strtext(void *ctx, const void *sid, char *out, size_t len)
+{
+	(void)ctx;
+	uint64_t addr;
+	memcpy(&addr, (const char *)sid + 8, 8);
+	strtext_calls++;
+	if (strtext_fails || len < 8)
+		return -2;
+	strcpy(out, addr == 0x3000 ? "beta" : "alpha");
+	return 0;
+}
+
+static void sid_key(unsigned char *key, uint32_t pid, uint64_t addr, uint64_t hash, uint64_t len)
+{
+	unsigned char *r = key + KAGG_HDR;
+	memset(key, 0, KAGG_HDR + 64);
+	r[1] = KAGG_SID_TAG;
+	memcpy(r + 4, &pid, 4);
+	memcpy(r + 8, &addr, 8);
+	memcpy(r + 16, &hash, 8);
+	memcpy(r + 24, &len, 8);
+}
+
+static void test_strid(void)
+{
+	struct pg_prog *p = pg_new();
+	struct dt_opts o = { .probes = list, .nprobes = 2 };
+	struct rt *r = NULL;
+	struct rt_opts ro = { .out = stdout };
+	if (dt_compile("t.d", "python*:::function-entry { @[copyinstr(arg1)] = count(); }", &o, p) < 0 ||
+	    rt_new(p, list, 2, &ro, &r) < 0) {
+		CHECK("strid: compiles", false);
+		return;
+	}
+	unsetenv("PYSCOPE_KAGG_STRID");
+	struct kagg *k = kagg_new(p, 64);
+	kagg_bind(k, r, yes, NULL);
+	CHECK("strid: off by default", !kagg_strid(k));
+	kagg_free(k);
+	setenv("PYSCOPE_KAGG_STRID", "1", 1);
+	k = kagg_new(p, 16);
+	kagg_bind(k, r, yes, NULL);
+	CHECK("strid: off when the room is shorter than an identity", !kagg_strid(k));
+	kagg_free(k);
+	k = kagg_new(p, 64);
+	CHECK_INT("strid: one kernel clause", 1, kagg_bind(k, r, yes, NULL));
+	CHECK("strid: on with PYSCOPE_KAGG_STRID=1", kagg_strid(k));
+	unsetenv("PYSCOPE_KAGG_STRID");
+	kagg_set_strtext(k, fake_strtext, NULL);
+	unsigned char key[KAGG_HDR + 64];
+	struct kagg_hval tot = { .v = { .count = 3 } };
+	sid_key(key, 100, 0x1000, 77, 5);        /* "alpha" in process 100 */
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	tot.v.count = 4;
+	sid_key(key, 200, 0x2000, 99, 5);        /* "alpha" in process 200 */
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	tot.v.count = 1;
+	memset(key, 0, sizeof(key));
+	strcpy((char *)key + KAGG_HDR, "alpha"); /* copied */
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	tot.v.count = 2;
+	sid_key(key, 100, 0x3000, 55, 4);        /* "beta" */
+	strtext_fails = 1;
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	strtext_fails = 0;
+	CHECK_STR("strid: an identity not named yet waits",
+		  "\n  alpha                                                             8\n",
+		  printed(rt_agg(r, 0)));
+	tot.v.count = 6;                         /* 4 more since */
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	int calls = strtext_calls;
+	tot.v.count = 9;
+	kagg_fold(key, sizeof(key), &tot, false, k);
+	CHECK_INT("strid: an identity named once per key", calls, strtext_calls);
+	CHECK_STR("strid: identities of one text merge, copied strings with them",
+		  "\n  alpha                                                             8\n"
+		  "  beta                                                              9\n",
+		  printed(rt_agg(r, 0)));
+	kagg_free(k);
+	rt_free(r);
+	pg_free(p);
+}
+
 /* agg_merge of what N updates add up to prints what the N updates print. */
 static void test_merge(void)
 {
@@ -422,6 +512,7 @@ int main(void)
 	test_plan();
 	test_self();
 	test_fold();
+	test_strid();
 	test_merge();
 	free(buf);
 	return unit_status();
