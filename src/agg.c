@@ -1080,9 +1080,12 @@ void agg_stat_add(struct agg_stat *s, const struct agg_histdef *h, int64_t v)
 			s->max = v;
 		if (v < s->min)
 			s->min = v;
-		int64_t delta = v - s->avg_s;
-		s->avg_s += delta / s->count;
-		s->m2 += delta * (v - s->avg_s);
+		/* stap's runtime does this in the kernel's int64_t, which wraps (-fno-strict-overflow):
+		 * so does this, through unsigned arithmetic */
+		int64_t delta = (int64_t)((uint64_t)v - (uint64_t)s->avg_s);
+		s->avg_s = (int64_t)((uint64_t)s->avg_s + (uint64_t)(delta / s->count));
+		s->m2 = (int64_t)((uint64_t)s->m2 +
+				  (uint64_t)delta * ((uint64_t)v - (uint64_t)s->avg_s));
 	}
 	if (!s->nbuckets)
 		return;
