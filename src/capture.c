@@ -598,9 +598,6 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 
 	if (cfg->command) {
 		rc = open_command(c);
-		/* command_wide: the same objects, attached for every process (as open_all does) */
-		for (int t = 0; rc == 0 && cfg->command_wide && t < c->ntargets; t++)
-			c->targets[t].pid = -1;
 	} else if (cfg->npids > 0) {
 		c->pids = malloc(cfg->npids * sizeof(pid_t));
 		if (!c->pids)
@@ -621,6 +618,10 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 		fprintf(stderr, "pyscope: nothing to trace: give -c CMD, -p PID or --all\n");
 		rc = -EINVAL;
 	}
+	/* family: the same objects, attached for every process (as open_all does); the kernel keeps
+	 * the hits of the traced processes and their descendants (traced, ps_fork) */
+	for (int t = 0; rc == 0 && cfg->family && (cfg->command || cfg->npids) && t < c->ntargets; t++)
+		c->targets[t].pid = -1;
 	if (rc == 0)
 		rc = list_probes(c);
 	if (rc == 0 && cfg->os_probes)
@@ -878,6 +879,37 @@ static size_t ring_bytes(const struct cap *c)
 	return b;
 }
 
+/* cap_config.family: the targets in the traced map, and the fork and exit tracepoints that keep
+ * it (capture_sys.c attaches them when its providers are on; else here). */
+static int attach_family(struct cap *c)
+{
+	__u8 one = 1;
+	const pid_t *pids = c->child > 0 ? &c->child : c->pids;
+	int n = c->child > 0 ? 1 : c->npids;
+	for (int i = 0; i < n; i++) {
+		__u32 pid = (__u32)pids[i];
+		if (bpf_map__update_elem(c->skel->maps.traced, &pid, sizeof(pid), &one, sizeof(one),
+					 BPF_ANY) < 0)
+			return -errno;
+	}
+	if (c->sys)
+		return 0;
+	struct bpf_program *progs[] = { c->skel->progs.ps_fork, c->skel->progs.ps_exit };
+	const char *tps[] = { "sched_process_fork", "sched_process_exit" };
+	for (int i = 0; i < 2; i++) {
+		struct bpf_link *l = bpf_program__attach_raw_tracepoint(progs[i], tps[i]);
+		if (!l) {
+			int rc = -errno;
+			fprintf(stderr, "pyscope: cannot attach to %s: %s\n", tps[i], strerror(-rc));
+			return rc;
+		}
+		int rc = add_link(c, l);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int cap_attach(struct cap *c)
 {
 	int rc;
@@ -919,6 +951,12 @@ int cap_attach(struct cap *c)
 			return -EINVAL;
 	}
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
+	if (c->cfg.family && (c->child > 0 || c->npids > 0)) {
+		/* stap's -c/-x process hierarchy: the targets, and the processes they fork */
+		c->skel->rodata->hit_family = true;
+		bpf_program__set_autoload(c->skel->progs.ps_fork, true);
+		bpf_program__set_autoload(c->skel->progs.ps_exit, true);
+	}
 	if (capy_any(c->py)) {
 		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
 		c->skel->rodata->pystack_on = true;
@@ -1002,6 +1040,8 @@ int cap_attach(struct cap *c)
 	if (rc == 0 && c->sys)
 		rc = cap_sys_attach(c->sys, c->skel, c->child > 0 ? &c->child : c->pids,
 				    c->child > 0 ? 1 : c->npids, add_link_cb, c);
+	if (rc == 0 && c->skel->rodata->hit_family)
+		rc = attach_family(c);
 	if (rc < 0)
 		return rc;
 
@@ -1241,7 +1281,7 @@ int cap_run(struct cap *c, const struct cap_loop *l)
 		 * are gone, so nothing is missed.) A command traced system-wide is looked for after
 		 * busy polls too: other processes can keep the ring from ever being idle; the drain
 		 * below still takes what it left. */
-		if (!end && (rc == 0 || c->cfg.command_wide) && cap_targets_gone(c))
+		if (!end && (rc == 0 || c->cfg.family) && cap_targets_gone(c))
 			end = CAP_END_GONE;
 	}
 	/* Detached first, so that a busy system cannot keep the drain going; the drain is bounded by

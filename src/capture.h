@@ -40,9 +40,10 @@ struct cap_config {
 	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 	bool markers_optional;   /* -c: a command without python markers still runs, seen by the
 	                            operating system's probes only (the script names no python probe) */
-	bool command_wide;       /* -c: trace every process running the command's python (stap's
-	                            process("PATH") under -c); the command still starts held, is
-	                            the target and ends the run */
+	bool family;             /* -c/-p: attach the markers for every process running the targets'
+	                            objects, keep the hits of the targets and of the processes they
+	                            fork (followed in the kernel): stap's -c/-x "process hierarchy";
+	                            the command still starts held, is the target and ends the run */
 };
 
 struct cap;

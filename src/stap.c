@@ -15,10 +15,10 @@
  * Where it differs from stap, and why:
  *   - No kernel module is built: -p3 and -p4 have nothing to show, -k nothing to keep, -g (guru
  *     mode, embedded C) is refused.
- *   - process("PATH") under -c sees every process running PATH, as stap's does, only when the
- *     script's marker points are all process("PATH") ones naming the command's own executable
- *     (the capture then traces it system-wide); with process.mark or process(PID) points
- *     beside them, another executable, or -x, process("PATH") points see the target only.
+ *   - With -c or -x, process("PATH"), process.mark and process(PID) points see the target's
+ *     process hierarchy, as stap's do (its task finder and uprobe handler skip other
+ *     processes): the target and the processes it forks, followed in the kernel. A PATH
+ *     naming an executable the target does not run is not looked for in its descendants.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
@@ -1230,6 +1230,7 @@ int stap_main(int argc, char **argv)
 			goto done;
 		so.target_exe = exe;
 		so.target = o.pid;
+		so.family = !o.replay && !o.list;
 	}
 	if (o.replay) {
 		if (replay_open(o.replay, &rp) < 0)
@@ -1265,15 +1266,10 @@ int stap_main(int argc, char **argv)
 			cfg.all = true;
 			cfg.binary = info.nbinaries == 1 ? info.binaries[0] : NULL;
 		}
-		/* stap's process("PATH") sees every process running PATH, -c or not: when the
-		 * script's marker points are all process("PATH") ones naming the command's own
-		 * executable, trace it system-wide; the command still starts held, is target()
-		 * and ends the run (process.mark, process(PID) and other executables: the
-		 * command only) */
-		char wreal[PATH_MAX];
-		if (o.command && !info.uses_target_process && !info.npids && info.nbinaries == 1 &&
-		    realpath(info.binaries[0], wreal) && !strcmp(wreal, exe))
-			cfg.command_wide = so.wide_paths = true;
+		/* stap's -c/-x: every process probe sees the target's process hierarchy (the
+		 * target and the processes it forks), not other processes running the same
+		 * executable (so.family, set below for both passes) */
+		cfg.family = so.family;
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
 		mk.nprobes = cap_probes(cap, &mk.probes);

@@ -391,10 +391,11 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	s->info->uses_markers = true;
 	if (c->arg != 1 && c->arg)
 		add_info_binary(s, exe);
-	/* with -c or -x, the target only, unless the capture traces PATH system-wide as stap
-	 * does (wide_paths: stap.c decides) */
-	if (c->arg == 2 && s->o->target_exe && !s->o->replay && !s->o->wide_paths)
-		pt.d.pid = PG_PID_TARGET;
+	/* with -c or -x, stap's process probes see the target's process hierarchy only (its
+	 * task finder skips other processes, its uprobe handler ignores their hits: PR15278). The
+	 * capture filters to that hierarchy (family); a recording is filtered to the target. */
+	if (c->arg != 1 && s->o->family)
+		pt.d.pid = 0;
 	const char *base = strrchr(obj, '/');
 	pt.d.kind = PG_PD_MARKER;
 	pt.d.module = lib ? pg_strdup(s->p, base ? base + 1 : obj) : "";

@@ -40,8 +40,9 @@ struct stp_sema_opts {
 	int nglobals_set;
 	bool list_mode;          /* -l / -L: points only, no handler checks */
 	bool no_elide;           /* -u: keep assignments to locals nobody reads */
-	bool wide_paths;         /* process("PATH") points see every process running PATH, -c or
-				  * not (the capture traces PATH system-wide) */
+	bool family;             /* -c/-x live: the capture keeps the target's process hierarchy
+				  * (the target and what it forks), as stap's -c/-x do, so
+				  * process("PATH") and process.mark points filter no pid here */
 	bool replay;             /* the markers are a recording's: an executable that cannot be
 				  * found here is taken as named (the recording says what ran) */
 };
