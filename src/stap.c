@@ -27,11 +27,12 @@
  *     instead of the end probes when a fault ended the run, as stap's does.
  *   - -L lists an alias's locals as its handler keeps them (stap's -L keeps every local too,
  *     but a local whose assignment @defined removed has no type here and is left out).
- *   - -p2 prints stap's "# globals / # functions / # probes" layout, but a probe's derivation
- *     comment holds the point as written and the alias it came through ("<- process("python3")
- *     .mark("function__entry") <- python.function.entry"), not stap's full chain of derived
- *     probes; the built-in functions (thread_indent, ...) are not
- *     listed under "# functions", as they are no tapset code here.
+ *   - -p2 prints stap's "# globals / # functions / # probes" layout, the tapset functions the
+ *     script calls (and those they call: thread_indent's indent.stp chain, with its locals and
+ *     globals) among the functions, each probe's derivation chain as printsig_nested prints it
+ *     (the script probe's points; through an alias, "NAME = POINT, ..." first). A marker probe
+ *     is named by its resolved point (process("EXE").mark("NAME")), where stap names the
+ *     uprobe it derives (process("EXE").statement(ADDR) and its pc).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -867,29 +868,8 @@ static void p1_dump(FILE *out, const struct stp_file *f, const char *name)
 
 static void dump_functions(FILE *out, struct units *u)
 {
-	static const char *const lib[] = {
-		"cpu:long ()", "ctime:string (epochsecs:long)", "error (msg:string)",
-		"execname:string ()", "exit ()", "get_cycles:long ()", "gettimeofday_ms:long ()",
-		"gettimeofday_ns:long ()", "gettimeofday_s:long ()", "gettimeofday_us:long ()",
-		"isinstr:long (s1:string, s2:string)", "local_clock_ns:long ()", "pid:long ()",
-		"pn:string ()", "pp:string ()", "ppid:long ()", "print (...)", "printd (delim:string, ...)",
-		"printdln (delim:string, ...)", "printf (fmt:string, ...)", "println (...)",
-		"sprint:string (...)", "sprintf:string (fmt:string, ...)", "sprintln:string (...)",
-		"str_replace:string (prnt_str:string, srch_str:string, rplc_str:string)",
-		"stringat:long (str:string, pos:long)", "strlen:long (s:string)",
-		"substr:string (str:string, start:long, length:long)", "switch_file ()", "target:long ()",
-		"text_str:string (input:string)", "thread_indent:string (delta:long)", "tid:long ()",
-		"tokenize:string (input:string, delim:string)", "uid:long ()",
-		"user_string:string (addr:long)", "user_string_n:string (addr:long, n:long)",
-		"user_string_warn:string (addr:long)", "ansi_clear_screen ()", "ansi_cursor_hide ()",
-		"ansi_cursor_move (x:long, y:long)", "ansi_cursor_restore ()", "ansi_cursor_save ()",
-		"ansi_cursor_show ()", "ansi_new_line ()", "ansi_reset_color ()",
-		"ansi_set_color (fg:long)", "ansi_set_color2 (fg:long, bg:long)",
-		"ansi_set_color3 (fg:long, bg:long, attr:long)",
-		"print_pybacktrace ()", "pybacktrace:string ()",
-	};
-	for (size_t i = 0; i < sizeof(lib) / sizeof(lib[0]); i++)
-		fprintf(out, "%s\n", lib[i]);
+	for (int i = 0; stp_lib_sigs[i]; i++)
+		fprintf(out, "%s\n", stp_lib_sigs[i]);
 	for (int i = 0; i < u->n; i++) {
 		const struct stp_file *f = &u->v[i]->file;
 		for (int k = 0; k < f->nfuncs; k++) {

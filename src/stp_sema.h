@@ -65,6 +65,10 @@ void stp_info_free(struct stp_info *i);
 int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int ntapsets,
 		  const struct stp_sema_opts *o, struct pg_prog *p, struct stp_info *info);
 
+/* The built-in functions scripts can call, as stap's tapsets declare them ("name:type (arg:type,
+ * ...)"; no type: returns nothing), NULL-terminated (--dump-functions, -p2). */
+extern const char *const stp_lib_sigs[];
+
 /* -p2: what elaboration kept, in stap's layout (main.cxx printscript): "# globals",
  * "# functions" and "# probes", each with its "# locals". */
 void stp_print_resolved(FILE *out, const struct stp_info *info);

@@ -45,22 +45,25 @@ expect_status "-p1: parse only" 0 S -p1 -e 'probe begin { undefined_fn() }'
 expect_eq "-p1: the parse tree, no semantic check, an empty line last (main.cxx)" "# parse tree dump|# file <input>|probe begin{|undefined_fn();|}||" "$(tr '\n' '|' <"$TMP/out")"
 expect_status "-p2: elaborate (an unknown function is an error there)" 2 S -p2 -e 'probe begin { undefined_fn() }'
 # -p2 in stap's layout (main.cxx printscript): "# globals" (vardecl::printsig: name[N]:type [keys]),
-# "# functions" by name (functiondecl::printsig) with their "# locals", "# probes": one derived
-# probe per mark a wildcard matched, by the mark's own name, its derivation in a comment, then the
+# "# functions" by name (functiondecl::printsig) with their "# locals", the tapset functions the
+# script calls among them, "# probes": one derived probe per mark a wildcard matched, by the mark's
+# own name, its derivation in a comment (derived_probe::printsig_nested: the script probe's points
+# joined by ","; through an alias, probe_alias::printsig "NAME = POINT, ..." first), then the
 # handler's locals (an unread one elided, as stap's optimizer drops it).
 S -p2 --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("gc__*"), begin, timer.s(2) { }' >"$TMP/out" 2>&1
+chain='/* <- process("/usr/bin/python3.11").mark("gc__*"),begin,timer.s(2) */'
 expect_file "-p2: the resolved probe points" <(printf '%s\n' '# probes' \
-	'process("/usr/bin/python3.11").mark("gc__start") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
-	'process("/usr/bin/python3.11").mark("gc__done") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
-	'begin /* <- begin */' 'timer.s(2) /* <- timer.s(2) */') "$TMP/out"
+	"process(\"/usr/bin/python3.11\").mark(\"gc__start\") $chain" \
+	"process(\"/usr/bin/python3.11\").mark(\"gc__done\") $chain" \
+	"begin $chain" "timer.s(2) $chain") "$TMP/out"
 S -p2 --replay "$G/prog.events" -e 'global counts[100], total, names
 	function fmt:string (n:long, s) { t = sprintf("%d %s", n, s); return t }
 	probe python.function.entry { counts[funcname, lineno]++; total++; names[filename] = fmt(lineno, funcname) }
 	probe begin { x = 1; y = x; println(x) }' 2>&1 | sed 's/process("[^"]*")/process(P)/g' >"$TMP/out"
-expect_file "-p2: globals, functions, probes, locals" <(printf '%s\n' '# globals' \
+expect_file "-p2: globals, functions (the tapset's too), probes, locals" <(printf '%s\n' '# globals' \
 	'counts[100]:long [string, long]' 'total:long' 'names:string [string]' '# functions' \
-	'fmt:string (n:long, s:string)' '  # locals' '  t:string' '# probes' \
-	'process(P).mark("function__entry") /* <- process(P).mark("function__entry") <- python.function.entry */' \
+	'fmt:string (n:long, s:string)' '  # locals' '  t:string' 'user_string:string (addr:long)' '# probes' \
+	'process(P).mark("function__entry") /* <- python.function.entry = process.mark("function__entry")!, process(P).mark("function__entry")!, process(P).mark("function__entry") <- python.function.entry */' \
 	'  # locals' '  filename:string' '  funcname:string' '  lineno:long' 'begin /* <- begin */' '  # locals' '  x:long') "$TMP/out"
 S --dump-functions >"$TMP/out" 2>&1
 expect_grep "--dump-functions: thread_indent" '^thread_indent:string \(delta:long\)$' "$TMP/out"
