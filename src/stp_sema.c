@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "bind.h"
 #include "stp_sema.h"
@@ -201,11 +202,55 @@ static const char *chain_add(struct sema *s, const struct stp_pp *names, int nna
 	return r;
 }
 
+static int resolve_exe(const char *name, char *out, size_t len);
+static char script_seen[PATH_MAX];   /* the last resolve_exe's "#!" script, if it was one */
+
+/* stap's dwarf_builder: an executable that starts with "#!" is its interpreter ("#!/usr/bin/env
+ * NAME": NAME found on PATH), when that is an executable regular file (a pyenv shim is bash). */
+static void script_interpreter(char *exe, size_t len)
+{
+	FILE *f = fopen(exe, "r");
+	char line[PATH_MAX], interp[PATH_MAX];
+	if (!f)
+		return;
+	bool got = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!got || strncmp(line, "#!", 2))
+		return;
+	char *p = line + 2;
+	p += strspn(p, " \t");
+	p[strcspn(p, "\r\n")] = 0;
+	for (size_t n = strlen(p); n && (p[n - 1] == ' ' || p[n - 1] == '\t'); n--)
+		p[n - 1] = 0;
+	const char *envs[] = { "/usr/bin/env", "/bin/env" };
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(envs[i]);
+		if (!strncmp(p, envs[i], n) && (p[n] == ' ' || p[n] == '\t')) {
+			p += n + strspn(p + n, " \t");
+			p[strcspn(p, " \t")] = 0;   /* stap keeps the rest; a name has no blank */
+			char script[PATH_MAX];
+			snprintf(script, sizeof(script), "%s", exe);
+			if (resolve_exe(p, interp, sizeof(interp)) == 0) {
+				snprintf(exe, len, "%s", interp);
+				snprintf(script_seen, sizeof(script_seen), "%s", script);
+			}
+			return;
+		}
+	}
+	struct stat st;
+	if (*p && realpath(p, interp) && access(interp, X_OK) == 0 && stat(interp, &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		snprintf(script_seen, sizeof(script_seen), "%s", exe);
+		snprintf(exe, len, "%s", interp);
+	}
+}
+
 /* An executable as stap finds process("NAME"): NAME with a '/' as it is, else the first
- * executable NAME on PATH; then symlinks resolved. */
+ * executable NAME on PATH; then symlinks resolved; a "#!" script is its interpreter. */
 static int resolve_exe(const char *name, char *out, size_t len)
 {
 	char cand[PATH_MAX];
+	script_seen[0] = 0;
 	if (strchr(name, '/')) {
 		snprintf(cand, sizeof(cand), "%s", name);
 	} else {
@@ -226,6 +271,7 @@ static int resolve_exe(const char *name, char *out, size_t len)
 	if (!realpath(cand, real))
 		return -errno;
 	snprintf(out, len, "%s", real);
+	script_interpreter(out, len);
 	return 0;
 }
 
@@ -483,6 +529,11 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 			return 0;
 		char names[512];
 		mark_names(probes, np, names, sizeof(names));
+		if (!np && c->arg == 2 && script_seen[0] && !lib)
+			fail(s, c->tok, "while resolving probe point: no match: %s has no markers (%s is a "
+			     "script that %s runs, such as a pyenv shim, and stap probes the interpreter of "
+			     "a script: name the Python, e.g. process(\"/usr/bin/python3.11\"))", obj,
+			     script_seen, obj);
 		if (!np)
 			fail(s, c->tok, "while resolving probe point: no match: %s has no markers (a Python "
 			     "built without --with-dtrace?)", obj);

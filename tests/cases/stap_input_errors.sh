@@ -69,4 +69,26 @@ IN=$'global a\nprobe begin { a[1] = 1 }\nprobe end { a = 2 }\n' err_case "stdin,
 "$("$PYSCOPE" stap -e $'global a\nprobe begin { a[1] = 1 }\nprobe end { a = 2 }\n' 2>&1 >/dev/null)
 " -- -
 
+
+# process("NAME") on a "#!" script is its interpreter, as stap's dwarf_builder takes it (with
+# "#!/usr/bin/env NAME" found on PATH): a pyenv shim is bash, said so; a script run by Python
+# is that Python.
+mkdir -p "$TMP/bin"
+printf '#!/usr/bin/env bash\nexec python3 "$@"\n' >"$TMP/bin/python"
+chmod +x "$TMP/bin/python"
+BASH_REAL=$(readlink -f "$(command -v bash)")
+PATH=$TMP/bin:$PATH "$PYSCOPE" stap -p2 -e 'probe process("python").mark("function__entry") { }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "a shim on PATH: exit status 2" 2 "$?"
+expect_eq "a shim on PATH: its interpreter has no markers, and why" \
+	"semantic error: while resolving probe point: no match: $BASH_REAL has no markers ($TMP/bin/python is a script that $BASH_REAL runs, such as a pyenv shim, and stap probes the interpreter of a script: name the Python, e.g. process(\"/usr/bin/python3.11\")): identifier 'process' at <input>:1:7" \
+	"$(head -1 "$TMP/err")"
+if [ -x "$PY311" ]; then
+	printf '#!%s\nprint(1)\n' "$PY311" >"$TMP/bin/myapp"
+	chmod +x "$TMP/bin/myapp"
+	PATH=$TMP/bin:$PATH "$PYSCOPE" stap -p2 -e 'probe process("myapp").mark("function__entry") { }' >"$TMP/out" 2>&1
+	expect_eq "a Python script on PATH: its interpreter's markers" \
+		"process(\"$(readlink -f "$PY311")\").mark(\"function__entry\")" "$(sed -n 's/ \/\*.*//; 2p' "$TMP/out")"
+else
+	skip "a Python script on PATH" "no $PY311"
+fi
 true
