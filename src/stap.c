@@ -523,9 +523,21 @@ static void report_fault(const struct rt_fault *f, void *ctx)
 	else
 		fprintf(stderr, "ERROR: %s", fault_what(f));
 	if (n) {
+		/* stap's token: an expression statement is its expression's; ++/-- are operators; a
+		 * statement that is a keyword (for, while, if, ...) prints as "keyword" alone
+		 * (parse.cxx operator<< prints no content for keywords) */
 		char near[128];
-		fprintf(stderr, " near %s at %s:%d:%d", pg_node_token(fs->p, n, near, sizeof(near)),
-			n->file ? n->file : fs->script, n->line, n->col);
+		const struct pg_node *t = n->kind == PG_S_EXPR && n->nkids ? n->kids[0] : n;
+		pg_node_token(fs->p, t, near, sizeof(near));
+		if (!near[0] && t->kind == PG_E_INCDEC)
+			snprintf(near, sizeof(near), "operator '%s'", t->i > 0 ? "++" : "--");
+		if (!near[0] && t->kind == PG_S_BLOCK)
+			snprintf(near, sizeof(near), "operator '{'");
+		if (!near[0])
+			snprintf(near, sizeof(near), "%s", t->kind == PG_E_INT ? "number" :
+				 t->kind == PG_E_STR ? "string" : "keyword");
+		fprintf(stderr, " near %s at %s:%d:%d", near, n->file ? n->file : fs->script, n->line,
+			n->col);
 	}
 	fputc('\n', stderr);
 }

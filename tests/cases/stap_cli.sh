@@ -94,6 +94,14 @@ S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") } pr
 expect_eq "fault: status 1, error probe ran, end probe did not" "1 error ran" "$? $(cat "$TMP/out")"
 expect_file "fault: stap's words" <(printf '%s\n' "ERROR: division by 0 near operator '/' at <input>:1:33" \
 	"WARNING: Number of errors: 1, skipped probes: 0" "Pass 5: run failed.  [man error::pass5]") "$TMP/err"
+# MAXACTION names the statement as stap's tokens print: an expression statement by its operator, a
+# block by its '{'.
+S -D MAXACTION=10 -e 'probe begin { for (i = 0; i < 100; i++) x++; println(x); exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "MAXACTION: status 1, stap's words, the statement's token" \
+	"1 ERROR: MAXACTION exceeded near operator '++' at <input>:1:37" "$? $(head -1 "$TMP/err")"
+S -D MAXACTION=10 -e 'probe begin { while (1) { x-- } }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "MAXACTION: a block is its '{'" "ERROR: MAXACTION exceeded near operator '{' at <input>:1:25" \
+	"$(head -1 "$TMP/err")"
 # Listing: -l/-L read the binary's notes (no kernel).
 if need_py311 "stap -l/-L"; then
 	S -L 'process("'"$PY311"'").mark("function__*")' >"$TMP/out" 2>&1
