@@ -1081,8 +1081,10 @@ static int target_exe(const struct opts *o, char *buf, size_t len)
 	size_t n = strcspn(o->command + k, " \t");
 	snprintf(word, sizeof(word), "%.*s", (int)n, o->command + k);
 	if (strchr(word, '/')) {
-		if (!realpath(word, buf))
-			snprintf(buf, len, "%s", word);
+		if (!realpath(word, buf) || access(buf, X_OK) != 0) {
+			fprintf(stderr, "pyscope: -c: cannot run '%s': %s\n", word, strerror(errno));
+			return -ENOENT;
+		}
 		return 0;
 	}
 	const char *path = getenv("PATH");
@@ -1094,8 +1096,8 @@ static int target_exe(const struct opts *o, char *buf, size_t len)
 			return 0;
 		path += m + (path[m] == ':');
 	}
-	snprintf(buf, len, "%s", word);
-	return 0;
+	fprintf(stderr, "pyscope: -c: cannot find executable '%s' on PATH\n", word);
+	return -ENOENT;
 }
 
 static void ppenv(struct stp_ppenv *e, struct utsname *u, char *kv, size_t len, const struct opts *o)

@@ -94,6 +94,11 @@ S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") } pr
 expect_eq "fault: status 1, error probe ran, end probe did not" "1 error ran" "$? $(cat "$TMP/out")"
 expect_file "fault: stap's words" <(printf '%s\n' "ERROR: division by 0 near operator '/' at <input>:1:33" \
 	"WARNING: Number of errors: 1, skipped probes: 0" "Pass 5: run failed.  [man error::pass5]") "$TMP/err"
+# A -c command that cannot be found is said so, before anything else (not as a binary without
+# markers).
+S -c 'pyscope-no-such-command arg' -e 'probe process.mark("function__entry") { }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-c not found: status 2, one line" \
+	"2 pyscope: -c: cannot find executable 'pyscope-no-such-command' on PATH" "$? $(cat "$TMP/out" "$TMP/err")"
 # MAXACTION names the statement as stap's tokens print: an expression statement by its operator, a
 # block by its '{'.
 S -D MAXACTION=10 -e 'probe begin { for (i = 0; i < 100; i++) x++; println(x); exit() }' >"$TMP/out" 2>"$TMP/err"
