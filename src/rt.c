@@ -451,6 +451,10 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 	const struct pg_var *v = &r->p->vars[n->op];
 	if (val.type == PS_V_INT && v->isize > 0 && v->isize < 8 && !v->store_whole)
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
+	/* a variable holds strsize bytes, NUL included (stap's MAXSTRINGLEN buffers, D's strsize),
+	 * whatever the string came from (a literal, too) */
+	if (val.type == PS_V_STR && strnlen(val.s, (size_t)r->strsize) >= (size_t)r->strsize)
+		val.s = str_of(r, val.s);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
 		return val;
