@@ -553,9 +553,7 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
 			 obj, mark->s);
 	}
-	else if (c->arg == 1)
-		snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
-	else
+	else   /* process(PID) too: sdt_query::convert_location names the module, not the pid */
 		snprintf(text, sizeof(text), "process(\"%s\").mark(\"%s\")", exe, mark->s);
 	pt.d.text = pg_strdup(s->p, text);
 	pt.probes = (const struct ps_probe *const *)hit;
@@ -2386,7 +2384,6 @@ static void build_pass2(struct sema *s)
 			const struct rpoint *pt = &h->pts[k];
 			char chain[4096];
 			snprintf(chain, sizeof(chain), " /*%s */", pt->chain ? pt->chain : "");
-			/* process(PID) points stay as written: no executable to name */
 			bool each = pt->nprobes > 0 && !strncmp(pt->d.text, "process(\"", 9);
 			int n = each ? pt->nprobes : 1;
 			for (int j = 0; j < n; j++) {

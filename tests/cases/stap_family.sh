@@ -7,6 +7,7 @@
 #     python3.11 running on the machine is not, for process("PATH"), process.mark, and both mixed
 #   - -x PID: PID, not another python3.11 running the same program, for the same three scripts
 #   - neither: process("PATH") sees both programs
+#   - pp() of process(PID) and of -x's process.mark names the executable
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "stap -c/-x family" || exit 0
@@ -66,6 +67,13 @@ done
 timeout 60 "$PYSCOPE" stap -T 1 -e "global seen; probe ${points[path]} { $body" >"$TMP/out" 2>"$TMP/err"
 expect_eq "neither -c nor -x: process(\"PATH\") sees both programs" "0 hit:p1 hit:p2 " \
 	"$? $(grep -Eo 'hit:p[12] ' "$TMP/out" | tr -d '\n')$(cat "$TMP/err")"
+# pp() of process(PID) and of process.mark under -x: the executable, as stap's
+# sdt_query::convert_location names the module in place of the pid
+real=$(readlink -f "$PY311")
+timeout 30 "$PYSCOPE" stap -e "probe process($p1).mark(\"function__entry\") { println(pp()); exit() }" >"$TMP/out" 2>&1
+expect_eq "process(PID): pp() names the executable" "process(\"$real\").mark(\"function__entry\")" "$(cat "$TMP/out")"
+timeout 30 "$PYSCOPE" stap -x "$p1" -e 'probe process.mark("function__entry") { println(pp()); exit() }' >"$TMP/out" 2>&1
+expect_eq "-x, process.mark: pp() names the executable" "process(\"$real\").mark(\"function__entry\")" "$(cat "$TMP/out")"
 touch "$TMP/stop"
 wait "$p1" "$p2" 2>/dev/null
 true
