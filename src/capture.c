@@ -449,6 +449,8 @@ static int open_pid(struct cap *c, pid_t pid)
 	if (end) {
 		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
 		rc = -ESRCH;
+	} else if (rc == 0 && !found && c->cfg.family && c->cfg.binary) {
+		rc = 0;             /* the script's executable is attached for its descendants */
 	} else if (rc == 0 && !found) {
 		char exe[PATH_MAX], link[64];
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
@@ -468,22 +470,34 @@ static int open_pid(struct cap *c, pid_t pid)
 	return rc;
 }
 
-/* --all: BINARY, or the machine's Pythons (pythons.h) that carry markers; each object once. */
-static int open_all(struct cap *c)
+/* BINARY's markers (or its libpython's), for every process; an object already a target once. */
+static int add_binary(struct cap *c, const char *binary)
 {
 	char real[PATH_MAX], traced[PATH_MAX];
 	struct sdt_file *sdt;
-	if (c->cfg.binary) {
-		if (!realpath(c->cfg.binary, real)) {
-			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
-			return -ENOENT;
-		}
-		if (!pys_markers(real, traced, sizeof(traced), &sdt)) {
-			say_no_markers(c->cfg.binary);
-			return -ENOENT;
-		}
-		return add_target(c, -1, traced, traced, sdt);
+	if (!realpath(binary, real)) {
+		fprintf(stderr, "pyscope: %s: %s\n", binary, strerror(errno));
+		return -ENOENT;
 	}
+	if (!pys_markers(real, traced, sizeof(traced), &sdt)) {
+		say_no_markers(binary);
+		return -ENOENT;
+	}
+	for (int k = 0; k < c->ntargets; k++)
+		if (!strcmp(c->targets[k].path, traced)) {
+			sdt_free(sdt);
+			return 0;
+		}
+	return add_target(c, -1, traced, traced, sdt);
+}
+
+/* --all: BINARY, or the machine's Pythons (pythons.h) that carry markers; each object once. */
+static int open_all(struct cap *c)
+{
+	char traced[PATH_MAX];
+	struct sdt_file *sdt;
+	if (c->cfg.binary)
+		return add_binary(c, c->cfg.binary);
 
 	struct pys_list py;
 	int rc = pys_find(&py);
@@ -597,6 +611,10 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	libbpf_set_print(libbpf_print);
 
 	if (cfg->command) {
+		/* family with the script's executable (BINARY): the command may be a shell or a
+		 * wrapper that starts it, as stap's -c hierarchy sees it */
+		if (cfg->family && cfg->binary)
+			c->cfg.markers_optional = true;
 		rc = open_command(c);
 	} else if (cfg->npids > 0) {
 		c->pids = malloc(cfg->npids * sizeof(pid_t));
@@ -620,6 +638,8 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	}
 	/* family: the same objects, attached for every process (as open_all does); the kernel keeps
 	 * the hits of the traced processes and their descendants (traced, ps_fork) */
+	if (rc == 0 && cfg->family && cfg->binary && (cfg->command || cfg->npids))
+		rc = add_binary(c, cfg->binary);
 	for (int t = 0; rc == 0 && cfg->family && (cfg->command || cfg->npids) && t < c->ntargets; t++)
 		c->targets[t].pid = -1;
 	if (rc == 0)

@@ -17,8 +17,9 @@
  *     mode, embedded C) is refused.
  *   - With -c or -x, process("PATH"), process.mark and process(PID) points see the target's
  *     process hierarchy, as stap's do (its task finder and uprobe handler skip other
- *     processes): the target and the processes it forks, followed in the kernel. A PATH
- *     naming an executable the target does not run is not looked for in its descendants.
+ *     processes): the target and the processes it forks, followed in the kernel, into the
+ *     executable the script names when the target does not run it itself (a shell, a wrapper);
+ *     a script naming two executables follows the target's own only.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
@@ -1264,6 +1265,10 @@ int stap_main(int argc, char **argv)
 		 * target and the processes it forks), not other processes running the same
 		 * executable (so.family, set below for both passes) */
 		cfg.family = so.family;
+		/* ... the executable the script names too, when the command or process is not it
+		 * (a shell, a wrapper script): stap follows the target's children into it */
+		if (cfg.family && info.nbinaries == 1)
+			cfg.binary = info.binaries[0];
 		if (cap_open(&cfg, &cap) < 0)
 			goto done;
 		mk.nprobes = cap_probes(cap, &mk.probes);

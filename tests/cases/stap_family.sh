@@ -6,6 +6,8 @@
 #   - -c CMD: the command, a child it forks and a python it starts (subprocess) are seen; another
 #     python3.11 running on the machine is not, for process("PATH"), process.mark, and both mixed
 #   - -x PID: PID, not another python3.11 running the same program, for the same three scripts
+#   - a target that does not run the executable itself (a shell script that execs it or starts
+#     it, a shell loop under -x) is followed into it
 #   - neither: process("PATH") sees both programs
 #   - pp() of process(PID) and of -x's process.mark names the executable
 # kind: live: run one at a time (tests/run)
@@ -67,6 +69,24 @@ done
 timeout 60 "$PYSCOPE" stap -T 1 -e "global seen; probe ${points[path]} { $body" >"$TMP/out" 2>"$TMP/err"
 expect_eq "neither -c nor -x: process(\"PATH\") sees both programs" "0 hit:p1 hit:p2 " \
 	"$? $(grep -Eo 'hit:p[12] ' "$TMP/out" | tr -d '\n')$(cat "$TMP/err")"
+# The target need not run the executable the script names: a shell that execs python3.11, a shell
+# that starts it as a child (-c), a shell loop that keeps starting it (-x) are followed into it.
+printf '#!/bin/sh\nexec %s -c "def in_exec(): pass\nin_exec()"\n' "$PY311" >"$TMP/exec.sh"
+printf '#!/bin/sh\n%s -c "def in_child(): pass\nin_child()"\ntrue\n' "$PY311" >"$TMP/child.sh"
+chmod +x "$TMP/exec.sh" "$TMP/child.sh"
+for sh in exec child; do
+	timeout 60 "$PYSCOPE" stap -e "global seen; probe ${points[path]} { $body" -c "$TMP/$sh.sh" \
+		>"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	want="in_exec:target "
+	[ $sh = child ] && want="in_child:other "
+	expect_eq "-c a shell script ($sh): the python3.11 it runs" "0 $want" "$rc $(cat "$TMP/out" "$TMP/err")"
+done
+sh -c "while [ ! -e '$TMP/stop' ]; do '$PY311' -c 'def in_loop(): pass
+in_loop()'; sleep 0.1; done" & shloop=$!
+track "$shloop"
+timeout 60 "$PYSCOPE" stap -T 5 -e "global seen; probe ${points[path]} { $body" -x "$shloop" >"$TMP/out" 2>"$TMP/err"
+expect_eq "-x a shell loop: the python3.11 children it starts" "0 in_loop:other " "$? $(cat "$TMP/out" "$TMP/err")"
 # pp() of process(PID) and of process.mark under -x: the executable, as stap's
 # sdt_query::convert_location names the module in place of the pid
 real=$(readlink -f "$PY311")
@@ -75,5 +95,5 @@ expect_eq "process(PID): pp() names the executable" "process(\"$real\").mark(\"f
 timeout 30 "$PYSCOPE" stap -x "$p1" -e 'probe process.mark("function__entry") { println(pp()); exit() }' >"$TMP/out" 2>&1
 expect_eq "-x, process.mark: pp() names the executable" "process(\"$real\").mark(\"function__entry\")" "$(cat "$TMP/out")"
 touch "$TMP/stop"
-wait "$p1" "$p2" 2>/dev/null
+wait "$p1" "$p2" "$shloop" 2>/dev/null
 true
