@@ -1726,8 +1726,11 @@ static struct ps_value call_user(struct rt *r, const struct pg_node *n)
 	int savefp = r->fp, savefs = r->fsize;
 	for (int i = 0; i < f->nlocals; i++)
 		r->stack[nfp + i].type = PS_V_NONE;
-	for (int i = 0; i < f->nparams && i < n->nkids; i++)
+	for (int i = 0; i < f->nparams && i < n->nkids; i++) {
+		if (args[i].type == PS_V_STR && strnlen(args[i].s, (size_t)r->strsize) >= (size_t)r->strsize)
+			args[i].s = str_of(r, args[i].s);   /* a parameter is a variable (var_set) */
 		r->stack[nfp + r->p->vars[f->params[i]].slot] = args[i];
+	}
 	r->fp = nfp;
 	r->fsize = f->nlocals;
 	r->depth++;
