@@ -33,9 +33,9 @@
  *     globals) among the functions, each probe's derivation chain as printsig_nested prints it
  *     (the script probe's points; through an alias, "NAME = POINT, ..." first). A marker probe
  *     is named by its resolved point (process("EXE").mark("NAME")) with that chain, where stap
- *     names the uprobe it derives, process("EXE").statement(0xPC) with a "pc=.dynamic+0xPC" comment, and
- *     its chain stops at that statement (tapsets.cxx: dwarf_derived_probe::printsig,
- *     sdt_query::convert_location); the recordings -p2 runs on know no marker addresses.
+ *     names the uprobe it derives, process("EXE").statement(0xPC) with a "pc=.dynamic+0xPC"
+ *     comment, and its chain stops at that statement (tapsets.cxx: dwarf_derived_probe::
+ *     printsig, sdt_query::convert_location); a recording knows no marker addresses.
  */
 #include <ctype.h>
 #include <errno.h>
