@@ -19,7 +19,11 @@
  *     process hierarchy, as stap's do (its task finder and uprobe handler skip other
  *     processes): the target and the processes it forks, followed in the kernel, into the
  *     executable the script names when the target does not run it itself (a shell, a wrapper);
- *     a script naming two executables follows the target's own only.
+ *     a script naming two executables follows the target's own only. The markers are
+ *     attached for every process running the executable and filtered in the kernel, so other
+ *     processes running it trap on every marker while the session runs (an unrelated
+ *     python3.11 calling a function in a loop: 0.10 s -> 2.9 s for 2M calls); stap's task
+ *     finder raises the semaphores in the target's tree only.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
