@@ -23,7 +23,9 @@
  *     attached for every process running the executable and filtered in the kernel, so other
  *     processes running it trap on every marker while the session runs (an unrelated
  *     python3.11 calling a function in a loop: 0.10 s -> 2.9 s for 2M calls); stap's task
- *     finder raises the semaphores in the target's tree only.
+ *     finder raises the semaphores in the target's tree only. So -x does that only when PID
+ *     does not run the script's executable itself; else it traces PID alone (pid-attached,
+ *     no cost to other processes), missing the children PID starts during the session.
  *   - $argN are 64-bit numbers; user memory (user_string, user_long, ...) is read by the kernel
  *     at the hit, so its address must be one the kernel computes there ($argN, plus a
  *     constant, or user_long() of one; else a semantic error); print_ubacktrace() follows frame
@@ -112,7 +114,7 @@ static void usage(FILE *f)
 		"  -e SCRIPT      the script on the command line\n"
 		"  -c CMD         run CMD (split into words) and trace it and the processes it starts;\n"
 		"                 target() is its pid; the run ends when it exits\n"
-		"  -x PID         trace process PID and the processes it starts; target() is PID\n"
+		"  -x PID         trace process PID; target() is PID\n"
 		"  --replay FILE  run on a recorded stream (pyscope events --json)\n"
 		"  -I DIR         look for tapsets in DIR too (before the built-in tapset)\n"
 		"  -o FILE        write the output to FILE\n"
@@ -1231,7 +1233,7 @@ int stap_main(int argc, char **argv)
 			goto done;
 		so.target_exe = exe;
 		so.target = o.pid;
-		so.family = !o.replay && !o.list;
+		so.family = o.command && !o.replay && !o.list;   /* -x: decided below */
 	}
 	if (o.replay) {
 		if (replay_open(o.replay, &rp) < 0)
@@ -1269,7 +1271,16 @@ int stap_main(int argc, char **argv)
 		}
 		/* stap's -c/-x: every process probe sees the target's process hierarchy (the
 		 * target and the processes it forks), not other processes running the same
-		 * executable (so.family, set below for both passes) */
+		 * executable. The capture follows that tree with the markers attached for every
+		 * process (filtered in the kernel), which costs other processes running the
+		 * executable a trap per marker hit: -c pays it for the command's run; -x, on a
+		 * live system, only when PID does not run the script's executable itself (a shell
+		 * that starts it), else PID alone is traced, as before (its own later children
+		 * are missed). */
+		char breal[PATH_MAX];
+		if (o.pid && !o.replay && !o.list && info.nbinaries == 1 &&
+		    realpath(info.binaries[0], breal) && strcmp(breal, exe))
+			so.family = true;
 		cfg.family = so.family;
 		/* ... the executable the script names too, when the command or process is not it
 		 * (a shell, a wrapper script): stap follows the target's children into it */

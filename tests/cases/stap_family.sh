@@ -6,6 +6,8 @@
 #   - -c CMD: the command, a child it forks and a python it starts (subprocess) are seen; another
 #     python3.11 running on the machine is not, for process("PATH"), process.mark, and both mixed
 #   - -x PID: PID, not another python3.11 running the same program, for the same three scripts
+#     (PID alone, pid-attached: the process tree is followed, at a cost to other processes running
+#     the executable, only when PID does not run it itself)
 #   - a target that does not run the executable itself (a shell script that execs it or starts
 #     it, a shell loop under -x) is followed into it
 #   - neither: process("PATH") sees both programs
