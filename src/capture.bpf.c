@@ -200,6 +200,11 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	return 0;
 }
 
+/* cap_config.family: markers attached for every process, hits kept for the traced processes
+ * and their descendants only (the traced map below, followed at fork) */
+const volatile bool hit_family = false;
+static __always_inline bool wanted(__u32 tgid);
+
 SEC("usdt")
 int ps_hit(struct pt_regs *ctx)
 {
@@ -221,6 +226,8 @@ int ps_hit(struct pt_regs *ctx)
 	__u32 cpu = bpf_get_smp_processor_id();
 	int n = spec->arg_cnt;
 
+	if (hit_family && !wanted(pid_tgid >> 32))
+		return 0;
 	if (n < 0)
 		n = 0;
 	if (n > PS_MAX_ARGS)

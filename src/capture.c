@@ -453,6 +453,8 @@ static int open_pid(struct cap *c, pid_t pid)
 	if (end) {
 		fprintf(stderr, "pyscope: process %d %s\n", (int)pid, end);
 		rc = -ESRCH;
+	} else if (rc == 0 && !found && c->cfg.family && c->cfg.binary) {
+		rc = 0;             /* the script's executable is attached for its descendants */
 	} else if (rc == 0 && !found) {
 		char exe[PATH_MAX], link[64];
 		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
@@ -472,22 +474,34 @@ static int open_pid(struct cap *c, pid_t pid)
 	return rc;
 }
 
-/* --all: BINARY, or the machine's Pythons (pythons.h) that carry markers; each object once. */
-static int open_all(struct cap *c)
+/* BINARY's markers (or its libpython's), for every process; an object already a target once. */
+static int add_binary(struct cap *c, const char *binary)
 {
 	char real[PATH_MAX], traced[PATH_MAX];
 	struct sdt_file *sdt;
-	if (c->cfg.binary) {
-		if (!realpath(c->cfg.binary, real)) {
-			fprintf(stderr, "pyscope: %s: %s\n", c->cfg.binary, strerror(errno));
-			return -ENOENT;
-		}
-		if (!pys_markers(real, traced, sizeof(traced), &sdt)) {
-			say_no_markers(c->cfg.binary);
-			return -ENOENT;
-		}
-		return add_target(c, -1, traced, traced, sdt);
+	if (!realpath(binary, real)) {
+		fprintf(stderr, "pyscope: %s: %s\n", binary, strerror(errno));
+		return -ENOENT;
 	}
+	if (!pys_markers(real, traced, sizeof(traced), &sdt)) {
+		say_no_markers(binary);
+		return -ENOENT;
+	}
+	for (int k = 0; k < c->ntargets; k++)
+		if (!strcmp(c->targets[k].path, traced)) {
+			sdt_free(sdt);
+			return 0;
+		}
+	return add_target(c, -1, traced, traced, sdt);
+}
+
+/* --all: BINARY, or the machine's Pythons (pythons.h) that carry markers; each object once. */
+static int open_all(struct cap *c)
+{
+	char traced[PATH_MAX];
+	struct sdt_file *sdt;
+	if (c->cfg.binary)
+		return add_binary(c, c->cfg.binary);
 
 	struct pys_list py;
 	int rc = pys_find(&py);
@@ -601,10 +615,11 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 	libbpf_set_print(libbpf_print);
 
 	if (cfg->command) {
+		/* family with the script's executable (BINARY): the command may be a shell or a
+		 * wrapper that starts it, as stap's -c hierarchy sees it */
+		if (cfg->family && cfg->binary)
+			c->cfg.markers_optional = true;
 		rc = open_command(c);
-		/* command_wide: the same objects, attached for every process (as open_all does) */
-		for (int t = 0; rc == 0 && cfg->command_wide && t < c->ntargets; t++)
-			c->targets[t].pid = -1;
 	} else if (cfg->npids > 0) {
 		c->pids = malloc(cfg->npids * sizeof(pid_t));
 		if (!c->pids)
@@ -625,6 +640,12 @@ int cap_open(const struct cap_config *cfg, struct cap **out)
 		fprintf(stderr, "pyscope: nothing to trace: give -c CMD, -p PID or --all\n");
 		rc = -EINVAL;
 	}
+	/* family: the same objects, attached for every process (as open_all does); the kernel keeps
+	 * the hits of the traced processes and their descendants (traced, ps_fork) */
+	if (rc == 0 && cfg->family && cfg->binary && (cfg->command || cfg->npids))
+		rc = add_binary(c, cfg->binary);
+	for (int t = 0; rc == 0 && cfg->family && (cfg->command || cfg->npids) && t < c->ntargets; t++)
+		c->targets[t].pid = -1;
 	if (rc == 0)
 		rc = list_probes(c);
 	if (rc == 0 && cfg->os_probes)
@@ -941,6 +962,37 @@ static size_t ring_bytes(const struct cap *c)
 	return b;
 }
 
+/* cap_config.family: the targets in the traced map, and the fork and exit tracepoints that keep
+ * it (capture_sys.c attaches them when its providers are on; else here). */
+static int attach_family(struct cap *c)
+{
+	__u8 one = 1;
+	const pid_t *pids = c->child > 0 ? &c->child : c->pids;
+	int n = c->child > 0 ? 1 : c->npids;
+	for (int i = 0; i < n; i++) {
+		__u32 pid = (__u32)pids[i];
+		if (bpf_map__update_elem(c->skel->maps.traced, &pid, sizeof(pid), &one, sizeof(one),
+					 BPF_ANY) < 0)
+			return -errno;
+	}
+	if (c->sys)
+		return 0;
+	struct bpf_program *progs[] = { c->skel->progs.ps_fork, c->skel->progs.ps_exit };
+	const char *tps[] = { "sched_process_fork", "sched_process_exit" };
+	for (int i = 0; i < 2; i++) {
+		struct bpf_link *l = bpf_program__attach_raw_tracepoint(progs[i], tps[i]);
+		if (!l) {
+			int rc = -errno;
+			fprintf(stderr, "pyscope: cannot attach to %s: %s\n", tps[i], strerror(-rc));
+			return rc;
+		}
+		int rc = add_link(c, l);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int cap_attach(struct cap *c)
 {
 	int rc;
@@ -989,6 +1041,12 @@ int cap_attach(struct cap *c)
 			return -EINVAL;
 	}
 	cap_sys_prepare(c->sys, c->skel, c->child > 0 || c->npids > 0);
+	if (c->cfg.family && (c->child > 0 || c->npids > 0)) {
+		/* stap's -c/-x process hierarchy: the targets, and the processes they fork */
+		c->skel->rodata->hit_family = true;
+		bpf_program__set_autoload(c->skel->progs.ps_fork, true);
+		bpf_program__set_autoload(c->skel->progs.ps_exit, true);
+	}
 	if (capy_any(c->py)) {
 		capy_prepare(c->py, c->skel->maps.pystack_want, c->nall);
 		c->skel->rodata->pystack_on = true;
@@ -1072,6 +1130,8 @@ int cap_attach(struct cap *c)
 	if (rc == 0 && c->sys)
 		rc = cap_sys_attach(c->sys, c->skel, c->child > 0 ? &c->child : c->pids,
 				    c->child > 0 ? 1 : c->npids, add_link_cb, c);
+	if (rc == 0 && c->skel->rodata->hit_family)
+		rc = attach_family(c);
 	if (rc < 0)
 		return rc;
 
@@ -1317,7 +1377,7 @@ int cap_run(struct cap *c, const struct cap_loop *l)
 		 * are gone, so nothing is missed.) A command traced system-wide is looked for after
 		 * busy polls too: other processes can keep the ring from ever being idle; the drain
 		 * below still takes what it left. */
-		if (!end && (rc == 0 || c->cfg.command_wide) && cap_targets_gone(c))
+		if (!end && (rc == 0 || c->cfg.family) && cap_targets_gone(c))
 			end = CAP_END_GONE;
 	}
 	/* Detached first, so that a busy system cannot keep the drain going; the drain is bounded by

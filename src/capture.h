@@ -26,7 +26,8 @@ struct cap_config {
 	const pid_t *pids;       /* -p, repeatable */
 	int npids;
 	bool all;                /* system-wide: every process running BINARY (or the Pythons found) */
-	const char *binary;      /* system-wide target path (NULL: python3 on PATH and its siblings) */
+	const char *binary;      /* system-wide target path (NULL: python3 on PATH and its siblings);
+	                            with family: the script's executable (see there) */
 	int strsize;             /* bytes kept of each string, NUL included (0: PS_STRSIZE_DEFAULT) */
 	int ring_kb;             /* ring buffer size (0: a default sized for bursts) */
 	bool floor;              /* benchmark floor: attach an empty program, deliver nothing */
@@ -40,9 +41,12 @@ struct cap_config {
 	                            (provider.h) when it is a CPython, 1 --provider, -1 --no-provider */
 	bool markers_optional;   /* -c: a command without python markers still runs, seen by the
 	                            operating system's probes only (the script names no python probe) */
-	bool command_wide;       /* -c: trace every process running the command's python (stap's
-	                            process("PATH") under -c); the command still starts held, is
-	                            the target and ends the run */
+	bool family;             /* -c/-p: attach the markers for every process running the targets'
+	                            objects, keep the hits of the targets and of the processes they
+	                            fork (followed in the kernel): stap's -c/-x "process hierarchy";
+	                            the command still starts held, is the target and ends the run.
+	                            With BINARY: its markers too, for what the targets start (the
+	                            command may be a shell running BINARY) */
 };
 
 struct cap;

@@ -475,6 +475,10 @@ static struct ps_value var_set(struct rt *r, const struct pg_node *n, const stru
 		val.i = narrow(val.i, v->isize, v->is_unsigned);
 	if (v->type == PS_V_STR && val.type == PS_V_INT && r->d->null_strings)
 		val = ps_str(null_string);  /* 0 or NULL into a string: D's NULL string */
+	/* a variable holds strsize bytes, NUL included (stap's MAXSTRINGLEN buffers, D's strsize),
+	 * whatever the string came from (a literal, too) */
+	if (val.type == PS_V_STR && strnlen(val.s, (size_t)r->strsize) >= (size_t)r->strsize)
+		val.s = str_of(r, val.s);
 	if (v->scope == PG_SC_CLAUSE) {
 		r->locals[n->op] = val;     /* strings stay in the arena for the event's lifetime */
 		return val;
@@ -1755,8 +1759,11 @@ static struct ps_value call_user(struct rt *r, const struct pg_node *n)
 	int savefp = r->fp, savefs = r->fsize;
 	for (int i = 0; i < f->nlocals; i++)
 		r->stack[nfp + i].type = PS_V_NONE;
-	for (int i = 0; i < f->nparams && i < n->nkids; i++)
+	for (int i = 0; i < f->nparams && i < n->nkids; i++) {
+		if (args[i].type == PS_V_STR && strnlen(args[i].s, (size_t)r->strsize) >= (size_t)r->strsize)
+			args[i].s = str_of(r, args[i].s);   /* a parameter is a variable (var_set) */
 		r->stack[nfp + r->p->vars[f->params[i]].slot] = args[i];
+	}
 	r->fp = nfp;
 	r->fsize = f->nlocals;
 	r->depth++;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "bind.h"
 #include "stp_sema.h"
@@ -64,7 +65,8 @@ struct fsym {                    /* a user function */
 /* One handler after alias expansion: its points and the statement blocks run in order. */
 struct rpoint {
 	struct pg_pdesc d;
-	const char *written;         /* the point as the tapset or script wrote it (-p2) */
+	const char *written;         /* the point as the tapset or script wrote it */
+	const char *chain;           /* -p2's derivation chain (" <- ..."): struct sema's chain */
 	bool optional;
 	const struct ps_probe *const *probes;   /* the markers it matched (marker points) */
 	int nprobes;
@@ -98,6 +100,12 @@ struct sema {
 	int nh, hcap;
 	bool emit, changed;
 	const char *alias_pn;        /* the alias the script's point named (pn()), while expanding */
+	/* -p2's derivation chain of the points being expanded, as derived_probe::printsig_nested
+	 * prints it: " <- " and the script probe's points joined by ","; each alias expanded puts
+	 * " <- NAME = POINT, ..." (probe_alias::printsig) in front */
+	const char *chain;
+	const char *libused[64];     /* the built-in (tapset) functions called, for -p2 */
+	int nlibused;
 	jmp_buf fail;
 	/* the walk's context */
 	struct frame *fr;
@@ -161,11 +169,88 @@ static char *pp_text(struct sema *s, const struct stp_pp *pp)
 	return pg_strdup(s->p, buf);
 }
 
+/* A point as probe_point::print prints it: pp_text, then "!" or "?". */
+static char *pp_sig(struct sema *s, const struct stp_pp *pp)
+{
+	const char *t = pp_text(s, pp);
+	size_t n = strlen(t) + 2;
+	char *r = xalloc(s, n);
+	snprintf(r, n, "%s%s", t, pp->sufficient ? "!" : pp->optional ? "?" : "");
+	return r;
+}
+
+/* CHAIN with " <- " and PPS's points joined by SEP in front (-p2's derivation chain); NAMES
+ * first, joined by " = ", for an alias. */
+static const char *chain_add(struct sema *s, const struct stp_pp *names, int nnames,
+			     const struct stp_pp *pps, int npps, const char *sep, const char *chain)
+{
+	size_t len = 8 + strlen(chain ? chain : "");
+	const char *parts[64];
+	int np = 0;
+	for (int i = 0; i < nnames && np < 64; i++)
+		parts[np++] = pp_sig(s, &names[i]);
+	for (int i = 0; i < npps && np < 64; i++)
+		parts[np++] = pp_sig(s, &pps[i]);
+	for (int i = 0; i < np; i++)
+		len += strlen(parts[i]) + 4;
+	char *r = xalloc(s, len);
+	size_t k = (size_t)snprintf(r, len, " <- ");
+	for (int i = 0; i < np; i++)
+		k += (size_t)snprintf(r + k, len - k, "%s%s", i == 0 ? "" : i < nnames ? " = " :
+				      i == nnames ? " = " : sep, parts[i]);
+	snprintf(r + k, len - k, "%s", chain ? chain : "");
+	return r;
+}
+
+static int resolve_exe(const char *name, char *out, size_t len);
+static char script_seen[PATH_MAX];   /* the last resolve_exe's "#!" script, if it was one */
+
+/* stap's dwarf_builder: an executable that starts with "#!" is its interpreter ("#!/usr/bin/env
+ * NAME": NAME found on PATH), when that is an executable regular file (a pyenv shim is bash). */
+static void script_interpreter(char *exe, size_t len)
+{
+	FILE *f = fopen(exe, "r");
+	char line[PATH_MAX], interp[PATH_MAX];
+	if (!f)
+		return;
+	bool got = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!got || strncmp(line, "#!", 2))
+		return;
+	char *p = line + 2;
+	p += strspn(p, " \t");
+	p[strcspn(p, "\r\n")] = 0;
+	for (size_t n = strlen(p); n && (p[n - 1] == ' ' || p[n - 1] == '\t'); n--)
+		p[n - 1] = 0;
+	const char *envs[] = { "/usr/bin/env", "/bin/env" };
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(envs[i]);
+		if (!strncmp(p, envs[i], n) && (p[n] == ' ' || p[n] == '\t')) {
+			p += n + strspn(p + n, " \t");
+			p[strcspn(p, " \t")] = 0;   /* stap keeps the rest; a name has no blank */
+			char script[PATH_MAX];
+			snprintf(script, sizeof(script), "%s", exe);
+			if (resolve_exe(p, interp, sizeof(interp)) == 0) {
+				snprintf(exe, len, "%s", interp);
+				snprintf(script_seen, sizeof(script_seen), "%s", script);
+			}
+			return;
+		}
+	}
+	struct stat st;
+	if (*p && realpath(p, interp) && access(interp, X_OK) == 0 && stat(interp, &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		snprintf(script_seen, sizeof(script_seen), "%s", exe);
+		snprintf(exe, len, "%s", interp);
+	}
+}
+
 /* An executable as stap finds process("NAME"): NAME with a '/' as it is, else the first
- * executable NAME on PATH; then symlinks resolved. */
+ * executable NAME on PATH; then symlinks resolved; a "#!" script is its interpreter. */
 static int resolve_exe(const char *name, char *out, size_t len)
 {
 	char cand[PATH_MAX];
+	script_seen[0] = 0;
 	if (strchr(name, '/')) {
 		snprintf(cand, sizeof(cand), "%s", name);
 	} else {
@@ -186,6 +271,7 @@ static int resolve_exe(const char *name, char *out, size_t len)
 	if (!realpath(cand, real))
 		return -errno;
 	snprintf(out, len, "%s", real);
+	script_interpreter(out, len);
 	return 0;
 }
 
@@ -391,10 +477,11 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 	s->info->uses_markers = true;
 	if (c->arg != 1 && c->arg)
 		add_info_binary(s, exe);
-	/* with -c or -x, the target only, unless the capture traces PATH system-wide as stap
-	 * does (wide_paths: stap.c decides) */
-	if (c->arg == 2 && s->o->target_exe && !s->o->replay && !s->o->wide_paths)
-		pt.d.pid = PG_PID_TARGET;
+	/* with -c or -x, stap's process probes see the target's process hierarchy only (its
+	 * task finder skips other processes, its uprobe handler ignores their hits: PR15278). The
+	 * capture filters to that hierarchy (family); a recording is filtered to the target. */
+	if (c->arg != 1 && s->o->family)
+		pt.d.pid = 0;
 	const char *base = strrchr(obj, '/');
 	pt.d.kind = PG_PD_MARKER;
 	pt.d.module = lib ? pg_strdup(s->p, base ? base + 1 : obj) : "";
@@ -442,6 +529,11 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 			return 0;
 		char names[512];
 		mark_names(probes, np, names, sizeof(names));
+		if (!np && c->arg == 2 && script_seen[0] && !lib)
+			fail(s, c->tok, "while resolving probe point: no match: %s has no markers (%s is a "
+			     "script that %s runs, such as a pyenv shim, and stap probes the interpreter of "
+			     "a script: name the Python, e.g. process(\"/usr/bin/python3.11\"))", obj,
+			     script_seen, obj);
 		if (!np)
 			fail(s, c->tok, "while resolving probe point: no match: %s has no markers (a Python "
 			     "built without --with-dtrace?)", obj);
@@ -461,9 +553,7 @@ static int process_point(struct sema *s, const struct stp_pp *pp, struct rpoint 
 		snprintf(text, sizeof(text), "process(\"%s\").library(\"%s\").mark(\"%s\")", exe,
 			 obj, mark->s);
 	}
-	else if (c->arg == 1)
-		snprintf(text, sizeof(text), "process(%lld).mark(\"%s\")", (long long)c->n, mark->s);
-	else
+	else   /* process(PID) too: sdt_query::convert_location names the module, not the pid */
 		snprintf(text, sizeof(text), "process(\"%s\").mark(\"%s\")", exe, mark->s);
 	pt.d.text = pg_strdup(s->p, text);
 	pt.probes = (const struct ps_probe *const *)hit;
@@ -481,6 +571,7 @@ static int builtin_point(struct sema *s, const struct stp_pp *pp, struct stp_nod
 	pt.d.text = pp_text(s, pp);
 	pt.d.pn = s->alias_pn;
 	pt.written = pt.d.text;
+	pt.chain = s->chain;
 	pt.d.line = pp->tok->line;
 	pt.d.col = pp->tok->col;
 	pt.d.provider = pt.d.module = pt.d.function = pt.d.name = "";
@@ -542,7 +633,8 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 			}
 			/* pn(): stap's script-level point, the alias's name with the script's
 			 * wildcards expanded (the outermost alias when they nest) */
-			const char *saved_pn = s->alias_pn;
+			const char *saved_pn = s->alias_pn, *saved_chain = s->chain;
+			s->chain = chain_add(s, a->names, a->nnames, a->pps, a->npps, ", ", s->chain);
 			if (!depth)
 				for (int k = 0; k < a->nnames; k++)
 					if (alias_match(&a->names[k], pp)) {
@@ -561,6 +653,7 @@ static int expand_alias(struct sema *s, const struct stp_pp *pp, struct stp_node
 				}
 			}
 			s->alias_pn = saved_pn;
+			s->chain = saved_chain;
 		}
 	}
 	return any ? made : -1;
@@ -593,6 +686,7 @@ static void resolve_probes(struct sema *s, int fi)
 			continue;
 		struct stp_node *b = pr->body;
 		int total = 0;
+		s->chain = chain_add(s, NULL, 0, pr->pps, pr->npps, ",", NULL);
 		for (int k = 0; k < pr->npps; k++) {
 			int r = expand(s, &pr->pps[k], &b, 1, fi, 0);
 			total += r;
@@ -1027,6 +1121,17 @@ static struct val target_var(struct sema *s, const struct stp_node *n, int t, bo
 	return var(s, n, true, read);
 }
 
+/* A built-in function the program calls (-p2 lists it under "# functions", as stap lists the
+ * tapset functions a script pulls in). */
+static void use_lib(struct sema *s, const char *name)
+{
+	for (int i = 0; i < s->nlibused; i++)
+		if (!strcmp(s->libused[i], name))
+			return;
+	if (s->nlibused < (int)(sizeof(s->libused) / sizeof(s->libused[0])))
+		s->libused[s->nlibused++] = name;
+}
+
 static const struct { const char *name; int b; int t; } ctxfns[] = {
 	{ "pid", PG_B_PID, T_INT }, { "tid", PG_B_TID, T_INT }, { "ppid", PG_B_PPID, T_INT },
 	{ "uid", PG_B_UID, T_INT }, { "cpu", PG_B_CPU, T_INT }, { "execname", PG_B_EXECNAME, T_STR },
@@ -1292,6 +1397,7 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 				fail(s, n->tok, "wrong number of arguments to function '%s' (it takes none, not %d)",
 				     name, n->nkids);
 			v.t = ctxfns[i].t;
+			use_lib(s, ctxfns[i].name);
 			v.n = mk(s, PG_E_BUILTIN, v.t, 0, n->tok);
 			if (v.n)
 				v.n->op = ctxfns[i].b;
@@ -1326,6 +1432,7 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 			     n->nkids);
 		if (!as_stmt)
 			fail(s, n->tok, "exit returns no value");
+		use_lib(s, "exit");
 		*st = mk(s, PG_S_EXIT, T_NONE, 1, n->tok);
 		if (*st) {
 			(*st)->kids[0] = mk(s, PG_E_INT, T_INT, 0, n->tok);
@@ -1339,6 +1446,7 @@ static struct val call(struct sema *s, const struct stp_node *n, bool as_stmt, s
 			fail(s, n->tok, "wrong number of arguments to function '%s' (it takes %d, not %d)", name,
 			     libfns[i].minargs, n->nkids);
 		const struct pg_funcsig *sig = &pg_funcs[libfns[i].f];
+		use_lib(s, libfns[i].name);
 		v.t = sig->ret == PS_V_NONE ? T_NONE : (int)sig->ret;
 		if (v.t == T_NONE && !as_stmt)
 			fail(s, n->tok, "function '%s' returns no value", name);
@@ -2049,6 +2157,135 @@ static void emit_vars(struct sema *s)
 
 /* ---- -p2 ---- */
 
+const char *const stp_lib_sigs[] = {
+	"cpu:long ()", "ctime:string (epochsecs:long)", "error (msg:string)",
+	"execname:string ()", "exit ()", "get_cycles:long ()", "gettimeofday_ms:long ()",
+	"gettimeofday_ns:long ()", "gettimeofday_s:long ()", "gettimeofday_us:long ()",
+	"isinstr:long (s1:string, s2:string)", "local_clock_ns:long ()", "pid:long ()",
+	"pn:string ()", "pp:string ()", "ppid:long ()", "print (...)", "printd (delim:string, ...)",
+	"printdln (delim:string, ...)", "printf (fmt:string, ...)", "println (...)",
+	"sprint:string (...)", "sprintf:string (fmt:string, ...)", "sprintln:string (...)",
+	"str_replace:string (prnt_str:string, srch_str:string, rplc_str:string)",
+	"stringat:long (str:string, pos:long)", "strlen:long (s:string)",
+	"substr:string (str:string, start:long, length:long)", "switch_file ()", "target:long ()",
+	"text_str:string (input:string)", "thread_indent:string (delta:long)", "tid:long ()",
+	"tokenize:string (input:string, delim:string)", "uid:long ()",
+	"user_string:string (addr:long)", "user_string_n:string (addr:long, n:long)",
+	"user_string_warn:string (addr:long)",
+	"user_char:long (addr:long)", "user_int8:long (addr:long)", "user_uint8:long (addr:long)",
+	"user_short:long (addr:long)", "user_int16:long (addr:long)", "user_ushort:long (addr:long)",
+	"user_uint16:long (addr:long)", "user_int:long (addr:long)", "user_int32:long (addr:long)",
+	"user_uint32:long (addr:long)", "user_long:long (addr:long)", "user_ulong:long (addr:long)",
+	"user_int64:long (addr:long)", "user_uint64:long (addr:long)",
+	"ubacktrace:string ()", "sprint_ubacktrace:string ()", "print_ubacktrace ()",
+	"usymname:string (addr:long)", "usymdata:string (addr:long)",
+	"ansi_clear_screen ()", "ansi_cursor_hide ()",
+	"ansi_cursor_move (x:long, y:long)", "ansi_cursor_restore ()", "ansi_cursor_save ()",
+	"ansi_cursor_show ()", "ansi_new_line ()", "ansi_reset_color ()",
+	"ansi_set_color (fg:long)", "ansi_set_color2 (fg:long, bg:long)",
+	"ansi_set_color3 (fg:long, bg:long, attr:long)",
+	"print_pybacktrace ()", "pybacktrace:string ()",
+	NULL,
+};
+
+/* What stap's tapsets put behind some built-ins: the script-level functions (their locals, the
+ * functions they call) and the globals they keep, as -p2 lists them with the script's own. The
+ * indent chain is tapset/indent.stp's (thread_indent -> _generic_indent ->
+ * _generic_indent_depth, __indent_timestamp -> gettimeofday_us); the context functions (tid,
+ * execname, ...) are embedded C there: a signature, no locals. */
+static const struct {
+	const char *name, *sig, *locals, *calls, *globals;
+} p2_tapset[] = {
+	{ "thread_indent", NULL, NULL, "_generic_indent tid execname", NULL },
+	{ "_generic_indent", "_generic_indent:string (idx:long, desc:string, delta:long)",
+	  "ts:long depth:long", "__indent_timestamp _generic_indent_depth",
+	  "_indent_counters _indent_timestamps" },
+	{ "_generic_indent_depth", "_generic_indent_depth:long (idx:long, delta:long)", "x:long",
+	  NULL, "_indent_counters" },
+	{ "__indent_timestamp", "__indent_timestamp:long ()", NULL, "gettimeofday_us", NULL },
+};
+
+static int p2_tapset_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(p2_tapset) / sizeof(p2_tapset[0]); i++)
+		if (!strcmp(p2_tapset[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* NAME's signature as printsig prints it: the tapset's, typed ":unknown" when it returns
+ * nothing (functiondecl::printsig prints the type it has). */
+static void p2_lib_sig(FILE *f, const char *name)
+{
+	int t = p2_tapset_find(name);
+	const char *sig = t >= 0 ? p2_tapset[t].sig : NULL;
+	size_t len = strlen(name);
+	for (int i = 0; !sig && stp_lib_sigs[i]; i++)
+		if (!strncmp(stp_lib_sigs[i], name, len) &&
+		    (stp_lib_sigs[i][len] == ':' || stp_lib_sigs[i][len] == ' '))
+			sig = stp_lib_sigs[i];
+	if (!sig) {
+		fprintf(f, "%s:unknown ()\n", name);
+		return;
+	}
+	if (sig[len] == ' ')
+		fprintf(f, "%s:unknown%s\n", name, sig + len);
+	else
+		fprintf(f, "%s\n", sig);
+	const char *l = t >= 0 ? p2_tapset[t].locals : NULL;
+	if (l) {
+		fputs("  # locals\n", f);
+		for (const char *p = l; *p;) {
+			size_t n = strcspn(p, " ");
+			fprintf(f, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == ' ');
+		}
+	}
+}
+
+/* Every tapset function NAME calls, and the globals they keep, added to the lists (a closure:
+ * thread_indent pulls in _generic_indent, which pulls in __indent_timestamp, ...). */
+static void p2_closure(const char *name, const char **fns, int *nfns, int max, const char **gs,
+		       int *ngs, int gmax)
+{
+	for (int i = 0; i < *nfns; i++)
+		if (!strcmp(fns[i], name))
+			return;
+	if (*nfns == max)
+		return;
+	fns[(*nfns)++] = name;
+	int t = p2_tapset_find(name);
+	if (t < 0)
+		return;
+	static char words[sizeof(p2_tapset) / sizeof(p2_tapset[0])][2][128];
+	const char *lists[2] = { p2_tapset[t].globals, p2_tapset[t].calls };
+	for (int w = 0; w < 2; w++) {
+		if (!lists[w])
+			continue;
+		snprintf(words[t][w], sizeof(words[t][w]), "%s", lists[w]);
+		for (char *p = words[t][w]; *p;) {
+			size_t n = strcspn(p, " ");
+			bool more = p[n] == ' ';
+			p[n] = 0;
+			if (w == 1) {
+				p2_closure(p, fns, nfns, max, gs, ngs, gmax);
+			} else {
+				bool seen = false;
+				for (int k = 0; k < *ngs && !seen; k++)
+					seen = !strcmp(gs[k], p);
+				if (!seen && *ngs < gmax)
+					gs[(*ngs)++] = p;
+			}
+			p += n + more;
+		}
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* exp_type as stap prints it (staptree.cxx operator<<). */
 static const char *p2_type(int t)
 {
@@ -2106,16 +2343,34 @@ static void build_pass2(struct sema *s)
 			fprintf(f, "%s%s", k ? ", " : " [", p2_type(g->keys[k]));
 		fputs(g->nkeys > 0 ? "]\n" : "\n", f);
 	}
+	/* the tapset functions the program calls, and the globals those keep (after the script's,
+	 * as stap adds a tapset's globals when it pulls the tapset in) */
+	const char *lib[96], *tg[8];
+	int nlib = 0, ntg = 0;
+	for (int i = 0; i < s->nlibused; i++)
+		p2_closure(s->libused[i], lib, &nlib, 96, tg, &ntg, 8);
+	for (int i = 0; i < ntg; i++) {
+		if (!any)
+			fputs("# globals\n", f);
+		any = true;
+		fprintf(f, "%s:long [long]\n", tg[i]);
+	}
 	const struct fsym **fs = xalloc(s, sizeof(fs[0]) * (size_t)(s->nfn + 1));
 	int nfs = 0;
 	for (int i = 0; i < s->nfn; i++)
 		if (s->fn[i].used)
 			fs[nfs++] = &s->fn[i];
 	qsort(fs, (size_t)nfs, sizeof(fs[0]), cmp_fsym_name);
-	if (nfs)
+	qsort(lib, (size_t)nlib, sizeof(lib[0]), cmp_str);
+	if (nfs || nlib)
 		fputs("# functions\n", f);
-	for (int i = 0; i < nfs; i++) {
-		const struct fsym *fn = fs[i];
+	/* one std::map by name: the script's and the tapsets' functions interleaved */
+	for (int i = 0, j = 0; i < nfs || j < nlib;) {
+		if (j < nlib && (i == nfs || strcmp(lib[j], fs[i]->fn->name) < 0)) {
+			p2_lib_sig(f, lib[j++]);
+			continue;
+		}
+		const struct fsym *fn = fs[i++];
 		fprintf(f, "%s:%s (", fn->fn->name, p2_type(fn->ret));
 		for (int k = 0; k < fn->fn->nparams; k++)
 			fprintf(f, "%s%s:%s", k ? ", " : "", fn->fn->params[k], p2_type(fn->fr.v[k].type));
@@ -2127,12 +2382,8 @@ static void build_pass2(struct sema *s)
 		const struct handler *h = &s->h[i];
 		for (int k = 0; k < h->npts; k++) {
 			const struct rpoint *pt = &h->pts[k];
-			char chain[2048];
-			if (pt->d.pn && strcmp(pt->d.pn, pt->written))
-				snprintf(chain, sizeof(chain), " /* <- %s <- %s */", pt->written, pt->d.pn);
-			else
-				snprintf(chain, sizeof(chain), " /* <- %s */", pt->written);
-			/* process(PID) points stay as written: no executable to name */
+			char chain[4096];
+			snprintf(chain, sizeof(chain), " /*%s */", pt->chain ? pt->chain : "");
 			bool each = pt->nprobes > 0 && !strncmp(pt->d.text, "process(\"", 9);
 			int n = each ? pt->nprobes : 1;
 			for (int j = 0; j < n; j++) {

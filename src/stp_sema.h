@@ -40,8 +40,9 @@ struct stp_sema_opts {
 	int nglobals_set;
 	bool list_mode;          /* -l / -L: points only, no handler checks */
 	bool no_elide;           /* -u: keep assignments to locals nobody reads */
-	bool wide_paths;         /* process("PATH") points see every process running PATH, -c or
-				  * not (the capture traces PATH system-wide) */
+	bool family;             /* -c/-x live: the capture keeps the target's process hierarchy
+				  * (the target and what it forks), as stap's -c/-x do, so
+				  * process("PATH") and process.mark points filter no pid here */
 	bool replay;             /* the markers are a recording's: an executable that cannot be
 				  * found here is taken as named (the recording says what ran) */
 };
@@ -63,6 +64,10 @@ void stp_info_free(struct stp_info *i);
  * Returns 0, or -EINVAL after stap's message on stderr. */
 int stp_elaborate(struct stp_file *main, struct stp_file *const *tapsets, int ntapsets,
 		  const struct stp_sema_opts *o, struct pg_prog *p, struct stp_info *info);
+
+/* The built-in functions scripts can call, as stap's tapsets declare them ("name:type (arg:type,
+ * ...)"; no type: returns nothing), NULL-terminated (--dump-functions, -p2). */
+extern const char *const stp_lib_sigs[];
 
 /* -p2: what elaboration kept, in stap's layout (main.cxx printscript): "# globals",
  * "# functions" and "# probes", each with its "# locals". */

@@ -45,22 +45,25 @@ expect_status "-p1: parse only" 0 S -p1 -e 'probe begin { undefined_fn() }'
 expect_eq "-p1: the parse tree, no semantic check, an empty line last (main.cxx)" "# parse tree dump|# file <input>|probe begin{|undefined_fn();|}||" "$(tr '\n' '|' <"$TMP/out")"
 expect_status "-p2: elaborate (an unknown function is an error there)" 2 S -p2 -e 'probe begin { undefined_fn() }'
 # -p2 in stap's layout (main.cxx printscript): "# globals" (vardecl::printsig: name[N]:type [keys]),
-# "# functions" by name (functiondecl::printsig) with their "# locals", "# probes": one derived
-# probe per mark a wildcard matched, by the mark's own name, its derivation in a comment, then the
+# "# functions" by name (functiondecl::printsig) with their "# locals", the tapset functions the
+# script calls among them, "# probes": one derived probe per mark a wildcard matched, by the mark's
+# own name, its derivation in a comment (derived_probe::printsig_nested: the script probe's points
+# joined by ","; through an alias, probe_alias::printsig "NAME = POINT, ..." first), then the
 # handler's locals (an unread one elided, as stap's optimizer drops it).
 S -p2 --replay "$G/prog.events" -e 'probe process("/usr/bin/python3.11").mark("gc__*"), begin, timer.s(2) { }' >"$TMP/out" 2>&1
+chain='/* <- process("/usr/bin/python3.11").mark("gc__*"),begin,timer.s(2) */'
 expect_file "-p2: the resolved probe points" <(printf '%s\n' '# probes' \
-	'process("/usr/bin/python3.11").mark("gc__start") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
-	'process("/usr/bin/python3.11").mark("gc__done") /* <- process("/usr/bin/python3.11").mark("gc__*") */' \
-	'begin /* <- begin */' 'timer.s(2) /* <- timer.s(2) */') "$TMP/out"
+	"process(\"/usr/bin/python3.11\").mark(\"gc__start\") $chain" \
+	"process(\"/usr/bin/python3.11\").mark(\"gc__done\") $chain" \
+	"begin $chain" "timer.s(2) $chain") "$TMP/out"
 S -p2 --replay "$G/prog.events" -e 'global counts[100], total, names
 	function fmt:string (n:long, s) { t = sprintf("%d %s", n, s); return t }
 	probe python.function.entry { counts[funcname, lineno]++; total++; names[filename] = fmt(lineno, funcname) }
 	probe begin { x = 1; y = x; println(x) }' 2>&1 | sed 's/process("[^"]*")/process(P)/g' >"$TMP/out"
-expect_file "-p2: globals, functions, probes, locals" <(printf '%s\n' '# globals' \
+expect_file "-p2: globals, functions (the tapset's too), probes, locals" <(printf '%s\n' '# globals' \
 	'counts[100]:long [string, long]' 'total:long' 'names:string [string]' '# functions' \
-	'fmt:string (n:long, s:string)' '  # locals' '  t:string' '# probes' \
-	'process(P).mark("function__entry") /* <- process(P).mark("function__entry") <- python.function.entry */' \
+	'fmt:string (n:long, s:string)' '  # locals' '  t:string' 'user_string:string (addr:long)' '# probes' \
+	'process(P).mark("function__entry") /* <- python.function.entry = process.mark("function__entry")!, process(P).mark("function__entry")!, process(P).mark("function__entry") <- python.function.entry */' \
 	'  # locals' '  filename:string' '  funcname:string' '  lineno:long' 'begin /* <- begin */' '  # locals' '  x:long') "$TMP/out"
 S --dump-functions >"$TMP/out" 2>&1
 expect_grep "--dump-functions: thread_indent" '^thread_indent:string \(delta:long\)$' "$TMP/out"
@@ -91,6 +94,19 @@ S -e 'probe begin { x = 0; println(10 / x) } probe end { println("end ran") } pr
 expect_eq "fault: status 1, error probe ran, end probe did not" "1 error ran" "$? $(cat "$TMP/out")"
 expect_file "fault: stap's words" <(printf '%s\n' "ERROR: division by 0 near operator '/' at <input>:1:33" \
 	"WARNING: Number of errors: 1, skipped probes: 0" "Pass 5: run failed.  [man error::pass5]") "$TMP/err"
+# A -c command that cannot be found is said so, before anything else (not as a binary without
+# markers).
+S -c 'pyscope-no-such-command arg' -e 'probe process.mark("function__entry") { }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "-c not found: status 2, one line" \
+	"2 pyscope: -c: cannot find executable 'pyscope-no-such-command' on PATH" "$? $(cat "$TMP/out" "$TMP/err")"
+# MAXACTION names the statement as stap's tokens print: an expression statement by its operator, a
+# block by its '{'.
+S -D MAXACTION=10 -e 'probe begin { for (i = 0; i < 100; i++) x++; println(x); exit() }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "MAXACTION: status 1, stap's words, the statement's token" \
+	"1 ERROR: MAXACTION exceeded near operator '++' at <input>:1:37" "$? $(head -1 "$TMP/err")"
+S -D MAXACTION=10 -e 'probe begin { while (1) { x-- } }' >"$TMP/out" 2>"$TMP/err"
+expect_eq "MAXACTION: a block is its '{'" "ERROR: MAXACTION exceeded near operator '{' at <input>:1:25" \
+	"$(head -1 "$TMP/err")"
 # Listing: -l/-L read the binary's notes (no kernel).
 if need_py311 "stap -l/-L"; then
 	S -L 'process("'"$PY311"'").mark("function__*")' >"$TMP/out" 2>&1

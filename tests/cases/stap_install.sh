@@ -21,7 +21,7 @@ expect_eq "install-compat: stap -> pyscope" "pyscope" "$(readlink "$bin/stap")"
 "$bin/stap" -p2 --replay "$PYSCOPE_ROOT/tests/golden/stp/prog.events" \
 	-e 'probe python.function.entry { println(funcname) }' >"$TMP/out" 2>"$TMP/err"
 expect_eq "installed stap: the built-in tapset's python.function.entry resolves" \
-	"0 .mark(\"function__entry\")" "$? $(sed -n 2p "$TMP/out" | grep -o '\.mark("[a-z_]*")' | head -1)"
+	"0 .mark(\"function__entry\")" "$? $(sed -n '/^# probes/{n;p}' "$TMP/out" | grep -o '\.mark("[a-z_]*")' | head -1)"
 expect_eq "installed: the tapset is the installed one" "yes" \
 	"$([ -f "$root/usr/local/share/pyscope/tapset/python.stp" ] && echo yes || echo no)"
 mk -C "$src" uninstall DESTDIR="$root" >/dev/null 2>&1
