@@ -41,7 +41,7 @@ int main(void)
 	usleep(300000);           /* the probes attach */
 	for (int i = 0; i < 2; i++)
 		sink += nofp_outer(i);
-	usleep(300000);           /* alive while its hits are named */
+	usleep(1000000);          /* alive while its hits are named */
 	return 0;
 }
 C
@@ -101,7 +101,7 @@ def f():
 def g():
     return f()
 g()
-time.sleep(0.3)
+time.sleep(1)
 PY
 	printf 'python$target:::function-entry /copyinstr(arg1) == "f"/ { ustack(); }\n' >"$TMP/py.d"
 	"$PYSCOPE" dtrace -q -s "$TMP/py.d" -c "$PY311 $TMP/f.py" >"$TMP/py" 2>"$TMP/err"
