@@ -671,7 +671,10 @@ int cap_want(struct cap *c, int id, const struct ps_capture *w)
 	struct cap_probe_cfg *cfg = &c->cfgs[id - 1];
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sections = w->sections & (CAP_SEC_MEM | CAP_SEC_USTACK | CAP_SEC_VTS);
-	if ((w->sections & PS_SEC_USTACK) && w->stack_bytes > 0 && uw_supported()) {
+	/* PYSCOPE_USTACK_CFI=0: frame pointers only (the benchmark's baseline; undocumented) */
+	const char *cfi = getenv("PYSCOPE_USTACK_CFI");
+	if ((w->sections & PS_SEC_USTACK) && w->stack_bytes > 0 && uw_supported() &&
+	    !(cfi && strcmp(cfi, "0") == 0)) {
 		cfg->sections |= CAP_SEC_UREGS;
 		cfg->stack_bytes = w->stack_bytes < CAP_STACK_MAX ? (unsigned)w->stack_bytes : CAP_STACK_MAX;
 	}

@@ -68,6 +68,13 @@ expect_grep "... down to the C library's start" '^ {14}libc\.so\.6`__libc_start_
 expect_grep "... and _start" '^ {14}nofp`_start\+0x[0-9a-f]+$' "$TMP/u"
 expect_eq "... on each hit" 2 "$(grep -c 'nofp`nofp_outer' "$TMP/u")"
 expect_grep "D ucaller: the caller, from the CFI" '^caller nofp`nofp_mid$' "$TMP/u"
+# the premise: frame pointers alone (PYSCOPE_USTACK_CFI=0) do not get that far
+PYSCOPE_USTACK_CFI=0 "$PYSCOPE" dtrace -q -s "$TMP/u.d" -c "$TMP/nofp" >"$TMP/fp" 2>"$TMP/err"
+if [ "$(frames "$TMP/fp" 4)" != "$(frames "$TMP/u" 4)" ]; then
+	pass "frame pointers only: a shorter or wrong chain ($(frames "$TMP/fp" 4))"
+else
+	fail "frame pointers only: a shorter or wrong chain" "$(cat "$TMP/fp")"
+fi
 
 printf 'python$target:::function-entry { ustack(2); }\n' >"$TMP/u2.d"
 "$PYSCOPE" dtrace -q -s "$TMP/u2.d" -c "$TMP/nofp" >"$TMP/u2" 2>"$TMP/err"
