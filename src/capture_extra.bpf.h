@@ -6,9 +6,8 @@
  * kernel can compute (a marker argument plus a constant, or the 8 bytes an earlier read found
  * there plus a constant), the native user stack (the frame pointers' return addresses, and the user
  * registers with the top of the stack for user space to unwind with the CFI), the thread's on-CPU
- * time. What each probe needs
- * is in probe_cfg (struct cap_probe_cfg, keyed by probe id), filled by capture.c before attach from
- * the shared capture pass (bind.c). A probe with no entry, or sections 0, costs one array look-up.
+ * time. What each probe needs is in probe_cfg (struct cap_probe_cfg, keyed by probe id), filled by
+ * capture.c before attach from the shared capture pass (bind.c). A probe with no entry, or sections 0, costs one array look-up.
  *
  * Room: the strings stop before half the scratch record; these sections keep to the part of the
  * rest that every one of them can fill (CAP_EXTRA_ROOM each), and a section that would not fit is

@@ -58,6 +58,9 @@ struct proc {
 	pid_t pid;
 	int nobjs;
 	struct pmap_obj *objs;
+	int *file_of;            /* per object: 1 + its index in files (0: not looked at yet), -1:
+	                            unreadable; found once per reading of the maps, so that a
+	                            look-up costs no system call */
 	int rereads;
 	double read_at;          /* when the maps were read (CLOCK_MONOTONIC seconds) */
 };
@@ -276,8 +279,10 @@ void esym_free(struct esym_cache *c)
 		return;
 	for (int i = 0; i < c->nfiles; i++)
 		file_free(&c->files[i]);
-	for (int i = 0; i < c->nprocs; i++)
+	for (int i = 0; i < c->nprocs; i++) {
 		pmap_free(c->procs[i].objs, c->procs[i].nobjs);
+		free(c->procs[i].file_of);
+	}
 	free(c->files);
 	free(c->procs);
 	free(c);
@@ -384,6 +389,7 @@ void esym_forget(struct esym_cache *c, pid_t pid)
 	if (!p)
 		return;
 	pmap_free(p->objs, p->nobjs);
+	free(p->file_of);
 	*p = c->procs[--c->nprocs];
 }
 
@@ -400,10 +406,16 @@ static struct proc *get_proc(struct esym_cache *c, pid_t pid, bool reread)
 	int n;
 	if (pmap_read(pid, &objs, &n) < 0)
 		return NULL;
+	int *file_of = calloc((size_t)(n ? n : 1), sizeof(*file_of));
+	if (!file_of) {
+		pmap_free(objs, n);
+		return NULL;
+	}
 	if (!p) {
 		struct proc *np = realloc(c->procs, sizeof(*np) * (size_t)(c->nprocs + 1));
 		if (!np) {
 			pmap_free(objs, n);
+			free(file_of);
 			return NULL;
 		}
 		c->procs = np;
@@ -412,10 +424,12 @@ static struct proc *get_proc(struct esym_cache *c, pid_t pid, bool reread)
 		p->pid = pid;
 	} else {
 		pmap_free(p->objs, p->nobjs);
+		free(p->file_of);
 		p->rereads++;
 	}
 	p->objs = objs;
 	p->nobjs = n;
+	p->file_of = file_of;
 	p->read_at = now;
 	return p;
 }
@@ -431,12 +445,16 @@ int esym_lookup(struct esym_cache *c, pid_t pid, uint64_t addr, struct esym_hit 
 			const struct pmap_obj *o = &p->objs[i];
 			if (addr < o->start || addr >= o->end)
 				continue;
-			char open_path[4096 + 32];
-			if (pmap_open_path(pid, o->path, open_path, (int)sizeof(open_path)) < 0)
-				return -ENOENT;
-			struct file *f = get_file(c, o->path, open_path);
-			if (!f)
-				f = get_file(c, o->path, o->path);   /* the process is gone */
+			if (p->file_of[i] == 0) {
+				char open_path[4096 + 32];
+				if (pmap_open_path(pid, o->path, open_path, (int)sizeof(open_path)) < 0)
+					return -ENOENT;
+				struct file *f = get_file(c, o->path, open_path);
+				if (!f)
+					f = get_file(c, o->path, o->path);   /* the process is gone */
+				p->file_of[i] = f ? (int)(f - c->files) + 1 : -1;
+			}
+			const struct file *f = p->file_of[i] > 0 ? &c->files[p->file_of[i] - 1] : NULL;
 			fill(out, f, f ? f->path : o->path,
 			     !f ? addr - o->load : f->exec ? addr : addr - o->load + f->vaddr0);
 			return 0;

@@ -6,7 +6,9 @@
  * Part of the ELF room.
  *
  * A file's function symbols come from its .symtab, or its .dynsym when stripped, read once and
- * kept per path (a file replaced on disk, a new inode or mtime, is read again). No DWARF: a static
+ * kept per path (a file replaced on disk, a new inode or mtime, is read again); which file each
+ * object of a process is gets decided once per reading of its maps, so that a look-up makes no
+ * system call. No DWARF: a static
  * function of a stripped object is named after the exported function before it, or not at all. A
  * process's mappings come from procmaps.c and are kept per pid; an address outside them reads the
  * maps again (an exec, a dlopen since): at once the first ESYM_REREAD_FAST times, then at most
