@@ -258,7 +258,9 @@ int uw_stack(struct uw_procs *c, pid_t pid, pid_t tid, const uint64_t *regs, con
 	int n = 0;
 	bool complete = false;
 	*cfi = false;
-	if (c && max > 0) {
+	if (max <= 0)
+		return 0;
+	if (c) {
 		double now = uw_now();
 		struct uw_proc *e = uw_proc_get(c, pid, now, false);
 		n = unwind(e->u, tid, regs, stack, len, ips, max, true, &complete);
@@ -268,11 +270,13 @@ int uw_stack(struct uw_procs *c, pid_t pid, pid_t tid, const uint64_t *regs, con
 		}
 		e->used = now;
 	}
-	if (complete || n >= nfp) {
+	if (nfp > max)
+		nfp = max;
+	if (complete || n >= nfp) {   /* (both cut at MAX: the CFI's, frame pointers may be wrong) */
 		*cfi = n > 0;
 		return n;
 	}
-	n = nfp < max ? nfp : max;
+	n = nfp;
 	memcpy(ips, fp, (size_t)n * sizeof(*ips));
 	return n;
 }

@@ -123,6 +123,25 @@ int main(void)
 	n = uw_unwind(u, getpid(), regs, stack, 16, ips, 64, &complete);
 	CHECK("a copy cut short: fewer frames", n >= 1 && n < 4);
 	CHECK("... and not complete", !complete);
+
+	/* uw_stack, as the capture uses it at a hit: return addresses, the CFI's unless the frame
+	 * pointers' stack goes further */
+	struct uw_procs *c = uw_procs_new();
+	uint64_t fp[3] = { regs[PYSTACK_UREG_IP], 0x1111, 0x2222 }, got[64];
+	bool cfi = false;
+	int full = uw_unwind(u, getpid(), regs, stack, stack_len, ips, 64, &complete);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, stack_len, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: the CFI's unwind when it goes further than the frame pointers", cfi && n == full);
+	CHECK("... the first frame is the pc itself", n > 0 && got[0] == regs[PYSTACK_UREG_IP]);
+	CHECK("... then return addresses (the unwind's call addresses plus one)", n > 1 && got[1] == ips[1] + 1);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, 16, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: a copy cut short, the frame pointers' stack goes further: it",
+	      !cfi && n == 3 && got[1] == 0x1111 && got[2] == 0x2222);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, stack_len, fp, 3, got, 2, &cfi);
+	CHECK("uw_stack: at most MAX frames", n == 2 && cfi);
+	n = uw_stack(c, 0x7ffffff0, 0x7ffffff0, regs, stack, stack_len, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: a process that is gone: the frame pointers' stack", !cfi && n == 3);
+	uw_procs_free(c);
 	esym_free(ns);
 	uw_close(u);
 	CHECK("uw_open of no process: NULL", uw_open(0x7ffffff0) == NULL);
