@@ -108,7 +108,7 @@ def f():
 def g():
     return f()
 g()
-time.sleep(1)
+time.sleep(2)
 PY
 	printf 'python$target:::function-entry /copyinstr(arg1) == "f"/ { ustack(); }\n' >"$TMP/py.d"
 	"$PYSCOPE" dtrace -q -s "$TMP/py.d" -c "$PY311 $TMP/f.py" >"$TMP/py" 2>"$TMP/err"
