@@ -39,7 +39,7 @@ struct symtab {
 struct sym {
 	uint64_t addr, size;
 	const char *name;
-	uint32_t rank;           /* among aliases: global, then weak, then local; then table order */
+	uint64_t rank;           /* among aliases, the name shown: see alias_rank */
 };
 
 struct file {
@@ -162,9 +162,16 @@ static int by_addr(const void *a, const void *b)
 	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-static uint32_t bind_rank(int bind)
+/* Which of several names of one address is shown: the fewest leading underscores (the public
+ * name: getpid, not __getpid, where glibc makes getpid the weak alias), then global before weak
+ * before local, then the order of the table. */
+static uint64_t alias_rank(const char *name, int bind, size_t index)
 {
-	return bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	uint64_t under = 0;
+	while (under < 3 && name[under] == '_')
+		under++;
+	uint64_t b = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	return under << 40 | b << 32 | (index & 0xffffffffu);
 }
 
 /* The function symbols (STT_FUNC, STT_GNU_IFUNC, with an address) of T, into F. */
@@ -187,8 +194,7 @@ static int read_functions(struct file *f, const struct symtab *t)
 				memcpy(np, name, len);
 				np[len] = 0;
 				f->syms[cnt] = (struct sym){ s.st_value, s.st_size, np,
-							     bind_rank(ELF64_ST_BIND(s.st_info)) << 28 |
-							     (uint32_t)(i & 0xfffffff) };
+							     alias_rank(np, ELF64_ST_BIND(s.st_info), i) };
 				np += len + 1;
 			}
 			cnt++;

@@ -1,9 +1,10 @@
 /*
  * test_elfsym.c — the one ELF symbolizer (elfsym.c), on this very process: a function of the test
  * program (its .symtab), one of libc (its .dynsym), an address inside a function, addresses in no
- * object or in no function; aliases named the same way every time (a global before a local); a
- * symbol found by name as pyoffsets.c finds _PyRuntime, with its run-time address; and files that
- * are not ELF or are cut short, which name nothing and never crash.
+ * object or in no function; aliases named the same way every time (the fewest leading
+ * underscores, then a global before a local); a symbol found by name as pyoffsets.c finds
+ * _PyRuntime, with its run-time address; and files that are not ELF or are cut short, which name
+ * nothing and never crash.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -72,6 +73,8 @@ int main(void)
 	name(c, (uint64_t)(uintptr_t)&getppid, &fn, &mod);
 	CHECK_STR("a libc function: named getppid", "getppid", fn);
 	CHECK("... in libc", mod && strncmp(mod, "libc", 4) == 0);
+	name(c, (uint64_t)(uintptr_t)&getpid, &fn, &mod);
+	CHECK_STR("getpid, a weak alias of the global __getpid in glibc: by its public name", "getpid", fn);
 	CHECK_INT("an address in no object: not mapped", -ENOENT, name(c, 0x10, &fn, &mod));
 	CHECK("... nothing named", !fn && !mod);
 	name(c, (uint64_t)(uintptr_t)&esym_test_data, &fn, &mod);
