@@ -378,6 +378,10 @@ int bind_capture(const struct pg_prog *p, int ci, int nargs, struct ps_capture *
 	free(w.seen);
 	if (w.any)
 		io->strargs |= (1u << (nargs > 0 ? nargs : PS_MAX_ARGS)) - 1;
+	/* a native stack asked for: also what the CFI unwinds it from, for code built without frame
+	 * pointers (Debian's python3.11), where the kernel's stack stops after a frame or two */
+	if (io->sections & PS_SEC_USTACK)
+		io->stack_bytes = PS_STACK_BYTES;
 	return err->err;
 }
 

@@ -66,6 +66,7 @@
 #include "pyoffsets.h"
 #include "pythons.h"
 #include "sdt.h"
+#include "unwind.h"
 
 #define RING_DEFAULT_KB (32 << 10)   /* 32 MiB: a burst of ~300k records while the reader sleeps */
 #define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
@@ -115,6 +116,7 @@ struct cap {
 	struct cap_probe_cfg *cfgs;  /* per probe id - 1: the sections its records carry (NULL:
 				      * none asked for), the probe_cfg map's contents */
 	bool any_cfg;
+	struct uw_procs *uw;     /* native stacks unwound with the CFI (CAP_SEC_UREGS) */
 
 	struct capture_bpf *skel;
 	struct ring_buffer *rb;
@@ -694,6 +696,13 @@ int cap_want(struct cap *c, int id, const struct ps_capture *w)
 	struct cap_probe_cfg *cfg = &c->cfgs[id - 1];
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sections = w->sections & (CAP_SEC_MEM | CAP_SEC_USTACK | CAP_SEC_VTS);
+	/* PYSCOPE_USTACK_CFI=0: frame pointers only (the benchmark's baseline; undocumented) */
+	const char *cfi = getenv("PYSCOPE_USTACK_CFI");
+	if ((w->sections & PS_SEC_USTACK) && w->stack_bytes > 0 && uw_supported() &&
+	    !(cfi && strcmp(cfi, "0") == 0)) {
+		cfg->sections |= CAP_SEC_UREGS;
+		cfg->stack_bytes = w->stack_bytes < CAP_STACK_MAX ? (unsigned)w->stack_bytes : CAP_STACK_MAX;
+	}
 	cfg->nmem = w->nmem;
 	cfg->ustack_frames = w->ustack_frames > 0 && w->ustack_frames < CAP_USTACK_MAX ?
 		w->ustack_frames : CAP_USTACK_MAX;
@@ -1173,9 +1182,33 @@ int cap_start(struct cap *c)
 	return rc;
 }
 
+/* The CAP_SEC_UREGS section at P (before END): EV's native stack unwound with the CFI from the
+ * registers and stack copy, where that goes further than the frame pointers' (unwind.c). */
+static void unwind_ustack(struct cap *c, struct ps_event *ev, const struct cap_probe_cfg *cfg,
+			  const char *p, const char *end)
+{
+	struct cap_uregs_hdr h;
+	uint64_t regs[CAP_UREGS], fp[PS_USTACK_MAX];
+	if (p + sizeof(h) + sizeof(regs) > end)
+		return;
+	memcpy(&h, p, sizeof(h));
+	memcpy(regs, p + sizeof(h), sizeof(regs));
+	p += sizeof(h) + sizeof(regs);
+	if (h.len > (size_t)(end - p))
+		return;
+	if (!c->uw && !(c->uw = uw_procs_new()))
+		return;
+	int max = cfg->ustack_frames > 0 && cfg->ustack_frames < PS_USTACK_MAX ? cfg->ustack_frames
+									      : PS_USTACK_MAX;
+	bool cfi;
+	memcpy(fp, ev->ustack, (size_t)ev->nustack * sizeof(*fp));
+	ev->nustack = uw_stack(c->uw, (pid_t)ev->pid, (pid_t)ev->tid, regs, p, h.len, fp, ev->nustack,
+			       ev->ustack, max, &cfi);
+}
+
 /* The sections after the strings (capture_rec.h), from P to END, into EV. A section cut short
  * (it cannot be, unless the record is not ours) ends the decoding. */
-static void decode_sections(const struct cap *c, const struct cap_rec *r, struct ps_event *ev,
+static void decode_sections(struct cap *c, const struct cap_rec *r, struct ps_event *ev,
 			    const char *p, const char *end)
 {
 	const struct cap_probe_cfg *cfg = c->cfgs ? &c->cfgs[r->id - 1] : NULL;
@@ -1218,7 +1251,10 @@ static void decode_sections(const struct cap *c, const struct cap_rec *r, struct
 			return;
 		memcpy(&ev->vts, p, 8);
 		ev->sections |= PS_SEC_VTS;
+		p += 8;
 	}
+	if ((r->sections & CAP_SEC_UREGS) && (ev->sections & PS_SEC_USTACK) && cfg)
+		unwind_ustack(c, ev, cfg, p, end);
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -1481,6 +1517,7 @@ void cap_close(struct cap *c)
 	free(c->probes);
 	free(c->probe_ptrs);
 	free(c->cfgs);
+	uw_procs_free(c->uw);
 	cap_sys_close(c->sys);
 	free(c->pids);
 	free(c->lost_cpu);

@@ -4,9 +4,10 @@
  * the strings by capture.bpf.c's finish() when the probe's clauses need them: what D and
  * SystemTap read at the hit that user space cannot read later — user memory at addresses the
  * kernel can compute (a marker argument plus a constant, or the 8 bytes an earlier read found
- * there plus a constant), the native user stack, the thread's on-CPU time. What each probe needs
- * is in probe_cfg (struct cap_probe_cfg, keyed by probe id), filled by capture.c before attach from
- * the shared capture pass (bind.c). A probe with no entry, or sections 0, costs one array look-up.
+ * there plus a constant), the native user stack (the frame pointers' return addresses, and the user
+ * registers with the top of the stack for user space to unwind with the CFI), the thread's on-CPU
+ * time. What each probe needs is in probe_cfg (struct cap_probe_cfg, keyed by probe id), filled by
+ * capture.c before attach from the shared capture pass (bind.c). A probe with no entry, or sections 0, costs one array look-up.
  *
  * Room: the strings stop before half the scratch record; these sections keep to the part of the
  * rest that every one of them can fill (CAP_EXTRA_ROOM each), and a section that would not fit is
@@ -59,6 +60,50 @@ struct sched_entity___cap {
 struct task_struct___cap {
 	struct sched_entity___cap se;
 } __attribute__((preserve_access_index));
+
+#if defined(__TARGET_ARCH_x86)
+/* CAP_SEC_UREGS: the header, the user registers and the stack's top need this much room, from an
+ * offset at most CAP_UREGS_LAST (a record whose strings and other sections leave less goes
+ * without: user space then has the frame pointers' stack only). */
+#define CAP_UREGS_ROOM (sizeof(struct cap_uregs_hdr) + CAP_UREGS * 8 + CAP_STACK_MAX)
+#define CAP_UREGS_LAST (CAP_OFF_SLOT - CAP_UREGS_ROOM)
+_Static_assert(CAP_UREGS_LAST <= CAP_EXTRA_LAST && CAP_UREGS_LAST > CAP_SCRATCH / 2,
+	       "the registers' room starts after the strings can, within the sections' room");
+
+struct task_struct;
+/* The thread's user registers (saved at its entry into the kernel, whatever the probe: a uprobe's
+ * trap, a system call, a timer's interrupt) and up to cfg->stack_bytes of its stack from sp up.
+ * A stack nearer its top than that makes the whole read fail (bpf_probe_read_user is all or
+ * nothing): halved until it fits, down to CAP_STACK_MIN. Only probes whose clauses ask for a
+ * native stack have the section in their config: the others do not reach this code. */
+static __always_inline __u64 extra_uregs(struct scratch *s, struct cap_rec *r,
+					 const struct cap_probe_cfg *cfg, __u64 off)
+{
+	asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(off) : "i"(CAP_UREGS_LAST));
+	struct cap_uregs_hdr h = {};
+	__u8 *regs = s->buf + off + sizeof(h);
+	void *saved = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!saved || bpf_probe_read_kernel(regs, CAP_UREGS * 8, saved) < 0)
+		return off;
+	__u64 sp;
+	__builtin_memcpy(&sp, regs + CAP_UREG_SP * 8, 8);
+	__u32 len = cfg->stack_bytes;
+	for (int i = 0; i < 5; i++) {
+		if (len > CAP_STACK_MAX)
+			len = CAP_STACK_MAX;
+		if (len < CAP_STACK_MIN)
+			break;
+		if (bpf_probe_read_user(regs + CAP_UREGS * 8, len, (void *)sp) == 0) {
+			h.len = len;
+			break;
+		}
+		len >>= 1;
+	}
+	__builtin_memcpy(s->buf + off, &h, sizeof(h));
+	r->sections |= CAP_SEC_UREGS;
+	return off + sizeof(h) + CAP_UREGS * 8 + h.len;
+}
+#endif
 
 /* CAP_SEC_MEM: the reads of CFG, in order; each may start from an earlier one's value. */
 static __always_inline __u64 extra_mem(struct scratch *s, struct cap_rec *r, int n,
@@ -152,6 +197,10 @@ static __always_inline __u64 extra_sections(void *ctx, struct scratch *s, struct
 		off += 8;
 		r->sections |= CAP_SEC_VTS;
 	}
+#if defined(__TARGET_ARCH_x86)
+	if ((cfg->sections & CAP_SEC_UREGS) && off <= CAP_UREGS_LAST)
+		off = extra_uregs(s, r, cfg, off);
+#endif
 	return off;
 }
 #endif

@@ -20,6 +20,11 @@
  *   bit 1 CAP_SEC_USTACK  the native user stack: a 2-byte frame count, then 8 bytes per frame
  *                         (return addresses from bpf_get_stack(BPF_F_USER_STACK), innermost first)
  *   bit 2 CAP_SEC_VTS     the thread's on-CPU nanoseconds (8 bytes: task->se.sum_exec_runtime)
+ *   bit 4 CAP_SEC_UREGS   for the native stack without frame pointers (x86-64): a struct
+ *                         cap_uregs_hdr, the thread's user registers (CAP_UREGS words of the
+ *                         kernel's struct pt_regs, from bpf_task_pt_regs), then hdr.len bytes of
+ *                         its stack from the registers' sp up, which user space unwinds with the
+ *                         objects' CFI (unwind.c) as profile --native does
  * Readers memcpy.
  *
  * The attach cookie carries the probe id in the low 32 bits and the string mask in the next
@@ -68,6 +73,17 @@ enum cap_proc_kind {
 #define CAP_MEM_MAX 8            /* reads of user memory per probe */
 #define CAP_MEM_SIZE_MAX 1024    /* bytes one read copies at most (power of two) */
 #define CAP_USTACK_MAX 127       /* native frames kept at most */
+#define CAP_SEC_UREGS 0x10u
+#define CAP_UREGS 21             /* words of x86-64's struct pt_regs */
+#define CAP_UREG_SP 19           /* its rsp */
+#define CAP_STACK_MAX 8192       /* user stack bytes a hit keeps at most (a power of two) */
+#define CAP_STACK_MIN 512        /* a copy is halved down to this when the stack's top is nearer */
+
+/* The head of the CAP_SEC_UREGS section. */
+struct cap_uregs_hdr {
+	unsigned int len;        /* stack bytes after the registers (0: none could be read) */
+	unsigned int pad;
+};
 
 /* One read of user memory at the hit: SIZE bytes (a string of at most strsize bytes when
  * CAP_MEM_STR) at base + OFF, where base is argument INDEX (CAP_MEM_ARG), the 8-byte value read by
@@ -90,6 +106,8 @@ struct cap_probe_cfg {
 	unsigned short nmem;
 	unsigned short ustack_frames;
 	struct cap_mem_read mem[CAP_MEM_MAX];
+	unsigned int stack_bytes;   /* CAP_SEC_UREGS: user stack bytes to copy (<= CAP_STACK_MAX) */
+	unsigned int pad;
 };
 
 /* The head of one read in the CAP_SEC_MEM section. */

@@ -23,11 +23,12 @@
  *     argument plus a constant (or an 8-byte read of one) is read by the kernel at the hit, as
  *     copyin(addr, SIZE) and inet_ntoa/inet_ntoa6/inet_ntop are; copyin at any other address is
  *     a compile error (the address is known only after the hit). A read that faults is "invalid address", as in DTrace.
- *   - ustack() follows frame pointers (bpf_get_stack): code built without them gives a short or
- *     wrong stack; symbols come from .symtab/.dynsym while the process lives (hex after it).
- *     %a names kernel addresses from /proc/kallsyms (ksym.h): hex where no symbol holds the
- *     address, where kallsyms hides addresses from the user, and in a replay; no module`0x...
- *     form. jstack() gives the Python frames only, not mixed into the native ones.
+ *   - ustack() follows frame pointers and (x86-64) unwinds the registers and stack top copied at
+ *     the hit with the CFI, keeping whichever goes further; symbols come from .symtab/.dynsym
+ *     while the process lives (hex after it). %a names kernel addresses from /proc/kallsyms
+ *     (ksym.h): hex where no symbol holds the address, where kallsyms hides addresses from the
+ *     user, and in a replay; no module`0x... form. jstack() gives the Python frames only, not
+ *     mixed into the native ones.
  *   - Aggregations not printed by printa() are printed at the end even with -q, after one
  *     "\n", back to back, as dtrace(1) does. dtrace prints that "\n" even when no aggregation
  *     is left to print; pyscope does not, so a printf-only script (the page's call_stack.d)

@@ -99,6 +99,7 @@ struct ps_probe {
 #define PS_MEM_MAX 8             /* reads of memory per probe */
 #define PS_MEM_SIZE_MAX 1024     /* bytes per read (a string read keeps min(strsize, this)) */
 #define PS_USTACK_MAX 127        /* native frames */
+#define PS_STACK_BYTES 8192      /* user stack copied at a hit for the CFI unwind of ustack() */
 enum ps_mem_base { PS_MEM_ARG, PS_MEM_READ, PS_MEM_ABS };
 struct ps_memread {
 	enum ps_mem_base base;
@@ -113,6 +114,9 @@ struct ps_capture {
 	int nmem;
 	struct ps_memread mem[PS_MEM_MAX];
 	int ustack_frames;       /* 0: PS_USTACK_MAX */
+	int stack_bytes;         /* with PS_SEC_USTACK: the user registers and this many bytes of the
+	                            stack, for the capture to unwind with the CFI (0: frame pointers
+	                            only) */
 };
 
 /* One read of user memory made at the hit. */

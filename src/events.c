@@ -403,6 +403,7 @@ static int enable_markers(struct cap *c, const char *list, uint32_t sections)
 				struct ps_capture w = {
 					.strargs = cap_default_strargs(probes[i]->marker),
 					.sections = sections,
+					.stack_bytes = sections & PS_SEC_USTACK ? PS_STACK_BYTES : 0,
 				};
 				if ((rc = cap_want(c, probes[i]->id, &w)) < 0) {
 					fprintf(stderr, "pyscope: cannot enable %s: %s\n",

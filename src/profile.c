@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "flame.h"
-#include "nsym.h"
+#include "elfsym.h"
 #include "unwind.h"
 #include "procmaps.h"
 #include "pyoffsets.h"
@@ -49,11 +49,9 @@ struct proc {
 	bool sampled;                    /* was active at some time (the summary counts these) */
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
-	struct nsym *nsym;               /* --native: its objects' function symbols */
 	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
 	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
 	                                    when an unwind stops early: a library mapped since?) */
-	double nsym_at;                  /* when nsym was read (re-read for an address outside it) */
 };
 
 struct opts {
@@ -69,6 +67,7 @@ struct prof {
 	struct opts o;
 	enum fmt fmt;
 	struct pystack *ps;
+	struct esym_cache *esym;         /* --native: the function symbols of every process's objects */
 	struct proc *procs;
 	int nprocs;
 	struct flame *flame;
@@ -445,8 +444,8 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	char text[PROFILE_FRAME_MAX + 64];
 	int n = 0, nev = 0;
 	bool full = false;
-	if (!t->nsym)
-		t->nsym = nsym_open(t->pid), t->nsym_at = now_s();
+	if (!p->esym && !(p->esym = esym_new()))
+		return;
 	if (r->flags & PYSTACK_F_UREGS) {       /* the stack copy, unwound with the CFI */
 		const uint64_t *regs = (const uint64_t *)(const void *)(r->frames + r->nframes);
 		if (!t->uw)
@@ -473,23 +472,16 @@ static void native_frames(struct prof *p, struct proc *t, const struct pystack_r
 	} else {
 		n = pystack_native(p->ps, r->ustack, ips, PYSTACK_NATIVE_DEPTH);
 	}
-	for (int i = 0; i < n; i++) {
-		nsym_name(t->nsym, ips[i], &fn[i], &mod[i]);
+	for (int i = 0; i < n; i++) {   /* (an address outside the maps reads them again) */
+		struct esym_hit h;
+		esym_lookup(p->esym, t->pid, ips[i], &h);
+		fn[i] = h.sym;
+		mod[i] = h.module;
 		if (!mod[i] && t->uw)       /* the vDSO: no file, but libdwfl reads it from memory */
 			uw_name(t->uw, ips[i], &fn[i], &mod[i]);
-		if (!mod[i] && now_s() - t->nsym_at > 1.0) {   /* a library mapped since: look again */
-			nsym_close(t->nsym);
-			t->nsym = nsym_open(t->pid);
-			t->nsym_at = now_s();
-			for (int j = 0; j <= i; j++) {   /* the names so far were the old nsym's */
-				nsym_name(t->nsym, ips[j], &fn[j], &mod[j]);
-				if (!mod[j] && t->uw)
-					uw_name(t->uw, ips[j], &fn[j], &mod[j]);
-			}
-		}
 	}
 	/* an address in no mapped object: the frame-pointer unwind went wrong there, drop it and
-	 * what is above; a full CFI unwind is kept whole (the vDSO is in no file nsym reads) */
+	 * what is above; a full CFI unwind is kept whole (the vDSO is in no file elfsym reads) */
 	int keep = 0;
 	while (keep < n && (mod[keep] || full))
 		nev += is_eval(fn[keep++]);
@@ -570,8 +562,7 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 			t->active = false;
 			pysym_close(t->sym);
 			t->sym = NULL;
-			nsym_close(t->nsym);
-			t->nsym = NULL;
+			esym_forget(p->esym, t->pid);
 			t->exe[0] = '\0';       /* look at it again */
 		}
 		return;
@@ -933,9 +924,9 @@ int profile_main(int argc, char **argv)
 	pystack_close(p.ps);
 	for (int i = 0; i < p.nprocs; i++) {
 		pysym_close(p.procs[i].sym);
-		nsym_close(p.procs[i].nsym);
 		uw_close(p.procs[i].uw);
 	}
+	esym_free(p.esym);
 	free(p.procs);
 	free(p.buf);
 	flame_free(p.flame);

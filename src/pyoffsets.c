@@ -13,19 +13,15 @@
  * only: a later one is refused until its layout is known).
  *
  * Finding a process's CPython: among its mapped objects, the one named python3.N or libpython3.N*
- * that defines the symbol _PyRuntime (in .dynsym or .symtab, read with <elf.h>'s structures from
- * a bounded mapping of the file: the ELF room's libelf is not needed for one symbol look-up).
+ * that defines the symbol _PyRuntime (in .dynsym or .symtab: elfsym.c's esym_file_symbol).
  */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "elfsym.h"
 #include "procmaps.h"
 #include "pyoffsets.h"
 
@@ -147,75 +143,6 @@ static int minor_from_name(const char *path)
 	return c == '\0' || c == 'd' || c == '.' || c == 'm' ? minor : -1;
 }
 
-#define ELF_MAX_SIZE (1ul << 31)    /* an object larger than 2 GiB is not a CPython */
-
-/* The ELF virtual address (and *SYMSIZE) of symbol NAME in the file at PATH, and the file's first PT_LOAD
- * p_vaddr - p_offset and type; 0, or -ENOENT (no such symbol, or not a 64-bit ELF file). */
-static int elf_symbol(const char *path, const char *name, uint64_t *value, uint64_t *vaddr0, int *is_dyn,
-		      uint64_t *symsize)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr) || (uint64_t)st.st_size > ELF_MAX_SIZE) {
-		close(fd);
-		return -ENOENT;
-	}
-	size_t size = (size_t)st.st_size;
-	const unsigned char *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return -ENOMEM;
-	int rc = -ENOENT;
-	const Elf64_Ehdr *eh = (const void *)m;
-#define IN(off, len) ((uint64_t)(off) <= size && (uint64_t)(len) <= size - (uint64_t)(off))
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    !IN(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) ||
-	    !IN(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
-		goto out;
-	*is_dyn = eh->e_type == ET_DYN;
-	*vaddr0 = 0;
-	const Elf64_Phdr *ph = (const void *)(m + eh->e_phoff);
-	for (int i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD) {
-			*vaddr0 = ph[i].p_vaddr - ph[i].p_offset;
-			break;
-		}
-	const Elf64_Shdr *sh = (const void *)(m + eh->e_shoff);
-	size_t nlen = strlen(name);
-	for (int pass = 0; pass < 2 && rc; pass++) {
-		uint32_t want = pass == 0 ? SHT_DYNSYM : SHT_SYMTAB;
-		for (int i = 0; i < eh->e_shnum && rc; i++) {
-			if (sh[i].sh_type != want || sh[i].sh_entsize != sizeof(Elf64_Sym) ||
-			    sh[i].sh_link >= eh->e_shnum || !IN(sh[i].sh_offset, sh[i].sh_size))
-				continue;
-			const Elf64_Shdr *strs = &sh[sh[i].sh_link];
-			if (!IN(strs->sh_offset, strs->sh_size))
-				continue;
-			const Elf64_Sym *sym = (const void *)(m + sh[i].sh_offset);
-			size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
-			for (size_t k = 0; k < n; k++) {
-				if (sym[k].st_name >= strs->sh_size || sym[k].st_shndx == SHN_UNDEF ||
-				    strs->sh_size - sym[k].st_name <= nlen)
-					continue;
-				const char *s = (const char *)m + strs->sh_offset + sym[k].st_name;
-				if (memcmp(s, name, nlen + 1) == 0) {
-					*value = sym[k].st_value;
-					*symsize = sym[k].st_size;
-					rc = 0;
-					break;
-				}
-			}
-		}
-	}
-#undef IN
-out:
-	munmap((void *)m, size);
-	return rc;
-}
-
 int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 {
 	struct pmap_obj *objs;
@@ -233,10 +160,9 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 		if (minor == -1)
 			continue;
 		char path[4096];
-		uint64_t value = 0, vaddr0 = 0, size = 0;
-		int is_dyn = 0;
+		uint64_t size = 0;
 		if (pmap_open_path(pid, objs[i].path, path, sizeof(path)) < 0 ||
-		    elf_symbol(path, "_PyRuntime", &value, &vaddr0, &is_dyn, &t->runtime_size) < 0)
+		    esym_file_symbol(path, "_PyRuntime", objs[i].load, &t->runtime, &t->runtime_size) < 0)
 			continue;
 		snprintf(t->object, sizeof(t->object), "%s", objs[i].path);
 		if (minor == -2) {
@@ -245,11 +171,10 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 			break;
 		}
 		t->minor = minor;
-		t->runtime = is_dyn ? objs[i].load - vaddr0 + value : value;
-		if (elf_symbol(path, "PyCode_Type", &value, &vaddr0, &is_dyn, &size) == 0)
-			t->code_type = is_dyn ? objs[i].load - vaddr0 + value : value;
-		if (elf_symbol(path, "PyUnicode_Type", &value, &vaddr0, &is_dyn, &size) == 0)
-			t->unicode_type = is_dyn ? objs[i].load - vaddr0 + value : value;
+		if (esym_file_symbol(path, "PyCode_Type", objs[i].load, &t->code_type, &size) < 0)
+			t->code_type = 0;
+		if (esym_file_symbol(path, "PyUnicode_Type", objs[i].load, &t->unicode_type, &size) < 0)
+			t->unicode_type = 0;
 		rc = 0;
 	}
 	pmap_free(objs, n);

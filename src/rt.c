@@ -944,7 +944,11 @@ static struct ps_value f_ustack(struct rt *r, const struct ps_value *a, int n)
 		free(text);
 		return ps_int(0);
 	}
-	struct ps_value v = ps_str(str_n(r, text, len));
+	/* D's stack is a record of its own, not a string: strsize does not cut it (stap's is) */
+	char *whole = op == PG_F_USTACK ? arena_alloc(&r->ar, len + 1) : NULL;
+	if (whole)
+		memcpy(whole, text, len + 1);
+	struct ps_value v = ps_str(whole ? whole : str_n(r, text, len));
 	free(text);
 	return v;
 }

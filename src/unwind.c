@@ -10,6 +10,7 @@
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "unwind.h"
 
 #define UW_DWARF_NREGS 17         /* x86-64 DWARF registers 0-16 (16: the return address, rip) */
@@ -33,6 +34,7 @@ struct uw {
 	size_t len;
 	uint64_t *ips;
 	int n, max;
+	bool raw;                     /* ips as the frames hold them: return addresses, not minus one */
 	bool outside;                 /* a read outside the copy was asked for (and failed) */
 };
 
@@ -157,12 +159,12 @@ static int uw_frame(Dwfl_Frame *state, void *arg)
 		return DWARF_CB_ABORT;
 	if (!pc)
 		return DWARF_CB_ABORT;
-	u->ips[u->n++] = activation ? pc : pc - 1;
+	u->ips[u->n++] = activation || u->raw ? pc : pc - 1;
 	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-int uw_unwind(struct uw *u, pid_t tid, const uint64_t *regs, const void *stack, size_t len,
-	      uint64_t *ips, int max, bool *complete)
+static int unwind(struct uw *u, pid_t tid, const uint64_t *regs, const void *stack, size_t len,
+		  uint64_t *ips, int max, bool raw, bool *complete)
 {
 	*complete = false;
 	if (!u || max <= 0)
@@ -175,6 +177,7 @@ int uw_unwind(struct uw *u, pid_t tid, const uint64_t *regs, const void *stack, 
 	u->ips = ips;
 	u->n = 0;
 	u->max = max;
+	u->raw = raw;
 	u->outside = false;
 	int rc = dwfl_getthread_frames(u->dwfl, tid, uw_frame, u);
 	/* 0: no frame had an error; but libdw ends quietly, too, on a return address it could not
@@ -184,4 +187,96 @@ int uw_unwind(struct uw *u, pid_t tid, const uint64_t *regs, const void *stack, 
 	u->regs = NULL;
 	u->stack = NULL;
 	return u->n;
+}
+
+int uw_unwind(struct uw *u, pid_t tid, const uint64_t *regs, const void *stack, size_t len,
+	      uint64_t *ips, int max, bool *complete)
+{
+	return unwind(u, tid, regs, stack, len, ips, max, false, complete);
+}
+
+/* ---- the unwinders of many processes ---- */
+
+struct uw_proc {
+	pid_t pid;
+	struct uw *u;
+	double opened, used;
+};
+
+struct uw_procs {
+	int n;
+	struct uw_proc p[UW_PROCS_MAX];
+};
+
+static double uw_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct uw_procs *uw_procs_new(void)
+{
+	return calloc(1, sizeof(struct uw_procs));
+}
+
+void uw_procs_free(struct uw_procs *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->n; i++)
+		uw_close(c->p[i].u);
+	free(c);
+}
+
+/* PID's entry: found, or made (the least recently used one closed when all are taken); its
+ * unwinder opened again when REOPEN and the last opening is a second old. */
+static struct uw_proc *uw_proc_get(struct uw_procs *c, pid_t pid, double now, bool reopen)
+{
+	struct uw_proc *e = NULL;
+	for (int i = 0; i < c->n && !e; i++)
+		if (c->p[i].pid == pid)
+			e = &c->p[i];
+	if (e && (!reopen || now - e->opened < 1.0))
+		return e;
+	if (!e && c->n < UW_PROCS_MAX)
+		e = &c->p[c->n++];
+	else if (!e) {
+		e = &c->p[0];
+		for (int i = 1; i < c->n; i++)
+			if (c->p[i].used < e->used)
+				e = &c->p[i];
+	}
+	uw_close(e->u);
+	*e = (struct uw_proc){ .pid = pid, .u = uw_open(pid), .opened = now, .used = now };
+	return e;
+}
+
+int uw_stack(struct uw_procs *c, pid_t pid, pid_t tid, const uint64_t *regs, const void *stack,
+	     size_t len, const uint64_t *fp, int nfp, uint64_t *ips, int max, bool *cfi)
+{
+	int n = 0;
+	bool complete = false;
+	*cfi = false;
+	if (max <= 0)
+		return 0;
+	if (c) {
+		double now = uw_now();
+		struct uw_proc *e = uw_proc_get(c, pid, now, false);
+		n = unwind(e->u, tid, regs, stack, len, ips, max, true, &complete);
+		if (!complete && now - e->opened >= 1.0) {   /* a library mapped since? an exec? */
+			e = uw_proc_get(c, pid, now, true);
+			n = unwind(e->u, tid, regs, stack, len, ips, max, true, &complete);
+		}
+		e->used = now;
+	}
+	if (nfp > max)
+		nfp = max;
+	if (complete || n >= nfp) {   /* (both cut at MAX: the CFI's, frame pointers may be wrong) */
+		*cfi = n > 0;
+		return n;
+	}
+	n = nfp;
+	memcpy(ips, fp, (size_t)n * sizeof(*ips));
+	return n;
 }

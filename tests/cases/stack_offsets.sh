@@ -9,7 +9,7 @@ HERE=$PYSCOPE_ROOT/tests/cases
 need_cmd "offsets table" cc || exit 0
 # (from the sources, not the build's objects: those may be a sanitizer build's)
 if ! cc -std=c11 -D_GNU_SOURCE -I"$PYSCOPE_ROOT/src" "$HERE/stack_offsets_table.c" "$PYSCOPE_ROOT/src/pyoffsets.c" \
-	"$PYSCOPE_ROOT/src/procmaps.c" -o "$TMP/table" 2>"$TMP/cc.err"; then
+	"$PYSCOPE_ROOT/src/procmaps.c" "$PYSCOPE_ROOT/src/elfsym.c" -o "$TMP/table" 2>"$TMP/cc.err"; then
 	fail "the table printer builds" "$(head -5 "$TMP/cc.err")"; exit 0
 fi
 n=0

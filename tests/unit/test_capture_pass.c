@@ -105,6 +105,8 @@ static void capture_pass(void)
 		  PS_SEC_MEM | PS_SEC_USTACK | PS_SEC_VTS, cap.sections);
 	CHECK_INT("strings: argument 2 only (arg0 + 5 is a read)", 1u << 2, cap.strargs);
 	CHECK_INT("ustack(5): 5 frames", 5, cap.ustack_frames);
+	CHECK_INT("ustack(5): the registers and the stack's top too, for the CFI", PS_STACK_BYTES,
+		  cap.stack_bytes);
 	CHECK_INT("6 distinct reads", 6, cap.nmem);
 	const struct ps_memread *m = cap.mem;
 	CHECK("read 0: 4 bytes at arg1 + 12",
@@ -139,6 +141,7 @@ static void capture_pass(void)
 	c = clause(p, s3);
 	CHECK_INT("copyinstr(x): accepted", 0, bind_capture(p, c, 3, &cap3, &err));
 	CHECK_INT("... every argument as a string, no memory read", 0x7, cap3.strargs | cap3.nmem);
+	CHECK_INT("... no native stack: no stack copy either (no cost)", 0, cap3.stack_bytes);
 
 	/* nine places: one too many */
 	struct pg_node *s4[10];

@@ -4,12 +4,12 @@
  * calls below main (in the kernel's struct pt_regs order) and a copy of the stack from there up.
  * The test program is built without frame pointers (-O2), so only the CFI can take the unwind
  * from the innermost function back through main to the C library's start; the names come from
- * nsym. Addresses outside the copy are not read (a copy cut short stops the unwind early).
+ * elfsym. Addresses outside the copy are not read (a copy cut short stops the unwind early).
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "nsym.h"
+#include "elfsym.h"
 #include "pystack_rec.h"
 #include "unit.h"
 #include "unwind.h"
@@ -92,15 +92,21 @@ int main(void)
 	}
 	CHECK_INT("the captured functions ran", (((3 + 5) * 2 + 1) + 3) * 7, uw_test_outer(3));
 	struct uw *u = uw_open(getpid());
-	struct nsym *ns = nsym_open(getpid());
+	struct esym_cache *ns = esym_new();
 	CHECK("uw_open(self)", u != NULL);
-	CHECK("nsym_open(self)", ns != NULL);
+	/* the maps read before libdw maps libc's file for its CFI: that extra read-only mapping of
+	 * the same file would move the load bias procmaps.c computes (a target process has none) */
+	CHECK_INT("esym_lookup(main)", 0, esym_lookup(ns, getpid(), (uint64_t)(uintptr_t)&main, &(struct esym_hit){ 0 }));
 	uint64_t ips[64];
 	const char *fn[64], *mod[64];
 	bool complete;
 	int n = uw_unwind(u, getpid(), regs, stack, stack_len, ips, 64, &complete);
-	for (int i = 0; i < n; i++)
-		nsym_name(ns, ips[i], &fn[i], &mod[i]);
+	for (int i = 0; i < n; i++) {
+		struct esym_hit h;
+		esym_lookup(ns, getpid(), ips[i], &h);
+		fn[i] = h.sym;
+		mod[i] = h.module;
+	}
 	int leaf = find(fn, n, "uw_test_leaf"), mid = find(fn, n, "uw_test_mid");
 	int outer = find(fn, n, "uw_test_outer"), m = find(fn, n, "main");
 	int start = find(fn, n, "__libc_start_main") >= 0 ? find(fn, n, "__libc_start_main")
@@ -117,7 +123,26 @@ int main(void)
 	n = uw_unwind(u, getpid(), regs, stack, 16, ips, 64, &complete);
 	CHECK("a copy cut short: fewer frames", n >= 1 && n < 4);
 	CHECK("... and not complete", !complete);
-	nsym_close(ns);
+
+	/* uw_stack, as the capture uses it at a hit: return addresses, the CFI's unless the frame
+	 * pointers' stack goes further */
+	struct uw_procs *c = uw_procs_new();
+	uint64_t fp[3] = { regs[PYSTACK_UREG_IP], 0x1111, 0x2222 }, got[64];
+	bool cfi = false;
+	int full = uw_unwind(u, getpid(), regs, stack, stack_len, ips, 64, &complete);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, stack_len, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: the CFI's unwind when it goes further than the frame pointers", cfi && n == full);
+	CHECK("... the first frame is the pc itself", n > 0 && got[0] == regs[PYSTACK_UREG_IP]);
+	CHECK("... then return addresses (the unwind's call addresses plus one)", n > 1 && got[1] == ips[1] + 1);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, 16, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: a copy cut short, the frame pointers' stack goes further: it",
+	      !cfi && n == 3 && got[1] == 0x1111 && got[2] == 0x2222);
+	n = uw_stack(c, getpid(), getpid(), regs, stack, stack_len, fp, 3, got, 2, &cfi);
+	CHECK("uw_stack: at most MAX frames", n == 2 && cfi);
+	n = uw_stack(c, 0x7ffffff0, 0x7ffffff0, regs, stack, stack_len, fp, 3, got, 64, &cfi);
+	CHECK("uw_stack: a process that is gone: the frame pointers' stack", !cfi && n == 3);
+	uw_procs_free(c);
+	esym_free(ns);
 	uw_close(u);
 	CHECK("uw_open of no process: NULL", uw_open(0x7ffffff0) == NULL);
 	return unit_status();
