@@ -49,6 +49,7 @@ struct proc {
 	bool sampled;                    /* was active at some time (the summary counts these) */
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
+	unsigned epoch;                  /* its recipe's: records of an older image are dropped */
 	struct nsym *nsym;               /* --native: its objects' function symbols */
 	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
 	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
@@ -330,6 +331,7 @@ static int try_activate(struct prof *p, struct proc *t, char *err, int errlen)
 	t->sym = pysym_open(&tg);
 	if (!t->sym || pystack_add(p->ps, t->pid, &rec) < 0)
 		return -ENOMEM;
+	t->epoch = rec.epoch;
 	t->active = true;
 	t->sampled = true;
 	return 0;
@@ -561,6 +563,16 @@ static void idle_samples(struct prof *p)
 	}
 }
 
+/* A code object's definition, sent by the kernel at its first sight: named now, so that samples
+ * of a process gone by the time they are read still have names. */
+static void on_def(void *ctx, const struct pystack_def *d, size_t len)
+{
+	struct prof *p = ctx;
+	struct proc *t = find_proc(p, (pid_t)d->pid);
+	if (t && t->sym && t->epoch == d->epoch)
+		pysym_define(t->sym, d, len);
+}
+
 static void on_sample(void *ctx, const struct pystack_rec *r)
 {
 	struct prof *p = ctx;
@@ -576,7 +588,7 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 		}
 		return;
 	}
-	if (!t || !t->sym)
+	if (!t || !t->sym || (!(r->flags & PYSTACK_F_IDLE) && r->epoch != t->epoch))
 		return;
 	if (r->nframes == 0 && !(r->flags & (PYSTACK_F_CUT | PYSTACK_F_TRUNCATED))) {
 		p->nopy++;                      /* a thread running no Python code */
@@ -586,8 +598,10 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	static struct pysym_frame fr[PYSTACK_MAX_DEPTH];
 	static bool bad[PYSTACK_MAX_DEPTH];
 	int nf = r->nframes;
+	pysym_distrust(t->sym, r->flags & PYSTACK_F_NODEF);
 	for (int k = 0; k < nf; k++)
 		bad[k] = pysym_resolve(t->sym, &r->frames[k], &fr[k]) < 0;
+	pysym_distrust(t->sym, false);
 	if (p->o.top) {
 		top_add(p, fr, nf, bad);
 		return;
@@ -835,6 +849,7 @@ int profile_main(int argc, char **argv)
 		}
 	if (p.o.all)
 		scan_all(&p);
+	pystack_on_def(p.ps, on_def);
 	if (pystack_start(p.ps, p.o.hz, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		if (p.child)

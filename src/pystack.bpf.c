@@ -147,6 +147,7 @@ int pystack_exec(void *ctx)
 	r->cpu = bpf_get_smp_processor_id();
 	r->nframes = 0;
 	r->flags = PYSTACK_F_EXEC;
+	r->epoch = 0;
 	r->ustack = -1;
 	r->ubytes = 0;
 	r->ktime = bpf_ktime_get_ns();

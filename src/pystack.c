@@ -24,7 +24,9 @@ struct pystack {
 	int *fds;
 	int ncpu;
 	pystack_cb cb;
+	pystack_def_cb def_cb;
 	void *ctx;
+	unsigned epoch;
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -77,9 +79,10 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 	return 0;
 }
 
-int pystack_add(struct pystack *s, pid_t pid, const struct pystack_proc *p)
+int pystack_add(struct pystack *s, pid_t pid, struct pystack_proc *p)
 {
 	uint32_t key = (uint32_t)pid;
+	p->epoch = ++s->epoch;
 	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), p, sizeof(*p), BPF_ANY);
 }
 
@@ -93,6 +96,12 @@ static int on_rec(void *ctx, void *data, size_t len)
 {
 	struct pystack *s = ctx;
 	const struct pystack_rec *r = data;
+	uint64_t magic;
+	if (len >= sizeof(magic) && (memcpy(&magic, data, sizeof(magic)), magic == PYSTACK_DEF_MAGIC)) {
+		if (s->def_cb)
+			s->def_cb(s->ctx, data, len);
+		return 0;
+	}
 	if (len < PYSTACK_REC_HDR || r->nframes > PYSTACK_MAX_DEPTH ||
 	    len < PYSTACK_REC_HDR + r->nframes * sizeof(struct pystack_frame))
 		return 0;
@@ -152,6 +161,11 @@ int pystack_start(struct pystack *s, int hz, char *err, int errlen)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void pystack_on_def(struct pystack *s, pystack_def_cb cb)
+{
+	s->def_cb = cb;
 }
 
 int pystack_poll(struct pystack *s, int timeout_ms, pystack_cb cb, void *ctx)

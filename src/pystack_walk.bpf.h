@@ -3,7 +3,8 @@
  * thread's Python stack: pystack.bpf.c's sampler, and later a marker program (D's jstack(),
  * `events --stack`), which would include this header, look up the process's recipe
  * (struct pystack_proc, pystack_rec.h) and call pystack_walk into its own record.
- * Needs: bpf_helpers.h, bpf_core_read.h, pystack_rec.h. pystack_walk() keeps up to a `max_depth`
+ * Needs: bpf_helpers.h, bpf_core_read.h, pystack_rec.h, and a ring buffer map named `ring` declared
+ * before it (code object definitions go there, below). pystack_walk() keeps up to a `max_depth`
  * the includer defines; pystack_walk_n() takes the limit per call (capture: per probe).
  *
  * The thread state is found in the main interpreter's list, matched by the kernel's thread id
@@ -75,6 +76,130 @@ static __always_inline __u64 pyw_find_tstate(const struct pystack_proc *p, __u32
 	return c.found;
 }
 
+/* ---- code object definitions (struct pystack_def, pystack_rec.h) ----
+ * The includer declares the ring map `ring` the stacks go to before including this file. At each
+ * frame, the code object's first PYW_CODE_WIN bytes are read (one read) and its identity (file,
+ * name, line table pointers, first line) compared with what pyw_seen remembers for (pid, epoch,
+ * address): the same, nothing more is done (one read and one map look-up per frame); else its
+ * definition goes to the ring, ahead of the record that holds the frame, and is remembered only
+ * once it is in the ring (so a record from another CPU that finds it remembered comes after it).
+ * An address reused by another code object has another identity: sent anew. */
+#define PYW_CODE_WIN 160
+#define PYW_SEEN_MAX 32768
+
+struct pyw_seen_key {
+	__u32 pid, epoch;
+	__u64 code;
+};
+struct pyw_seen_val {
+	__u64 file, name, lt;
+	__s64 first;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PYW_SEEN_MAX);
+	__type(key, struct pyw_seen_key);
+	__type(value, struct pyw_seen_val);
+} pyw_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pystack_def);
+} pyw_defbuf SEC(".maps");
+
+/* The str object at ADDR as CPython keeps it, cut to PYSTACK_DEF_STR bytes, into DST. */
+static __always_inline void pyw_def_str(const struct pystack_proc *p, __u64 addr, char *dst,
+					__u16 *len, __u8 *kind)
+{
+	__s64 n = 0;
+	__u32 state = 0;
+	*len = 0;
+	*kind = 0;
+	if (!addr || pyw_rd((__u64 *)&n, addr + p->unicode_length) < 0 ||
+	    bpf_probe_read_user(&state, 4, (const void *)(addr + p->unicode_state)) < 0)
+		return;
+	__u32 k = (state >> 2) & 7;
+	if (n < 0 || !((state >> 5) & 1) || (k != 1 && k != 2 && k != 4))
+		return;
+	__u64 data = addr + ((state >> 6) & 1 ? p->ascii_size : p->compact_size);
+	__u64 bytes = (__u64)n * k;
+	if (bytes > PYSTACK_DEF_STR)
+		bytes = PYSTACK_DEF_STR / k * k;
+	barrier_var(bytes);
+	if (bytes > PYSTACK_DEF_STR)
+		return;
+	if (bytes && bpf_probe_read_user(dst, bytes, (const void *)data) < 0)
+		return;
+	*len = (__u16)bytes;
+	*kind = (__u8)k;
+}
+
+/* Frame's code object CODE of the current process (recipe P): its definition sent unless already
+ * sent. 0, or -1 when it had to be sent and could not be (the ring was full). A global function:
+ * verified once, on its own. */
+__noinline int pyw_def_see(const struct pystack_proc *p, __u64 code)
+{
+	__u8 win[PYW_CODE_WIN];
+	__u32 zero = 0;
+	if (!p || !p->code_type || !code)
+		return 0;
+	if (bpf_probe_read_user(win, sizeof(win), (const void *)code) < 0)
+		return 0;                   /* user space reads what it can, as before */
+	__u64 type = 0;
+	__builtin_memcpy(&type, win + 8, 8);
+	if (type != p->code_type)
+		return 0;                   /* not a code object: not named */
+	struct pyw_seen_val v = {};
+	__s32 first = 0;
+	__u32 of = p->code_filename, on = p->code_name, ol = p->code_linetable, o1 = p->code_firstlineno;
+	if (of > PYW_CODE_WIN - 8 || on > PYW_CODE_WIN - 8 || ol > PYW_CODE_WIN - 8 ||
+	    o1 > PYW_CODE_WIN - 4)
+		return 0;
+	__builtin_memcpy(&v.file, win + of, 8);
+	__builtin_memcpy(&v.name, win + on, 8);
+	__builtin_memcpy(&v.lt, win + ol, 8);
+	__builtin_memcpy(&first, win + o1, 4);
+	v.first = first;
+	struct pyw_seen_key k = { .pid = bpf_get_current_pid_tgid() >> 32, .epoch = p->epoch, .code = code };
+	struct pyw_seen_val *old = bpf_map_lookup_elem(&pyw_seen, &k);
+	if (old && old->file == v.file && old->name == v.name && old->lt == v.lt && old->first == v.first)
+		return 0;
+	struct pystack_def *d = bpf_map_lookup_elem(&pyw_defbuf, &zero);
+	if (!d)
+		return 0;
+	d->magic = PYSTACK_DEF_MAGIC;
+	d->code = code;
+	d->file_at = v.file;
+	d->name_at = v.name;
+	d->lt_at = v.lt;
+	d->pid = k.pid;
+	d->epoch = k.epoch;
+	d->first = first;
+	d->minor = p->minor;
+	d->code_adaptive = p->code_adaptive;
+	pyw_def_str(p, v.file, d->data, &d->file_len, &d->file_kind);
+	pyw_def_str(p, v.name, d->data + PYSTACK_DEF_STR, &d->name_len, &d->name_kind);
+	__s64 n = 0;
+	d->lt_len = 0;
+	d->lt_full = 0;
+	if (v.lt && pyw_rd((__u64 *)&n, v.lt + p->bytes_size) == 0 && n > 0) {
+		__u64 len = n > PYSTACK_DEF_LT ? PYSTACK_DEF_LT : n;
+		d->lt_full = n > 0x7fffffff ? 0x7fffffff : (__u32)n;
+		barrier_var(len);
+		if (len <= PYSTACK_DEF_LT &&
+		    bpf_probe_read_user(d->data + 2 * PYSTACK_DEF_STR, len, (const void *)(v.lt + p->bytes_sval)) == 0)
+			d->lt_len = (__u32)len;
+	}
+	__u64 size = PYSTACK_DEF_HDR + 2 * PYSTACK_DEF_STR + d->lt_len;
+	if (size > sizeof(*d) || bpf_ringbuf_output(&ring, d, size, BPF_RB_NO_WAKEUP) < 0)
+		return -1;
+	bpf_map_update_elem(&pyw_seen, &k, &v, BPF_ANY);
+	return 0;
+}
+
 struct pyw_walk_ctx {
 	const struct pystack_proc *p;
 	struct pystack_rec *r;
@@ -109,6 +234,8 @@ static long pyw_walk_step(__u32 i, void *data)
 		f->code = code;
 		f->instr = instr;
 		c->n++;
+		if (p->code_type && pyw_def_see(p, code) < 0)
+			r->flags |= PYSTACK_F_NODEF;
 	}
 	c->frame = prev;
 	return 0;
@@ -124,6 +251,7 @@ static __always_inline void pystack_walk_n(const struct pystack_proc *p, struct 
 	__u64 ts = pyw_find_tstate(p, (__u32)bpf_get_current_pid_tgid(), tp);
 	r->nframes = 0;
 	r->flags = 0;
+	r->epoch = p->epoch;
 	if (!ts) {
 		r->flags = PYSTACK_F_NOTHREAD;
 		return;
