@@ -1,0 +1,98 @@
+#!/bin/bash
+# Python stacks of processes that are gone by the time pyscope reads their records, and of
+# processes started after pyscope. The kernel sends each code object's definition (file, name,
+# first line, line table) at its first sight, before the first stack that holds it, so:
+#  - events --stack and profile of a short `python3.11 -c` have no "<unreadable>" frame (names
+#    read from the process when its records are read would be gone with it);
+#  - a program that frees code objects and makes new ones, often at the same addresses (exec of
+#    generated functions in a loop), gets, at every function__entry, its innermost frame named as
+#    the marker names the function entered: an address reused by another code object is named anew;
+#  - system-wide (--all), a python3.11 started after pyscope has its stack on its very first
+#    function__entry hit, and its functions' stacks whole (the recipe is made in the kernel at the
+#    first hit, from where the interpreter's object is mapped).
+# kind: live: run one at a time (tests/run)
+source "$(dirname "$0")/../lib.sh"
+need_trace "stacks of exited processes" || exit 0
+need_py311 "stacks of exited processes" || exit 0
+
+# events --stack of a short program, three times: not one frame unnamed
+bad=0; ev=0
+for i in 1 2 3; do
+	"$PYSCOPE" events --stack --markers function__entry -c "$PY311 -c 'def f(): pass
+f()'" >"$TMP/short.$i" 2>"$TMP/short.err"
+	bad=$((bad + $(grep -c '<unreadable>' "$TMP/short.$i")))
+	ev=$((ev + $(grep -c ' function__entry ' "$TMP/short.$i")))
+done
+if [ "$bad" = 0 ] && [ "$ev" -gt 300 ]; then
+	pass "events --stack of a short python3.11 -c: $ev hits, no <unreadable> frame"
+else
+	fail "events --stack of a short python3.11 -c: no <unreadable> frame" "$bad unreadable, $ev hits" "$(grep -m3 -B3 unreadable "$TMP/short.1")"
+fi
+got=$(awk '/function__entry <string> f 1$/{getline a; getline b; print a "|" b; exit}' "$TMP/short.3")
+expect_eq "events --stack of a short program: f's stack" "    f (<string>:1)|    <module> (<string>:2)" "$got"
+
+# profile of a short program
+cat >"$TMP/shortspin.py" <<'P'
+import time
+def spin(end):
+    while time.monotonic() < end:
+        pass
+spin(time.monotonic() + 0.3)
+P
+"$PYSCOPE" profile -F 997 -o "$TMP/p.folded" -c "$PY311 $TMP/shortspin.py" 2>"$TMP/p.err"
+n=$(awk '{s += $NF} END {print s + 0}' "$TMP/p.folded")
+u=$(grep -c 'unreadable' "$TMP/p.folded")
+s=$(awk '/spin \(.*shortspin.py:[34]\)/ {s += $NF} END {print s + 0}' "$TMP/p.folded")
+if [ "$u" = 0 ] && [ "$n" -gt 50 ] && [ "$s" -gt $((n / 2)) ]; then
+	pass "profile of a program that ends at once: $n samples, $s in spin, none unreadable"
+else
+	fail "profile of a program that ends at once: named samples" "$n samples, $s in spin, $u lines unreadable" "$(head -5 "$TMP/p.folded")" "$(cat "$TMP/p.err")"
+fi
+
+# code objects freed and made again: every innermost frame is the function the marker entered
+cat >"$TMP/reuse.py" <<'P'
+for i in range(400):
+    ns = {}
+    exec(compile("def g%d():\n    return %d\n" % (i, i), "gen%d.py" % (i % 7), "exec"), ns)
+    ns["g%d" % i]()
+    del ns
+P
+"$PYSCOPE" events --stack --markers function__entry -c "$PY311 $TMP/reuse.py" >"$TMP/reuse" 2>"$TMP/reuse.err"
+r=$(awk '$5 == "function__entry" && $6 ~ /^gen[0-6]\.py$/ && $7 ~ /^g[0-9]+$/ {
+		want = "    " $7 " (" $6 ":" $8 ")"; n++
+		getline f; if (f != want) { bad++; if (!first) first = want " != " f }
+	} END { printf "%d %d %s", n, bad, first }' "$TMP/reuse")
+read -r n nbad first <<<"$r"
+if [ "$n" = 400 ] && [ "$nbad" = 0 ]; then
+	pass "code objects made again at reused addresses: all $n innermost frames are the function entered"
+else
+	fail "code objects made again: innermost frame is the function entered" "$n entries, $nbad wrong: $first"
+fi
+
+# --all: a python3.11 started after pyscope
+cat >"$TMP/late.py" <<'P'
+def late_leaf():
+    return 1
+def late_mid():
+    return late_leaf()
+late_mid()
+P
+"$PYSCOPE" events --all "$PY311" --stack --markers function__entry >"$TMP/late" 2>"$TMP/late.err" &
+ps=$!
+track $ps
+for _ in $(seq 100); do grep -q tracing "$TMP/late.err" && break; sleep 0.1; done
+"$PY311" "$TMP/late.py" & lp=$!
+wait $lp
+sleep 0.5
+kill -INT $ps; wait $ps
+first=$(awk -v p=$lp '$2 == p && $5 == "function__entry" {getline f; print f; exit}' "$TMP/late")
+if [ -n "$first" ] && [ "$first" != "    <no python stack>" ]; then
+	pass "--all: a python3.11 started later has its stack at its first hit ($first)"
+else
+	fail "--all: a python3.11 started later has its stack at its first hit" "first frame: '$first'" "$(head -3 "$TMP/late.err")"
+fi
+nost=$(awk -v p=$lp '$2 == p && $5 == "function__entry" {getline f; if (f == "    <no python stack>") n++} END {print n + 0}' "$TMP/late")
+expect_eq "--all: no hit of the later python3.11 without its stack" 0 "$nost"
+got=$(awk -v p=$lp '$2 == p && / late_leaf /{while ((getline f) > 0 && f ~ /^    /) printf "%s|", f; exit}' "$TMP/late")
+expect_eq "--all: the later process's late_leaf stack" \
+	"    late_leaf (${TMP}/late.py:1)|    late_mid (${TMP}/late.py:4)|    <module> (${TMP}/late.py:5)|" "$got"
