@@ -204,31 +204,51 @@ struct pyw_walk_ctx {
 	const struct pystack_proc *p;
 	struct pystack_rec *r;
 	__u64 frame;
-	__u32 n, limit;
+	__u32 n, limit, win;
 };
+
+#define PYW_FRAME_WIN 128       /* bytes of a frame read at once: every field the walk needs */
 
 static long pyw_walk_step(__u32 i, void *data)
 {
 	struct pyw_walk_ctx *c = data;
 	const struct pystack_proc *p = c->p;
 	struct pystack_rec *r = c->r;
-	__u64 frame = c->frame, code, instr = 0, prev;
+	__u64 frame = c->frame, code = 0, instr = 0, prev = 0;
 	__u8 owner = 0;
+	__u8 buf[PYW_FRAME_WIN];
 	if (!frame)
 		return 1;
 	if (c->n >= c->limit || c->n >= PYSTACK_MAX_DEPTH) {
 		r->flags |= PYSTACK_F_TRUNCATED;
 		return 1;
 	}
-	if (pyw_rd(&code, frame + p->frame_code) < 0 ||
-	    bpf_probe_read_user(&instr, p->instr_kind == PYSTACK_INSTR_POINTER ? 8 : 4,
-				(const void *)(frame + p->frame_instr)) < 0 ||
-	    (p->frame_owner >= 0 &&
-	     bpf_probe_read_user(&owner, 1, (const void *)(frame + p->frame_owner)) < 0) ||
-	    pyw_rd(&prev, frame + p->frame_previous) < 0) {
+	/* One read of the frame's fields (code, instruction, owner, previous), not one per field:
+	 * each read of user memory costs about what a small one costs. */
+	__builtin_memset(buf, 0, sizeof(buf));
+	__u32 win = c->win, oc = p->frame_code, oi = p->frame_instr, op = p->frame_previous;
+	__u32 oo = p->frame_owner >= 0 ? p->frame_owner : 0;
+	if (win > PYW_FRAME_WIN || oc > PYW_FRAME_WIN - 8 || oi > PYW_FRAME_WIN - 8 ||
+	    op > PYW_FRAME_WIN - 8 || oo > PYW_FRAME_WIN - 1 || !win ||
+	    bpf_probe_read_user(buf, win, (const void *)frame) < 0) {
 		r->flags |= PYSTACK_F_CUT;
 		return 1;
 	}
+	/* (the masks change nothing -- the fields were checked above, and pointer fields are 8-byte
+	 * aligned -- but keep the verifier sure of the bounds whatever copy the compiler checks;
+	 * barrier_var keeps the compiler from dropping them as known) */
+	barrier_var(oc);
+	barrier_var(op);
+	barrier_var(oi);
+	barrier_var(oo);
+	__builtin_memcpy(&code, buf + (oc & (PYW_FRAME_WIN - 8)), 8);
+	__builtin_memcpy(&prev, buf + (op & (PYW_FRAME_WIN - 8)), 8);
+	if (p->instr_kind == PYSTACK_INSTR_POINTER)
+		__builtin_memcpy(&instr, buf + (oi & (PYW_FRAME_WIN - 8)), 8);
+	else
+		__builtin_memcpy(&instr, buf + (oi & (PYW_FRAME_WIN - 4)), 4);
+	if (p->frame_owner >= 0)
+		owner = buf[oo & (PYW_FRAME_WIN - 1)];
 	if (owner != 3) {       /* FRAME_OWNED_BY_CSTACK: an entry shim, not Python code */
 		struct pystack_frame *f = &r->frames[c->n & (PYSTACK_MAX_DEPTH - 1)];
 		f->code = code;
@@ -239,6 +259,19 @@ static long pyw_walk_step(__u32 i, void *data)
 	}
 	c->frame = prev;
 	return 0;
+}
+
+/* The bytes of a frame the walk reads: up to the end of its last field. */
+static __always_inline __u32 pyw_frame_win(const struct pystack_proc *p)
+{
+	__u32 w = p->frame_code + 8;
+	if ((__u32)p->frame_instr + 8 > w)
+		w = p->frame_instr + 8;
+	if ((__u32)p->frame_previous + 8 > w)
+		w = p->frame_previous + 8;
+	if (p->frame_owner >= 0 && (__u32)p->frame_owner + 1 > w)
+		w = p->frame_owner + 1;
+	return w;
 }
 
 /* Walk the current thread's Python frames (process recipe P) into R->frames, leaf first, at most
@@ -262,7 +295,7 @@ static __always_inline void pystack_walk_n(const struct pystack_proc *p, struct 
 		return;
 	}
 	/* shims skipped do not count: a few more steps than frames kept */
-	struct pyw_walk_ctx c = { .p = p, .r = r, .frame = frame, .limit = limit };
+	struct pyw_walk_ctx c = { .p = p, .r = r, .frame = frame, .limit = limit, .win = pyw_frame_win(p) };
 	bpf_loop(PYSTACK_MAX_DEPTH + 16, pyw_walk_step, &c, 0);
 	r->nframes = (unsigned short)c.n;
 }
