@@ -12,6 +12,9 @@
  * PYSTACK_F_TRUNCATED. A record the ring cannot take is counted in lost[cpu].
  * An exec by a sampled process is reported (PYSTACK_F_EXEC) and the process forgotten, as its new
  * image may run another CPython or none.
+ * Each code object's definition (file, name, first line, line table) goes into the ring ahead of
+ * the first sample that holds it (pystack_walk.bpf.h), so samples of a process that ends before
+ * user space reads them are still named.
  * With --native, the record also gets the kernel's frame-pointer user stack (an id in ustacks)
  * and, after its frames, the thread's user registers and the top of its user stack
  * (copy_user_stack), which user space unwinds with the objects' CFI (unwind.c); without
