@@ -927,7 +927,7 @@ int cap_attach(struct cap *c)
 		c->skel->rodata->pystack_on = true;
 	} else {
 		bpf_map__set_max_entries(c->skel->maps.pystack_procs, 1);
-		bpf_map__set_max_entries(c->skel->maps.pyw_seen, 64);
+		bpf_map__set_max_entries(c->skel->maps.pyw_seen, 1);
 	}
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {

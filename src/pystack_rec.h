@@ -97,9 +97,9 @@ struct pystack_rec {
 
 /* A code object's definition: sent by the kernel into the ring the stacks go to, before the first
  * stack record that holds the code object (at the first sight of each (process, image, code
- * object): an LRU map in the kernel remembers what was sent, by the code object's address and
- * the pointers that tell one code object from another at that address: file, name, line table,
- * first line). Names are then known even when the process is gone by the time user space reads
+ * object): a table in the kernel remembers what was sent, by the code object's address and
+ * what tells one code object from another at that address: the pointers to its file, name and
+ * line table, its first line, its strings' hashes). Names are then known even when the process is gone by the time user space reads
  * its records. Strings are sent as CPython keeps them (kind: 1, 2 or 4 bytes a character, 0 when
  * unreadable), cut to PYSTACK_DEF_STR bytes; the line table to PYSTACK_DEF_LT bytes (lt_full
  * says how long it is). Records start with PYSTACK_DEF_MAGIC, which no other record in either

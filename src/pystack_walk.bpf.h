@@ -85,21 +85,26 @@ static __always_inline __u64 pyw_find_tstate(const struct pystack_proc *p, __u32
  * once it is in the ring (so a record from another CPU that finds it remembered comes after it).
  * An address reused by another code object has another identity: sent anew. */
 #define PYW_CODE_WIN 160
-#define PYW_SEEN_MAX 32768
+#define PYW_SEEN_MAX 65536        /* slots of the direct-mapped table (a power of two) */
 
-struct pyw_seen_key {
+/* One slot: which code object it holds (pid, epoch, address) and that code object's identity.
+ * A direct-mapped array, not a hash map: its look-up is an index (the verifier inlines it), where
+ * a hash map's costs as much as a read of user memory; two code objects on one slot only cost a
+ * definition sent again. Slots are written by any CPU: a slot read while another CPU writes it
+ * matches neither (a definition sent again), never the wrong one, as every field is compared. */
+struct pyw_seen_val {
 	__u32 pid, epoch;
 	__u64 code;
-};
-struct pyw_seen_val {
 	__u64 file, name, lt;
 	__s64 first;
+	__u64 file_hash, name_hash;       /* the str objects' cached hashes (-1: not computed) */
 };
+#define PYW_STR_HASH 24                   /* PyASCIIObject.hash, 3.8 to 3.13 */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PYW_SEEN_MAX);
-	__type(key, struct pyw_seen_key);
+	__type(key, __u32);
 	__type(value, struct pyw_seen_val);
 } pyw_seen SEC(".maps");
 
@@ -163,9 +168,22 @@ __noinline int pyw_def_see(const struct pystack_proc *p, __u64 code)
 	__builtin_memcpy(&v.lt, win + ol, 8);
 	__builtin_memcpy(&first, win + o1, 4);
 	v.first = first;
-	struct pyw_seen_key k = { .pid = bpf_get_current_pid_tgid() >> 32, .epoch = p->epoch, .code = code };
-	struct pyw_seen_val *old = bpf_map_lookup_elem(&pyw_seen, &k);
-	if (old && old->file == v.file && old->name == v.name && old->lt == v.lt && old->first == v.first)
+	v.pid = bpf_get_current_pid_tgid() >> 32;
+	v.epoch = p->epoch;
+	v.code = code;
+	__u32 slot = (__u32)(((code >> 4) ^ ((__u64)v.pid << 20) ^ v.epoch) * 0x9E3779B97F4A7C15ull >> 40) &
+		     (PYW_SEEN_MAX - 1);
+	struct pyw_seen_val *old = bpf_map_lookup_elem(&pyw_seen, &slot);
+	/* Pointers alone could all be the same for another code object made where a freed one was,
+	 * with strings made where its strings were (an allocator that reuses the last freed block
+	 * first): the strings' contents count too, through the hashes they cache (names are
+	 * interned, so hashed; a string not hashed yet compares by address only). */
+	v.file_hash = v.name_hash = 0;
+	pyw_rd(&v.file_hash, v.file + PYW_STR_HASH);
+	pyw_rd(&v.name_hash, v.name + PYW_STR_HASH);
+	if (old && old->code == v.code && old->pid == v.pid && old->epoch == v.epoch &&
+	    old->file == v.file && old->name == v.name && old->lt == v.lt && old->first == v.first &&
+	    old->file_hash == v.file_hash && old->name_hash == v.name_hash)
 		return 0;
 	struct pystack_def *d = bpf_map_lookup_elem(&pyw_defbuf, &zero);
 	if (!d)
@@ -175,8 +193,8 @@ __noinline int pyw_def_see(const struct pystack_proc *p, __u64 code)
 	d->file_at = v.file;
 	d->name_at = v.name;
 	d->lt_at = v.lt;
-	d->pid = k.pid;
-	d->epoch = k.epoch;
+	d->pid = v.pid;
+	d->epoch = v.epoch;
 	d->first = first;
 	d->minor = p->minor;
 	d->code_adaptive = p->code_adaptive;
@@ -196,14 +214,15 @@ __noinline int pyw_def_see(const struct pystack_proc *p, __u64 code)
 	__u64 size = PYSTACK_DEF_HDR + 2 * PYSTACK_DEF_STR + d->lt_len;
 	if (size > sizeof(*d) || bpf_ringbuf_output(&ring, d, size, BPF_RB_NO_WAKEUP) < 0)
 		return -1;
-	bpf_map_update_elem(&pyw_seen, &k, &v, BPF_ANY);
+	if (old)
+		__builtin_memcpy(old, &v, sizeof(v));
 	return 0;
 }
 
 struct pyw_walk_ctx {
 	const struct pystack_proc *p;
 	struct pystack_rec *r;
-	__u64 frame;
+	__u64 frame, last;
 	__u32 n, limit, win;
 };
 
@@ -254,8 +273,11 @@ static long pyw_walk_step(__u32 i, void *data)
 		f->code = code;
 		f->instr = instr;
 		c->n++;
-		if (p->code_type && pyw_def_see(p, code) < 0)
+		/* a code object checked earlier in this walk is the same one now: the thread walked
+		 * is the one running this program, and its frames hold their code objects */
+		if (p->code_type && code != c->last && pyw_def_see(p, code) < 0)
 			r->flags |= PYSTACK_F_NODEF;
+		c->last = code;
 	}
 	c->frame = prev;
 	return 0;
