@@ -449,6 +449,8 @@ int pysym_line(int minor, const unsigned char *lt, size_t len, int first, long o
 		/* co_linetable: (byte length, signed line delta or -128: no line) pairs. */
 		long start = 0, endaddr = 0, at = off * 2;
 		int cur = first;
+		if (off < 0)
+			return first;               /* f_lasti -1: the frame has not started (its def line, as 3.8/3.9 say) */
 		for (; p + 1 < end; p += 2) {
 			start = endaddr;
 			endaddr += p[0];

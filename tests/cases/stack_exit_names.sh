@@ -7,11 +7,15 @@
 #  - a program that frees code objects and makes new ones, often at the same addresses (exec of
 #    generated functions in a loop), gets, at every function__entry, its innermost frame named as
 #    the marker names the function entered: an address reused by another code object is named anew;
+#  - the same on every CPython without markers pyenv has (3.8-3.13, through the provider: recipes
+#    per process, made by user space), with each frame's line: the def line of a function just
+#    entered (3.10's f_lasti -1 too), the call's line in its callers;
 #  - system-wide (--all), a python3.11 started after pyscope has its stack on its very first
 #    function__entry hit, and its functions' stacks whole (the recipe is made in the kernel at the
 #    first hit, from where the interpreter's object is mapped).
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/provider.lib"
 need_trace "stacks of exited processes" || exit 0
 need_py311 "stacks of exited processes" || exit 0
 
@@ -96,3 +100,23 @@ expect_eq "--all: no hit of the later python3.11 without its stack" 0 "$nost"
 got=$(awk -v p=$lp '$2 == p && / late_leaf /{while ((getline f) > 0 && f ~ /^    /) printf "%s|", f; exit}' "$TMP/late")
 expect_eq "--all: the later process's late_leaf stack" \
 	"    late_leaf (${TMP}/late.py:1)|    late_mid (${TMP}/late.py:4)|    <module> (${TMP}/late.py:5)|" "$got"
+
+# pyenv's CPythons (the provider): names after the exit, lines at entry and in the callers
+cat >"$TMP/chain.py" <<'P'
+def chain_leaf():
+    return 1
+def chain_mid():
+    return chain_leaf()
+chain_mid()
+P
+any=
+for m in 8 9 10 12 13; do
+	py=$(prov_python $m) || continue
+	any=1
+	"$PYSCOPE" events --stack --markers function__entry -c "$py $TMP/chain.py" >"$TMP/chain.$m" 2>"$TMP/chain.err"
+	got=$(awk '/ function__entry .*chain.py chain_leaf /{while ((getline f) > 0 && f ~ /^    /) printf "%s|", f; exit}' "$TMP/chain.$m")
+	expect_eq "CPython 3.$m (provider): chain_leaf's stack, lines" \
+		"    chain_leaf (${TMP}/chain.py:1)|    chain_mid (${TMP}/chain.py:4)|    <module> (${TMP}/chain.py:5)|" "$got"
+	expect_eq "CPython 3.$m (provider): no frame unnamed once the process is gone" 0 "$(grep -c '<unreadable>' "$TMP/chain.$m")"
+done
+[ -n "$any" ] || skip "stacks on pyenv's CPythons" "no pyenv CPython 3.8-3.13 without markers here"

@@ -36,6 +36,9 @@ static void line_tables(void)
 		CHECK_INT(name, want310[off], pysym_line(10, linetable310, sizeof(linetable310), 2, off));
 	}
 	CHECK_INT("3.10: past the table: unknown", 0, pysym_line(10, linetable310, sizeof(linetable310), 2, 8));
+	CHECK_INT("3.10: f_lasti -1 (a frame not started, at function-entry): the def line", 2,
+		  pysym_line(10, linetable310, sizeof(linetable310), 2, -1));
+	CHECK_INT("3.8: f_lasti -1: the def line", 2, pysym_line(8, lnotab38, sizeof(lnotab38), 2, -1));
 	static const int want311[] = { 2, 3, 3, 4, 4, 4, 4, 4, 5, 5 };                 /* by unit */
 	for (int off = 0; off < 10; off++) {
 		char name[64];
