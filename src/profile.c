@@ -50,6 +50,7 @@ struct proc {
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
 	unsigned epoch;                  /* its recipe's: records of an older image are dropped */
+	double look_until;               /* --all, after its exec: looked at on each turn until then */
 	struct nsym *nsym;               /* --native: its objects' function symbols */
 	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
 	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
@@ -586,6 +587,22 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 			t->nsym = NULL;
 			t->exe[0] = '\0';       /* look at it again */
 		}
+		/* --all: every exec is told; a python* that starts is looked at now and on each turn
+		 * for a second (its libpython may not be mapped yet), not at the next scan, which could
+		 * miss a short program whole */
+		char exe[512];
+		if (p->o.all && !t) {
+			exe_of((pid_t)r->pid, exe, sizeof(exe));
+			const char *b = strrchr(exe, '/');
+			if (strstr(b ? b + 1 : exe, "python"))
+				t = new_proc(p, (pid_t)r->pid, false);
+		}
+		if (p->o.all && t) {
+			char err[512];
+			t->gone = false;
+			t->look_until = now_s() + 1.0;
+			try_activate(p, t, err, sizeof(err));
+		}
 		return;
 	}
 	if (!t || !t->sym || (!(r->flags & PYSTACK_F_IDLE) && r->epoch != t->epoch))
@@ -829,7 +846,7 @@ int profile_main(int argc, char **argv)
 	stop_catch();
 	if (!uw_supported())
 		p.o.stack_bytes = 0;
-	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, err, sizeof(err)) < 0) {
+	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, p.o.all, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		return 1;
 	}
@@ -866,8 +883,10 @@ int profile_main(int argc, char **argv)
 		/* while a target is still to be found (a -c command before its exec), look often: a
 		 * short program would otherwise end before it is seen */
 		bool pending = false;
+		double now = now_s();
 		for (int i = 0; i < p.nprocs && !pending; i++)
-			pending = p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone;
+			pending = (p.procs[i].wanted || p.procs[i].look_until > now) && !p.procs[i].active &&
+				  !p.procs[i].gone;
 		int wait_ms = pending ? 5 : 100;
 		if (p.o.idle && wait_ms > 1000 / p.o.hz)
 			wait_ms = 1000 / p.o.hz > 0 ? 1000 / p.o.hz : 1;
@@ -886,7 +905,8 @@ int profile_main(int argc, char **argv)
 		}
 		/* a -c command or an exec'd target not yet a CPython: look again, often at first */
 		for (int i = 0; i < p.nprocs; i++)
-			if (p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone)
+			if ((p.procs[i].wanted || p.procs[i].look_until > t) && !p.procs[i].active &&
+			    !p.procs[i].gone)
 				try_activate(&p, &p.procs[i], err, sizeof(err));
 		if (targets_gone(&p)) {
 			pystack_poll(p.ps, 0, on_sample, &p);

@@ -33,6 +33,8 @@ const volatile __u32 max_depth = PYSTACK_MAX_DEPTH;
 const volatile __u32 want_native = 0;
 const volatile __u64 wake_at = 1 << 18;
 const volatile __u32 stack_bytes = 0;       /* --native: user stack bytes kept for unwinding */
+const volatile __u32 all_execs = 0;         /* --all: every exec is told, so that a CPython started
+                                               later is looked at at once, not at the next scan */
 
 __u64 lost[PYSTACK_MAX_CPUS];
 
@@ -134,14 +136,16 @@ int pystack_sample(void *ctx)
 	return 0;
 }
 
-/* An exec ends what pyscope knew of the process: tell user space, forget the recipe. */
+/* An exec ends what pyscope knew of the process: tell user space, forget the recipe (with
+ * all_execs, any process's exec is told: it may be a CPython starting). */
 SEC("raw_tp/sched_process_exec")
 int pystack_exec(void *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32, zero = 0;
-	if (!bpf_map_lookup_elem(&procs, &pid))
+	if (bpf_map_lookup_elem(&procs, &pid))
+		bpf_map_delete_elem(&procs, &pid);
+	else if (!all_execs)
 		return 0;
-	bpf_map_delete_elem(&procs, &pid);
 	struct pystack_rec *r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;

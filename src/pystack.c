@@ -35,7 +35,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen)
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, int all_execs, char *err,
+		 int errlen)
 {
 	libbpf_set_print(quiet);
 	struct pystack *s = calloc(1, sizeof(*s));
@@ -49,6 +50,7 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 	}
 	s->skel->rodata->max_depth = (uint32_t)depth;
 	s->skel->rodata->want_native = native ? 1 : 0;
+	s->skel->rodata->all_execs = all_execs ? 1 : 0;
 	if (!native)
 		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
 	if (native && stack_bytes > 0) {
@@ -66,7 +68,7 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 		 * (profile says no stack copies came) */
 		pystack_bpf__destroy(s->skel);
 		free(s);
-		return pystack_open(out, depth, native, 0, err, errlen);
+		return pystack_open(out, depth, native, 0, all_execs, err, errlen);
 	}
 	if (rc) {
 		snprintf(err, errlen, "cannot load the stack sampler into the kernel (%s); run as root, or see 'pyscope doctor'",

@@ -17,8 +17,10 @@
 struct pystack;
 /* 0, or a negative errno with a one-line reason in ERR. NATIVE: keep the kernel's user stack
  * (frame pointers) and, with STACK_BYTES > 0, the user registers and that many bytes of the user
- * stack in each record's tail (PYSTACK_F_UREGS, pystack_rec.h), for unwind.c. */
-int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen);
+ * stack in each record's tail (PYSTACK_F_UREGS, pystack_rec.h), for unwind.c. ALL_EXECS: every
+ * process's exec comes as a PYSTACK_F_EXEC record, not only those of the processes added. */
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, int all_execs, char *err,
+		 int errlen);
 /* P->epoch is set (records and definitions of this image of PID carry it). */
 int pystack_add(struct pystack *s, pid_t pid, struct pystack_proc *p);
 int pystack_remove(struct pystack *s, pid_t pid);

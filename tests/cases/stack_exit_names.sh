@@ -10,6 +10,9 @@
 #  - the same on every CPython without markers pyenv has (3.8-3.13, through the provider: recipes
 #    per process, made by user space), with each frame's line: the def line of a function just
 #    entered (3.10's f_lasti -1 too), the call's line in its callers;
+#  - profile --all: five short python3.11 runs started one after the other after pyscope are all
+#    sampled (each exec is told by the kernel and looked at at once; a look at /proc each second
+#    would miss most of them);
 #  - system-wide (--all), a python3.11 started after pyscope has its stack on its very first
 #    function__entry hit, and its functions' stacks whole (the recipe is made in the kernel at the
 #    first hit, from where the interpreter's object is mapped).
@@ -120,3 +123,23 @@ for m in 8 9 10 12 13; do
 	expect_eq "CPython 3.$m (provider): no frame unnamed once the process is gone" 0 "$(grep -c '<unreadable>' "$TMP/chain.$m")"
 done
 [ -n "$any" ] || skip "stacks on pyenv's CPythons" "no pyenv CPython 3.8-3.13 without markers here"
+
+# profile --all: short CPythons started later, each sampled
+if need_py311 "profile --all: short programs started later"; then
+	cat >"$TMP/brief.py" <<'P'
+import time
+def brief_spin(end):
+    while time.monotonic() < end:
+        pass
+brief_spin(time.monotonic() + 0.2)
+P
+	"$PYSCOPE" profile --all -d 5 -o "$TMP/brief.folded" 2>"$TMP/brief.err" & pp=$!
+	track $pp
+	sleep 1.5
+	pids=()
+	for i in 1 2 3 4 5; do "$PY311" "$TMP/brief.py" & p=$!; wait $p; pids+=($p); sleep 0.3; done
+	wait $pp
+	seen=0
+	for p in "${pids[@]}"; do grep -q "^python3.11 ($p);.*brief_spin" "$TMP/brief.folded" && seen=$((seen + 1)); done
+	expect_eq "profile --all: five 0.2 s python3.11 runs started later are all sampled" 5 "$seen"
+fi
