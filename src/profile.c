@@ -7,7 +7,8 @@
  *
  * Targets: -p PIDs, a -c command (held before its exec until sampling runs, then found once its
  * CPython is mapped), or --all: every CPython process, found by a look at /proc each second
- * (a process is looked at again when the program it runs changes). An exec by a sampled process
+ * (a process is looked at again when the program it runs changes) and, for a python* that starts
+ * meanwhile, at its exec (the kernel tells every exec with --all). An exec by a sampled process
  * drops what was known of it, and it is looked at again. Only running threads are sampled
  * (cpu-clock): a thread blocked in a system call or on the GIL's condition variable takes no
  * samples; --idle walks those from user space instead, once per period (idle_samples).
