@@ -134,9 +134,16 @@ __noinline int cap_pystack_walk(__u32 id, __u32 pid, __u32 tid)
 	if (!want || !want->frames || !pr || !ip)
 		return 0;
 	const struct pystack_proc *p = NULL;
-	if (want->has_tpl)
+	if (want->has_tpl) {
 		p = cap_pystack_auto(want, pid, *ip);
-
+	} else {
+		/* another probe (a syscall's, the provider's): the recipe a marker of the process's
+		 * CPython made, while its address space is the same */
+		struct task_struct___pym *task = (struct task_struct___pym *)bpf_get_current_task();
+		struct pystack_auto *a = bpf_map_lookup_elem(&pystack_auto, &pid);
+		if (a && a->mm == (__u64)BPF_CORE_READ(task, mm))
+			p = &a->p;
+	}
 	*ip = 0;
 	if (!p)
 		p = bpf_map_lookup_elem(&pystack_procs, &pid);
