@@ -97,9 +97,9 @@ struct pyw_seen_val {
 	__u64 code;
 	__u64 file, name, lt;
 	__s64 first;
-	__u64 file_hash, name_hash;       /* the str objects' cached hashes (-1: not computed) */
+	__u64 file_hash, name_hash;       /* the str objects' lengths and cached hashes (pyw_str_id) */
 };
-#define PYW_STR_HASH 24                   /* PyASCIIObject.hash, 3.8 to 3.13 */
+#define PYW_STR_LEN 16                    /* PyASCIIObject.length, then hash: 3.8 to 3.13 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -142,6 +142,15 @@ static __always_inline void pyw_def_str(const struct pystack_proc *p, __u64 addr
 	*kind = (__u8)k;
 }
 
+/* What tells the str object at ADDR from another made at the same address: its length and the
+ * hash it caches (-1 until something hashed it), read at once (PyASCIIObject: length, then hash). */
+static __always_inline __u64 pyw_str_id(__u64 addr)
+{
+	__u64 lh[2] = { 0, 0 };
+	bpf_probe_read_user(lh, sizeof(lh), (const void *)(addr + PYW_STR_LEN));
+	return lh[1] * 0x9E3779B97F4A7C15ull + lh[0];
+}
+
 /* Frame's code object CODE of the current process (recipe P): its definition sent unless already
  * sent. 0, or -1 when it had to be sent and could not be (the ring was full). A global function:
  * verified once, on its own. */
@@ -176,11 +185,12 @@ __noinline int pyw_def_see(const struct pystack_proc *p, __u64 code)
 	struct pyw_seen_val *old = bpf_map_lookup_elem(&pyw_seen, &slot);
 	/* Pointers alone could all be the same for another code object made where a freed one was,
 	 * with strings made where its strings were (an allocator that reuses the last freed block
-	 * first): the strings' contents count too, through the hashes they cache (names are
-	 * interned, so hashed; a string not hashed yet compares by address only). */
-	v.file_hash = v.name_hash = 0;
-	pyw_rd(&v.file_hash, v.file + PYW_STR_HASH);
-	pyw_rd(&v.name_hash, v.name + PYW_STR_HASH);
+	 * first): the strings' contents count too, through their lengths and the hashes they cache
+	 * (names are interned, so hashed; a file name often is not: it then compares by address
+	 * and length only, the one case where a code object made where a freed one was, with
+	 * every string where the freed one's were, could keep the old file name). */
+	v.file_hash = pyw_str_id(v.file);
+	v.name_hash = pyw_str_id(v.name);
 	if (old && old->code == v.code && old->pid == v.pid && old->epoch == v.epoch &&
 	    old->file == v.file && old->name == v.name && old->lt == v.lt && old->first == v.first &&
 	    old->file_hash == v.file_hash && old->name_hash == v.name_hash)

@@ -76,6 +76,27 @@ else
 	fail "code objects made again: innermost frame is the function entered" "$n entries, $nbad wrong: $first"
 fi
 
+# the same function, from a file of another name each time (same length: the name's length does
+# not tell them apart)
+cat >"$TMP/reuse2.py" <<'P'
+for i in range(400):
+    ns = {}
+    exec(compile("def f():\n    return 1\n", "fa%03d.py" % i, "exec"), ns)
+    ns["f"]()
+    del ns
+P
+"$PYSCOPE" events --stack --markers function__entry -c "$PY311 $TMP/reuse2.py" >"$TMP/reuse2" 2>"$TMP/reuse2.err"
+r=$(awk '$5 == "function__entry" && $6 ~ /^fa[0-9]+\.py$/ && $7 == "f" {
+		want = "    f (" $6 ":" $8 ")"; n++
+		getline f; if (f != want) { bad++; if (!first) first = want " != " f }
+	} END { printf "%d %d %s", n, bad, first }' "$TMP/reuse2")
+read -r n nbad first <<<"$r"
+if [ "$n" = 400 ] && [ "$nbad" = 0 ]; then
+	pass "one function made again from files of other names: all $n innermost frames name their file"
+else
+	fail "one function made again from files of other names: each frame names its file" "$n entries, $nbad wrong: $first"
+fi
+
 # --all: a python3.11 started after pyscope
 cat >"$TMP/late.py" <<'P'
 def late_leaf():
