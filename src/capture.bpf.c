@@ -258,6 +258,7 @@ int ps_hit(struct pt_regs *ctx)
 	r->kmiss = kmiss;
 	r->cut = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	cap_pystack_hit_at(PT_REGS_IP(ctx));   /* the marker's address: its object's recipe */
 
 	return finish(ctx, s, r, n, strmask, cpu);
 }

@@ -674,6 +674,9 @@ int cap_enable(struct cap *c, int id, uint32_t strargs)
 		return -ENOMEM;
 	if ((strargs & CAP_STRARGS_PYSTACK) && capy_want(c->py, id, c->cfg.pystack_frames) < 0)
 		return -ENOMEM;
+	if ((strargs & CAP_STRARGS_PYSTACK) && id >= 1 && id <= c->nprobes &&
+	    capy_object(c->py, id, c->targets[c->probes[id - 1].target].open_path) < 0)
+		return -ENOMEM;
 	if (cap_sys_has(c->sys, id))
 		return cap_sys_enable(c->sys, id, strargs);
 	if (id < 1 || id > c->nprobes)
@@ -1061,6 +1064,7 @@ int cap_attach(struct cap *c)
 		c->skel->rodata->pystack_on = true;
 	} else {
 		bpf_map__set_max_entries(c->skel->maps.pystack_procs, 1);
+		bpf_map__set_max_entries(c->skel->maps.pyw_seen, 1);
 	}
 	rc = capture_bpf__load(c->skel);
 	if (rc == -EPERM) {
@@ -1263,7 +1267,13 @@ static int on_record(void *ctx, void *data, size_t len)
 	const struct cap_rec *r = data;
 	struct ps_event *ev = &c->ev;
 	const char *end = (const char *)data + len;
+	uint64_t magic;
 
+	if (len >= sizeof(magic) && (memcpy(&magic, data, sizeof(magic)), magic == PYSTACK_DEF_MAGIC)) {
+		if (c->py)              /* a code object's definition, ahead of the stacks that hold it */
+			capy_define(c->py, data, len);
+		return 0;
+	}
 	if (len < sizeof(*r) || r->id < 1 || r->id > (unsigned)c->nall || r->nargs > PS_MAX_ARGS ||
 	    len < sizeof(*r) + r->nargs * sizeof(r->args[0]))
 		return 0;       /* not ours or malformed: nothing sensible to deliver */

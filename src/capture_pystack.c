@@ -1,8 +1,17 @@
 /*
- * capture_pystack.c — see capture_pystack.h. Recipes are looked for when a traced process is
- * known (-p at load, a -c command as soon as it has exec'd, and any process whose record came with
- * no recipe in the kernel: --all, children): the first hits of a process found late carry no
- * frames, marked so (events print "<no python stack>").
+ * capture_pystack.c — see capture_pystack.h. A probe whose marker is in a CPython's own object
+ * (python3.N, libpython3.N) carries a template recipe (struct pystack_want): the kernel makes each
+ * process's recipe at its first hit, from where the object is mapped, so a process started after
+ * pyscope (--all) has frames from its first hit, and an exec is noticed (another address space).
+ * Otherwise (the provider's markers, the operating system's probes) recipes are looked for when a
+ * traced process is known (-p at load, a -c command as soon as it has exec'd, and any process
+ * whose record came with no recipe in the kernel): the first hits of a process found late then
+ * carry no frames, marked so (events print "<no python stack>").
+ * Names: the kernel sends each code object's definition (file, name, first line, line table) at its
+ * first sight in a process image (pystack_walk.bpf.h), ahead of the records that hold it; they are
+ * kept per process (pysym_define), so that a process gone before its records are read still has
+ * its names. Frames without a definition (one the full ring could not take) are named from the
+ * target's memory, checked against it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,16 +33,19 @@ struct capy_proc {
 	pid_t pid;
 	struct pysym_proc *sym;      /* NULL: not a CPython (when last looked) */
 	uint64_t looked;             /* CLOCK_MONOTONIC ns of the last look */
+	unsigned epoch;              /* of its recipe in the kernel (0: none yet) */
 };
 
 struct capy {
 	uint32_t *want;              /* per probe id */
+	char **obj;                  /* per probe id: the object its marker is in (NULL: not known) */
 	int nwant;
 	bool any;
 	struct bpf_map *procs_map;
 	struct capy_proc *procs;
 	int nprocs;
 	struct ps_pyframe frames[PYSTACK_MAX_DEPTH];
+	unsigned epoch;              /* the last recipe's given out */
 };
 
 struct capy *capy_new(void)
@@ -48,6 +60,9 @@ void capy_free(struct capy *y)
 	for (int i = 0; i < y->nprocs; i++)
 		pysym_close(y->procs[i].sym);
 	free(y->procs);
+	for (int i = 0; i < y->nwant; i++)
+		free(y->obj[i]);
+	free(y->obj);
 	free(y->want);
 	free(y);
 }
@@ -60,8 +75,13 @@ int capy_want(struct capy *y, int id, int frames)
 		uint32_t *w = realloc(y->want, (size_t)(id + 1) * sizeof(*w));
 		if (!w)
 			return -ENOMEM;
-		memset(w + y->nwant, 0, (size_t)(id + 1 - y->nwant) * sizeof(*w));
 		y->want = w;
+		char **o = realloc(y->obj, (size_t)(id + 1) * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		y->obj = o;
+		memset(w + y->nwant, 0, (size_t)(id + 1 - y->nwant) * sizeof(*w));
+		memset(o + y->nwant, 0, (size_t)(id + 1 - y->nwant) * sizeof(*o));
 		y->nwant = id + 1;
 	}
 	if (frames <= 0 || frames > PYSTACK_MAX_DEPTH)
@@ -70,6 +90,29 @@ int capy_want(struct capy *y, int id, int frames)
 		y->want[id] = (uint32_t)frames;
 	y->any = true;
 	return 0;
+}
+
+int capy_object(struct capy *y, int id, const char *path)
+{
+	if (id < 1 || id >= y->nwant || !path)
+		return -EINVAL;
+	free(y->obj[id]);
+	y->obj[id] = strdup(path);
+	return y->obj[id] ? 0 : -ENOMEM;
+}
+
+/* The template recipe of the CPython in the file at PATH (struct pystack_want): 1, or 0 when it
+ * is not one whose _PyRuntime the kernel can place from a marker of its own. */
+static int template_of(const char *path, struct pystack_proc *tpl)
+{
+	struct pyo_target t;
+	uint64_t text = 0;
+	if (pyo_file_find(path, &t, &text) < 0)
+		return 0;
+	pyo_to_proc(&t, tpl);
+	tpl->runtime = t.runtime - text;     /* from the start of the text segment's mapping */
+	tpl->code_type = t.code_type ? t.code_type - text : 0;
+	return 1;
 }
 
 bool capy_any(const struct capy *y)
@@ -86,10 +129,21 @@ void capy_prepare(struct capy *y, struct bpf_map *want, int nall)
 int capy_load(struct capy *y, struct bpf_map *want, struct bpf_map *procs)
 {
 	y->procs_map = procs;
+	const char *last = NULL;
+	struct pystack_want w = { 0 };
+	int has = 0;
 	for (int id = 1; id < y->nwant; id++) {
 		uint32_t key = (uint32_t)id;
-		if (y->want[id] &&
-		    bpf_map__update_elem(want, &key, sizeof(key), &y->want[id], sizeof(y->want[id]), BPF_ANY) < 0)
+		if (!y->want[id])
+			continue;
+		if (y->obj[id] && (!last || strcmp(last, y->obj[id]) != 0)) {
+			memset(&w, 0, sizeof(w));
+			has = template_of(y->obj[id], &w.tpl);
+			last = y->obj[id];
+		}
+		w.frames = y->want[id];
+		w.has_tpl = y->obj[id] && has;
+		if (bpf_map__update_elem(want, &key, sizeof(key), &w, sizeof(w), BPF_ANY) < 0)
 			return -errno;
 	}
 	return 0;
@@ -137,7 +191,9 @@ int capy_track(struct capy *y, pid_t pid, bool force)
 		return rc == -ENOENT || rc == -ESRCH || rc == -EFAULT ? 0 : rc;
 	struct pystack_proc rec;
 	pyo_to_proc(&t, &rec);
+	rec.epoch = ++y->epoch;
 	uint32_t key = (uint32_t)pid;
+	pysym_close(p->sym);         /* (what definitions may have made meanwhile) */
 	p->sym = pysym_open(&t);
 	if (!p->sym)
 		return -ENOMEM;
@@ -147,7 +203,46 @@ int capy_track(struct capy *y, pid_t pid, bool force)
 		p->sym = NULL;
 		return -errno;
 	}
+	p->epoch = rec.epoch;
 	return 1;
+}
+
+/* The entry of PID, made when missing (its recipe looked for later). */
+static struct capy_proc *get(struct capy *y, pid_t pid)
+{
+	struct capy_proc *p = find(y, pid);
+	if (p || y->nprocs >= PYSTACK_MAX_PROCS)
+		return p;
+	struct capy_proc *v = realloc(y->procs, (size_t)(y->nprocs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	y->procs = v;
+	p = &v[y->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+void capy_define(struct capy *y, const void *data, size_t len)
+{
+	struct pystack_def d;
+	if (len < PYSTACK_DEF_HDR)
+		return;
+	memcpy(&d, data, len < sizeof(d) ? len : sizeof(d));
+	struct capy_proc *p = get(y, (pid_t)d.pid);
+	if (!p)
+		return;
+	if (!p->sym || p->epoch != d.epoch) {
+		/* the first word of this image of the process (a recipe the kernel made, or an exec
+		 * since): names from here on come from its definitions */
+		pysym_close(p->sym);
+		p->sym = pysym_open_bare((pid_t)d.pid, d.minor, d.code_adaptive);
+		if (!p->sym)
+			return;
+		pysym_verify(p->sym, true);
+		p->epoch = d.epoch;
+	}
+	pysym_define(p->sym, &d, len < sizeof(d) ? len : sizeof(d));
 }
 
 void capy_forget(struct capy *y, pid_t pid)
@@ -179,6 +274,8 @@ const char *capy_decode(struct capy *y, const char *p, const char *end, struct p
 	ev->pyflags = h.flags & (PS_PYSTACK_TRUNCATED | PS_PYSTACK_CUT | PS_PYSTACK_NOTHREAD);
 	ev->npyframes = 0;
 	ev->pyframes = y->frames;
+	if (pr && pr->sym)
+		pysym_distrust(pr->sym, h.flags & PYSTACK_F_NODEF);
 	for (int i = 0; i < h.nframes; i++) {
 		struct pystack_frame f;
 		struct pysym_frame s;
@@ -194,5 +291,7 @@ const char *capy_decode(struct capy *y, const char *p, const char *end, struct p
 			o->line = 0;
 		}
 	}
+	if (pr && pr->sym)
+		pysym_distrust(pr->sym, false);
 	return p + h.nframes * sizeof(struct pystack_frame);
 }

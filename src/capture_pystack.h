@@ -19,6 +19,10 @@ struct capy *capy_new(void);
 void capy_free(struct capy *y);
 /* Probe ID wants FRAMES frames (at most PYSTACK_MAX_DEPTH) at each hit. */
 int capy_want(struct capy *y, int id, int frames);
+/* Probe ID's marker is in the object at PATH (as pyscope opens it): when that object is a
+ * CPython's own (python3.N, libpython3.N), every process that hits the marker gets its recipe
+ * from the kernel at its first hit. */
+int capy_object(struct capy *y, int id, const char *path);
 bool capy_any(const struct capy *y);
 /* Before the BPF object is loaded: size the per-probe map for NALL probes. */
 void capy_prepare(struct capy *y, struct bpf_map *want, int nall);
@@ -30,6 +34,8 @@ int capy_load(struct capy *y, struct bpf_map *want, struct bpf_map *procs);
 int capy_track(struct capy *y, pid_t pid, bool force);
 /* Forget PID (it exec'd or exited). */
 void capy_forget(struct capy *y, pid_t pid);
+/* A code object's definition the kernel sent (struct pystack_def, LEN bytes at D). */
+void capy_define(struct capy *y, const void *d, size_t len);
 /* Decode a CAP_SEC_PYSTACK section at P (END: the record's end) into EV's frames (valid until
  * the next call). The section's end, or NULL when it does not fit. */
 const char *capy_decode(struct capy *y, const char *p, const char *end, struct ps_event *ev);

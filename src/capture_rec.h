@@ -127,7 +127,7 @@ struct cap_pystack_sec {
 	unsigned short nframes;
 	unsigned short flags;    /* PYSTACK_F_*; PYSTACK_F_NOTHREAD also when the process's recipe
 	                            is not in the kernel yet */
-	unsigned int pad;
+	unsigned int epoch;      /* the recipe's: a new one means the process exec'd */
 };
 
 struct cap_rec {

@@ -254,7 +254,9 @@ int esym_file_symbol(const char *path, const char *name, uint64_t load, uint64_t
 			size_t len;
 			if (!symtab_get(&t, i, &s, &sn, &len) || len != nlen || memcmp(sn, name, nlen) != 0)
 				continue;
-			*addr = im.eh.e_type == ET_DYN ? load - im.vaddr0 + s.st_value : s.st_value;
+			*addr = s.st_value;
+			if (im.eh.e_type == ET_DYN && load != ESYM_FILE_VADDR)
+				*addr += load - im.vaddr0;
 			*size = s.st_size;
 			rc = 0;
 			break;

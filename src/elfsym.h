@@ -54,4 +54,7 @@ int esym_file_lookup(struct esym_cache *c, const char *path, uint64_t vaddr, str
  * cached: one look-up reads the file's tables once. */
 int esym_file_symbol(const char *path, const char *name, uint64_t load, uint64_t *addr,
 		     uint64_t *size);
+/* LOAD for esym_file_symbol: *ADDR is the symbol's value in the file's own terms (st_value, its
+ * ELF virtual address), whatever the object's type */
+#define ESYM_FILE_VADDR UINT64_MAX
 #endif

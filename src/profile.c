@@ -7,7 +7,8 @@
  *
  * Targets: -p PIDs, a -c command (held before its exec until sampling runs, then found once its
  * CPython is mapped), or --all: every CPython process, found by a look at /proc each second
- * (a process is looked at again when the program it runs changes). An exec by a sampled process
+ * (a process is looked at again when the program it runs changes) and, for a python* that starts
+ * meanwhile, at its exec (the kernel tells every exec with --all). An exec by a sampled process
  * drops what was known of it, and it is looked at again. Only running threads are sampled
  * (cpu-clock): a thread blocked in a system call or on the GIL's condition variable takes no
  * samples; --idle walks those from user space instead, once per period (idle_samples).
@@ -49,6 +50,8 @@ struct proc {
 	bool sampled;                    /* was active at some time (the summary counts these) */
 	char exe[512];                   /* what it ran when last looked at (--all, exec) */
 	struct pysym_proc *sym;
+	unsigned epoch;                  /* its recipe's: records of an older image are dropped */
+	double look_until;               /* --all, after its exec: looked at on each turn until then */
 	struct uw *uw;                   /* --native: its objects' CFI (unwinds the stack copies) */
 	double uw_at;                    /* when uw was opened (re-opened, at most once a second,
 	                                    when an unwind stops early: a library mapped since?) */
@@ -329,6 +332,7 @@ static int try_activate(struct prof *p, struct proc *t, char *err, int errlen)
 	t->sym = pysym_open(&tg);
 	if (!t->sym || pystack_add(p->ps, t->pid, &rec) < 0)
 		return -ENOMEM;
+	t->epoch = rec.epoch;
 	t->active = true;
 	t->sampled = true;
 	return 0;
@@ -553,6 +557,16 @@ static void idle_samples(struct prof *p)
 	}
 }
 
+/* A code object's definition, sent by the kernel at its first sight: named now, so that samples
+ * of a process gone by the time they are read still have names. */
+static void on_def(void *ctx, const struct pystack_def *d, size_t len)
+{
+	struct prof *p = ctx;
+	struct proc *t = find_proc(p, (pid_t)d->pid);
+	if (t && t->sym && t->epoch == d->epoch)
+		pysym_define(t->sym, d, len);
+}
+
 static void on_sample(void *ctx, const struct pystack_rec *r)
 {
 	struct prof *p = ctx;
@@ -565,9 +579,25 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 			esym_forget(p->esym, t->pid);
 			t->exe[0] = '\0';       /* look at it again */
 		}
+		/* --all: every exec is told; a python* that starts is looked at now and on each turn
+		 * for a second (its libpython may not be mapped yet), not at the next scan, which could
+		 * miss a short program whole */
+		char exe[512];
+		if (p->o.all && !t) {
+			exe_of((pid_t)r->pid, exe, sizeof(exe));
+			const char *b = strrchr(exe, '/');
+			if (strstr(b ? b + 1 : exe, "python"))
+				t = new_proc(p, (pid_t)r->pid, false);
+		}
+		if (p->o.all && t) {
+			char err[512];
+			t->gone = false;
+			t->look_until = now_s() + 1.0;
+			try_activate(p, t, err, sizeof(err));
+		}
 		return;
 	}
-	if (!t || !t->sym)
+	if (!t || !t->sym || (!(r->flags & PYSTACK_F_IDLE) && r->epoch != t->epoch))
 		return;
 	if (r->nframes == 0 && !(r->flags & (PYSTACK_F_CUT | PYSTACK_F_TRUNCATED))) {
 		p->nopy++;                      /* a thread running no Python code */
@@ -577,8 +607,10 @@ static void on_sample(void *ctx, const struct pystack_rec *r)
 	static struct pysym_frame fr[PYSTACK_MAX_DEPTH];
 	static bool bad[PYSTACK_MAX_DEPTH];
 	int nf = r->nframes;
+	pysym_distrust(t->sym, r->flags & PYSTACK_F_NODEF);
 	for (int k = 0; k < nf; k++)
 		bad[k] = pysym_resolve(t->sym, &r->frames[k], &fr[k]) < 0;
+	pysym_distrust(t->sym, false);
 	if (p->o.top) {
 		top_add(p, fr, nf, bad);
 		return;
@@ -806,7 +838,7 @@ int profile_main(int argc, char **argv)
 	stop_catch();
 	if (!uw_supported())
 		p.o.stack_bytes = 0;
-	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, err, sizeof(err)) < 0) {
+	if (pystack_open(&p.ps, p.o.depth, p.o.native, p.o.stack_bytes, p.o.all, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		return 1;
 	}
@@ -826,6 +858,7 @@ int profile_main(int argc, char **argv)
 		}
 	if (p.o.all)
 		scan_all(&p);
+	pystack_on_def(p.ps, on_def);
 	if (pystack_start(p.ps, p.o.hz, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pyscope: %s\n", err);
 		if (p.child)
@@ -842,8 +875,10 @@ int profile_main(int argc, char **argv)
 		/* while a target is still to be found (a -c command before its exec), look often: a
 		 * short program would otherwise end before it is seen */
 		bool pending = false;
+		double now = now_s();
 		for (int i = 0; i < p.nprocs && !pending; i++)
-			pending = p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone;
+			pending = (p.procs[i].wanted || p.procs[i].look_until > now) && !p.procs[i].active &&
+				  !p.procs[i].gone;
 		int wait_ms = pending ? 5 : 100;
 		if (p.o.idle && wait_ms > 1000 / p.o.hz)
 			wait_ms = 1000 / p.o.hz > 0 ? 1000 / p.o.hz : 1;
@@ -862,7 +897,8 @@ int profile_main(int argc, char **argv)
 		}
 		/* a -c command or an exec'd target not yet a CPython: look again, often at first */
 		for (int i = 0; i < p.nprocs; i++)
-			if (p.procs[i].wanted && !p.procs[i].active && !p.procs[i].gone)
+			if ((p.procs[i].wanted || p.procs[i].look_until > t) && !p.procs[i].active &&
+			    !p.procs[i].gone)
 				try_activate(&p, &p.procs[i], err, sizeof(err));
 		if (targets_gone(&p)) {
 			pystack_poll(p.ps, 0, on_sample, &p);

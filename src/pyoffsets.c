@@ -15,7 +15,9 @@
  * Finding a process's CPython: among its mapped objects, the one named python3.N or libpython3.N*
  * that defines the symbol _PyRuntime (in .dynsym or .symtab: elfsym.c's esym_file_symbol).
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,65 @@ int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen)
 	return 0;
 }
 
+/* The text segment's p_vaddr - p_offset (*TEXT) of the 64-bit ELF file FD, and the file offset
+ * of address VADDR (*OFF, when some PT_LOAD holds it; else left). 0, or -ENOENT. */
+static int elf_segments(int fd, uint64_t vaddr, uint64_t *text, uint64_t *off)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 64)
+		return -ENOENT;
+	size_t len = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return -ENOENT;
+	int rc = -ENOENT;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if ((ph[i].p_flags & PF_X) && rc < 0) {
+			*text = ph[i].p_vaddr - ph[i].p_offset;
+			rc = 0;
+		}
+		if (vaddr >= ph[i].p_vaddr && vaddr - ph[i].p_vaddr < ph[i].p_filesz)
+			*off = vaddr - ph[i].p_vaddr + ph[i].p_offset;
+	}
+	return rc;
+}
+
+int pyo_file_find(const char *path, struct pyo_target *t, uint64_t *text)
+{
+	memset(t, 0, sizeof(*t));
+	int minor = minor_from_name(path);
+	uint64_t value = 0, size = 0, off = 0;
+	if (minor < 0 || esym_file_symbol(path, "_PyRuntime", ESYM_FILE_VADDR, &value, &t->runtime_size) < 0)
+		return -ENOENT;
+	t->minor = minor;
+	t->runtime = value;
+	snprintf(t->object, sizeof(t->object), "%s", path);
+	if (esym_file_symbol(path, "PyCode_Type", ESYM_FILE_VADDR, &value, &size) == 0)
+		t->code_type = value;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = elf_segments(fd, t->runtime, text, &off);
+	if (rc == 0 && minor >= 13) {
+		/* the _Py_DebugOffsets _PyRuntime starts with, as the file initializes it */
+		unsigned char buf[DBG_SIZE_313];
+		rc = off && pread(fd, buf, sizeof(buf), (off_t)off) == (ssize_t)sizeof(buf) &&
+		     minor == 13 && pyo_from_debug(buf, sizeof(buf), &t->off) == 0 ? 0 : -ENOTSUP;
+		t->from_debug = rc == 0;
+	} else if (rc == 0) {
+		const struct pyo_offsets *o = pyo_table(minor);
+		if (o)
+			t->off = *o;
+		else
+			rc = -ENOTSUP;
+	}
+	close(fd);
+	return rc;
+}
+
 void pyo_to_proc(const struct pyo_target *t, struct pystack_proc *p)
 {
 	const struct pyo_offsets *o = &t->off;
@@ -222,4 +283,18 @@ void pyo_to_proc(const struct pyo_target *t, struct pystack_proc *p)
 	p->frame_owner = (short)o->frame_owner;
 	p->instr_kind = o->minor >= 11 ? PYSTACK_INSTR_POINTER :
 			o->minor == 10 ? PYSTACK_INSTR_LASTI_UNITS : PYSTACK_INSTR_LASTI_BYTES;
+	/* what the kernel needs to send code object definitions (pystack_walk.bpf.h) */
+	p->minor = (unsigned char)o->minor;
+	p->code_type = t->code_type;
+	p->code_filename = (short)o->code_filename;
+	p->code_name = (short)o->code_name;
+	p->code_firstlineno = (short)o->code_firstlineno;
+	p->code_linetable = (short)o->code_linetable;
+	p->code_adaptive = (short)o->code_adaptive;
+	p->ascii_size = (short)o->ascii_size;
+	p->compact_size = (short)o->compact_size;
+	p->unicode_state = (short)o->unicode_state;
+	p->unicode_length = (short)o->unicode_length;
+	p->bytes_size = (short)o->bytes_size;
+	p->bytes_sval = (short)o->bytes_sval;
 }

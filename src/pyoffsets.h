@@ -51,6 +51,10 @@ struct pyo_target {
 /* Find PID's CPython. 0; -ENOENT when no mapped object is a CPython ("not a Python process");
  * -ENOTSUP for a CPython pyscope does not know (ERR says which); another negative errno. */
 int pyo_target_find(pid_t pid, struct pyo_target *t, char *err, int errlen);
+/* The CPython in the file at PATH (python3.N, libpython3.N...), for any process that maps it: T
+ * with runtime and code_type as link-time addresses (pid 0), and in *TEXT its text segment's
+ * p_vaddr - p_offset. 0; -ENOENT (not a CPython), -ENOTSUP (one pyscope does not know). */
+int pyo_file_find(const char *path, struct pyo_target *t, uint64_t *text);
 /* The recipe pystack.bpf.c walks with. */
 void pyo_to_proc(const struct pyo_target *t, struct pystack_proc *p);
 

@@ -12,6 +12,9 @@
  * PYSTACK_F_TRUNCATED. A record the ring cannot take is counted in lost[cpu].
  * An exec by a sampled process is reported (PYSTACK_F_EXEC) and the process forgotten, as its new
  * image may run another CPython or none.
+ * Each code object's definition (file, name, first line, line table) goes into the ring ahead of
+ * the first sample that holds it (pystack_walk.bpf.h), so samples of a process that ends before
+ * user space reads them are still named.
  * With --native, the record also gets the kernel's frame-pointer user stack (an id in ustacks)
  * and, after its frames, the thread's user registers and the top of its user stack
  * (copy_user_stack), which user space unwinds with the objects' CFI (unwind.c); without
@@ -30,6 +33,8 @@ const volatile __u32 max_depth = PYSTACK_MAX_DEPTH;
 const volatile __u32 want_native = 0;
 const volatile __u64 wake_at = 1 << 18;
 const volatile __u32 stack_bytes = 0;       /* --native: user stack bytes kept for unwinding */
+const volatile __u32 all_execs = 0;         /* --all: every exec is told, so that a CPython started
+                                               later is looked at at once, not at the next scan */
 
 __u64 lost[PYSTACK_MAX_CPUS];
 
@@ -131,14 +136,16 @@ int pystack_sample(void *ctx)
 	return 0;
 }
 
-/* An exec ends what pyscope knew of the process: tell user space, forget the recipe. */
+/* An exec ends what pyscope knew of the process: tell user space, forget the recipe (with
+ * all_execs, any process's exec is told: it may be a CPython starting). */
 SEC("raw_tp/sched_process_exec")
 int pystack_exec(void *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32, zero = 0;
-	if (!bpf_map_lookup_elem(&procs, &pid))
+	if (bpf_map_lookup_elem(&procs, &pid))
+		bpf_map_delete_elem(&procs, &pid);
+	else if (!all_execs)
 		return 0;
-	bpf_map_delete_elem(&procs, &pid);
 	struct pystack_rec *r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;
@@ -147,6 +154,7 @@ int pystack_exec(void *ctx)
 	r->cpu = bpf_get_smp_processor_id();
 	r->nframes = 0;
 	r->flags = PYSTACK_F_EXEC;
+	r->epoch = 0;
 	r->ustack = -1;
 	r->ubytes = 0;
 	r->ktime = bpf_ktime_get_ns();

@@ -24,7 +24,9 @@ struct pystack {
 	int *fds;
 	int ncpu;
 	pystack_cb cb;
+	pystack_def_cb def_cb;
 	void *ctx;
+	unsigned epoch;
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -33,7 +35,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen)
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, int all_execs, char *err,
+		 int errlen)
 {
 	libbpf_set_print(quiet);
 	struct pystack *s = calloc(1, sizeof(*s));
@@ -47,6 +50,7 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 	}
 	s->skel->rodata->max_depth = (uint32_t)depth;
 	s->skel->rodata->want_native = native ? 1 : 0;
+	s->skel->rodata->all_execs = all_execs ? 1 : 0;
 	if (!native)
 		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
 	if (native && stack_bytes > 0) {
@@ -64,7 +68,7 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 		 * (profile says no stack copies came) */
 		pystack_bpf__destroy(s->skel);
 		free(s);
-		return pystack_open(out, depth, native, 0, err, errlen);
+		return pystack_open(out, depth, native, 0, all_execs, err, errlen);
 	}
 	if (rc) {
 		snprintf(err, errlen, "cannot load the stack sampler into the kernel (%s); run as root, or see 'pyscope doctor'",
@@ -77,9 +81,10 @@ int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, c
 	return 0;
 }
 
-int pystack_add(struct pystack *s, pid_t pid, const struct pystack_proc *p)
+int pystack_add(struct pystack *s, pid_t pid, struct pystack_proc *p)
 {
 	uint32_t key = (uint32_t)pid;
+	p->epoch = ++s->epoch;
 	return bpf_map__update_elem(s->skel->maps.procs, &key, sizeof(key), p, sizeof(*p), BPF_ANY);
 }
 
@@ -93,6 +98,12 @@ static int on_rec(void *ctx, void *data, size_t len)
 {
 	struct pystack *s = ctx;
 	const struct pystack_rec *r = data;
+	uint64_t magic;
+	if (len >= sizeof(magic) && (memcpy(&magic, data, sizeof(magic)), magic == PYSTACK_DEF_MAGIC)) {
+		if (s->def_cb)
+			s->def_cb(s->ctx, data, len);
+		return 0;
+	}
 	if (len < PYSTACK_REC_HDR || r->nframes > PYSTACK_MAX_DEPTH ||
 	    len < PYSTACK_REC_HDR + r->nframes * sizeof(struct pystack_frame))
 		return 0;
@@ -152,6 +163,11 @@ int pystack_start(struct pystack *s, int hz, char *err, int errlen)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void pystack_on_def(struct pystack *s, pystack_def_cb cb)
+{
+	s->def_cb = cb;
 }
 
 int pystack_poll(struct pystack *s, int timeout_ms, pystack_cb cb, void *ctx)

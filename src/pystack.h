@@ -17,12 +17,19 @@
 struct pystack;
 /* 0, or a negative errno with a one-line reason in ERR. NATIVE: keep the kernel's user stack
  * (frame pointers) and, with STACK_BYTES > 0, the user registers and that many bytes of the user
- * stack in each record's tail (PYSTACK_F_UREGS, pystack_rec.h), for unwind.c. */
-int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, char *err, int errlen);
-int pystack_add(struct pystack *s, pid_t pid, const struct pystack_proc *p);
+ * stack in each record's tail (PYSTACK_F_UREGS, pystack_rec.h), for unwind.c. ALL_EXECS: every
+ * process's exec comes as a PYSTACK_F_EXEC record, not only those of the processes added. */
+int pystack_open(struct pystack **out, int depth, int native, int stack_bytes, int all_execs, char *err,
+		 int errlen);
+/* P->epoch is set (records and definitions of this image of PID carry it). */
+int pystack_add(struct pystack *s, pid_t pid, struct pystack_proc *p);
 int pystack_remove(struct pystack *s, pid_t pid);
 int pystack_start(struct pystack *s, int hz, char *err, int errlen);
 typedef void (*pystack_cb)(void *ctx, const struct pystack_rec *r);
+/* Code object definitions (struct pystack_def, LEN bytes) go to CB, with poll's CTX, in ring
+ * order: before the first record that holds the code object. */
+typedef void (*pystack_def_cb)(void *ctx, const struct pystack_def *d, size_t len);
+void pystack_on_def(struct pystack *s, pystack_def_cb cb);
 /* Deliver the records waiting, waiting up to TIMEOUT_MS: the count, or a negative errno. */
 int pystack_poll(struct pystack *s, int timeout_ms, pystack_cb cb, void *ctx);
 /* Records the ring could not take, so far. */

@@ -33,13 +33,14 @@ struct code {
 	int first;
 	unsigned char *lt;
 	size_t ltlen;
+	bool kernel;                        /* from the kernel's definition (pysym_define) */
 };
 
 struct pysym_proc {
 	struct pyo_target t;
 	struct code *v;             /* open addressing, addr 0 = empty */
 	size_t cap, n;
-	bool verify;
+	bool verify, distrust;
 };
 
 void pysym_verify(struct pysym_proc *p, bool on)
@@ -203,8 +204,8 @@ static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 	struct code *old = NULL;
 	if (p->cap) {
 		struct code *c = &p->v[slot(p, addr)];
-		if (c->addr && !p->verify)
-			return c;
+		if (c->addr && !p->distrust && (!p->verify || c->kernel))
+			return c;                   /* (the kernel checked it at the hit) */
 		if (c->addr) {
 			uint64_t f, nm, l;
 			if (pyo_read(p->t.pid, addr, co, (size_t)need) < 0)
@@ -260,6 +261,92 @@ static struct code *lookup(struct pysym_proc *p, uint64_t addr, int *err)
 	*s = c;
 	p->n++;
 	return s;
+}
+
+void pysym_distrust(struct pysym_proc *p, bool on)
+{
+	p->distrust = on;
+}
+
+struct pysym_proc *pysym_open_bare(pid_t pid, int minor, int code_adaptive)
+{
+	struct pyo_target t;
+	memset(&t, 0, sizeof(t));
+	t.pid = pid;
+	t.minor = minor;
+	const struct pyo_offsets *o = pyo_table(minor);
+	if (o)
+		t.off = *o;
+	t.off.minor = minor;
+	t.off.code_adaptive = code_adaptive;
+	return pysym_open(&t);
+}
+
+/* LEN bytes of a string of KIND (1, 2, 4 bytes a character) as a malloc'd UTF-8 string. */
+static char *def_str(const unsigned char *raw, size_t len, unsigned kind)
+{
+	if (kind != 1 && kind != 2 && kind != 4)
+		return NULL;
+	size_t n = len / kind;
+	char *s = malloc(n * 4 + 1), *w = s;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? (uint32_t)(raw[2 * i] | raw[2 * i + 1] << 8) :
+			     (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
+			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
+		if (c == 0 || c > 0x10FFFF)
+			c = '?';
+		w += put_utf8(w, c);
+	}
+	*w = '\0';
+	return s;
+}
+
+int pysym_define(struct pysym_proc *p, const struct pystack_def *d, size_t len)
+{
+	if (len < PYSTACK_DEF_HDR + 2 * PYSTACK_DEF_STR || d->file_len > PYSTACK_DEF_STR ||
+	    d->name_len > PYSTACK_DEF_STR || d->lt_len > PYSTACK_DEF_LT ||
+	    len < PYSTACK_DEF_HDR + 2 * PYSTACK_DEF_STR + d->lt_len || !d->code)
+		return -EINVAL;
+	const unsigned char *data = (const unsigned char *)d->data;
+	struct code c = { .addr = d->code, .first = d->first, .file_at = d->file_at,
+			  .name_at = d->name_at, .lt_at = d->lt_at, .kernel = true };
+	c.file = def_str(data, d->file_len, d->file_kind);
+	c.name = def_str(data + PYSTACK_DEF_STR, d->name_len, d->name_kind);
+	if (!c.file || !c.name) {
+		free(c.file);
+		free(c.name);
+		return -EINVAL;             /* the kernel could not read them either: left unnamed */
+	}
+	/* a line table longer than the kernel sends: read whole while the process lives, else the
+	 * part sent (lines past it read as unknown) */
+	if (d->lt_full > d->lt_len)
+		c.lt = read_bytes(&p->t, d->lt_at, &c.ltlen);
+	if (!c.lt && d->lt_len) {
+		c.lt = malloc(d->lt_len);
+		if (c.lt) {
+			memcpy(c.lt, data + 2 * PYSTACK_DEF_STR, d->lt_len);
+			c.ltlen = d->lt_len;
+		}
+	}
+	struct code *old = p->cap ? &p->v[slot(p, d->code)] : NULL;
+	if (old && old->addr) {
+		free(old->file);
+		free(old->name);
+		free(old->lt);
+		*old = c;
+		return 0;
+	}
+	if (grow(p) < 0) {
+		free(c.file);
+		free(c.name);
+		free(c.lt);
+		return -ENOMEM;
+	}
+	p->v[slot(p, d->code)] = c;
+	p->n++;
+	return 0;
 }
 
 int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct pysym_frame *out)
@@ -362,6 +449,8 @@ int pysym_line(int minor, const unsigned char *lt, size_t len, int first, long o
 		/* co_linetable: (byte length, signed line delta or -128: no line) pairs. */
 		long start = 0, endaddr = 0, at = off * 2;
 		int cur = first;
+		if (off < 0)
+			return first;               /* f_lasti -1: the frame has not started (its def line, as 3.8/3.9 say) */
 		for (; p + 1 < end; p += 2) {
 			start = endaddr;
 			endaddr += p[0];

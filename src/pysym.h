@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "pyoffsets.h"
 #include "pystack_rec.h"
 
@@ -30,6 +31,16 @@ const struct pyo_target *pysym_target(const struct pysym_proc *p);
 /* ON: check a cached code object is still the one at its address at each look-up (one read of
  * the target per frame), for names exact at the moment of a marker hit. */
 void pysym_verify(struct pysym_proc *p, bool on);
+/* A cache for a process known only by the kernel's definitions (3.MINOR, the code object's
+ * co_code_adaptive offset): no _PyRuntime needed. NULL when out of memory. */
+struct pysym_proc *pysym_open_bare(pid_t pid, int minor, int code_adaptive);
+/* A code object's definition the kernel sent (LEN bytes at D, pystack_rec.h): cached, replacing
+ * what was known at its address. Names from it are not checked again against the target (the
+ * kernel did that at the hit), unless pysym_distrust is on. 0, or -EINVAL, -ENOMEM. */
+int pysym_define(struct pysym_proc *p, const struct pystack_def *d, size_t len);
+/* ON: names from the kernel's definitions are checked like the others (a record sent when a
+ * definition could not be: PYSTACK_F_NODEF). */
+void pysym_distrust(struct pysym_proc *p, bool on);
 /* F's file, function and line. 0; -EFAULT when the code object cannot be read (OUT then says
  * "<unreadable>"), -ESRCH when the process is gone. */
 int pysym_resolve(struct pysym_proc *p, const struct pystack_frame *f, struct pysym_frame *out);

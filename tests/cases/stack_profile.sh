@@ -4,7 +4,8 @@
 # gets each fraction within 5 points; the SVG is well-formed and the speedscope JSON's weights add
 # up to the samples. A process that starts and ends threads and then execs another CPython is
 # followed through it and neither it nor pyscope fails; a corrupted frame chain gives stacks cut
-# (<cut>) or truncated (<truncated>, a cycle), never a hang, and the target survives.
+# (<cut>) or truncated (<truncated>, a cycle), never a hang, and the target survives -- in dump,
+# profile and at marker hits (events --stack: the walk jstack() uses).
 # kind: live: run one at a time (tests/run)
 source "$(dirname "$0")/../lib.sh"
 need_trace "profile" || exit 0
@@ -69,13 +70,16 @@ expect_grep "churn: the program after the exec is sampled too" "after_exec \(.*s
 if need_py311 "corrupted frame chain"; then
 	for mode in cut loop code; do
 		rm -f "$TMP/ready"
-		"$PY311" "$T/stack_scribble.py" $mode 2 "$TMP/ready" >"$TMP/scr.out" & pid=$!
+		"$PY311" "$T/stack_scribble.py" $mode 3 "$TMP/ready" >"$TMP/scr.out" & pid=$!
 		track $pid
 		wait_until test -e "$TMP/ready"
 		timeout 20 "$PYSCOPE" dump -p $pid >"$TMP/dump" 2>&1
 		expect_eq "$mode: dump ends" 0 "$?"
-		timeout 20 "$PYSCOPE" profile -p $pid -o "$TMP/s.folded" 2>"$TMP/err"
-		expect_eq "$mode: profile ends with the target" 0 "$?"
+		timeout 20 "$PYSCOPE" profile -p $pid -d 1 -o "$TMP/s.folded" 2>"$TMP/err"
+		expect_eq "$mode: profile ends" 0 "$?"
+		# the kernel's walk at marker hits (events --stack, jstack()): a line marker per line
+		timeout 20 "$PYSCOPE" events --stack --markers line -p $pid >"$TMP/ev.$mode" 2>"$TMP/ev.err"
+		expect_eq "$mode: events --stack ends with the target" 0 "$?"
 		wait $pid
 		expect_eq "$mode: the target survives" "0 survived" "$? $(cat "$TMP/scr.out")"
 		if [ $mode = cut ]; then
@@ -83,14 +87,18 @@ if need_py311 "corrupted frame chain"; then
 				"^    <cut: the next frame could not be read>$" "$TMP/dump"
 			expect_grep "cut: profile roots the stacks at <cut>" \
 				"^<cut>;scribbled \(.*stack_scribble.py:(24|25)\) [0-9]+$" "$TMP/s.folded"
+			expect_grep "cut: events --stack marks the stack cut after the scribbled frame" \
+				"^    <cut: the next frame could not be read>$" "$TMP/ev.$mode"
 		elif [ $mode = code ]; then
 			expect_grep "code: dump shows a frame whose code is no code object as <unreadable>" \
 				"^    <unreadable>$" "$TMP/dump"
 			expect_grep "code: profile too, between its neighbours" \
 				"^<module> \(.*stack_scribble.py:[0-9]+\);<unreadable>;scribbled \(.*stack_scribble.py:(24|25)\) [0-9]+$" "$TMP/s.folded"
+			expect_grep "code: events --stack too" "^    \? \(<unreadable>:0\)$" "$TMP/ev.$mode"
 		else
 			expect_grep "loop: dump stops at the depth" "^    <truncated at 128 frames>$" "$TMP/dump"
 			expect_grep "loop: profile roots the stacks at <truncated>" "^<truncated>;scribbled" "$TMP/s.folded"
+			expect_grep "loop: events --stack marks the stack truncated" "^    <truncated>$" "$TMP/ev.$mode"
 		fi
 	done
 fi

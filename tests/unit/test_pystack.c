@@ -3,10 +3,12 @@
  * each format (the tables and the expected lines are CPython's own, printed by each version for
  * the same function: co_lnotab with dis.findlinestarts on 3.8, co_linetable with co_lines() on
  * 3.10 and 3.11), the location table's long and no-location forms, 3.13's _Py_DebugOffsets
- * parsing, and the three output forms of a set of stacks.
+ * parsing, the three output forms of a set of stacks, and code object definitions from the kernel.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "flame.h"
 #include "pyoffsets.h"
 #include "pysym.h"
@@ -36,6 +38,9 @@ static void line_tables(void)
 		CHECK_INT(name, want310[off], pysym_line(10, linetable310, sizeof(linetable310), 2, off));
 	}
 	CHECK_INT("3.10: past the table: unknown", 0, pysym_line(10, linetable310, sizeof(linetable310), 2, 8));
+	CHECK_INT("3.10: f_lasti -1 (a frame not started, at function-entry): the def line", 2,
+		  pysym_line(10, linetable310, sizeof(linetable310), 2, -1));
+	CHECK_INT("3.8: f_lasti -1: the def line", 2, pysym_line(8, lnotab38, sizeof(lnotab38), 2, -1));
 	static const int want311[] = { 2, 3, 3, 4, 4, 4, 4, 4, 5, 5 };                 /* by unit */
 	for (int off = 0; off < 10; off++) {
 		char name[64];
@@ -150,10 +155,58 @@ static void flames(void)
 	free(out);
 }
 
+/* Code object definitions as the kernel sends them (pystack_rec.h): strings of each kind into
+ * UTF-8, the line table used for lines, a later definition at the same address replacing the
+ * first, and records that do not hold together refused. */
+static void definitions(void)
+{
+	struct pysym_proc *p = pysym_open_bare(getpid(), 11, 192);
+	static struct pystack_def d;
+	struct pysym_frame res;
+	memset(&d, 0, sizeof(d));
+	d.magic = PYSTACK_DEF_MAGIC;
+	d.code = 0x7000;
+	d.first = 2;
+	d.file_kind = 1;
+	memcpy(d.data, "caf\xe9.py", 7);            /* latin-1 in a 1-byte string */
+	d.file_len = 7;
+	d.name_kind = 2;
+	memcpy(d.data + PYSTACK_DEF_STR, "f\0\x3b\x04", 4);   /* "f" U+043B */
+	d.name_len = 4;
+	memcpy(d.data + 2 * PYSTACK_DEF_STR, loctable311, sizeof(loctable311));
+	d.lt_len = d.lt_full = sizeof(loctable311);
+	size_t len = PYSTACK_DEF_HDR + 2 * PYSTACK_DEF_STR + d.lt_len;
+	CHECK_INT("definition: taken", 0, pysym_define(p, &d, len));
+	/* 3.11: instr points at the code unit before the one running; code unit 3 is line 4 */
+	struct pystack_frame f = { .code = 0x7000, .instr = 0x7000 + 192 + 2 * 3 };
+	CHECK_INT("definition: resolved without reading the target", 0, pysym_resolve(p, &f, &res));
+	CHECK("definition: the 1-byte file name into UTF-8", strcmp(res.file, "caf\xc3\xa9.py") == 0);
+	CHECK("definition: the 2-byte name into UTF-8", strcmp(res.name, "f\xd0\xbb") == 0);
+	CHECK_INT("definition: the line from its line table", 4, res.line);
+	d.file_kind = 4;
+	memcpy(d.data, "g\0\0\0", 4);
+	d.file_len = 4;
+	d.name_kind = 1;
+	memcpy(d.data + PYSTACK_DEF_STR, "h", 1);
+	d.name_len = 1;
+	CHECK_INT("definition: another at the same address", 0, pysym_define(p, &d, len));
+	pysym_resolve(p, &f, &res);
+	CHECK("definition: the later one names the address", strcmp(res.file, "g") == 0 && strcmp(res.name, "h") == 0);
+	CHECK_INT("definition: shorter than its line table says: refused", -EINVAL, pysym_define(p, &d, len - 1));
+	d.name_len = PYSTACK_DEF_STR + 1;
+	CHECK_INT("definition: a string longer than its room: refused", -EINVAL, pysym_define(p, &d, len));
+	d.name_len = 1;
+	d.name_kind = 3;
+	CHECK_INT("definition: a string of no kind (unreadable in the kernel): refused", -EINVAL,
+		  pysym_define(p, &d, len));
+	pysym_close(p);
+}
+
 int main(void)
 {
 	line_tables();
 	debug_offsets();
 	flames();
+	definitions();
 	return unit_status();
 }
