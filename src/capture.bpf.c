@@ -77,6 +77,7 @@ struct frame {
 		CAP_REGS regs;           /* the registers at the hit, copied once for every argument */
 		__u8 room[CAP_REGS_ROOM];
 	};
+	__u32 nout;                  /* records this CPU sent (finish: when to look at the ring) */
 };
 
 struct {
@@ -117,12 +118,41 @@ _Static_assert(__builtin_offsetof(struct __bpf_usdt_arg_spec, val_off) == 0 &&
 	       sizeof(struct __bpf_usdt_arg_spec) == 16,
 	       "libbpf's struct __bpf_usdt_arg_spec has the layout capture.bpf.c reads");
 
+/* Register K (8-byte slot K of the frame) read straight from the context: a constant-offset load
+ * per case, which the verifier allows on a uprobe's context, where copying the whole frame out
+ * first (bpf_probe_read_kernel) cost more than all the arguments' decoding. Cases past the
+ * frame's end are never taken (libbpf's offsets are inside it; usdt_arg checks). */
+#if defined(__TARGET_ARCH_x86)
+#define CAP_NREGS 21
+#else
+#define CAP_NREGS 34
+#endif
+_Static_assert(CAP_NREGS * 8 == sizeof(CAP_REGS), "CAP_NREGS counts the frame's registers");
+/* (inline assembly: the compiler would otherwise fold the cases into one load from a computed
+ * address, which the verifier refuses on a context pointer) */
+#define REG_CASE(k) case k: \
+	if (k < CAP_NREGS) \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(v) : "r"(regs), "i"(k < CAP_NREGS ? k * 8 : 0)); \
+	return v;
+static __always_inline unsigned long frame_reg(const CAP_REGS *regs, unsigned int k)
+{
+	unsigned long v = 0;
+	switch (k) {
+	REG_CASE(0) REG_CASE(1) REG_CASE(2) REG_CASE(3) REG_CASE(4) REG_CASE(5) REG_CASE(6)
+	REG_CASE(7) REG_CASE(8) REG_CASE(9) REG_CASE(10) REG_CASE(11) REG_CASE(12) REG_CASE(13)
+	REG_CASE(14) REG_CASE(15) REG_CASE(16) REG_CASE(17) REG_CASE(18) REG_CASE(19) REG_CASE(20)
+	REG_CASE(21) REG_CASE(22) REG_CASE(23) REG_CASE(24) REG_CASE(25) REG_CASE(26) REG_CASE(27)
+	REG_CASE(28) REG_CASE(29) REG_CASE(30) REG_CASE(31) REG_CASE(32) REG_CASE(33)
+	}
+	return 0;
+}
+#undef REG_CASE
+
 /* Argument A of the marker, as libbpf's spec describes it (libbpf's usdt.bpf.h decodes the same
- * spec, one look-up of the spec and one read of a register per argument; here the spec is looked
- * up once and the registers copied once per hit). Registers are read from REGS, the copy of the
- * frame at the hit; a memory operand is read from the process. Sign- or zero-extended from the
- * operand's size. */
-static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const __u8 *regs)
+ * spec, one look-up of the spec and one bpf_probe_read_kernel of a register per argument; here the
+ * spec is looked up once per hit and each register is one load from the context, frame_reg). A
+ * memory operand is read from the process. Sign- or zero-extended from the operand's size. */
+static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const CAP_REGS *regs)
 {
 	unsigned long val = 0;
 	unsigned int off = (unsigned short)a->reg_off;
@@ -132,11 +162,10 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 		return a->val_off;
 	case BPF_USDT_ARG_REG:
 	case BPF_USDT_ARG_REG_DEREF:
-		/* libbpf gives offsetof(frame, register); the mask keeps the verifier sure the
-		 * read is inside the frame's room whatever the spec says */
-		if (off > sizeof(CAP_REGS) - sizeof(val))
+		/* libbpf gives offsetof(frame, register) */
+		if (off > sizeof(CAP_REGS) - sizeof(val) || off % 8)
 			return 0;
-		__builtin_memcpy(&val, regs + (off & (CAP_REGS_ROOM - 1)), sizeof(val));
+		val = frame_reg(regs, off / 8);
 		if (a->arg_type == BPF_USDT_ARG_REG_DEREF &&
 		    bpf_probe_read_user(&val, sizeof(val), (void *)(val + a->val_off)))
 			return 0;
@@ -148,6 +177,19 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 
 #include "capture_pystack.bpf.h"
 #include "capture_extra.bpf.h"
+
+/* The current thread's name, read straight from its task (a trusted pointer: two loads) rather
+ * than through bpf_get_current_comm, whose copy cost a tenth of a marker hit's program. (CO-RE:
+ * the "___comm" flavour is the kernel's task_struct, comm where the running kernel has it.) */
+struct task_struct___comm {
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+static __always_inline void current_comm(char comm[16])
+{
+	struct task_struct___comm *t = (void *)bpf_get_current_task_btf();
+	__builtin_memcpy(comm, t->comm, 16);
+}
 
 /* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
  * (copied now, from the process), the sections the probe's config asks for
@@ -192,8 +234,15 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	if (extra_on)
 		off = extra_sections(ctx, s, r, n, off);
 
-	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	/* Is the ring filling? Asked every 32nd record of a CPU when the ring is large (the query
+	 * reads the reader's position: a cache miss a hit could do without; 32 records are far
+	 * below wake_at), at every record when it is small. */
+	__u32 zero = 0;
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	__u32 every = wake_at >= (256 << 10) ? 31 : 0;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (f && !(f->nout++ & every) && bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at)
+		flags = BPF_RB_FORCE_WAKEUP;
 	off &= CAP_SCRATCH - 1;
 	if (bpf_ringbuf_output(&ring, s->buf, off, flags))
 		__sync_fetch_and_add(&lost[cpu & (CAP_MAX_CPUS - 1)], 1);
@@ -205,8 +254,7 @@ int ps_hit(struct pt_regs *ctx)
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
-	if (!s || !f)
+	if (!s)
 		return 0;
 	int spec_id = __bpf_usdt_spec_id(ctx);
 	if (spec_id < 0)
@@ -225,10 +273,8 @@ int ps_hit(struct pt_regs *ctx)
 		n = 0;
 	if (n > PS_MAX_ARGS)
 		n = PS_MAX_ARGS;
-	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
-		n = 0;
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
-		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
+		r->args[i & 15] = usdt_arg(&spec->args[i], (const CAP_REGS *)ctx);   /* the mask: as below */
 	/* Kernel clauses (kagg.bpf.h); a probe that has no other clause sends a record only for
 	 * what they missed. */
 	__u32 kmask = KAGG_COOKIE_MASK(cookie), kmiss = 0;
@@ -246,7 +292,7 @@ int ps_hit(struct pt_regs *ctx)
 	r->sections = 0;
 	r->kmiss = kmiss;
 	r->cut = 0;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	current_comm(r->comm);
 
 	return finish(ctx, s, r, n, strmask, cpu);
 }
