@@ -118,41 +118,40 @@ _Static_assert(__builtin_offsetof(struct __bpf_usdt_arg_spec, val_off) == 0 &&
 	       sizeof(struct __bpf_usdt_arg_spec) == 16,
 	       "libbpf's struct __bpf_usdt_arg_spec has the layout capture.bpf.c reads");
 
-/* Register K (8-byte slot K of the frame) read straight from the context: a constant-offset load
- * per case, which the verifier allows on a uprobe's context, where copying the whole frame out
- * first (bpf_probe_read_kernel) cost more than all the arguments' decoding. Cases past the
- * frame's end are never taken (libbpf's offsets are inside it; usdt_arg checks). */
+/* The register frame at the hit, copied from the context into F by constant-offset loads, which
+ * the verifier allows on a uprobe's context: cheaper than bpf_probe_read_kernel of the frame (a
+ * helper call and a fault-handling copy, a tenth of a hit's program), and straight-line code,
+ * where a switch over the register an argument names costs the verifier a path per register.
+ * (Inline assembly: the compiler would otherwise fold the loads into a loop over a computed
+ * context address, which the verifier refuses.) */
 #if defined(__TARGET_ARCH_x86)
 #define CAP_NREGS 21
 #else
 #define CAP_NREGS 34
 #endif
 _Static_assert(CAP_NREGS * 8 == sizeof(CAP_REGS), "CAP_NREGS counts the frame's registers");
-/* (inline assembly: the compiler would otherwise fold the cases into one load from a computed
- * address, which the verifier refuses on a context pointer) */
-#define REG_CASE(k) case k: \
-	if (k < CAP_NREGS) \
-		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(v) : "r"(regs), "i"(k < CAP_NREGS ? k * 8 : 0)); \
-	return v;
-static __always_inline unsigned long frame_reg(const CAP_REGS *regs, unsigned int k)
-{
-	unsigned long v = 0;
-	switch (k) {
-	REG_CASE(0) REG_CASE(1) REG_CASE(2) REG_CASE(3) REG_CASE(4) REG_CASE(5) REG_CASE(6)
-	REG_CASE(7) REG_CASE(8) REG_CASE(9) REG_CASE(10) REG_CASE(11) REG_CASE(12) REG_CASE(13)
-	REG_CASE(14) REG_CASE(15) REG_CASE(16) REG_CASE(17) REG_CASE(18) REG_CASE(19) REG_CASE(20)
-	REG_CASE(21) REG_CASE(22) REG_CASE(23) REG_CASE(24) REG_CASE(25) REG_CASE(26) REG_CASE(27)
-	REG_CASE(28) REG_CASE(29) REG_CASE(30) REG_CASE(31) REG_CASE(32) REG_CASE(33)
+#define REG_COPY(k) \
+	if (k < CAP_NREGS) { \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(v) : "r"(ctx), "i"(k < CAP_NREGS ? k * 8 : 0)); \
+		dst[k < CAP_NREGS ? k : 0] = v; \
 	}
-	return 0;
+static __always_inline void frame_copy(struct frame *f, const void *ctx)
+{
+	unsigned long v, *dst = (unsigned long *)f->room;
+	REG_COPY(0) REG_COPY(1) REG_COPY(2) REG_COPY(3) REG_COPY(4) REG_COPY(5) REG_COPY(6)
+	REG_COPY(7) REG_COPY(8) REG_COPY(9) REG_COPY(10) REG_COPY(11) REG_COPY(12) REG_COPY(13)
+	REG_COPY(14) REG_COPY(15) REG_COPY(16) REG_COPY(17) REG_COPY(18) REG_COPY(19) REG_COPY(20)
+	REG_COPY(21) REG_COPY(22) REG_COPY(23) REG_COPY(24) REG_COPY(25) REG_COPY(26) REG_COPY(27)
+	REG_COPY(28) REG_COPY(29) REG_COPY(30) REG_COPY(31) REG_COPY(32) REG_COPY(33)
 }
-#undef REG_CASE
+#undef REG_COPY
 
 /* Argument A of the marker, as libbpf's spec describes it (libbpf's usdt.bpf.h decodes the same
- * spec, one look-up of the spec and one bpf_probe_read_kernel of a register per argument; here the
- * spec is looked up once per hit and each register is one load from the context, frame_reg). A
- * memory operand is read from the process. Sign- or zero-extended from the operand's size. */
-static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const CAP_REGS *regs)
+ * spec, one look-up of the spec and one read of a register per argument; here the spec is looked
+ * up once and the registers copied once per hit). Registers are read from REGS, the copy of the
+ * frame at the hit; a memory operand is read from the process. Sign- or zero-extended from the
+ * operand's size. */
+static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const __u8 *regs)
 {
 	unsigned long val = 0;
 	unsigned int off = (unsigned short)a->reg_off;
@@ -162,10 +161,11 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 		return a->val_off;
 	case BPF_USDT_ARG_REG:
 	case BPF_USDT_ARG_REG_DEREF:
-		/* libbpf gives offsetof(frame, register) */
-		if (off > sizeof(CAP_REGS) - sizeof(val) || off % 8)
+		/* libbpf gives offsetof(frame, register); the mask keeps the verifier sure the
+		 * read is inside the frame's room whatever the spec says */
+		if (off > sizeof(CAP_REGS) - sizeof(val))
 			return 0;
-		val = frame_reg(regs, off / 8);
+		__builtin_memcpy(&val, regs + (off & (CAP_REGS_ROOM - 1)), sizeof(val));
 		if (a->arg_type == BPF_USDT_ARG_REG_DEREF &&
 		    bpf_probe_read_user(&val, sizeof(val), (void *)(val + a->val_off)))
 			return 0;
@@ -254,7 +254,8 @@ int ps_hit(struct pt_regs *ctx)
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	if (!s || !f)
 		return 0;
 	int spec_id = __bpf_usdt_spec_id(ctx);
 	if (spec_id < 0)
@@ -273,8 +274,10 @@ int ps_hit(struct pt_regs *ctx)
 		n = 0;
 	if (n > PS_MAX_ARGS)
 		n = PS_MAX_ARGS;
+	if (n > 0)
+		frame_copy(f, ctx);
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
-		r->args[i & 15] = usdt_arg(&spec->args[i], (const CAP_REGS *)ctx);   /* the mask: as below */
+		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
 	/* Kernel clauses (kagg.bpf.h); a probe that has no other clause sends a record only for
 	 * what they missed. */
 	__u32 kmask = KAGG_COOKIE_MASK(cookie), kmiss = 0;
