@@ -200,7 +200,8 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
-	bool pystack = cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
+	/* (pystack_on first: off, the verifier drops the call, a subprogram call a hit saves) */
+	bool pystack = pystack_on && cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++) {
