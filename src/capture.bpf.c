@@ -77,6 +77,7 @@ struct frame {
 		CAP_REGS regs;           /* the registers at the hit, copied once for every argument */
 		__u8 room[CAP_REGS_ROOM];
 	};
+	__u32 nout;                  /* records this CPU sent (finish: when to look at the ring) */
 };
 
 struct {
@@ -117,6 +118,34 @@ _Static_assert(__builtin_offsetof(struct __bpf_usdt_arg_spec, val_off) == 0 &&
 	       sizeof(struct __bpf_usdt_arg_spec) == 16,
 	       "libbpf's struct __bpf_usdt_arg_spec has the layout capture.bpf.c reads");
 
+/* The register frame at the hit, copied from the context into F by constant-offset loads, which
+ * the verifier allows on a uprobe's context: cheaper than bpf_probe_read_kernel of the frame (a
+ * helper call and a fault-handling copy, a tenth of a hit's program), and straight-line code,
+ * where a switch over the register an argument names costs the verifier a path per register.
+ * (Inline assembly: the compiler would otherwise fold the loads into a loop over a computed
+ * context address, which the verifier refuses.) */
+#if defined(__TARGET_ARCH_x86)
+#define CAP_NREGS 21
+#else
+#define CAP_NREGS 34
+#endif
+_Static_assert(CAP_NREGS * 8 == sizeof(CAP_REGS), "CAP_NREGS counts the frame's registers");
+#define REG_COPY(k) \
+	if (k < CAP_NREGS) { \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(v) : "r"(ctx), "i"(k < CAP_NREGS ? k * 8 : 0)); \
+		dst[k < CAP_NREGS ? k : 0] = v; \
+	}
+static __always_inline void frame_copy(struct frame *f, const void *ctx)
+{
+	unsigned long v, *dst = (unsigned long *)f->room;
+	REG_COPY(0) REG_COPY(1) REG_COPY(2) REG_COPY(3) REG_COPY(4) REG_COPY(5) REG_COPY(6)
+	REG_COPY(7) REG_COPY(8) REG_COPY(9) REG_COPY(10) REG_COPY(11) REG_COPY(12) REG_COPY(13)
+	REG_COPY(14) REG_COPY(15) REG_COPY(16) REG_COPY(17) REG_COPY(18) REG_COPY(19) REG_COPY(20)
+	REG_COPY(21) REG_COPY(22) REG_COPY(23) REG_COPY(24) REG_COPY(25) REG_COPY(26) REG_COPY(27)
+	REG_COPY(28) REG_COPY(29) REG_COPY(30) REG_COPY(31) REG_COPY(32) REG_COPY(33)
+}
+#undef REG_COPY
+
 /* Argument A of the marker, as libbpf's spec describes it (libbpf's usdt.bpf.h decodes the same
  * spec, one look-up of the spec and one read of a register per argument; here the spec is looked
  * up once and the registers copied once per hit). Registers are read from REGS, the copy of the
@@ -149,6 +178,19 @@ static __always_inline long usdt_arg(const struct __bpf_usdt_arg_spec *a, const 
 #include "capture_pystack.bpf.h"
 #include "capture_extra.bpf.h"
 
+/* The current thread's name, read straight from its task (a trusted pointer: two loads) rather
+ * than through bpf_get_current_comm, whose copy cost a tenth of a marker hit's program. (CO-RE:
+ * the "___comm" flavour is the kernel's task_struct, comm where the running kernel has it.) */
+struct task_struct___comm {
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+static __always_inline void current_comm(char comm[16])
+{
+	struct task_struct___comm *t = (void *)bpf_get_current_task_btf();
+	__builtin_memcpy(comm, t->comm, 16);
+}
+
 /* The rest of a record whose header and N arguments are in S: the strings STRMASK asks for
  * (copied now, from the process), the sections the probe's config asks for
  * (capture_extra.bpf.h), then the record into the ring (or counted lost on CPU). */
@@ -158,7 +200,8 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	__u32 off = sizeof(*r) + n * 8;
 	__u32 size = strsize;
 	__u16 copied = 0;
-	bool pystack = cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
+	/* (pystack_on first: off, the verifier drops the call, a subprogram call a hit saves) */
+	bool pystack = pystack_on && cap_pystack_walk(r->id, r->pid, r->tid);   /* jstack(), events --stack */
 	if (size > PS_STRSIZE_MAX)
 		size = PS_STRSIZE_MAX;
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++) {
@@ -192,8 +235,15 @@ static __always_inline int finish(void *ctx, struct scratch *s, struct cap_rec *
 	if (extra_on)
 		off = extra_sections(ctx, s, r, n, off);
 
-	__u64 flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	/* Is the ring filling? Asked every 32nd record of a CPU when the ring is large (the query
+	 * reads the reader's position: a cache miss a hit could do without; 32 records are far
+	 * below wake_at), at every record when it is small. */
+	__u32 zero = 0;
+	struct frame *f = bpf_map_lookup_elem(&frame, &zero);
+	__u32 every = wake_at >= (256 << 10) ? 31 : 0;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (f && !(f->nout++ & every) && bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wake_at)
+		flags = BPF_RB_FORCE_WAKEUP;
 	off &= CAP_SCRATCH - 1;
 	if (bpf_ringbuf_output(&ring, s->buf, off, flags))
 		__sync_fetch_and_add(&lost[cpu & (CAP_MAX_CPUS - 1)], 1);
@@ -232,8 +282,8 @@ int ps_hit(struct pt_regs *ctx)
 		n = 0;
 	if (n > PS_MAX_ARGS)
 		n = PS_MAX_ARGS;
-	if (n > 0 && bpf_probe_read_kernel(&f->regs, sizeof(f->regs), ctx))
-		n = 0;
+	if (n > 0)
+		frame_copy(f, ctx);
 	for (int i = 0; i < PS_MAX_ARGS && i < n; i++)
 		r->args[i & 15] = usdt_arg(&spec->args[i], f->room);   /* the mask: as below */
 	/* Kernel clauses (kagg.bpf.h); a probe that has no other clause sends a record only for
@@ -257,7 +307,7 @@ int ps_hit(struct pt_regs *ctx)
 	r->sections = 0;
 	r->kmiss = kmiss;
 	r->cut = 0;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	current_comm(r->comm);
 	cap_pystack_hit_at(PT_REGS_IP(ctx));   /* the marker's address: its object's recipe */
 
 	return finish(ctx, s, r, n, strmask, cpu);

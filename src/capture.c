@@ -68,7 +68,8 @@
 #include "sdt.h"
 #include "unwind.h"
 
-#define RING_DEFAULT_KB (32 << 10)   /* 32 MiB: a burst of ~300k records while the reader sleeps */
+#define RING_DEFAULT_KB (16 << 10)   /* 16 MiB: ~120,000 records of 140 bytes while the reader sleeps;
+                                        RSS counts it twice (mapped twice): 64 MiB was 32 MiB */
 #define POLL_TICK_MS 10              /* the reader's own wake-up: BPF commits without waking it */
 #define LINE_SEM_SPOT "Py_FatalError"
 #define HINT_MAX 8                   /* Pythons named after "no python markers in X" */

@@ -66,9 +66,11 @@ struct task_struct___pym {
 
 static __always_inline void cap_pystack_hit_at(__u64 ip)
 {
+	if (!pystack_on)        /* known at load: the verifier drops the look-up */
+		return;
 	__u32 zero = 0;
 	__u64 *v = bpf_map_lookup_elem(&pystack_ip, &zero);
-	if (pystack_on && v)
+	if (v)
 		*v = ip;
 }
 

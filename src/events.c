@@ -170,19 +170,59 @@ static void put_json_str(FILE *f, const char *s)
 	}
 }
 
-/* Human lines keep a string bare unless it is empty or holds a blank, a quote or a control byte. */
-static bool plain_string(const char *s)
+/* Human lines keep a string bare unless it is empty or holds a blank, a quote or a control byte:
+ * its length when it is bare, 0 when not. */
+static size_t plain_len(const char *s)
 {
 	bool high = false;
-	if (!*s)
-		return false;
-	for (const char *p = s; *p; p++) {
+	const char *p = s;
+	for (; *p; p++) {
 		if ((unsigned char)*p <= ' ' || *p == '"' || *p == 0x7f)
-			return false;
+			return 0;
 		high |= (unsigned char)*p >= 0x80;
 	}
 	/* Beyond ASCII: bare only when it is UTF-8 without C1 controls (no escape sequences). */
-	return !high || jsonw_text_safe(s);
+	return !high || jsonw_text_safe(s) ? (size_t)(p - s) : 0;
+}
+
+/* A human line is put together here and handed to stdio in one write: a write per field cost
+ * more than the rest of the reader together. A field that does not fit flushes what is there. */
+struct line {
+	FILE *f;
+	size_t n;
+	char buf[8192];
+};
+
+static void line_flush(struct line *l)
+{
+	if (l->n)
+		fwrite_unlocked(l->buf, 1, l->n, l->f);
+	l->n = 0;
+}
+
+static void line_put(struct line *l, const char *s, size_t len)
+{
+	if (l->n + len > sizeof(l->buf)) {
+		line_flush(l);
+		if (len > sizeof(l->buf)) {
+			fwrite_unlocked(s, 1, len, l->f);
+			return;
+		}
+	}
+	memcpy(l->buf + l->n, s, len);
+	l->n += len;
+}
+
+/* V in decimal, after a byte SEP (0: none). */
+static void line_u64(struct line *l, char sep, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	if (sep)
+		*--p = sep;
+	line_put(l, p, tmp + sizeof(tmp) - p);
 }
 
 /* --stack: the Python frames under the event, as `pyscope dump` prints them. */
@@ -201,38 +241,44 @@ static void print_pystack(FILE *f, const struct ps_event *ev)
 
 static int print_human(const struct ps_event *ev, struct out *o)
 {
-	FILE *f = o->f;
+	static struct line l;
 	const struct ps_probe *p = ev->probe;
 	/* Pointers in hex: the audit tuple, and a string the process's memory did not give. */
 	uint32_t ptrs = p->marker >= 0 && p->marker < PS_M_COUNT ?
 			pointer_args[p->marker] | cap_default_strargs(p->marker) : 0;
-	put_u64(f, ev->ts);
-	putc_unlocked(' ', f);
-	put_u64(f, ev->pid);
-	putc_unlocked(' ', f);
-	put_u64(f, ev->tid);
-	putc_unlocked(' ', f);
-	put_u64(f, ev->cpu);
-	putc_unlocked(' ', f);
-	put_str(f, o->probe_name[p->id]);
+	l.f = o->f;
+	l.n = 0;
+	line_u64(&l, 0, ev->ts);
+	line_u64(&l, ' ', ev->pid);
+	line_u64(&l, ' ', ev->tid);
+	line_u64(&l, ' ', ev->cpu);
+	line_put(&l, " ", 1);
+	line_put(&l, o->probe_name[p->id], strlen(o->probe_name[p->id]));
 	for (int i = 0; i < ev->nargs; i++) {
-		putc_unlocked(' ', f);
+		line_put(&l, " ", 1);
 		if (ev->str[i]) {
-			if (plain_string(ev->str[i]))
-				put_str(f, ev->str[i]);
-			else
-				jsonw_str(f, ev->str[i]);
+			size_t len = plain_len(ev->str[i]);
+			if (len) {
+				line_put(&l, ev->str[i], len);
+			} else {
+				line_flush(&l);
+				jsonw_str(o->f, ev->str[i]);
+			}
 			if (ev->cut & (1u << i))
-				put_str(f, "...");
+				line_put(&l, "...", 3);
 		} else if (ptrs & (1u << i)) {
-			fprintf(f, "0x%llx", (unsigned long long)ev->args[i]);
+			line_flush(&l);
+			fprintf(o->f, "0x%llx", (unsigned long long)ev->args[i]);
+		} else if (ev->args[i] < 0) {
+			line_u64(&l, '-', -(uint64_t)ev->args[i]);
 		} else {
-			put_i64(f, ev->args[i]);
+			line_u64(&l, 0, (uint64_t)ev->args[i]);
 		}
 	}
-	putc_unlocked('\n', f);
+	line_put(&l, "\n", 1);
+	line_flush(&l);
 	if (ev->pyframes)
-		print_pystack(f, ev);
+		print_pystack(o->f, ev);
 	return 0;
 }
 
