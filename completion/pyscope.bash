@@ -17,7 +17,7 @@ _pyscope() {
 	fi
 	case $cmd in
 	list)    opts="-p --pid -j --json -h --help" ;;
-	events)  opts="-c -p --all --markers --json --strsize --stack --vtimestamp --ustack --provider --no-provider -h --help" ;;
+	events)  opts="-c -p --all --markers --json --strsize --stack --vtimestamp --ustack --ustack-cfi --provider --no-provider -h --help" ;;
 	dtrace)  opts="-q -v -w -e -Z -s -n -c -p --replay -o -x -l -P -C -D -U -I -H --provider --no-provider -h --help" ;;
 	profile) opts="-c -p --all -F -d --threads --idle --native --stack-bytes --depth --format -o --top -h --help" ;;
 	dump)    opts="-p --depth --locals -h --help" ;;

@@ -4,7 +4,7 @@
  * or the JSON-lines stream documented in event.h with --json (what replay reads back).
  *
  *   pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json] [--strsize N]
- *                  [--stack] [--vtimestamp] [--ustack]
+ *                  [--stack] [--vtimestamp] [--ustack | --ustack-cfi]
  *
  * Human lines: TIME_NS PID TID CPU MARKER ARGS..., strings as they are (quoted JSON-style when
  * empty or holding blanks or control bytes, "..." after one that was cut at strsize), integers in
@@ -72,7 +72,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pyscope events [-c CMD | -p PID... | --all [BINARY]] [--markers LIST] [--json]\n"
-		"                      [--strsize N] [--stack] [--vtimestamp] [--ustack]\n"
+		"                      [--strsize N] [--stack] [--vtimestamp] [--ustack | --ustack-cfi]\n"
 		"\n"
 		"Print every python marker hit, one line per hit. (The operating system's providers,\n"
 		"syscall, proc, pid and profile, are D's: pyscope dtrace -l lists them.)\n"
@@ -93,7 +93,10 @@ static void usage(FILE *f)
 		"  --vtimestamp    with --json: each hit's \"vts\", the thread's on-CPU nanoseconds\n"
 		"                  (what a replayed D script's vtimestamp reads)\n"
 		"  --ustack        with --json: each hit's \"ustack\", the native user stack's return\n"
-		"                  addresses, innermost first (a replayed script's ustack(), ucaller)\n"
+		"                  addresses, innermost first (a replayed script's ustack(), ucaller),\n"
+		"                  from the frame pointers\n"
+		"  --ustack-cfi    --ustack, also unwinding with the CFI where frame pointers stop\n"
+		"                  (8 KiB of stack copied per hit: a fast program can fill the ring)\n"
 		"  --provider      -c: load pyscope's provider into the command (a CPython 3.8-3.14\n"
 		"                  without markers; done by itself for one named python*)\n"
 		"  --no-provider   -c: never load it (see pyscope provider --help)\n"
@@ -434,7 +437,7 @@ static int build_probe_names(struct out *o, const struct ps_probe *const *probes
 
 /* --markers: every item must match some probe; enable what matches, with SECTIONS (PS_SEC_*:
  * the Python stack, the native stack, vtimestamp) read at each hit. */
-static int enable_markers(struct cap *c, const char *list, uint32_t sections)
+static int enable_markers(struct cap *c, const char *list, uint32_t sections, int stack_bytes)
 {
 	const struct ps_probe *const *probes;
 	int n = cap_probes(c, &probes), rc = 0;
@@ -449,7 +452,7 @@ static int enable_markers(struct cap *c, const char *list, uint32_t sections)
 				struct ps_capture w = {
 					.strargs = cap_default_strargs(probes[i]->marker),
 					.sections = sections,
-					.stack_bytes = sections & PS_SEC_USTACK ? PS_STACK_BYTES : 0,
+					.stack_bytes = stack_bytes,
 				};
 				if ((rc = cap_want(c, probes[i]->id, &w)) < 0) {
 					fprintf(stderr, "pyscope: cannot enable %s: %s\n",
@@ -495,6 +498,7 @@ int events_main(int argc, char **argv)
 	const char *markers = NULL;
 	bool json = false;
 	uint32_t sections = 0;       /* PS_SEC_*: --stack, --ustack, --vtimestamp */
+	int stack_bytes = 0;         /* --ustack-cfi */
 	pid_t *pids = calloc(argc, sizeof(pid_t));
 	int modes = 0, status = 2;
 	struct cap *c = NULL;
@@ -537,6 +541,12 @@ int events_main(int argc, char **argv)
 			sections |= PS_SEC_PYSTACK;
 		} else if (strcmp(a, "--ustack") == 0) {
 			sections |= PS_SEC_USTACK;
+		} else if (strcmp(a, "--ustack-cfi") == 0) {
+			/* the stack's top copied at each hit: a stack the CFI unwinds where frame
+			 * pointers stop, at 8 KiB a record (not the default: a call-heavy program
+			 * outruns the ring with records that size) */
+			sections |= PS_SEC_USTACK;
+			stack_bytes = PS_STACK_BYTES;
 		} else if (strcmp(a, "--vtimestamp") == 0) {
 			sections |= PS_SEC_VTS;
 		} else if (strcmp(a, "--strsize") == 0 && val) {
@@ -575,7 +585,7 @@ int events_main(int argc, char **argv)
 			sections & PS_SEC_VTS ? "vtimestamp" : "ustack");
 		goto out;
 	}
-	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers, sections) < 0 || cap_attach(c) < 0)
+	if (cap_open(&cfg, &c) < 0 || enable_markers(c, markers, sections, stack_bytes) < 0 || cap_attach(c) < 0)
 		goto out;
 	const struct ps_probe *const *probes;
 	int nprobes = cap_probes(c, &probes);

@@ -91,13 +91,13 @@ printf 'probe process.mark("function__entry") { print_ubacktrace() }\n' >"$TMP/u
 expect_eq "stap print_ubacktrace(): the same chain" "nofp_leaf nofp_mid nofp_outer main " \
 	"$(sed -E 's/^ 0x[0-9a-f]+ : ([^+]+)\+.*/\1/' "$TMP/s" | head -4 | tr '\n' ' ')"
 
-# events --json --ustack records what the capture unwound (what a replay reads)
-"$PYSCOPE" events --json --ustack -c "$TMP/nofp" >"$TMP/e" 2>"$TMP/err"
+# events --json --ustack-cfi records what the capture unwound (what a replay reads)
+"$PYSCOPE" events --json --ustack-cfi -c "$TMP/nofp" >"$TMP/e" 2>"$TMP/err"
 n=$(grep -m1 '"ustack"' "$TMP/e" | grep -oE '"ustack":\[[^]]*\]' | tr -cd ',' | wc -c)
 if [ "${n:-0}" -ge 5 ]; then
-	pass "events --ustack: the unwound stack ($((n + 1)) frames)"
+	pass "events --ustack-cfi: the unwound stack ($((n + 1)) frames)"
 else
-	fail "events --ustack: the unwound stack" "$(head -3 "$TMP/e" "$TMP/err")"
+	fail "events --ustack-cfi: the unwound stack" "$(head -3 "$TMP/e" "$TMP/err")"
 fi
 
 if need_py311 "python3.11 ustack" && [ -z "${PYSCOPE_SKIP_PY311:-}" ]; then
