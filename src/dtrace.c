@@ -43,7 +43,7 @@
  *     trace(), aggregation keys. Casts cut as in C. Whether an expression is unsigned (for %d)
  *     is worked out from declarations, casts and C's promotions, not from full C types.
  *   - A variable read before its first assignment is 0 or "" (an unset self-> or array string
- *     is D's NULL string, which equals ""; printed, it faults as in dtrace); its type is its first
+ *     is D's NULL string, which equals ""; printed, it is "", where dtrace faults); its type is its first
  *     assignment's anywhere in the program, found by silent passes over it. A variable read as
  *     a string before its first assignment gets its type only when that assignment is in
  *     another clause (a pass reads an unknown as an integer and goes on at the next clause

@@ -340,17 +340,10 @@ static struct ps_value zero_of(enum ps_vtype t)
 
 static void addr_fault(struct rt *r, int64_t addr);
 
-/* D reads a NULL string's bytes at address 0: printed, a key, a string function's argument. */
-static void use_str(struct rt *r, struct ps_value v)
-{
-	if (is_null_str(v))
-		addr_fault(r, 0);
-}
-
 static void eval_keys(struct rt *r, const struct pg_node *n, struct ps_value *keys)
 {
 	for (int i = 0; i < n->nkids; i++)
-		use_str(r, keys[i] = eval(r, n->kids[i]));
+		keys[i] = eval(r, n->kids[i]);
 }
 
 static struct ps_value *local_slot(struct rt *r, const struct pg_var *v)
@@ -1802,8 +1795,6 @@ static struct ps_value eval(struct rt *r, const struct pg_node *n)
 		for (int i = 0; i < n->nkids; i++)   /* strtok(NULL string): go on, as NULL */
 			if (is_null_str(args[i]) && n->op == PG_F_STRTOK && i == 0)
 				args[i] = ps_int(0);
-			else if (n->op != PG_F_STRINGOF)
-				use_str(r, args[i]);
 		return funcs[n->op](r, args, n->nkids);
 	case PG_E_UNARY:
 		a = eval(r, n->kids[0]);
@@ -2050,8 +2041,6 @@ static int exec(struct rt *r, const struct pg_node *n)
 	case PG_S_PRINTF:
 		for (int i = 0; i < n->nkids && i < 64; i++)
 			args[i] = eval(r, n->kids[i]);
-		for (int i = 0; i < n->nkids && i < 64; i++)
-			use_str(r, args[i]);
 		addr_args(r, n->fmt, args, n->nkids < 64 ? n->nkids : 64);
 		fmt_print(r->buf, n->fmt, args, n->nkids);
 		break;
@@ -2069,7 +2058,6 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_TRACE: {
 		struct ps_value v = eval(r, n->kids[0]);
-		use_str(r, v);
 		if (r->o.trace && !r->quiet)
 			r->o.trace(r->buf, v, n->kids[0]->isize ? n->kids[0]->isize : 8,
 				   r->o.output_ctx);
@@ -2085,7 +2073,7 @@ static int exec(struct rt *r, const struct pg_node *n)
 		break;
 	case PG_S_AGG: {
 		for (int i = 0; i < n->nkeys; i++)
-			use_str(r, keys[i] = eval(r, n->kids[i]));
+			keys[i] = eval(r, n->kids[i]);
 		int64_t v = 0, incr = 1;
 		if (n->nkids > n->nkeys)
 			v = eval(r, n->kids[n->nkeys]).i;

@@ -1,10 +1,10 @@
-/* D's NULL string, as dtrace(1) has it: an unset self-> string or string array element, a
- * string variable given 0 or NULL, and strstr's / strtok's "none" are NULL, not "". A NULL
- * compares equal to "" (dtrace's string compare reads a NULL as empty), but printing it,
- * trace()ing it, passing it to a string function or using it as a key reads address 0: the
- * fault "invalid address (0x0)", and the clause's output is dropped. An unset global string
- * is "" (zero-filled storage), and so is an unset this-> string; "" stored into a self->
- * string stays "" (it is not deleted as a NULL would be). stringof() passes a NULL on. */
+/* D's NULL string: an unset self-> string or string array element, a string variable given 0
+ * or NULL, and strstr's / strtok's "none" are NULL. A NULL compares equal to "" and to NULL;
+ * printed, trace()d, passed to a string function or used as a key it reads as the empty
+ * string (dtrace(1) faults there with "invalid address (0x0)"; a script that clears a string
+ * with `= 0` and prints it later prints nothing instead of losing the clause). An unset
+ * global string is "", and so is an unset this-> string; "" stored into a self-> string
+ * stays "" (it is not deleted as a NULL would be). stringof() passes a NULL on. */
 self string s;
 string a[int];
 string g, h;
@@ -23,13 +23,13 @@ BEGIN
 }
 
 BEGIN { this->u = "set in another clause"; }
-BEGIN { printf("never printed: %s\n", self->s); }
+BEGIN { printf("empty: %s\n", self->s); }
 BEGIN { trace(a[1]); }
-BEGIN { printf("never printed: %s\n", h); }
-BEGIN { this->z = NULL; printf("never printed: %s\n", this->z); }
-BEGIN { printf("never printed: %d\n", strlen(strstr("abc", "z"))); }
+BEGIN { printf("empty: %s\n", h); }
+BEGIN { this->z = NULL; printf("empty: %s\n", this->z); }
+BEGIN { printf("empty: %d\n", strlen(strstr("abc", "z"))); }
 BEGIN { @keys[strtok("", ",")] = count(); }
-BEGIN { self->s = "set"; self->s = NULL; printf("never printed: %s\n", self->s); }
+BEGIN { self->s = "set"; self->s = NULL; printf("empty: %s\n", self->s); }
 
 python$target:::function-entry
 /self->s == "" && copyinstr(arg1) == "start"/
