@@ -63,7 +63,8 @@ D -s "$EX/py_flowdelta.d" -c "$W" >"$TMP/f.out" 2>"$TMP/f.err"
 expect_eq "py_flowdelta.d: inner is entered 14 times" "14" "$(grep -c -- '-> inner:' "$TMP/f.out")"
 # the lines of slow's call: its own, then inner's, one level deeper, after the sleep
 line_slow=$(grep -- '-> slow:' "$TMP/f.out" | head -1)
-line_inner=$(grep -A1 -- '-> slow:' "$TMP/f.out" | tail -1)
+# (the workload's own line goes to the same stdout when it exits: it may land among the trace's)
+line_inner=$(grep -v '^workload:' "$TMP/f.out" | grep -A1 -- '-> slow:' | tail -1)
 ind() { sed -E 's/^[0-9]+ +[^ ]+ +[0-9]+ ( *)[-<].*/\1/' <<<"$1" | awk '{ print length($0) }'; }
 delta=$(awk '{ print $3 }' <<<"$line_inner")
 expect_eq "py_flowdelta.d: inner under slow is indented one level (2 columns) more" \
