@@ -36,6 +36,9 @@ open(out + ".ready", "w").close()
 t = time.time()
 while not _pyscope_provider.state()["calls"] and time.time() - t < 20:
     time.sleep(0.005)
+# the semaphore goes up when the tracer's uprobe is made, its BPF program is attached to it just
+# after: hits in between reach no program
+time.sleep(0.3)
 for i in range(7):
     middle(10)
 fact(5)
