@@ -365,17 +365,23 @@ static int lq_bucket(const struct agg *a, int64_t v)
 	return level < (uint64_t)a->lq_levels ? (int)level + 1 : a->lq_levels + 1;
 }
 
+/* find_or_add of the keys a caller gives: a missing key value (PS_V_NONE) is the integer 0, in
+ * lookups as in storage. */
+static struct entry *find_or_add_keys(struct agg *a, const struct ps_value *keys, int nkeys)
+{
+	struct ps_value k[MAX_KEYS];
+	for (int i = 0; i < nkeys; i++)
+		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
+	return find_or_add(a, k, nkeys);
+}
+
 int agg_update(struct agg *a, const struct ps_value *keys, int nkeys, int64_t value, int64_t incr)
 {
 	if (nkeys < 0 || nkeys > MAX_KEYS || (a->nkeys >= 0 && nkeys != a->nkeys))
 		return -EINVAL;
 	a->nkeys = nkeys;
-	/* A missing key value (PS_V_NONE) is the integer 0, in lookups as in storage. */
-	struct ps_value k[MAX_KEYS];
-	for (int i = 0; i < nkeys; i++)
-		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
 	errno = 0;
-	struct entry *e = find_or_add(a, k, nkeys);
+	struct entry *e = find_or_add_keys(a, keys, nkeys);
 	if (!e)
 		return errno == ENOSPC ? -ENOSPC : -ENOMEM;
 	switch (a->fn) {
@@ -428,11 +434,8 @@ int agg_merge(struct agg *a, const struct ps_value *keys, int nkeys, const struc
 	if (p->count == 0)
 		return 0;
 	a->nkeys = nkeys;
-	struct ps_value k[MAX_KEYS];
-	for (int i = 0; i < nkeys; i++)
-		k[i] = keys[i].type == PS_V_NONE ? ps_int(0) : keys[i];
 	errno = 0;
-	struct entry *e = find_or_add(a, k, nkeys);
+	struct entry *e = find_or_add_keys(a, keys, nkeys);
 	if (!e) {
 		if (errno != ENOSPC)
 			return -ENOMEM;

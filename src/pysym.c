@@ -126,6 +126,27 @@ static size_t put_utf8(char *b, uint32_t c)
 	b[2] = (char)(0x80 | ((c >> 6) & 63)); b[3] = (char)(0x80 | (c & 63)); return 4;
 }
 
+/* LEN bytes of a string of KIND (1, 2, 4 bytes a character) as a malloc'd UTF-8 string. */
+static char *def_str(const unsigned char *raw, size_t len, unsigned kind)
+{
+	if (kind != 1 && kind != 2 && kind != 4)
+		return NULL;
+	size_t n = len / kind;
+	char *s = malloc(n * 4 + 1), *w = s;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? (uint32_t)(raw[2 * i] | raw[2 * i + 1] << 8) :
+			     (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
+			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
+		if (c == 0 || c > 0x10FFFF)
+			c = '?';
+		w += put_utf8(w, c);
+	}
+	*w = '\0';
+	return s;
+}
+
 /* A str object at ADDR as a malloc'd UTF-8 string; NULL when it does not read as one. */
 static char *read_str(const struct pyo_target *t, uint64_t addr)
 {
@@ -147,19 +168,7 @@ static char *read_str(const struct pyo_target *t, uint64_t addr)
 	uint64_t data = addr + (uint64_t)(ascii ? o->ascii_size : o->compact_size);
 	if (bytes && pyo_read(t->pid, data, raw, bytes) < 0)
 		return NULL;
-	char *s = malloc((size_t)len * 4 + 1), *w = s;
-	if (!s)
-		return NULL;
-	for (int64_t i = 0; i < len; i++) {
-		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? (uint32_t)(raw[2 * i] | raw[2 * i + 1] << 8) :
-			     (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
-			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
-		if (c == 0 || c > 0x10FFFF)
-			c = '?';
-		w += put_utf8(w, c);
-	}
-	*w = '\0';
-	return s;
+	return def_str(raw, bytes, kind);
 }
 
 /* A bytes object at ADDR: malloc'd contents and length; NULL when unreadable or too large. */
@@ -280,27 +289,6 @@ struct pysym_proc *pysym_open_bare(pid_t pid, int minor, int code_adaptive)
 	t.off.minor = minor;
 	t.off.code_adaptive = code_adaptive;
 	return pysym_open(&t);
-}
-
-/* LEN bytes of a string of KIND (1, 2, 4 bytes a character) as a malloc'd UTF-8 string. */
-static char *def_str(const unsigned char *raw, size_t len, unsigned kind)
-{
-	if (kind != 1 && kind != 2 && kind != 4)
-		return NULL;
-	size_t n = len / kind;
-	char *s = malloc(n * 4 + 1), *w = s;
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? (uint32_t)(raw[2 * i] | raw[2 * i + 1] << 8) :
-			     (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
-			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
-		if (c == 0 || c > 0x10FFFF)
-			c = '?';
-		w += put_utf8(w, c);
-	}
-	*w = '\0';
-	return s;
 }
 
 int pysym_define(struct pysym_proc *p, const struct pystack_def *d, size_t len)
